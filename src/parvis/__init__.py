@@ -1,0 +1,1 @@
+"""Parvis: ticketing and audience relations for cultural venues and their networks."""

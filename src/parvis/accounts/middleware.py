@@ -1,0 +1,29 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+SESSION_2FA_KEY = "parvis_2fa_verified"
+
+
+class TwoFactorMiddleware:
+    """Staff whose role requires two-factor authentication reach staff pages only once verified."""
+
+    EXEMPT_PREFIXES = ("/staff/login", "/staff/logout", "/staff/2fa", "/static/", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and path.startswith(("/staff/", "/admin/"))
+            and not path.startswith(self.EXEMPT_PREFIXES)
+            and not request.session.get(SESSION_2FA_KEY)
+        ):
+            from parvis.network.permissions import requires_two_factor
+
+            if requires_two_factor(user):
+                return redirect(reverse("accounts:totp_setup") + "?next=" + path)
+        return self.get_response(request)

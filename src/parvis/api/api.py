@@ -1,0 +1,16 @@
+"""The REST API: each app's router assembled under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
+
+from ninja import NinjaAPI
+
+from parvis.programming.api import router as programming_router
+
+from . import errors
+
+api = NinjaAPI(
+    title="Parvis API",
+    version="1",
+    description="Billetterie et relation aux publics — public programming data, sales channels.",
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/", programming_router)

@@ -1,0 +1,66 @@
+"""The audit log: every staff write records who, when, what, before and after."""
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+from django.db.models.fields.files import FieldFile
+
+from .models import AuditLogEntry
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or None
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The concrete field values of one row, as JSON-friendly data (foreign keys as ids)."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        data[field.attname] = _jsonable(getattr(instance, field.attname))
+    return data
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    before: dict | None = None,
+    after: dict | None = None,
+    organizer=None,
+    network=None,
+    request=None,
+) -> AuditLogEntry:
+    actor_label = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_label = actor.get_username()
+    else:
+        actor = None
+    return AuditLogEntry.objects.create(
+        actor=actor,
+        actor_label=actor_label or "système",
+        organizer=organizer,
+        network=network,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        before=before,
+        after=after,
+        ip_address=(request.META.get("REMOTE_ADDR") if request is not None else None),
+    )

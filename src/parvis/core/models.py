@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLogEntry(models.Model):
+    """Who changed what and when, with the values before and after. Rows are never updated."""
+
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("auteur"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(_("auteur (texte)"), max_length=200, blank=True)
+    # Scope: the organizer and/or network whose administrators may read the entry.
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.ForeignKey("network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("type d'objet"), max_length=80)
+    object_id = models.CharField(_("identifiant"), max_length=64)
+    object_repr = models.CharField(_("objet"), max_length=200)
+    before = models.JSONField(_("avant"), null=True, blank=True)
+    after = models.JSONField(_("après"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organizer", "-created_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class OutboxMessage(models.Model):
+    """An e-mail kept by the development outbox backend instead of being sent."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    subject = models.CharField(max_length=998)
+    from_email = models.CharField(max_length=320)
+    to = models.TextField()
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    message = models.TextField(help_text="The whole MIME message.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,189 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Fuseau horaire inconnu : %(tz)s"), params={"tz": value}, code="invalid_tz")
+
+
+class Network(models.Model):
+    """A federation, a festival or a consortium of organizers sharing an agenda."""
+
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    description = models.TextField(_("présentation"), blank=True)
+    description_en = models.TextField(_("présentation (anglais)"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    organizers = models.ManyToManyField(
+        "Organizer", through="NetworkMembership", related_name="networks", verbose_name=_("membres")
+    )
+
+    class Meta:
+        verbose_name = _("réseau")
+        verbose_name_plural = _("réseaux")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programming:network_agenda", kwargs={"network_slug": self.slug})
+
+
+class Organizer(models.Model):
+    """The legal entity that programmes and sells; data controller for its customers."""
+
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    legal_name = models.CharField(_("raison sociale"), max_length=200, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
+    license_numbers = models.CharField(_("licences d'entrepreneur de spectacles"), max_length=200, blank=True)
+    address = models.TextField(_("adresse"), blank=True)
+    email = models.EmailField(_("e-mail de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    description_en = models.TextField(_("présentation (anglais)"), blank=True)
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programming:organizer", kwargs={"organizer_slug": self.slug})
+
+
+class NetworkMembership(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="network_memberships")
+    joined_at = models.DateField(_("adhésion le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adhésion au réseau")
+        verbose_name_plural = _("adhésions au réseau")
+        constraints = [models.UniqueConstraint(fields=["network", "organizer"], name="unique_network_member")]
+
+    def __str__(self) -> str:
+        return f"{self.organizer} ∈ {self.network}"
+
+
+class Venue(models.Model):
+    organizer = models.ForeignKey(Organizer, on_delete=models.PROTECT, related_name="venues")
+    slug = models.SlugField(_("identifiant"), max_length=80)
+    name = models.CharField(_("nom"), max_length=200)
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    town = models.CharField(_("ville"), max_length=100)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    timezone = models.CharField(
+        _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
+    )
+    capacity = models.PositiveIntegerField(_("jauge"), null=True, blank=True)
+    accessibility_info = models.TextField(_("informations d'accessibilité"), blank=True)
+    wheelchair_accessible = models.BooleanField(_("accessible en fauteuil roulant"), default=False)
+    website = models.URLField(_("site web"), blank=True)
+
+    class Meta:
+        verbose_name = _("lieu")
+        verbose_name_plural = _("lieux")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organizer", "slug"], name="unique_venue_slug")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.town})" if self.town else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "programming:venue", kwargs={"organizer_slug": self.organizer.slug, "venue_slug": self.slug}
+        )
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Space(models.Model):
+    """A hall or room of a venue."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="spaces")
+    name = models.CharField(_("nom"), max_length=200)
+    capacity = models.PositiveIntegerField(_("jauge"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("salle")
+        verbose_name_plural = _("salles")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["venue", "name"], name="unique_space_name")]
+
+    def __str__(self) -> str:
+        return f"{self.venue.name} — {self.name}"
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administration")
+    PROGRAMMING = "programming", _("Programmation")
+    BOX_OFFICE = "box_office", _("Billetterie / guichet")
+    DOOR = "door", _("Contrôle d'accès")
+    MARKETING = "marketing", _("Relations publiques / marketing")
+    READ_ONLY = "read_only", _("Lecture seule")
+
+
+class NetworkRole(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordination du réseau")
+
+
+class OrganizerStaff(models.Model):
+    """One role of one staff member at one organizer. A person may hold several roles."""
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_roles")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre de l'équipe")
+        verbose_name_plural = _("équipe")
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "user", "role"], name="unique_organizer_role"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="organizer_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.organizer}"
+
+
+class NetworkStaff(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="network_roles")
+    role = models.CharField(_("rôle"), max_length=20, choices=NetworkRole.choices, default=NetworkRole.COORDINATOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coordination du réseau")
+        verbose_name_plural = _("coordination du réseau")
+        constraints = [models.UniqueConstraint(fields=["network", "user", "role"], name="unique_network_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.network}"

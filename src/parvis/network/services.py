@@ -1,0 +1,58 @@
+"""Writes to organizers' teams. Audited."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from parvis.core.audit import audit_record
+
+from .models import Organizer, OrganizerStaff, Role
+
+
+def staff_role_grant(*, actor, organizer: Organizer, email: str, role: str, first_name: str = "",
+                     last_name: str = "", request=None) -> OrganizerStaff:
+    if role not in Role.values:
+        raise ValidationError(_("Rôle inconnu."))
+    User = get_user_model()
+    email = email.strip().lower()
+    with transaction.atomic():
+        user = User.objects.filter(username__iexact=email).first()
+        created = user is None
+        if created:
+            user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+            user.set_unusable_password()
+            user.save()
+        membership, new_role = OrganizerStaff.objects.get_or_create(organizer=organizer, user=user, role=role)
+        if not new_role:
+            raise ValidationError(_("Cette personne a déjà ce rôle."))
+        audit_record(actor=actor, action="staff.grant", instance=membership,
+                     after={"user": email, "role": role}, organizer=organizer, request=request)
+        if created:
+            uid = urlsafe_base64_encode(force_bytes(user.pk))
+            token = default_token_generator.make_token(user)
+            transaction.on_commit(lambda: send_mail(
+                _("Votre accès à Parvis — %(organizer)s") % {"organizer": organizer.name},
+                _("Bonjour,\n\nUn accès à l'espace équipe de %(organizer)s vous a été ouvert.\n"
+                  "Choisissez votre mot de passe : %(url)s\n") % {
+                    "organizer": organizer.name, "url": f"{settings.PARVIS_BASE_URL}/staff/password/{uid}/{token}/"},
+                None, [email],
+            ))
+    return membership
+
+
+def staff_role_revoke(*, actor, membership: OrganizerStaff, request=None) -> None:
+    with transaction.atomic():
+        if membership.role == Role.ADMINISTRATOR and not OrganizerStaff.objects.filter(
+            organizer=membership.organizer, role=Role.ADMINISTRATOR
+        ).exclude(pk=membership.pk).exists():
+            raise ValidationError(_("Impossible de retirer le dernier administrateur."))
+        audit_record(actor=actor, action="staff.revoke", instance=membership,
+                     before={"user": membership.user.username, "role": membership.role},
+                     organizer=membership.organizer, request=request)
+        membership.delete()

@@ -1,0 +1,73 @@
+"""Staff home, team management and the audit log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.core.models import AuditLogEntry
+
+from . import services
+from .forms import StaffAddForm
+from .models import OrganizerStaff
+from .permissions import Perm, networks_with_perm, organizer_perms, organizers_with_perm, require_organizer_perm
+
+
+@login_required
+def staff_home(request):
+    organizers = [
+        {"organizer": o, "perms": organizer_perms(request.user, o)}
+        for o in organizers_with_perm(request.user, Perm.PROGRAMMING_VIEW).order_by("name")
+    ]
+    networks = networks_with_perm(request.user, Perm.NETWORK_CURATE)
+    return render(request, "network/staff_home.html", {"organizers": organizers, "networks": networks})
+
+
+@login_required
+def team(request, organizer_slug: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.STAFF_MANAGE)
+    form = StaffAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_role_grant(actor=request.user, organizer=organizer, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Accès accordé."))
+            return redirect("staff:team", organizer_slug=organizer.slug)
+    members = OrganizerStaff.objects.filter(organizer=organizer).select_related("user").order_by("user__username")
+    return render(request, "network/team.html", {"organizer": organizer, "members": members, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def team_revoke(request, organizer_slug: str, membership_pk: int):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.STAFF_MANAGE)
+    membership = get_object_or_404(OrganizerStaff, pk=membership_pk, organizer=organizer)
+    try:
+        services.staff_role_revoke(actor=request.user, membership=membership, request=request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Accès retiré."))
+    return redirect("staff:team", organizer_slug=organizer.slug)
+
+
+@login_required
+def audit_log(request, organizer_slug: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.AUDIT_VIEW)
+    entries = AuditLogEntry.objects.filter(organizer=organizer).order_by("-created_at", "-id")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "network/audit_log.html", {"organizer": organizer, "page": page})
+
+
+class StaffPasswordSetView(PasswordResetConfirmView):
+    template_name = "accounts/password_set.html"
+    success_url = "/staff/login/"
+    post_reset_login = False

@@ -1,0 +1,101 @@
+"""Reads for the public agenda, event pages, feeds and the API."""
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from parvis.core.text import fold
+from parvis.network.models import Network, NetworkMembership, Organizer, Venue
+
+from .filters import AgendaFilters
+from .models import PUBLIC_PERFORMANCE_STATUSES, Event, EventStatus, FeaturedEvent, Festival, Performance
+
+
+def _start_of_local_day(day: datetime.date) -> datetime.datetime:
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+
+
+def public_performances() -> QuerySet[Performance]:
+    return Performance.objects.filter(status__in=PUBLIC_PERFORMANCE_STATUSES, event__status=EventStatus.PUBLISHED)
+
+
+def network_performances(*, network: Network) -> QuerySet[Performance]:
+    members = NetworkMembership.objects.filter(network=network).values("organizer_id")
+    return public_performances().filter(organizer_id__in=members, event__share_with_network=True)
+
+
+def organizer_performances(*, organizer: Organizer) -> QuerySet[Performance]:
+    return public_performances().filter(organizer=organizer)
+
+
+def venue_performances(*, venue: Venue) -> QuerySet[Performance]:
+    return public_performances().filter(venue=venue)
+
+
+def apply_agenda_filters(qs: QuerySet[Performance], filters: AgendaFilters, *, upcoming: bool = True
+                         ) -> QuerySet[Performance]:
+    if filters.date_from:
+        qs = qs.filter(starts_at__gte=_start_of_local_day(filters.date_from))
+    elif upcoming:
+        qs = qs.filter(starts_at__gte=_start_of_local_day(timezone.localdate()))
+    if filters.date_to:
+        qs = qs.filter(starts_at__lt=_start_of_local_day(filters.date_to + datetime.timedelta(days=1)))
+    if filters.genres:
+        qs = qs.filter(event__genre__in=filters.genres)
+    if filters.venue_id:
+        qs = qs.filter(venue_id=filters.venue_id)
+    if filters.town:
+        qs = qs.filter(venue__town__iexact=filters.town)
+    if filters.free:
+        qs = qs.filter(event__is_free=True)
+    if filters.price_max is not None:
+        qs = qs.filter(Q(event__is_free=True) | Q(event__price_min__lte=filters.price_max))
+    for feature in filters.access:
+        qs = qs.filter(**{f"event__{feature}": True})
+    if filters.q:
+        for word in fold(filters.q).split():
+            qs = qs.filter(event__search_text__contains=word)
+    return qs
+
+
+def agenda_page_queryset(qs: QuerySet[Performance]) -> QuerySet[Performance]:
+    return qs.select_related("event", "event__organizer", "venue", "space").order_by("starts_at", "id")
+
+
+def agenda_choices(qs_base: QuerySet[Performance]) -> dict:
+    """The venues and towns present in an agenda, for its filter menus."""
+    venue_ids = qs_base.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1)).values("venue_id")
+    venues = list(Venue.objects.filter(id__in=venue_ids).order_by("name").only("id", "name", "town"))
+    towns = sorted({v.town for v in venues if v.town})
+    return {"venues": venues, "towns": towns}
+
+
+def featured_events(*, network: Network, limit: int = 6) -> list[Event]:
+    now = timezone.now()
+    features = (
+        FeaturedEvent.objects.filter(network=network, event__status=EventStatus.PUBLISHED)
+        .select_related("event", "event__organizer")
+        .prefetch_related(Prefetch(
+            "event__performances",
+            queryset=public_performances().filter(starts_at__gte=now).select_related("venue").order_by("starts_at"),
+            to_attr="upcoming",
+        ))[:limit]
+    )
+    return [f.event for f in features if f.event.upcoming]
+
+
+def event_public(*, organizer_slug: str, event_slug: str) -> Event:
+    return Event.objects.select_related("organizer").get(organizer__slug=organizer_slug, slug=event_slug)
+
+
+def event_performances(*, event: Event) -> QuerySet[Performance]:
+    return (Performance.objects.filter(event=event, status__in=PUBLIC_PERFORMANCE_STATUSES)
+            .select_related("venue", "space").order_by("starts_at"))
+
+
+def festival_performances(*, festival: Festival) -> QuerySet[Performance]:
+    return public_performances().filter(event__festivals=festival)

@@ -1,0 +1,38 @@
+"""Production settings: every secret and address must be given; nothing insecure is assumed.
+
+A missing value fails at start-up with the variable's name (django-environ's ImproperlyConfigured).
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+
+from .base import *  # noqa: E402, F403
+from .base import MIDDLEWARE, PARVIS_TASKS_BACKEND, env  # noqa: E402
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+PARVIS_BASE_URL = env.str("PARVIS_BASE_URL").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PARVIS_BASE_URL])
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+vars().update(env.email_url("EMAIL_URL"))
+PARVIS_DEV_OUTBOX = False
+if PARVIS_TASKS_BACKEND == "immediate":
+    raise env.ImproperlyConfigured("PARVIS_TASKS_BACKEND=immediate is for tests; use database or rq")
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_AGE = 60 * 60 * 12
+MIDDLEWARE = list(MIDDLEWARE)

@@ -1,0 +1,17 @@
+"""Settings for the test suite: fast hashing, tasks run at once, e-mails in memory."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("PARVIS_TASKS_BACKEND", "immediate")
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, PASSWORD_HASHERS  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: S303
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PARVIS_DEV_OUTBOX = True
+ALLOWED_HOSTS = ["*"]
+MEDIA_ROOT = "/tmp/parvis-test-media"  # noqa: S108
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PARVIS_TEST_SQLITE_NAME") or None}

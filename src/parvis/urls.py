@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from parvis.api.api import api
+from parvis.core import views as core_views
+
+urlpatterns = [
+    path("staff/", include("parvis.accounts.urls")),
+    path("staff/", include("parvis.staff_urls")),
+    path("admin/login/", RedirectView.as_view(url="/staff/login/?next=/admin/")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("dev/outbox/", core_views.outbox_list, name="outbox"),
+    path("dev/outbox/<int:pk>/", core_views.outbox_detail, name="outbox_detail"),
+    path("", include("parvis.programming.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,43 @@
+from decimal import Decimal
+
+from django import template
+from django.utils import formats, translation
+
+from parvis.core.money import Money, format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency="EUR"):
+    if amount is None or amount == "":
+        return ""
+    return format_money(Money(Decimal(amount), currency))
+
+
+@register.filter
+def localtime_in(value, tz):
+    """A datetime shown in a venue's time zone."""
+    return value.astimezone(tz) if value else value
+
+
+@register.simple_tag
+def local_date(value, fmt="DATETIME_FORMAT"):
+    return formats.date_format(value, fmt, use_l10n=True)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs):
+    """The current query string with some parameters replaced (pagination links keep the filters)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode() if params else "?"
+
+
+@register.simple_tag
+def current_language():
+    return translation.get_language()
