@@ -10,17 +10,33 @@ urlpatterns = [
     path("", network_views.staff_home, name="home"),
     path("password/<uidb64>/<token>/", network_views.StaffPasswordSetView.as_view(), name="password_set"),
     path("o/<slug:organizer_slug>/equipe/", network_views.team, name="team"),
-    path("o/<slug:organizer_slug>/equipe/<int:membership_pk>/retirer/", network_views.team_revoke,
-         name="team_revoke"),
+    path(
+        "o/<slug:organizer_slug>/equipe/<int:membership_pk>/retirer/",
+        network_views.team_revoke,
+        name="team_revoke",
+    ),
     path("o/<slug:organizer_slug>/journal/", network_views.audit_log, name="audit_log"),
     path("o/<slug:organizer_slug>/evenements/", staff_views.event_list, name="event_list"),
     path("o/<slug:organizer_slug>/evenements/nouveau/", staff_views.event_create, name="event_create"),
     path("o/<slug:organizer_slug>/evenements/<int:event_pk>/", staff_views.event_detail, name="event_detail"),
-    path("o/<slug:organizer_slug>/evenements/<int:event_pk>/modifier/", staff_views.event_edit, name="event_edit"),
-    path("o/<slug:organizer_slug>/evenements/<int:event_pk>/etat/", staff_views.event_status, name="event_status"),
-    path("o/<slug:organizer_slug>/evenements/<int:event_pk>/dates/<int:performance_pk>/etat/",
-         staff_views.performance_status, name="performance_status"),
+    path(
+        "o/<slug:organizer_slug>/evenements/<int:event_pk>/modifier/",
+        staff_views.event_edit,
+        name="event_edit",
+    ),
+    path(
+        "o/<slug:organizer_slug>/evenements/<int:event_pk>/etat/",
+        staff_views.event_status,
+        name="event_status",
+    ),
+    path(
+        "o/<slug:organizer_slug>/evenements/<int:event_pk>/dates/<int:performance_pk>/etat/",
+        staff_views.performance_status,
+        name="performance_status",
+    ),
     path("r/<slug:network_slug>/", staff_views.network_curation, name="network_curation"),
     path("r/<slug:network_slug>/une/<int:event_pk>/", staff_views.network_feature, name="network_feature"),
-    path("r/<slug:network_slug>/festivals/<int:festival_pk>/", staff_views.festival_edit, name="festival_edit"),
+    path(
+        "r/<slug:network_slug>/festivals/<int:festival_pk>/", staff_views.festival_edit, name="festival_edit"
+    ),
 ]

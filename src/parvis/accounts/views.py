@@ -40,8 +40,10 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             user = services.staff_authenticate(
-                request=request, username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"], ip=_client_ip(request),
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                ip=_client_ip(request),
             )
         except services.LoginThrottled as exc:
             user, error, status = None, _throttled_message(exc), 429
@@ -54,8 +56,12 @@ def login_view(request):
                 return redirect(f"/staff/login/totp/?next={_next_url(request)}")
             login(request, user)
             return redirect(_next_url(request))
-    return render(request, "accounts/login.html", {"form": form, "error": error, "next": _next_url(request)},
-                  status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "error": error, "next": _next_url(request)},
+        status=status,
+    )
 
 
 def login_totp_view(request):
@@ -77,8 +83,12 @@ def login_totp_view(request):
             return redirect(_next_url(request))
         error = error or _("Code incorrect ou déjà utilisé.")
         status = status if status != 200 else 401
-    return render(request, "accounts/login_totp.html", {"form": form, "error": error, "next": _next_url(request)},
-                  status=status)
+    return render(
+        request,
+        "accounts/login_totp.html",
+        {"form": form, "error": error, "next": _next_url(request)},
+        status=status,
+    )
 
 
 @login_required
@@ -98,9 +108,17 @@ def totp_setup_view(request):
         error = _("Code incorrect. Vérifiez l'heure de votre téléphone et réessayez.")
     uri = services.totp_provisioning_uri(secret=secret, username=request.user.get_username())
     qr_svg = segno.make(uri, error="m").svg_data_uri(scale=5)
-    return render(request, "accounts/totp_setup.html", {
-        "form": form, "error": error, "secret": secret, "qr_svg": qr_svg, "next": _next_url(request),
-    })
+    return render(
+        request,
+        "accounts/totp_setup.html",
+        {
+            "form": form,
+            "error": error,
+            "secret": secret,
+            "qr_svg": qr_svg,
+            "next": _next_url(request),
+        },
+    )
 
 
 @require_POST

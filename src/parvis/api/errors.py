@@ -13,8 +13,9 @@ class ApiError(Exception):
 def install(api) -> None:
     @api.exception_handler(ApiError)
     def _api_error(request, exc: ApiError):
-        return api.create_response(request, {"code": exc.code, "message": exc.message, **exc.extra},
-                                   status=exc.status)
+        return api.create_response(
+            request, {"code": exc.code, "message": exc.message, **exc.extra}, status=exc.status
+        )
 
     @api.exception_handler(ValidationError)
     def _validation(request, exc: ValidationError):
@@ -23,7 +24,9 @@ def install(api) -> None:
             loc = [str(p) for p in error.get("loc", []) if p not in ("query", "body", "path")]
             fields.append({"field": ".".join(loc), "message": error.get("msg", "")})
         return api.create_response(
-            request, {"code": "invalid_input", "message": _("Paramètres invalides."), "errors": fields}, status=422
+            request,
+            {"code": "invalid_input", "message": _("Paramètres invalides."), "errors": fields},
+            status=422,
         )
 
     @api.exception_handler(Http404)
@@ -32,16 +35,23 @@ def install(api) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _unauthorized(request, exc):
-        return api.create_response(request, {"code": "unauthorized", "message": _("Authentification requise.")},
-                                   status=401)
+        return api.create_response(
+            request, {"code": "unauthorized", "message": _("Authentification requise.")}, status=401
+        )
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
-        return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+        return api.create_response(
+            request, {"code": "http_error", "message": str(exc)}, status=exc.status_code
+        )
 
 
 def reject_unknown_params(request, allowed: set[str]) -> None:
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
-        raise ApiError("unknown_parameter", _("Paramètre inconnu : %(names)s") % {"names": ", ".join(unknown)},
-                       status=400, parameters=unknown)
+        raise ApiError(
+            "unknown_parameter",
+            _("Paramètre inconnu : %(names)s") % {"names": ", ".join(unknown)},
+            status=400,
+            parameters=unknown,
+        )

@@ -32,33 +32,87 @@ from parvis.network.models import (
 from parvis.programming.models import Event, EventStatus, FeaturedEvent, Festival, Genre, Performance
 
 SEED = 2026
-DEMO_PASSWORD = "parvis-demo-2026"
+DEMO_PASSWORD = "parvis-demo-2026"  # noqa: S105 - printed on purpose
 # Base32 secret of the demo administrator's authenticator (demo only: printed on purpose).
-DEMO_TOTP_SECRET = "PARVISDEMOADMINTOTPQ2026ABCDEFGH"
+DEMO_TOTP_SECRET = "PARVISDEMOADMINTOTPQ2026ABCDEFGH"  # noqa: S105
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 IDF_TOWNS = [
-    ("Paris", "75011", 48.8590, 2.3790), ("Montreuil", "93100", 48.8638, 2.4485),
-    ("Saint-Denis", "93200", 48.9362, 2.3574), ("Vincennes", "94300", 48.8474, 2.4392),
-    ("Boulogne-Billancourt", "92100", 48.8397, 2.2399), ("Versailles", "78000", 48.8049, 2.1204),
-    ("Nanterre", "92000", 48.8924, 2.2071), ("Ivry-sur-Seine", "94200", 48.8131, 2.3847),
-    ("Créteil", "94000", 48.7904, 2.4556), ("Pantin", "93500", 48.8944, 2.4093),
-    ("Malakoff", "92240", 48.8169, 2.2994), ("Argenteuil", "95100", 48.9472, 2.2467),
-    ("Évry-Courcouronnes", "91000", 48.6290, 2.4410), ("Cergy", "95000", 49.0364, 2.0761),
-    ("Meaux", "77100", 48.9601, 2.8788), ("Fontainebleau", "77300", 48.4047, 2.7016),
-    ("Saint-Germain-en-Laye", "78100", 48.8989, 2.0938), ("Rueil-Malmaison", "92500", 48.8778, 2.1803),
-    ("Vitry-sur-Seine", "94400", 48.7875, 2.3928), ("Clichy", "92110", 48.9045, 2.3055),
-    ("Le Blanc-Mesnil", "93150", 48.9386, 2.4614), ("Noisy-le-Grand", "93160", 48.8486, 2.5526),
-    ("Massy", "91300", 48.7309, 2.2713), ("Melun", "77000", 48.5421, 2.6554),
+    ("Paris", "75011", 48.8590, 2.3790),
+    ("Montreuil", "93100", 48.8638, 2.4485),
+    ("Saint-Denis", "93200", 48.9362, 2.3574),
+    ("Vincennes", "94300", 48.8474, 2.4392),
+    ("Boulogne-Billancourt", "92100", 48.8397, 2.2399),
+    ("Versailles", "78000", 48.8049, 2.1204),
+    ("Nanterre", "92000", 48.8924, 2.2071),
+    ("Ivry-sur-Seine", "94200", 48.8131, 2.3847),
+    ("Créteil", "94000", 48.7904, 2.4556),
+    ("Pantin", "93500", 48.8944, 2.4093),
+    ("Malakoff", "92240", 48.8169, 2.2994),
+    ("Argenteuil", "95100", 48.9472, 2.2467),
+    ("Évry-Courcouronnes", "91000", 48.6290, 2.4410),
+    ("Cergy", "95000", 49.0364, 2.0761),
+    ("Meaux", "77100", 48.9601, 2.8788),
+    ("Fontainebleau", "77300", 48.4047, 2.7016),
+    ("Saint-Germain-en-Laye", "78100", 48.8989, 2.0938),
+    ("Rueil-Malmaison", "92500", 48.8778, 2.1803),
+    ("Vitry-sur-Seine", "94400", 48.7875, 2.3928),
+    ("Clichy", "92110", 48.9045, 2.3055),
+    ("Le Blanc-Mesnil", "93150", 48.9386, 2.4614),
+    ("Noisy-le-Grand", "93160", 48.8486, 2.5526),
+    ("Massy", "91300", 48.7309, 2.2713),
+    ("Melun", "77000", 48.5421, 2.6554),
     ("Rambouillet", "78120", 48.6437, 1.8295),
 ]
-CLUB_WORDS = ["Blue Note", "Caveau", "Swing", "Sunset", "Duc", "Comptoir", "Studio", "Petit Journal",
-              "Péniche", "Baiser Salé", "Cave", "Arbre", "Triton", "Sept Lézards", "Écluse", "Minotaure",
-              "Bémol", "Quai", "Quartier", "Tambour", "Archipel", "Cabaret", "Grange", "Kiosque", "Usine"]
-BANDS = ["Quartet Aurore", "Trio Sillage", "Big Band des Lilas", "Nora Delmas Quintet", "Samba de Chambre",
-         "Léon Farrah Trio", "Les Swingueurs", "Marie-Ève Kessler", "Orchestre du Canal", "Duo Ardoise",
-         "Jazz Manouche Express", "Amadou Sy Sextet", "Hélène Brun & Co", "Trio Éphémère", "Funk Ambassade",
-         "Clara Nguyen Quartet", "Bebop Collectif", "Yann Le Goff Trio", "Fanfare Ébène", "Sofia Ramos Group"]
+CLUB_WORDS = [
+    "Blue Note",
+    "Caveau",
+    "Swing",
+    "Sunset",
+    "Duc",
+    "Comptoir",
+    "Studio",
+    "Petit Journal",
+    "Péniche",
+    "Baiser Salé",
+    "Cave",
+    "Arbre",
+    "Triton",
+    "Sept Lézards",
+    "Écluse",
+    "Minotaure",
+    "Bémol",
+    "Quai",
+    "Quartier",
+    "Tambour",
+    "Archipel",
+    "Cabaret",
+    "Grange",
+    "Kiosque",
+    "Usine",
+]
+BANDS = [
+    "Quartet Aurore",
+    "Trio Sillage",
+    "Big Band des Lilas",
+    "Nora Delmas Quintet",
+    "Samba de Chambre",
+    "Léon Farrah Trio",
+    "Les Swingueurs",
+    "Marie-Ève Kessler",
+    "Orchestre du Canal",
+    "Duo Ardoise",
+    "Jazz Manouche Express",
+    "Amadou Sy Sextet",
+    "Hélène Brun & Co",
+    "Trio Éphémère",
+    "Funk Ambassade",
+    "Clara Nguyen Quartet",
+    "Bebop Collectif",
+    "Yann Le Goff Trio",
+    "Fanfare Ébène",
+    "Sofia Ramos Group",
+]
 THEATRE_SHOWS = [
     ("Le Misanthrope", Genre.THEATRE, "Molière revisité par une troupe de huit comédiens."),
     ("Les Bonnes", Genre.THEATRE, "Jean Genet, huis clos et jeux de rôles."),
@@ -79,8 +133,14 @@ class DemoAccount:
 def _user(username: str, first: str, last: str, *, superuser: bool = False):
     User = get_user_model()
     user, created = User.objects.get_or_create(
-        username=username, defaults={"email": username, "first_name": first, "last_name": last,
-                                     "is_staff": superuser, "is_superuser": superuser},
+        username=username,
+        defaults={
+            "email": username,
+            "first_name": first,
+            "last_name": last,
+            "is_staff": superuser,
+            "is_superuser": superuser,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -100,8 +160,9 @@ def _venue(organizer: Organizer, slug: str, **fields) -> Venue:
 
 def _event(organizer: Organizer, title: str, **fields) -> tuple[Event, bool]:
     fields.setdefault("status", EventStatus.PUBLISHED)
-    event, created = Event.objects.get_or_create(organizer=organizer, slug=slugify(title)[:100],
-                                                 defaults={"title": title, **fields})
+    event, created = Event.objects.get_or_create(
+        organizer=organizer, slug=slugify(title)[:100], defaults={"title": title, **fields}
+    )
     return event, created
 
 
@@ -110,8 +171,15 @@ def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 def _perf(event: Event, venue: Venue, starts_at: datetime.datetime, minutes: int, **extra) -> Performance:
-    return Performance(event=event, organizer=event.organizer, venue=venue, starts_at=starts_at,
-                       ends_at=starts_at + datetime.timedelta(minutes=minutes), capacity=venue.capacity, **extra)
+    return Performance(
+        event=event,
+        organizer=event.organizer,
+        venue=venue,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        capacity=venue.capacity,
+        **extra,
+    )
 
 
 def _next_monday(today: datetime.date) -> datetime.date:
@@ -126,30 +194,52 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     accounts: list[DemoAccount] = []
 
     # --- The jazz network and its festival -------------------------------------------------------------
-    jazz, _ = Network.objects.get_or_create(slug="jazz-idf", defaults={
-        "name": "Jazz en Île-de-France",
-        "description": "Vingt-cinq clubs de jazz, un agenda commun et un festival.",
-        "description_en": "Twenty-five jazz clubs, one shared agenda and a festival.",
-    })
+    jazz, _ = Network.objects.get_or_create(
+        slug="jazz-idf",
+        defaults={
+            "name": "Jazz en Île-de-France",
+            "description": "Vingt-cinq clubs de jazz, un agenda commun et un festival.",
+            "description_en": "Twenty-five jazz clubs, one shared agenda and a festival.",
+        },
+    )
     clubs: list[Venue] = []
     for i, (town, postcode, lat, lon) in enumerate(IDF_TOWNS):
         name = f"Le {CLUB_WORDS[i]}" if not CLUB_WORDS[i].startswith(("Le", "La")) else CLUB_WORDS[i]
         slug = slugify(f"{CLUB_WORDS[i]}-{town}")[:60]
-        club = _organizer(slug, name=f"{name} ({town})", legal_name=f"Association {name}",
-                          email=f"contact@{slug}.example", description=f"Club de jazz à {town}.")
+        club = _organizer(
+            slug,
+            name=f"{name} ({town})",
+            legal_name=f"Association {name}",
+            email=f"contact@{slug}.example",
+            description=f"Club de jazz à {town}.",
+        )
         NetworkMembership.objects.get_or_create(network=jazz, organizer=club)
-        venue = _venue(club, "club", name=name, street=f"{rng.randint(1, 120)} rue de la Musique",
-                       postcode=postcode, town=town, latitude=Decimal(str(lat)), longitude=Decimal(str(lon)),
-                       capacity=rng.choice([60, 80, 120, 150, 200, 300]), wheelchair_accessible=rng.random() < .6,
-                       accessibility_info="Accès de plain-pied, boucle magnétique." if rng.random() < .5 else "")
+        venue = _venue(
+            club,
+            "club",
+            name=name,
+            street=f"{rng.randint(1, 120)} rue de la Musique",
+            postcode=postcode,
+            town=town,
+            latitude=Decimal(str(lat)),
+            longitude=Decimal(str(lon)),
+            capacity=rng.choice([60, 80, 120, 150, 200, 300]),
+            wheelchair_accessible=rng.random() < 0.6,
+            accessibility_info="Accès de plain-pied, boucle magnétique." if rng.random() < 0.5 else "",
+        )
         clubs.append(venue)
 
     festival_start = start
-    festival, _ = Festival.objects.get_or_create(network=jazz, slug="festival", defaults={
-        "name": f"Festival Jazz en Île-de-France {festival_start.year}",
-        "description": "180 concerts dans 25 clubs pendant deux semaines.",
-        "starts_on": festival_start, "ends_on": festival_start + datetime.timedelta(days=13),
-    })
+    festival, _ = Festival.objects.get_or_create(
+        network=jazz,
+        slug="festival",
+        defaults={
+            "name": f"Festival Jazz en Île-de-France {festival_start.year}",
+            "description": "180 concerts dans 25 clubs pendant deux semaines.",
+            "starts_on": festival_start,
+            "ends_on": festival_start + datetime.timedelta(days=13),
+        },
+    )
     if not festival.events.exists():
         new_perfs, festival_events = [], []
         for n in range(180):
@@ -157,13 +247,20 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
             band = BANDS[rng.randrange(len(BANDS))]
             day = festival_start + datetime.timedelta(days=rng.randrange(14))
             hour, minute = rng.choice([(19, 30), (20, 0), (20, 30), (21, 0), (22, 0)])
-            free = rng.random() < .1
+            free = rng.random() < 0.1
             price = Decimal(rng.choice([12, 15, 18, 20, 25])) if not free else None
             event, created = _event(
-                venue.organizer, f"{band} — {day:%d/%m} {hour}h{minute:02d}", genre=Genre.JAZZ, artists=band,
+                venue.organizer,
+                f"{band} — {day:%d/%m} {hour}h{minute:02d}",
+                genre=Genre.JAZZ,
+                artists=band,
                 description=f"{band} en concert au {venue.name}, dans le cadre du festival.",
-                tags="festival, jazz", is_free=free, price_min=price, price_max=price,
-                wheelchair=venue.wheelchair_accessible, duration_minutes=90,
+                tags="festival, jazz",
+                is_free=free,
+                price_min=price,
+                price_max=price,
+                wheelchair=venue.wheelchair_accessible,
+                duration_minutes=90,
             )
             festival_events.append(event)
             if created:
@@ -181,27 +278,54 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     accounts.append(DemoAccount(club_prog.username, "programmation", clubs[1].organizer.name))
 
     # --- A theatre and its season ------------------------------------------------------------------------
-    theatre = _organizer("theatre-du-parvis", name="Théâtre du Parvis", legal_name="SCIC Théâtre du Parvis",
-                         siret="12345678900012", license_numbers="PLATESV-R-2024-000001",
-                         email="billetterie@theatre-du-parvis.example",
-                         description="Scène conventionnée, 28 spectacles par saison.")
-    grande = _venue(theatre, "salle", name="Théâtre du Parvis", street="2 place du Parvis", postcode="75020",
-                    town="Paris", latitude=Decimal("48.8640"), longitude=Decimal("2.3980"), capacity=450,
-                    wheelchair_accessible=True, accessibility_info="Boucle magnétique, places PMR au rang A.")
+    theatre = _organizer(
+        "theatre-du-parvis",
+        name="Théâtre du Parvis",
+        legal_name="SCIC Théâtre du Parvis",
+        siret="12345678900012",
+        license_numbers="PLATESV-R-2024-000001",
+        email="billetterie@theatre-du-parvis.example",
+        description="Scène conventionnée, 28 spectacles par saison.",
+    )
+    grande = _venue(
+        theatre,
+        "salle",
+        name="Théâtre du Parvis",
+        street="2 place du Parvis",
+        postcode="75020",
+        town="Paris",
+        latitude=Decimal("48.8640"),
+        longitude=Decimal("2.3980"),
+        capacity=450,
+        wheelchair_accessible=True,
+        accessibility_info="Boucle magnétique, places PMR au rang A.",
+    )
     big_hall, _ = Space.objects.get_or_create(venue=grande, name="Grande salle", defaults={"capacity": 450})
     small_hall, _ = Space.objects.get_or_create(venue=grande, name="Studio", defaults={"capacity": 90})
     NetworkMembership.objects.get_or_create(network=jazz, organizer=theatre)  # it hosts the festival's finale
     for i, (title, genre, description) in enumerate(THEATRE_SHOWS):
-        event, created = _event(theatre, title, genre=genre, description=description,
-                                price_min=Decimal("10"), price_max=Decimal("28"), duration_minutes=100,
-                                age_min=6 if genre == Genre.YOUNG_AUDIENCE else 12,
-                                sign_language=(i == 2), audio_description=(i == 4), relaxed=(i == 2),
-                                wheelchair=True, share_with_network=(i == 0))
+        event, created = _event(
+            theatre,
+            title,
+            genre=genre,
+            description=description,
+            price_min=Decimal("10"),
+            price_max=Decimal("28"),
+            duration_minutes=100,
+            age_min=6 if genre == Genre.YOUNG_AUDIENCE else 12,
+            sign_language=(i == 2),
+            audio_description=(i == 4),
+            relaxed=(i == 2),
+            wheelchair=True,
+            share_with_network=(i == 0),
+        )
         if created:
             first = start + datetime.timedelta(days=7 * i + 1)
             space = small_hall if genre == Genre.DANCE else big_hall
-            perfs = [_perf(event, grande, _at(first + datetime.timedelta(days=d), 20), 100, space=space)
-                     for d in range(4)]
+            perfs = [
+                _perf(event, grande, _at(first + datetime.timedelta(days=d), 20), 100, space=space)
+                for d in range(4)
+            ]
             perfs.append(_perf(event, grande, _at(first + datetime.timedelta(days=4), 16), 100, space=space))
             Performance.objects.bulk_create(perfs, ignore_conflicts=True)
     for role in Role:
@@ -209,20 +333,47 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
         OrganizerStaff.objects.get_or_create(organizer=theatre, user=user, role=role)
         accounts.append(DemoAccount(user.username, str(role.label), theatre.name))
         if role == Role.ADMINISTRATOR:
-            TOTPDevice.objects.get_or_create(user=user, defaults={"secret": DEMO_TOTP_SECRET,
-                                                                  "confirmed_at": timezone.now()})
-    _event(theatre, "Lecture : nouvelles écritures", genre=Genre.THEATRE, status=EventStatus.DRAFT,
-           description="Brouillon : pas encore publié.")
+            TOTPDevice.objects.get_or_create(
+                user=user, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": timezone.now()}
+            )
+    _event(
+        theatre,
+        "Lecture : nouvelles écritures",
+        genre=Genre.THEATRE,
+        status=EventStatus.DRAFT,
+        description="Brouillon : pas encore publié.",
+    )
 
     # --- A museum with a timed-entry exhibition ---------------------------------------------------------
-    museum = _organizer("musee-de-la-lumiere", name="Musée de la Lumière", legal_name="Musée de la Lumière",
-                        email="accueil@musee-lumiere.example")
-    museum_venue = _venue(museum, "musee", name="Musée de la Lumière", street="11 quai des Arts",
-                          postcode="75004", town="Paris", latitude=Decimal("48.8530"), longitude=Decimal("2.3499"),
-                          capacity=300, wheelchair_accessible=True)
-    expo, created = _event(museum, "Lumières du Nord", genre=Genre.EXHIBITION, is_free=False,
-                           price_min=Decimal("8"), price_max=Decimal("14"), wheelchair=True, easy_read=True,
-                           description="Exposition : la peinture scandinave et la lumière. Entrée par créneau.")
+    museum = _organizer(
+        "musee-de-la-lumiere",
+        name="Musée de la Lumière",
+        legal_name="Musée de la Lumière",
+        email="accueil@musee-lumiere.example",
+    )
+    museum_venue = _venue(
+        museum,
+        "musee",
+        name="Musée de la Lumière",
+        street="11 quai des Arts",
+        postcode="75004",
+        town="Paris",
+        latitude=Decimal("48.8530"),
+        longitude=Decimal("2.3499"),
+        capacity=300,
+        wheelchair_accessible=True,
+    )
+    expo, created = _event(
+        museum,
+        "Lumières du Nord",
+        genre=Genre.EXHIBITION,
+        is_free=False,
+        price_min=Decimal("8"),
+        price_max=Decimal("14"),
+        wheelchair=True,
+        easy_read=True,
+        description="Exposition : la peinture scandinave et la lumière. Entrée par créneau.",
+    )
     if created:
         perfs = []
         for d in range(60):
@@ -233,23 +384,54 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
         Performance.objects.bulk_create(perfs, ignore_conflicts=True)
 
     # --- A digital-arts biennale across Marseille and Aix-en-Provence -----------------------------------
-    biennale_net, _ = Network.objects.get_or_create(slug="biennale-imaginaires", defaults={
-        "name": "Biennale des imaginaires numériques",
-        "description": "Arts numériques à Marseille et Aix-en-Provence.",
-    })
-    biennale = _organizer("biennale-imaginaires", name="Biennale des imaginaires numériques",
-                          legal_name="Association Biennale des imaginaires numériques")
+    biennale_net, _ = Network.objects.get_or_create(
+        slug="biennale-imaginaires",
+        defaults={
+            "name": "Biennale des imaginaires numériques",
+            "description": "Arts numériques à Marseille et Aix-en-Provence.",
+        },
+    )
+    biennale = _organizer(
+        "biennale-imaginaires",
+        name="Biennale des imaginaires numériques",
+        legal_name="Association Biennale des imaginaires numériques",
+    )
     NetworkMembership.objects.get_or_create(network=biennale_net, organizer=biennale)
-    friche = _venue(biennale, "friche", name="La Friche", street="41 rue Jobin", postcode="13003",
-                    town="Marseille", latitude=Decimal("43.3100"), longitude=Decimal("5.3900"), capacity=800)
-    aix = _venue(biennale, "aix", name="Pavillon numérique", street="1 place de l'Hôtel de Ville",
-                 postcode="13100", town="Aix-en-Provence", latitude=Decimal("43.5297"),
-                 longitude=Decimal("5.4474"), capacity=400)
-    for title, venue, genre in [("Machines sensibles", friche, Genre.DIGITAL_ARTS),
-                                ("Forêt de pixels", aix, Genre.DIGITAL_ARTS),
-                                ("Nuit audiovisuelle", friche, Genre.MUSIC)]:
-        event, created = _event(biennale, title, genre=genre, price_min=Decimal("0"), price_max=Decimal("12"),
-                                description=f"{title} : une œuvre de la biennale.")
+    friche = _venue(
+        biennale,
+        "friche",
+        name="La Friche",
+        street="41 rue Jobin",
+        postcode="13003",
+        town="Marseille",
+        latitude=Decimal("43.3100"),
+        longitude=Decimal("5.3900"),
+        capacity=800,
+    )
+    aix = _venue(
+        biennale,
+        "aix",
+        name="Pavillon numérique",
+        street="1 place de l'Hôtel de Ville",
+        postcode="13100",
+        town="Aix-en-Provence",
+        latitude=Decimal("43.5297"),
+        longitude=Decimal("5.4474"),
+        capacity=400,
+    )
+    for title, venue, genre in [
+        ("Machines sensibles", friche, Genre.DIGITAL_ARTS),
+        ("Forêt de pixels", aix, Genre.DIGITAL_ARTS),
+        ("Nuit audiovisuelle", friche, Genre.MUSIC),
+    ]:
+        event, created = _event(
+            biennale,
+            title,
+            genre=genre,
+            price_min=Decimal("0"),
+            price_max=Decimal("12"),
+            description=f"{title} : une œuvre de la biennale.",
+        )
         if created:
             days = range(0, 42, 1) if genre == Genre.DIGITAL_ARTS else range(5, 42, 7)
             hour = 11 if genre == Genre.DIGITAL_ARTS else 22

@@ -15,7 +15,9 @@ class AuditLogEntry(models.Model):
     organizer = models.ForeignKey(
         "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    network = models.ForeignKey("network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=80)
     object_type = models.CharField(_("type d'objet"), max_length=80)
     object_id = models.CharField(_("identifiant"), max_length=64)

@@ -90,11 +90,19 @@ class Venue(models.Model):
     town = models.CharField(_("ville"), max_length=100)
     country = models.CharField(_("pays"), max_length=2, default="FR")
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     timezone = models.CharField(
@@ -158,7 +166,9 @@ class OrganizerStaff(models.Model):
     """One role of one staff member at one organizer. A person may hold several roles."""
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="staff")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_roles"
+    )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -177,13 +187,17 @@ class OrganizerStaff(models.Model):
 class NetworkStaff(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="staff")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="network_roles")
-    role = models.CharField(_("rôle"), max_length=20, choices=NetworkRole.choices, default=NetworkRole.COORDINATOR)
+    role = models.CharField(
+        _("rôle"), max_length=20, choices=NetworkRole.choices, default=NetworkRole.COORDINATOR
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("coordination du réseau")
         verbose_name_plural = _("coordination du réseau")
-        constraints = [models.UniqueConstraint(fields=["network", "user", "role"], name="unique_network_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "user", "role"], name="unique_network_role")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.network}"

@@ -15,8 +15,16 @@ from parvis.core.audit import audit_record
 from .models import Organizer, OrganizerStaff, Role
 
 
-def staff_role_grant(*, actor, organizer: Organizer, email: str, role: str, first_name: str = "",
-                     last_name: str = "", request=None) -> OrganizerStaff:
+def staff_role_grant(
+    *,
+    actor,
+    organizer: Organizer,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    request=None,
+) -> OrganizerStaff:
     if role not in Role.values:
         raise ValidationError(_("Rôle inconnu."))
     User = get_user_model()
@@ -31,28 +39,50 @@ def staff_role_grant(*, actor, organizer: Organizer, email: str, role: str, firs
         membership, new_role = OrganizerStaff.objects.get_or_create(organizer=organizer, user=user, role=role)
         if not new_role:
             raise ValidationError(_("Cette personne a déjà ce rôle."))
-        audit_record(actor=actor, action="staff.grant", instance=membership,
-                     after={"user": email, "role": role}, organizer=organizer, request=request)
+        audit_record(
+            actor=actor,
+            action="staff.grant",
+            instance=membership,
+            after={"user": email, "role": role},
+            organizer=organizer,
+            request=request,
+        )
         if created:
             uid = urlsafe_base64_encode(force_bytes(user.pk))
             token = default_token_generator.make_token(user)
-            transaction.on_commit(lambda: send_mail(
-                _("Votre accès à Parvis — %(organizer)s") % {"organizer": organizer.name},
-                _("Bonjour,\n\nUn accès à l'espace équipe de %(organizer)s vous a été ouvert.\n"
-                  "Choisissez votre mot de passe : %(url)s\n") % {
-                    "organizer": organizer.name, "url": f"{settings.PARVIS_BASE_URL}/staff/password/{uid}/{token}/"},
-                None, [email],
-            ))
+            transaction.on_commit(
+                lambda: send_mail(
+                    _("Votre accès à Parvis — %(organizer)s") % {"organizer": organizer.name},
+                    _(
+                        "Bonjour,\n\nUn accès à l'espace équipe de %(organizer)s vous a été ouvert.\n"
+                        "Choisissez votre mot de passe : %(url)s\n"
+                    )
+                    % {
+                        "organizer": organizer.name,
+                        "url": f"{settings.PARVIS_BASE_URL}/staff/password/{uid}/{token}/",
+                    },
+                    None,
+                    [email],
+                )
+            )
     return membership
 
 
 def staff_role_revoke(*, actor, membership: OrganizerStaff, request=None) -> None:
     with transaction.atomic():
-        if membership.role == Role.ADMINISTRATOR and not OrganizerStaff.objects.filter(
-            organizer=membership.organizer, role=Role.ADMINISTRATOR
-        ).exclude(pk=membership.pk).exists():
+        if (
+            membership.role == Role.ADMINISTRATOR
+            and not OrganizerStaff.objects.filter(organizer=membership.organizer, role=Role.ADMINISTRATOR)
+            .exclude(pk=membership.pk)
+            .exists()
+        ):
             raise ValidationError(_("Impossible de retirer le dernier administrateur."))
-        audit_record(actor=actor, action="staff.revoke", instance=membership,
-                     before={"user": membership.user.username, "role": membership.role},
-                     organizer=membership.organizer, request=request)
+        audit_record(
+            actor=actor,
+            action="staff.revoke",
+            instance=membership,
+            before={"user": membership.user.username, "role": membership.role},
+            organizer=membership.organizer,
+            request=request,
+        )
         membership.delete()

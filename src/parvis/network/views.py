@@ -14,7 +14,13 @@ from parvis.core.models import AuditLogEntry
 from . import services
 from .forms import StaffAddForm
 from .models import OrganizerStaff
-from .permissions import Perm, networks_with_perm, organizer_perms, organizers_with_perm, require_organizer_perm
+from .permissions import (
+    Perm,
+    networks_with_perm,
+    organizer_perms,
+    organizers_with_perm,
+    require_organizer_perm,
+)
 
 
 @login_required
@@ -33,15 +39,23 @@ def team(request, organizer_slug: str):
     form = StaffAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_role_grant(actor=request.user, organizer=organizer, request=request, **form.cleaned_data)
+            services.staff_role_grant(
+                actor=request.user, organizer=organizer, request=request, **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Accès accordé."))
             return redirect("staff:team", organizer_slug=organizer.slug)
-    members = OrganizerStaff.objects.filter(organizer=organizer).select_related("user").order_by("user__username")
-    return render(request, "network/team.html", {"organizer": organizer, "members": members, "form": form},
-                  status=400 if form.errors else 200)
+    members = (
+        OrganizerStaff.objects.filter(organizer=organizer).select_related("user").order_by("user__username")
+    )
+    return render(
+        request,
+        "network/team.html",
+        {"organizer": organizer, "members": members, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -209,7 +209,9 @@ def list_events(request, organizer: str | None = None, genre: Genre | None = Non
 
 @router.get("/events/{event_id}", response=EventOut)
 def get_event(request, event_id: int):
-    return get_object_or_404(Event.objects.select_related("organizer"), pk=event_id, status=EventStatus.PUBLISHED)
+    return get_object_or_404(
+        Event.objects.select_related("organizer"), pk=event_id, status=EventStatus.PUBLISHED
+    )
 
 
 @router.get("/performances", response=list[PerformanceOut])
@@ -223,8 +225,14 @@ def list_performances(request, filters: Query[PerformanceFilters]):
     if filters.organizer:
         qs = qs.filter(organizer__slug=filters.organizer)
     agenda_filters = AgendaFilters(
-        q=filters.q or "", date_from=filters.date_from, date_to=filters.date_to,
-        genres=tuple(g.value for g in filters.genre), venue_id=filters.venue, town=filters.town or "",
-        free=filters.free, price_max=filters.price_max, access=tuple(a.value for a in filters.access),
+        q=filters.q or "",
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        genres=tuple(g.value for g in filters.genre),
+        venue_id=filters.venue,
+        town=filters.town or "",
+        free=filters.free,
+        price_max=filters.price_max,
+        access=tuple(a.value for a in filters.access),
     )
     return selectors.agenda_page_queryset(selectors.apply_agenda_filters(qs, agenda_filters))

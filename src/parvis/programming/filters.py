@@ -17,8 +17,12 @@ class When:
     TODAY = "today"
     WEEKEND = "weekend"
     WEEK = "week"
-    CHOICES = [("", _("Toutes les dates")), (TODAY, _("Aujourd'hui")), (WEEKEND, _("Ce week-end")),
-               (WEEK, _("Sept prochains jours"))]
+    CHOICES = [
+        ("", _("Toutes les dates")),
+        (TODAY, _("Aujourd'hui")),
+        (WEEKEND, _("Ce week-end")),
+        (WEEK, _("Sept prochains jours")),
+    ]
 
 
 class AgendaFilterForm(forms.Form):
@@ -26,15 +30,21 @@ class AgendaFilterForm(forms.Form):
     when = forms.ChoiceField(label=_("Quand"), choices=When.CHOICES, required=False)
     date_from = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    genre = forms.MultipleChoiceField(label=_("Genre"), choices=Genre.choices, required=False,
-                                      widget=forms.CheckboxSelectMultiple)
+    genre = forms.MultipleChoiceField(
+        label=_("Genre"), choices=Genre.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     venue = forms.IntegerField(label=_("Lieu"), required=False, min_value=1, widget=forms.Select)
     town = forms.CharField(label=_("Ville"), required=False, max_length=100, widget=forms.Select)
     free = forms.BooleanField(label=_("Gratuit uniquement"), required=False)
-    price_max = forms.DecimalField(label=_("Prix maximum (€)"), required=False, min_value=Decimal(0),
-                                   max_digits=9, decimal_places=2)
-    access = forms.MultipleChoiceField(label=_("Accessibilité"), choices=Accessibility.choices, required=False,
-                                       widget=forms.CheckboxSelectMultiple)
+    price_max = forms.DecimalField(
+        label=_("Prix maximum (€)"), required=False, min_value=Decimal(0), max_digits=9, decimal_places=2
+    )
+    access = forms.MultipleChoiceField(
+        label=_("Accessibilité"),
+        choices=Accessibility.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def clean(self):
         data = super().clean()
@@ -58,8 +68,19 @@ class AgendaFilters:
 
     @property
     def is_filtered(self) -> bool:
-        return any([self.q, self.date_from, self.date_to, self.genres, self.venue_id, self.town, self.free,
-                    self.price_max is not None, self.access])
+        return any(
+            [
+                self.q,
+                self.date_from,
+                self.date_to,
+                self.genres,
+                self.venue_id,
+                self.town,
+                self.free,
+                self.price_max is not None,
+                self.access,
+            ]
+        )
 
 
 def date_range_for(when: str, today: datetime.date) -> tuple[datetime.date | None, datetime.date | None]:

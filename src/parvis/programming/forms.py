@@ -7,18 +7,43 @@ from parvis.network.models import Space, Venue
 
 from .models import Event, PerformanceStatus
 
-WEEKDAYS = [(0, _("lundi")), (1, _("mardi")), (2, _("mercredi")), (3, _("jeudi")), (4, _("vendredi")),
-            (5, _("samedi")), (6, _("dimanche"))]
+WEEKDAYS = [
+    (0, _("lundi")),
+    (1, _("mardi")),
+    (2, _("mercredi")),
+    (3, _("jeudi")),
+    (4, _("vendredi")),
+    (5, _("samedi")),
+    (6, _("dimanche")),
+]
 
 
 class EventForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = [
-            "title", "title_en", "subtitle", "genre", "description", "description_en", "artists", "tags",
-            "image", "image_alt", "age_min", "duration_minutes",
-            "wheelchair", "sign_language", "audio_description", "easy_read", "relaxed",
-            "is_free", "price_min", "price_max", "external_ticketing_url", "share_with_network",
+            "title",
+            "title_en",
+            "subtitle",
+            "genre",
+            "description",
+            "description_en",
+            "artists",
+            "tags",
+            "image",
+            "image_alt",
+            "age_min",
+            "duration_minutes",
+            "wheelchair",
+            "sign_language",
+            "audio_description",
+            "easy_read",
+            "relaxed",
+            "is_free",
+            "price_min",
+            "price_max",
+            "external_ticketing_url",
+            "share_with_network",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
@@ -57,17 +82,34 @@ class PerformancesForm(forms.Form):
 
     venue = forms.ModelChoiceField(label=_("Lieu"), queryset=Venue.objects.none())
     space = forms.ModelChoiceField(label=_("Salle"), queryset=Space.objects.none(), required=False)
-    date_from = forms.DateField(label=_("Date (ou première date)"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Dernière date (pour une série)"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
-    weekdays = forms.TypedMultipleChoiceField(label=_("Jours de la série"), choices=WEEKDAYS, coerce=int,
-                                              required=False, widget=forms.CheckboxSelectMultiple)
-    times = forms.CharField(label=_("Heure(s)"), max_length=200, initial="20:30",
-                            help_text=_("Plusieurs heures séparées par des virgules : 10:00, 14:00"))
-    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=1, max_value=60 * 24,
-                                          required=False)
+    date_from = forms.DateField(
+        label=_("Date (ou première date)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Dernière date (pour une série)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Jours de la série"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    times = forms.CharField(
+        label=_("Heure(s)"),
+        max_length=200,
+        initial="20:30",
+        help_text=_("Plusieurs heures séparées par des virgules : 10:00, 14:00"),
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Durée (minutes)"), min_value=1, max_value=60 * 24, required=False
+    )
     capacity = forms.IntegerField(label=_("Jauge"), min_value=0, max_value=1_000_000, required=False)
-    status = forms.ChoiceField(label=_("État"), choices=PerformanceStatus.choices, initial=PerformanceStatus.PUBLISHED)
+    status = forms.ChoiceField(
+        label=_("État"), choices=PerformanceStatus.choices, initial=PerformanceStatus.PUBLISHED
+    )
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,7 +34,9 @@ def calendar_for(performances: Iterable[Performance], *, name: str) -> bytes:
         item.add("summary", event.title)
         if event.description:
             item.add("description", event.description[:2000])
-        item.add("location", ", ".join(p for p in [venue.name, venue.street, venue.postcode, venue.town] if p))
+        item.add(
+            "location", ", ".join(p for p in [venue.name, venue.street, venue.postcode, venue.town] if p)
+        )
         if venue.latitude is not None and venue.longitude is not None:
             item.add("geo", (float(venue.latitude), float(venue.longitude)))
         item.add("url", settings.PARVIS_BASE_URL + event.get_absolute_url())

@@ -30,8 +30,11 @@ def _place(performance: Performance) -> dict:
         },
     }
     if venue.latitude is not None and venue.longitude is not None:
-        place["geo"] = {"@type": "GeoCoordinates", "latitude": float(venue.latitude),
-                        "longitude": float(venue.longitude)}
+        place["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": float(venue.latitude),
+            "longitude": float(venue.longitude),
+        }
     return place
 
 
@@ -66,8 +69,11 @@ def event_jsonld(event: Event, performances: list[Performance]) -> list[dict]:
             "eventStatus": _EVENT_STATUS.get(performance.status, "https://schema.org/EventScheduled"),
             "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
             "location": _place(performance),
-            "organizer": {"@type": "Organization", "name": event.organizer.name,
-                          "url": settings.PARVIS_BASE_URL + event.organizer.get_absolute_url()},
+            "organizer": {
+                "@type": "Organization",
+                "name": event.organizer.name,
+                "url": settings.PARVIS_BASE_URL + event.organizer.get_absolute_url(),
+            },
         }
         if performance.ends_at:
             item["endDate"] = performance.local_ends_at.isoformat()

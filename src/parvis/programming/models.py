@@ -64,10 +64,15 @@ class Event(models.Model):
     description = models.TextField(_("description"), max_length=20000, blank=True)
     description_en = models.TextField(_("description (anglais)"), max_length=20000, blank=True)
     genre = models.CharField(_("genre"), max_length=20, choices=Genre.choices, default=Genre.OTHER)
-    tags = models.CharField(_("mots-clés"), max_length=300, blank=True,
-                            help_text=_("Séparés par des virgules."))
-    artists = models.CharField(_("artistes"), max_length=500, blank=True,
-                               help_text=_("Un nom par ligne ou séparés par des virgules."))
+    tags = models.CharField(
+        _("mots-clés"), max_length=300, blank=True, help_text=_("Séparés par des virgules.")
+    )
+    artists = models.CharField(
+        _("artistes"),
+        max_length=500,
+        blank=True,
+        help_text=_("Un nom par ligne ou séparés par des virgules."),
+    )
     image = models.ImageField(_("image"), upload_to="events/%Y/", blank=True)
     image_alt = models.CharField(_("description de l'image"), max_length=300, blank=True)
     age_min = models.PositiveSmallIntegerField(_("âge conseillé à partir de"), null=True, blank=True)
@@ -77,16 +82,22 @@ class Event(models.Model):
     audio_description = models.BooleanField(Accessibility.AUDIO_DESCRIPTION.label, default=False)
     easy_read = models.BooleanField(Accessibility.EASY_READ.label, default=False)
     relaxed = models.BooleanField(Accessibility.RELAXED.label, default=False)
-    external_ticketing_url = models.URLField(_("billetterie externe"), blank=True,
-                                             help_text=_("Pour un évènement vendu ailleurs."))
+    external_ticketing_url = models.URLField(
+        _("billetterie externe"), blank=True, help_text=_("Pour un évènement vendu ailleurs.")
+    )
     # Until tariffs exist (ticketing), the programmer states the price range shown in the agenda.
     is_free = models.BooleanField(_("gratuit"), default=False)
-    price_min = models.DecimalField(_("prix à partir de"), max_digits=9, decimal_places=2, null=True, blank=True)
+    price_min = models.DecimalField(
+        _("prix à partir de"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     price_max = models.DecimalField(_("prix jusqu'à"), max_digits=9, decimal_places=2, null=True, blank=True)
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
-    status = models.CharField(_("état"), max_length=10, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    status = models.CharField(
+        _("état"), max_length=10, choices=EventStatus.choices, default=EventStatus.DRAFT
+    )
     share_with_network = models.BooleanField(
-        _("publier dans l'agenda du réseau"), default=True,
+        _("publier dans l'agenda du réseau"),
+        default=True,
         help_text=_("L'évènement apparaît dans l'agenda commun des réseaux dont la structure est membre."),
     )
     search_text = models.TextField(editable=False, default="")
@@ -102,31 +113,38 @@ class Event(models.Model):
             models.CheckConstraint(condition=Q(status__in=EventStatus.values), name="event_status_valid"),
             models.CheckConstraint(condition=Q(genre__in=Genre.values), name="event_genre_valid"),
             models.CheckConstraint(
-                condition=Q(price_min__isnull=True) | Q(price_max__isnull=True) | Q(price_min__lte=models.F("price_max")),
+                condition=Q(price_min__isnull=True)
+                | Q(price_max__isnull=True)
+                | Q(price_min__lte=models.F("price_max")),
                 name="event_price_range_ordered",
             ),
-            models.CheckConstraint(condition=Q(price_min__isnull=True) | Q(price_min__gte=0),
-                                   name="event_price_min_positive"),
+            models.CheckConstraint(
+                condition=Q(price_min__isnull=True) | Q(price_min__gte=0), name="event_price_min_positive"
+            ),
         ]
         indexes = [models.Index(fields=["status", "genre"])]
 
     def __str__(self) -> str:
         return self.title
 
-    def clean(self):
-        if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
-            raise ValidationError({"price_max": _("Le prix maximum doit être supérieur au prix minimum.")})
-
     def save(self, *args, **kwargs):
-        self.search_text = fold(" ".join(
-            [self.title, self.title_en, self.subtitle, self.artists, self.tags, self.get_genre_display()]
-        ))
+        self.search_text = fold(
+            " ".join(
+                [self.title, self.title_en, self.subtitle, self.artists, self.tags, self.get_genre_display()]
+            )
+        )
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("programming:event", kwargs={"organizer_slug": self.organizer.slug, "event_slug": self.slug})
+        return reverse(
+            "programming:event", kwargs={"organizer_slug": self.organizer.slug, "event_slug": self.slug}
+        )
+
+    def clean(self):
+        if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
+            raise ValidationError({"price_max": _("Le prix maximum doit être supérieur au prix minimum.")})
 
     @property
     def localized_title(self) -> str:
@@ -167,7 +185,10 @@ class PerformanceStatus(models.TextChoices):
 
 # Performances that the public sees (cancelled and postponed ones are shown, with their status).
 PUBLIC_PERFORMANCE_STATUSES = [
-    PerformanceStatus.PUBLISHED, PerformanceStatus.CANCELLED, PerformanceStatus.POSTPONED, PerformanceStatus.SOLD_OUT,
+    PerformanceStatus.PUBLISHED,
+    PerformanceStatus.CANCELLED,
+    PerformanceStatus.POSTPONED,
+    PerformanceStatus.SOLD_OUT,
 ]
 
 
@@ -178,15 +199,19 @@ class Performance(models.Model):
     # Denormalised from the event for tenant scoping and fast agenda queries.
     organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="performances")
     venue = models.ForeignKey("network.Venue", on_delete=models.PROTECT, related_name="performances")
-    space = models.ForeignKey("network.Space", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="performances")
+    space = models.ForeignKey(
+        "network.Space", on_delete=models.SET_NULL, null=True, blank=True, related_name="performances"
+    )
     starts_at = models.DateTimeField(_("début"))
     ends_at = models.DateTimeField(_("fin"), null=True, blank=True)
     doors_at = models.DateTimeField(_("ouverture des portes"), null=True, blank=True)
-    status = models.CharField(_("état"), max_length=10, choices=PerformanceStatus.choices,
-                              default=PerformanceStatus.PUBLISHED)
+    status = models.CharField(
+        _("état"), max_length=10, choices=PerformanceStatus.choices, default=PerformanceStatus.PUBLISHED
+    )
     capacity = models.PositiveIntegerField(_("jauge"), null=True, blank=True)
-    note = models.CharField(_("précision"), max_length=200, blank=True, help_text=_("Ex. : « Avant-première »"))
+    note = models.CharField(
+        _("précision"), max_length=200, blank=True, help_text=_("Ex. : « Avant-première »")
+    )
 
     class Meta:
         verbose_name = _("séance")
@@ -194,9 +219,13 @@ class Performance(models.Model):
         ordering = ["starts_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "venue", "starts_at"], name="unique_performance_time"),
-            models.CheckConstraint(condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
-                                   name="performance_ends_after_start"),
-            models.CheckConstraint(condition=Q(status__in=PerformanceStatus.values), name="performance_status_valid"),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="performance_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PerformanceStatus.values), name="performance_status_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"]),
@@ -208,6 +237,10 @@ class Performance(models.Model):
         local = self.starts_at.astimezone(self.venue.tzinfo)
         return f"{self.event.title} — {local:%d/%m/%Y %H:%M}"
 
+    def save(self, *args, **kwargs):
+        self.organizer_id = self.event.organizer_id
+        super().save(*args, **kwargs)
+
     def clean(self):
         errors = {}
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
@@ -218,10 +251,6 @@ class Performance(models.Model):
             errors["space"] = _("Cette salle n'est pas dans ce lieu.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.organizer_id = self.event.organizer_id
-        super().save(*args, **kwargs)
 
     @property
     def local_starts_at(self):
@@ -253,14 +282,18 @@ class Festival(models.Model):
         ordering = ["-starts_on"]
         constraints = [
             models.UniqueConstraint(fields=["network", "slug"], name="unique_festival_slug"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="festival_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="festival_dates_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("programming:festival", kwargs={"network_slug": self.network.slug, "festival_slug": self.slug})
+        return reverse(
+            "programming:festival", kwargs={"network_slug": self.network.slug, "festival_slug": self.slug}
+        )
 
 
 class FeaturedEvent(models.Model):

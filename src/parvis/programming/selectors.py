@@ -20,7 +20,9 @@ def _start_of_local_day(day: datetime.date) -> datetime.datetime:
 
 
 def public_performances() -> QuerySet[Performance]:
-    return Performance.objects.filter(status__in=PUBLIC_PERFORMANCE_STATUSES, event__status=EventStatus.PUBLISHED)
+    return Performance.objects.filter(
+        status__in=PUBLIC_PERFORMANCE_STATUSES, event__status=EventStatus.PUBLISHED
+    )
 
 
 def network_performances(*, network: Network) -> QuerySet[Performance]:
@@ -36,8 +38,9 @@ def venue_performances(*, venue: Venue) -> QuerySet[Performance]:
     return public_performances().filter(venue=venue)
 
 
-def apply_agenda_filters(qs: QuerySet[Performance], filters: AgendaFilters, *, upcoming: bool = True
-                         ) -> QuerySet[Performance]:
+def apply_agenda_filters(
+    qs: QuerySet[Performance], filters: AgendaFilters, *, upcoming: bool = True
+) -> QuerySet[Performance]:
     if filters.date_from:
         qs = qs.filter(starts_at__gte=_start_of_local_day(filters.date_from))
     elif upcoming:
@@ -79,11 +82,16 @@ def featured_events(*, network: Network, limit: int = 6) -> list[Event]:
     features = (
         FeaturedEvent.objects.filter(network=network, event__status=EventStatus.PUBLISHED)
         .select_related("event", "event__organizer")
-        .prefetch_related(Prefetch(
-            "event__performances",
-            queryset=public_performances().filter(starts_at__gte=now).select_related("venue").order_by("starts_at"),
-            to_attr="upcoming",
-        ))[:limit]
+        .prefetch_related(
+            Prefetch(
+                "event__performances",
+                queryset=public_performances()
+                .filter(starts_at__gte=now)
+                .select_related("venue")
+                .order_by("starts_at"),
+                to_attr="upcoming",
+            )
+        )[:limit]
     )
     return [f.event for f in features if f.event.upcoming]
 
@@ -93,8 +101,11 @@ def event_public(*, organizer_slug: str, event_slug: str) -> Event:
 
 
 def event_performances(*, event: Event) -> QuerySet[Performance]:
-    return (Performance.objects.filter(event=event, status__in=PUBLIC_PERFORMANCE_STATUSES)
-            .select_related("venue", "space").order_by("starts_at"))
+    return (
+        Performance.objects.filter(event=event, status__in=PUBLIC_PERFORMANCE_STATUSES)
+        .select_related("venue", "space")
+        .order_by("starts_at")
+    )
 
 
 def festival_performances(*, festival: Festival) -> QuerySet[Performance]:

@@ -35,8 +35,14 @@ def event_create(*, actor, organizer: Organizer, data: dict, request=None) -> Ev
         event.slug = data.get("slug") or _unique_event_slug(organizer, event.title)
         event.full_clean()
         event.save()
-        audit_record(actor=actor, action="event.create", instance=event, after=snapshot(event),
-                     organizer=organizer, request=request)
+        audit_record(
+            actor=actor,
+            action="event.create",
+            instance=event,
+            after=snapshot(event),
+            organizer=organizer,
+            request=request,
+        )
     return event
 
 
@@ -47,8 +53,15 @@ def event_update(*, actor, event: Event, data: dict, request=None) -> Event:
             setattr(event, name, value)
         event.full_clean()
         event.save()
-        audit_record(actor=actor, action="event.update", instance=event, before=before, after=snapshot(event),
-                     organizer=event.organizer, request=request)
+        audit_record(
+            actor=actor,
+            action="event.update",
+            instance=event,
+            before=before,
+            after=snapshot(event),
+            organizer=event.organizer,
+            request=request,
+        )
     return event
 
 
@@ -67,8 +80,13 @@ def _aware(day: datetime.date, time: datetime.time, tz: zoneinfo.ZoneInfo) -> da
     return local.astimezone(datetime.UTC).astimezone(tz)
 
 
-def recurring_dates(*, date_from: datetime.date, date_to: datetime.date, weekdays: Iterable[int],
-                    times: Iterable[datetime.time]) -> list[tuple[datetime.date, datetime.time]]:
+def recurring_dates(
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    weekdays: Iterable[int],
+    times: Iterable[datetime.time],
+) -> list[tuple[datetime.date, datetime.time]]:
     """Every (day, time) between two dates on the given weekdays (0 = Monday)."""
     if date_to < date_from:
         raise ValidationError(_("La date de fin doit suivre la date de début."))
@@ -91,8 +109,15 @@ def recurring_dates(*, date_from: datetime.date, date_to: datetime.date, weekday
 
 
 def performances_create(
-    *, actor, event: Event, venue: Venue, space: Space | None, dates: list[tuple[datetime.date, datetime.time]],
-    duration: datetime.timedelta | None = None, status: str = PerformanceStatus.PUBLISHED, capacity: int | None = None,
+    *,
+    actor,
+    event: Event,
+    venue: Venue,
+    space: Space | None,
+    dates: list[tuple[datetime.date, datetime.time]],
+    duration: datetime.timedelta | None = None,
+    status: str = PerformanceStatus.PUBLISHED,
+    capacity: int | None = None,
     request=None,
 ) -> list[Performance]:
     """Create performances at local times of the venue; dates already present are skipped."""
@@ -105,14 +130,21 @@ def performances_create(
     tz = venue.tzinfo
     created = []
     with transaction.atomic():
-        existing = set(Performance.objects.filter(event=event, venue=venue).values_list("starts_at", flat=True))
+        existing = set(
+            Performance.objects.filter(event=event, venue=venue).values_list("starts_at", flat=True)
+        )
         for day, time in dates:
             starts_at = _aware(day, time, tz)
             if starts_at in existing:
                 continue
             performance = Performance(
-                event=event, organizer=event.organizer, venue=venue, space=space, starts_at=starts_at,
-                ends_at=(starts_at + duration) if duration else None, status=status,
+                event=event,
+                organizer=event.organizer,
+                venue=venue,
+                space=space,
+                starts_at=starts_at,
+                ends_at=(starts_at + duration) if duration else None,
+                status=status,
                 capacity=capacity if capacity is not None else (space.capacity if space else venue.capacity),
             )
             performance.full_clean(validate_unique=False)
@@ -122,8 +154,14 @@ def performances_create(
         except IntegrityError:  # a concurrent request created the same date
             raise ValidationError(_("Une de ces dates existe déjà.")) from None
         for performance in created:
-            audit_record(actor=actor, action="performance.create", instance=performance,
-                         after=snapshot(performance), organizer=event.organizer, request=request)
+            audit_record(
+                actor=actor,
+                action="performance.create",
+                instance=performance,
+                after=snapshot(performance),
+                organizer=event.organizer,
+                request=request,
+            )
     return created
 
 
@@ -134,8 +172,15 @@ def performance_update(*, actor, performance: Performance, data: dict, request=N
             setattr(performance, name, value)
         performance.full_clean(validate_unique=False)
         performance.save()
-        audit_record(actor=actor, action="performance.update", instance=performance, before=before,
-                     after=snapshot(performance), organizer=performance.organizer, request=request)
+        audit_record(
+            actor=actor,
+            action="performance.update",
+            instance=performance,
+            before=before,
+            after=snapshot(performance),
+            organizer=performance.organizer,
+            request=request,
+        )
     return performance
 
 
@@ -146,12 +191,24 @@ def network_feature_event(*, actor, network: Network, event: Event, featured: bo
         if featured:
             feature, created = FeaturedEvent.objects.get_or_create(network=network, event=event)
             if created:
-                audit_record(actor=actor, action="network.feature", instance=feature, after={"event": event.pk},
-                             network=network, request=request)
+                audit_record(
+                    actor=actor,
+                    action="network.feature",
+                    instance=feature,
+                    after={"event": event.pk},
+                    network=network,
+                    request=request,
+                )
         else:
             for feature in FeaturedEvent.objects.filter(network=network, event=event):
-                audit_record(actor=actor, action="network.unfeature", instance=feature, before={"event": event.pk},
-                             network=network, request=request)
+                audit_record(
+                    actor=actor,
+                    action="network.unfeature",
+                    instance=feature,
+                    before={"event": event.pk},
+                    network=network,
+                    request=request,
+                )
                 feature.delete()
 
 
@@ -163,5 +220,12 @@ def festival_set_selection(*, actor, festival: Festival, events: Iterable[Event]
     with transaction.atomic():
         before = sorted(festival.events.values_list("pk", flat=True))
         festival.events.set(events)
-        audit_record(actor=actor, action="festival.selection", instance=festival, before={"events": before},
-                     after={"events": sorted(e.pk for e in events)}, network=festival.network, request=request)
+        audit_record(
+            actor=actor,
+            action="festival.selection",
+            instance=festival,
+            before={"events": before},
+            after={"events": sorted(e.pk for e in events)},
+            network=festival.network,
+            request=request,
+        )

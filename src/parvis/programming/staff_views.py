@@ -34,10 +34,16 @@ def event_list(request, organizer_slug: str):
     status = request.GET.get("status")
     if status in EventStatus.values:
         events = events.filter(status=status)
-    return render(request, "programming/staff/event_list.html", {
-        "organizer": organizer, "events": events, "status": status,
-        "can_change": has_organizer_perm(request.user, organizer, Perm.PROGRAMMING_CHANGE),
-    })
+    return render(
+        request,
+        "programming/staff/event_list.html",
+        {
+            "organizer": organizer,
+            "events": events,
+            "status": status,
+            "can_change": has_organizer_perm(request.user, organizer, Perm.PROGRAMMING_CHANGE),
+        },
+    )
 
 
 @login_required
@@ -46,15 +52,20 @@ def event_create(request, organizer_slug: str):
     form = EventForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            event = services.event_create(actor=request.user, organizer=organizer, data=form.cleaned_data,
-                                          request=request)
+            event = services.event_create(
+                actor=request.user, organizer=organizer, data=form.cleaned_data, request=request
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Évènement créé. Ajoutez maintenant ses dates."))
             return redirect("staff:event_detail", organizer_slug=organizer.slug, event_pk=event.pk)
-    return render(request, "programming/staff/event_form.html", {"organizer": organizer, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "programming/staff/event_form.html",
+        {"organizer": organizer, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _staff_event(request, organizer_slug: str, event_pk: int, perm: Perm):
@@ -77,8 +88,12 @@ def event_edit(request, organizer_slug: str, event_pk: int):
         else:
             messages.success(request, _("Modifications enregistrées."))
             return redirect("staff:event_detail", organizer_slug=organizer.slug, event_pk=event.pk)
-    return render(request, "programming/staff/event_form.html",
-                  {"organizer": organizer, "form": form, "event": event}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "programming/staff/event_form.html",
+        {"organizer": organizer, "form": form, "event": event},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -95,15 +110,28 @@ def event_detail(request, organizer_slug: str, event_pk: int):
             try:
                 if data.get("date_to"):
                     weekdays = data["weekdays"] or [data["date_from"].weekday()]
-                    dates = services.recurring_dates(date_from=data["date_from"], date_to=data["date_to"],
-                                                     weekdays=weekdays, times=data["times"])
+                    dates = services.recurring_dates(
+                        date_from=data["date_from"],
+                        date_to=data["date_to"],
+                        weekdays=weekdays,
+                        times=data["times"],
+                    )
                 else:
                     dates = [(data["date_from"], t) for t in data["times"]]
                 created = services.performances_create(
-                    actor=request.user, event=event, venue=data["venue"], space=data["space"], dates=dates,
-                    duration=(datetime.timedelta(minutes=data["duration_minutes"])
-                              if data["duration_minutes"] else None),
-                    status=data["status"], capacity=data["capacity"], request=request,
+                    actor=request.user,
+                    event=event,
+                    venue=data["venue"],
+                    space=data["space"],
+                    dates=dates,
+                    duration=(
+                        datetime.timedelta(minutes=data["duration_minutes"])
+                        if data["duration_minutes"]
+                        else None
+                    ),
+                    status=data["status"],
+                    capacity=data["capacity"],
+                    request=request,
                 )
             except ValidationError as exc:
                 for message in _validation_messages(exc):
@@ -112,10 +140,19 @@ def event_detail(request, organizer_slug: str, event_pk: int):
                 messages.success(request, _("%(n)d date(s) ajoutée(s).") % {"n": len(created)})
                 return redirect("staff:event_detail", organizer_slug=organizer.slug, event_pk=event.pk)
     performances = event.performances.select_related("venue", "space").order_by("starts_at")
-    return render(request, "programming/staff/event_detail.html", {
-        "organizer": organizer, "event": event, "performances": performances, "form": form,
-        "can_change": can_change, "status_form": PerformanceStatusForm(),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "programming/staff/event_detail.html",
+        {
+            "organizer": organizer,
+            "event": event,
+            "performances": performances,
+            "form": form,
+            "can_change": can_change,
+            "status_form": PerformanceStatusForm(),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -123,8 +160,9 @@ def event_detail(request, organizer_slug: str, event_pk: int):
 def event_status(request, organizer_slug: str, event_pk: int):
     organizer, event = _staff_event(request, organizer_slug, event_pk, Perm.PROGRAMMING_CHANGE)
     try:
-        services.event_set_status(actor=request.user, event=event, status=request.POST.get("status", ""),
-                                  request=request)
+        services.event_set_status(
+            actor=request.user, event=event, status=request.POST.get("status", ""), request=request
+        )
     except ValidationError as exc:
         for message in _validation_messages(exc):
             messages.error(request, message)
@@ -143,8 +181,12 @@ def performance_status(request, organizer_slug: str, event_pk: int, performance_
     performance = get_object_or_404(Performance, pk=performance_pk, event=event)
     form = PerformanceStatusForm(request.POST)
     if form.is_valid():
-        services.performance_update(actor=request.user, performance=performance,
-                                    data={"status": form.cleaned_data["status"]}, request=request)
+        services.performance_update(
+            actor=request.user,
+            performance=performance,
+            data={"status": form.cleaned_data["status"]},
+            request=request,
+        )
         messages.success(request, _("État de la date modifié."))
     else:
         messages.error(request, _("État inconnu."))
@@ -155,18 +197,30 @@ def performance_status(request, organizer_slug: str, event_pk: int, performance_
 def network_curation(request, network_slug: str):
     network = require_network_perm(request.user, network_slug, Perm.NETWORK_CURATE)
     filters, form = parse_agenda_filters(request.GET)
-    events_qs = Event.objects.filter(
-        status=EventStatus.PUBLISHED, share_with_network=True,
-        organizer__network_memberships__network=network,
-    ).select_related("organizer").order_by("title")
+    events_qs = (
+        Event.objects.filter(
+            status=EventStatus.PUBLISHED,
+            share_with_network=True,
+            organizer__network_memberships__network=network,
+        )
+        .select_related("organizer")
+        .order_by("title")
+    )
     if filters.q:
         for word in fold(filters.q).split():
             events_qs = events_qs.filter(search_text__contains=word)
     featured_ids = set(network.featured.values_list("event_id", flat=True))
-    return render(request, "programming/staff/network_curation.html", {
-        "network": network, "events": events_qs[:100], "featured_ids": featured_ids, "form": form,
-        "festivals": network.festivals.all(),
-    })
+    return render(
+        request,
+        "programming/staff/network_curation.html",
+        {
+            "network": network,
+            "events": events_qs[:100],
+            "featured_ids": featured_ids,
+            "form": form,
+            "festivals": network.festivals.all(),
+        },
+    )
 
 
 @login_required
@@ -176,8 +230,9 @@ def network_feature(request, network_slug: str, event_pk: int):
     event = get_object_or_404(Event, pk=event_pk, organizer__network_memberships__network=network)
     featured = request.POST.get("featured") == "1"
     try:
-        services.network_feature_event(actor=request.user, network=network, event=event, featured=featured,
-                                       request=request)
+        services.network_feature_event(
+            actor=request.user, network=network, event=event, featured=featured, request=request
+        )
     except ValidationError as exc:
         for message in _validation_messages(exc):
             messages.error(request, message)
@@ -190,13 +245,17 @@ def network_feature(request, network_slug: str, event_pk: int):
 def festival_edit(request, network_slug: str, festival_pk: int):
     network = require_network_perm(request.user, network_slug, Perm.NETWORK_CURATE)
     festival = get_object_or_404(Festival, pk=festival_pk, network=network)
-    candidates = (Event.objects.filter(status=EventStatus.PUBLISHED, organizer__network_memberships__network=network)
-                  .select_related("organizer").order_by("organizer__name", "title"))
+    candidates = (
+        Event.objects.filter(status=EventStatus.PUBLISHED, organizer__network_memberships__network=network)
+        .select_related("organizer")
+        .order_by("organizer__name", "title")
+    )
     if request.method == "POST":
         ids = [int(i) for i in request.POST.getlist("events") if i.isdigit()]
         try:
-            services.festival_set_selection(actor=request.user, festival=festival,
-                                            events=candidates.filter(pk__in=ids), request=request)
+            services.festival_set_selection(
+                actor=request.user, festival=festival, events=candidates.filter(pk__in=ids), request=request
+            )
         except ValidationError as exc:
             for message in _validation_messages(exc):
                 messages.error(request, message)
@@ -204,6 +263,13 @@ def festival_edit(request, network_slug: str, festival_pk: int):
             messages.success(request, _("Sélection du festival enregistrée."))
             return redirect("staff:festival_edit", network_slug=network.slug, festival_pk=festival.pk)
     selected = set(festival.events.values_list("pk", flat=True))
-    return render(request, "programming/staff/festival_edit.html", {
-        "network": network, "festival": festival, "candidates": candidates, "selected": selected,
-    })
+    return render(
+        request,
+        "programming/staff/festival_edit.html",
+        {
+            "network": network,
+            "festival": festival,
+            "candidates": candidates,
+            "selected": selected,
+        },
+    )

@@ -47,7 +47,8 @@ def home(request):
 def network_agenda(request, network_slug: str):
     network = get_object_or_404(Network, slug=network_slug)
     return _render_agenda(
-        request, template="programming/network_agenda.html",
+        request,
+        template="programming/network_agenda.html",
         base_qs=selectors.network_performances(network=network),
         context={
             "network": network,
@@ -62,31 +63,42 @@ def network_agenda(request, network_slug: str):
 def organizer_page(request, organizer_slug: str):
     organizer = get_object_or_404(Organizer, slug=organizer_slug)
     return _render_agenda(
-        request, template="programming/organizer.html",
+        request,
+        template="programming/organizer.html",
         base_qs=selectors.organizer_performances(organizer=organizer),
-        context={"organizer": organizer, "venues": organizer.venues.all(),
-                 "ical_url": f"/o/{organizer.slug}/agenda.ics"},
+        context={
+            "organizer": organizer,
+            "venues": organizer.venues.all(),
+            "ical_url": f"/o/{organizer.slug}/agenda.ics",
+        },
     )
 
 
 @require_GET
 def venue_page(request, organizer_slug: str, venue_slug: str):
-    venue = get_object_or_404(Venue.objects.select_related("organizer"), organizer__slug=organizer_slug,
-                              slug=venue_slug)
+    venue = get_object_or_404(
+        Venue.objects.select_related("organizer"), organizer__slug=organizer_slug, slug=venue_slug
+    )
     return _render_agenda(
-        request, template="programming/venue.html",
+        request,
+        template="programming/venue.html",
         base_qs=selectors.venue_performances(venue=venue),
-        context={"venue": venue, "organizer": venue.organizer,
-                 "ical_url": f"/o/{organizer_slug}/lieux/{venue.slug}/agenda.ics"},
+        context={
+            "venue": venue,
+            "organizer": venue.organizer,
+            "ical_url": f"/o/{organizer_slug}/lieux/{venue.slug}/agenda.ics",
+        },
     )
 
 
 @require_GET
 def festival_page(request, network_slug: str, festival_slug: str):
-    festival = get_object_or_404(Festival.objects.select_related("network"), network__slug=network_slug,
-                                 slug=festival_slug)
+    festival = get_object_or_404(
+        Festival.objects.select_related("network"), network__slug=network_slug, slug=festival_slug
+    )
     return _render_agenda(
-        request, template="programming/festival.html",
+        request,
+        template="programming/festival.html",
         base_qs=selectors.festival_performances(festival=festival),
         context={"festival": festival, "network": festival.network},
     )
@@ -108,54 +120,75 @@ def _visible_event(request, organizer_slug: str, event_slug: str):
 def event_page(request, organizer_slug: str, event_slug: str):
     event = _visible_event(request, organizer_slug, event_slug)
     performances = list(selectors.event_performances(event=event))
-    return render(request, "programming/event.html", {
-        "event": event,
-        "organizer": event.organizer,
-        "performances": performances,
-        "jsonld": jsonld_script(event_jsonld(event, performances)),
-        "ical_url": f"/o/{organizer_slug}/e/{event.slug}/event.ics",
-        "is_preview": event.status != EventStatus.PUBLISHED,
-    })
+    return render(
+        request,
+        "programming/event.html",
+        {
+            "event": event,
+            "organizer": event.organizer,
+            "performances": performances,
+            "jsonld": jsonld_script(event_jsonld(event, performances)),
+            "ical_url": f"/o/{organizer_slug}/e/{event.slug}/event.ics",
+            "is_preview": event.status != EventStatus.PUBLISHED,
+        },
+    )
 
 
 def _ical_response(performances, *, name: str, filename: str) -> HttpResponse:
-    response = HttpResponse(calendar_for(performances, name=name), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        calendar_for(performances, name=name), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     patch_cache_control(response, public=True, max_age=300)
     return response
 
 
 def _feed_performances(qs):
-    return (selectors.apply_agenda_filters(qs, parse_agenda_filters({})[0])
-            .select_related("event", "event__organizer", "venue").order_by("starts_at")[:ICAL_LIMIT])
+    return (
+        selectors.apply_agenda_filters(qs, parse_agenda_filters({})[0])
+        .select_related("event", "event__organizer", "venue")
+        .order_by("starts_at")[:ICAL_LIMIT]
+    )
 
 
 @require_GET
 def network_ical(request, network_slug: str):
     network = get_object_or_404(Network, slug=network_slug)
-    return _ical_response(_feed_performances(selectors.network_performances(network=network)),
-                          name=network.name, filename=f"{network.slug}.ics")
+    return _ical_response(
+        _feed_performances(selectors.network_performances(network=network)),
+        name=network.name,
+        filename=f"{network.slug}.ics",
+    )
 
 
 @require_GET
 def organizer_ical(request, organizer_slug: str):
     organizer = get_object_or_404(Organizer, slug=organizer_slug)
-    return _ical_response(_feed_performances(selectors.organizer_performances(organizer=organizer)),
-                          name=organizer.name, filename=f"{organizer.slug}.ics")
+    return _ical_response(
+        _feed_performances(selectors.organizer_performances(organizer=organizer)),
+        name=organizer.name,
+        filename=f"{organizer.slug}.ics",
+    )
 
 
 @require_GET
 def venue_ical(request, organizer_slug: str, venue_slug: str):
     venue = get_object_or_404(Venue, organizer__slug=organizer_slug, slug=venue_slug)
-    return _ical_response(_feed_performances(selectors.venue_performances(venue=venue)),
-                          name=venue.name, filename=f"{venue.slug}.ics")
+    return _ical_response(
+        _feed_performances(selectors.venue_performances(venue=venue)),
+        name=venue.name,
+        filename=f"{venue.slug}.ics",
+    )
 
 
 @require_GET
 def event_ical(request, organizer_slug: str, event_slug: str):
     event = _visible_event(request, organizer_slug, event_slug)
-    return _ical_response(selectors.event_performances(event=event).select_related("event"),
-                          name=event.title, filename=f"{event.slug}.ics")
+    return _ical_response(
+        selectors.event_performances(event=event).select_related("event"),
+        name=event.title,
+        filename=f"{event.slug}.ics",
+    )
 
 
 @require_GET

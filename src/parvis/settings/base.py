@@ -7,6 +7,7 @@ development outbox, tasks in the database. production.py removes the defaults th
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 SRC_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +121,7 @@ PARVIS_CURRENCY = "EUR"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -145,7 +147,7 @@ _TASK_BACKENDS = {
     "rq": "django_tasks_rq.RQBackend",
 }
 if PARVIS_TASKS_BACKEND not in _TASK_BACKENDS:
-    raise environ.ImproperlyConfigured(
+    raise ImproperlyConfigured(
         f"PARVIS_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {PARVIS_TASKS_BACKEND!r}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[PARVIS_TASKS_BACKEND]}}

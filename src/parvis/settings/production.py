@@ -5,6 +5,8 @@ A missing value fails at start-up with the variable's name (django-environ's Imp
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ.setdefault("DEBUG", "false")
 
 from .base import *  # noqa: E402, F403
@@ -21,7 +23,7 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 vars().update(env.email_url("EMAIL_URL"))
 PARVIS_DEV_OUTBOX = False
 if PARVIS_TASKS_BACKEND == "immediate":
-    raise env.ImproperlyConfigured("PARVIS_TASKS_BACKEND=immediate is for tests; use database or rq")
+    raise ImproperlyConfigured("PARVIS_TASKS_BACKEND=immediate is for tests; use database or rq")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

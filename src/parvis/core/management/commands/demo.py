@@ -14,6 +14,9 @@ class Command(BaseCommand):
         for account in accounts:
             self.stdout.write(f"  {account.username:<45} {account.role} — {account.where}")
         self.stdout.write(
-            _("L'administrateur a la double authentification : clé TOTP %(secret)s "
-              "(ou `parvis demo_totp` pour le code du moment).") % {"secret": DEMO_TOTP_SECRET}
+            _(
+                "L'administrateur a la double authentification : clé TOTP %(secret)s "
+                "(ou `parvis demo_totp` pour le code du moment)."
+            )
+            % {"secret": DEMO_TOTP_SECRET}
         )

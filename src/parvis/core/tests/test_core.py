@@ -1,0 +1,116 @@
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from parvis.core.money import Money, format_money
+from parvis.core.text import fold
+
+
+def test_fold_removes_accents_case_and_extra_spaces():
+    assert fold("Théâtre  de l'ŒUVRE") == "theatre de l'oeuvre"
+    assert fold("Ça Évolue") == "ca evolue"
+
+
+def test_money_is_decimal_and_rounded_per_currency():
+    assert Money(Decimal("12.345")).amount == Decimal("12.35")
+    assert (Money(Decimal("0.10")) * 3).amount == Decimal("0.30")
+    with pytest.raises(TypeError):
+        Money(0.1)
+    with pytest.raises(ValueError):
+        Money(Decimal(1), "EUR") + Money(Decimal(1), "CHF")
+
+
+def test_money_is_formatted_per_language():
+    assert (
+        format_money(Money(Decimal("1234.5")), language="fr") == "1\u202f234,50\u00a0€"
+        or format_money(Money(Decimal("1234.5")), language="fr").replace("\u00a0", " ").replace("\u202f", " ")
+        == "1 234,50 €"
+    )
+    with translation.override("en"):
+        assert format_money(Money(Decimal("1234.5"))) == "€1,234.50"
+
+
+def _run_parvis(args, env):
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "PARVIS_TASKS_BACKEND"}
+    }
+    full_env.update(env)
+    return subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-m", "parvis", *args], env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_fail_loudly_naming_the_missing_variable(tmp_path):
+    result = _run_parvis(
+        ["check"], {"DJANGO_SETTINGS_MODULE": "parvis.settings.production", "PARVIS_VAR_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_check_deploy_with_real_values(tmp_path):
+    result = _run_parvis(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {
+            "DJANGO_SETTINGS_MODULE": "parvis.settings.production",
+            "PARVIS_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "x" * 20 + "a-real-secret-key-with-enough-entropy-0123456789",
+            "ALLOWED_HOSTS": "billetterie.example.org",
+            "PARVIS_BASE_URL": "https://billetterie.example.org",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "EMAIL_URL": "smtp+tls://user:pw@smtp.example.org:587",
+        },
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_refuses_the_immediate_task_backend(tmp_path):
+    result = _run_parvis(
+        ["check"],
+        {
+            "DJANGO_SETTINGS_MODULE": "parvis.settings.production",
+            "PARVIS_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "s" * 60,
+            "ALLOWED_HOSTS": "a.example",
+            "PARVIS_BASE_URL": "https://a.example",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "EMAIL_URL": "smtp://localhost:25",
+            "PARVIS_TASKS_BACKEND": "immediate",
+        },
+    )
+    assert result.returncode != 0 and "PARVIS_TASKS_BACKEND" in result.stderr
+
+
+@pytest.mark.django_db
+def test_outbox_backend_keeps_messages(settings):
+    from django.core.mail import EmailMultiAlternatives
+
+    from parvis.core.models import OutboxMessage
+
+    settings.EMAIL_BACKEND = "parvis.core.mail.OutboxEmailBackend"
+    message = EmailMultiAlternatives("Vos billets", "Texte", "a@example.org", ["b@example.org"])
+    message.attach_alternative("<p>HTML</p>", "text/html")
+    message.send()
+    kept = OutboxMessage.objects.get()
+    assert (kept.subject, kept.to, kept.html_body) == ("Vos billets", "b@example.org", "<p>HTML</p>")
+
+
+@pytest.mark.django_db
+def test_outbox_page_is_off_unless_enabled(client, settings):
+    settings.PARVIS_DEV_OUTBOX = False
+    assert client.get("/dev/outbox/").status_code == 404
+    settings.PARVIS_DEV_OUTBOX = True
+    assert client.get("/dev/outbox/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_page_has_a_content_security_policy_without_third_parties(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "http" not in policy

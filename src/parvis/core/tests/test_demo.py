@@ -1,0 +1,42 @@
+import pytest
+from django.core.management import call_command
+
+from parvis.network.models import Network, Organizer, OrganizerStaff, Role, Venue
+from parvis.programming.models import Event, Festival, Performance
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (
+        Network.objects.count(),
+        Organizer.objects.count(),
+        Venue.objects.count(),
+        Event.objects.count(),
+        Performance.objects.count(),
+        OrganizerStaff.objects.count(),
+    )
+
+
+def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
+    call_command("demo")
+    first = _counts()
+    out = capsys.readouterr().out
+    assert "parvis-demo-2026" in out and "administrator@theatre-du-parvis.example" in out
+
+    jazz = Network.objects.get(slug="jazz-idf")
+    clubs = Organizer.objects.filter(network_memberships__network=jazz, venues__slug="club")
+    assert clubs.count() == 25
+    festival = Festival.objects.get(network=jazz)
+    festival_perfs = Performance.objects.filter(event__festivals=festival)
+    assert festival_perfs.count() == 180
+    assert festival_perfs.values("venue").distinct().count() == 25
+    assert (festival.ends_on - festival.starts_on).days == 13
+    assert Venue.objects.filter(town__in=["Marseille", "Aix-en-Provence"]).count() == 2
+    theatre_roles = set(
+        OrganizerStaff.objects.filter(organizer__slug="theatre-du-parvis").values_list("role", flat=True)
+    )
+    assert theatre_roles == set(Role.values)
+
+    call_command("demo")
+    assert _counts() == first
