@@ -1,0 +1,150 @@
+"""End-to-end journeys in Chromium: a visitor on a phone, a programmer publishing, accessibility checks."""
+
+import datetime
+
+import pyotp
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from parvis.core.testing import EventFactory, PerformanceFactory, VenueFactory, join, staff
+from parvis.network.models import Role
+
+from .conftest import axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _soon(days):
+    return (timezone.localtime() + datetime.timedelta(days=days)).replace(
+        hour=20, minute=30, second=0, microsecond=0
+    )
+
+
+@pytest.fixture
+def agenda(network, organizer, venue):
+    other = VenueFactory(organizer=organizer, slug="paris", name="Le Duc", town="Paris")
+    PerformanceFactory(
+        event=EventFactory(
+            organizer=organizer,
+            title="Théâtre d'ombres",
+            genre="theatre",
+            slug="ombres",
+            description="Un spectacle.",
+            price_min=12,
+        ),
+        venue=other,
+        starts_at=_soon(2),
+    )
+    PerformanceFactory(
+        event=EventFactory(
+            organizer=organizer,
+            title="Quartet Aurore",
+            genre="jazz",
+            slug="aurore",
+            is_free=True,
+            sign_language=True,
+        ),
+        venue=venue,
+        starts_at=_soon(3),
+    )
+    PerformanceFactory(
+        event=EventFactory(
+            organizer=organizer, title="Trio Sillage", genre="jazz", slug="sillage", price_min=15
+        ),
+        venue=venue,
+        starts_at=_soon(4),
+    )
+    return network
+
+
+def test_visitor_filters_the_agenda_on_a_phone_and_opens_an_event(phone_page, agenda):
+    page = phone_page
+    page.goto(f"/r/{agenda.slug}/")
+    results = page.locator("#agenda-results .card")
+    assert results.count() == 3
+    # No horizontal scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.get_by_text("Plus de critères").click()
+    page.get_by_label("Jazz", exact=True).check()  # htmx refreshes the results on change
+    expect(results).to_have_count(2)
+    assert "genre=jazz" in page.url
+
+    page.get_by_label("Rechercher").fill("sillage")
+    expect(results).to_have_count(1)
+    page.get_by_role("link", name="Trio Sillage").click()
+    page.wait_for_url("**/e/sillage/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Trio Sillage"
+
+
+def test_accent_folded_search_without_javascript(browser, live_server, agenda):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"/r/{agenda.slug}/?q=theatre")
+    assert page.locator("#agenda-results .card").count() == 1
+    assert "Théâtre d'ombres" in page.locator("#agenda-results").inner_text()
+    context.close()
+
+
+def test_administrator_with_totp_creates_an_event_with_three_dates_and_publishes_it(
+    page, network, organizer, venue
+):
+    admin = staff(organizer, Role.ADMINISTRATOR, username="admin@club.example")
+    page.goto("/staff/login/")
+    page.get_by_label("E-mail ou identifiant").fill(admin.username)
+    page.get_by_label("Mot de passe").fill("correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+
+    # Administrators must enrol a second factor first.
+    page.wait_for_url("**/staff/2fa/setup/**")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Activer").click()
+    page.wait_for_url("**/staff/")
+
+    page.get_by_role("link", name="Programmation").first.click()
+    page.get_by_role("link", name="Nouvel évènement").click()
+    page.locator("#id_title").fill("Nuits de la contrebasse")
+    page.get_by_label("Genre").select_option("jazz")
+    page.locator("#id_description").fill("Trois soirées autour de la contrebasse.")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Évènement créé").wait_for()
+
+    start = timezone.localdate() + datetime.timedelta(days=5)
+    page.get_by_label("Lieu").select_option(str(venue.pk))
+    page.get_by_label("Date (ou première date)").fill(start.isoformat())
+    page.get_by_label("Dernière date (pour une série)").fill((start + datetime.timedelta(days=2)).isoformat())
+    for day in {start.weekday(), (start.weekday() + 1) % 7, (start.weekday() + 2) % 7}:
+        page.locator(f"input[name=weekdays][value='{day}']").check()
+    page.get_by_label("Heure(s)").fill("21:00")
+    page.get_by_role("button", name="Ajouter les dates").click()
+    page.get_by_text("3 date(s) ajoutée(s).").wait_for()
+    page.get_by_role("button", name="Publier").click()
+    page.get_by_text("Évènement publié.").wait_for()
+
+    page.goto(f"/r/{network.slug}/?q=contrebasse")
+    assert page.locator("#agenda-results .card").count() == 3
+    page.get_by_role("link", name="Nuits de la contrebasse").first.click()
+    assert page.locator(".performances li").count() == 3
+
+
+@pytest.mark.parametrize("path", ["agenda", "event", "login", "staff"])
+def test_no_serious_accessibility_violation(page, agenda, organizer, path):
+    join(agenda, organizer)
+    if path == "staff":
+        user = staff(organizer, Role.PROGRAMMING, username="prog@club.example")
+        page.goto("/staff/login/")
+        page.get_by_label("E-mail ou identifiant").fill(user.username)
+        page.get_by_label("Mot de passe").fill("correct-horse-battery")
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url("**/staff/")
+        page.goto(f"/staff/o/{organizer.slug}/evenements/nouveau/")
+    else:
+        url = {
+            "agenda": f"/r/{agenda.slug}/",
+            "event": f"/o/{organizer.slug}/e/ombres/",
+            "login": "/staff/login/",
+        }[path]
+        page.goto(url)
+    assert axe_violations(page) == []
