@@ -9,3 +9,71 @@ class StaffAddForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+
+
+class OrganizerSettingsForm(forms.ModelForm):
+    class Meta:
+        from .models import Organizer
+
+        model = Organizer
+        fields = [
+            "name",
+            "legal_name",
+            "siret",
+            "vat_number",
+            "license_numbers",
+            "address",
+            "email",
+            "phone",
+            "website",
+            "description",
+            "description_en",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class VenueForm(forms.ModelForm):
+    class Meta:
+        from .models import Venue
+
+        model = Venue
+        fields = [
+            "name",
+            "slug",
+            "street",
+            "postcode",
+            "town",
+            "country",
+            "latitude",
+            "longitude",
+            "timezone",
+            "capacity",
+            "wheelchair_accessible",
+            "accessibility_info",
+            "website",
+        ]
+        widgets = {"accessibility_info": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organizer = organizer
+
+    def clean_slug(self):
+        from .models import Venue
+
+        slug = self.cleaned_data["slug"]
+        clash = Venue.objects.filter(organizer=self.instance.organizer, slug=slug).exclude(
+            pk=self.instance.pk
+        )
+        if clash.exists():
+            raise forms.ValidationError(_("Un autre lieu de la structure a déjà cet identifiant."))
+        return slug
+
+
+class SpaceForm(forms.Form):
+    name = forms.CharField(label=_("Nom de la salle"), max_length=200)
+    capacity = forms.IntegerField(label=_("Jauge"), min_value=0, max_value=1_000_000, required=False)

@@ -86,3 +86,66 @@ def staff_role_revoke(*, actor, membership: OrganizerStaff, request=None) -> Non
             request=request,
         )
         membership.delete()
+
+
+def organizer_update(*, actor, organizer: Organizer, data: dict, request=None) -> Organizer:
+    from parvis.core.audit import snapshot
+
+    with transaction.atomic():
+        before = snapshot(organizer)
+        for name, value in data.items():
+            setattr(organizer, name, value)
+        organizer.full_clean()
+        organizer.save()
+        audit_record(
+            actor=actor,
+            action="organizer.update",
+            instance=organizer,
+            before=before,
+            after=snapshot(organizer),
+            organizer=organizer,
+            request=request,
+        )
+    return organizer
+
+
+def venue_save(*, actor, venue, request=None):
+    """Create or update a venue of an organizer (the form has set venue.organizer)."""
+    from parvis.core.audit import snapshot
+
+    from .models import Venue
+
+    with transaction.atomic():
+        before = snapshot(Venue.objects.get(pk=venue.pk)) if venue.pk else None
+        venue.full_clean()
+        venue.save()
+        audit_record(
+            actor=actor,
+            action="venue.update" if before else "venue.create",
+            instance=venue,
+            before=before,
+            after=snapshot(venue),
+            organizer=venue.organizer,
+            request=request,
+        )
+    return venue
+
+
+def space_create(*, actor, venue, name: str, capacity: int | None, request=None):
+    from parvis.core.audit import snapshot
+
+    from .models import Space
+
+    with transaction.atomic():
+        if Space.objects.filter(venue=venue, name__iexact=name.strip()).exists():
+            raise ValidationError(_("Une salle de ce nom existe déjà dans ce lieu."))
+        space = Space.objects.create(venue=venue, name=name.strip(), capacity=capacity)
+        audit_record(
+            actor=actor,
+            action="space.create",
+            instance=space,
+            after=snapshot(space),
+            organizer=venue.organizer,
+            request=request,
+        )
+    return space

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from parvis.core.models import AuditLogEntry
 
 from . import services
-from .forms import StaffAddForm
-from .models import OrganizerStaff
+from .forms import OrganizerSettingsForm, SpaceForm, StaffAddForm, VenueForm
+from .models import OrganizerStaff, Venue
 from .permissions import (
     Perm,
     networks_with_perm,
@@ -85,3 +85,63 @@ class StaffPasswordSetView(PasswordResetConfirmView):
     template_name = "accounts/password_set.html"
     success_url = "/staff/login/"
     post_reset_login = False
+
+
+@login_required
+def organizer_settings(request, organizer_slug: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
+    form = OrganizerSettingsForm(request.POST or None, instance=organizer)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        organizer.refresh_from_db()
+        services.organizer_update(actor=request.user, organizer=organizer, data=data, request=request)
+        messages.success(request, _("Modifications enregistrées."))
+        return redirect("staff:organizer_settings", organizer_slug=organizer.slug)
+    venues = organizer.venues.prefetch_related("spaces")
+    return render(
+        request,
+        "network/organizer_settings.html",
+        {"organizer": organizer, "form": form, "venues": venues},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def venue_edit(request, organizer_slug: str, venue_pk: int | None = None):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
+    venue = get_object_or_404(Venue, pk=venue_pk, organizer=organizer) if venue_pk else None
+    form = VenueForm(request.POST or None, instance=venue, organizer=organizer)
+    space_form = SpaceForm(prefix="space")
+    if request.method == "POST" and "space-name" in request.POST and venue is not None:
+        form = VenueForm(instance=venue, organizer=organizer)
+        space_form = SpaceForm(request.POST, prefix="space")
+        if space_form.is_valid():
+            try:
+                services.space_create(
+                    actor=request.user, venue=venue, request=request, **space_form.cleaned_data
+                )
+            except ValidationError as exc:
+                space_form.add_error("name", exc)
+            else:
+                messages.success(request, _("Salle ajoutée."))
+                return redirect("staff:venue_edit", organizer_slug=organizer.slug, venue_pk=venue.pk)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            saved = services.venue_save(actor=request.user, venue=form.instance, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Lieu enregistré."))
+            return redirect("staff:venue_edit", organizer_slug=organizer.slug, venue_pk=saved.pk)
+    has_errors = bool(form.errors or space_form.errors)
+    return render(
+        request,
+        "network/venue_form.html",
+        {
+            "organizer": organizer,
+            "venue": venue,
+            "form": form,
+            "space_form": space_form,
+        },
+        status=400 if has_errors else 200,
+    )

@@ -38,7 +38,14 @@ def _run_parvis(args, env):
     full_env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "PARVIS_TASKS_BACKEND"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "DEBUG",
+            "PARVIS_TASKS_BACKEND",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     full_env.update(env)
     return subprocess.run(  # noqa: S603 - our own interpreter

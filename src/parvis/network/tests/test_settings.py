@@ -1,0 +1,90 @@
+import pytest
+from django.urls import reverse
+
+from parvis.core.models import AuditLogEntry
+from parvis.core.testing import staff
+from parvis.network.models import Role, Space, Venue
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, user):
+    client.force_login(user)
+    session = client.session
+    session["parvis_2fa_verified"] = True
+    session.save()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_administrators_change_the_settings(client, organizer, role):
+    _login(client, staff(organizer, role))
+    allowed = role == Role.ADMINISTRATOR
+    url = reverse("staff:organizer_settings", args=[organizer.slug])
+    assert client.get(url).status_code == (200 if allowed else 403)
+    client.post(url, {"name": "Nouveau nom"})
+    organizer.refresh_from_db()
+    assert (organizer.name == "Nouveau nom") is allowed
+
+
+def test_settings_of_another_organizer_are_invisible(client, organizer, other_organizer, venue):
+    _login(client, staff(other_organizer, Role.ADMINISTRATOR))
+    assert client.get(reverse("staff:organizer_settings", args=[organizer.slug])).status_code == 404
+    assert (
+        client.post(
+            reverse("staff:organizer_settings", args=[organizer.slug]), {"name": "Piraté"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("staff:venue_edit", args=[organizer.slug, venue.pk]),
+            {"name": "Piraté", "slug": "x", "town": "X", "country": "FR", "timezone": "Europe/Paris"},
+        ).status_code
+        == 404
+    )
+    # Its own venue URL cannot reach another organizer's venue either.
+    assert client.get(reverse("staff:venue_edit", args=[other_organizer.slug, venue.pk])).status_code == 404
+    organizer.refresh_from_db()
+    venue.refresh_from_db()
+    assert organizer.name == "Club A" and venue.name == "Salle A"
+
+
+def test_admin_creates_a_venue_and_a_hall_audited(client, organizer, venue):
+    _login(client, staff(organizer, Role.ADMINISTRATOR))
+    response = client.post(
+        reverse("staff:venue_create", args=[organizer.slug]),
+        {
+            "name": "La Cave",
+            "slug": "cave",
+            "town": "Paris",
+            "country": "FR",
+            "timezone": "Europe/Paris",
+            "capacity": "80",
+        },
+    )
+    assert response.status_code == 302
+    cave = Venue.objects.get(organizer=organizer, slug="cave")
+    response = client.post(
+        reverse("staff:venue_edit", args=[organizer.slug, cave.pk]),
+        {"space-name": "Petite salle", "space-capacity": "40"},
+    )
+    assert response.status_code == 302
+    assert Space.objects.get(venue=cave).capacity == 40
+    assert set(AuditLogEntry.objects.filter(organizer=organizer).values_list("action", flat=True)) == {
+        "venue.create",
+        "space.create",
+    }
+    # A duplicate slug or an unknown time zone is refused with the reason, nothing written.
+    response = client.post(
+        reverse("staff:venue_create", args=[organizer.slug]),
+        {
+            "name": "Doublon",
+            "slug": "cave",
+            "town": "Paris",
+            "country": "FR",
+            "timezone": "Lune/Base",
+        },
+    )
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"slug", "timezone"}
+    assert Venue.objects.filter(organizer=organizer).count() == 2
