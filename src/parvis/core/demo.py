@@ -158,10 +158,10 @@ def _venue(organizer: Organizer, slug: str, **fields) -> Venue:
     return venue
 
 
-def _event(organizer: Organizer, title: str, **fields) -> tuple[Event, bool]:
+def _event(organizer: Organizer, title: str, *, slug: str = "", **fields) -> tuple[Event, bool]:
     fields.setdefault("status", EventStatus.PUBLISHED)
     event, created = Event.objects.get_or_create(
-        organizer=organizer, slug=slugify(title)[:100], defaults={"title": title, **fields}
+        organizer=organizer, slug=slug or slugify(title)[:100], defaults={"title": title, **fields}
     )
     return event, created
 
@@ -251,7 +251,8 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
             price = Decimal(rng.choice([12, 15, 18, 20, 25])) if not free else None
             event, created = _event(
                 venue.organizer,
-                f"{band} — {day:%d/%m} {hour}h{minute:02d}",
+                band,
+                slug=f"{slugify(band)}-{day:%m%d}-{hour}h{minute:02d}",
                 genre=Genre.JAZZ,
                 artists=band,
                 description=f"{band} en concert au {venue.name}, dans le cadre du festival.",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +37,12 @@ class Network(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("programming:network_agenda", kwargs={"network_slug": self.slug})
 
+    @property
+    def localized_description(self) -> str:
+        if translation.get_language() == "en" and self.description_en:
+            return self.description_en
+        return self.description
+
 
 class Organizer(models.Model):
     """The legal entity that programmes and sells; data controller for its customers."""
@@ -65,6 +72,12 @@ class Organizer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("programming:organizer", kwargs={"organizer_slug": self.slug})
+
+    @property
+    def localized_description(self) -> str:
+        if translation.get_language() == "en" and self.description_en:
+            return self.description_en
+        return self.description
 
 
 class NetworkMembership(models.Model):

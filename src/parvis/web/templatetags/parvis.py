@@ -22,7 +22,8 @@ def localtime_in(value, tz):
 
 
 @register.simple_tag
-def local_date(value, fmt="DATETIME_FORMAT"):
+def local_date(value, fmt="l j F Y, H:i"):
+    """A date with its weekday, formatted per language: "vendredi 27 novembre 2026, 20:30"."""
     return formats.date_format(value, fmt, use_l10n=True)
 
 
