@@ -52,7 +52,7 @@ ci: lint test test-postgres test-browser
 ## make bench: every bench/*.py against DATABASE_URL (default: the PostgreSQL of the project's machines).
 bench: install
 	@mkdir -p bench/results
-	@set -e; for b in bench/*.py; do \
+	@set -e; for b in bench/[!_]*.py; do \
 	  name=$$(basename $$b .py); echo "== $$name"; \
 	  DATABASE_URL=$${DATABASE_URL:-$(POSTGRES_URL)} $(PY) $$b | tee bench/results/$$name.json; \
 	done

@@ -29,6 +29,7 @@ from parvis.network.models import (
     Space,
     Venue,
 )
+from parvis.network.services import staff_role_grant
 from parvis.programming.models import Event, EventStatus, FeaturedEvent, Festival, Genre, Performance
 
 SEED = 2026
@@ -337,6 +338,17 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
             TOTPDevice.objects.get_or_create(
                 user=user, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": timezone.now()}
             )
+    # A newcomer invited to the team: the invitation e-mail goes through the task worker to the outbox.
+    recruit = "nouvelle.recrue@theatre-du-parvis.example"
+    if not get_user_model().objects.filter(username=recruit).exists():
+        staff_role_grant(
+            actor=None,
+            organizer=theatre,
+            email=recruit,
+            role=Role.MARKETING,
+            first_name="Nina",
+            last_name="Recrue",
+        )
     _event(
         theatre,
         "Lecture : nouvelles écritures",

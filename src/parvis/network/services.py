@@ -1,18 +1,14 @@
 """Writes to organizers' teams. Audited."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record
 
 from .models import Organizer, OrganizerStaff, Role
+from .tasks import send_staff_invitation
 
 
 def staff_role_grant(
@@ -48,22 +44,8 @@ def staff_role_grant(
             request=request,
         )
         if created:
-            uid = urlsafe_base64_encode(force_bytes(user.pk))
-            token = default_token_generator.make_token(user)
             transaction.on_commit(
-                lambda: send_mail(
-                    _("Votre accès à Parvis — %(organizer)s") % {"organizer": organizer.name},
-                    _(
-                        "Bonjour,\n\nUn accès à l'espace équipe de %(organizer)s vous a été ouvert.\n"
-                        "Choisissez votre mot de passe : %(url)s\n"
-                    )
-                    % {
-                        "organizer": organizer.name,
-                        "url": f"{settings.PARVIS_BASE_URL}/staff/password/{uid}/{token}/",
-                    },
-                    None,
-                    [email],
-                )
+                lambda: send_staff_invitation.enqueue(user_id=user.pk, organizer_id=organizer.pk)
             )
     return membership
 

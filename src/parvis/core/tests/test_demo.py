@@ -40,3 +40,12 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
 
     call_command("demo")
     assert _counts() == first
+
+
+def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo")
+    assert [m.to for m in mail.outbox] == [["nouvelle.recrue@theatre-du-parvis.example"]]
+    assert "/staff/password/" in mail.outbox[0].body

@@ -48,3 +48,19 @@ def test_bad_input_keeps_the_form_and_changes_nothing(client, organizer):
     )
     assert response.status_code == 400
     assert OrganizerStaff.objects.count() == 1
+
+
+def test_invitation_task_is_safe_to_run_twice(organizer):
+    from parvis.core.testing import UserFactory
+    from parvis.network.tasks import send_staff_invitation
+
+    invited = UserFactory(username="invitee@example.org")
+    invited.set_unusable_password()
+    invited.save()
+    send_staff_invitation.call(user_id=invited.pk, organizer_id=organizer.pk)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["invitee@example.org"]
+    invited.set_password("now-set-by-the-person")
+    invited.save()
+    send_staff_invitation.call(user_id=invited.pk, organizer_id=organizer.pk)
+    send_staff_invitation.call(user_id=999999, organizer_id=organizer.pk)
+    assert len(mail.outbox) == 1
