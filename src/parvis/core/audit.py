@@ -64,3 +64,34 @@ def audit_record(
         after=after,
         ip_address=(request.META.get("REMOTE_ADDR") if request is not None else None),
     )
+
+
+def audited_update(
+    *,
+    actor,
+    instance: models.Model,
+    data: dict,
+    action: str,
+    organizer=None,
+    request=None,
+    validate_unique: bool = True,
+):
+    """Set fields, validate, save and record before/after in one transaction. Nothing is written on error."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        before = snapshot(instance)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        instance.full_clean(validate_unique=validate_unique)
+        instance.save()
+        audit_record(
+            actor=actor,
+            action=action,
+            instance=instance,
+            before=before,
+            after=snapshot(instance),
+            organizer=organizer,
+            request=request,
+        )
+    return instance

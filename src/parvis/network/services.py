@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from parvis.core.audit import audit_record
+from parvis.core.audit import audit_record, audited_update, snapshot
 
 from .models import Organizer, OrganizerStaff, Role
 from .tasks import send_staff_invitation
@@ -71,30 +71,18 @@ def staff_role_revoke(*, actor, membership: OrganizerStaff, request=None) -> Non
 
 
 def organizer_update(*, actor, organizer: Organizer, data: dict, request=None) -> Organizer:
-    from parvis.core.audit import snapshot
-
-    with transaction.atomic():
-        before = snapshot(organizer)
-        for name, value in data.items():
-            setattr(organizer, name, value)
-        organizer.full_clean()
-        organizer.save()
-        audit_record(
-            actor=actor,
-            action="organizer.update",
-            instance=organizer,
-            before=before,
-            after=snapshot(organizer),
-            organizer=organizer,
-            request=request,
-        )
-    return organizer
+    return audited_update(
+        actor=actor,
+        instance=organizer,
+        data=data,
+        action="organizer.update",
+        organizer=organizer,
+        request=request,
+    )
 
 
 def venue_save(*, actor, venue, request=None):
     """Create or update a venue of an organizer (the form has set venue.organizer)."""
-    from parvis.core.audit import snapshot
-
     from .models import Venue
 
     with transaction.atomic():
@@ -114,8 +102,6 @@ def venue_save(*, actor, venue, request=None):
 
 
 def space_create(*, actor, venue, name: str, capacity: int | None, request=None):
-    from parvis.core.audit import snapshot
-
     from .models import Space
 
     with transaction.atomic():

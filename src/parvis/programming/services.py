@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from parvis.core.audit import audit_record, snapshot
+from parvis.core.audit import audit_record, audited_update, snapshot
 from parvis.network.models import Network, Organizer, Space, Venue
 
 from .models import Event, EventStatus, FeaturedEvent, Festival, Performance, PerformanceStatus
@@ -47,22 +47,14 @@ def event_create(*, actor, organizer: Organizer, data: dict, request=None) -> Ev
 
 
 def event_update(*, actor, event: Event, data: dict, request=None) -> Event:
-    with transaction.atomic():
-        before = snapshot(event)
-        for name, value in data.items():
-            setattr(event, name, value)
-        event.full_clean()
-        event.save()
-        audit_record(
-            actor=actor,
-            action="event.update",
-            instance=event,
-            before=before,
-            after=snapshot(event),
-            organizer=event.organizer,
-            request=request,
-        )
-    return event
+    return audited_update(
+        actor=actor,
+        instance=event,
+        data=data,
+        action="event.update",
+        organizer=event.organizer,
+        request=request,
+    )
 
 
 def event_set_status(*, actor, event: Event, status: str, request=None) -> Event:
@@ -166,22 +158,15 @@ def performances_create(
 
 
 def performance_update(*, actor, performance: Performance, data: dict, request=None) -> Performance:
-    with transaction.atomic():
-        before = snapshot(performance)
-        for name, value in data.items():
-            setattr(performance, name, value)
-        performance.full_clean(validate_unique=False)
-        performance.save()
-        audit_record(
-            actor=actor,
-            action="performance.update",
-            instance=performance,
-            before=before,
-            after=snapshot(performance),
-            organizer=performance.organizer,
-            request=request,
-        )
-    return performance
+    return audited_update(
+        actor=actor,
+        instance=performance,
+        data=data,
+        action="performance.update",
+        organizer=performance.organizer,
+        request=request,
+        validate_unique=False,
+    )
 
 
 def network_feature_event(*, actor, network: Network, event: Event, featured: bool, request=None) -> None:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import EventFactory, UserFactory, staff
+from parvis.core.testing import EventFactory, UserFactory, login_staff, staff
 from parvis.network.models import OrganizerStaff, Role
 from parvis.network.permissions import Perm, has_organizer_perm, organizers_with_perm, requires_two_factor
 from parvis.programming.models import Event
@@ -22,18 +22,11 @@ EXPECTED = {
 }
 
 
-def _login(client, user):
-    client.force_login(user)
-    session = client.session
-    session["parvis_2fa_verified"] = True
-    session.save()
-
-
 @pytest.mark.parametrize("role", list(Role))
 def test_role_matrix_on_pages(client, organizer, role):
     user = staff(organizer, role)
     event = EventFactory(organizer=organizer, status="draft", title="Brouillon A")
-    _login(client, user)
+    login_staff(client, user)
     expected = EXPECTED[role]
 
     response = client.get(reverse("staff:event_list", args=[organizer.slug]))
@@ -64,7 +57,7 @@ def test_role_matrix_on_pages(client, organizer, role):
 def test_staff_of_another_organizer_get_404_and_change_nothing(client, organizer, other_organizer, role):
     outsider = staff(other_organizer, role)
     draft = EventFactory(organizer=organizer, status="draft", title="Secret A")
-    _login(client, outsider)
+    login_staff(client, outsider)
 
     for url in [
         reverse("staff:event_list", args=[organizer.slug]),
@@ -104,7 +97,7 @@ def test_staff_of_another_organizer_get_404_and_change_nothing(client, organizer
 def test_event_of_another_organizer_cannot_be_reached_through_own_slug(client, organizer, other_organizer):
     user = staff(organizer, Role.PROGRAMMING)
     foreign = EventFactory(organizer=other_organizer)
-    _login(client, user)
+    login_staff(client, user)
     assert client.get(reverse("staff:event_detail", args=[organizer.slug, foreign.pk])).status_code == 404
     assert (
         client.post(
@@ -114,7 +107,7 @@ def test_event_of_another_organizer_cannot_be_reached_through_own_slug(client, o
     )
 
 
-def test_anonymous_is_sent_to_login(client, organizer):
+def test_anonymous_is_sent_tologin_staff(client, organizer):
     response = client.get(reverse("staff:event_list", args=[organizer.slug]))
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/login/")
@@ -148,7 +141,7 @@ def test_coordinator_curates_only_own_network(client, network, organizer):
     coordinator = UserFactory()
     NetworkStaff.objects.create(network=network, user=coordinator)
     event = EventFactory(organizer=organizer)
-    _login(client, coordinator)
+    login_staff(client, coordinator)
     assert client.get(reverse("staff:network_curation", args=[network.slug])).status_code == 200
     assert client.get(reverse("staff:network_curation", args=[other_network.slug])).status_code == 404
     response = client.post(reverse("staff:network_feature", args=[network.slug, event.pk]), {"featured": "1"})
@@ -158,7 +151,7 @@ def test_coordinator_curates_only_own_network(client, network, organizer):
     assert client.get(reverse("staff:event_list", args=[organizer.slug])).status_code == 404
     # Programming staff are not coordinators.
     programmer = staff(organizer, Role.ADMINISTRATOR)
-    _login(client, programmer)
+    login_staff(client, programmer)
     assert (
         client.post(
             reverse("staff:network_feature", args=[network.slug, event.pk]), {"featured": "0"}

@@ -2,22 +2,15 @@ import pytest
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import staff
+from parvis.core.testing import login_staff, staff
 from parvis.network.models import Role, Space, Venue
 
 pytestmark = pytest.mark.django_db
 
 
-def _login(client, user):
-    client.force_login(user)
-    session = client.session
-    session["parvis_2fa_verified"] = True
-    session.save()
-
-
 @pytest.mark.parametrize("role", list(Role))
 def test_only_administrators_change_the_settings(client, organizer, role):
-    _login(client, staff(organizer, role))
+    login_staff(client, staff(organizer, role))
     allowed = role == Role.ADMINISTRATOR
     url = reverse("staff:organizer_settings", args=[organizer.slug])
     assert client.get(url).status_code == (200 if allowed else 403)
@@ -27,7 +20,7 @@ def test_only_administrators_change_the_settings(client, organizer, role):
 
 
 def test_settings_of_another_organizer_are_invisible(client, organizer, other_organizer, venue):
-    _login(client, staff(other_organizer, Role.ADMINISTRATOR))
+    login_staff(client, staff(other_organizer, Role.ADMINISTRATOR))
     assert client.get(reverse("staff:organizer_settings", args=[organizer.slug])).status_code == 404
     assert (
         client.post(
@@ -50,7 +43,7 @@ def test_settings_of_another_organizer_are_invisible(client, organizer, other_or
 
 
 def test_admin_creates_a_venue_and_a_hall_audited(client, organizer, venue):
-    _login(client, staff(organizer, Role.ADMINISTRATOR))
+    login_staff(client, staff(organizer, Role.ADMINISTRATOR))
     response = client.post(
         reverse("staff:venue_create", args=[organizer.slug]),
         {

@@ -3,7 +3,7 @@ from django.core import mail
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import staff
+from parvis.core.testing import login_staff, staff
 from parvis.network.models import OrganizerStaff, Role
 
 pytestmark = pytest.mark.django_db
@@ -11,10 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def _admin_client(client, organizer):
     admin = staff(organizer, Role.ADMINISTRATOR)
-    client.force_login(admin)
-    session = client.session
-    session["parvis_2fa_verified"] = True
-    session.save()
+    login_staff(client, admin)
     return admin
 
 
