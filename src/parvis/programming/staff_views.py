@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core.models import AuditLogEntry
 from parvis.core.text import fold
 from parvis.network.permissions import (
     Perm,
@@ -210,6 +211,7 @@ def network_curation(request, network_slug: str):
         for word in fold(filters.q).split():
             events_qs = events_qs.filter(search_text__contains=word)
     featured_ids = set(network.featured.values_list("event_id", flat=True))
+    audit_entries = AuditLogEntry.objects.filter(network=network).order_by("-created_at", "-id")[:30]
     return render(
         request,
         "programming/staff/network_curation.html",
@@ -219,6 +221,7 @@ def network_curation(request, network_slug: str):
             "featured_ids": featured_ids,
             "form": form,
             "festivals": network.festivals.all(),
+            "audit_entries": audit_entries,
         },
     )
 

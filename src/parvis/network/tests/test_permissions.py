@@ -147,6 +147,8 @@ def test_coordinator_curates_only_own_network(client, network, organizer):
     response = client.post(reverse("staff:network_feature", args=[network.slug, event.pk]), {"featured": "1"})
     assert response.status_code == 302
     assert network.featured.filter(event=event).exists()
+    page = client.get(reverse("staff:network_curation", args=[network.slug]))
+    assert [e.action for e in page.context["audit_entries"]] == ["network.feature"]
     # A coordinator is not staff of the member organizers.
     assert client.get(reverse("staff:event_list", args=[organizer.slug])).status_code == 404
     # Programming staff are not coordinators.
