@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from parvis.programming.api import router as programming_router
+from parvis.ticketing.api import router as ticketing_router
 
 from . import errors
 
@@ -14,3 +15,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", programming_router)
+api.add_router("/", ticketing_router)

@@ -43,6 +43,7 @@ def audit_record(
     before: dict | None = None,
     after: dict | None = None,
     organizer=None,
+    organizer_id=None,
     network=None,
     request=None,
 ) -> AuditLogEntry:
@@ -55,6 +56,7 @@ def audit_record(
         actor=actor,
         actor_label=actor_label or "système",
         organizer=organizer,
+        organizer_id=organizer_id if organizer is None else organizer.pk,
         network=network,
         action=action,
         object_type=instance._meta.label_lower,

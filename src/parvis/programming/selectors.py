@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from parvis.core.text import fold
@@ -101,8 +101,10 @@ def event_public(*, organizer_slug: str, event_slug: str) -> Event:
 
 
 def event_performances(*, event: Event) -> QuerySet[Performance]:
+    # n_tariffs: whether the performance is sold through Parvis (tariffs belong to the ticketing app).
     return (
         Performance.objects.filter(event=event, status__in=PUBLIC_PERFORMANCE_STATUSES)
+        .annotate(n_tariffs=Count("tariffs", filter=Q(tariffs__is_active=True, tariffs__sold_online=True)))
         .select_related("venue", "space")
         .order_by("starts_at")
     )

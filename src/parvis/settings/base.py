@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "parvis.accounts",
     "parvis.network",
     "parvis.programming",
+    "parvis.ticketing",
     "parvis.api",
 ]
 
@@ -118,6 +119,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
 PARVIS_CURRENCY = "EUR"
+# Minutes a cart keeps its places; enabled payment providers (the demo one is refused in production).
+PARVIS_HOLD_MINUTES = env.int("PARVIS_HOLD_MINUTES", default=15)
+PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free", "demo"])
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -6,7 +6,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("PARVIS_TASKS_BACKEND", "immediate")
 
 from .base import *  # noqa: E402, F403
-from .base import DATABASES, PASSWORD_HASHERS  # noqa: E402
+from .base import DATABASES, PASSWORD_HASHERS, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: S303
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -14,4 +14,7 @@ PARVIS_DEV_OUTBOX = True
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = "/tmp/parvis-test-media"  # noqa: S108
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PARVIS_TEST_SQLITE_NAME") or None}
+    # A file, not :memory:, so that the concurrency tests' threads share one database (as in production).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("PARVIS_TEST_SQLITE_NAME") or str(VAR_DIR / "test.sqlite3")
+    }

@@ -42,3 +42,12 @@ def query_with(context, **kwargs):
 @register.simple_tag
 def current_language():
     return translation.get_language()
+
+
+@register.filter
+def make_list_range(value):
+    """range(value) for templates: {% for n in 5|make_list_range %} → 0..4."""
+    try:
+        return range(int(value))
+    except (TypeError, ValueError):
+        return range(0)

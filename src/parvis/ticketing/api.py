@@ -1,0 +1,230 @@
+"""Ticketing API: availability (public); orders for sales channels with a token (create, read, cancel)."""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from parvis.api.errors import ApiError
+from parvis.programming.models import Performance
+
+from . import inventory, services
+from .auth import SalesChannelAuth
+from .errors import SaleError
+from .models import Cart, Channel, IdempotencyRecord, Order, Tariff
+
+router = Router(tags=["ticketing"])
+SALE_ERROR_STATUS = {"sold_out": 409, "hold_expired": 409, "price_mismatch": 409, "not_cancellable": 409}
+
+
+class TariffAvailability(Schema):
+    id: int
+    name: str
+    price: Decimal
+    currency: str
+    vat_rate: Decimal
+    eligibility: str
+    available: int
+    on_sale: bool
+    reason: str | None = Field(
+        None, description="Stable code when not on sale: sales_not_open, sales_closed…"
+    )
+
+
+class AvailabilityOut(Schema):
+    performance_id: int
+    tariffs: list[TariffAvailability]
+
+
+@router.get("/performances/{performance_id}/availability", response=AvailabilityOut)
+def performance_availability(request, performance_id: int):
+    performance = get_object_or_404(Performance, pk=performance_id, event__status="published")
+    left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
+    rows = []
+    for tariff in Tariff.objects.filter(
+        performance=performance, is_active=True, sold_online=True
+    ).select_related("performance__event", "performance__sales"):
+        try:
+            services.check_on_sale(tariff, channel=Channel.ONLINE)
+            on_sale, reason = True, None
+        except SaleError as exc:
+            on_sale, reason = False, exc.code
+        rows.append(
+            TariffAvailability(
+                id=tariff.pk,
+                name=tariff.localized_name,
+                price=tariff.price,
+                currency=tariff.currency,
+                vat_rate=tariff.vat_rate,
+                eligibility=tariff.localized_eligibility,
+                available=left.get(tariff.pk, 0),
+                on_sale=on_sale and left.get(tariff.pk, 0) > 0,
+                reason=reason or (None if left.get(tariff.pk) else "sold_out"),
+            )
+        )
+    return AvailabilityOut(performance_id=performance.pk, tariffs=rows)
+
+
+class ItemIn(Schema):
+    tariff: int = Field(..., ge=1)
+    quantity: int = Field(..., ge=1, le=100)
+    attendee_names: list[str] = Field(default_factory=list, max_length=100)
+
+
+class BuyerIn(Schema):
+    email: str = Field(..., max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    first_name: str = Field(..., min_length=1, max_length=100)
+    last_name: str = Field(..., min_length=1, max_length=100)
+    postal_code: str = Field("", max_length=10)
+    language: str = Field("fr", pattern="^(fr|en)$")
+
+
+class OrderIn(Schema):
+    items: list[ItemIn] = Field(..., min_length=1, max_length=50)
+    buyer: BuyerIn
+    provider: str = Field("demo", description="free | demo (confirmed at once through the API)")
+    expected_total: Decimal | None = Field(
+        None, description="Refused with price_mismatch if the server's total differs"
+    )
+
+
+class TicketOut(Schema):
+    number: int
+    performance_id: int
+    tariff: str
+    price: Decimal
+    attendee_name: str
+    state: str
+    secret: str
+
+
+class OrderOut(Schema):
+    code: str
+    state: str
+    total: Decimal
+    currency: str
+    email: str
+    url: str
+    tickets: list[TicketOut]
+
+
+def _order_out(order: Order) -> dict:
+    from django.conf import settings
+
+    return {
+        "code": order.code,
+        "state": services.order_effective_state(order),
+        "total": order.total,
+        "currency": order.currency,
+        "email": order.email,
+        "url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+        "tickets": [
+            {
+                "number": t.number,
+                "performance_id": t.performance_id,
+                "tariff": t.tariff.name,
+                "price": t.price,
+                "attendee_name": t.attendee_name,
+                "state": t.state,
+                "secret": t.secret,
+            }
+            for t in order.tickets.select_related("tariff").order_by("performance_id", "number")
+        ],
+    }
+
+
+def _sale_error(exc: SaleError) -> ApiError:
+    return ApiError(exc.code, exc.message, status=SALE_ERROR_STATUS.get(exc.code, 422), **exc.params)
+
+
+@router.post("/orders", response={201: OrderOut}, auth=SalesChannelAuth())
+def create_order(request, payload: OrderIn):
+    token = request.api_token
+    key = request.headers.get("Idempotency-Key", "")[:200]
+    body_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, default=str).encode()).hexdigest()
+    scope = f"api:{token.pk}"
+    if key:
+        try:
+            with transaction.atomic():
+                record, created = IdempotencyRecord.objects.get_or_create(
+                    scope=scope, key=key, defaults={"request_hash": body_hash}
+                )
+        except IntegrityError:
+            record, created = IdempotencyRecord.objects.get(scope=scope, key=key), False
+        if not created:
+            if record.request_hash != body_hash:
+                raise ApiError(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with another request.",
+                    status=422,
+                )
+            if record.response is None:
+                raise ApiError(
+                    "request_in_progress", "The first request with this key is still running.", status=409
+                )
+            return record.status_code, record.response
+    try:
+        order = _place(token, payload)
+    except SaleError as exc:
+        if key:
+            IdempotencyRecord.objects.filter(scope=scope, key=key).delete()  # a failed attempt may be retried
+        raise _sale_error(exc) from None
+    response = json.loads(json.dumps(_order_out(order), default=str))
+    if key:
+        IdempotencyRecord.objects.filter(scope=scope, key=key).update(status_code=201, response=response)
+    return 201, response
+
+
+def _place(token, payload: OrderIn) -> Order:
+    tariffs = {
+        t.pk: t
+        for t in Tariff.objects.filter(
+            pk__in=[i.tariff for i in payload.items], performance__organizer=token.organizer
+        )
+    }
+    with transaction.atomic():
+        cart = Cart.objects.create(channel=Channel.API)
+        names = {}
+        for item in payload.items:
+            if item.tariff not in tariffs:
+                raise SaleError("unknown_tariff")
+            hold = services.cart_add(
+                cart=cart, tariff_id=item.tariff, quantity=item.quantity, channel=Channel.API
+            )
+            names[hold.pk] = item.attendee_names
+        buyer = services.Buyer(
+            email=payload.buyer.email,
+            first_name=payload.buyer.first_name,
+            last_name=payload.buyer.last_name,
+            postal_code=payload.buyer.postal_code,
+            language=payload.buyer.language,
+            attendee_names=names,
+        )
+        orders = services.checkout_place_orders(
+            cart=cart, buyer=buyer, provider_code=payload.provider, expected_total=payload.expected_total
+        )
+        order = orders[0]
+        if order.state == "pending":
+            payment = order.payments.filter(state__in=["created", "pending"]).first()
+            order = services.payment_confirm(
+                payment_id=payment.pk, reference=f"api-{token.prefix}-{payment.pk}"
+            )
+    return order
+
+
+@router.get("/orders/{code}", response=OrderOut, auth=SalesChannelAuth())
+def get_order(request, code: str):
+    return _order_out(get_object_or_404(Order, code=code, organizer=request.api_token.organizer))
+
+
+@router.post("/orders/{code}/cancel", response=OrderOut, auth=SalesChannelAuth())
+def cancel_order(request, code: str):
+    order = get_object_or_404(Order, code=code, organizer=request.api_token.organizer)
+    try:
+        order = services.order_cancel(order=order, reason=f"api {request.api_token.name}")
+    except SaleError as exc:
+        raise _sale_error(exc) from None
+    return _order_out(order)

@@ -1,0 +1,30 @@
+"""Why a sale is refused: a stable code for the API and a sentence for the buyer, in their language."""
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    "sold_out": _("Complet : il ne reste pas assez de places pour ce tarif."),
+    "hold_expired": _("Le délai de réservation de vos places est dépassé. Choisissez-les à nouveau."),
+    "sales_not_open": _("La vente n'est pas encore ouverte pour cette date."),
+    "sales_closed": _("La vente en ligne est terminée pour cette date."),
+    "unknown_tariff": _("Ce tarif n'existe pas ou n'est plus proposé."),
+    "quantity_limit": _("Vous demandez plus de billets que le maximum autorisé par commande."),
+    "invalid_quantity": _("Le nombre de billets doit être un entier positif."),
+    "price_mismatch": _("Les prix ont changé depuis votre choix. Vérifiez le nouveau total."),
+    "cart_empty": _("Votre panier est vide."),
+    "terms_required": _("Vous devez accepter les conditions générales de vente."),
+    "provider_unavailable": _("Ce moyen de paiement n'est pas disponible."),
+    "payment_refused": _("Le paiement a été refusé. Aucun montant n'a été débité."),
+    "order_not_payable": _("Cette commande ne peut plus être payée."),
+    "not_cancellable": _("Cette commande ne peut pas être annulée."),
+}
+
+
+class SaleError(Exception):
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.code])

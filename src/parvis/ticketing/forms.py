@@ -1,0 +1,64 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .providers import enabled_providers
+
+TERMS_VERSION = "2026-11"
+# Consent wordings and their version, recorded with each order (the CRM issue turns them into a ledger).
+CONSENTS = {
+    "organizer_newsletter": ("2026-11", _("Je souhaite recevoir la lettre d'information de %(organizer)s.")),
+    "network_newsletter": (
+        "2026-11",
+        _("Je souhaite recevoir la lettre d'information du réseau %(network)s."),
+    ),
+}
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    postal_code = forms.CharField(
+        label=_("Code postal (facultatif)"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    organizer_newsletter = forms.BooleanField(required=False)
+    network_newsletter = forms.BooleanField(required=False)
+    terms = forms.BooleanField(
+        label=_("J'accepte les conditions générales de vente."),
+        error_messages={"required": _("Vous devez accepter les conditions générales de vente.")},
+    )
+    provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect)
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex
+    )
+
+    def __init__(self, *args, organizer_names: str = "", network_names: str = "", total=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        providers = enabled_providers()
+        if total:  # a paid cart cannot use the "free" provider
+            providers = {k: v for k, v in providers.items() if k != "free"}
+        else:
+            providers = {k: v for k, v in providers.items() if k == "free"} or providers
+        self.fields["provider"].choices = [(code, p.label) for code, p in providers.items()]
+        if len(providers) == 1:
+            self.fields["provider"].initial = next(iter(providers))
+        self.fields["organizer_newsletter"].label = CONSENTS["organizer_newsletter"][1] % {
+            "organizer": organizer_names
+        }
+        if network_names:
+            self.fields["network_newsletter"].label = CONSENTS["network_newsletter"][1] % {
+                "network": network_names
+            }
+        else:
+            del self.fields["network_newsletter"]

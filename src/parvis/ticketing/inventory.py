@@ -1,0 +1,173 @@
+"""The ONE place where capacity is taken and given back.
+
+Every change of `Quota.used` is a single conditional UPDATE (`used + n <= capacity`) inside the caller's
+transaction, quotas always taken in id order (no deadlock between two buyers). Holds that have expired are
+reclaimed by the next buyer of the same performance before it takes places: an expired hold is free at once,
+with or without a worker. Reclaiming flips the hold's state with a conditional UPDATE too, so two buyers can
+never give the same places back twice.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from .models import Channel, Hold, HoldState, Quota, Tariff
+
+
+class SoldOut(Exception):
+    """Not enough places left in one of the quotas."""
+
+    def __init__(self, quota: Quota, requested: int):
+        self.quota, self.requested = quota, requested
+        super().__init__(f"quota {quota.pk} cannot take {requested}")
+
+
+def _applies(quota: Quota, tariff: Tariff, channel: str) -> bool:
+    if quota.is_total:
+        return True
+    limited_to = quota.tariffs.all()  # prefetched
+    return (not limited_to or tariff in limited_to) and quota.applies_to_channel(channel)
+
+
+def applicable_quotas(*, tariff: Tariff, channel: str) -> list[Quota]:
+    """The quotas that a place of this tariff sold on this channel draws on, in locking (id) order."""
+    quotas = (
+        Quota.objects.filter(performance_id=tariff.performance_id).prefetch_related("tariffs").order_by("id")
+    )
+    return [q for q in quotas if _applies(q, tariff, channel)]
+
+
+def _take(quotas: Iterable[Quota], quantity: int) -> None:
+    for quota in sorted(quotas, key=lambda q: q.pk):
+        taken = Quota.objects.filter(pk=quota.pk, used__lte=F("capacity") - quantity).update(
+            used=F("used") + quantity
+        )
+        if not taken:
+            raise SoldOut(quota, quantity)
+
+
+def _give_back(quota_ids: Iterable[int], quantity: int) -> None:
+    for quota_id in sorted(quota_ids):
+        Quota.objects.filter(pk=quota_id).update(used=F("used") - quantity)
+
+
+def _end_hold(hold_id: int, *, from_state: str, to_state: str) -> bool:
+    """Move a hold out of `from_state`; True only for the one caller that did it."""
+    return bool(Hold.objects.filter(pk=hold_id, state=from_state).update(state=to_state))
+
+
+def reclaim_expired_holds(*, performance_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
+    """Give back the places of expired holds of these performances. Returns the number of places freed."""
+    now = now or timezone.now()
+    freed = 0
+    stale = (
+        Hold.objects.filter(
+            performance_id__in=list(performance_ids), state=HoldState.ACTIVE, expires_at__lte=now
+        )
+        .order_by("id")
+        .values_list("id", "quantity")
+    )
+    for hold_id, quantity in stale:
+        if _end_hold(hold_id, from_state=HoldState.ACTIVE, to_state=HoldState.EXPIRED):
+            _give_back(
+                Hold.quotas.through.objects.filter(hold_id=hold_id).values_list("quota_id", flat=True),
+                quantity,
+            )
+            freed += quantity
+    return freed
+
+
+def hold_places(*, cart, tariff: Tariff, quantity: int, channel: str, expires_at: datetime.datetime) -> Hold:
+    """Take `quantity` places of `tariff` until `expires_at`, or raise SoldOut (and take nothing)."""
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    with transaction.atomic():
+        reclaim_expired_holds(performance_ids=[tariff.performance_id])
+        quotas = applicable_quotas(tariff=tariff, channel=channel)
+        _take(quotas, quantity)
+        hold = Hold.objects.create(
+            cart=cart,
+            performance_id=tariff.performance_id,
+            tariff=tariff,
+            quantity=quantity,
+            expires_at=expires_at,
+        )
+        hold.quotas.set(quotas)
+    return hold
+
+
+def release_hold(hold: Hold) -> bool:
+    """The buyer gives the places back (removed from the cart, or payment failed)."""
+    with transaction.atomic():
+        if not _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.RELEASED):
+            return False
+        _give_back(hold.quotas.values_list("id", flat=True), hold.quantity)
+    return True
+
+
+def extend_hold(hold: Hold, *, expires_at: datetime.datetime) -> bool:
+    """Keep a live hold longer (a pending order waiting for its payment). False if it had already expired."""
+    return bool(
+        Hold.objects.filter(pk=hold.pk, state=HoldState.ACTIVE, expires_at__gt=timezone.now()).update(
+            expires_at=expires_at
+        )
+    )
+
+
+def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE) -> list[int]:
+    """Turn a hold into sold places; returns the quota ids the sold places count in.
+
+    If the hold was reclaimed meanwhile (a payment arriving after the hold expired), the places are taken
+    again if there are any; otherwise SoldOut is raised and the caller refunds.
+    """
+    with transaction.atomic():
+        if _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.CONVERTED):
+            return list(hold.quotas.values_list("id", flat=True))
+        if Hold.objects.filter(pk=hold.pk, state=HoldState.CONVERTED).exists():
+            return list(hold.quotas.values_list("id", flat=True))  # already converted: nothing more to take
+        # Expired (reclaimed by another buyer) or released: take the places again, if any are left.
+        reclaim_expired_holds(performance_ids=[hold.performance_id])
+        quotas = applicable_quotas(tariff=hold.tariff, channel=channel)
+        _take(quotas, hold.quantity)
+        Hold.objects.filter(pk=hold.pk).update(state=HoldState.CONVERTED)
+        hold.quotas.set(quotas)
+        return [q.pk for q in quotas]
+
+
+def give_back_sold(*, quota_ids: Iterable[int], quantity: int = 1) -> None:
+    """Places of cancelled or refunded tickets become available again."""
+    with transaction.atomic():
+        _give_back(quota_ids, quantity)
+
+
+def availability(
+    *, performance_ids: Iterable[int], channel: str, now: datetime.datetime | None = None
+) -> dict[int, int]:
+    """Places left per tariff id (counting expired holds as free), without writing anything."""
+    now = now or timezone.now()
+    performance_ids = list(performance_ids)
+    tariffs = list(Tariff.objects.filter(performance_id__in=performance_ids, is_active=True))
+    quotas = {
+        q.pk: q for q in Quota.objects.filter(performance_id__in=performance_ids).prefetch_related("tariffs")
+    }
+    stale = dict(
+        Hold.quotas.through.objects.filter(
+            hold__performance_id__in=performance_ids, hold__state=HoldState.ACTIVE, hold__expires_at__lte=now
+        )
+        .values("quota_id")
+        .annotate(n=Sum("hold__quantity"))
+        .values_list("quota_id", "n")
+    )
+    free = {pk: q.capacity - q.used + stale.get(pk, 0) for pk, q in quotas.items()}
+    result = {}
+    for tariff in tariffs:
+        applicable = [
+            q
+            for q in quotas.values()
+            if q.performance_id == tariff.performance_id and _applies(q, tariff, channel)
+        ]
+        result[tariff.pk] = max(0, min((free[q.pk] for q in applicable), default=0))
+    return result

@@ -1,0 +1,445 @@
+"""Tariffs, capacity (quotas), holds, orders, payments, tickets and the keys that sign them.
+
+Capacity is only ever changed by `inventory.py`.
+"""
+
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("En ligne")
+    BOX_OFFICE = "box_office", _("Guichet")
+    API = "api", _("API (canal de vente)")
+
+
+class TariffKind(models.TextChoices):
+    FULL = "full", _("Plein tarif")
+    REDUCED = "reduced", _("Tarif réduit")
+    YOUTH = "youth", _("Tarif jeune")
+    SOLIDARITY = "solidarity", _("Tarif solidaire")
+    FREE = "free", _("Gratuit")
+    EXONERATED = "exonerated", _("Exonéré")
+    OTHER = "other", _("Autre")
+
+
+VAT_RATES = [
+    (Decimal("5.50"), _("5,5 % — spectacle vivant")),
+    (Decimal("2.10"), _("2,1 % — 140 premières représentations")),
+    (Decimal("10.00"), _("10 % — expositions, musées")),
+    (Decimal("20.00"), _("20 % — taux normal")),
+    (Decimal("0.00"), _("0 % — hors champ")),
+]
+
+
+class SalesConfig(models.Model):
+    """How a performance is sold: when sales open and close, how many tickets an order may hold."""
+
+    performance = models.OneToOneField(
+        "programming.Performance", on_delete=models.CASCADE, related_name="sales"
+    )
+    opens_at = models.DateTimeField(_("ouverture des ventes"), null=True, blank=True)
+    online_close_minutes = models.PositiveIntegerField(
+        _("fin des ventes en ligne (minutes avant le début)"), default=120
+    )
+    max_per_order = models.PositiveSmallIntegerField(
+        _("billets au plus par commande"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("paramètres de vente")
+        verbose_name_plural = _("paramètres de vente")
+
+    def __str__(self) -> str:
+        return f"{self.performance}"
+
+
+class Tariff(models.Model):
+    performance = models.ForeignKey(
+        "programming.Performance", on_delete=models.CASCADE, related_name="tariffs"
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    name_en = models.CharField(_("nom (anglais)"), max_length=100, blank=True)
+    kind = models.CharField(_("type"), max_length=12, choices=TariffKind.choices, default=TariffKind.FULL)
+    price = models.DecimalField(
+        _("prix TTC"), max_digits=9, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    vat_rate = models.DecimalField(
+        _("taux de TVA"), max_digits=4, decimal_places=2, choices=VAT_RATES, default=Decimal("5.50")
+    )
+    eligibility = models.CharField(
+        _("conditions"),
+        max_length=300,
+        blank=True,
+        help_text=_("Montré à l'acheteur, ex. « moins de 26 ans, sur justificatif »"),
+    )
+    eligibility_en = models.CharField(_("conditions (anglais)"), max_length=300, blank=True)
+    sold_online = models.BooleanField(_("vendu en ligne"), default=True)
+    sold_at_box_office = models.BooleanField(_("vendu au guichet"), default=True)
+    sales_open_at = models.DateTimeField(_("vente à partir du"), null=True, blank=True)
+    sales_close_at = models.DateTimeField(_("vente jusqu'au"), null=True, blank=True)
+    max_per_order = models.PositiveSmallIntegerField(_("au plus par commande"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("tarif")
+        verbose_name_plural = _("tarifs")
+        ordering = ["position", "-price", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="tariff_price_positive"),
+            models.UniqueConstraint(fields=["performance", "name"], name="unique_tariff_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.price} {self.currency})"
+
+    @property
+    def localized_name(self) -> str:
+        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
+
+    @property
+    def localized_eligibility(self) -> str:
+        return (
+            self.eligibility_en
+            if translation.get_language() == "en" and self.eligibility_en
+            else self.eligibility
+        )
+
+    def sold_on(self, channel: str) -> bool:
+        if channel == Channel.BOX_OFFICE:
+            return self.sold_at_box_office
+        return self.sold_online
+
+
+class Quota(models.Model):
+    """A capacity counter. Each performance has one total quota (its jauge) and optional sub-quotas:
+    limited to some tariffs (e.g. 40 youth places, an early-bird tariff) and/or to online channels
+    (e.g. online sales capped so that 20 places stay for the box office).
+
+    `used` counts sold places and places held by carts (expired holds are reclaimed by the next buyer).
+    """
+
+    class Channels(models.TextChoices):
+        ALL = "all", _("Tous les canaux")
+        ONLINE = "online", _("Vente en ligne et API")
+        BOX_OFFICE = "box_office", _("Guichet seulement")
+
+    performance = models.ForeignKey(
+        "programming.Performance", on_delete=models.CASCADE, related_name="quotas"
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    capacity = models.PositiveIntegerField(_("places"))
+    used = models.PositiveIntegerField(_("places prises"), default=0)
+    is_total = models.BooleanField(_("jauge totale"), default=False)
+    channels = models.CharField(_("canaux"), max_length=10, choices=Channels.choices, default=Channels.ALL)
+    tariffs = models.ManyToManyField(
+        Tariff,
+        blank=True,
+        related_name="quotas",
+        verbose_name=_("tarifs"),
+        help_text=_("Aucun : s'applique à tous les tarifs."),
+    )
+
+    class Meta:
+        verbose_name = _("contingent")
+        verbose_name_plural = _("contingents")
+        ordering = ["-is_total", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(used__lte=F("capacity")), name="quota_not_oversold"),
+            models.UniqueConstraint(
+                fields=["performance"], condition=Q(is_total=True), name="one_total_quota"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.used}/{self.capacity}"
+
+    def applies_to_channel(self, channel: str) -> bool:
+        if self.channels == self.Channels.ALL:
+            return True
+        if self.channels == self.Channels.BOX_OFFICE:
+            return channel == Channel.BOX_OFFICE
+        return channel in (Channel.ONLINE, Channel.API)
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Cart(models.Model):
+    """A buyer's selection across performances, venues and organizers of the network."""
+
+    token = models.CharField(max_length=64, unique=True, default=_token)
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.ONLINE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("panier")
+        verbose_name_plural = _("paniers")
+
+    def __str__(self) -> str:
+        return f"cart {self.pk}"
+
+
+class HoldState(models.TextChoices):
+    ACTIVE = "active", _("Réservé")
+    CONVERTED = "converted", _("Vendu")
+    RELEASED = "released", _("Libéré")
+    EXPIRED = "expired", _("Expiré")
+
+
+class Hold(models.Model):
+    """Places taken for a while: in a cart, then by a pending order until it is paid."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="holds")
+    performance = models.ForeignKey("programming.Performance", on_delete=models.PROTECT, related_name="holds")
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="holds")
+    quantity = models.PositiveIntegerField()
+    quotas = models.ManyToManyField(Quota, related_name="holds")
+    state = models.CharField(max_length=10, choices=HoldState.choices, default=HoldState.ACTIVE)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="holds")
+
+    class Meta:
+        verbose_name = _("réservation temporaire")
+        verbose_name_plural = _("réservations temporaires")
+        indexes = [models.Index(fields=["performance", "state", "expires_at"])]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="hold_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.tariff.name} ({self.state})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state == HoldState.ACTIVE and self.expires_at > timezone.now()
+
+
+class OrderState(models.TextChoices):
+    PENDING = "pending", _("En attente de paiement")
+    PAID = "paid", _("Payée")
+    CANCELLED = "cancelled", _("Annulée")
+    EXPIRED = "expired", _("Expirée")
+    REFUNDED = "refunded", _("Remboursée")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partiellement remboursée")
+
+
+def _order_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Order(models.Model):
+    """An order to one organizer (the seller and data controller). A cart may give several orders."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="orders")
+    code = models.CharField(_("code"), max_length=12, unique=True, default=_order_code)
+    secret = models.CharField(max_length=64, default=_token, editable=False)
+    checkout = models.UUIDField(_("paiement groupé"), default=uuid.uuid4, db_index=True)
+    state = models.CharField(_("état"), max_length=20, choices=OrderState.choices, default=OrderState.PENDING)
+    channel = models.CharField(_("canal"), max_length=12, choices=Channel.choices, default=Channel.ONLINE)
+    email = models.EmailField(_("e-mail"))
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    language = models.CharField(max_length=8, default="fr")
+    total = models.DecimalField(_("total TTC"), max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    created_at = models.DateTimeField(_("passée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("à payer avant"))
+    paid_at = models.DateTimeField(_("payée le"), null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    consents = models.JSONField(_("consentements"), default=list, blank=True)
+    terms_version = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("commande")
+        verbose_name_plural = _("commandes")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organizer", "-created_at"]), models.Index(fields=["email"])]
+        constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="order_total_positive")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("ticketing:order", kwargs={"code": self.code, "secret": self.secret})
+
+    @property
+    def is_payable(self) -> bool:
+        return self.state == OrderState.PENDING and self.expires_at > timezone.now()
+
+
+class OrderItem(models.Model):
+    """What was ordered, at the price computed by the server when the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    performance = models.ForeignKey("programming.Performance", on_delete=models.PROTECT, related_name="+")
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=9, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
+    attendee_names = models.JSONField(default=list, blank=True)
+    hold = models.OneToOneField(Hold, null=True, on_delete=models.SET_NULL, related_name="order_item")
+
+    class Meta:
+        verbose_name = _("ligne de commande")
+        verbose_name_plural = _("lignes de commande")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.tariff.name}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class PaymentState(models.TextChoices):
+    CREATED = "created", _("Créé")
+    PENDING = "pending", _("En attente")
+    CONFIRMED = "confirmed", _("Confirmé")
+    FAILED = "failed", _("Refusé")
+    REFUNDED = "refunded", _("Remboursé")
+
+
+class Payment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("moyen"), max_length=20)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    state = models.CharField(max_length=10, choices=PaymentState.choices, default=PaymentState.CREATED)
+    reference = models.CharField(_("référence"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reference"], condition=~Q(reference=""), name="unique_payment_reference"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.amount} {self.state}"
+
+
+class TicketState(models.TextChoices):
+    VALID = "valid", _("Valable")
+    CANCELLED = "cancelled", _("Annulé")
+    REFUNDED = "refunded", _("Remboursé")
+
+
+class TicketSeries(models.Model):
+    """The uninterrupted numbering of tickets per organizer and performance."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="+")
+    performance = models.OneToOneField(
+        "programming.Performance", on_delete=models.PROTECT, related_name="ticket_series"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.performance}: {self.last_number}"
+
+
+class Ticket(models.Model):
+    """A ticket (and its counterfoil record). Kept 6 years; never deleted, only cancelled or refunded."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="tickets")
+    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="tickets")
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="tickets")
+    performance = models.ForeignKey(
+        "programming.Performance", on_delete=models.PROTECT, related_name="tickets"
+    )
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="tickets")
+    number = models.PositiveIntegerField(_("numéro"))
+    price = models.DecimalField(_("prix TTC"), max_digits=9, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
+    attendee_name = models.CharField(_("nom du spectateur"), max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=TicketState.choices, default=TicketState.VALID)
+    quotas = models.ManyToManyField(Quota, related_name="tickets")
+    secret = models.CharField(max_length=200, blank=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("billet")
+        verbose_name_plural = _("billets")
+        constraints = [
+            models.UniqueConstraint(fields=["performance", "number"], name="unique_ticket_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.performance_id}-{self.number:06d}"
+
+
+class SigningKey(models.Model):
+    """An organizer's Ed25519 key for ticket secrets. New keys replace old ones; old ones still verify."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="signing_keys")
+    public_key = models.BinaryField(max_length=32)
+    private_key = models.BinaryField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clé de signature")
+        verbose_name_plural = _("clés de signature")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"key {self.pk} ({self.organizer})"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to a request with an Idempotency-Key, replayed for a retry of the same request."""
+
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="unique_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class ApiToken(models.Model):
+    """A sales channel's token for one organizer. Only a hash is stored."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,457 @@
+"""Selling: carts and holds, checkout, payment confirmation, tickets, cancellation.
+
+Each function owns its transaction; e-mails go out after commit through a task. Capacity is only touched
+through `inventory`.
+"""
+
+import datetime
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from parvis.core.audit import audit_record
+from parvis.programming.models import EventStatus, PerformanceStatus
+
+from . import inventory, signing
+from .errors import SaleError
+from .models import (
+    Cart,
+    Channel,
+    Hold,
+    HoldState,
+    Order,
+    OrderItem,
+    OrderState,
+    Payment,
+    PaymentState,
+    SalesConfig,
+    Tariff,
+    Ticket,
+    TicketSeries,
+    TicketState,
+)
+from .providers import PROVIDERS, enabled_providers
+
+DEFAULT_MAX_PER_ORDER = 10
+
+
+def hold_duration() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.PARVIS_HOLD_MINUTES)
+
+
+def _sales_config(performance) -> SalesConfig:
+    try:
+        return performance.sales
+    except SalesConfig.DoesNotExist:
+        return SalesConfig(performance=performance)
+
+
+def check_on_sale(tariff: Tariff, *, channel: str, now: datetime.datetime | None = None) -> None:
+    """Raise SaleError unless this tariff can be sold on this channel now."""
+    now = now or timezone.now()
+    performance = tariff.performance
+    if (
+        not tariff.is_active
+        or not tariff.sold_on(channel)
+        or performance.event.status != EventStatus.PUBLISHED
+        or performance.status not in (PerformanceStatus.PUBLISHED, PerformanceStatus.SOLD_OUT)
+    ):
+        raise SaleError("unknown_tariff")
+    config = _sales_config(performance)
+    opens = max(filter(None, [config.opens_at, tariff.sales_open_at]), default=None)
+    if opens and now < opens:
+        raise SaleError("sales_not_open")
+    closes = [tariff.sales_close_at]
+    if channel != Channel.BOX_OFFICE:
+        closes.append(performance.starts_at - datetime.timedelta(minutes=config.online_close_minutes))
+    else:
+        closes.append(performance.ends_at or performance.starts_at + datetime.timedelta(hours=4))
+    close = min(filter(None, closes), default=None)
+    if close and now >= close:
+        raise SaleError("sales_closed")
+
+
+def max_per_order(tariff: Tariff) -> int:
+    limits = [_sales_config(tariff.performance).max_per_order, tariff.max_per_order or DEFAULT_MAX_PER_ORDER]
+    return min(limits)
+
+
+def cart_live_holds(cart: Cart) -> list[Hold]:
+    return list(
+        cart.holds.filter(state=HoldState.ACTIVE, order__isnull=True, expires_at__gt=timezone.now())
+        .select_related("tariff", "performance__event__organizer", "performance__venue")
+        .order_by("performance__starts_at", "id")
+    )
+
+
+def cart_add(*, cart: Cart, tariff_id: int, quantity: int, channel: str = Channel.ONLINE) -> Hold:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise SaleError("invalid_quantity")
+    tariff = (
+        Tariff.objects.select_related("performance__event", "performance__sales").filter(pk=tariff_id).first()
+    )
+    if tariff is None:
+        raise SaleError("unknown_tariff")
+    check_on_sale(tariff, channel=channel)
+    already = (
+        cart.holds.filter(
+            state=HoldState.ACTIVE,
+            order__isnull=True,
+            expires_at__gt=timezone.now(),
+            performance_id=tariff.performance_id,
+        ).aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    if already + quantity > max_per_order(tariff):
+        raise SaleError("quantity_limit", limit=max_per_order(tariff))
+    try:
+        return inventory.hold_places(
+            cart=cart,
+            tariff=tariff,
+            quantity=quantity,
+            channel=channel,
+            expires_at=timezone.now() + hold_duration(),
+        )
+    except inventory.SoldOut:
+        raise SaleError("sold_out") from None
+
+
+def cart_remove(*, cart: Cart, hold_id: int) -> None:
+    hold = cart.holds.filter(pk=hold_id, order__isnull=True).first()
+    if hold is not None:
+        inventory.release_hold(hold)
+
+
+@dataclass
+class Buyer:
+    email: str
+    first_name: str
+    last_name: str
+    postal_code: str = ""
+    language: str = "fr"
+    attendee_names: dict[int, list[str]] = field(default_factory=dict)  # hold id -> names
+
+
+def checkout_place_orders(
+    *,
+    cart: Cart,
+    buyer: Buyer,
+    provider_code: str,
+    consents: list[dict] | None = None,
+    terms_version: str = "",
+    expected_total: Decimal | None = None,
+    customer=None,
+) -> list[Order]:
+    """Turn the cart's live holds into one pending order per organizer; free orders are confirmed at once.
+
+    Prices come from the tariffs, never from the buyer. Nothing is written if anything is wrong.
+    """
+    provider = enabled_providers().get(provider_code)
+    if provider is None:
+        raise SaleError("provider_unavailable")
+    now = timezone.now()
+    with transaction.atomic():
+        holds = list(
+            cart.holds.select_for_update()
+            .filter(state=HoldState.ACTIVE, order__isnull=True)
+            .select_related("tariff", "performance__event")
+            .order_by("id")
+        )
+        if not holds:
+            expired = cart.holds.filter(
+                order__isnull=True, state__in=[HoldState.EXPIRED, HoldState.ACTIVE]
+            ).exists()
+            raise SaleError("hold_expired" if expired else "cart_empty")
+        if any(h.expires_at <= now for h in holds):
+            raise SaleError("hold_expired")
+        total = sum((h.tariff.price * h.quantity for h in holds), Decimal(0))
+        if expected_total is not None and Decimal(expected_total) != total:
+            raise SaleError("price_mismatch", total=str(total))
+        if total > 0 and provider_code == "free":
+            raise SaleError("provider_unavailable")
+        by_organizer: dict[int, list[Hold]] = defaultdict(list)
+        for hold in holds:
+            by_organizer[hold.performance.event.organizer_id].append(hold)
+        orders = []
+        checkout_id = uuid.uuid4()  # one payment page for the orders of one cart
+        for organizer_id, organizer_holds in by_organizer.items():
+            order_total = sum((h.tariff.price * h.quantity for h in organizer_holds), Decimal(0))
+            code = "free" if order_total == 0 else provider_code
+            window = PROVIDERS[code].payment_window
+            order = Order.objects.create(
+                organizer_id=organizer_id,
+                checkout=checkout_id,
+                channel=cart.channel,
+                email=buyer.email.strip().lower(),
+                first_name=buyer.first_name.strip(),
+                last_name=buyer.last_name.strip(),
+                postal_code=buyer.postal_code.strip(),
+                language=buyer.language,
+                total=order_total,
+                currency=organizer_holds[0].tariff.currency,
+                expires_at=now + window,
+                consents=consents or [],
+                terms_version=terms_version,
+                customer=customer,
+            )
+            for hold in organizer_holds:
+                if not inventory.extend_hold(hold, expires_at=order.expires_at):
+                    raise SaleError("hold_expired")
+                Hold.objects.filter(pk=hold.pk).update(order=order)
+                OrderItem.objects.create(
+                    order=order,
+                    performance=hold.performance,
+                    tariff=hold.tariff,
+                    quantity=hold.quantity,
+                    unit_price=hold.tariff.price,
+                    vat_rate=hold.tariff.vat_rate,
+                    hold=hold,
+                    attendee_names=[n.strip()[:200] for n in buyer.attendee_names.get(hold.pk, [])][
+                        : hold.quantity
+                    ],
+                )
+            payment = Payment.objects.create(
+                order=order, provider=code, amount=order_total, currency=order.currency
+            )
+            audit_record(
+                actor=customer,
+                action="order.place",
+                instance=order,
+                organizer_id=organizer_id,
+                after={"state": order.state, "total": str(order_total), "provider": code},
+            )
+            if PROVIDERS[code].confirms_immediately:
+                payment_confirm(payment_id=payment.pk)
+            orders.append(order)
+    for order in orders:
+        order.refresh_from_db()
+    return orders
+
+
+def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
+    """Confirm a payment once (webhooks and returns may repeat) and issue the tickets.
+
+    If the places were sold to someone else after the hold expired, the payment is refunded.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        payment = Payment.objects.select_related("order").get(pk=payment_id)
+        claimed = Payment.objects.filter(
+            pk=payment_id, state__in=[PaymentState.CREATED, PaymentState.PENDING]
+        ).update(state=PaymentState.CONFIRMED, confirmed_at=now, reference=reference or payment.reference)
+        order = payment.order
+        if not claimed:
+            return order  # already confirmed (or failed/refunded): nothing happens twice
+        try:
+            with transaction.atomic():
+                for item in order.items.select_related("hold", "tariff", "performance"):
+                    quota_ids = inventory.convert_hold(item.hold, channel=order.channel)
+                    _issue_tickets(order, item, quota_ids)
+        except inventory.SoldOut:
+            Payment.objects.filter(pk=payment_id).update(state=PaymentState.REFUNDED)
+            Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
+            audit_record(
+                actor=None,
+                action="order.auto_refund",
+                instance=order,
+                organizer_id=order.organizer_id,
+                before={"state": order.state},
+                after={"state": OrderState.CANCELLED, "reason": "places sold after the hold expired"},
+            )
+            order.refresh_from_db()
+            return order
+        Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
+        audit_record(
+            actor=None,
+            action="order.paid",
+            instance=order,
+            organizer_id=order.organizer_id,
+            before={"state": order.state},
+            after={"state": OrderState.PAID, "payment": payment.provider},
+        )
+        from .tasks import send_order_confirmation
+
+        order_id = order.pk
+        transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id))
+    order.refresh_from_db()
+    return order
+
+
+def payment_fail(*, payment_id: int) -> Order:
+    """A refused payment: the order stays payable until it expires, so the buyer can try again."""
+    with transaction.atomic():
+        payment = Payment.objects.select_related("order").get(pk=payment_id)
+        if Payment.objects.filter(
+            pk=payment_id, state__in=[PaymentState.CREATED, PaymentState.PENDING]
+        ).update(state=PaymentState.FAILED):
+            Payment.objects.create(
+                order=payment.order,
+                provider=payment.provider,
+                amount=payment.amount,
+                currency=payment.currency,
+            )
+            audit_record(
+                actor=None,
+                action="payment.failed",
+                instance=payment.order,
+                organizer_id=payment.order.organizer_id,
+                after={"payment": payment.pk},
+            )
+    return payment.order
+
+
+def payment_mark_pending(*, payment_id: int) -> None:
+    Payment.objects.filter(pk=payment_id, state=PaymentState.CREATED).update(state=PaymentState.PENDING)
+
+
+def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int]) -> list[Ticket]:
+    performance = item.performance
+    series, _ = TicketSeries.objects.get_or_create(
+        performance=performance, defaults={"organizer_id": order.organizer_id}
+    )
+    TicketSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + item.quantity)
+    last = TicketSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
+    names = list(item.attendee_names) + [""] * item.quantity
+    key = signing.signing_key_for(order.organizer)
+    valid_until = (performance.ends_at or performance.starts_at) + signing.VALIDITY_AFTER_START
+    tickets = []
+    for offset in range(item.quantity):
+        ticket = Ticket.objects.create(
+            order=order,
+            item=item,
+            organizer_id=order.organizer_id,
+            performance=performance,
+            tariff=item.tariff,
+            number=last - item.quantity + 1 + offset,
+            price=item.unit_price,
+            vat_rate=item.vat_rate,
+            attendee_name=names[offset] or f"{order.first_name} {order.last_name}".strip(),
+        )
+        ticket.secret = signing.sign_ticket(
+            key=key, ticket_id=ticket.pk, performance_id=performance.pk, valid_until=valid_until
+        )
+        ticket.save(update_fields=["secret"])
+        ticket.quotas.set(quota_ids)
+        tickets.append(ticket)
+    return tickets
+
+
+def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
+    """Cancel an order: a pending one releases its places; a paid one cancels its tickets and is refunded."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        before = order.state
+        if order.state == OrderState.PENDING:
+            for hold in order.holds.all():
+                inventory.release_hold(hold)
+            Payment.objects.filter(
+                order=order, state__in=[PaymentState.CREATED, PaymentState.PENDING]
+            ).update(state=PaymentState.FAILED)
+            order.state = OrderState.CANCELLED
+        elif order.state == OrderState.PAID:
+            for ticket in order.tickets.filter(state=TicketState.VALID).prefetch_related("quotas"):
+                Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.REFUNDED)
+                inventory.give_back_sold(quota_ids=[q.pk for q in ticket.quotas.all()])
+            Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(
+                state=PaymentState.REFUNDED
+            )
+            order.state = OrderState.REFUNDED
+        else:
+            raise SaleError("not_cancellable")
+        order.save(update_fields=["state"])
+        audit_record(
+            actor=actor,
+            action="order.cancel",
+            instance=order,
+            organizer_id=order.organizer_id,
+            before={"state": before},
+            after={"state": order.state, "reason": reason},
+        )
+    return order
+
+
+def order_effective_state(order: Order) -> str:
+    """A pending order past its payment deadline is shown as expired (no worker needed to say so)."""
+    if order.state == OrderState.PENDING and order.expires_at <= timezone.now():
+        return OrderState.EXPIRED
+    return order.state
+
+
+def performance_capacity(performance) -> int:
+    if performance.capacity is not None:
+        return performance.capacity
+    if performance.space_id and performance.space.capacity is not None:
+        return performance.space.capacity
+    return performance.venue.capacity or 0
+
+
+def tariff_create(
+    *,
+    actor,
+    performance,
+    name: str,
+    price: Decimal,
+    kind: str = "full",
+    vat_rate: Decimal | None = None,
+    request=None,
+    **fields,
+) -> Tariff:
+    """Add a tariff; the performance's total quota (its jauge) is created with the first one."""
+    from django.db.models import Q as _Q
+
+    from .models import Quota
+
+    with transaction.atomic():
+        if not Quota.objects.filter(_Q(is_total=True), performance=performance).exists():
+            Quota.objects.create(
+                performance=performance,
+                name="Jauge",
+                capacity=performance_capacity(performance),
+                is_total=True,
+            )
+        tariff = Tariff(performance=performance, name=name, price=Decimal(price), kind=kind, **fields)
+        if vat_rate is not None:
+            tariff.vat_rate = Decimal(vat_rate)
+        tariff.full_clean()
+        tariff.save()
+        audit_record(
+            actor=actor,
+            action="tariff.create",
+            instance=tariff,
+            organizer_id=performance.organizer_id,
+            after={"name": name, "price": str(tariff.price), "vat_rate": str(tariff.vat_rate)},
+            request=request,
+        )
+    return tariff
+
+
+def quota_create(
+    *, actor, performance, name: str, capacity: int, tariffs=(), channels: str = "all", request=None
+):
+    from .models import Quota
+
+    with transaction.atomic():
+        quota = Quota(performance=performance, name=name, capacity=capacity, channels=channels)
+        quota.full_clean()
+        quota.save()
+        quota.tariffs.set(tariffs)
+        audit_record(
+            actor=actor,
+            action="quota.create",
+            instance=quota,
+            organizer_id=performance.organizer_id,
+            after={
+                "name": name,
+                "capacity": capacity,
+                "channels": channels,
+                "tariffs": [t.pk for t in tariffs],
+            },
+            request=request,
+        )
+    return quota

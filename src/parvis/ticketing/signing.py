@@ -1,0 +1,119 @@
+"""Ticket secrets: compact payloads signed with the organizer's Ed25519 key, verifiable offline.
+
+Format (base64url, no padding, ~112 characters): payload (21 bytes) + Ed25519 signature (64 bytes).
+Payload: version (1 byte) | key id (4) | ticket id (8) | performance id (4) | valid until, Unix seconds (4).
+The door app needs only the organizer's public keys; a secret cannot be forged or altered without the
+private key. Keys rotate: a new key signs, retired keys still verify, revoked keys no longer do.
+"""
+
+import base64
+import binascii
+import datetime
+import struct
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from django.db import transaction
+from django.utils import timezone
+
+from .models import SigningKey
+
+VERSION = 1
+_PAYLOAD = struct.Struct(">BIQII")
+_SIGNATURE_SIZE = 64
+MAX_SECRET_LENGTH = 200
+# A ticket stays valid this long after its performance starts (late arrivals, long exhibitions' days).
+VALIDITY_AFTER_START = datetime.timedelta(hours=12)
+
+
+class InvalidSecret(Exception):
+    """Why a secret was refused: malformed, unknown_key, bad_signature, revoked_key."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class TicketClaims:
+    key_id: int
+    ticket_id: int
+    performance_id: int
+    valid_until: datetime.datetime
+
+
+def signing_key_for(organizer) -> SigningKey:
+    """The organizer's current key, created on first use."""
+    key = SigningKey.objects.filter(
+        organizer=organizer, retired_at__isnull=True, revoked_at__isnull=True
+    ).first()
+    return key or _create_key(organizer)
+
+
+def _create_key(organizer) -> SigningKey:
+    private = Ed25519PrivateKey.generate()
+    return SigningKey.objects.create(
+        organizer=organizer,
+        private_key=private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()),
+        public_key=private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
+    )
+
+
+def rotate_key(organizer) -> SigningKey:
+    """A new key signs from now on; the previous ones keep verifying the tickets they signed."""
+    with transaction.atomic():
+        SigningKey.objects.filter(organizer=organizer, retired_at__isnull=True).update(
+            retired_at=timezone.now()
+        )
+        return _create_key(organizer)
+
+
+def sign_ticket(
+    *, key: SigningKey, ticket_id: int, performance_id: int, valid_until: datetime.datetime
+) -> str:
+    payload = _PAYLOAD.pack(VERSION, key.pk, ticket_id, performance_id, int(valid_until.timestamp()))
+    signature = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key)).sign(payload)
+    return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
+
+
+def decode_secret(secret: str) -> tuple[TicketClaims, bytes, bytes]:
+    """Claims, signed bytes and signature of a secret, without checking the signature."""
+    if not isinstance(secret, str) or not 0 < len(secret) <= MAX_SECRET_LENGTH:
+        raise InvalidSecret("malformed")
+    try:
+        raw = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidSecret("malformed") from None
+    if len(raw) != _PAYLOAD.size + _SIGNATURE_SIZE:
+        raise InvalidSecret("malformed")
+    payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
+    version, key_id, ticket_id, performance_id, valid_until = _PAYLOAD.unpack(payload)
+    if version != VERSION:
+        raise InvalidSecret("malformed")
+    claims = TicketClaims(
+        key_id, ticket_id, performance_id, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
+    )
+    return claims, payload, signature
+
+
+def verify_secret(secret: str, public_keys: dict[int, bytes]) -> TicketClaims:
+    """Check a secret against known public keys {key id: raw 32-byte key}; raise InvalidSecret otherwise."""
+    claims, payload, signature = decode_secret(secret)
+    public = public_keys.get(claims.key_id)
+    if public is None:
+        raise InvalidSecret("unknown_key")
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes(public)).verify(signature, payload)
+    except InvalidSignature:
+        raise InvalidSecret("bad_signature") from None
+    return claims
+
+
+def public_keys_of(organizer) -> dict[int, bytes]:
+    """The keys a door device of this organizer trusts (current and retired, not revoked)."""
+    return {
+        k.pk: bytes(k.public_key)
+        for k in SigningKey.objects.filter(organizer=organizer, revoked_at__isnull=True).only("public_key")
+    }

@@ -1,0 +1,55 @@
+"""Background work of the ticketing. Tasks take ids and are safe to run twice."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from .models import Order, OrderState
+from .pdf import order_tickets_pdf
+
+
+@task()
+def send_order_confirmation(*, order_id: int, resend: bool = False) -> None:
+    """E-mail the tickets. Claimed with a conditional update so that a second run sends nothing."""
+    if not resend:
+        claimed = Order.objects.filter(
+            Q(confirmation_sent_at__isnull=True), pk=order_id, state=OrderState.PAID
+        ).update(confirmation_sent_at=timezone.now())
+        if not claimed:
+            return
+    order = Order.objects.select_related("organizer").get(pk=order_id)
+    try:
+        _send(order)
+    except Exception:
+        if not resend:
+            Order.objects.filter(pk=order_id).update(confirmation_sent_at=None)
+        raise
+
+
+def _send(order: Order) -> None:
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "items": order.items.select_related("performance__event", "performance__venue", "tariff"),
+            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+        }
+        subject = _("Vos billets — %(organizer)s — commande %(code)s") % {
+            "organizer": order.organizer.name,
+            "code": order.code,
+        }
+        message = EmailMultiAlternatives(
+            subject,
+            render_to_string("ticketing/email/confirmation.txt", context),
+            None,
+            [order.email],
+            reply_to=[order.organizer.email] if order.organizer.email else None,
+        )
+        message.attach_alternative(
+            render_to_string("ticketing/email/confirmation.html", context), "text/html"
+        )
+        message.attach(f"billets-{order.code}.pdf", order_tickets_pdf(order), "application/pdf")
+        message.send()

@@ -1,0 +1,232 @@
+"""Sales windows, limits, server-side prices, orders per organizer, payments confirmed once, late payments."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from parvis.core.models import AuditLogEntry
+from parvis.core.testing import OrganizerFactory
+from parvis.ticketing import services
+from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import (
+    Cart,
+    Channel,
+    Hold,
+    Order,
+    Payment,
+    Quota,
+    SalesConfig,
+    Ticket,
+)
+
+from .factories import buy, buyer, on_sale_performance, tariff
+
+pytestmark = pytest.mark.django_db
+
+
+def _error(fn, **kwargs) -> str:
+    with pytest.raises(SaleError) as exc:
+        fn(**kwargs)
+    return exc.value.code
+
+
+def test_online_sales_close_two_hours_before_but_the_box_office_still_sells():
+    performance = on_sale_performance()
+    performance.starts_at = timezone.now() + datetime.timedelta(minutes=90)
+    performance.save()
+    full = tariff(performance)
+    assert (
+        _error(services.cart_add, cart=Cart.objects.create(), tariff_id=full.pk, quantity=1) == "sales_closed"
+    )
+    box = Cart.objects.create(channel=Channel.BOX_OFFICE)
+    services.cart_add(cart=box, tariff_id=full.pk, quantity=1, channel=Channel.BOX_OFFICE)
+
+
+def test_sales_not_open_yet_and_tariff_windows():
+    performance = on_sale_performance()
+    SalesConfig.objects.create(performance=performance, opens_at=timezone.now() + datetime.timedelta(days=1))
+    full = tariff(performance)
+    assert (
+        _error(services.cart_add, cart=Cart.objects.create(), tariff_id=full.pk, quantity=1)
+        == "sales_not_open"
+    )
+    other = on_sale_performance()
+    early = tariff(
+        other, "Early bird", "10.00", sales_close_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert (
+        _error(services.cart_add, cart=Cart.objects.create(), tariff_id=early.pk, quantity=1)
+        == "sales_closed"
+    )
+
+
+def test_unknown_or_unpublished_tariffs_and_bad_quantities():
+    performance = on_sale_performance()
+    full = tariff(performance)
+    cart = Cart.objects.create()
+    assert _error(services.cart_add, cart=cart, tariff_id=999999, quantity=1) == "unknown_tariff"
+    assert _error(services.cart_add, cart=cart, tariff_id=full.pk, quantity=0) == "invalid_quantity"
+    assert _error(services.cart_add, cart=cart, tariff_id=full.pk, quantity=-2) == "invalid_quantity"
+    box_only = tariff(performance, "Guichet", "5.00", sold_online=False)
+    assert _error(services.cart_add, cart=cart, tariff_id=box_only.pk, quantity=1) == "unknown_tariff"
+    performance.event.status = "draft"
+    performance.event.save()
+    assert _error(services.cart_add, cart=cart, tariff_id=full.pk, quantity=1) == "unknown_tariff"
+    assert Quota.objects.get(performance=performance, is_total=True).used == 0
+
+
+def test_quantity_limit_per_order_counts_what_the_cart_already_holds():
+    performance = on_sale_performance()
+    full = tariff(performance, max_per_order=4)
+    cart = Cart.objects.create()
+    services.cart_add(cart=cart, tariff_id=full.pk, quantity=3)
+    assert _error(services.cart_add, cart=cart, tariff_id=full.pk, quantity=2) == "quantity_limit"
+
+
+def test_prices_come_from_the_server_and_a_changed_price_is_refused():
+    performance = on_sale_performance()
+    full = tariff(performance, price="20.00")
+    cart = Cart.objects.create()
+    services.cart_add(cart=cart, tariff_id=full.pk, quantity=2)
+    code = _error(
+        services.checkout_place_orders,
+        cart=cart,
+        buyer=buyer(),
+        provider_code="demo",
+        expected_total=Decimal("1.00"),
+    )
+    assert code == "price_mismatch" and not Order.objects.exists()
+    orders = services.checkout_place_orders(
+        cart=cart, buyer=buyer(), provider_code="demo", expected_total=Decimal("40.00")
+    )
+    assert orders[0].total == Decimal("40.00")
+
+
+def test_one_cart_two_organizers_gives_two_orders_on_one_payment_page():
+    a = on_sale_performance(organizer=OrganizerFactory())
+    b = on_sale_performance(organizer=OrganizerFactory())
+    cart = Cart.objects.create()
+    services.cart_add(cart=cart, tariff_id=tariff(a, price="10.00").pk, quantity=1)
+    services.cart_add(cart=cart, tariff_id=tariff(b, price="15.00").pk, quantity=2)
+    orders = services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo")
+    assert sorted(o.total for o in orders) == [Decimal("10.00"), Decimal("30.00")]
+    assert len({o.checkout for o in orders}) == 1
+    assert {o.organizer_id for o in orders} == {a.organizer_id, b.organizer_id}
+
+
+def test_free_order_is_confirmed_at_once_with_numbered_signed_tickets(django_capture_on_commit_callbacks):
+    performance = on_sale_performance()
+    free = tariff(performance, "Invitation", "0.00", kind="free")
+    with django_capture_on_commit_callbacks(execute=True):
+        order = buy(free, 3, provider="free")
+    assert order.state == "paid"
+    tickets = list(order.tickets.order_by("number"))
+    assert [t.number for t in tickets] == [1, 2, 3]
+    assert all(t.secret and t.price == 0 for t in tickets)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ana@example.org"] and order.code in message.subject
+    assert message.attachments[0][0] == f"billets-{order.code}.pdf"
+    assert message.attachments[0][1][:5] == b"%PDF-"
+    assert message.alternatives[0][1] == "text/html"
+
+
+def test_numbering_is_uninterrupted_per_performance_across_orders():
+    performance = on_sale_performance()
+    full = tariff(performance)
+    first, second = buy(full, 2), buy(full, 3)
+    numbers = sorted(Ticket.objects.filter(performance=performance).values_list("number", flat=True))
+    assert numbers == [1, 2, 3, 4, 5]
+    assert {t.number for t in second.tickets.all()} == {3, 4, 5} and first.state == "paid"
+
+
+def test_a_payment_confirmed_twice_issues_tickets_once(django_capture_on_commit_callbacks):
+    performance = on_sale_performance()
+    order = buy(tariff(performance), 2, confirm=False)
+    payment = order.payments.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_confirm(payment_id=payment.pk, reference="psp-1")
+        services.payment_confirm(payment_id=payment.pk, reference="psp-1")
+    assert order.tickets.count() == 2
+    assert Quota.objects.get(performance=performance, is_total=True).used == 2
+    assert len(mail.outbox) == 1
+    assert AuditLogEntry.objects.filter(action="order.paid", object_id=str(order.pk)).count() == 1
+
+
+def test_a_late_payment_whose_places_were_sold_is_refunded_automatically():
+    performance = on_sale_performance(capacity=1)
+    full = tariff(performance)
+    late = buy(full, 1, confirm=False)
+    Hold.objects.filter(order=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    buy(full, 1)  # someone else takes the place
+    order = services.payment_confirm(payment_id=late.payments.get().pk, reference="psp-late")
+    assert order.state == "cancelled"
+    assert order.payments.get().state == "refunded"
+    assert not order.tickets.exists()
+    assert Quota.objects.get(performance=performance, is_total=True).used == 1
+    assert AuditLogEntry.objects.filter(action="order.auto_refund", object_id=str(order.pk)).exists()
+
+
+def test_a_late_payment_with_places_still_free_is_honoured():
+    performance = on_sale_performance(capacity=2)
+    full = tariff(performance)
+    late = buy(full, 1, confirm=False)
+    Hold.objects.filter(order=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    services.cart_add(cart=Cart.objects.create(), tariff_id=full.pk, quantity=1)  # reclaims the expired hold
+    order = services.payment_confirm(payment_id=late.payments.get().pk)
+    assert order.state == "paid" and order.tickets.count() == 1
+    assert Quota.objects.get(performance=performance, is_total=True).used == 2
+
+
+def test_expired_hold_or_empty_cart_at_checkout():
+    performance = on_sale_performance()
+    full = tariff(performance)
+    cart = Cart.objects.create()
+    assert (
+        _error(services.checkout_place_orders, cart=cart, buyer=buyer(), provider_code="demo") == "cart_empty"
+    )
+    hold = services.cart_add(cart=cart, tariff_id=full.pk, quantity=1)
+    Hold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert (
+        _error(services.checkout_place_orders, cart=cart, buyer=buyer(), provider_code="demo")
+        == "hold_expired"
+    )
+    assert not Order.objects.exists()
+
+
+def test_free_provider_cannot_pay_a_paid_cart_and_unknown_providers_are_refused():
+    performance = on_sale_performance()
+    cart = Cart.objects.create()
+    services.cart_add(cart=cart, tariff_id=tariff(performance).pk, quantity=1)
+    assert (
+        _error(services.checkout_place_orders, cart=cart, buyer=buyer(), provider_code="free")
+        == "provider_unavailable"
+    )
+    assert (
+        _error(services.checkout_place_orders, cart=cart, buyer=buyer(), provider_code="stripe")
+        == "provider_unavailable"
+    )
+    assert not Order.objects.exists() and not Payment.objects.exists()
+
+
+def test_cancelling_gives_places_back():
+    performance = on_sale_performance(capacity=3)
+    full = tariff(performance)
+    paid, pending = buy(full, 2), buy(full, 1, confirm=False)
+    assert Quota.objects.get(performance=performance, is_total=True).used == 3
+    services.order_cancel(order=paid, reason="test")
+    services.order_cancel(order=pending)
+    assert Quota.objects.get(performance=performance, is_total=True).used == 0
+    paid.refresh_from_db()
+    assert paid.state == "refunded" and set(paid.tickets.values_list("state", flat=True)) == {"refunded"}
+    assert _error(services.order_cancel, order=paid) == "not_cancellable"
+
+
+def test_a_pending_order_past_its_deadline_shows_as_expired():
+    order = buy(tariff(on_sale_performance()), 1, confirm=False)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    order.refresh_from_db()
+    assert services.order_effective_state(order) == "expired"

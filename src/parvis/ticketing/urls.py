@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ticketing"
+urlpatterns = [
+    path("billets/<int:performance_id>/", views.performance_tickets, name="performance"),
+    path("panier/", views.cart_view, name="cart"),
+    path("panier/commande/", views.checkout_view, name="checkout"),
+    path("paiement/demo/<uuid:checkout>/", views.demo_payment, name="demo_payment"),
+    path("paiement/demo/webhook/", views.demo_webhook, name="demo_webhook"),
+    path("paiement/termine/<uuid:checkout>/", views.checkout_done, name="checkout_done"),
+    path("commande/<str:code>/<str:secret>/", views.order_view, name="order"),
+    path("commande/<str:code>/<str:secret>/billets.pdf", views.order_pdf, name="order_pdf"),
+]

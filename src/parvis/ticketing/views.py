@@ -1,0 +1,320 @@
+"""Buying tickets: choose tariffs, the cart with its countdown, checkout, (demo) payment, the order page."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from parvis.programming.models import Performance
+
+from . import inventory, services
+from .errors import SaleError
+from .forms import CONSENTS, TERMS_VERSION, CheckoutForm
+from .models import Cart, Channel, IdempotencyRecord, Order, Payment, PaymentState, Tariff
+from .pdf import order_tickets_pdf
+from .tasks import send_order_confirmation
+
+CART_SESSION_KEY = "parvis_cart"
+
+
+def _cart(request, *, create: bool) -> Cart | None:
+    token = request.session.get(CART_SESSION_KEY)
+    cart = Cart.objects.filter(token=token).first() if token else None
+    if cart is None and create:
+        cart = Cart.objects.create(channel=Channel.ONLINE)
+        request.session[CART_SESSION_KEY] = cart.token
+    return cart
+
+
+def performance_tickets(request, performance_id: int):
+    performance = get_object_or_404(
+        Performance.objects.select_related("event__organizer", "venue", "space"),
+        pk=performance_id,
+        event__status="published",
+    )
+    tariffs = list(Tariff.objects.filter(performance=performance, is_active=True, sold_online=True))
+    left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
+    errors = []
+    if request.method == "POST":
+        wanted = []
+        for tariff in tariffs:
+            raw = request.POST.get(f"q-{tariff.pk}", "0").strip() or "0"
+            if not raw.isdigit():
+                errors.append(SaleError("invalid_quantity").message)
+                break
+            if int(raw):
+                wanted.append((tariff, int(raw)))
+        if not wanted and not errors:
+            errors.append(_("Choisissez au moins un billet."))
+        if not errors:
+            cart = _cart(request, create=True)
+            added = []
+            try:
+                for tariff, quantity in wanted:
+                    added.append(services.cart_add(cart=cart, tariff_id=tariff.pk, quantity=quantity))
+            except SaleError as exc:
+                for hold in added:  # all or nothing for one choice
+                    inventory.release_hold(hold)
+                errors.append(exc.message)
+            else:
+                return redirect("ticketing:cart")
+    on_sale, reason = True, ""
+    try:
+        for tariff in tariffs[:1]:
+            services.check_on_sale(tariff, channel=Channel.ONLINE)
+    except SaleError as exc:
+        on_sale, reason = False, exc.message
+    rows = [
+        {"tariff": t, "left": left.get(t.pk, 0), "max": min(left.get(t.pk, 0), services.max_per_order(t))}
+        for t in tariffs
+    ]
+    return render(
+        request,
+        "ticketing/performance.html",
+        {
+            "performance": performance,
+            "event": performance.event,
+            "rows": rows,
+            "errors": errors,
+            "on_sale": on_sale and bool(tariffs),
+            "reason": reason,
+            "sold_out": tariffs and not any(left.values()),
+        },
+        status=409 if errors else 200,
+    )
+
+
+def cart_view(request):
+    cart = _cart(request, create=False)
+    if request.method == "POST" and cart is not None:
+        hold_id = request.POST.get("remove", "")
+        if hold_id.isdigit():
+            services.cart_remove(cart=cart, hold_id=int(hold_id))
+            messages.success(request, _("Billets retirés du panier."))
+        return redirect("ticketing:cart")
+    holds = services.cart_live_holds(cart) if cart else []
+    total = sum((h.tariff.price * h.quantity for h in holds), 0)
+    expires_at = min((h.expires_at for h in holds), default=None)
+    return render(request, "ticketing/cart.html", {"holds": holds, "total": total, "expires_at": expires_at})
+
+
+def _replay(scope: str, key: str):
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    return record.response if record and record.response else None
+
+
+def checkout_view(request):
+    cart = _cart(request, create=False)
+    holds = services.cart_live_holds(cart) if cart else []
+    total = sum((h.tariff.price * h.quantity for h in holds), 0)
+    organizers = sorted({h.performance.event.organizer.name for h in holds})
+    networks = sorted({n.name for h in holds for n in h.performance.event.organizer.networks.all()})
+    form_kwargs = {
+        "organizer_names": ", ".join(organizers),
+        "network_names": ", ".join(networks),
+        "total": total,
+    }
+    if request.method == "POST" and cart is not None:
+        key = request.POST.get("idempotency_key", "")[:64]
+        scope = f"checkout:{cart.token}"
+        replay = _replay(scope, key) if key else None
+        if replay:  # a double submission: show what the first one did
+            return redirect(replay["next"])
+        form = CheckoutForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            names = {
+                h.pk: [request.POST.get(f"attendee-{h.pk}-{i}", "") for i in range(h.quantity)] for h in holds
+            }
+            now = timezone.now().isoformat()
+            consents = [
+                {
+                    "purpose": purpose,
+                    "given": bool(data.get(purpose)),
+                    "version": CONSENTS[purpose][0],
+                    "text": str(form.fields[purpose].label),
+                    "at": now,
+                    "source": "checkout",
+                }
+                for purpose in CONSENTS
+                if purpose in form.fields
+            ]
+            try:
+                orders = services.checkout_place_orders(
+                    cart=cart,
+                    provider_code=data["provider"],
+                    consents=consents,
+                    terms_version=TERMS_VERSION,
+                    buyer=services.Buyer(
+                        email=data["email"],
+                        first_name=data["first_name"],
+                        last_name=data["last_name"],
+                        postal_code=data["postal_code"],
+                        language=translation.get_language() or "fr",
+                        attendee_names=names,
+                    ),
+                    customer=request.user if request.user.is_authenticated else None,
+                )
+            except SaleError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if all(o.state == "paid" for o in orders):
+                    target = (
+                        orders[0].get_absolute_url()
+                        if len(orders) == 1
+                        else f"/paiement/termine/{orders[0].checkout}/"
+                    )
+                else:
+                    target = f"/paiement/demo/{orders[0].checkout}/"
+                if key:
+                    IdempotencyRecord.objects.get_or_create(
+                        scope=scope,
+                        key=key,
+                        defaults={"request_hash": "", "status_code": 302, "response": {"next": target}},
+                    )
+                request.session["parvis_checkouts"] = [
+                    *request.session.get("parvis_checkouts", []),
+                    str(orders[0].checkout),
+                ]
+                return redirect(target)
+    else:
+        form = CheckoutForm(**form_kwargs)
+    if not holds and request.method == "GET":
+        return redirect("ticketing:cart")
+    return render(
+        request,
+        "ticketing/checkout.html",
+        {
+            "form": form,
+            "holds": holds,
+            "total": total,
+            "expires_at": min((h.expires_at for h in holds), default=None),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _checkout_orders(request, checkout) -> list[Order]:
+    orders = list(Order.objects.filter(checkout=checkout).select_related("organizer"))
+    if not orders or str(checkout) not in request.session.get("parvis_checkouts", []):
+        raise Http404
+    return orders
+
+
+def checkout_done(request, checkout):
+    orders = _checkout_orders(request, checkout)
+    return render(request, "ticketing/checkout_done.html", {"orders": orders})
+
+
+def demo_payment(request, checkout):
+    """The demo provider's payment page: succeed, refuse, or confirm later through a (signed) webhook."""
+    if "demo" not in settings.PARVIS_PAYMENT_PROVIDERS:
+        raise Http404
+    orders = _checkout_orders(request, checkout)
+    payments = list(
+        Payment.objects.filter(
+            order__in=orders, provider="demo", state__in=[PaymentState.CREATED, PaymentState.PENDING]
+        )
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if any(not o.is_payable for o in orders if o.state == "pending"):
+            messages.error(request, SaleError("order_not_payable").message)
+        elif action == "pay":
+            for payment in payments:
+                services.payment_confirm(payment_id=payment.pk, reference=f"demo-{payment.pk}")
+        elif action == "refuse":
+            for payment in payments:
+                services.payment_fail(payment_id=payment.pk)
+            messages.error(request, SaleError("payment_refused").message)
+            return redirect("ticketing:demo_payment", checkout=checkout)
+        elif action == "later":
+            for payment in payments:
+                services.payment_mark_pending(payment_id=payment.pk)
+            messages.info(request, _("Paiement en cours de confirmation par la banque (simulation)."))
+        orders = _checkout_orders(request, checkout)
+        if all(o.state == "paid" for o in orders) or action == "later":
+            return redirect(
+                orders[0].get_absolute_url() if len(orders) == 1 else f"/paiement/termine/{checkout}/"
+            )
+        return redirect("ticketing:demo_payment", checkout=checkout)
+    total = sum(o.total for o in orders)
+    return render(
+        request,
+        "ticketing/demo_payment.html",
+        {
+            "orders": orders,
+            "total": total,
+            "payments": payments,
+            "webhook_signature": {p.pk: demo_webhook_signature(p.pk) for p in payments},
+        },
+    )
+
+
+def demo_webhook_signature(payment_id: int) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"demo-payment:{payment_id}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+@csrf_exempt
+@require_POST
+def demo_webhook(request):
+    """What a provider's server calls: signed, idempotent (a second call confirms nothing more)."""
+    payment_id = request.POST.get("payment", "")
+    signature = request.headers.get("X-Parvis-Demo-Signature", "")
+    if not payment_id.isdigit() or not hmac.compare_digest(
+        signature, demo_webhook_signature(int(payment_id))
+    ):
+        return HttpResponse(status=400)
+    payment = Payment.objects.filter(pk=payment_id, provider="demo").first()
+    if payment is None:
+        return HttpResponse(status=404)
+    services.payment_confirm(payment_id=payment.pk, reference=f"demo-{payment.pk}")
+    return HttpResponse(status=200)
+
+
+def _order(code: str, secret: str) -> Order:
+    order = Order.objects.select_related("organizer").filter(code=code).first()
+    if order is None or not hmac.compare_digest(order.secret, secret):
+        raise Http404
+    return order
+
+
+def order_view(request, code: str, secret: str):
+    order = _order(code, secret)
+    if request.method == "POST" and request.POST.get("action") == "resend" and order.state == "paid":
+        send_order_confirmation.enqueue(order_id=order.pk, resend=True)
+        messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})
+        return redirect(order.get_absolute_url())
+    tickets = order.tickets.select_related("performance__event", "performance__venue", "tariff").order_by(
+        "performance__starts_at", "number"
+    )
+    items = order.items.select_related("performance__event", "performance__venue", "tariff")
+    return render(
+        request,
+        "ticketing/order.html",
+        {
+            "order": order,
+            "tickets": tickets,
+            "items": items,
+            "state": services.order_effective_state(order),
+        },
+    )
+
+
+def order_pdf(request, code: str, secret: str):
+    order = _order(code, secret)
+    if order.state != "paid":
+        raise Http404
+    response = HttpResponse(order_tickets_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="billets-{order.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
