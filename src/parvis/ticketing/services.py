@@ -158,7 +158,9 @@ def checkout_place_orders(
     now = timezone.now()
     with transaction.atomic():
         holds = list(
-            cart.holds.select_for_update()
+            # Lock only the cart's holds ("self"): locking the joined tariff and performance rows too would
+            # deadlock with concurrent buyers whose inserts take key-share locks on those rows.
+            cart.holds.select_for_update(of=("self",))
             .filter(state=HoldState.ACTIVE, order__isnull=True)
             .select_related("tariff", "performance__event")
             .order_by("id")
@@ -246,8 +248,9 @@ def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
             pk=payment_id, state__in=[PaymentState.CREATED, PaymentState.PENDING]
         ).update(state=PaymentState.CONFIRMED, confirmed_at=now, reference=reference or payment.reference)
         order = payment.order
-        if not claimed:
-            return order  # already confirmed (or failed/refunded): nothing happens twice
+        if not claimed:  # already confirmed (or failed/refunded): nothing happens twice
+            order.refresh_from_db()  # the confirmation that won has committed: report its outcome
+            return order
         try:
             with transaction.atomic():
                 for item in order.items.select_related("hold", "tariff", "performance"):
