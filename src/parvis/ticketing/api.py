@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from parvis.api.errors import ApiError
 from parvis.programming.models import Performance
@@ -165,7 +165,7 @@ def create_order(request, payload: OrderIn):
                 raise ApiError(
                     "request_in_progress", "The first request with this key is still running.", status=409
                 )
-            return record.status_code, record.response
+            return Status(record.status_code, record.response)
     try:
         order = _place(token, payload)
     except SaleError as exc:
@@ -175,7 +175,7 @@ def create_order(request, payload: OrderIn):
     response = json.loads(json.dumps(_order_out(order), default=str))
     if key:
         IdempotencyRecord.objects.filter(scope=scope, key=key).update(status_code=201, response=response)
-    return 201, response
+    return Status(201, response)
 
 
 def _place(token, payload: OrderIn) -> Order:

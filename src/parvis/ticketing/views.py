@@ -128,7 +128,12 @@ def checkout_view(request):
         if replay:  # a double submission: show what the first one did
             return redirect(replay["next"])
         form = CheckoutForm(request.POST, **form_kwargs)
-        if form.is_valid():
+        if not holds:  # the places were released meanwhile: say so rather than complain about the form
+            expired = cart.holds.filter(order__isnull=True).exists()
+            form.is_valid()
+            form.errors.clear()
+            form.add_error(None, SaleError("hold_expired" if expired else "cart_empty").message)
+        elif form.is_valid():
             data = form.cleaned_data
             names = {
                 h.pk: [request.POST.get(f"attendee-{h.pk}-{i}", "") for i in range(h.quantity)] for h in holds

@@ -1,0 +1,138 @@
+"""The sales-channel API: availability, orders with a token and an Idempotency-Key, one error shape."""
+
+import pytest
+from django.core.management import call_command
+
+from parvis.core.testing import OrganizerFactory
+from parvis.ticketing.auth import api_token_create
+from parvis.ticketing.models import Order, Quota
+from parvis.ticketing.signing import public_keys_of, verify_secret
+
+from .factories import on_sale_performance, tariff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sale():
+    performance = on_sale_performance(capacity=3)
+    return (
+        performance,
+        tariff(performance, price="20.00"),
+        api_token_create(organizer=performance.organizer, name="partner"),
+    )
+
+
+def _order(client, token, body, key=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    return client.post("/api/v1/orders", body, content_type="application/json", headers=headers)
+
+
+def _body(tariff_id, quantity=1, **extra):
+    return {
+        "items": [{"tariff": tariff_id, "quantity": quantity}],
+        "buyer": {"email": "api@example.org", "first_name": "Api", "last_name": "Buyer"},
+        **extra,
+    }
+
+
+def test_availability_is_public(client, sale):
+    performance, full, _ = sale
+    data = client.get(f"/api/v1/performances/{performance.pk}/availability").json()
+    assert data["tariffs"][0] == {
+        "id": full.pk,
+        "name": "Plein",
+        "price": "20.00",
+        "currency": "EUR",
+        "vat_rate": "5.50",
+        "eligibility": "",
+        "available": 3,
+        "on_sale": True,
+        "reason": None,
+    }
+
+
+def test_create_order_returns_signed_tickets(client, sale):
+    performance, full, token = sale
+    response = _order(client, token, _body(full.pk, 2, expected_total="40.00"))
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["state"] == "paid" and data["total"] == "40.00" and len(data["tickets"]) == 2
+    claims = verify_secret(data["tickets"][0]["secret"], public_keys_of(performance.organizer))
+    assert claims.performance_id == performance.pk
+    assert (
+        client.get(f"/api/v1/orders/{data['code']}", headers={"Authorization": f"Bearer {token}"}).json()
+        == data
+    )
+
+
+def test_idempotency_key_replays_the_same_order(client, sale):
+    _, full, token = sale
+    first = _order(client, token, _body(full.pk), key="k-1")
+    second = _order(client, token, _body(full.pk), key="k-1")
+    assert second.status_code == 201 and second.json() == first.json()
+    assert Order.objects.count() == 1
+    reused = _order(client, token, _body(full.pk, 2), key="k-1")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize(
+    "body_change,status,code",
+    [
+        ({"expected_total": "1.00"}, 409, "price_mismatch"),
+        ({"items": [{"tariff": 999999, "quantity": 1}]}, 422, "unknown_tariff"),
+        ({"items": [{"tariff": 0, "quantity": 1}]}, 422, "invalid_input"),
+        ({"items": []}, 422, "invalid_input"),
+        ({"buyer": {"email": "not-an-email", "first_name": "A", "last_name": "B"}}, 422, "invalid_input"),
+        ({"provider": "free"}, 422, "provider_unavailable"),
+    ],
+)
+def test_bad_orders_are_refused_with_a_stable_code(client, sale, body_change, status, code):
+    _, full, token = sale
+    response = _order(client, token, {**_body(full.pk), **body_change})
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    assert not Order.objects.exists()
+
+
+def test_sold_out_and_quantity_limits(client, sale):
+    performance, full, token = sale
+    assert _order(client, token, _body(full.pk, 4)).json()["code"] == "sold_out"
+    assert _order(client, token, _body(full.pk, 3)).status_code == 201
+    response = _order(client, token, _body(full.pk, 1))
+    assert response.status_code == 409 and response.json()["code"] == "sold_out"
+    assert Quota.objects.get(performance=performance, is_total=True).used == 3
+
+
+def test_tokens_are_required_and_scoped_to_their_organizer(client, sale):
+    _, full, token = sale
+    assert _order(client, "pv_nope_nope", _body(full.pk)).status_code == 401
+    assert client.post("/api/v1/orders", _body(full.pk), content_type="application/json").status_code == 401
+    other_token = api_token_create(organizer=OrganizerFactory(), name="other")
+    response = _order(client, other_token, _body(full.pk))
+    assert response.status_code == 422 and response.json()["code"] == "unknown_tariff"
+    code = _order(client, token, _body(full.pk)).json()["code"]
+    assert (
+        client.get(f"/api/v1/orders/{code}", headers={"Authorization": f"Bearer {other_token}"}).status_code
+        == 404
+    )
+
+
+def test_cancel_through_the_api_gives_places_back(client, sale):
+    performance, full, token = sale
+    code = _order(client, token, _body(full.pk, 2)).json()["code"]
+    response = client.post(f"/api/v1/orders/{code}/cancel", headers={"Authorization": f"Bearer {token}"})
+    assert response.json()["state"] == "refunded"
+    assert Quota.objects.get(performance=performance, is_total=True).used == 0
+    again = client.post(f"/api/v1/orders/{code}/cancel", headers={"Authorization": f"Bearer {token}"})
+    assert again.status_code == 409 and again.json()["code"] == "not_cancellable"
+
+
+def test_apitoken_command_prints_a_working_token(capsys, client, sale):
+    performance, full, _ = sale
+    call_command("apitoken", "create", "--organizer", performance.organizer.slug)
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("pv_")
+    assert _order(client, token, _body(full.pk)).status_code == 201
