@@ -30,7 +30,15 @@ from parvis.network.models import (
     Venue,
 )
 from parvis.network.services import staff_role_grant
-from parvis.programming.models import Event, EventStatus, FeaturedEvent, Festival, Genre, Performance
+from parvis.programming.models import (
+    Event,
+    EventStatus,
+    FeaturedEvent,
+    Festival,
+    Genre,
+    Performance,
+    PerformanceStatus,
+)
 
 SEED = 2026
 DEMO_PASSWORD = "parvis-demo-2026"  # noqa: S105 - printed on purpose
@@ -453,4 +461,132 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
                 [_perf(event, venue, _at(today + datetime.timedelta(days=d), hour), minutes) for d in days],
                 ignore_conflicts=True,
             )
+    _demo_sales(theatre=theatre, museum=museum, jazz=jazz, rng=rng)
     return accounts
+
+
+def _demo_sales(*, theatre, museum, jazz, rng) -> None:
+    """Tariffs and quotas on every sold performance, a few orders, and sold-out dates."""
+    from parvis.ticketing import services as sales
+    from parvis.ticketing.models import Cart, Order, Quota, Tariff
+
+    def tariffs_for(performance, rows):
+        if Tariff.objects.filter(performance=performance).exists():
+            return None
+        made = [sales.tariff_create(actor=None, performance=performance, **row) for row in rows]
+        return made
+
+    theatre_perfs = Performance.objects.filter(organizer=theatre, event__status=EventStatus.PUBLISHED)
+    for performance in theatre_perfs:
+        made = tariffs_for(
+            performance,
+            [
+                {"name": "Plein tarif", "name_en": "Full price", "price": Decimal("28"), "kind": "full"},
+                {
+                    "name": "Tarif réduit",
+                    "name_en": "Reduced",
+                    "price": Decimal("18"),
+                    "kind": "reduced",
+                    "eligibility": "Demandeurs d'emploi, plus de 65 ans, sur justificatif",
+                    "eligibility_en": "Job seekers, over 65, with proof",
+                },
+                {
+                    "name": "Moins de 26 ans",
+                    "name_en": "Under 26",
+                    "price": Decimal("10"),
+                    "kind": "youth",
+                    "eligibility": "Sur justificatif",
+                    "eligibility_en": "With proof",
+                },
+            ],
+        )
+        if made:
+            sales.quota_create(
+                actor=None, performance=performance, name="Jeunes", capacity=40, tariffs=[made[2]]
+            )
+            capacity = sales.performance_capacity(performance)
+            sales.quota_create(
+                actor=None,
+                performance=performance,
+                name="Vente en ligne",
+                capacity=max(0, capacity - 20),
+                channels=Quota.Channels.ONLINE,
+            )
+    for performance in Performance.objects.filter(organizer=museum):
+        tariffs_for(
+            performance,
+            [
+                {
+                    "name": "Plein tarif",
+                    "name_en": "Full price",
+                    "price": Decimal("14"),
+                    "vat_rate": Decimal("10"),
+                },
+                {
+                    "name": "Réduit",
+                    "name_en": "Reduced",
+                    "price": Decimal("8"),
+                    "kind": "reduced",
+                    "vat_rate": Decimal("10"),
+                },
+                {
+                    "name": "Gratuit (moins de 18 ans)",
+                    "name_en": "Free (under 18)",
+                    "price": Decimal("0"),
+                    "kind": "free",
+                    "vat_rate": Decimal("10"),
+                },
+            ],
+        )
+    festival_perfs = Performance.objects.filter(event__festivals__network=jazz).select_related("event")
+    for performance in festival_perfs:
+        event = performance.event
+        price = Decimal("0") if event.is_free else (event.price_min or Decimal("15"))
+        tariffs_for(
+            performance,
+            [
+                {
+                    "name": "Tarif unique",
+                    "name_en": "Single price",
+                    "price": price,
+                    "kind": "free" if not price else "full",
+                }
+            ],
+        )
+
+    if Order.objects.filter(email__endswith="@public.example").exists():
+        return
+    # A few buyers, and two sold-out dates (a club's small room and a theatre evening).
+    buyers = [("Lucie", "Moreau"), ("Karim", "Haddad"), ("Élodie", "Petit"), ("Tom", "Nguyen")]
+
+    def sell(tariff, quantity, n):
+        first, last = buyers[n % len(buyers)]
+        cart = Cart.objects.create()
+        sales.cart_add(cart=cart, tariff_id=tariff.pk, quantity=quantity)
+        buyer = sales.Buyer(
+            email=f"{first.lower()}.{last.lower()}@public.example",
+            first_name=first,
+            last_name=last,
+            postal_code=rng.choice(["75011", "93100", "92100", "13001"]),
+        )
+        orders = sales.checkout_place_orders(cart=cart, buyer=buyer, provider_code="demo")
+        for order in orders:
+            sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-{order.pk}")
+
+    small = festival_perfs.filter(event__is_free=False).order_by("starts_at").first()
+    if small is not None:
+        Quota.objects.filter(performance=small, is_total=True).update(capacity=8)
+        tariff = Tariff.objects.get(performance=small)
+        for n in range(4):
+            sell(tariff, 2, n)
+        small.status = PerformanceStatus.SOLD_OUT
+        small.save(update_fields=["status"])
+    evening = theatre_perfs.order_by("starts_at").first()
+    full = Tariff.objects.filter(performance=evening, kind="full").first()
+    if full is not None:
+        Quota.objects.filter(performance=evening, is_total=True).update(capacity=6)
+        Quota.objects.filter(performance=evening, is_total=False).update(capacity=6)
+        for n in range(3):
+            sell(full, 2, n)
+        evening.status = PerformanceStatus.SOLD_OUT
+        evening.save(update_fields=["status"])

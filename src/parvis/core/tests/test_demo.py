@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.db import models
 
 from parvis.network.models import Network, Organizer, OrganizerStaff, Role, Venue
 from parvis.programming.models import Event, Festival, Performance
@@ -40,6 +41,11 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
 
     call_command("demo")
     assert _counts() == first
+    from parvis.ticketing.models import Order, Quota
+
+    assert Order.objects.filter(state="paid").count() == 7
+    assert Performance.objects.filter(status="sold_out").count() == 2
+    assert not Quota.objects.filter(used__gt=models.F("capacity")).exists()
 
 
 def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_capture_on_commit_callbacks):
@@ -47,5 +53,7 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("demo")
-    assert [m.to for m in mail.outbox] == [["nouvelle.recrue@theatre-du-parvis.example"]]
-    assert "/staff/password/" in mail.outbox[0].body
+    invitations = [m for m in mail.outbox if m.to == ["nouvelle.recrue@theatre-du-parvis.example"]]
+    assert len(invitations) == 1 and "/staff/password/" in invitations[0].body
+    # The demo's buyers received their tickets too.
+    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 7

@@ -148,3 +148,60 @@ def test_no_serious_accessibility_violation(page, agenda, organizer, path):
         }[path]
         page.goto(url)
     assert axe_violations(page) == []
+
+
+def test_buyer_on_a_phone_buys_two_tickets_for_two_venues_in_one_cart(
+    phone_page, network, organizer, other_organizer, live_server
+):
+    from django.core import mail
+
+    from parvis.ticketing.models import Order
+    from parvis.ticketing.tests.factories import on_sale_performance, tariff
+
+    a = on_sale_performance(organizer=organizer, title="Nuit bleue", slug="nuit-bleue")
+    b = on_sale_performance(organizer=other_organizer, title="Matin clair", slug="matin-clair")
+    tariff(a, price="12.00")
+    tariff(b, price="9.50")
+    page = phone_page
+    for performance in (a, b):
+        page.goto(performance.event.get_absolute_url())
+        page.get_by_role("link", name="Billets").first.click()
+        page.get_by_label("Plein").select_option("1")
+        page.get_by_role("button", name="Ajouter au panier").click()
+        page.wait_for_url("**/panier/")
+    expect(page.locator(".performances li")).to_have_count(2)
+    assert "21,50" in page.locator("main").inner_text()
+    expect(page.locator("[data-countdown-left]")).to_contain_text(":")  # the countdown runs
+    page.get_by_role("link", name="Commander").click()
+    page.get_by_label("E-mail").fill("lea@example.org")
+    page.get_by_label("Prénom").fill("Léa")
+    page.locator("#id_last_name").fill("Durand")
+    page.get_by_label("J'accepte les conditions générales de vente.").check()
+    page.get_by_label("Paiement de démonstration").check()
+    page.get_by_role("button", name="Payer").click()
+    page.wait_for_url("**/paiement/demo/**")
+    page.get_by_role("button", name="Payer (succès)").click()
+    page.wait_for_url("**/paiement/termine/**")
+    assert page.get_by_role("link").filter(has_text="Club").count() == 2
+    orders = Order.objects.all()
+    assert sorted(o.state for o in orders) == ["paid", "paid"]
+    assert sorted(o.tickets.count() for o in orders) == [1, 1]
+    assert sorted(m.to[0] for m in mail.outbox) == ["lea@example.org", "lea@example.org"]
+    assert all(m.attachments[0][1].startswith(b"%PDF") for m in mail.outbox)
+    page.get_by_role("link").filter(has_text="Club A").click()
+    expect(page.get_by_test_id("order-state")).to_have_text("Payée")
+
+
+def test_no_serious_accessibility_violation_in_the_purchase_pages(page, organizer):
+    from parvis.ticketing.tests.factories import on_sale_performance, tariff
+
+    performance = on_sale_performance(organizer=organizer)
+    tariff(performance, price="12.00", eligibility="Sur justificatif")
+    page.goto(f"/billets/{performance.pk}/")
+    assert axe_violations(page) == []
+    page.get_by_label("Plein").select_option("2")
+    page.get_by_role("button", name="Ajouter au panier").click()
+    page.wait_for_url("**/panier/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Commander").click()
+    assert axe_violations(page) == []
