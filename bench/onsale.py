@@ -1,0 +1,301 @@
+"""On-sale benchmark: 32 concurrent buyers against gunicorn on PostgreSQL with the task worker running.
+
+Figures: API orders/s, p99, oversold, server errors; web checkouts/s (event page → tickets → cart → details →
+demo payment → order page); queries per API order; task backlog after the rush and the time to drain it.
+Run alone: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/onsale.py
+"""
+
+import datetime
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+from _common import ROOT, emit, percentile, setup_django
+
+setup_django()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from parvis.network.models import Organizer, Venue  # noqa: E402
+from parvis.programming.models import Event, Performance  # noqa: E402
+from parvis.ticketing import services  # noqa: E402
+from parvis.ticketing.auth import api_token_create  # noqa: E402
+from parvis.ticketing.models import Order, Quota, Ticket  # noqa: E402
+
+BENCH = "onsale"
+CAPACITY = 5000
+BUYERS = 32
+API_ORDERS = int(os.environ.get("BENCH_API_ORDERS", "3000"))
+WEB_SECONDS = float(os.environ.get("BENCH_WEB_SECONDS", "20"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build(label: str):
+    organizer, _ = Organizer.objects.get_or_create(slug="bench-onsale", defaults={"name": "Bench on-sale"})
+    venue, _ = Venue.objects.get_or_create(
+        organizer=organizer, slug="arena", defaults={"name": "Arena", "town": "Paris", "capacity": CAPACITY}
+    )
+    event = Event.objects.create(
+        organizer=organizer, slug=f"rush-{label}-{time.time_ns()}", title="Rush", status="published"
+    )
+    performance = Performance.objects.create(
+        event=event,
+        organizer=organizer,
+        venue=venue,
+        capacity=CAPACITY,
+        starts_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    tariff = services.tariff_create(actor=None, performance=performance, name="Plein", price=Decimal("20"))
+    return organizer, performance, tariff
+
+
+class Server:
+    def __init__(self):
+        self.port = _free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
+            "DEBUG": "false",
+            "PARVIS_TASKS_BACKEND": "database",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PARVIS_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+        bin_dir = os.path.dirname(sys.executable)
+        self.web = subprocess.Popen(  # noqa: S603
+            [
+                os.path.join(bin_dir, "gunicorn"),
+                "parvis.wsgi:application",
+                "--workers",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "--backlog",
+                "512",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        self.worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "parvis", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/networks", timeout=2)  # noqa: S310
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self):
+        for process in (self.web, self.worker):
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def api_rush(base: str, token: str, tariff_id: int) -> dict:
+    body = json.dumps(
+        {
+            "items": [{"tariff": tariff_id, "quantity": 1}],
+            "buyer": {"email": "rush@example.org", "first_name": "R", "last_name": "U"},
+        }
+    ).encode()
+    latencies, statuses, lock = [], {}, threading.Lock()
+    counter = iter(range(API_ORDERS))
+
+    def buyer(_):
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=30)
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            start = time.perf_counter()
+            conn.request(
+                "POST",
+                "/api/v1/orders",
+                body=body,
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": f"k{n}",
+                },
+            )
+            response = conn.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+        conn.close()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(BUYERS) as pool:
+        list(pool.map(buyer, range(BUYERS)))
+    return {"seconds": time.perf_counter() - start, "latencies": latencies, "statuses": statuses}
+
+
+def web_checkout(base: str, performance: Performance, tariff_id: int) -> bool:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def get(path):
+        return opener.open(base + path, timeout=30).read().decode()  # noqa: S310
+
+    def post(path, data, referer):
+        csrf = next(c.value for c in jar if c.name == "csrftoken")
+        request = urllib.request.Request(  # noqa: S310 - our own loopback server
+            base + path,
+            data=urllib.parse.urlencode(data).encode(),
+            headers={"X-CSRFToken": csrf, "Referer": base + referer},
+        )
+        response = opener.open(request, timeout=30)  # noqa: S310
+        return response.geturl(), response.read().decode()
+
+    get(performance.event.get_absolute_url())
+    get(f"/billets/{performance.pk}/")
+    post(f"/billets/{performance.pk}/", {f"q-{tariff_id}": "1"}, f"/billets/{performance.pk}/")
+    page = get("/panier/commande/")
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+    url, _ = post(
+        "/panier/commande/",
+        {
+            "email": "web@example.org",
+            "first_name": "W",
+            "last_name": "B",
+            "terms": "on",
+            "provider": "demo",
+            "idempotency_key": key,
+        },
+        "/panier/commande/",
+    )
+    path = urllib.parse.urlparse(url).path
+    url, body = post(path, {"action": "pay"}, path)
+    return "Payée" in body or "Paid" in body
+
+
+def web_rush(base: str, performance, tariff_id: int) -> dict:
+    done, failures, latencies, lock = 0, 0, [], threading.Lock()
+    deadline = time.perf_counter() + WEB_SECONDS
+
+    def buyer(_):
+        nonlocal done, failures
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            try:
+                ok = web_checkout(base, performance, tariff_id)
+            except (urllib.error.URLError, OSError, StopIteration, AttributeError):
+                ok = False
+            with lock:
+                latencies.append((time.perf_counter() - start) * 1000)
+                done, failures = (done + 1, failures) if ok else (done, failures + 1)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(BUYERS) as pool:
+        list(pool.map(buyer, range(BUYERS)))
+    return {
+        "seconds": time.perf_counter() - start,
+        "done": done,
+        "failures": failures,
+        "latencies": latencies,
+    }
+
+
+def queries_per_api_order(tariff, token) -> int:
+    body = {
+        "items": [{"tariff": tariff.pk, "quantity": 1}],
+        "buyer": {"email": "q@example.org", "first_name": "Q", "last_name": "Q"},
+    }
+    sql = []
+    with connection.execute_wrapper(lambda ex, q, p, m, c: sql.append(q) or ex(q, p, m, c)):
+        response = Client().post(
+            "/api/v1/orders",
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 201, response.content
+    return len(sql)
+
+
+def backlog() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).count()
+
+
+def main():
+    db = connection.vendor
+    organizer, performance, tariff = build("api")
+    token = api_token_create(organizer=organizer, name="bench")
+    emit(BENCH, "queries_per_api_order", queries_per_api_order(tariff, token), "queries", None, db=db)
+    server = Server()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        result = api_rush(base, token, tariff.pk)
+        ok = result["statuses"].get(201, 0)
+        errors = sum(n for status, n in result["statuses"].items() if status >= 500)
+        emit(BENCH, "api_orders_per_s", round(ok / result["seconds"], 1), "orders/s", 200, db=db)
+        emit(BENCH, "api_order_p50_ms", round(percentile(result["latencies"], 50), 1), "ms", None, db=db)
+        emit(BENCH, "api_order_p99_ms", round(percentile(result["latencies"], 99), 1), "ms", 500, db=db)
+        emit(BENCH, "api_server_errors", errors, "responses", 0, db=db, statuses=result["statuses"])
+        sold = Ticket.objects.filter(performance=performance).count()
+        used = Quota.objects.get(performance=performance, is_total=True).used
+        emit(BENCH, "api_oversold", max(0, sold - CAPACITY) + max(0, used - CAPACITY), "places", 0, db=db)
+        emit(BENCH, "task_backlog_after_api_rush", backlog(), "tasks", None, db=db)
+        start = time.perf_counter()
+        while backlog() and time.perf_counter() - start < 600:
+            time.sleep(0.5)
+        emit(
+            BENCH,
+            "task_drain_s",
+            round(time.perf_counter() - start, 1),
+            "s",
+            None,
+            db=db,
+            remaining=backlog(),
+        )
+
+        _, web_performance, web_tariff = build("web")
+        web = web_rush(base, web_performance, web_tariff.pk)
+        emit(BENCH, "web_checkouts_per_s", round(web["done"] / web["seconds"], 1), "checkouts/s", 30, db=db)
+        emit(
+            BENCH, "web_checkout_p99_ms", round(percentile(web["latencies"] or [0], 99), 1), "ms", None, db=db
+        )
+        emit(BENCH, "web_checkout_failures", web["failures"], "checkouts", 0, db=db)
+        paid = Order.objects.filter(
+            organizer=organizer, state="paid", items__performance=web_performance
+        ).count()
+        emit(BENCH, "web_oversold", max(0, paid - CAPACITY), "places", 0, db=db)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
