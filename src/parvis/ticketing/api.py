@@ -179,21 +179,24 @@ def create_order(request, payload: OrderIn):
 
 
 def _place(token, payload: OrderIn) -> Order:
-    tariffs = {
-        t.pk: t
-        for t in Tariff.objects.filter(
+    """Hold, order, confirm: three short transactions, so that the performance's quota row is locked only
+    while the places are taken. If a later step fails the holds are released; if the process dies, they
+    expire and the next buyer reclaims them."""
+    tariffs = set(
+        Tariff.objects.filter(
             pk__in=[i.tariff for i in payload.items], performance__organizer=token.organizer
-        )
-    }
-    with transaction.atomic():
-        cart = Cart.objects.create(channel=Channel.API)
-        names = {}
+        ).values_list("pk", flat=True)
+    )
+    if any(item.tariff not in tariffs for item in payload.items):
+        raise SaleError("unknown_tariff")
+    cart = Cart.objects.create(channel=Channel.API)
+    holds, names = [], {}
+    try:
         for item in payload.items:
-            if item.tariff not in tariffs:
-                raise SaleError("unknown_tariff")
             hold = services.cart_add(
                 cart=cart, tariff_id=item.tariff, quantity=item.quantity, channel=Channel.API
             )
+            holds.append(hold)
             names[hold.pk] = item.attendee_names
         buyer = services.Buyer(
             email=payload.buyer.email,
@@ -203,15 +206,16 @@ def _place(token, payload: OrderIn) -> Order:
             language=payload.buyer.language,
             attendee_names=names,
         )
-        orders = services.checkout_place_orders(
+        order = services.checkout_place_orders(
             cart=cart, buyer=buyer, provider_code=payload.provider, expected_total=payload.expected_total
-        )
-        order = orders[0]
-        if order.state == "pending":
-            payment = order.payments.filter(state__in=["created", "pending"]).first()
-            order = services.payment_confirm(
-                payment_id=payment.pk, reference=f"api-{token.prefix}-{payment.pk}"
-            )
+        )[0]
+    except SaleError:
+        for hold in holds:
+            inventory.release_hold(hold)
+        raise
+    if order.state == "pending":
+        payment = order.payments.filter(state__in=["created", "pending"]).first()
+        order = services.payment_confirm(payment_id=payment.pk, reference=f"api-{token.prefix}-{payment.pk}")
     return order
 
 

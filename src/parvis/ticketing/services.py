@@ -251,11 +251,12 @@ def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
         if not claimed:  # already confirmed (or failed/refunded): nothing happens twice
             order.refresh_from_db()  # the confirmation that won has committed: report its outcome
             return order
+        items = list(order.items.select_related("hold", "tariff", "performance"))
         try:
             with transaction.atomic():
-                for item in order.items.select_related("hold", "tariff", "performance"):
-                    quota_ids = inventory.convert_hold(item.hold, channel=order.channel)
-                    _issue_tickets(order, item, quota_ids)
+                converted = [
+                    (item, inventory.convert_hold(item.hold, channel=order.channel)) for item in items
+                ]
         except inventory.SoldOut:
             Payment.objects.filter(pk=payment_id).update(state=PaymentState.REFUNDED)
             Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
@@ -282,6 +283,9 @@ def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
 
         order_id = order.pk
         transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id))
+        key = signing.signing_key_for(order.organizer)
+        for item, quota_ids in sorted(converted, key=lambda pair: pair[0].performance_id):
+            _issue_tickets(order, item, quota_ids, key)  # last: the numbering row is locked only briefly
     order.refresh_from_db()
     return order
 
@@ -313,7 +317,9 @@ def payment_mark_pending(*, payment_id: int) -> None:
     Payment.objects.filter(pk=payment_id, state=PaymentState.CREATED).update(state=PaymentState.PENDING)
 
 
-def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int]) -> list[Ticket]:
+def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int], key) -> list[Ticket]:
+    """Number, sign and insert the tickets of one item in few statements: called last in the confirmation's
+    transaction, so the numbering row of the performance stays locked only briefly."""
     performance = item.performance
     series, _ = TicketSeries.objects.get_or_create(
         performance=performance, defaults={"organizer_id": order.organizer_id}
@@ -321,27 +327,34 @@ def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int]) -> list[
     TicketSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + item.quantity)
     last = TicketSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
     names = list(item.attendee_names) + [""] * item.quantity
-    key = signing.signing_key_for(order.organizer)
     valid_until = (performance.ends_at or performance.starts_at) + signing.VALIDITY_AFTER_START
+    default_name = f"{order.first_name} {order.last_name}".strip()
     tickets = []
     for offset in range(item.quantity):
-        ticket = Ticket.objects.create(
-            order=order,
-            item=item,
-            organizer_id=order.organizer_id,
-            performance=performance,
-            tariff=item.tariff,
-            number=last - item.quantity + 1 + offset,
-            price=item.unit_price,
-            vat_rate=item.vat_rate,
-            attendee_name=names[offset] or f"{order.first_name} {order.last_name}".strip(),
+        number = last - item.quantity + 1 + offset
+        secret = signing.sign_ticket(
+            key=key, performance_id=performance.pk, number=number, valid_until=valid_until
         )
-        ticket.secret = signing.sign_ticket(
-            key=key, ticket_id=ticket.pk, performance_id=performance.pk, valid_until=valid_until
+        tickets.append(
+            Ticket(
+                order=order,
+                item=item,
+                organizer_id=order.organizer_id,
+                performance=performance,
+                tariff=item.tariff,
+                number=number,
+                price=item.unit_price,
+                vat_rate=item.vat_rate,
+                attendee_name=names[offset] or default_name,
+                secret=secret,
+            )
         )
-        ticket.save(update_fields=["secret"])
-        ticket.quotas.set(quota_ids)
-        tickets.append(ticket)
+    tickets = Ticket.objects.bulk_create(tickets)
+    if not all(t.pk for t in tickets):  # databases that do not return ids from bulk inserts
+        tickets = list(Ticket.objects.filter(performance=performance, number__in=[t.number for t in tickets]))
+    Ticket.quotas.through.objects.bulk_create(
+        [Ticket.quotas.through(ticket_id=t.pk, quota_id=q) for t in tickets for q in quota_ids]
+    )
     return tickets
 
 

@@ -1,7 +1,9 @@
 """Ticket secrets: compact payloads signed with the organizer's Ed25519 key, verifiable offline.
 
-Format (base64url, no padding, ~112 characters): payload (21 bytes) + Ed25519 signature (64 bytes).
-Payload: version (1 byte) | key id (4) | ticket id (8) | performance id (4) | valid until, Unix seconds (4).
+Format (base64url, no padding, 107 characters): payload (17 bytes) + Ed25519 signature (64 bytes).
+Payload: version (1 byte) | key id (4) | performance id (4) | ticket number (4) | valid until, Unix time (4).
+A ticket is identified by its performance and its number in the performance's uninterrupted series, so the
+secret can be computed before the ticket row exists (tickets are inserted in one statement).
 The door app needs only the organizer's public keys; a secret cannot be forged or altered without the
 private key. Keys rotate: a new key signs, retired keys still verify, revoked keys no longer do.
 """
@@ -21,7 +23,7 @@ from django.utils import timezone
 from .models import SigningKey
 
 VERSION = 1
-_PAYLOAD = struct.Struct(">BIQII")
+_PAYLOAD = struct.Struct(">BIIII")
 _SIGNATURE_SIZE = 64
 MAX_SECRET_LENGTH = 200
 # A ticket stays valid this long after its performance starts (late arrivals, long exhibitions' days).
@@ -39,8 +41,8 @@ class InvalidSecret(Exception):
 @dataclass(frozen=True)
 class TicketClaims:
     key_id: int
-    ticket_id: int
     performance_id: int
+    number: int
     valid_until: datetime.datetime
 
 
@@ -70,10 +72,8 @@ def rotate_key(organizer) -> SigningKey:
         return _create_key(organizer)
 
 
-def sign_ticket(
-    *, key: SigningKey, ticket_id: int, performance_id: int, valid_until: datetime.datetime
-) -> str:
-    payload = _PAYLOAD.pack(VERSION, key.pk, ticket_id, performance_id, int(valid_until.timestamp()))
+def sign_ticket(*, key: SigningKey, performance_id: int, number: int, valid_until: datetime.datetime) -> str:
+    payload = _PAYLOAD.pack(VERSION, key.pk, performance_id, number, int(valid_until.timestamp()))
     signature = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key)).sign(payload)
     return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
 
@@ -89,11 +89,11 @@ def decode_secret(secret: str) -> tuple[TicketClaims, bytes, bytes]:
     if len(raw) != _PAYLOAD.size + _SIGNATURE_SIZE:
         raise InvalidSecret("malformed")
     payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
-    version, key_id, ticket_id, performance_id, valid_until = _PAYLOAD.unpack(payload)
+    version, key_id, performance_id, number, valid_until = _PAYLOAD.unpack(payload)
     if version != VERSION:
         raise InvalidSecret("malformed")
     claims = TicketClaims(
-        key_id, ticket_id, performance_id, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
+        key_id, performance_id, number, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
     )
     return claims, payload, signature
 

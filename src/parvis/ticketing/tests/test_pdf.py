@@ -37,7 +37,7 @@ def test_each_ticket_page_has_its_mentions_and_a_verifiable_qr_code():
         assert [d.format for d in decoded] == [zxingcpp.BarcodeFormat.QRCode]
         assert decoded[0].text == ticket.secret
         claims = signing.verify_secret(decoded[0].text, keys)
-        assert (claims.ticket_id, claims.performance_id) == (ticket.pk, performance.pk)
+        assert (claims.number, claims.performance_id) == (ticket.number, performance.pk)
 
 
 def test_free_tickets_say_gratuit():

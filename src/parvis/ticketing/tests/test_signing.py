@@ -16,10 +16,10 @@ UNTIL = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
 def test_sign_and_verify_offline_with_public_keys_only():
     organizer = OrganizerFactory()
     key = signing.signing_key_for(organizer)
-    secret = signing.sign_ticket(key=key, ticket_id=42, performance_id=7, valid_until=UNTIL)
-    assert len(secret) < 120 and secret.isascii()
+    secret = signing.sign_ticket(key=key, performance_id=7, number=42, valid_until=UNTIL)
+    assert len(secret) == 108 and secret.isascii()
     claims = signing.verify_secret(secret, signing.public_keys_of(organizer))
-    assert (claims.ticket_id, claims.performance_id, claims.valid_until) == (42, 7, UNTIL)
+    assert (claims.number, claims.performance_id, claims.valid_until) == (42, 7, UNTIL)
 
 
 def _flip(secret: str, index: int) -> str:
@@ -28,21 +28,21 @@ def _flip(secret: str, index: int) -> str:
     return base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
 
 
-@pytest.mark.parametrize("index", [5, 10, 14, 20, 30, 84])
+@pytest.mark.parametrize("index", [0, 3, 7, 11, 15, 20, 50, 80])
 def test_any_altered_byte_is_refused(index):
     organizer = OrganizerFactory()
     secret = signing.sign_ticket(
-        key=signing.signing_key_for(organizer), ticket_id=1, performance_id=2, valid_until=UNTIL
+        key=signing.signing_key_for(organizer), performance_id=2, number=1, valid_until=UNTIL
     )
     with pytest.raises(signing.InvalidSecret) as exc:
         signing.verify_secret(_flip(secret, index), signing.public_keys_of(organizer))
-    assert exc.value.reason in {"bad_signature", "unknown_key"}
+    assert exc.value.reason in {"bad_signature", "unknown_key", "malformed"}
 
 
 def test_a_secret_of_another_organizer_is_refused():
     mine, theirs = OrganizerFactory(), OrganizerFactory()
     secret = signing.sign_ticket(
-        key=signing.signing_key_for(theirs), ticket_id=1, performance_id=2, valid_until=UNTIL
+        key=signing.signing_key_for(theirs), performance_id=2, number=1, valid_until=UNTIL
     )
     with pytest.raises(signing.InvalidSecret) as exc:
         signing.verify_secret(secret, signing.public_keys_of(mine))
@@ -58,7 +58,7 @@ def test_a_secret_of_another_organizer_is_refused():
         "A" * 5000,
         "PV1.abc",
         "https://example.org/?t=1",
-        base64.urlsafe_b64encode(bytes(85)).decode(),
+        base64.urlsafe_b64encode(bytes(81)).decode(),
         "\x00\x01",
         "é" * 100,
     ],
@@ -72,10 +72,10 @@ def test_garbage_is_refused_cleanly(garbage):
 def test_rotation_keeps_old_tickets_valid_and_revocation_does_not():
     organizer = OrganizerFactory()
     old = signing.signing_key_for(organizer)
-    old_secret = signing.sign_ticket(key=old, ticket_id=1, performance_id=1, valid_until=UNTIL)
+    old_secret = signing.sign_ticket(key=old, performance_id=1, number=1, valid_until=UNTIL)
     new = signing.rotate_key(organizer)
     assert new.pk != old.pk and signing.signing_key_for(organizer).pk == new.pk
-    assert signing.verify_secret(old_secret, signing.public_keys_of(organizer)).ticket_id == 1
+    assert signing.verify_secret(old_secret, signing.public_keys_of(organizer)).number == 1
     old.revoked_at = timezone.now()
     old.save()
     with pytest.raises(signing.InvalidSecret):
