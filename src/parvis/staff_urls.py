@@ -4,6 +4,7 @@ from django.urls import path
 
 from parvis.network import views as network_views
 from parvis.programming import staff_views
+from parvis.ticketing import staff_views as ticketing_views
 
 app_name = "staff"
 urlpatterns = [
@@ -36,6 +37,18 @@ urlpatterns = [
         "o/<slug:organizer_slug>/evenements/<int:event_pk>/dates/<int:performance_pk>/etat/",
         staff_views.performance_status,
         name="performance_status",
+    ),
+    path(
+        "o/<slug:organizer_slug>/dates/<int:performance_pk>/billetterie/",
+        ticketing_views.performance_sales,
+        name="performance_sales",
+    ),
+    path("o/<slug:organizer_slug>/commandes/", ticketing_views.order_list, name="order_list"),
+    path("o/<slug:organizer_slug>/commandes/<str:code>/", ticketing_views.order_detail, name="order_detail"),
+    path(
+        "o/<slug:organizer_slug>/commandes/<str:code>/action/",
+        ticketing_views.order_action,
+        name="order_action",
     ),
     path("r/<slug:network_slug>/", staff_views.network_curation, name="network_curation"),
     path("r/<slug:network_slug>/une/<int:event_pk>/", staff_views.network_feature, name="network_feature"),

@@ -17,6 +17,7 @@ MESSAGES = {
     "payment_refused": _("Le paiement a été refusé. Aucun montant n'a été débité."),
     "order_not_payable": _("Cette commande ne peut plus être payée."),
     "not_cancellable": _("Cette commande ne peut pas être annulée."),
+    "capacity_below_used": _("La jauge ne peut pas être inférieure aux places déjà prises."),
 }
 
 

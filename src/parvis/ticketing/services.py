@@ -370,13 +370,9 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
                 order=order, state__in=[PaymentState.CREATED, PaymentState.PENDING]
             ).update(state=PaymentState.FAILED)
             order.state = OrderState.CANCELLED
-        elif order.state == OrderState.PAID:
-            for ticket in order.tickets.filter(state=TicketState.VALID).prefetch_related("quotas"):
-                Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.REFUNDED)
-                inventory.give_back_sold(quota_ids=[q.pk for q in ticket.quotas.all()])
-            Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(
-                state=PaymentState.REFUNDED
-            )
+        elif order.state in (OrderState.PAID, OrderState.PARTIALLY_REFUNDED):
+            valid = list(order.tickets.filter(state=TicketState.VALID))
+            tickets_refund(tickets=valid, actor=actor, reason=reason)
             order.state = OrderState.REFUNDED
         else:
             raise SaleError("not_cancellable")
@@ -436,6 +432,7 @@ def tariff_create(
             tariff.vat_rate = Decimal(vat_rate)
         tariff.full_clean()
         tariff.save()
+        _refresh_event_prices(performance.event)
         audit_record(
             actor=actor,
             action="tariff.create",
@@ -445,6 +442,20 @@ def tariff_create(
             request=request,
         )
     return tariff
+
+
+def _refresh_event_prices(event) -> None:
+    """The agenda's price filter reads the event's price range: keep it equal to its tariffs' prices."""
+    from django.db.models import Max, Min
+
+    prices = Tariff.objects.filter(performance__event=event, is_active=True).aggregate(
+        low=Min("price"), high=Max("price")
+    )
+    if prices["low"] is None:
+        return
+    type(event).objects.filter(pk=event.pk).update(
+        price_min=prices["low"], price_max=prices["high"], is_free=prices["high"] == 0
+    )
 
 
 def quota_create(
@@ -471,3 +482,103 @@ def quota_create(
             request=request,
         )
     return quota
+
+
+def quota_set_capacity(*, actor, quota, capacity: int, request=None):
+    """Change a quota's capacity; never below the places already taken (checked by the database too)."""
+    from .models import Quota
+
+    with transaction.atomic():
+        before = quota.capacity
+        if not Quota.objects.filter(pk=quota.pk, used__lte=capacity).update(capacity=capacity):
+            raise SaleError("capacity_below_used", used=Quota.objects.get(pk=quota.pk).used)
+        audit_record(
+            actor=actor,
+            action="quota.capacity",
+            instance=quota,
+            organizer_id=quota.performance.organizer_id,
+            before={"capacity": before},
+            after={"capacity": capacity},
+            request=request,
+        )
+
+
+def tickets_refund(*, tickets: list[Ticket], actor=None, reason: str = "", request=None) -> None:
+    """Refund some tickets of paid orders (per ticket, partial or whole): places back, order state updated."""
+    by_order: dict[int, list[Ticket]] = defaultdict(list)
+    for ticket in tickets:
+        by_order[ticket.order_id].append(ticket)
+    with transaction.atomic():
+        for order_id, order_tickets in by_order.items():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            refunded = Decimal(0)
+            for ticket in order_tickets:
+                if Ticket.objects.filter(pk=ticket.pk, state=TicketState.VALID).update(
+                    state=TicketState.REFUNDED
+                ):
+                    inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
+                    refunded += ticket.price
+            still_valid = order.tickets.filter(state=TicketState.VALID).exists()
+            before = order.state
+            order.state = OrderState.PARTIALLY_REFUNDED if still_valid else OrderState.REFUNDED
+            order.save(update_fields=["state"])
+            if refunded:
+                Payment.objects.create(
+                    order=order,
+                    provider=order.payments.filter(state=PaymentState.CONFIRMED)
+                    .values_list("provider", flat=True)
+                    .first()
+                    or "manual",
+                    amount=-refunded,
+                    currency=order.currency,
+                    state=PaymentState.REFUNDED,
+                )
+            audit_record(
+                actor=actor,
+                action="order.refund",
+                instance=order,
+                organizer_id=order.organizer_id,
+                before={"state": before},
+                after={
+                    "state": order.state,
+                    "refunded": str(refunded),
+                    "tickets": [t.number for t in order_tickets],
+                    "reason": reason,
+                },
+                request=request,
+            )
+
+
+def performance_cancel(*, actor, performance, reason: str, request=None) -> int:
+    """Cancel a whole date: its status, every valid ticket refunded, pending orders cancelled, buyers told.
+
+    Returns the number of orders concerned.
+    """
+    from parvis.programming.services import performance_update
+
+    from .tasks import send_cancellation_notice
+
+    with transaction.atomic():
+        performance_update(
+            actor=actor,
+            performance=performance,
+            data={"status": PerformanceStatus.CANCELLED},
+            request=request,
+        )
+        tickets = list(
+            Ticket.objects.filter(performance=performance, state=TicketState.VALID).prefetch_related("quotas")
+        )
+        tickets_refund(tickets=tickets, actor=actor, reason=reason, request=request)
+        pending = list(
+            Order.objects.filter(state=OrderState.PENDING, items__performance=performance).distinct()
+        )
+        for order in pending:
+            order_cancel(order=order, actor=actor, reason=reason)
+        order_ids = sorted({t.order_id for t in tickets} | {o.pk for o in pending})
+        for order_id in order_ids:
+            transaction.on_commit(
+                lambda oid=order_id: send_cancellation_notice.enqueue(
+                    order_id=oid, performance_id=performance.pk
+                )
+            )
+    return len(order_ids)

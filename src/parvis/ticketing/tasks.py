@@ -53,3 +53,29 @@ def _send(order: Order) -> None:
         )
         message.attach(f"billets-{order.code}.pdf", order_tickets_pdf(order), "application/pdf")
         message.send()
+
+
+@task()
+def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
+    """Tell a buyer that a date is cancelled and refunded. A second run sends the notice again (harmless)."""
+    from parvis.programming.models import Performance
+
+    order = Order.objects.select_related("organizer").get(pk=order_id)
+    performance = Performance.objects.select_related("event", "venue").get(pk=performance_id)
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "performance": performance,
+            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+        }
+        subject = _("Annulation : %(event)s — commande %(code)s") % {
+            "event": performance.event.title,
+            "code": order.code,
+        }
+        EmailMultiAlternatives(
+            subject,
+            render_to_string("ticketing/email/cancellation.txt", context),
+            None,
+            [order.email],
+            reply_to=[order.organizer.email] if order.organizer.email else None,
+        ).send()

@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Quota, SalesConfig, Tariff
+
+
+class TariffForm(forms.ModelForm):
+    class Meta:
+        model = Tariff
+        fields = [
+            "name",
+            "name_en",
+            "kind",
+            "price",
+            "vat_rate",
+            "eligibility",
+            "eligibility_en",
+            "sold_online",
+            "sold_at_box_office",
+            "max_per_order",
+            "sales_open_at",
+            "sales_close_at",
+        ]
+        widgets = {
+            "sales_open_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "sales_close_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        }
+
+
+class QuotaForm(forms.Form):
+    name = forms.CharField(label=_("Nom du contingent"), max_length=100)
+    capacity = forms.IntegerField(label=_("Places"), min_value=0, max_value=1_000_000)
+    channels = forms.ChoiceField(label=_("Canaux"), choices=Quota.Channels.choices)
+    tariffs = forms.ModelMultipleChoiceField(
+        label=_("Tarifs concernés (aucun : tous)"),
+        required=False,
+        queryset=Tariff.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, performance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tariffs"].queryset = Tariff.objects.filter(performance=performance)
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(label=_("Jauge totale"), min_value=0, max_value=1_000_000)
+
+
+class SalesConfigForm(forms.ModelForm):
+    class Meta:
+        model = SalesConfig
+        fields = ["opens_at", "online_close_minutes", "max_per_order"]
+        widgets = {"opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+
+class CancelPerformanceForm(forms.Form):
+    reason = forms.CharField(label=_("Motif (envoyé aux spectateurs)"), max_length=300)
+    confirm = forms.BooleanField(label=_("Je confirme : annuler la date et rembourser tous les billets."))

@@ -1,0 +1,191 @@
+"""Staff pages of the ticketing: tariffs and quotas of a date; orders (search, cancel, refund, resend)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.core.models import AuditLogEntry
+from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
+from parvis.programming.models import Performance
+
+from . import inventory, services
+from .errors import SaleError
+from .models import Channel, Order, Quota, SalesConfig, Ticket, TicketState
+from .staff_forms import CancelPerformanceForm, CapacityForm, QuotaForm, SalesConfigForm, TariffForm
+from .tasks import send_order_confirmation
+
+
+@login_required
+def performance_sales(request, organizer_slug: str, performance_pk: int):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.PROGRAMMING_VIEW)
+    performance = get_object_or_404(
+        Performance.objects.select_related("event", "venue"), pk=performance_pk, organizer=organizer
+    )
+    can_change = has_organizer_perm(request.user, organizer, Perm.PROGRAMMING_CHANGE)
+    can_cancel = can_change and has_organizer_perm(request.user, organizer, Perm.SALES_CHANGE)
+    config = SalesConfig.objects.filter(performance=performance).first() or SalesConfig(
+        performance=performance
+    )
+    total = Quota.objects.filter(performance=performance, is_total=True).first()
+    forms = {
+        "tariff": TariffForm(prefix="tariff"),
+        "quota": QuotaForm(prefix="quota", performance=performance),
+        "capacity": CapacityForm(prefix="capacity", initial={"capacity": total.capacity if total else None}),
+        "config": SalesConfigForm(prefix="config", instance=config),
+        "cancel": CancelPerformanceForm(prefix="cancel"),
+    }
+    if request.method == "POST":
+        which = request.POST.get("form")
+        if which not in forms or not can_change or (which == "cancel" and not can_cancel):
+            raise PermissionDenied
+        data = request.POST
+        try:
+            if which == "tariff":
+                form = forms["tariff"] = TariffForm(data, prefix="tariff")
+                if form.is_valid():
+                    services.tariff_create(
+                        actor=request.user, performance=performance, request=request, **form.cleaned_data
+                    )
+                    messages.success(request, _("Tarif ajouté."))
+                    return redirect(request.path)
+            elif which == "quota":
+                form = forms["quota"] = QuotaForm(data, prefix="quota", performance=performance)
+                if form.is_valid():
+                    if total is None:
+                        raise ValidationError(_("Ajoutez d'abord un tarif : il crée la jauge totale."))
+                    services.quota_create(
+                        actor=request.user, performance=performance, request=request, **form.cleaned_data
+                    )
+                    messages.success(request, _("Contingent ajouté."))
+                    return redirect(request.path)
+            elif which == "capacity":
+                form = forms["capacity"] = CapacityForm(data, prefix="capacity")
+                if form.is_valid() and total is not None:
+                    services.quota_set_capacity(
+                        actor=request.user,
+                        quota=total,
+                        capacity=form.cleaned_data["capacity"],
+                        request=request,
+                    )
+                    messages.success(request, _("Jauge modifiée."))
+                    return redirect(request.path)
+            elif which == "config":
+                form = forms["config"] = SalesConfigForm(data, prefix="config", instance=config)
+                if form.is_valid():
+                    form.save()
+                    messages.success(request, _("Paramètres de vente enregistrés."))
+                    return redirect(request.path)
+            elif which == "cancel":
+                form = forms["cancel"] = CancelPerformanceForm(data, prefix="cancel")
+                if form.is_valid():
+                    n = services.performance_cancel(
+                        actor=request.user,
+                        performance=performance,
+                        reason=form.cleaned_data["reason"],
+                        request=request,
+                    )
+                    messages.success(
+                        request,
+                        _("Date annulée ; %(n)d commande(s) remboursée(s) et prévenue(s).") % {"n": n},
+                    )
+                    return redirect(request.path)
+        except SaleError as exc:
+            forms[which].add_error(None, exc.message)
+        except ValidationError as exc:
+            for message in exc.messages:
+                forms[which].add_error(None, message)
+    has_errors = any(f.errors for f in forms.values())
+    quotas = Quota.objects.filter(performance=performance).prefetch_related("tariffs")
+    left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
+    tariffs = [(t, left.get(t.pk, 0)) for t in performance.tariffs.all()]
+    sold = Ticket.objects.filter(performance=performance, state=TicketState.VALID).count()
+    return render(
+        request,
+        "ticketing/staff/performance_sales.html",
+        {
+            "organizer": organizer,
+            "performance": performance,
+            "event": performance.event,
+            "forms": forms,
+            "quotas": quotas,
+            "tariffs": tariffs,
+            "sold": sold,
+            "can_change": can_change,
+            "can_cancel": can_cancel,
+        },
+        status=400 if has_errors else 200,
+    )
+
+
+@login_required
+def order_list(request, organizer_slug: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    orders = Order.objects.filter(organizer=organizer).order_by("-created_at")
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        orders = orders.filter(
+            Q(code__iexact=query)
+            | Q(email__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+        )
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "ticketing/staff/order_list.html", {"organizer": organizer, "page": page, "q": query}
+    )
+
+
+@login_required
+def order_detail(request, organizer_slug: str, code: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    order = get_object_or_404(Order, organizer=organizer, code=code)
+    can_change = has_organizer_perm(request.user, organizer, Perm.SALES_CHANGE)
+    tickets = order.tickets.select_related("performance__event", "performance__venue", "tariff").order_by(
+        "number"
+    )
+    history = AuditLogEntry.objects.filter(object_type="ticketing.order", object_id=str(order.pk)).order_by(
+        "created_at"
+    )
+    return render(
+        request,
+        "ticketing/staff/order_detail.html",
+        {
+            "organizer": organizer,
+            "order": order,
+            "tickets": tickets,
+            "payments": order.payments.order_by("id"),
+            "history": history,
+            "can_change": can_change,
+            "state": services.order_effective_state(order),
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_action(request, organizer_slug: str, code: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_CHANGE)
+    order = get_object_or_404(Order, organizer=organizer, code=code)
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")[:300]
+    try:
+        if action == "cancel":
+            services.order_cancel(order=order, actor=request.user, reason=reason)
+            messages.success(request, _("Commande annulée."))
+        elif action == "refund_ticket":
+            ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
+            services.tickets_refund(tickets=[ticket], actor=request.user, reason=reason, request=request)
+            messages.success(request, _("Billet remboursé."))
+        elif action == "resend" and order.state in ("paid", "partially_refunded"):
+            send_order_confirmation.enqueue(order_id=order.pk, resend=True)
+            messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})
+        else:
+            messages.error(request, _("Action impossible."))
+    except SaleError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff:order_detail", organizer_slug=organizer.slug, code=order.code)

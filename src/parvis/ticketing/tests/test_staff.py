@@ -1,0 +1,194 @@
+"""Staff: tariffs and quotas per date; orders (search, cancel, refund a ticket, resend); cancelling a date."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from parvis.core.models import AuditLogEntry
+from parvis.core.testing import login_staff, staff
+from parvis.network.models import Role
+from parvis.ticketing.models import Order, Quota, Tariff, Ticket
+
+from .factories import buy, on_sale_performance, tariff
+
+pytestmark = pytest.mark.django_db
+
+
+def _sales_url(performance):
+    return reverse("staff:performance_sales", args=[performance.organizer.slug, performance.pk])
+
+
+def test_programmer_adds_tariffs_a_youth_quota_and_changes_the_capacity(client):
+    performance = on_sale_performance(capacity=100)
+    login_staff(client, staff(performance.organizer, Role.PROGRAMMING))
+    url = _sales_url(performance)
+    response = client.post(
+        url,
+        {
+            "form": "tariff",
+            "tariff-name": "Plein",
+            "tariff-kind": "full",
+            "tariff-price": "22.00",
+            "tariff-vat_rate": "5.50",
+            "tariff-sold_online": "on",
+        },
+    )
+    assert response.status_code == 302
+    youth = client.post(
+        url,
+        {
+            "form": "tariff",
+            "tariff-name": "Jeune",
+            "tariff-kind": "youth",
+            "tariff-price": "9.00",
+            "tariff-vat_rate": "5.50",
+            "tariff-sold_online": "on",
+        },
+    )
+    assert youth.status_code == 302
+    young = Tariff.objects.get(name="Jeune")
+    client.post(
+        url,
+        {
+            "form": "quota",
+            "quota-name": "Jeunes",
+            "quota-capacity": "40",
+            "quota-channels": "all",
+            "quota-tariffs": [young.pk],
+        },
+    )
+    assert list(Quota.objects.get(name="Jeunes").tariffs.all()) == [young]
+    client.post(url, {"form": "capacity", "capacity-capacity": "80"})
+    assert Quota.objects.get(performance=performance, is_total=True).capacity == 80
+    actions = set(AuditLogEntry.objects.values_list("action", flat=True))
+    assert {"tariff.create", "quota.create", "quota.capacity"} <= actions
+
+
+def test_capacity_cannot_go_below_places_taken_and_bad_prices_are_refused(client):
+    performance = on_sale_performance(capacity=10)
+    buy(tariff(performance), 5)
+    login_staff(client, staff(performance.organizer, Role.PROGRAMMING))
+    response = client.post(_sales_url(performance), {"form": "capacity", "capacity-capacity": "3"})
+    assert response.status_code == 400 and "déjà prises" in response.content.decode()
+    assert Quota.objects.get(performance=performance, is_total=True).capacity == 10
+    response = client.post(
+        _sales_url(performance),
+        {
+            "form": "tariff",
+            "tariff-name": "X",
+            "tariff-kind": "full",
+            "tariff-price": "-5",
+            "tariff-vat_rate": "5.50",
+        },
+    )
+    assert response.status_code == 400 and not Tariff.objects.filter(name="X").exists()
+
+
+@pytest.mark.parametrize(
+    "role,can_see,can_change",
+    [
+        (Role.ADMINISTRATOR, True, True),
+        (Role.PROGRAMMING, True, True),
+        (Role.BOX_OFFICE, True, False),
+        (Role.READ_ONLY, True, False),
+        (Role.DOOR, True, False),
+        (Role.MARKETING, True, False),
+    ],
+)
+def test_roles_on_the_date_sales_page(client, role, can_see, can_change):
+    performance = on_sale_performance()
+    login_staff(client, staff(performance.organizer, role))
+    assert client.get(_sales_url(performance)).status_code == (200 if can_see else 403)
+    response = client.post(
+        _sales_url(performance),
+        {
+            "form": "tariff",
+            "tariff-name": "Y",
+            "tariff-kind": "full",
+            "tariff-price": "5",
+            "tariff-vat_rate": "5.50",
+        },
+    )
+    assert Tariff.objects.filter(name="Y").exists() is can_change
+    assert response.status_code == (302 if can_change else 403)
+
+
+def test_other_organizers_staff_see_nothing(client, other_organizer):
+    performance = on_sale_performance()
+    order = buy(tariff(performance), 1)
+    login_staff(client, staff(other_organizer, Role.ADMINISTRATOR))
+    assert client.get(_sales_url(performance)).status_code == 404
+    slug = performance.organizer.slug
+    assert client.get(reverse("staff:order_list", args=[slug])).status_code == 404
+    assert client.get(reverse("staff:order_detail", args=[slug, order.code])).status_code == 404
+    assert (
+        client.post(reverse("staff:order_action", args=[slug, order.code]), {"action": "cancel"}).status_code
+        == 404
+    )
+    # Through their own slug, the order does not exist either.
+    own = other_organizer.slug
+    assert client.get(reverse("staff:order_detail", args=[own, order.code])).status_code == 404
+    order.refresh_from_db()
+    assert order.state == "paid"
+
+
+def test_box_office_searches_refunds_a_ticket_and_resends(client, django_capture_on_commit_callbacks):
+    performance = on_sale_performance(capacity=10)
+    order = buy(tariff(performance, price="10.00"), 3)
+    login_staff(client, staff(performance.organizer, Role.BOX_OFFICE))
+    listing = client.get(reverse("staff:order_list", args=[performance.organizer.slug]), {"q": "LIMA"})
+    assert [o.code for o in listing.context["page"].object_list] == [order.code]
+    ticket = order.tickets.order_by("number").first()
+    action = reverse("staff:order_action", args=[performance.organizer.slug, order.code])
+    client.post(action, {"action": "refund_ticket", "ticket": ticket.pk, "reason": "malade"})
+    order.refresh_from_db()
+    assert order.state == "partially_refunded"
+    assert Quota.objects.get(performance=performance, is_total=True).used == 2
+    assert order.payments.filter(amount=-10).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action, {"action": "resend"})
+    assert len(mail.outbox) == 1
+    client.post(action, {"action": "cancel", "reason": "demande"})
+    order.refresh_from_db()
+    assert order.state == "refunded" and not Ticket.objects.filter(order=order, state="valid").exists()
+    assert Quota.objects.get(performance=performance, is_total=True).used == 0
+
+
+def test_cancelling_a_date_refunds_everyone_and_tells_them(client, django_capture_on_commit_callbacks):
+    performance = on_sale_performance(capacity=10)
+    full = tariff(performance)
+    paid_a, paid_b, pending = buy(full, 2), buy(full, 1), buy(full, 1, confirm=False)
+    login_staff(client, staff(performance.organizer, Role.ADMINISTRATOR))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _sales_url(performance),
+            {"form": "cancel", "cancel-reason": "Artiste malade", "cancel-confirm": "on"},
+        )
+    assert response.status_code == 302
+    performance.refresh_from_db()
+    assert performance.status == "cancelled"
+    states = {o.pk: o.state for o in Order.objects.all()}
+    assert states == {paid_a.pk: "refunded", paid_b.pk: "refunded", pending.pk: "cancelled"}
+    assert Quota.objects.get(performance=performance, is_total=True).used == 0
+    assert len(mail.outbox) == 3 and all("Annulation" in m.subject for m in mail.outbox)
+
+
+def test_a_programmer_cannot_cancel_a_date(client):
+    performance = on_sale_performance()
+    login_staff(client, staff(performance.organizer, Role.PROGRAMMING))
+    response = client.post(
+        _sales_url(performance), {"form": "cancel", "cancel-reason": "x", "cancel-confirm": "on"}
+    )
+    assert response.status_code == 403
+    performance.refresh_from_db()
+    assert performance.status == "published"
+
+
+def test_the_event_price_range_follows_its_tariffs():
+    performance = on_sale_performance()
+    tariff(performance, "Plein", "25.00")
+    tariff(performance, "Jeune", "8.00")
+    event = performance.event
+    event.refresh_from_db()
+    assert (event.price_min, event.price_max, event.is_free) == (8, 25, False)
