@@ -443,3 +443,49 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class InvoiceSeries(models.Model):
+    """The gapless numbering of an organizer's invoices and credit notes."""
+
+    organizer = models.OneToOneField(
+        "network.Organizer", on_delete=models.PROTECT, related_name="invoice_series"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organizer}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """An invoice (or credit note, negative) frozen at issue: seller, buyer, lines and VAT breakdown."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Facture")
+        CREDIT_NOTE = "credit_note", _("Avoir")
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="invoices")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    number = models.PositiveIntegerField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    seller = models.JSONField()
+    buyer = models.JSONField()
+    lines = models.JSONField()
+    vat_breakdown = models.JSONField()
+    total_excl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    total_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    total_incl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        constraints = [models.UniqueConstraint(fields=["organizer", "number"], name="unique_invoice_number")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"{'AV' if self.kind == self.Kind.CREDIT_NOTE else 'F'}-{self.number:06d}"

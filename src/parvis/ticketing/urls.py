@@ -12,4 +12,5 @@ urlpatterns = [
     path("paiement/termine/<uuid:checkout>/", views.checkout_done, name="checkout_done"),
     path("commande/<str:code>/<str:secret>/", views.order_view, name="order"),
     path("commande/<str:code>/<str:secret>/billets.pdf", views.order_pdf, name="order_pdf"),
+    path("commande/<str:code>/<str:secret>/facture.pdf", views.order_invoice, name="order_invoice"),
 ]

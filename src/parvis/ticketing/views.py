@@ -323,3 +323,16 @@ def order_pdf(request, code: str, secret: str):
     response["Content-Disposition"] = f'inline; filename="billets-{order.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def order_invoice(request, code: str, secret: str):
+    from .invoicing import invoice_for, invoice_pdf
+
+    order = _order(code, secret)
+    if order.state not in ("paid", "partially_refunded"):
+        raise Http404
+    invoice = invoice_for(order)
+    response = HttpResponse(invoice_pdf(invoice, language=order.language), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="facture-{invoice.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

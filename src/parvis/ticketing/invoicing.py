@@ -1,0 +1,180 @@
+"""Invoices and receipts: gapless numbering per organizer, HT/TVA/TTC per VAT rate, frozen at issue.
+
+Ticket prices are VAT-inclusive (TTC). The VAT of each rate is computed on the rate's total, so that the
+breakdown adds up to the cent: HT = round(TTC / (1 + rate)), TVA = TTC − HT.
+"""
+
+import io
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+from parvis.core.money import Money, format_money
+
+from .models import Invoice, InvoiceSeries, Order, OrderState, TicketState
+
+CENT = Decimal("0.01")
+
+
+def vat_breakdown(lines: list[dict]) -> list[dict]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        totals[line["vat_rate"]] += Decimal(line["total_incl_tax"])
+    breakdown = []
+    for rate, incl in sorted(totals.items(), key=lambda kv: Decimal(kv[0])):
+        excl = (incl / (1 + Decimal(rate) / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+        breakdown.append(
+            {"vat_rate": rate, "excl_tax": str(excl), "tax": str(incl - excl), "incl_tax": str(incl)}
+        )
+    return breakdown
+
+
+def _order_lines(order: Order) -> list[dict]:
+    lines = []
+    items = order.items.select_related("performance__event", "performance__venue", "tariff")
+    for item in items:
+        quantity = (
+            item.tickets.filter(state=TicketState.VALID).count()
+            if order.state != OrderState.PENDING
+            else item.quantity
+        )
+        if not quantity:
+            continue
+        local = item.performance.starts_at.astimezone(item.performance.venue.tzinfo)
+        when = formats.date_format(local, "j F Y, H:i")
+        lines.append(
+            {
+                "description": f"{item.performance.event.title} — {when} — {item.tariff.localized_name}",
+                "quantity": quantity,
+                "unit_incl_tax": str(item.unit_price),
+                "vat_rate": str(item.vat_rate),
+                "total_incl_tax": str(item.unit_price * quantity),
+            }
+        )
+    return lines
+
+
+def _seller(organizer) -> dict:
+    return {
+        "name": organizer.legal_name or organizer.name,
+        "address": organizer.address,
+        "siret": organizer.siret,
+        "vat_number": organizer.vat_number,
+        "licences": organizer.license_numbers,
+    }
+
+
+def invoice_for(order: Order) -> Invoice:
+    """The order's invoice, issued (and numbered) the first time it is asked for."""
+    existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+    if existing:
+        return existing
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(
+            pk=order.pk
+        ).first()  # one invoice per order, even if asked twice
+        existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+        if existing:
+            return existing
+        with translation.override(order.language or "fr"):
+            lines = _order_lines(order)
+        breakdown = vat_breakdown(lines)
+        series, _ = InvoiceSeries.objects.get_or_create(organizer_id=order.organizer_id)
+        InvoiceSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + 1)
+        number = InvoiceSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
+        return Invoice.objects.create(
+            organizer_id=order.organizer_id,
+            order=order,
+            number=number,
+            seller=_seller(order.organizer),
+            buyer={
+                "name": f"{order.first_name} {order.last_name}".strip(),
+                "email": order.email,
+                "postal_code": order.postal_code,
+            },
+            lines=lines,
+            vat_breakdown=breakdown,
+            total_excl_tax=sum((Decimal(b["excl_tax"]) for b in breakdown), Decimal(0)),
+            total_tax=sum((Decimal(b["tax"]) for b in breakdown), Decimal(0)),
+            total_incl_tax=sum((Decimal(b["incl_tax"]) for b in breakdown), Decimal(0)),
+            currency=order.currency,
+        )
+
+
+def invoice_pdf(invoice: Invoice, *, language: str = "fr") -> bytes:
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    money = lambda value: format_money(Money(Decimal(value), invoice.currency))  # noqa: E731
+    with translation.override(language):
+        title = _("Avoir") if invoice.kind == Invoice.Kind.CREDIT_NOTE else _("Facture")
+        page.setTitle(f"{title} {invoice.code}")
+        y = height - 20 * mm
+        page.setFont("Helvetica-Bold", 16)
+        page.drawString(20 * mm, y, f"{title} {invoice.code}")
+        page.setFont("Helvetica", 10)
+        page.drawRightString(width - 20 * mm, y, formats.date_format(invoice.issued_at, "j F Y"))
+        y -= 12 * mm
+        seller = invoice.seller
+        for text in [
+            seller["name"],
+            *seller.get("address", "").splitlines(),
+            f"SIRET {seller['siret']}" if seller.get("siret") else "",
+            f"{_('TVA intracommunautaire')} {seller['vat_number']}" if seller.get("vat_number") else "",
+            f"{_('Licences')} {seller['licences']}" if seller.get("licences") else "",
+        ]:
+            if text:
+                page.drawString(20 * mm, y, text[:90])
+                y -= 5 * mm
+        y -= 5 * mm
+        page.setFont("Helvetica-Bold", 10)
+        page.drawString(20 * mm, y, _("Client"))
+        page.setFont("Helvetica", 10)
+        page.drawString(45 * mm, y, f"{invoice.buyer['name']} — {invoice.buyer['email']}")
+        y -= 12 * mm
+        page.setFont("Helvetica-Bold", 9)
+        for x, label in [
+            (20, _("Désignation")),
+            (125, _("Qté")),
+            (140, _("PU TTC")),
+            (165, _("TVA")),
+            (178, _("Total TTC")),
+        ]:
+            page.drawString(x * mm, y, label)
+        page.setFont("Helvetica", 9)
+        for line in invoice.lines:
+            y -= 6 * mm
+            page.drawString(20 * mm, y, line["description"][:62])
+            page.drawString(125 * mm, y, str(line["quantity"]))
+            page.drawString(140 * mm, y, money(line["unit_incl_tax"]))
+            page.drawString(165 * mm, y, f"{line['vat_rate']} %")
+            page.drawString(178 * mm, y, money(line["total_incl_tax"]))
+        y -= 12 * mm
+        page.setFont("Helvetica-Bold", 9)
+        for x, label in [(100, _("Taux")), (125, _("Total HT")), (150, _("TVA")), (175, _("Total TTC"))]:
+            page.drawString(x * mm, y, label)
+        page.setFont("Helvetica", 9)
+        for row in invoice.vat_breakdown:
+            y -= 6 * mm
+            page.drawString(100 * mm, y, f"{row['vat_rate']} %")
+            page.drawString(125 * mm, y, money(row["excl_tax"]))
+            page.drawString(150 * mm, y, money(row["tax"]))
+            page.drawString(175 * mm, y, money(row["incl_tax"]))
+        y -= 8 * mm
+        page.setFont("Helvetica-Bold", 10)
+        page.drawString(100 * mm, y, _("Total"))
+        page.drawString(125 * mm, y, money(invoice.total_excl_tax))
+        page.drawString(150 * mm, y, money(invoice.total_tax))
+        page.drawString(175 * mm, y, money(invoice.total_incl_tax))
+        page.setFont("Helvetica", 8)
+        page.drawString(20 * mm, 20 * mm, _("Commande %(code)s — acquittée.") % {"code": invoice.order.code})
+        page.showPage()
+    page.save()
+    return buffer.getvalue()
