@@ -60,6 +60,11 @@ class Organizer(models.Model):
     description = models.TextField(_("présentation"), blank=True)
     description_en = models.TextField(_("présentation (anglais)"), blank=True)
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    bank_details = models.TextField(
+        _("coordonnées bancaires (virements)"),
+        blank=True,
+        help_text=_("Titulaire, IBAN, BIC : montrés aux acheteurs qui paient par virement."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -121,7 +121,7 @@ USE_TZ = True
 PARVIS_CURRENCY = "EUR"
 # Minutes a cart keeps its places; enabled payment providers (the demo one is refused in production).
 PARVIS_HOLD_MINUTES = env.int("PARVIS_HOLD_MINUTES", default=15)
-PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free", "demo"])
+PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free", "demo", "transfer"])
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -18,6 +18,9 @@ class Provider:
 
 PROVIDERS = {
     "free": Provider("free", _("Gratuit"), datetime.timedelta(minutes=15), confirms_immediately=True),
+    "transfer": Provider(
+        "transfer", _("Virement bancaire (billets envoyés à réception)"), datetime.timedelta(days=5)
+    ),
     "demo": Provider(
         "demo", _("Paiement de démonstration (aucun argent ne circule)"), datetime.timedelta(minutes=30)
     ),
@@ -26,3 +29,8 @@ PROVIDERS = {
 
 def enabled_providers() -> dict[str, Provider]:
     return {code: PROVIDERS[code] for code in settings.PARVIS_PAYMENT_PROVIDERS if code in PROVIDERS}
+
+
+# A transfer must arrive at least this long before the first performance of the order.
+TRANSFER_MARGIN = datetime.timedelta(days=1)
+TRANSFER_MIN_WINDOW = datetime.timedelta(hours=12)

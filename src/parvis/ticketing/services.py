@@ -36,7 +36,7 @@ from .models import (
     TicketSeries,
     TicketState,
 )
-from .providers import PROVIDERS, enabled_providers
+from .providers import PROVIDERS, TRANSFER_MARGIN, TRANSFER_MIN_WINDOW, enabled_providers
 
 DEFAULT_MAX_PER_ORDER = 10
 
@@ -162,7 +162,7 @@ def checkout_place_orders(
             # deadlock with concurrent buyers whose inserts take key-share locks on those rows.
             cart.holds.select_for_update(of=("self",))
             .filter(state=HoldState.ACTIVE, order__isnull=True)
-            .select_related("tariff", "performance__event")
+            .select_related("tariff", "performance__event__organizer")
             .order_by("id")
         )
         if not holds:
@@ -186,6 +186,14 @@ def checkout_place_orders(
             order_total = sum((h.tariff.price * h.quantity for h in organizer_holds), Decimal(0))
             code = "free" if order_total == 0 else provider_code
             window = PROVIDERS[code].payment_window
+            if code == "transfer":  # the money must arrive before the first performance
+                first = min(h.performance.starts_at for h in organizer_holds)
+                window = min(window, first - TRANSFER_MARGIN - now)
+                if (
+                    window < TRANSFER_MIN_WINDOW
+                    or not organizer_holds[0].performance.event.organizer.bank_details
+                ):
+                    raise SaleError("provider_unavailable")
             order = Order.objects.create(
                 organizer_id=organizer_id,
                 checkout=checkout_id,

@@ -181,6 +181,17 @@ def order_action(request, organizer_slug: str, code: str):
             ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
             services.tickets_refund(tickets=[ticket], actor=request.user, reason=reason, request=request)
             messages.success(request, _("Billet remboursé."))
+        elif action == "mark_paid" and order.state == "pending":
+            payment = order.payments.filter(provider="transfer", state__in=["created", "pending"]).first()
+            if payment is None:
+                raise SaleError("order_not_payable")
+            order = services.payment_confirm(payment_id=payment.pk, reference=f"virement {reason}".strip())
+            if order.state == "paid":
+                messages.success(request, _("Paiement enregistré ; les billets sont envoyés."))
+            else:
+                messages.error(
+                    request, _("Les places ont été revendues entre-temps : le virement est à rembourser.")
+                )
         elif action == "resend" and order.state in ("paid", "partially_refunded"):
             send_order_confirmation.enqueue(order_id=order.pk, resend=True)
             messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})

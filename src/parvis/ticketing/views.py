@@ -170,14 +170,12 @@ def checkout_view(request):
             except SaleError as exc:
                 form.add_error(None, exc.message)
             else:
-                if all(o.state == "paid" for o in orders):
-                    target = (
-                        orders[0].get_absolute_url()
-                        if len(orders) == 1
-                        else f"/paiement/termine/{orders[0].checkout}/"
-                    )
-                else:
+                if data["provider"] == "demo" and not all(o.state == "paid" for o in orders):
                     target = f"/paiement/demo/{orders[0].checkout}/"
+                elif len(orders) == 1:
+                    target = orders[0].get_absolute_url()  # paid, or the transfer instructions
+                else:
+                    target = f"/paiement/termine/{orders[0].checkout}/"
                 if key:
                     IdempotencyRecord.objects.get_or_create(
                         scope=scope,
@@ -303,6 +301,7 @@ def order_view(request, code: str, secret: str):
         "performance__starts_at", "number"
     )
     items = order.items.select_related("performance__event", "performance__venue", "tariff")
+    awaiting_transfer = order.payments.filter(provider="transfer", state__in=["created", "pending"]).first()
     return render(
         request,
         "ticketing/order.html",
@@ -311,6 +310,7 @@ def order_view(request, code: str, secret: str):
             "tickets": tickets,
             "items": items,
             "state": services.order_effective_state(order),
+            "awaiting_transfer": awaiting_transfer,
         },
     )
 

@@ -17,8 +17,10 @@ from .factories import buy, buyer, on_sale_performance, tariff
 
 def test_vat_is_computed_per_rate_on_totals():
     lines = [
-        {"vat_rate": "5.50", "total_incl_tax": "28.00"}, {"vat_rate": "5.50", "total_incl_tax": "18.00"},
-        {"vat_rate": "10.00", "total_incl_tax": "14.00"}, {"vat_rate": "20.00", "total_incl_tax": "5.00"},
+        {"vat_rate": "5.50", "total_incl_tax": "28.00"},
+        {"vat_rate": "5.50", "total_incl_tax": "18.00"},
+        {"vat_rate": "10.00", "total_incl_tax": "14.00"},
+        {"vat_rate": "20.00", "total_incl_tax": "5.00"},
     ]
     rows = {r["vat_rate"]: r for r in vat_breakdown(lines)}
     assert rows["5.50"] == {"vat_rate": "5.50", "excl_tax": "43.60", "tax": "2.40", "incl_tax": "46.00"}
@@ -28,7 +30,9 @@ def test_vat_is_computed_per_rate_on_totals():
 
 @pytest.mark.django_db
 def test_an_order_with_two_rates_gets_one_numbered_invoice_with_its_breakdown(client):
-    organizer = OrganizerFactory(legal_name="SCIC Théâtre", siret="12345678900012", address="2 place du Parvis")
+    organizer = OrganizerFactory(
+        legal_name="SCIC Théâtre", siret="12345678900012", address="2 place du Parvis"
+    )
     show = on_sale_performance(organizer=organizer)
     expo = on_sale_performance(organizer=organizer)
     cart = Cart.objects.create()
