@@ -295,7 +295,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
         siret="12345678900012",
         license_numbers="PLATESV-R-2024-000001",
         email="billetterie@theatre-du-parvis.example",
-        bank_details="SCIC Théâtre du Parvis\nIBAN FR76 3000 6000 0112 3456 7890 189\nBIC AGRIFRPP (compte fictif de démonstration)",
+        bank_details="SCIC Théâtre du Parvis\nIBAN FR76 3000 6000 0112 3456 7890 189\nBIC AGRIFRPP (fictif)",
         description="Scène conventionnée, 28 spectacles par saison.",
     )
     grande = _venue(
