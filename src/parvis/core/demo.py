@@ -514,7 +514,7 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
                 channels=Quota.Channels.ONLINE,
             )
     for performance in Performance.objects.filter(organizer=museum):
-        tariffs_for(
+        made = tariffs_for(
             performance,
             [
                 {
@@ -539,6 +539,8 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
                 },
             ],
         )
+        if made:  # timed entry: a slot every 30 minutes, 40 visitors each
+            sales.timed_slots_create(actor=None, performance=performance, every_minutes=30, capacity=40)
     festival_perfs = Performance.objects.filter(event__festivals__network=jazz).select_related("event")
     for performance in festival_perfs:
         event = performance.event

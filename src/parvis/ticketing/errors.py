@@ -17,6 +17,9 @@ MESSAGES = {
     "payment_refused": _("Le paiement a été refusé. Aucun montant n'a été débité."),
     "order_not_payable": _("Cette commande ne peut plus être payée."),
     "not_cancellable": _("Cette commande ne peut pas être annulée."),
+    "slot_required": _("Choisissez un créneau horaire."),
+    "unknown_slot": _("Ce créneau n'existe pas pour cette date."),
+    "invalid_slots": _("Créneaux impossibles : il faut une heure de fin, une jauge et une durée positive."),
     "capacity_below_used": _("La jauge ne peut pas être inférieure aux places déjà prises."),
 }
 

@@ -25,19 +25,21 @@ class SoldOut(Exception):
         super().__init__(f"quota {quota.pk} cannot take {requested}")
 
 
-def _applies(quota: Quota, tariff: Tariff, channel: str) -> bool:
+def _applies(quota: Quota, tariff: Tariff, channel: str, slot_id: int | None = None) -> bool:
+    if quota.is_slot:  # a timed-entry slot counts only for the buyers who chose it
+        return quota.pk == slot_id
     if quota.is_total:
         return True
     limited_to = quota.tariffs.all()  # prefetched
     return (not limited_to or tariff in limited_to) and quota.applies_to_channel(channel)
 
 
-def applicable_quotas(*, tariff: Tariff, channel: str) -> list[Quota]:
-    """The quotas that a place of this tariff sold on this channel draws on, in locking (id) order."""
+def applicable_quotas(*, tariff: Tariff, channel: str, slot_id: int | None = None) -> list[Quota]:
+    """The quotas that a place of this tariff sold on this channel (in this slot) draws on, in id order."""
     quotas = (
         Quota.objects.filter(performance_id=tariff.performance_id).prefetch_related("tariffs").order_by("id")
     )
-    return [q for q in quotas if _applies(q, tariff, channel)]
+    return [q for q in quotas if _applies(q, tariff, channel, slot_id)]
 
 
 def _take(quotas: Iterable[Quota], quantity: int) -> None:
@@ -80,13 +82,21 @@ def reclaim_expired_holds(*, performance_ids: Iterable[int], now: datetime.datet
     return freed
 
 
-def hold_places(*, cart, tariff: Tariff, quantity: int, channel: str, expires_at: datetime.datetime) -> Hold:
+def hold_places(
+    *,
+    cart,
+    tariff: Tariff,
+    quantity: int,
+    channel: str,
+    expires_at: datetime.datetime,
+    slot_id: int | None = None,
+) -> Hold:
     """Take `quantity` places of `tariff` until `expires_at`, or raise SoldOut (and take nothing)."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
     with transaction.atomic():
         reclaim_expired_holds(performance_ids=[tariff.performance_id])
-        quotas = applicable_quotas(tariff=tariff, channel=channel)
+        quotas = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id)
         _take(quotas, quantity)
         hold = Hold.objects.create(
             cart=cart,
@@ -94,6 +104,7 @@ def hold_places(*, cart, tariff: Tariff, quantity: int, channel: str, expires_at
             tariff=tariff,
             quantity=quantity,
             expires_at=expires_at,
+            slot_id=slot_id,
         )
         hold.quotas.set(quotas)
     return hold
@@ -130,7 +141,7 @@ def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE) -> list[int]:
             return list(hold.quotas.values_list("id", flat=True))  # already converted: nothing more to take
         # Expired (reclaimed by another buyer) or released: take the places again, if any are left.
         reclaim_expired_holds(performance_ids=[hold.performance_id])
-        quotas = applicable_quotas(tariff=hold.tariff, channel=channel)
+        quotas = applicable_quotas(tariff=hold.tariff, channel=channel, slot_id=hold.slot_id)
         _take(quotas, hold.quantity)
         Hold.objects.filter(pk=hold.pk).update(state=HoldState.CONVERTED)
         hold.quotas.set(quotas)
@@ -171,3 +182,21 @@ def availability(
         ]
         result[tariff.pk] = max(0, min((free[q.pk] for q in applicable), default=0))
     return result
+
+
+def slots_free(*, performance_id: int, now: datetime.datetime | None = None) -> list[tuple[Quota, int]]:
+    """Each timed-entry slot of a performance with its free places (expired holds counted as free)."""
+    now = now or timezone.now()
+    quotas = list(Quota.objects.filter(performance_id=performance_id))
+    stale = dict(
+        Hold.quotas.through.objects.filter(
+            hold__performance_id=performance_id, hold__state=HoldState.ACTIVE, hold__expires_at__lte=now
+        )
+        .values("quota_id")
+        .annotate(n=Sum("hold__quantity"))
+        .values_list("quota_id", "n")
+    )
+    free = {q.pk: q.capacity - q.used + stale.get(q.pk, 0) for q in quotas}
+    total = next((free[q.pk] for q in quotas if q.is_total), 0)
+    slots = sorted((q for q in quotas if q.is_slot), key=lambda q: q.slot_starts_at)
+    return [(q, max(0, min(free[q.pk], total))) for q in slots]

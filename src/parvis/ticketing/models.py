@@ -151,6 +151,9 @@ class Quota(models.Model):
         verbose_name=_("tarifs"),
         help_text=_("Aucun : s'applique à tous les tarifs."),
     )
+    # A timed-entry slot (e.g. 14:30–15:00 of an exhibition's day): taken only by buyers who choose it.
+    slot_starts_at = models.DateTimeField(_("créneau à"), null=True, blank=True)
+    slot_ends_at = models.DateTimeField(_("créneau jusqu'à"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("contingent")
@@ -165,6 +168,10 @@ class Quota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.used}/{self.capacity}"
+
+    @property
+    def is_slot(self) -> bool:
+        return self.slot_starts_at is not None
 
     def applies_to_channel(self, channel: str) -> bool:
         if self.channels == self.Channels.ALL:
@@ -212,6 +219,7 @@ class Hold(models.Model):
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="holds")
+    slot = models.ForeignKey(Quota, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("réservation temporaire")
@@ -298,6 +306,7 @@ class OrderItem(models.Model):
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
     attendee_names = models.JSONField(default=list, blank=True)
     hold = models.OneToOneField(Hold, null=True, on_delete=models.SET_NULL, related_name="order_item")
+    slot = models.ForeignKey(Quota, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("ligne de commande")
@@ -375,6 +384,9 @@ class Ticket(models.Model):
     price = models.DecimalField(_("prix TTC"), max_digits=9, decimal_places=2)
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
     attendee_name = models.CharField(_("nom du spectateur"), max_length=200, blank=True)
+    slot = models.ForeignKey(
+        Quota, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("créneau")
+    )
     state = models.CharField(max_length=10, choices=TicketState.choices, default=TicketState.VALID)
     quotas = models.ManyToManyField(Quota, related_name="tickets")
     secret = models.CharField(max_length=200, blank=True)

@@ -36,6 +36,7 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
         (_("Organisateur"), operator),
         (_("Évènement"), performance.event.title),
         (_("Date"), formats.date_format(local, "l j F Y, H:i")),
+        *([(_("Créneau"), ticket.slot.name)] if ticket.slot_id else []),
         (
             _("Lieu"),
             ", ".join(p for p in [venue.name, venue.street, f"{venue.postcode} {venue.town}".strip()] if p),
@@ -54,7 +55,7 @@ def order_tickets_pdf(order: Order) -> bytes:
     page.setAuthor(order.organizer.name)
     width, height = A4
     tickets = order.tickets.select_related(
-        "performance__event", "performance__venue", "tariff", "organizer"
+        "performance__event", "performance__venue", "tariff", "organizer", "slot"
     ).order_by("performance__starts_at", "number")
     with translation.override(order.language or "fr"):
         for ticket in tickets:

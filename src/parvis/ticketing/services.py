@@ -30,6 +30,7 @@ from .models import (
     OrderState,
     Payment,
     PaymentState,
+    Quota,
     SalesConfig,
     Tariff,
     Ticket,
@@ -85,12 +86,14 @@ def max_per_order(tariff: Tariff) -> int:
 def cart_live_holds(cart: Cart) -> list[Hold]:
     return list(
         cart.holds.filter(state=HoldState.ACTIVE, order__isnull=True, expires_at__gt=timezone.now())
-        .select_related("tariff", "performance__event__organizer", "performance__venue")
+        .select_related("tariff", "performance__event__organizer", "performance__venue", "slot")
         .order_by("performance__starts_at", "id")
     )
 
 
-def cart_add(*, cart: Cart, tariff_id: int, quantity: int, channel: str = Channel.ONLINE) -> Hold:
+def cart_add(
+    *, cart: Cart, tariff_id: int, quantity: int, channel: str = Channel.ONLINE, slot_id: int | None = None
+) -> Hold:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise SaleError("invalid_quantity")
     tariff = (
@@ -110,6 +113,15 @@ def cart_add(*, cart: Cart, tariff_id: int, quantity: int, channel: str = Channe
     )
     if already + quantity > max_per_order(tariff):
         raise SaleError("quantity_limit", limit=max_per_order(tariff))
+    slots = set(
+        Quota.objects.filter(performance_id=tariff.performance_id, slot_starts_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    if slots and slot_id is None:
+        raise SaleError("slot_required")
+    if slot_id is not None and slot_id not in slots:
+        raise SaleError("unknown_slot")
     try:
         return inventory.hold_places(
             cart=cart,
@@ -117,6 +129,7 @@ def cart_add(*, cart: Cart, tariff_id: int, quantity: int, channel: str = Channe
             quantity=quantity,
             channel=channel,
             expires_at=timezone.now() + hold_duration(),
+            slot_id=slot_id,
         )
     except inventory.SoldOut:
         raise SaleError("sold_out") from None
@@ -220,6 +233,7 @@ def checkout_place_orders(
                     tariff=hold.tariff,
                     quantity=hold.quantity,
                     unit_price=hold.tariff.price,
+                    slot_id=hold.slot_id,
                     vat_rate=hold.tariff.vat_rate,
                     hold=hold,
                     attendee_names=[n.strip()[:200] for n in buyer.attendee_names.get(hold.pk, [])][
@@ -355,6 +369,7 @@ def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int], key) -> 
                 vat_rate=item.vat_rate,
                 attendee_name=names[offset] or default_name,
                 secret=secret,
+                slot_id=item.slot_id,
             )
         )
     tickets = Ticket.objects.bulk_create(tickets)
@@ -590,3 +605,38 @@ def performance_cancel(*, actor, performance, reason: str, request=None) -> int:
                 )
             )
     return len(order_ids)
+
+
+def timed_slots_create(*, actor, performance, every_minutes: int, capacity: int, request=None) -> list[Quota]:
+    """Split a performance (an exhibition's day) into timed-entry slots, each with its own capacity."""
+    if every_minutes <= 0 or capacity < 0 or performance.ends_at is None:
+        raise SaleError("invalid_slots")
+    step = datetime.timedelta(minutes=every_minutes)
+    created = []
+    with transaction.atomic():
+        if not Quota.objects.filter(performance=performance, is_total=True).exists():
+            raise SaleError("invalid_slots")
+        start = performance.starts_at
+        tz = performance.venue.tzinfo
+        while start + step <= performance.ends_at:
+            label = start.astimezone(tz).strftime("%H:%M")
+            created.append(
+                Quota(
+                    performance=performance,
+                    name=label,
+                    capacity=capacity,
+                    slot_starts_at=start,
+                    slot_ends_at=start + step,
+                )
+            )
+            start += step
+        Quota.objects.bulk_create(created)
+        audit_record(
+            actor=actor,
+            action="slots.create",
+            instance=performance,
+            organizer_id=performance.organizer_id,
+            after={"every_minutes": every_minutes, "capacity": capacity, "slots": len(created)},
+            request=request,
+        )
+    return created

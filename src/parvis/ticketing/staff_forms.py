@@ -57,3 +57,10 @@ class SalesConfigForm(forms.ModelForm):
 class CancelPerformanceForm(forms.Form):
     reason = forms.CharField(label=_("Motif (envoyé aux spectateurs)"), max_length=300)
     confirm = forms.BooleanField(label=_("Je confirme : annuler la date et rembourser tous les billets."))
+
+
+class SlotsForm(forms.Form):
+    every_minutes = forms.IntegerField(
+        label=_("Un créneau toutes les (minutes)"), min_value=5, max_value=24 * 60, initial=30
+    )
+    capacity = forms.IntegerField(label=_("Places par créneau"), min_value=1, max_value=100_000)

@@ -16,7 +16,14 @@ from parvis.programming.models import Performance
 from . import inventory, services
 from .errors import SaleError
 from .models import Channel, Order, Quota, SalesConfig, Ticket, TicketState
-from .staff_forms import CancelPerformanceForm, CapacityForm, QuotaForm, SalesConfigForm, TariffForm
+from .staff_forms import (
+    CancelPerformanceForm,
+    CapacityForm,
+    QuotaForm,
+    SalesConfigForm,
+    SlotsForm,
+    TariffForm,
+)
 from .tasks import send_order_confirmation
 
 
@@ -38,6 +45,7 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
         "capacity": CapacityForm(prefix="capacity", initial={"capacity": total.capacity if total else None}),
         "config": SalesConfigForm(prefix="config", instance=config),
         "cancel": CancelPerformanceForm(prefix="cancel"),
+        "slots": SlotsForm(prefix="slots"),
     }
     if request.method == "POST":
         which = request.POST.get("form")
@@ -79,6 +87,14 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
                 if form.is_valid():
                     form.save()
                     messages.success(request, _("Paramètres de vente enregistrés."))
+                    return redirect(request.path)
+            elif which == "slots":
+                form = forms["slots"] = SlotsForm(data, prefix="slots")
+                if form.is_valid():
+                    made = services.timed_slots_create(
+                        actor=request.user, performance=performance, request=request, **form.cleaned_data
+                    )
+                    messages.success(request, _("%(n)d créneaux créés.") % {"n": len(made)})
                     return redirect(request.path)
             elif which == "cancel":
                 form = forms["cancel"] = CancelPerformanceForm(data, prefix="cancel")

@@ -41,8 +41,11 @@ def performance_tickets(request, performance_id: int):
     )
     tariffs = list(Tariff.objects.filter(performance=performance, is_active=True, sold_online=True))
     left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
+    slots = inventory.slots_free(performance_id=performance.pk)
     errors = []
     if request.method == "POST":
+        slot_raw = request.POST.get("slot", "")
+        slot_id = int(slot_raw) if slot_raw.isdigit() else None
         wanted = []
         for tariff in tariffs:
             raw = request.POST.get(f"q-{tariff.pk}", "0").strip() or "0"
@@ -58,7 +61,9 @@ def performance_tickets(request, performance_id: int):
             added = []
             try:
                 for tariff, quantity in wanted:
-                    added.append(services.cart_add(cart=cart, tariff_id=tariff.pk, quantity=quantity))
+                    added.append(
+                        services.cart_add(cart=cart, tariff_id=tariff.pk, quantity=quantity, slot_id=slot_id)
+                    )
             except SaleError as exc:
                 for hold in added:  # all or nothing for one choice
                     inventory.release_hold(hold)
@@ -86,6 +91,7 @@ def performance_tickets(request, performance_id: int):
             "on_sale": on_sale and bool(tariffs),
             "reason": reason,
             "sold_out": tariffs and not any(left.values()),
+            "slots": slots,
         },
         status=409 if errors else 200,
     )
@@ -297,9 +303,9 @@ def order_view(request, code: str, secret: str):
         send_order_confirmation.enqueue(order_id=order.pk, resend=True)
         messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})
         return redirect(order.get_absolute_url())
-    tickets = order.tickets.select_related("performance__event", "performance__venue", "tariff").order_by(
-        "performance__starts_at", "number"
-    )
+    tickets = order.tickets.select_related(
+        "performance__event", "performance__venue", "tariff", "slot"
+    ).order_by("performance__starts_at", "number")
     items = order.items.select_related("performance__event", "performance__venue", "tariff")
     awaiting_transfer = order.payments.filter(provider="transfer", state__in=["created", "pending"]).first()
     return render(
