@@ -60,6 +60,19 @@ class Organizer(models.Model):
     description = models.TextField(_("présentation"), blank=True)
     description_en = models.TextField(_("présentation (anglais)"), blank=True)
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    self_cancellation_hours = models.PositiveIntegerField(
+        _("annulation par l'acheteur jusqu'à (heures avant)"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : les acheteurs ne peuvent pas annuler eux-mêmes."),
+    )
+    self_cancellation_fee = models.DecimalField(
+        _("frais d'annulation par billet"),
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
     bank_details = models.TextField(
         _("coordonnées bancaires (virements)"),
         blank=True,

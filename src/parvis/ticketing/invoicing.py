@@ -108,6 +108,47 @@ def invoice_for(order: Order) -> Invoice:
         )
 
 
+def credit_note_for(order: Order, tickets: list, *, fee_per_ticket: Decimal = Decimal(0)) -> Invoice:
+    """A credit note (négative) for refunded tickets of an invoiced order, in the same gapless series."""
+    with translation.override(order.language or "fr"):
+        lines = []
+        label = _("Remboursement")
+        for ticket in tickets:
+            amount = max(Decimal(0), ticket.price - fee_per_ticket)
+            lines.append(
+                {
+                    "description": f"{label} — {ticket.performance.event.title} — n° {ticket.number:06d}",
+                    "quantity": 1,
+                    "unit_incl_tax": str(-amount),
+                    "vat_rate": str(ticket.vat_rate),
+                    "total_incl_tax": str(-amount),
+                }
+            )
+    breakdown = vat_breakdown(lines)
+    with transaction.atomic():
+        series, _created = InvoiceSeries.objects.get_or_create(organizer_id=order.organizer_id)
+        InvoiceSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + 1)
+        number = InvoiceSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
+        return Invoice.objects.create(
+            organizer_id=order.organizer_id,
+            order=order,
+            kind=Invoice.Kind.CREDIT_NOTE,
+            number=number,
+            seller=_seller(order.organizer),
+            buyer={
+                "name": f"{order.first_name} {order.last_name}".strip(),
+                "email": order.email,
+                "postal_code": order.postal_code,
+            },
+            lines=lines,
+            vat_breakdown=breakdown,
+            total_excl_tax=sum((Decimal(b["excl_tax"]) for b in breakdown), Decimal(0)),
+            total_tax=sum((Decimal(b["tax"]) for b in breakdown), Decimal(0)),
+            total_incl_tax=sum((Decimal(b["incl_tax"]) for b in breakdown), Decimal(0)),
+            currency=order.currency,
+        )
+
+
 def invoice_pdf(invoice: Invoice, *, language: str = "fr") -> bytes:
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)

@@ -526,7 +526,9 @@ def quota_set_capacity(*, actor, quota, capacity: int, request=None):
         )
 
 
-def tickets_refund(*, tickets: list[Ticket], actor=None, reason: str = "", request=None) -> None:
+def tickets_refund(
+    *, tickets: list[Ticket], actor=None, reason: str = "", request=None, fee_per_ticket: Decimal = Decimal(0)
+) -> None:
     """Refund some tickets of paid orders (per ticket, partial or whole): places back, order state updated."""
     by_order: dict[int, list[Ticket]] = defaultdict(list)
     for ticket in tickets:
@@ -535,12 +537,14 @@ def tickets_refund(*, tickets: list[Ticket], actor=None, reason: str = "", reque
         for order_id, order_tickets in by_order.items():
             order = Order.objects.select_for_update().get(pk=order_id)
             refunded = Decimal(0)
+            refunded_tickets: list[Ticket] = []
             for ticket in order_tickets:
                 if Ticket.objects.filter(pk=ticket.pk, state=TicketState.VALID).update(
                     state=TicketState.REFUNDED
                 ):
                     inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
-                    refunded += ticket.price
+                    refunded += max(Decimal(0), ticket.price - fee_per_ticket)
+                    refunded_tickets.append(ticket)
             still_valid = order.tickets.filter(state=TicketState.VALID).exists()
             before = order.state
             order.state = OrderState.PARTIALLY_REFUNDED if still_valid else OrderState.REFUNDED
@@ -570,6 +574,10 @@ def tickets_refund(*, tickets: list[Ticket], actor=None, reason: str = "", reque
                 },
                 request=request,
             )
+            if refunded_tickets and order.invoices.filter(kind="invoice").exists():
+                from .invoicing import credit_note_for
+
+                credit_note_for(order, refunded_tickets, fee_per_ticket=fee_per_ticket)
 
 
 def performance_cancel(*, actor, performance, reason: str, request=None) -> int:
@@ -640,3 +648,43 @@ def timed_slots_create(*, actor, performance, every_minutes: int, capacity: int,
             request=request,
         )
     return created
+
+
+def self_cancellation_allowed(order: Order, *, now=None) -> bool:
+    """Whether the buyer may cancel this order (the organizer allows it, and it is early enough)."""
+    now = now or timezone.now()
+    hours = order.organizer.self_cancellation_hours
+    if hours is None or order.state != OrderState.PAID:
+        return False
+    first = (
+        order.tickets.filter(state=TicketState.VALID)
+        .order_by("performance__starts_at")
+        .values_list("performance__starts_at", flat=True)
+        .first()
+    )
+    return first is not None and first - datetime.timedelta(hours=hours) > now
+
+
+def order_self_cancel(*, order: Order) -> Order:
+    """The buyer cancels: every valid ticket refunded minus the organizer's fee per ticket."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("organizer").get(pk=order.pk)
+        if not self_cancellation_allowed(order):
+            raise SaleError("not_cancellable")
+        tickets = list(order.tickets.filter(state=TicketState.VALID).prefetch_related("quotas"))
+        tickets_refund(
+            tickets=tickets, reason="self-service", fee_per_ticket=order.organizer.self_cancellation_fee
+        )
+        audit_record(
+            actor=None,
+            action="order.self_cancel",
+            instance=order,
+            organizer_id=order.organizer_id,
+            before={"state": OrderState.PAID},
+            after={
+                "state": OrderState.REFUNDED,
+                "fee_per_ticket": str(order.organizer.self_cancellation_fee),
+            },
+        )
+    order.refresh_from_db()
+    return order

@@ -299,6 +299,14 @@ def _order(code: str, secret: str) -> Order:
 
 def order_view(request, code: str, secret: str):
     order = _order(code, secret)
+    if request.method == "POST" and request.POST.get("action") == "self_cancel":
+        try:
+            services.order_self_cancel(order=order)
+        except SaleError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Commande annulée ; le remboursement est en cours."))
+        return redirect(order.get_absolute_url())
     if request.method == "POST" and request.POST.get("action") == "resend" and order.state == "paid":
         send_order_confirmation.enqueue(order_id=order.pk, resend=True)
         messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})
@@ -317,6 +325,7 @@ def order_view(request, code: str, secret: str):
             "items": items,
             "state": services.order_effective_state(order),
             "awaiting_transfer": awaiting_transfer,
+            "can_self_cancel": services.self_cancellation_allowed(order),
         },
     )
 
