@@ -557,6 +557,22 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
             ],
         )
 
+    from parvis.ticketing.models import Product
+
+    if not Product.objects.filter(organizer=theatre).exists():
+        Product.objects.create(
+            organizer=theatre, name="Programme de salle", name_en="Programme", price=Decimal("5")
+        )
+        Product.objects.create(
+            organizer=theatre,
+            name="Verre au bar",
+            name_en="Drink at the bar",
+            price=Decimal("4"),
+            vat_rate=Decimal("10"),
+        )
+        type(theatre).objects.filter(pk=theatre.pk).update(
+            accepts_donations=True, self_cancellation_hours=48, self_cancellation_fee=Decimal("1.50")
+        )
     if Order.objects.filter(email__endswith="@public.example").exists():
         return
     # A few buyers, and two sold-out dates (a club's small room and a theatre evening).

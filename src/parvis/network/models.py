@@ -73,6 +73,7 @@ class Organizer(models.Model):
         default=0,
         validators=[MinValueValidator(0)],
     )
+    accepts_donations = models.BooleanField(_("propose un don lors de l'achat"), default=False)
     bank_details = models.TextField(
         _("coordonnées bancaires (virements)"),
         blank=True,

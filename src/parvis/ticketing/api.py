@@ -82,8 +82,19 @@ class BuyerIn(Schema):
     language: str = Field("fr", pattern="^(fr|en)$")
 
 
+class ExtraIn(Schema):
+    product: int = Field(..., ge=1)
+    quantity: int = Field(..., ge=1, le=100)
+
+
 class OrderIn(Schema):
     items: list[ItemIn] = Field(..., min_length=1, max_length=50)
+    extras: list[ExtraIn] = Field(
+        default_factory=list, max_length=20, description="Add-ons (programme, drink…)"
+    )
+    donation: Decimal | None = Field(
+        None, description="A donation to the organizer, outside the scope of VAT"
+    )
     buyer: BuyerIn
     provider: str = Field("demo", description="free | demo (confirmed at once through the API)")
     expected_total: Decimal | None = Field(
@@ -207,7 +218,12 @@ def _place(token, payload: OrderIn) -> Order:
             attendee_names=names,
         )
         order = services.checkout_place_orders(
-            cart=cart, buyer=buyer, provider_code=payload.provider, expected_total=payload.expected_total
+            cart=cart,
+            buyer=buyer,
+            provider_code=payload.provider,
+            expected_total=payload.expected_total,
+            extras={token.organizer_id: [(e.product, e.quantity) for e in payload.extras]},
+            donations={token.organizer_id: payload.donation} if payload.donation else {},
         )[0]
     except SaleError:
         for hold in holds:

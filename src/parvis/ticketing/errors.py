@@ -17,6 +17,8 @@ MESSAGES = {
     "payment_refused": _("Le paiement a été refusé. Aucun montant n'a été débité."),
     "order_not_payable": _("Cette commande ne peut plus être payée."),
     "not_cancellable": _("Cette commande ne peut pas être annulée."),
+    "unknown_product": _("Ce produit n'existe pas ou n'est plus en vente."),
+    "invalid_donation": _("Le montant du don doit être compris entre 1 et 10 000 euros."),
     "slot_required": _("Choisissez un créneau horaire."),
     "unknown_slot": _("Ce créneau n'existe pas pour cette date."),
     "invalid_slots": _("Créneaux impossibles : il faut une heure de fin, une jauge et une durée positive."),

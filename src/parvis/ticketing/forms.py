@@ -43,8 +43,38 @@ class CheckoutForm(forms.Form):
         widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex
     )
 
-    def __init__(self, *args, organizer_names: str = "", network_names: str = "", total=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organizer_names: str = "",
+        network_names: str = "",
+        total=None,
+        products=(),
+        donation_organizers=(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.product_fields, self.donation_fields = [], []
+        for product in products:
+            name = f"product-{product.organizer_id}-{product.pk}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=f"{product.localized_name} ({product.price} {product.currency})",
+                required=False,
+                coerce=int,
+                choices=[(n, n) for n in range(product.max_per_order + 1)],
+                initial=0,
+            )
+            self.product_fields.append(name)
+        for organizer in donation_organizers:
+            name = f"donation-{organizer.pk}"
+            self.fields[name] = forms.DecimalField(
+                label=_("Je soutiens %(organizer)s par un don de (€)") % {"organizer": organizer.name},
+                required=False,
+                min_value=1,
+                max_value=10000,
+                decimal_places=2,
+            )
+            self.donation_fields.append(name)
         providers = enabled_providers()
         if total:  # a paid cart cannot use the "free" provider
             providers = {k: v for k, v in providers.items() if k != "free"}
@@ -62,3 +92,24 @@ class CheckoutForm(forms.Form):
             }
         else:
             del self.fields["network_newsletter"]
+
+    @property
+    def product_boundfields(self):
+        return [self[name] for name in self.product_fields]
+
+    @property
+    def donation_boundfields(self):
+        return [self[name] for name in self.donation_fields]
+
+
+def extras_from(cleaned_data: dict) -> tuple[dict, dict]:
+    """({organizer id: [(product id, quantity)]}, {organizer id: donation}) from a valid CheckoutForm."""
+    extras: dict[int, list] = {}
+    donations: dict[int, object] = {}
+    for name, value in cleaned_data.items():
+        if name.startswith("product-") and value:
+            _prefix, organizer_id, product_id = name.split("-")
+            extras.setdefault(int(organizer_id), []).append((int(product_id), int(value)))
+        elif name.startswith("donation-") and value:
+            donations[int(name.split("-")[1])] = value
+    return extras, donations

@@ -58,6 +58,17 @@ def _order_lines(order: Order) -> list[dict]:
                 "total_incl_tax": str(item.unit_price * quantity),
             }
         )
+    for extra in order.extras.all():
+        description = _("Don (hors champ de la TVA)") if extra.kind == "donation" else extra.description
+        lines.append(
+            {
+                "description": description,
+                "quantity": extra.quantity,
+                "unit_incl_tax": str(extra.unit_price),
+                "vat_rate": str(extra.vat_rate),
+                "total_incl_tax": str(extra.line_total),
+            }
+        )
     return lines
 
 

@@ -501,3 +501,61 @@ class Invoice(models.Model):
     @property
     def code(self) -> str:
         return f"{'AV' if self.kind == self.Kind.CREDIT_NOTE else 'F'}-{self.number:06d}"
+
+
+class Product(models.Model):
+    """An add-on sold with tickets: a programme, a drink, merchandise (20 % VAT by default)."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(_("nom"), max_length=100)
+    name_en = models.CharField(_("nom (anglais)"), max_length=100, blank=True)
+    price = models.DecimalField(
+        _("prix TTC"), max_digits=9, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    vat_rate = models.DecimalField(
+        _("taux de TVA"), max_digits=4, decimal_places=2, choices=VAT_RATES, default=Decimal("20.00")
+    )
+    is_active = models.BooleanField(_("en vente"), default=True)
+    max_per_order = models.PositiveSmallIntegerField(_("au plus par commande"), default=10)
+
+    class Meta:
+        verbose_name = _("produit")
+        verbose_name_plural = _("produits")
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="product_price_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def localized_name(self) -> str:
+        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
+
+
+class OrderExtra(models.Model):
+    """A line of an order that is not a ticket: an add-on, or a donation (outside the scope of VAT)."""
+
+    class Kind(models.TextChoices):
+        PRODUCT = "product", _("Produit")
+        DONATION = "donation", _("Don")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="extras")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=9, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ligne annexe")
+        verbose_name_plural = _("lignes annexes")
+        constraints = [models.CheckConstraint(condition=Q(unit_price__gte=0), name="extra_price_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity

@@ -160,6 +160,8 @@ def checkout_place_orders(
     terms_version: str = "",
     expected_total: Decimal | None = None,
     customer=None,
+    extras: dict[int, list[tuple[int, int]]] | None = None,
+    donations: dict[int, Decimal] | None = None,
 ) -> list[Order]:
     """Turn the cart's live holds into one pending order per organizer; free orders are confirmed at once.
 
@@ -185,7 +187,10 @@ def checkout_place_orders(
             raise SaleError("hold_expired" if expired else "cart_empty")
         if any(h.expires_at <= now for h in holds):
             raise SaleError("hold_expired")
+        organizer_ids = {h.performance.event.organizer_id for h in holds}
+        extra_lines = _extra_lines(organizer_ids, extras or {}, donations or {})
         total = sum((h.tariff.price * h.quantity for h in holds), Decimal(0))
+        total += sum((e.unit_price * e.quantity for lines in extra_lines.values() for e in lines), Decimal(0))
         if expected_total is not None and Decimal(expected_total) != total:
             raise SaleError("price_mismatch", total=str(total))
         if total > 0 and provider_code == "free":
@@ -197,6 +202,9 @@ def checkout_place_orders(
         checkout_id = uuid.uuid4()  # one payment page for the orders of one cart
         for organizer_id, organizer_holds in by_organizer.items():
             order_total = sum((h.tariff.price * h.quantity for h in organizer_holds), Decimal(0))
+            order_total += sum(
+                (e.unit_price * e.quantity for e in extra_lines.get(organizer_id, [])), Decimal(0)
+            )
             code = "free" if order_total == 0 else provider_code
             window = PROVIDERS[code].payment_window
             if code == "transfer":  # the money must arrive before the first performance
@@ -240,6 +248,9 @@ def checkout_place_orders(
                         : hold.quantity
                     ],
                 )
+            for extra in extra_lines.get(organizer_id, []):
+                extra.order = order
+                extra.save()
             payment = Payment.objects.create(
                 order=order, provider=code, amount=order_total, currency=order.currency
             )
@@ -256,6 +267,54 @@ def checkout_place_orders(
     for order in orders:
         order.refresh_from_db()
     return orders
+
+
+def _extra_lines(organizer_ids: set[int], extras: dict, donations: dict) -> dict[int, list]:
+    """Validated add-on and donation lines per organizer (not saved). Prices come from the products."""
+    from parvis.network.models import Organizer
+
+    from .models import OrderExtra, Product
+
+    lines: dict[int, list] = defaultdict(list)
+    for organizer_id, wanted in extras.items():
+        for product_id, quantity in wanted:
+            if not quantity:
+                continue
+            product = Product.objects.filter(pk=product_id, organizer_id=organizer_id, is_active=True).first()
+            if product is None or organizer_id not in organizer_ids:
+                raise SaleError("unknown_product")
+            if not 0 < quantity <= product.max_per_order:
+                raise SaleError("quantity_limit", limit=product.max_per_order)
+            lines[organizer_id].append(
+                OrderExtra(
+                    kind=OrderExtra.Kind.PRODUCT,
+                    product=product,
+                    description=product.name,
+                    quantity=quantity,
+                    unit_price=product.price,
+                    vat_rate=product.vat_rate,
+                )
+            )
+    for organizer_id, amount in donations.items():
+        if not amount:
+            continue
+        try:
+            amount = Decimal(amount).quantize(Decimal("0.01"))
+        except (ArithmeticError, ValueError, TypeError):
+            raise SaleError("invalid_donation") from None
+        accepts = Organizer.objects.filter(pk=organizer_id, accepts_donations=True).exists()
+        if organizer_id not in organizer_ids or not accepts or not Decimal(1) <= amount <= Decimal(10000):
+            raise SaleError("invalid_donation")
+        lines[organizer_id].append(
+            OrderExtra(
+                kind=OrderExtra.Kind.DONATION,
+                description="Don",
+                quantity=1,
+                unit_price=amount,
+                vat_rate=Decimal("0.00"),
+            )
+        )
+    return lines
 
 
 def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
@@ -396,6 +455,15 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
         elif order.state in (OrderState.PAID, OrderState.PARTIALLY_REFUNDED):
             valid = list(order.tickets.filter(state=TicketState.VALID))
             tickets_refund(tickets=valid, actor=actor, reason=reason)
+            extras_total = sum((e.line_total for e in order.extras.all()), Decimal(0))
+            if extras_total and before == OrderState.PAID:  # add-ons and donation go back with the order
+                Payment.objects.create(
+                    order=order,
+                    provider="manual",
+                    amount=-extras_total,
+                    currency=order.currency,
+                    state=PaymentState.REFUNDED,
+                )
             order.state = OrderState.REFUNDED
         else:
             raise SaleError("not_cancellable")

@@ -16,8 +16,8 @@ from parvis.programming.models import Performance
 
 from . import inventory, services
 from .errors import SaleError
-from .forms import CONSENTS, TERMS_VERSION, CheckoutForm
-from .models import Cart, Channel, IdempotencyRecord, Order, Payment, PaymentState, Tariff
+from .forms import CONSENTS, TERMS_VERSION, CheckoutForm, extras_from
+from .models import Cart, Channel, IdempotencyRecord, Order, Payment, PaymentState, Product, Tariff
 from .pdf import order_tickets_pdf
 from .tasks import send_order_confirmation
 
@@ -122,10 +122,15 @@ def checkout_view(request):
     total = sum((h.tariff.price * h.quantity for h in holds), 0)
     organizers = sorted({h.performance.event.organizer.name for h in holds})
     networks = sorted({n.name for h in holds for n in h.performance.event.organizer.networks.all()})
+    organizer_objs = {h.performance.event.organizer for h in holds}
     form_kwargs = {
         "organizer_names": ", ".join(organizers),
         "network_names": ", ".join(networks),
         "total": total,
+        "products": list(Product.objects.filter(organizer__in=organizer_objs, is_active=True)),
+        "donation_organizers": sorted(
+            (o for o in organizer_objs if o.accepts_donations), key=lambda o: o.name
+        ),
     }
     if request.method == "POST" and cart is not None:
         key = request.POST.get("idempotency_key", "")[:64]
@@ -158,7 +163,10 @@ def checkout_view(request):
                 if purpose in form.fields
             ]
             try:
+                extras, donations = extras_from(data)
                 orders = services.checkout_place_orders(
+                    extras=extras,
+                    donations=donations,
                     cart=cart,
                     provider_code=data["provider"],
                     consents=consents,
@@ -326,6 +334,7 @@ def order_view(request, code: str, secret: str):
             "state": services.order_effective_state(order),
             "awaiting_transfer": awaiting_transfer,
             "can_self_cancel": services.self_cancellation_allowed(order),
+            "extras": list(order.extras.all()),
         },
     )
 

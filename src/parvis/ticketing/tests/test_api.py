@@ -136,3 +136,25 @@ def test_apitoken_command_prints_a_working_token(capsys, client, sale):
     token = capsys.readouterr().out.strip()
     assert token.startswith("pv_")
     assert _order(client, token, _body(full.pk)).status_code == 201
+
+
+def test_orders_with_add_ons_and_a_donation(client, sale):
+    from decimal import Decimal
+
+    from parvis.ticketing.models import Product
+
+    performance, full, token = sale
+    performance.organizer.accepts_donations = True
+    performance.organizer.save()
+    programme = Product.objects.create(organizer=performance.organizer, name="Programme", price=Decimal("4"))
+    body = {
+        **_body(full.pk),
+        "extras": [{"product": programme.pk, "quantity": 2}],
+        "donation": "10.00",
+        "expected_total": "38.00",
+    }
+    response = _order(client, token, body)
+    assert response.status_code == 201, response.content
+    assert response.json()["total"] == "38.00"
+    bad = _order(client, token, {**_body(full.pk), "extras": [{"product": 999999, "quantity": 1}]})
+    assert bad.status_code == 422 and bad.json()["code"] == "unknown_product"
