@@ -19,6 +19,8 @@ MESSAGES = {
     "not_cancellable": _("Cette commande ne peut pas être annulée."),
     "unknown_product": _("Ce produit n'existe pas ou n'est plus en vente."),
     "invalid_donation": _("Le montant du don doit être compris entre 1 et 10 000 euros."),
+    "not_exchangeable": _("Ce billet ne peut pas être échangé."),
+    "price_difference_due": _("Le nouveau tarif est plus cher : encaissez la différence avant l'échange."),
     "slot_required": _("Choisissez un créneau horaire."),
     "unknown_slot": _("Ce créneau n'existe pas pour cette date."),
     "invalid_slots": _("Créneaux impossibles : il faut une heure de fin, une jauge et une durée positive."),

@@ -355,6 +355,7 @@ class TicketState(models.TextChoices):
     VALID = "valid", _("Valable")
     CANCELLED = "cancelled", _("Annulé")
     REFUNDED = "refunded", _("Remboursé")
+    EXCHANGED = "exchanged", _("Échangé")
 
 
 class TicketSeries(models.Model):

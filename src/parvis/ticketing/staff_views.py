@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from parvis.programming.models import Performance
 
 from . import inventory, services
 from .errors import SaleError
-from .models import Channel, Order, Quota, SalesConfig, Ticket, TicketState
+from .models import Channel, Order, Quota, SalesConfig, Tariff, Ticket, TicketState
 from .staff_forms import (
     CancelPerformanceForm,
     CapacityForm,
@@ -164,6 +165,16 @@ def order_detail(request, organizer_slug: str, code: str):
     tickets = order.tickets.select_related("performance__event", "performance__venue", "tariff").order_by(
         "number"
     )
+    exchange_targets = (
+        Tariff.objects.filter(
+            performance__organizer=organizer,
+            is_active=True,
+            performance__starts_at__gt=timezone.now(),
+            performance__status="published",
+        )
+        .select_related("performance__event")
+        .order_by("performance__starts_at", "position")[:200]
+    )
     history = AuditLogEntry.objects.filter(object_type="ticketing.order", object_id=str(order.pk)).order_by(
         "created_at"
     )
@@ -178,6 +189,7 @@ def order_detail(request, organizer_slug: str, code: str):
             "history": history,
             "can_change": can_change,
             "state": services.order_effective_state(order),
+            "exchange_targets": exchange_targets,
         },
     )
 
@@ -197,6 +209,17 @@ def order_action(request, organizer_slug: str, code: str):
             ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
             services.tickets_refund(tickets=[ticket], actor=request.user, reason=reason, request=request)
             messages.success(request, _("Billet remboursé."))
+        elif action == "exchange":
+            ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
+            target = request.POST.get("tariff", "")
+            services.ticket_exchange(
+                ticket=ticket,
+                tariff_id=int(target) if target.isdigit() else 0,
+                actor=request.user,
+                difference_paid=request.POST.get("difference_paid") == "on",
+                request=request,
+            )
+            messages.success(request, _("Billet échangé ; les nouveaux billets sont envoyés."))
         elif action == "mark_paid" and order.state == "pending":
             payment = order.payments.filter(provider="transfer", state__in=["created", "pending"]).first()
             if payment is None:
