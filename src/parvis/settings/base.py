@@ -121,7 +121,15 @@ USE_TZ = True
 PARVIS_CURRENCY = "EUR"
 # Minutes a cart keeps its places; enabled payment providers (the demo one is refused in production).
 PARVIS_HOLD_MINUTES = env.int("PARVIS_HOLD_MINUTES", default=15)
-PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free", "demo", "transfer"])
+PARVIS_PAYMENT_PROVIDERS = env.list(
+    "PARVIS_PAYMENT_PROVIDERS", default=["free", "demo", "transfer", "stripe"]
+)
+# Stripe (hosted Checkout + webhooks): the provider is offered only when both values are set.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+if STRIPE_SECRET_KEY:
+    # Buyers are sent to Stripe's hosted page after the checkout form; no Stripe script on our pages.
+    PARVIS_CSP_OVERRIDES = {"form-action": "'self' https://checkout.stripe.com"}
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -22,7 +22,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 vars().update(env.email_url("EMAIL_URL"))
 PARVIS_DEV_OUTBOX = False
-PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free"])
+PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free", "stripe"])
 if "demo" in PARVIS_PAYMENT_PROVIDERS:
     raise ImproperlyConfigured("PARVIS_PAYMENT_PROVIDERS: the demo provider is refused in production")
 if PARVIS_TASKS_BACKEND == "immediate":

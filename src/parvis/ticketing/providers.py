@@ -21,6 +21,9 @@ PROVIDERS = {
     "transfer": Provider(
         "transfer", _("Virement bancaire (billets envoyés à réception)"), datetime.timedelta(days=5)
     ),
+    "stripe": Provider(
+        "stripe", _("Carte bancaire (paiement sécurisé par Stripe)"), datetime.timedelta(minutes=30)
+    ),
     "demo": Provider(
         "demo", _("Paiement de démonstration (aucun argent ne circule)"), datetime.timedelta(minutes=30)
     ),
@@ -28,7 +31,10 @@ PROVIDERS = {
 
 
 def enabled_providers() -> dict[str, Provider]:
-    return {code: PROVIDERS[code] for code in settings.PARVIS_PAYMENT_PROVIDERS if code in PROVIDERS}
+    enabled = {code: PROVIDERS[code] for code in settings.PARVIS_PAYMENT_PROVIDERS if code in PROVIDERS}
+    if not (settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET):
+        enabled.pop("stripe", None)  # not configured: not offered
+    return enabled
 
 
 # A transfer must arrive at least this long before the first performance of the order.

@@ -184,7 +184,9 @@ def checkout_view(request):
             except SaleError as exc:
                 form.add_error(None, exc.message)
             else:
-                if data["provider"] == "demo" and not all(o.state == "paid" for o in orders):
+                if data["provider"] == "stripe" and not all(o.state == "paid" for o in orders):
+                    target = _stripe_target(request, orders)
+                elif data["provider"] == "demo" and not all(o.state == "paid" for o in orders):
                     target = f"/paiement/demo/{orders[0].checkout}/"
                 elif len(orders) == 1:
                     target = orders[0].get_absolute_url()  # paid, or the transfer instructions
@@ -360,3 +362,51 @@ def order_invoice(request, code: str, secret: str):
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _stripe_target(request, orders) -> str:
+    import stripe
+
+    from . import stripe_provider
+
+    base = settings.PARVIS_BASE_URL
+    try:
+        return stripe_provider.checkout_session_create(
+            orders=orders,
+            success_url=f"{base}/paiement/stripe/retour/{orders[0].checkout}/",
+            cancel_url=base + orders[0].get_absolute_url(),
+        )
+    except stripe.StripeError:
+        messages.error(request, _("Le service de paiement ne répond pas. Réessayez dans un instant."))
+        return orders[0].get_absolute_url()
+
+
+def stripe_return(request, checkout):
+    import stripe
+
+    from . import stripe_provider
+
+    orders = _checkout_orders(request, checkout)
+    session_id = request.GET.get("session_id", "")[:200]
+    if session_id:
+        try:
+            stripe_provider.session_return(session_id)
+        except stripe.StripeError:
+            pass  # the webhook will confirm; the order page says the payment is being confirmed
+    return redirect(orders[0].get_absolute_url() if len(orders) == 1 else f"/paiement/termine/{checkout}/")
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    import stripe
+
+    from . import stripe_provider
+
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise Http404
+    try:
+        stripe_provider.webhook_handle(request.body, request.headers.get("Stripe-Signature", ""))
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponse(status=400)
+    return HttpResponse(status=200)

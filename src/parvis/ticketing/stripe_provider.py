@@ -1,0 +1,95 @@
+"""Stripe: one hosted Checkout Session per cart (its Payment Intent carries our payment ids), confirmed by
+the signed webhook or by the buyer's return, whichever comes first; both go through `payment_confirm`, which
+confirms once. No Stripe script is loaded on our pages (the buyer is redirected to Stripe's page)."""
+
+import datetime
+
+import stripe
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+from .models import Order, Payment, PaymentState
+
+# Tests replace this with a client that answers from recorded fixtures.
+HTTP_CLIENT: stripe.HTTPClient | None = None
+
+
+def client() -> stripe.StripeClient:
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, http_client=HTTP_CLIENT, max_network_retries=2)
+
+
+def _cents(amount) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+def checkout_session_create(*, orders: list[Order], success_url: str, cancel_url: str) -> str:
+    """Create the hosted payment page for these orders; returns its URL."""
+    payments = list(Payment.objects.filter(order__in=orders, provider="stripe", state=PaymentState.CREATED))
+    ids = ",".join(str(p.pk) for p in payments)
+    expires = min(min(o.expires_at for o in orders), timezone.now() + datetime.timedelta(minutes=30))
+    expires = max(expires, timezone.now() + datetime.timedelta(minutes=30, seconds=5))  # Stripe's minimum
+    session = client().v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "customer_email": orders[0].email,
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": o.currency.lower(),
+                        "unit_amount": _cents(o.total),
+                        "product_data": {"name": f"{o.organizer.name} — {o.code}"},
+                    },
+                }
+                for o in orders
+            ],
+            "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
+            "cancel_url": cancel_url,
+            "expires_at": int(expires.timestamp()),
+            "metadata": {"parvis_payments": ids, "parvis_checkout": str(orders[0].checkout)},
+            "payment_intent_data": {"metadata": {"parvis_payments": ids}},
+        }
+    )
+    for payment in payments:
+        Payment.objects.filter(pk=payment.pk).update(state=PaymentState.PENDING)
+    return session.url
+
+
+def _payments_of(obj) -> str:
+    metadata = obj.metadata.to_dict() if obj.metadata is not None else {}
+    return metadata.get("parvis_payments", "")
+
+
+def _confirm(ids: str, intent: str) -> list[Order]:
+    orders = []
+    for raw in ids.split(","):
+        if raw.strip().isdigit():
+            payment = Payment.objects.filter(pk=int(raw), provider="stripe").first()
+            if payment is not None:
+                orders.append(
+                    services.payment_confirm(payment_id=payment.pk, reference=f"{intent}:{payment.pk}")
+                )
+    return orders
+
+
+def session_return(session_id: str) -> None:
+    """The buyer is back from Stripe: confirm at once if Stripe says it is paid (the webhook may be late)."""
+    session = client().v1.checkout.sessions.retrieve(session_id)
+    if session.payment_status == "paid":
+        _confirm(_payments_of(session), session.payment_intent or session.id)
+
+
+def webhook_handle(payload: bytes, signature: str) -> str:
+    """Verify and apply one webhook event. Raises ValueError or stripe.SignatureVerificationError."""
+    event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    data = event.data.object
+    if event.type == "payment_intent.succeeded":
+        _confirm(_payments_of(data), data.id)
+    elif event.type == "checkout.session.completed" and data.payment_status == "paid":
+        _confirm(_payments_of(data), data.payment_intent or data.id)
+    elif event.type == "payment_intent.payment_failed":
+        for raw in _payments_of(data).split(","):
+            if raw.strip().isdigit() and Payment.objects.filter(pk=int(raw), provider="stripe").exists():
+                services.payment_fail(payment_id=int(raw))
+    return event.type
