@@ -457,13 +457,7 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
             tickets_refund(tickets=valid, actor=actor, reason=reason)
             extras_total = sum((e.line_total for e in order.extras.all()), Decimal(0))
             if extras_total and before == OrderState.PAID:  # add-ons and donation go back with the order
-                Payment.objects.create(
-                    order=order,
-                    provider="manual",
-                    amount=-extras_total,
-                    currency=order.currency,
-                    state=PaymentState.REFUNDED,
-                )
+                _record_refund(order, extras_total)
             order.state = OrderState.REFUNDED
         else:
             raise SaleError("not_cancellable")
@@ -618,16 +612,7 @@ def tickets_refund(
             order.state = OrderState.PARTIALLY_REFUNDED if still_valid else OrderState.REFUNDED
             order.save(update_fields=["state"])
             if refunded:
-                Payment.objects.create(
-                    order=order,
-                    provider=order.payments.filter(state=PaymentState.CONFIRMED)
-                    .values_list("provider", flat=True)
-                    .first()
-                    or "manual",
-                    amount=-refunded,
-                    currency=order.currency,
-                    state=PaymentState.REFUNDED,
-                )
+                _record_refund(order, refunded)
             audit_record(
                 actor=actor,
                 action="order.refund",
@@ -646,6 +631,29 @@ def tickets_refund(
                 from .invoicing import credit_note_for
 
                 credit_note_for(order, refunded_tickets, fee_per_ticket=fee_per_ticket)
+
+
+def _record_refund(order: Order, amount: Decimal) -> Payment:
+    """A refund to the method that paid (a negative payment); online providers are told after commit."""
+    provider = (
+        order.payments.filter(state=PaymentState.CONFIRMED, amount__gt=0)
+        .values_list("provider", flat=True)
+        .first()
+        or "manual"
+    )
+    refund = Payment.objects.create(
+        order=order,
+        provider=provider,
+        amount=-amount,
+        currency=order.currency,
+        state=PaymentState.REFUNDED,
+        confirmed_at=timezone.now(),
+    )
+    if provider == "stripe":
+        from .tasks import refund_to_provider
+
+        transaction.on_commit(lambda: refund_to_provider.enqueue(payment_id=refund.pk))
+    return refund
 
 
 def performance_cancel(*, actor, performance, reason: str, request=None) -> int:

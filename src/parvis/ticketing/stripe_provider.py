@@ -93,3 +93,26 @@ def webhook_handle(payload: bytes, signature: str) -> str:
             if raw.strip().isdigit() and Payment.objects.filter(pk=int(raw), provider="stripe").exists():
                 services.payment_fail(payment_id=int(raw))
     return event.type
+
+
+def refund_send(payment_id: int) -> None:
+    """Send a recorded refund (a negative stripe payment) to Stripe. Stripe's idempotency key makes a second
+    run harmless; the refund id is kept as the payment's reference."""
+    refund = Payment.objects.select_related("order").get(pk=payment_id, provider="stripe", amount__lt=0)
+    if refund.reference:
+        return
+    original = refund.order.payments.filter(
+        provider="stripe", state=PaymentState.CONFIRMED, amount__gt=0
+    ).first()
+    if original is None or not original.reference.startswith("pi_"):
+        return
+    intent = original.reference.split(":")[0]
+    result = client().v1.refunds.create(
+        {
+            "payment_intent": intent,
+            "amount": _cents(-refund.amount),
+            "metadata": {"parvis_payment": str(refund.pk)},
+        },
+        {"idempotency_key": f"parvis-refund-{refund.pk}"},
+    )
+    Payment.objects.filter(pk=refund.pk, reference="").update(reference=result.id)

@@ -79,3 +79,15 @@ def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
             [order.email],
             reply_to=[order.organizer.email] if order.organizer.email else None,
         ).send()
+
+
+@task()
+def refund_to_provider(*, payment_id: int) -> None:
+    """Pass a refund recorded in Parvis on to the payment provider that took the money."""
+    from .models import Payment
+
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is not None and payment.provider == "stripe":
+        from .stripe_provider import refund_send
+
+        refund_send(payment_id)

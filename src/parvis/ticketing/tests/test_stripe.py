@@ -177,3 +177,40 @@ def test_a_stripe_outage_keeps_the_order_and_says_so(client, stripe_on):
     order = Order.objects.get()
     assert order.state == "pending" and "ne répond pas" in response.content.decode()
     assert json.dumps(order.consents)
+
+
+def test_refunds_of_stripe_orders_are_sent_to_stripe_once(
+    client, stripe_on, django_capture_on_commit_callbacks
+):
+    from parvis.ticketing import services
+    from parvis.ticketing.models import Payment
+
+    performance = on_sale_performance()
+    data = _checkout(client, performance)
+    stripe_provider.HTTP_CLIENT = FixtureClient(
+        {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
+    )
+    client.post("/panier/commande/", data)
+    order = Order.objects.get()
+    payment = order.payments.get()
+    event = (
+        (FIXTURES / "event_payment_intent_succeeded.json")
+        .read_text()
+        .replace("__PAYMENTS__", str(payment.pk))
+    )
+    client.post(
+        "/paiement/stripe/webhook/",
+        event,
+        content_type="application/json",
+        headers={"Stripe-Signature": _sign(event)},
+    )
+    ticket = order.tickets.order_by("number").first()
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tickets_refund(tickets=[ticket], reason="test")
+    refund = Payment.objects.get(order=order, amount__lt=0)
+    assert refund.provider == "stripe" and refund.reference == "re_3PaRvIs0000000000000001"
+    ((method, path, sent),) = fake.requests
+    assert sent["payment_intent"] == ["pi_3PaRvIs0000000000000001"] and sent["amount"] == ["2000"]
+    stripe_provider.refund_send(refund.pk)  # a second run sends nothing
+    assert len(fake.requests) == 1
