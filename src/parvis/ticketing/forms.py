@@ -3,6 +3,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.money import Money, format_money
+
 from .providers import enabled_providers
 
 TERMS_VERSION = "2026-11"
@@ -58,7 +60,7 @@ class CheckoutForm(forms.Form):
         for product in products:
             name = f"product-{product.organizer_id}-{product.pk}"
             self.fields[name] = forms.TypedChoiceField(
-                label=f"{product.localized_name} ({product.price} {product.currency})",
+                label=f"{product.localized_name} ({format_money(Money(product.price, product.currency))})",
                 required=False,
                 coerce=int,
                 choices=[(n, n) for n in range(product.max_per_order + 1)],
