@@ -82,27 +82,17 @@ def _seller(organizer) -> dict:
     }
 
 
-def invoice_for(order: Order) -> Invoice:
-    """The order's invoice, issued (and numbered) the first time it is asked for."""
-    existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
-    if existing:
-        return existing
+def _issue(order: Order, kind: str, lines: list[dict]) -> Invoice:
+    """Number (next in the organizer's gapless series) and freeze an invoice or credit note."""
+    breakdown = vat_breakdown(lines)
     with transaction.atomic():
-        Order.objects.select_for_update().filter(
-            pk=order.pk
-        ).first()  # one invoice per order, even if asked twice
-        existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
-        if existing:
-            return existing
-        with translation.override(order.language or "fr"):
-            lines = _order_lines(order)
-        breakdown = vat_breakdown(lines)
-        series, _ = InvoiceSeries.objects.get_or_create(organizer_id=order.organizer_id)
+        series, _created = InvoiceSeries.objects.get_or_create(organizer_id=order.organizer_id)
         InvoiceSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + 1)
         number = InvoiceSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
         return Invoice.objects.create(
             organizer_id=order.organizer_id,
             order=order,
+            kind=kind,
             number=number,
             seller=_seller(order.organizer),
             buyer={
@@ -117,6 +107,23 @@ def invoice_for(order: Order) -> Invoice:
             total_incl_tax=sum((Decimal(b["incl_tax"]) for b in breakdown), Decimal(0)),
             currency=order.currency,
         )
+
+
+def invoice_for(order: Order) -> Invoice:
+    """The order's invoice, issued (and numbered) the first time it is asked for."""
+    existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+    if existing:
+        return existing
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(
+            pk=order.pk
+        ).first()  # one invoice per order, even if asked twice
+        existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+        if existing:
+            return existing
+        with translation.override(order.language or "fr"):
+            lines = _order_lines(order)
+        return _issue(order, Invoice.Kind.INVOICE, lines)
 
 
 def credit_note_for(order: Order, tickets: list, *, fee_per_ticket: Decimal = Decimal(0)) -> Invoice:
@@ -135,29 +142,7 @@ def credit_note_for(order: Order, tickets: list, *, fee_per_ticket: Decimal = De
                     "total_incl_tax": str(-amount),
                 }
             )
-    breakdown = vat_breakdown(lines)
-    with transaction.atomic():
-        series, _created = InvoiceSeries.objects.get_or_create(organizer_id=order.organizer_id)
-        InvoiceSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + 1)
-        number = InvoiceSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
-        return Invoice.objects.create(
-            organizer_id=order.organizer_id,
-            order=order,
-            kind=Invoice.Kind.CREDIT_NOTE,
-            number=number,
-            seller=_seller(order.organizer),
-            buyer={
-                "name": f"{order.first_name} {order.last_name}".strip(),
-                "email": order.email,
-                "postal_code": order.postal_code,
-            },
-            lines=lines,
-            vat_breakdown=breakdown,
-            total_excl_tax=sum((Decimal(b["excl_tax"]) for b in breakdown), Decimal(0)),
-            total_tax=sum((Decimal(b["tax"]) for b in breakdown), Decimal(0)),
-            total_incl_tax=sum((Decimal(b["incl_tax"]) for b in breakdown), Decimal(0)),
-            currency=order.currency,
-        )
+    return _issue(order, Invoice.Kind.CREDIT_NOTE, lines)
 
 
 def invoice_pdf(invoice: Invoice, *, language: str = "fr") -> bytes:
