@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from parvis.checkin.api import router as checkin_router
 from parvis.programming.api import router as programming_router
 from parvis.ticketing.api import router as ticketing_router
 
@@ -16,3 +17,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", programming_router)
 api.add_router("/", ticketing_router)
+api.add_router("/", checkin_router)

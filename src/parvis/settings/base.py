@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "parvis.network",
     "parvis.programming",
     "parvis.ticketing",
+    "parvis.checkin",
     "parvis.api",
 ]
 
