@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from . import services
+from . import selectors, services
 from .models import CheckinList, Scan
 
 router = Router(tags=["checkin"])
@@ -82,3 +82,18 @@ def redeem(request, payload: RedeemIn):
         if verdict.first_scan
         else None,
     }
+
+
+@router.get("/checkin/lists/{list_id}/download", auth=DeviceAuth())
+def download(request, list_id: int):
+    """The offline package of a list: rules, public keys, every ticket with its state."""
+    checkin_list = get_object_or_404(
+        CheckinList.objects.select_related("organizer"), pk=list_id, organizer=request.device.organizer
+    )
+    return selectors.offline_package(checkin_list)
+
+
+@router.get("/checkin/lists/{list_id}/attendance", auth=DeviceAuth())
+def attendance(request, list_id: int):
+    checkin_list = get_object_or_404(CheckinList, pk=list_id, organizer=request.device.organizer)
+    return selectors.attendance(checkin_list)

@@ -179,3 +179,35 @@ def test_eight_gates_present_the_same_ticket_at_once_one_is_accepted():
             outcomes = Counter(pool.map(scan, range(8)))
         assert outcomes == Counter({"accepted": 1, "already_used": 7}), outcomes
         assert Presence.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_offline_package_lets_a_device_verify_and_learn_revocations(client):
+    import base64
+
+    performance, order, checkin_list, _device, token = _setup()
+    first, second = order.tickets.order_by("number")
+    _redeem(client, token, checkin_list, first.secret)
+    sales.tickets_refund(tickets=[second])
+    package = client.get(
+        f"/api/v1/checkin/lists/{checkin_list.pk}/download", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    keys = {int(k): base64.b64decode(v) for k, v in package["public_keys"].items()}
+    claims = signing.verify_secret(first.secret, keys)  # what the device does offline
+    rows = {(r["performance"], r["number"]): r for r in package["tickets"]}
+    assert rows[(claims.performance_id, claims.number)]["inside"] is True
+    assert rows[(performance.pk, second.number)]["state"] == "refunded"
+    assert package["list"]["performances"] == [performance.pk]
+
+
+@pytest.mark.django_db
+def test_live_attendance_by_gate_and_time(client):
+    _performance, order, checkin_list, _device, token = _setup()
+    for ticket in order.tickets.all():
+        _redeem(client, token, checkin_list, ticket.secret)
+    _redeem(client, token, checkin_list, "garbage")
+    data = client.get(
+        f"/api/v1/checkin/lists/{checkin_list.pk}/attendance", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert (data["sold"], data["entered"], data["inside"], data["refused"]) == (2, 2, 2, 1)
+    assert data["by_gate"] == {"Porte A": 2} and sum(data["by_time"].values()) == 2
