@@ -154,13 +154,10 @@ def give_back_sold(*, quota_ids: Iterable[int], quantity: int = 1) -> None:
         _give_back(quota_ids, quantity)
 
 
-def availability(
-    *, performance_ids: Iterable[int], channel: str, now: datetime.datetime | None = None
-) -> dict[int, int]:
-    """Places left per tariff id (counting expired holds as free), without writing anything."""
-    now = now or timezone.now()
-    performance_ids = list(performance_ids)
-    tariffs = list(Tariff.objects.filter(performance_id__in=performance_ids, is_active=True))
+def _quotas_and_free(
+    performance_ids: list[int], now: datetime.datetime
+) -> tuple[dict[int, Quota], dict[int, int]]:
+    """The performances' quotas and the places free in each, counting expired (unreclaimed) holds as free."""
     quotas = {
         q.pk: q for q in Quota.objects.filter(performance_id__in=performance_ids).prefetch_related("tariffs")
     }
@@ -172,7 +169,16 @@ def availability(
         .annotate(n=Sum("hold__quantity"))
         .values_list("quota_id", "n")
     )
-    free = {pk: q.capacity - q.used + stale.get(pk, 0) for pk, q in quotas.items()}
+    return quotas, {pk: q.capacity - q.used + stale.get(pk, 0) for pk, q in quotas.items()}
+
+
+def availability(
+    *, performance_ids: Iterable[int], channel: str, now: datetime.datetime | None = None
+) -> dict[int, int]:
+    """Places left per tariff id (counting expired holds as free), without writing anything."""
+    performance_ids = list(performance_ids)
+    tariffs = list(Tariff.objects.filter(performance_id__in=performance_ids, is_active=True))
+    quotas, free = _quotas_and_free(performance_ids, now or timezone.now())
     result = {}
     for tariff in tariffs:
         applicable = [
@@ -186,17 +192,7 @@ def availability(
 
 def slots_free(*, performance_id: int, now: datetime.datetime | None = None) -> list[tuple[Quota, int]]:
     """Each timed-entry slot of a performance with its free places (expired holds counted as free)."""
-    now = now or timezone.now()
-    quotas = list(Quota.objects.filter(performance_id=performance_id))
-    stale = dict(
-        Hold.quotas.through.objects.filter(
-            hold__performance_id=performance_id, hold__state=HoldState.ACTIVE, hold__expires_at__lte=now
-        )
-        .values("quota_id")
-        .annotate(n=Sum("hold__quantity"))
-        .values_list("quota_id", "n")
-    )
-    free = {q.pk: q.capacity - q.used + stale.get(q.pk, 0) for q in quotas}
-    total = next((free[q.pk] for q in quotas if q.is_total), 0)
-    slots = sorted((q for q in quotas if q.is_slot), key=lambda q: q.slot_starts_at)
+    quotas, free = _quotas_and_free([performance_id], now or timezone.now())
+    total = next((free[pk] for pk, q in quotas.items() if q.is_total), 0)
+    slots = sorted((q for q in quotas.values() if q.is_slot), key=lambda q: q.slot_starts_at)
     return [(q, max(0, min(free[q.pk], total))) for q in slots]
