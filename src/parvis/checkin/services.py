@@ -5,14 +5,12 @@ presenting the same ticket at the same instant, the database lets exactly one in
 """
 
 import datetime
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from parvis.core.tokens import token_lookup, token_new
 from parvis.ticketing import signing
 from parvis.ticketing.models import OrderState, Ticket, TicketState
 
@@ -25,30 +23,16 @@ REFUSALS = {
 }
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def device_create(*, organizer, name: str, gate=None) -> tuple[Device, str]:
-    prefix = secrets.token_hex(4)
-    token = f"pd_{prefix}_{secrets.token_urlsafe(32)}"
-    return Device.objects.create(
-        organizer=organizer, name=name, gate=gate, prefix=prefix, token_hash=_hash(token)
-    ), token
+    new = token_new("pd")
+    device = Device.objects.create(
+        organizer=organizer, name=name, gate=gate, prefix=new.prefix, token_hash=new.token_hash
+    )
+    return device, new.token
 
 
 def device_for_token(token: str) -> Device | None:
-    parts = token.split("_")
-    if len(parts) < 3 or parts[0] != "pd":
-        return None
-    device = (
-        Device.objects.select_related("organizer", "gate")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
-    )
-    if device is None or not hmac.compare_digest(device.token_hash, _hash(token)):
-        return None
-    return device
+    return token_lookup(token, kind="pd", queryset=Device.objects.select_related("organizer", "gate"))
 
 
 @dataclass

@@ -2,39 +2,22 @@
 
 Only a hash of the token is kept."""
 
-import hashlib
-import hmac
-import secrets
-
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from parvis.core.tokens import token_lookup, token_new
+
 from .models import ApiToken
-
-PREFIX_LENGTH = 8
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def api_token_create(*, organizer, name: str) -> str:
-    prefix = secrets.token_hex(PREFIX_LENGTH // 2)
-    token = f"pv_{prefix}_{secrets.token_urlsafe(32)}"
-    ApiToken.objects.create(organizer=organizer, name=name, prefix=prefix, token_hash=_hash(token))
-    return token
+    new = token_new("pv")
+    ApiToken.objects.create(organizer=organizer, name=name, prefix=new.prefix, token_hash=new.token_hash)
+    return new.token
 
 
 def api_token_check(token: str) -> ApiToken | None:
-    parts = token.split("_")
-    if len(parts) < 3 or parts[0] != "pv":
-        return None
-    record = (
-        ApiToken.objects.select_related("organizer").filter(prefix=parts[1], revoked_at__isnull=True).first()
-    )
-    if record is None or not hmac.compare_digest(record.token_hash, _hash(token)):
-        return None
-    return record
+    return token_lookup(token, kind="pv", queryset=ApiToken.objects.select_related("organizer"))
 
 
 class SalesChannelAuth(HttpBearer):
