@@ -173,7 +173,7 @@ def test_buyer_on_a_phone_buys_two_tickets_for_two_venues_in_one_cart(
     assert "21,50" in page.locator("main").inner_text()
     expect(page.locator("[data-countdown-left]")).to_contain_text(":")  # the countdown runs
     page.get_by_role("link", name="Commander").click()
-    page.get_by_label("E-mail").fill("lea@example.org")
+    page.get_by_role("textbox", name="E-mail").fill("lea@example.org")
     page.get_by_label("Prénom").fill("Léa")
     page.locator("#id_last_name").fill("Durand")
     page.get_by_label("J'accepte les conditions générales de vente.").check()
