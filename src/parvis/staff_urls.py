@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from parvis.checkin import staff_views as checkin_views
+from parvis.crm import staff_views as crm_views
 from parvis.network import views as network_views
 from parvis.programming import staff_views
 from parvis.ticketing import staff_views as ticketing_views
@@ -50,6 +52,73 @@ urlpatterns = [
         ticketing_views.order_action,
         name="order_action",
     ),
+    path("o/<slug:organizer_slug>/controle/", checkin_views.door_home, name="door_home"),
+    path(
+        "o/<slug:organizer_slug>/controle/appareils/<int:device_pk>/retirer/",
+        checkin_views.device_revoke,
+        name="door_device_revoke",
+    ),
+    path(
+        "o/<slug:organizer_slug>/controle/listes/nouvelle/", checkin_views.list_edit, name="door_list_create"
+    ),
+    path(
+        "o/<slug:organizer_slug>/controle/listes/<int:list_pk>/",
+        checkin_views.list_edit,
+        name="door_list_edit",
+    ),
+    path(
+        "o/<slug:organizer_slug>/controle/listes/<int:list_pk>/affluence/",
+        checkin_views.attendance,
+        name="door_attendance",
+    ),
+    path(
+        "o/<slug:organizer_slug>/controle/listes/<int:list_pk>/conflits/<int:scan_pk>/",
+        checkin_views.conflict_review,
+        name="door_conflict_review",
+    ),
+    path("o/<slug:organizer_slug>/publics/", crm_views.contact_list, name="crm_contacts"),
+    path("o/<slug:organizer_slug>/publics/<int:contact_pk>/", crm_views.contact_detail, name="crm_contact"),
+    path(
+        "o/<slug:organizer_slug>/publics/<int:contact_pk>/effacer/", crm_views.contact_erase, name="crm_erase"
+    ),
+    path(
+        "o/<slug:organizer_slug>/publics/<int:contact_pk>/donnees.zip",
+        crm_views.contact_export,
+        name="crm_export",
+    ),
+    path("o/<slug:organizer_slug>/publics/demandes/", crm_views.privacy_requests, name="crm_requests"),
+    path("o/<slug:organizer_slug>/publics/doublons/", crm_views.duplicates, name="crm_duplicates"),
+    path(
+        "o/<slug:organizer_slug>/publics/export.<str:fmt>", crm_views.contacts_export, name="crm_export_list"
+    ),
+    path("o/<slug:organizer_slug>/publics/segments/", crm_views.segment_list, name="crm_segments"),
+    path("o/<slug:organizer_slug>/publics/conservation/", crm_views.retention_page, name="crm_retention"),
+    path(
+        "o/<slug:organizer_slug>/publics/segments/nouveau/", crm_views.segment_edit, name="crm_segment_create"
+    ),
+    path(
+        "o/<slug:organizer_slug>/publics/segments/<int:segment_pk>/",
+        crm_views.segment_edit,
+        name="crm_segment",
+    ),
+    path(
+        "o/<slug:organizer_slug>/publics/segments/<int:segment_pk>/export.<str:fmt>",
+        crm_views.segment_export,
+        name="crm_segment_export",
+    ),
+    path("o/<slug:organizer_slug>/publics/import/", crm_views.import_start, name="crm_import_start"),
+    path("o/<slug:organizer_slug>/publics/import/<int:job_pk>/", crm_views.import_detail, name="crm_import"),
+    path(
+        "o/<slug:organizer_slug>/publics/import/<int:job_pk>/erreurs.csv",
+        crm_views.import_errors,
+        name="crm_import_errors",
+    ),
+    path(
+        "o/<slug:organizer_slug>/publics/fusions/<int:merge_pk>/annuler/",
+        crm_views.merge_undo,
+        name="crm_merge_undo",
+    ),
+    path("r/<slug:network_slug>/publics/", crm_views.network_audience, name="network_audience"),
     path("r/<slug:network_slug>/", staff_views.network_curation, name="network_curation"),
     path("r/<slug:network_slug>/une/<int:event_pk>/", staff_views.network_feature, name="network_feature"),
     path(

@@ -573,6 +573,15 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
         type(theatre).objects.filter(pk=theatre.pk).update(
             accepts_donations=True, self_cancellation_hours=48, self_cancellation_fee=Decimal("1.50")
         )
+    # The door: a main gate and a check-in list for each of the theatre's next evenings.
+    from parvis.checkin.models import CheckinList, Gate
+
+    Gate.objects.get_or_create(organizer=theatre, name="Entrée principale")
+    for performance in theatre_perfs.order_by("starts_at")[:4]:
+        name = f"{performance.event.title} — {timezone.localtime(performance.starts_at):%d/%m %H:%M}"
+        checkin_list, created = CheckinList.objects.get_or_create(organizer=theatre, name=name)
+        if created:
+            checkin_list.performances.add(performance)
     if Order.objects.filter(email__endswith="@public.example").exists():
         return
     # A few buyers, and two sold-out dates (a club's small room and a theatre evening).

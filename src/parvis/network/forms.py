@@ -28,6 +28,8 @@ class OrganizerSettingsForm(forms.ModelForm):
             "website",
             "description",
             "description_en",
+            "retention_prospect_years",
+            "retention_customer_years",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

@@ -74,6 +74,17 @@ class Organizer(models.Model):
         validators=[MinValueValidator(0)],
     )
     accepts_donations = models.BooleanField(_("propose un don lors de l'achat"), default=False)
+    # GDPR retention (CNIL guidance: three years after the last contact or purchase), in years.
+    retention_prospect_years = models.PositiveSmallIntegerField(
+        _("conservation des prospects (années sans contact)"),
+        default=3,
+        validators=[MinValueValidator(1)],
+    )
+    retention_customer_years = models.PositiveSmallIntegerField(
+        _("conservation des clients (années après le dernier achat)"),
+        default=3,
+        validators=[MinValueValidator(1)],
+    )
     bank_details = models.TextField(
         _("coordonnées bancaires (virements)"),
         blank=True,

@@ -29,12 +29,13 @@ class Perm(StrEnum):
     CRM_VIEW = "crm.view"
     CRM_CHANGE = "crm.change"
     NETWORK_CURATE = "network.curate"
+    NETWORK_AUDIENCE = "network.audience"
 
 
 _READ = {Perm.PROGRAMMING_VIEW, Perm.SALES_VIEW}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.ADMINISTRATOR: frozenset(set(Perm) - {Perm.NETWORK_CURATE}),
+    Role.ADMINISTRATOR: frozenset(set(Perm) - {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE}),
     Role.PROGRAMMING: frozenset(_READ | {Perm.PROGRAMMING_CHANGE}),
     Role.BOX_OFFICE: frozenset(_READ | {Perm.BOXOFFICE_SELL, Perm.SALES_CHANGE, Perm.CRM_VIEW, Perm.CHECKIN}),
     Role.DOOR: frozenset({Perm.PROGRAMMING_VIEW, Perm.CHECKIN, Perm.CHECKIN_MANAGE}),
@@ -43,7 +44,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 }
 
 NETWORK_ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    NetworkRole.COORDINATOR: frozenset({Perm.NETWORK_CURATE, Perm.AUDIT_VIEW}),
+    NetworkRole.COORDINATOR: frozenset({Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.AUDIT_VIEW}),
 }
 
 # Roles whose holders must use two-factor authentication.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "parvis.programming",
     "parvis.ticketing",
     "parvis.checkin",
+    "parvis.crm",
     "parvis.api",
 ]
 

@@ -15,6 +15,13 @@ CONSENTS = {
         "2026-11",
         _("Je souhaite recevoir la lettre d'information du réseau %(network)s."),
     ),
+    "network_sharing": (
+        "2026-11",
+        _(
+            "J'accepte que mon profil (nom, e-mail, venues) soit partagé avec le réseau %(network)s, "
+            "pour recevoir ses propositions."
+        ),
+    ),
 }
 
 
@@ -36,6 +43,7 @@ class CheckoutForm(forms.Form):
     )
     organizer_newsletter = forms.BooleanField(required=False)
     network_newsletter = forms.BooleanField(required=False)
+    network_sharing = forms.BooleanField(required=False)
     terms = forms.BooleanField(
         label=_("J'accepte les conditions générales de vente."),
         error_messages={"required": _("Vous devez accepter les conditions générales de vente.")},
@@ -88,12 +96,11 @@ class CheckoutForm(forms.Form):
         self.fields["organizer_newsletter"].label = CONSENTS["organizer_newsletter"][1] % {
             "organizer": organizer_names
         }
-        if network_names:
-            self.fields["network_newsletter"].label = CONSENTS["network_newsletter"][1] % {
-                "network": network_names
-            }
-        else:
-            del self.fields["network_newsletter"]
+        for purpose in ("network_newsletter", "network_sharing"):
+            if network_names:
+                self.fields[purpose].label = CONSENTS[purpose][1] % {"network": network_names}
+            else:
+                del self.fields[purpose]
 
     @property
     def product_boundfields(self):

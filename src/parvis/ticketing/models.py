@@ -265,6 +265,9 @@ class Order(models.Model):
     language = models.CharField(max_length=8, default="fr")
     total = models.DecimalField(_("total TTC"), max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )

@@ -16,6 +16,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
+from parvis.crm import services as crm
 from parvis.programming.models import EventStatus, PerformanceStatus
 
 from . import inventory, signing
@@ -215,7 +216,17 @@ def checkout_place_orders(
                     or not organizer_holds[0].performance.event.organizer.bank_details
                 ):
                     raise SaleError("provider_unavailable")
+            contact = crm.contact_resolve(
+                organizer_id=organizer_id,
+                email=buyer.email,
+                first_name=buyer.first_name,
+                last_name=buyer.last_name,
+                postal_code=buyer.postal_code,
+                language=buyer.language,
+                source=cart.channel,
+            )
             order = Order.objects.create(
+                contact=contact,
                 organizer_id=organizer_id,
                 checkout=checkout_id,
                 channel=cart.channel,
@@ -251,6 +262,7 @@ def checkout_place_orders(
             for extra in extra_lines.get(organizer_id, []):
                 extra.order = order
                 extra.save()
+            _record_consents(contact, order, consents or [])
             payment = Payment.objects.create(
                 order=order, provider=code, amount=order_total, currency=order.currency
             )
@@ -267,6 +279,23 @@ def checkout_place_orders(
     for order in orders:
         order.refresh_from_db()
     return orders
+
+
+def _record_consents(contact, order: Order, consents: list[dict]) -> None:
+    """Boxes ticked at checkout go to the consent ledger with their wording and version (unticked: none)."""
+    if contact is None:
+        return
+    for consent in consents:
+        if consent.get("given") and consent.get("purpose") in crm.Purpose.values:
+            crm.consent_record(
+                contact=contact,
+                purpose=consent["purpose"],
+                given=True,
+                source=crm.Consent.Source.CHECKOUT,
+                wording=consent.get("text", ""),
+                version=consent.get("version", ""),
+                proof={"order": order.code, "form": "checkout"},
+            )
 
 
 def _extra_lines(organizer_ids: set[int], extras: dict, donations: dict) -> dict[int, list]:
@@ -352,6 +381,15 @@ def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
             order.refresh_from_db()
             return order
         Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
+        crm.interaction_record(
+            contact_id=order.contact_id,
+            organizer_id=order.organizer_id,
+            kind=crm.Interaction.Kind.ORDER,
+            at=now,
+            summary=order.code,
+            amount=order.total,
+            ref=f"order:{order.code}",
+        )
         audit_record(
             actor=None,
             action="order.paid",
@@ -648,6 +686,14 @@ def _record_refund(order: Order, amount: Decimal) -> Payment:
         currency=order.currency,
         state=PaymentState.REFUNDED,
         confirmed_at=timezone.now(),
+    )
+    crm.interaction_record(
+        contact_id=order.contact_id,
+        organizer_id=order.organizer_id,
+        kind=crm.Interaction.Kind.REFUND,
+        summary=order.code,
+        amount=amount,
+        ref=f"order:{order.code}",
     )
     if provider == "stripe":
         from .tasks import refund_to_provider

@@ -190,6 +190,7 @@ def order_detail(request, organizer_slug: str, code: str):
             "can_change": can_change,
             "state": services.order_effective_state(order),
             "exchange_targets": exchange_targets,
+            "can_see_contact": has_organizer_perm(request.user, organizer, Perm.CRM_VIEW),
         },
     )
 

@@ -7,11 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from parvis.crm.privacy import self_service_token
 from parvis.programming.models import Performance
 
 from . import inventory, services
@@ -337,6 +339,9 @@ def order_view(request, code: str, secret: str):
             "awaiting_transfer": awaiting_transfer,
             "can_self_cancel": services.self_cancellation_allowed(order),
             "extras": list(order.extras.all()),
+            "privacy_url": reverse("crm:privacy", kwargs={"token": self_service_token(order.contact)})
+            if order.contact_id and order.contact.is_active
+            else "",
         },
     )
 

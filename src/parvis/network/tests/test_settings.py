@@ -14,9 +14,10 @@ def test_only_administrators_change_the_settings(client, organizer, role):
     allowed = role == Role.ADMINISTRATOR
     url = reverse("staff:organizer_settings", args=[organizer.slug])
     assert client.get(url).status_code == (200 if allowed else 403)
-    client.post(url, {"name": "Nouveau nom"})
+    client.post(url, {"name": "Nouveau nom", "retention_prospect_years": 3, "retention_customer_years": 5})
     organizer.refresh_from_db()
     assert (organizer.name == "Nouveau nom") is allowed
+    assert (organizer.retention_customer_years == 5) is allowed
 
 
 def test_settings_of_another_organizer_are_invisible(client, organizer, other_organizer, venue):

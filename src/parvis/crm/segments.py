@@ -1,0 +1,237 @@
+"""Segments: rules that staff assemble, compiled to one SQL query over the contacts.
+
+A definition is JSON:
+    {"op": "and" | "or", "groups": [{"op": "and" | "or", "rules": [rule, ...]}, ...]}
+    rule = {"field": "<name>", "value": ..., "not": false}
+Every rule becomes a condition on the contact (EXISTS, or IN over an aggregate with HAVING), so that a
+segment's count or its members are one statement the database plans as a whole: no contact is loaded
+into Python to be filtered.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parvis.programming.models import Genre
+from parvis.ticketing.models import OrderState, TariffKind, Ticket, TicketState
+
+from .models import Consent, Contact, Interaction, Purpose, Segment
+
+RFM_GROUPS = {
+    "champions": _("Fidèles enthousiastes"),
+    "loyal": _("Fidèles"),
+    "new": _("Nouveaux"),
+    "at_risk": _("À relancer"),
+    "lost": _("Perdus de vue"),
+    "other": _("Autres"),
+}
+
+# field: (label, kind of value). Kinds drive the builder's inputs and the validation.
+FIELDS = {
+    "attended_genre": (_("A assisté à un genre"), "genre"),
+    "attended_venue": (_("Est venu dans un lieu"), "venue"),
+    "attended_event": (_("A assisté à un événement"), "event"),
+    "attended_since": (_("Venu depuis le"), "date"),
+    "visits_at_least": (_("Nombre de venues au moins"), "int"),
+    "visits_at_most": (_("Nombre de venues au plus"), "int"),
+    "spend_at_least": (_("Dépense totale au moins (€)"), "money"),
+    "last_visit_before": (_("Dernière venue avant le"), "date"),
+    "last_visit_after": (_("Dernière venue après le"), "date"),
+    "bought_tariff": (_("A acheté un tarif"), "tariff_kind"),
+    "consent": (_("A consenti à"), "purpose"),
+    "departement": (_("Département"), "text"),
+    "town": (_("Commune"), "text"),
+    "age_at_least": (_("Âge au moins"), "int"),
+    "age_at_most": (_("Âge au plus"), "int"),
+    "tag": (_("Étiquette"), "tag"),
+    "in_household": (_("Fait partie d'un foyer"), "bool"),
+    "rfm_group": (_("Groupe RFM"), "rfm"),
+    "in_segment": (_("Fait partie du segment"), "segment"),
+}
+CHOICES = {
+    "genre": Genre.choices,
+    "tariff_kind": TariffKind.choices,
+    "purpose": Purpose.choices,
+    "rfm": list(RFM_GROUPS.items()),
+    "bool": [("yes", _("oui"))],
+}
+
+
+class InvalidDefinition(ValueError):
+    pass
+
+
+def _date(value) -> datetime.datetime:
+    try:
+        day = datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidDefinition(f"not a date: {value!r}") from None
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidDefinition(f"not a number: {value!r}") from None
+
+
+def _attendance(organizer) -> "Interaction.objects":
+    return Interaction.objects.filter(organizer=organizer, kind=Interaction.Kind.ATTENDANCE)
+
+
+def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
+    field, value = rule.get("field"), rule.get("value")
+    if field not in FIELDS:
+        raise InvalidDefinition(f"unknown field {field!r}")
+    visits = _attendance(organizer)
+    per_contact = visits.values("contact")
+    if field == "attended_genre":
+        q = Q(Exists(visits.filter(contact=OuterRef("pk"), performance__event__genre=value)))
+    elif field == "attended_venue":
+        q = Q(Exists(visits.filter(contact=OuterRef("pk"), venue_id=_int(value))))
+    elif field == "attended_event":
+        q = Q(Exists(visits.filter(contact=OuterRef("pk"), performance__event_id=_int(value))))
+    elif field == "attended_since":
+        q = Q(Exists(visits.filter(contact=OuterRef("pk"), occurred_at__gte=_date(value))))
+    elif field == "visits_at_least":
+        n = _int(value)
+        # "At least 0" is everyone: a true condition (not an empty Q, whose negation would also be true).
+        everyone = Q(pk__isnull=False)
+        q = (
+            Q(pk__in=per_contact.annotate(n=Count("pk")).filter(n__gte=n).values("contact"))
+            if n > 0
+            else everyone
+        )
+    elif field == "visits_at_most":
+        q = ~Q(pk__in=per_contact.annotate(n=Count("pk")).filter(n__gt=_int(value)).values("contact"))
+    elif field == "spend_at_least":
+        try:
+            amount = Decimal(str(value).replace(",", "."))
+        except InvalidOperation:
+            raise InvalidDefinition(f"not an amount: {value!r}") from None
+        q = Q(pk__in=_net_spend(organizer, amount))
+    elif field == "last_visit_before":
+        q = Q(
+            pk__in=per_contact.annotate(last=Max("occurred_at"))
+            .filter(last__lt=_date(value))
+            .values("contact")
+        )
+    elif field == "last_visit_after":
+        q = Q(
+            pk__in=per_contact.annotate(last=Max("occurred_at"))
+            .filter(last__gte=_date(value))
+            .values("contact")
+        )
+    elif field == "bought_tariff":
+        q = Q(
+            Exists(
+                Ticket.objects.filter(
+                    order__contact=OuterRef("pk"),
+                    tariff__kind=value,
+                    state=TicketState.VALID,
+                    order__state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED],
+                )
+            )
+        )
+    elif field == "consent":
+        if value not in Purpose.values:
+            raise InvalidDefinition(f"unknown purpose {value!r}")
+        latest = Consent.objects.filter(contact=OuterRef("pk"), purpose=value, channel="email").order_by(
+            "-at", "-pk"
+        )
+        q = Q(
+            pk__in=Contact.objects.filter(organizer=organizer)
+            .annotate(given=Subquery(latest.values("given")[:1]))
+            .filter(given=True)
+            .values("pk")
+        )
+    elif field == "departement":
+        q = Q(departement__in=[v.strip().upper() for v in str(value).split(",") if v.strip()])
+    elif field == "town":
+        q = Q(town__iexact=str(value).strip())
+    elif field == "age_at_least":
+        q = Q(birth_year__lte=timezone.localdate().year - _int(value))
+    elif field == "age_at_most":
+        q = Q(birth_year__gte=timezone.localdate().year - _int(value))
+    elif field == "tag":
+        q = Q(Exists(Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag_id=_int(value))))
+    elif field == "in_household":
+        q = Q(household__isnull=False)
+    elif field == "rfm_group":
+        q = Q(rfm_group=value)
+    else:  # in_segment
+        segment_id = _int(value)
+        if segment_id in seen:
+            raise InvalidDefinition("a segment cannot include itself")
+        segment = Segment.objects.filter(organizer=organizer, pk=segment_id).first()
+        if segment is None:
+            raise InvalidDefinition(f"unknown segment {value!r}")
+        q = Q(pk__in=members(segment, seen=seen | {segment_id}).values("pk"))
+    return ~q if rule.get("not") else q
+
+
+def _net_spend(organizer, amount: Decimal):
+    signed = Case(
+        When(kind="refund", then=-F("amount")),
+        default=F("amount"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+    return (
+        Interaction.objects.filter(organizer=organizer, kind__in=["order", "refund"])
+        .values("contact")
+        .annotate(net=Sum(signed, default=Value(Decimal(0))))
+        .filter(net__gte=amount)
+        .values("contact")
+    )
+
+
+def compile_definition(organizer, definition: dict, *, seen: frozenset[int] = frozenset()) -> Q:
+    """The definition as one condition on contacts."""
+    groups = definition.get("groups") or []
+    parts = []
+    for group in groups:
+        rules = [_rule(organizer, rule, seen) for rule in group.get("rules", [])]
+        if not rules:
+            continue
+        combined = rules[0]
+        for q in rules[1:]:
+            combined = (combined | q) if group.get("op") == "or" else (combined & q)
+        parts.append(combined)
+    if not parts:
+        return Q()
+    result = parts[0]
+    for q in parts[1:]:
+        result = (result | q) if definition.get("op") == "or" else (result & q)
+    return result
+
+
+def contacts_of(organizer, definition: dict, *, seen: frozenset[int] = frozenset()):
+    return Contact.objects.filter(
+        compile_definition(organizer, definition, seen=seen),
+        organizer=organizer,
+        merged_into__isnull=True,
+        anonymised_at__isnull=True,
+    )
+
+
+def members(segment: Segment, *, seen: frozenset[int] = frozenset()):
+    if segment.kind == Segment.Kind.STATIC:
+        return segment.members.filter(merged_into__isnull=True, anonymised_at__isnull=True)
+    return contacts_of(segment.organizer, segment.definition, seen=seen | {segment.pk})

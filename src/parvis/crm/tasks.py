@@ -1,0 +1,86 @@
+"""Background work of the audience relations: the e-mails that prove a person holds an address."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from . import privacy
+from .models import Contact
+
+
+@task()
+def send_privacy_links(*, email: str, language: str = "fr") -> None:
+    """One link per organizer that knows this address; nothing is sent (nor said) if none does."""
+    contacts = list(privacy.contacts_for_email(email))
+    if not contacts:
+        return
+    with translation.override(language or settings.LANGUAGE_CODE):
+        links = [
+            (
+                c.organizer.name,
+                settings.PARVIS_BASE_URL
+                + reverse("crm:privacy", kwargs={"token": privacy.self_service_token(c)}),
+            )
+            for c in contacts
+        ]
+        EmailMessage(
+            _("Vos données personnelles"),
+            render_to_string("crm/email/privacy_links.txt", {"links": links}),
+            None,
+            [contacts[0].email or email],
+        ).send()
+
+
+@task()
+def send_signup_confirmation(*, contact_id: int, purpose: str, version: str, language: str = "fr") -> None:
+    contact = Contact.objects.select_related("organizer").get(pk=contact_id)
+    if not contact.email:
+        return
+    with translation.override(language or settings.LANGUAGE_CODE):
+        url = settings.PARVIS_BASE_URL + reverse(
+            "crm:signup_confirm", kwargs={"token": privacy.signup_token(contact, purpose, version)}
+        )
+        EmailMessage(
+            _("Confirmez votre inscription — %(organizer)s") % {"organizer": contact.organizer.name},
+            render_to_string("crm/email/signup_confirm.txt", {"contact": contact, "url": url}),
+            None,
+            [contact.email],
+        ).send()
+
+
+@task()
+def find_duplicates(*, organizer_id: int) -> int:
+    from parvis.network.models import Organizer
+
+    from .dedupe import duplicates_refresh
+
+    return duplicates_refresh(Organizer.objects.get(pk=organizer_id))
+
+
+@task()
+def run_import(*, job_id: int) -> None:
+    from . import importer
+    from .models import ImportJob
+
+    job = ImportJob.objects.select_related("organizer", "created_by").get(pk=job_id)
+    try:
+        importer.run(job)
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(state=ImportJob.State.FAILED, failure=str(exc)[:2000])
+        raise
+
+
+@task()
+def apply_retention(*, organizer_id: int, actor_id: int | None = None) -> int:
+    from django.contrib.auth import get_user_model
+
+    from parvis.network.models import Organizer
+
+    from .retention import apply
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return apply(Organizer.objects.get(pk=organizer_id), actor=actor)

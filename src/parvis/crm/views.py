@@ -1,0 +1,138 @@
+"""Public pages of the audience relations: my data (signed link), newsletter sign-up with double opt-in."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from parvis.network.models import Organizer
+
+from . import privacy, selectors, services, tasks
+from .forms import SIGNUP_VERSION, SIGNUP_WORDING, CorrectForm, EmailForm, EraseForm, SignupForm
+from .models import Purpose
+
+SELF_SERVICE_VERSION = "2026-11"
+
+
+def _proof(request) -> dict:
+    return {
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "at": timezone.now().isoformat(),
+        "url": request.path,
+    }
+
+
+@never_cache
+def privacy_request(request):
+    """Ask for a link to one's data. The answer is the same whether the address is known or not."""
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        tasks.send_privacy_links.enqueue(
+            email=form.cleaned_data["email"], language=translation.get_language() or "fr"
+        )
+        messages.success(
+            request,
+            _("Si cette adresse est connue, un lien vient d'y être envoyé. Il est valable 7 jours."),
+        )
+        return redirect(request.path)
+    return render(request, "crm/privacy_request.html", {"form": form})
+
+
+@never_cache
+def my_data(request, token: str):
+    contact = privacy.contact_for_token(token)
+    if contact is None:
+        return render(request, "crm/privacy_invalid.html", status=404)
+    correct_form = CorrectForm(instance=contact, initial={"phone": contact.phone}, prefix="c")
+    erase_form = EraseForm(prefix="e")
+    action = request.POST.get("action")
+    if request.method == "POST":
+        if action == "correct":
+            correct_form = CorrectForm(request.POST, instance=contact, prefix="c")
+            if correct_form.is_valid():
+                data = {**correct_form.cleaned_data}
+                contact.refresh_from_db()
+                privacy.contact_correct(contact=contact, data=data)
+                messages.success(request, _("Vos coordonnées sont corrigées."))
+                return redirect(request.path)
+        elif action == "consents":
+            wanted = {purpose: request.POST.get(f"consent-{purpose}") == "on" for purpose in Purpose.values}
+            wording = {purpose: str(label) for purpose, label in Purpose.choices}
+            privacy.consents_set(
+                contact=contact,
+                wanted=wanted,
+                wording=wording,
+                version=SELF_SERVICE_VERSION,
+                proof=_proof(request),
+            )
+            messages.success(request, _("Vos choix sont enregistrés."))
+            return redirect(request.path)
+        elif action == "erase":
+            erase_form = EraseForm(request.POST, prefix="e")
+            if erase_form.is_valid():
+                privacy.contact_erase(contact=contact)
+                return render(request, "crm/privacy_erased.html", {"organizer": contact.organizer})
+        else:
+            raise Http404
+    return render(
+        request,
+        "crm/privacy.html",
+        {
+            "contact": contact,
+            "data": privacy.personal_data(contact),
+            "consents": selectors.consents_of(contact),
+            "correct_form": correct_form,
+            "erase_form": erase_form,
+            "token": token,
+        },
+    )
+
+
+@never_cache
+def my_data_download(request, token: str):
+    contact = privacy.contact_for_token(token)
+    if contact is None:
+        raise Http404
+    response = HttpResponse(privacy.export_zip(contact), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="mes-donnees-{contact.organizer.slug}.zip"'
+    return response
+
+
+def signup(request, organizer_slug: str):
+    organizer = get_object_or_404(Organizer, slug=organizer_slug)
+    form = SignupForm(request.POST or None, organizer=organizer)
+    if request.method == "POST" and form.is_valid():
+        contact = services.contact_resolve(
+            organizer_id=organizer.pk,
+            email=form.cleaned_data["email"],
+            first_name=form.cleaned_data["first_name"],
+            language=translation.get_language() or "fr",
+            source="signup",
+        )
+        if contact is not None:
+            tasks.send_signup_confirmation.enqueue(
+                contact_id=contact.pk,
+                purpose=Purpose.ORGANIZER_NEWSLETTER,
+                version=SIGNUP_VERSION,
+                language=translation.get_language() or "fr",
+            )
+        return render(request, "crm/signup_sent.html", {"organizer": organizer})
+    return render(request, "crm/signup.html", {"organizer": organizer, "form": form})
+
+
+@never_cache
+def signup_confirm(request, token: str):
+    """A button, not the link itself, confirms: mail scanners that open links confirm nothing."""
+    if request.method != "POST":
+        return render(request, "crm/signup_confirm.html", {"token": token})
+    contact = privacy.signup_confirm(
+        token,
+        wording=str(SIGNUP_WORDING),
+        proof=_proof(request),
+    )
+    if contact is None:
+        return render(request, "crm/privacy_invalid.html", status=404)
+    return render(request, "crm/signup_done.html", {"organizer": contact.organizer})
