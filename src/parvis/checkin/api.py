@@ -1,15 +1,18 @@
-"""Door API for scanning devices (device token): redeem a ticket on a check-in list."""
+"""Door API for scanning devices (device token): lists, offline package, redeem, sync, search, attendance."""
 
 import datetime
+from typing import Literal
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import CheckinList, Scan
 
 router = Router(tags=["checkin"])
+
+MAX_SYNC_BATCH = 500
 
 
 class DeviceAuth(HttpBearer):
@@ -20,12 +23,22 @@ class DeviceAuth(HttpBearer):
         return device
 
 
+class TicketRef(Schema):
+    performance: int = Field(..., ge=1)
+    number: int = Field(..., ge=1)
+
+
 class RedeemIn(Schema):
     list: int = Field(..., ge=1)
-    secret: str = Field(..., max_length=10_000)
+    secret: str = Field("", max_length=10_000, description="The QR code's content")
+    ticket: TicketRef | None = Field(None, description="Manual entry, instead of a secret")
     nonce: str = Field(..., min_length=8, max_length=64, description="Unique per scan on this device")
     scanned_at: datetime.datetime | None = Field(None, description="When the device scanned (offline sync)")
     type: Scan.Kind = Scan.Kind.ENTRY
+    offline_verdict: Literal["accepted", "refused"] | None = Field(
+        None, description="What the device decided offline; only on synchronisation"
+    )
+    offline_reason: str = Field("", max_length=30)
 
 
 class TicketInfo(Schema):
@@ -42,30 +55,47 @@ class FirstScan(Schema):
 
 
 class RedeemOut(Schema):
+    nonce: str
     result: str
     reason: str
+    conflict: bool
     ticket: TicketInfo | None
     first_scan: FirstScan | None
 
 
-@router.post("/checkin/redeem", response=RedeemOut, auth=DeviceAuth())
-def redeem(request, payload: RedeemIn):
-    device = request.device
-    checkin_list = get_object_or_404(
-        CheckinList.objects.select_related("organizer"), pk=payload.list, organizer=device.organizer
-    )
+class SyncIn(Schema):
+    scans: list[RedeemIn] = Field(..., max_length=MAX_SYNC_BATCH)
+
+
+class SyncOut(Schema):
+    results: list[RedeemOut]
+
+
+def _list_of(device, list_id: int) -> CheckinList:
+    checkin_list = rules.checkin_list_for(list_id, device.organizer_id)
+    if checkin_list is None:
+        raise Http404
+    return checkin_list
+
+
+def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
     verdict = services.redeem(
         device=device,
         checkin_list=checkin_list,
         secret=payload.secret[:200],
+        ticket_ref=(payload.ticket.performance, payload.ticket.number) if payload.ticket else None,
         nonce=payload.nonce,
         scanned_at=payload.scanned_at,
         kind=payload.type,
+        offline_verdict=payload.offline_verdict,
+        offline_reason=payload.offline_reason,
     )
     ticket = verdict.ticket
     return {
+        "nonce": payload.nonce,
         "result": "accepted" if verdict.accepted else "refused",
         "reason": verdict.reason,
+        "conflict": verdict.scan.conflict if verdict.scan else False,
         "ticket": {
             "number": ticket.number,
             "performance_id": ticket.performance_id,
@@ -84,16 +114,41 @@ def redeem(request, payload: RedeemIn):
     }
 
 
+@router.post("/checkin/redeem", response=RedeemOut, auth=DeviceAuth())
+def redeem(request, payload: RedeemIn):
+    return _redeem_one(request.device, _list_of(request.device, payload.list), payload)
+
+
+@router.post("/checkin/sync", response=SyncOut, auth=DeviceAuth())
+def sync(request, payload: SyncIn):
+    """Scans a device recorded offline, in the order it made them; each is idempotent by its nonce."""
+    lists: dict[int, CheckinList] = {}
+    results = []
+    for scan in payload.scans:
+        if scan.list not in lists:
+            lists[scan.list] = _list_of(request.device, scan.list)
+        results.append(_redeem_one(request.device, lists[scan.list], scan))
+    return {"results": results}
+
+
+@router.get("/checkin/lists", auth=DeviceAuth())
+def lists(request):
+    """The device's organizer's lists with a performance from yesterday on."""
+    return {"device": request.device.name, "lists": selectors.lists_for_device(request.device)}
+
+
 @router.get("/checkin/lists/{list_id}/download", auth=DeviceAuth())
 def download(request, list_id: int):
     """The offline package of a list: rules, public keys, every ticket with its state."""
-    checkin_list = get_object_or_404(
-        CheckinList.objects.select_related("organizer"), pk=list_id, organizer=request.device.organizer
-    )
-    return selectors.offline_package(checkin_list)
+    return selectors.offline_package(_list_of(request.device, list_id))
+
+
+@router.get("/checkin/lists/{list_id}/search", auth=DeviceAuth())
+def search(request, list_id: int, q: str = ""):
+    """Manual search by name, order code or ticket number, when a QR code cannot be read."""
+    return {"tickets": selectors.search_tickets(_list_of(request.device, list_id), q[:100])}
 
 
 @router.get("/checkin/lists/{list_id}/attendance", auth=DeviceAuth())
 def attendance(request, list_id: int):
-    checkin_list = get_object_or_404(CheckinList, pk=list_id, organizer=request.device.organizer)
-    return selectors.attendance(checkin_list)
+    return selectors.attendance(_list_of(request.device, list_id))

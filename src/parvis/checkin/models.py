@@ -1,7 +1,29 @@
 """Door check-in: lists with rules, gates, scanning devices, and every scan recorded."""
 
+from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+# Why a ticket is refused, as the door staff read it (codes of services.redeem and of the offline judge).
+REFUSAL_LABELS = {
+    "already_used": _("Déjà utilisé"),
+    "cancelled": _("Billet annulé"),
+    "refunded": _("Billet remboursé"),
+    "exchanged": _("Billet échangé"),
+    "unpaid": _("Commande non payée"),
+    "wrong_performance": _("Pas pour cette date"),
+    "wrong_tariff": _("Tarif non admis sur cette liste"),
+    "too_early": _("Trop tôt : les portes ne sont pas ouvertes"),
+    "expired": _("Billet expiré"),
+    "wrong_slot": _("Pas pour ce créneau"),
+    "invalid": _("Billet inconnu ou falsifié"),
+    "malformed": _("Code illisible : ce n'est pas un billet"),
+    "unknown_ticket": _("Billet inconnu"),
+    "no_reentry": _("Sorties non autorisées sur cette liste"),
+    "not_inside": _("Ce billet n'est pas entré"),
+    "refused_offline": _("Refusé hors ligne"),
+}
 
 
 class Gate(models.Model):
@@ -57,6 +79,21 @@ class CheckinList(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @cached_property
+    def performance_ids(self) -> frozenset[int]:
+        return frozenset(self.performances.values_list("pk", flat=True))
+
+    @cached_property
+    def tariff_ids(self) -> frozenset[int]:
+        """Tariffs admitted; empty means every tariff."""
+        return frozenset(self.tariffs.values_list("pk", flat=True))
+
+    @cached_property
+    def public_keys(self) -> dict[int, bytes]:
+        from parvis.ticketing.signing import public_keys_of
+
+        return public_keys_of(self.organizer)
+
 
 class Scan(models.Model):
     """One scan as the device saw it. A device's retry with the same nonce is the same scan."""
@@ -77,15 +114,30 @@ class Scan(models.Model):
     reason = models.CharField(max_length=30, blank=True)
     scanned_at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
+    # Judged by the device without the network, synchronised later.
+    offline = models.BooleanField(default=False)
+    # The door let in someone the server refuses on sync (used twice, revoked meanwhile): staff review it.
+    conflict = models.BooleanField(default=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("passage")
         verbose_name_plural = _("passages")
         constraints = [models.UniqueConstraint(fields=["device", "nonce"], name="unique_scan_nonce")]
-        indexes = [models.Index(fields=["checkin_list", "scanned_at"])]
+        indexes = [
+            models.Index(fields=["checkin_list", "scanned_at"]),
+            models.Index(fields=["checkin_list"], condition=models.Q(conflict=True), name="scan_conflicts"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.ticket_id} {'ok' if self.accepted else self.reason}"
+
+    @property
+    def reason_label(self) -> str:
+        return str(REFUSAL_LABELS.get(self.reason, self.reason))
 
 
 class Presence(models.Model):

@@ -3,12 +3,13 @@
 import base64
 import datetime
 
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
+from parvis.programming.models import Performance
 from parvis.ticketing import signing
-from parvis.ticketing.models import OrderState, Ticket, TicketState
+from parvis.ticketing.models import OrderState, Tariff, Ticket, TicketState
 
 from .models import CheckinList, Presence, Scan
 
@@ -31,6 +32,7 @@ def offline_package(checkin_list: CheckinList) -> dict:
             "tariff_id",
             "attendee_name",
             "order__state",
+            "order__code",
             "slot__slot_starts_at",
             "slot__slot_ends_at",
         )
@@ -51,6 +53,7 @@ def offline_package(checkin_list: CheckinList) -> dict:
                 "number": t.number,
                 "tariff": t.tariff_id,
                 "name": t.attendee_name,
+                "order": t.order.code,
                 "state": t.state if t.state != TicketState.VALID else ("valid" if valid else "unpaid"),
                 "inside": t.pk in used,
                 "slot": [t.slot.slot_starts_at.isoformat(), t.slot.slot_ends_at.isoformat()]
@@ -64,6 +67,10 @@ def offline_package(checkin_list: CheckinList) -> dict:
             "name": checkin_list.name,
             "performances": performances,
             "tariffs": tariffs,
+            "performance_info": _performance_info(performances),
+            "tariff_names": dict(
+                Tariff.objects.filter(performance_id__in=performances).values_list("pk", "name")
+            ),
             "allow_reentry": checkin_list.allow_reentry,
             "opens_minutes_before": checkin_list.opens_minutes_before,
             "slot_tolerance_minutes": checkin_list.slot_tolerance_minutes,
@@ -75,6 +82,72 @@ def offline_package(checkin_list: CheckinList) -> dict:
         "tickets": rows,
         "generated_at": timezone.now().isoformat(),
     }
+
+
+def _performance_info(performance_ids) -> dict[int, dict]:
+    return {
+        p.pk: {
+            "title": p.event.title,
+            "venue": p.venue.name,
+            "starts_at": p.starts_at.isoformat(),
+            "valid_until": (p.starts_at + signing.VALIDITY_AFTER_START).isoformat(),
+        }
+        for p in Performance.objects.filter(pk__in=performance_ids).select_related("event", "venue")
+    }
+
+
+def lists_for_device(device) -> list[dict]:
+    """Lists of the device's organizer that cover a performance from yesterday on, soonest first."""
+    since = timezone.now() - datetime.timedelta(days=1)
+    result = []
+    lists = (
+        CheckinList.objects.filter(organizer=device.organizer, performances__starts_at__gte=since)
+        .annotate(first=Min("performances__starts_at"))
+        .order_by("first", "name")
+        .distinct()
+    )
+    for checkin_list in lists:
+        info = _performance_info(checkin_list.performances.values_list("pk", flat=True))
+        result.append({"id": checkin_list.pk, "name": checkin_list.name, "performances": list(info.values())})
+    return result
+
+
+def search_tickets(checkin_list: CheckinList, q: str, *, limit: int = 20) -> list[dict]:
+    """Tickets of the list's performances by attendee or buyer name, order code or ticket number."""
+    q = q.strip()
+    if len(q) < 2 and not q.isdigit():
+        return []
+    match = (
+        Q(attendee_name__icontains=q)
+        | Q(order__last_name__icontains=q)
+        | Q(order__email__iexact=q)
+        | Q(order__code__iexact=q)
+    )
+    if q.isdigit():
+        match |= Q(number=int(q))
+    tickets = (
+        Ticket.objects.filter(match, performance_id__in=checkin_list.performance_ids)
+        .select_related("order", "tariff", "performance__event")
+        .order_by("attendee_name", "number")[:limit]
+    )
+    inside = set(
+        Presence.objects.filter(checkin_list=checkin_list, ticket__in=tickets, inside=True).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    return [
+        {
+            "performance": t.performance_id,
+            "number": t.number,
+            "name": t.attendee_name or f"{t.order.first_name} {t.order.last_name}",
+            "order": t.order.code,
+            "tariff": t.tariff.name,
+            "event": t.performance.event.title,
+            "state": t.state,
+            "inside": t.pk in inside,
+        }
+        for t in tickets
+    ]
 
 
 def attendance(checkin_list: CheckinList, *, bucket_minutes: int = 5) -> dict:
@@ -103,4 +176,5 @@ def attendance(checkin_list: CheckinList, *, bucket_minutes: int = 5) -> dict:
         "refused": refused,
         "by_gate": {(k or "—"): v for k, v in by_gate.items()},
         "by_time": dict(sorted(buckets.items())),
+        "generated_at": timezone.now(),
     }
