@@ -2,9 +2,12 @@
 
 import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,3 +47,61 @@ def timed(fn, *, repeat: int) -> list[float]:
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn (4 workers) serving Parvis on a free port, and the task worker unless told otherwise."""
+
+    def __init__(self, *, worker: bool = True, workers: int = 4):
+        self.port = _free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
+            "DEBUG": "false",
+            "PARVIS_TASKS_BACKEND": "database",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PARVIS_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+        bin_dir = os.path.dirname(sys.executable)
+        self.web = subprocess.Popen(  # noqa: S603
+            [
+                os.path.join(bin_dir, "gunicorn"),
+                "parvis.wsgi:application",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "--backlog",
+                "512",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        self.worker = worker and subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "parvis", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/networks", timeout=2)  # noqa: S310
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self):
+        for process in filter(None, (self.web, self.worker)):
+            process.terminate()
+            process.wait(timeout=20)

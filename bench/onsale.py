@@ -10,9 +10,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -21,7 +18,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from _common import ROOT, emit, percentile, setup_django
+from _common import Server, emit, percentile, setup_django
 
 setup_django()
 
@@ -42,12 +39,6 @@ API_ORDERS = int(os.environ.get("BENCH_API_ORDERS", "3000"))
 WEB_SECONDS = float(os.environ.get("BENCH_WEB_SECONDS", "20"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def build(label: str):
     organizer, _ = Organizer.objects.get_or_create(slug="bench-onsale", defaults={"name": "Bench on-sale"})
     venue, _ = Venue.objects.get_or_create(
@@ -65,56 +56,6 @@ def build(label: str):
     )
     tariff = services.tariff_create(actor=None, performance=performance, name="Plein", price=Decimal("20"))
     return organizer, performance, tariff
-
-
-class Server:
-    def __init__(self):
-        self.port = _free_port()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
-            "DEBUG": "false",
-            "PARVIS_TASKS_BACKEND": "database",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PARVIS_BASE_URL": f"http://127.0.0.1:{self.port}",
-            "PYTHONPATH": str(ROOT / "src"),
-        }
-        bin_dir = os.path.dirname(sys.executable)
-        self.web = subprocess.Popen(  # noqa: S603
-            [
-                os.path.join(bin_dir, "gunicorn"),
-                "parvis.wsgi:application",
-                "--workers",
-                "4",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--log-level",
-                "warning",
-                "--backlog",
-                "512",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        self.worker = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "parvis", "db_worker", "--interval", "0.2", "--no-startup-delay"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/networks", timeout=2)  # noqa: S310
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self):
-        for process in (self.web, self.worker):
-            process.terminate()
-            process.wait(timeout=20)
 
 
 def api_rush(base: str, token: str, tariff_id: int) -> dict:
