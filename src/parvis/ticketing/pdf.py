@@ -48,17 +48,28 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
     ]
 
 
-def order_tickets_pdf(order: Order) -> bytes:
+def order_tickets_pdf(
+    order: Order, *, layout: str = "a4", tickets=None, duplicate: int | None = None
+) -> bytes:
+    """The order's valid tickets (or those given): A4, one per page, or the 80 mm thermal layout.
+    A reprint at the counter passes its number: every page then says DUPLICATA n°."""
+    if tickets is None:
+        tickets = order.tickets.filter(state="valid")
+    tickets = tickets.select_related(
+        "performance__event", "performance__venue", "tariff", "organizer", "slot"
+    ).order_by("performance__starts_at", "number")
+    if layout == "80mm":
+        return _thermal_pdf(order, tickets, duplicate)
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     page.setTitle(f"Billets {order.code}")
     page.setAuthor(order.organizer.name)
     width, height = A4
-    tickets = order.tickets.select_related(
-        "performance__event", "performance__venue", "tariff", "organizer", "slot"
-    ).order_by("performance__starts_at", "number")
     with translation.override(order.language or "fr"):
         for ticket in tickets:
+            if duplicate:
+                page.setFont("Helvetica-Bold", 16)
+                page.drawRightString(width - 20 * mm, height - 15 * mm, _duplicate_mark(duplicate))
             y = height - 25 * mm
             page.setFont("Helvetica-Bold", 18)
             page.drawString(20 * mm, y, ticket.performance.event.title[:60])
@@ -84,6 +95,44 @@ def order_tickets_pdf(order: Order) -> bytes:
                 _("Commande %(code)s — billet personnel, présentez le QR code à l'entrée.")
                 % {"code": order.code},
             )
+            page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def _duplicate_mark(number: int) -> str:
+    return _("DUPLICATA n° %(n)s") % {"n": number}
+
+
+def _thermal_pdf(order: Order, tickets, duplicate: int | None) -> bytes:
+    """80 mm roll paper (counter printers): one 80 × 150 mm page per ticket, QR code under the mentions."""
+    width, height = 80 * mm, 150 * mm
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    page.setTitle(f"Billets {order.code}")
+    page.setAuthor(order.organizer.name)
+    with translation.override(order.language or "fr"):
+        for ticket in tickets:
+            y = height - 8 * mm
+            if duplicate:
+                page.setFont("Helvetica-Bold", 11)
+                page.drawCentredString(width / 2, y, _duplicate_mark(duplicate))
+                y -= 6 * mm
+            page.setFont("Helvetica-Bold", 11)
+            page.drawString(4 * mm, y, ticket.performance.event.title[:38])
+            y -= 6 * mm
+            for label, value in ticket_lines(ticket):
+                if label == _("Évènement"):
+                    continue
+                page.setFont("Helvetica", 6)
+                page.drawString(4 * mm, y, label.upper())
+                page.setFont("Helvetica-Bold" if label == _("Billet n°") else "Helvetica", 8)
+                page.drawString(22 * mm, y, str(value)[:48])
+                y -= 4.5 * mm
+            size = 46 * mm
+            page.drawImage(_qr_image(ticket.secret), (width - size) / 2, 10 * mm, width=size, height=size)
+            page.setFont("Helvetica", 6)
+            page.drawCentredString(width / 2, 6 * mm, _("Commande %(code)s") % {"code": order.code})
             page.showPage()
     page.save()
     return buffer.getvalue()

@@ -27,11 +27,26 @@ PROVIDERS = {
     "demo": Provider(
         "demo", _("Paiement de démonstration (aucun argent ne circule)"), datetime.timedelta(minutes=30)
     ),
+    # Money taken at the counter (cash, card on an external terminal, cheque…): never offered online.
+    "box_office": Provider(
+        "box_office", _("Guichet"), datetime.timedelta(minutes=15), confirms_immediately=True, online=False
+    ),
+}
+
+# How the counter takes money; a payment row's `provider` is one of these codes.
+COUNTER_METHODS = {
+    "cash": _("Espèces"),
+    "card_terminal": _("Carte (terminal)"),
+    "cheque": _("Chèque"),
 }
 
 
 def enabled_providers() -> dict[str, Provider]:
-    enabled = {code: PROVIDERS[code] for code in settings.PARVIS_PAYMENT_PROVIDERS if code in PROVIDERS}
+    enabled = {
+        code: PROVIDERS[code]
+        for code in settings.PARVIS_PAYMENT_PROVIDERS
+        if code in PROVIDERS and PROVIDERS[code].online
+    }
     if not (settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET):
         enabled.pop("stripe", None)  # not configured: not offered
     return enabled

@@ -163,13 +163,20 @@ def checkout_place_orders(
     customer=None,
     extras: dict[int, list[tuple[int, int]]] | None = None,
     donations: dict[int, Decimal] | None = None,
+    counter_payments: list[tuple[str, Decimal, str]] | None = None,
+    notify: bool = True,
+    contact=None,
 ) -> list[Order]:
     """Turn the cart's live holds into one pending order per organizer; free orders are confirmed at once.
 
     Prices come from the tariffs, never from the buyer. Nothing is written if anything is wrong.
+    At the box office (`provider_code="box_office"`), `counter_payments` lists the money taken at the
+    counter, (method, amount, reference): the order is paid at once and must be paid in full.
     """
-    provider = enabled_providers().get(provider_code)
-    if provider is None:
+    if provider_code == "box_office":
+        if cart.channel != Channel.BOX_OFFICE or counter_payments is None:
+            raise SaleError("provider_unavailable")
+    elif enabled_providers().get(provider_code) is None:
         raise SaleError("provider_unavailable")
     now = timezone.now()
     with transaction.atomic():
@@ -216,14 +223,18 @@ def checkout_place_orders(
                     or not organizer_holds[0].performance.event.organizer.bank_details
                 ):
                     raise SaleError("provider_unavailable")
-            contact = crm.contact_resolve(
-                organizer_id=organizer_id,
-                email=buyer.email,
-                first_name=buyer.first_name,
-                last_name=buyer.last_name,
-                postal_code=buyer.postal_code,
-                language=buyer.language,
-                source=cart.channel,
+            contact = (
+                contact
+                if contact is not None
+                else crm.contact_resolve(
+                    organizer_id=organizer_id,
+                    email=buyer.email,
+                    first_name=buyer.first_name,
+                    last_name=buyer.last_name,
+                    postal_code=buyer.postal_code,
+                    language=buyer.language,
+                    source=cart.channel,
+                )
             )
             order = Order.objects.create(
                 contact=contact,
@@ -263,6 +274,11 @@ def checkout_place_orders(
                 extra.order = order
                 extra.save()
             _record_consents(contact, order, consents or [])
+            if code == "box_office":
+                _counter_payments_record(order, counter_payments or [], now)
+                _order_fulfil(order, now, notify=notify)
+                orders.append(order)
+                continue
             payment = Payment.objects.create(
                 order=order, provider=code, amount=order_total, currency=order.currency
             )
@@ -279,6 +295,25 @@ def checkout_place_orders(
     for order in orders:
         order.refresh_from_db()
     return orders
+
+
+def _counter_payments_record(order: Order, lines: list[tuple[str, Decimal, str]], now) -> None:
+    """The money taken at the counter for this order, each method confirmed; it must cover the order."""
+    paid = sum((Decimal(amount) for _method, amount, _ref in lines), Decimal(0))
+    if paid != order.total or any(Decimal(amount) <= 0 for _m, amount, _r in lines):
+        raise SaleError("price_mismatch", total=str(order.total))
+    Payment.objects.bulk_create(
+        Payment(
+            order=order,
+            provider=method,
+            amount=Decimal(amount),
+            currency=order.currency,
+            state=PaymentState.CONFIRMED,
+            reference=reference,
+            confirmed_at=now,
+        )
+        for method, amount, reference in lines
+    )
 
 
 def _record_consents(contact, order: Order, consents: list[dict]) -> None:
@@ -361,52 +396,58 @@ def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
         if not claimed:  # already confirmed (or failed/refunded): nothing happens twice
             order.refresh_from_db()  # the confirmation that won has committed: report its outcome
             return order
-        items = list(order.items.select_related("hold", "tariff", "performance"))
-        try:
-            with transaction.atomic():
-                converted = [
-                    (item, inventory.convert_hold(item.hold, channel=order.channel)) for item in items
-                ]
-        except inventory.SoldOut:
-            Payment.objects.filter(pk=payment_id).update(state=PaymentState.REFUNDED)
-            Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
-            audit_record(
-                actor=None,
-                action="order.auto_refund",
-                instance=order,
-                organizer_id=order.organizer_id,
-                before={"state": order.state},
-                after={"state": OrderState.CANCELLED, "reason": "places sold after the hold expired"},
-            )
-            order.refresh_from_db()
-            return order
-        Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
-        crm.interaction_record(
-            contact_id=order.contact_id,
-            organizer_id=order.organizer_id,
-            kind=crm.Interaction.Kind.ORDER,
-            at=now,
-            summary=order.code,
-            amount=order.total,
-            ref=f"order:{order.code}",
-        )
+        _order_fulfil(order, now, payment=payment)
+    order.refresh_from_db()
+    return order
+
+
+def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: bool = True) -> None:
+    """A paid order: its holds become sold places, tickets are issued and the confirmation is sent.
+
+    If the places were sold to someone else after the hold expired, the money is marked refunded.
+    """
+    items = list(order.items.select_related("hold", "tariff", "performance"))
+    try:
+        with transaction.atomic():
+            converted = [(item, inventory.convert_hold(item.hold, channel=order.channel)) for item in items]
+    except inventory.SoldOut:
+        Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(state=PaymentState.REFUNDED)
+        Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
         audit_record(
             actor=None,
-            action="order.paid",
+            action="order.auto_refund",
             instance=order,
             organizer_id=order.organizer_id,
             before={"state": order.state},
-            after={"state": OrderState.PAID, "payment": payment.provider},
+            after={"state": OrderState.CANCELLED, "reason": "places sold after the hold expired"},
         )
+        return
+    Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
+    crm.interaction_record(
+        contact_id=order.contact_id,
+        organizer_id=order.organizer_id,
+        kind=crm.Interaction.Kind.ORDER,
+        at=now,
+        summary=order.code,
+        amount=order.total,
+        ref=f"order:{order.code}",
+    )
+    audit_record(
+        actor=None,
+        action="order.paid",
+        instance=order,
+        organizer_id=order.organizer_id,
+        before={"state": order.state},
+        after={"state": OrderState.PAID, "payment": payment.provider if payment else "box_office"},
+    )
+    if notify and order.email:
         from .tasks import send_order_confirmation
 
         order_id = order.pk
         transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id))
-        key = signing.signing_key_for(order.organizer)
-        for item, quota_ids in sorted(converted, key=lambda pair: pair[0].performance_id):
-            _issue_tickets(order, item, quota_ids, key)  # last: the numbering row is locked only briefly
-    order.refresh_from_db()
-    return order
+    key = signing.signing_key_for(order.organizer)
+    for item, quota_ids in sorted(converted, key=lambda pair: pair[0].performance_id):
+        _issue_tickets(order, item, quota_ids, key)  # last: the numbering row is locked only briefly
 
 
 def payment_fail(*, payment_id: int) -> Order:
@@ -627,10 +668,17 @@ def quota_set_capacity(*, actor, quota, capacity: int, request=None):
 
 
 def tickets_refund(
-    *, tickets: list[Ticket], actor=None, reason: str = "", request=None, fee_per_ticket: Decimal = Decimal(0)
-) -> None:
+    *,
+    tickets: list[Ticket],
+    actor=None,
+    reason: str = "",
+    request=None,
+    fee_per_ticket: Decimal = Decimal(0),
+    method: str = "",
+) -> list[Ticket]:
     """Refund some tickets of paid orders (per ticket, partial or whole): places back, order state updated."""
     by_order: dict[int, list[Ticket]] = defaultdict(list)
+    done: list[Ticket] = []
     for ticket in tickets:
         by_order[ticket.order_id].append(ticket)
     with transaction.atomic():
@@ -650,7 +698,8 @@ def tickets_refund(
             order.state = OrderState.PARTIALLY_REFUNDED if still_valid else OrderState.REFUNDED
             order.save(update_fields=["state"])
             if refunded:
-                _record_refund(order, refunded)
+                _record_refund(order, refunded, provider=method)
+            done.extend(refunded_tickets)
             audit_record(
                 actor=actor,
                 action="order.refund",
@@ -669,11 +718,13 @@ def tickets_refund(
                 from .invoicing import credit_note_for
 
                 credit_note_for(order, refunded_tickets, fee_per_ticket=fee_per_ticket)
+    return done
 
 
-def _record_refund(order: Order, amount: Decimal) -> Payment:
-    """A refund to the method that paid (a negative payment); online providers are told after commit."""
-    provider = (
+def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> Payment:
+    """A refund to the method that paid, or the one given (a negative payment); online providers are told
+    after commit."""
+    provider = provider or (
         order.payments.filter(state=PaymentState.CONFIRMED, amount__gt=0)
         .values_list("provider", flat=True)
         .first()
