@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
 from parvis.network import views as network_views
@@ -51,6 +52,41 @@ urlpatterns = [
         "o/<slug:organizer_slug>/commandes/<str:code>/action/",
         ticketing_views.order_action,
         name="order_action",
+    ),
+    path("o/<slug:organizer_slug>/guichet/", boxoffice_views.counter, name="boxoffice"),
+    path("o/<slug:organizer_slug>/guichet/ouvrir/", boxoffice_views.session_open, name="boxoffice_open"),
+    path("o/<slug:organizer_slug>/guichet/caisses/", boxoffice_views.drawer_add, name="boxoffice_drawer_add"),
+    path("o/<slug:organizer_slug>/guichet/panier/", boxoffice_views.basket, name="boxoffice_basket"),
+    path("o/<slug:organizer_slug>/guichet/encaisser/", boxoffice_views.pay, name="boxoffice_pay"),
+    path("o/<slug:organizer_slug>/guichet/clients/", boxoffice_views.customers, name="boxoffice_customers"),
+    path(
+        "o/<slug:organizer_slug>/guichet/billets/<str:code>/<str:layout>.pdf",
+        boxoffice_views.tickets_pdf,
+        name="boxoffice_tickets",
+    ),
+    path(
+        "o/<slug:organizer_slug>/guichet/billets/<str:code>/envoyer/",
+        boxoffice_views.send_tickets,
+        name="boxoffice_send",
+    ),
+    path(
+        "o/<slug:organizer_slug>/guichet/duplicata/<int:ticket_pk>/",
+        boxoffice_views.reprint,
+        name="boxoffice_reprint",
+    ),
+    path("o/<slug:organizer_slug>/guichet/rembourser/", boxoffice_views.refund, name="boxoffice_refund"),
+    path("o/<slug:organizer_slug>/guichet/especes/", boxoffice_views.cash_move, name="boxoffice_cash_move"),
+    path("o/<slug:organizer_slug>/guichet/fermer/", boxoffice_views.session_close, name="boxoffice_close"),
+    path(
+        "o/<slug:organizer_slug>/guichet/sessions/<int:session_pk>/",
+        boxoffice_views.session_report,
+        name="boxoffice_session",
+    ),
+    path("o/<slug:organizer_slug>/guichet/clotures/", boxoffice_views.closures, name="boxoffice_closures"),
+    path(
+        "o/<slug:organizer_slug>/guichet/clotures/<int:closure_pk>/",
+        boxoffice_views.closure_detail,
+        name="boxoffice_closure",
     ),
     path("o/<slug:organizer_slug>/controle/", checkin_views.door_home, name="door_home"),
     path(

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "parvis.ticketing",
     "parvis.checkin",
     "parvis.crm",
+    "parvis.boxoffice",
     "parvis.api",
 ]
 

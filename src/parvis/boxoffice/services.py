@@ -1,0 +1,415 @@
+"""Counter operations. Each one is a ticketing or CRM action plus its journal entry, in one transaction:
+if the journal cannot be written, the sale does not happen."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from parvis.core.audit import audit_record
+from parvis.crm import services as crm
+from parvis.ticketing import services as ticketing
+from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Cart, Channel, HoldState, Order, OrderState, Ticket, TicketState
+from parvis.ticketing.providers import COUNTER_METHODS
+
+from . import journal
+from .models import CashDrawer, EntryKind, JournalEntry, Reprint, TillSession
+
+
+class CounterError(Exception):
+    """A counter operation refused, with a stable code (the views translate it)."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(code)
+
+
+@dataclass
+class CounterPayment:
+    method: str  # one of COUNTER_METHODS
+    amount: Decimal
+    reference: str = ""
+
+
+@dataclass
+class Customer:
+    """Who buys: an existing contact, a new one (with the consents ticked), or nobody (anonymous)."""
+
+    contact_id: int | None = None
+    email: str = ""
+    phone: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    postal_code: str = ""
+    consents: list[str] = field(default_factory=list)  # purposes ticked, with the counter's wording
+
+
+@dataclass
+class SaleResult:
+    order: Order | None
+    entry: JournalEntry
+    total: Decimal
+    change: Decimal
+
+
+def session_open(*, actor, drawer: CashDrawer, opening_float: Decimal, training: bool = False) -> TillSession:
+    if opening_float < 0:
+        raise CounterError("invalid_amount")
+    if not drawer.is_active:
+        raise CounterError("drawer_inactive")
+    with transaction.atomic():
+        if TillSession.objects.filter(drawer=drawer, closed_at__isnull=True).exists():
+            raise CounterError("drawer_busy")
+        if TillSession.objects.filter(
+            staff=actor, organizer=drawer.organizer, closed_at__isnull=True
+        ).exists():
+            raise CounterError("session_already_open")
+        session = TillSession.objects.create(
+            organizer=drawer.organizer,
+            drawer=drawer,
+            staff=actor,
+            training=training,
+            opening_float=journal.money(opening_float),
+            cart=Cart.objects.create(channel=Channel.BOX_OFFICE),
+        )
+        journal.append(
+            organizer=drawer.organizer,
+            chain=session.chain,
+            kind=EntryKind.SESSION_OPEN,
+            staff=actor,
+            session=session,
+            detail={"drawer": drawer.name, "opening_float": str(session.opening_float)},
+        )
+    return session
+
+
+def _open(session: TillSession) -> TillSession:
+    session = (
+        TillSession.objects.select_for_update(of=("self",))
+        .select_related("organizer", "cart")
+        .get(pk=session.pk)
+    )
+    if session.closed_at is not None:
+        raise CounterError("session_closed")
+    return session
+
+
+def basket_add(*, session: TillSession, tariff_id: int, quantity: int = 1, slot_id: int | None = None):
+    """Hold places for the sale being made: the same capacity, the same guard, as online buyers."""
+    from parvis.ticketing.models import Tariff
+
+    if not Tariff.objects.filter(
+        pk=tariff_id, performance__event__organizer_id=session.organizer_id
+    ).exists():
+        raise SaleError("unknown_tariff")
+    return ticketing.cart_add(
+        cart=session.cart, tariff_id=tariff_id, quantity=quantity, channel=Channel.BOX_OFFICE, slot_id=slot_id
+    )
+
+
+def basket_remove(*, session: TillSession, hold_id: int, quantity: int | None = None) -> None:
+    """Give back a line, or some of its places (the rest is held again)."""
+    hold = session.cart.holds.filter(pk=hold_id, order__isnull=True, state=HoldState.ACTIVE).first()
+    if hold is None:
+        return
+    keep = 0 if quantity is None else max(0, hold.quantity - quantity)
+    with transaction.atomic():
+        ticketing.cart_remove(cart=session.cart, hold_id=hold.pk)
+        if keep:
+            ticketing.cart_add(
+                cart=session.cart, tariff_id=hold.tariff_id, quantity=keep, channel=Channel.BOX_OFFICE,
+                slot_id=hold.slot_id,
+            )  # fmt: skip
+
+
+def basket_clear(*, session: TillSession) -> None:
+    for hold in ticketing.cart_live_holds(session.cart):
+        ticketing.cart_remove(cart=session.cart, hold_id=hold.pk)
+
+
+def basket_total(session: TillSession) -> Decimal:
+    return sum((h.tariff.price * h.quantity for h in ticketing.cart_live_holds(session.cart)), Decimal(0))
+
+
+def _settle(total: Decimal, payments: list[CounterPayment], cash_tendered: Decimal | None):
+    """The payment lines as recorded (cash at the amount due in cash) and the change to give."""
+    for payment in payments:
+        if payment.method not in COUNTER_METHODS:
+            raise CounterError("unknown_method")
+        if payment.amount < 0:
+            raise CounterError("invalid_amount")
+    non_cash = sum((p.amount for p in payments if p.method != "cash"), Decimal(0))
+    if non_cash > total:
+        raise CounterError("overpaid")
+    cash_due = total - non_cash
+    has_cash = any(p.method == "cash" for p in payments)
+    if cash_due and not has_cash:
+        raise CounterError("underpaid", due=str(cash_due))
+    tendered = cash_due if cash_tendered is None else journal.money(cash_tendered)
+    if has_cash and tendered < cash_due:
+        raise CounterError("underpaid", due=str(cash_due - tendered))
+    lines = [
+        (p.method, journal.money(p.amount), p.reference.strip()[:200]) for p in payments if p.method != "cash"
+    ]
+    if cash_due:
+        lines.append(("cash", journal.money(cash_due), ""))
+    merged: dict[tuple[str, str], Decimal] = {}
+    for method, amount, reference in lines:
+        if amount:
+            merged[(method, reference)] = merged.get((method, reference), Decimal(0)) + amount
+    return [(m, a, r) for (m, r), a in merged.items()], (tendered - cash_due if has_cash else Decimal(0))
+
+
+def _contact_for(session: TillSession, customer: Customer | None):
+    from parvis.crm.models import Contact, Purpose
+
+    if customer is None:
+        return None
+    if customer.contact_id:
+        contact = Contact.objects.filter(pk=customer.contact_id, organizer_id=session.organizer_id).first()
+        if contact is None:
+            raise CounterError("unknown_contact")
+        return contact
+    contact = crm.contact_resolve(
+        organizer_id=session.organizer_id,
+        email=customer.email,
+        phone=customer.phone,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        postal_code=customer.postal_code,
+        source=crm.Consent.Source.BOX_OFFICE,
+    )
+    if contact is not None:
+        from .forms import COUNTER_CONSENT_WORDING
+
+        for purpose in customer.consents:
+            if purpose in Purpose.values:
+                crm.consent_record(
+                    contact=contact,
+                    purpose=purpose,
+                    given=True,
+                    source=crm.Consent.Source.BOX_OFFICE,
+                    wording=str(COUNTER_CONSENT_WORDING.get(purpose, "")),
+                    version="guichet-1",
+                    proof={"session": session.pk},
+                )
+    return contact
+
+
+def sale(
+    *,
+    session: TillSession,
+    actor,
+    payments: list[CounterPayment],
+    cash_tendered: Decimal | None = None,
+    customer: Customer | None = None,
+    expected_total: Decimal | None = None,
+    send_email: bool = False,
+) -> SaleResult:
+    """Sell what the basket holds. Training: nothing is sold, the places go back, the training chain
+    records it. Otherwise one paid order, its tickets, and the SALE entry, or nothing at all."""
+    with transaction.atomic():
+        session = _open(session)
+        holds = ticketing.cart_live_holds(session.cart)
+        if not holds:
+            raise SaleError("cart_empty")
+        total = sum((h.tariff.price * h.quantity for h in holds), Decimal(0))
+        if expected_total is not None and journal.money(expected_total) != journal.money(total):
+            raise SaleError("price_mismatch", total=str(total))
+        lines, change = _settle(total, payments, cash_tendered)
+        vat = journal.vat_breakdown((h.tariff.vat_rate, h.tariff.price * h.quantity) for h in holds)
+        methods: dict[str, Decimal] = {}
+        for method, amount, _reference in lines:
+            methods[method] = methods.get(method, Decimal(0)) + amount
+        if session.training:
+            basket_clear(session=session)
+            entry = journal.append(
+                organizer=session.organizer,
+                chain=session.chain,
+                kind=EntryKind.SALE,
+                staff=actor,
+                session=session,
+                vat=vat,
+                methods=methods,
+                detail={"training": True, "lines": [[h.tariff_id, h.quantity] for h in holds]},
+            )
+            return SaleResult(None, entry, total, change)
+        contact = _contact_for(session, customer)
+        email = (customer.email if customer else "") or (contact.email if contact else "")
+        buyer = ticketing.Buyer(
+            email=email,
+            first_name=(customer.first_name if customer else "") or (contact.first_name if contact else ""),
+            last_name=(customer.last_name if customer else "") or (contact.last_name if contact else ""),
+            postal_code=customer.postal_code if customer else "",
+        )
+        orders = ticketing.checkout_place_orders(
+            cart=session.cart,
+            buyer=buyer,
+            provider_code="box_office" if total else "free",
+            counter_payments=lines,
+            notify=send_email and bool(email),
+            contact=contact,
+            customer=None,
+        )
+        if len(orders) != 1 or orders[0].state != OrderState.PAID:
+            raise SaleError("sold_out")  # places lost meanwhile: roll the whole sale back
+        order = orders[0]
+        tickets = list(order.tickets.order_by("number").values_list("performance_id", "number"))
+        entry = journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.SALE,
+            staff=actor,
+            session=session,
+            order_code=order.code,
+            vat=vat,
+            methods=methods,
+            detail={"tickets": tickets, "change": str(journal.money(change))},
+        )
+        audit_record(
+            actor=actor,
+            action="boxoffice.sale",
+            instance=order,
+            organizer_id=order.organizer_id,
+            after={
+                "total": str(total),
+                "methods": {m: str(a) for m, a in methods.items()},
+                "entry": entry.seq,
+            },
+        )
+    return SaleResult(order, entry, total, change)
+
+
+def refund(
+    *, session: TillSession, actor, tickets: list[Ticket], reason: str, method: str = "cash"
+) -> JournalEntry:
+    """Refund tickets at the counter (places back on sale), money out by `method`, with the reason."""
+    if not reason.strip():
+        raise CounterError("reason_required")
+    if method not in COUNTER_METHODS:
+        raise CounterError("unknown_method")
+    with transaction.atomic():
+        session = _open(session)
+        if session.training:
+            raise CounterError("training_no_refund")
+        if any(t.organizer_id != session.organizer_id for t in tickets):
+            raise CounterError("unknown_ticket")
+        done = ticketing.tickets_refund(tickets=tickets, actor=actor, reason=reason.strip(), method=method)
+        if not done:
+            raise CounterError("nothing_to_refund")
+        vat = journal.vat_breakdown((t.vat_rate, -t.price) for t in done)
+        amount = sum((t.price for t in done), Decimal(0))
+        return journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.REFUND,
+            staff=actor,
+            session=session,
+            order_code=done[0].order.code,
+            vat=vat,
+            methods={method: -amount},
+            detail={"tickets": [[t.performance_id, t.number] for t in done], "reason": reason.strip()[:300]},
+        )
+
+
+def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:
+    """A copy of a ticket: numbered, marked DUPLICATA, and written in the journal."""
+    with transaction.atomic():
+        session = _open(session)
+        if ticket.organizer_id != session.organizer_id:
+            raise CounterError("unknown_ticket")
+        if ticket.state != TicketState.VALID:
+            raise CounterError("ticket_not_valid")
+        Ticket.objects.select_for_update().filter(pk=ticket.pk).first()  # numbers per ticket, one at a time
+        number = Reprint.objects.filter(ticket=ticket).count() + 1
+        copy = Reprint.objects.create(ticket=ticket, number=number, staff=actor)
+        journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.REPRINT,
+            staff=actor,
+            session=session,
+            order_code=ticket.order.code,
+            detail={"ticket": [ticket.performance_id, ticket.number], "duplicate": number},
+        )
+    return copy
+
+
+def cash_move(*, session: TillSession, actor, amount: Decimal, reason: str) -> JournalEntry:
+    """Cash put in (amount > 0) or taken out (amount < 0) of the drawer, with the reason."""
+    if not amount or not reason.strip():
+        raise CounterError("reason_required" if amount else "invalid_amount")
+    with transaction.atomic():
+        session = _open(session)
+        return journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.CASH_IN if amount > 0 else EntryKind.CASH_OUT,
+            staff=actor,
+            session=session,
+            detail={"cash": str(journal.money(amount)), "reason": reason.strip()[:300]},
+        )
+
+
+def expected_cash(session: TillSession) -> Decimal:
+    """Float + cash taken − cash given back + cash put in − cash taken out, from the session's entries."""
+    cash = session.opening_float
+    for methods, detail in session.entries.values_list("methods", "detail"):
+        cash += Decimal(methods.get("cash", "0"))
+        cash += Decimal(detail.get("cash", "0")) if isinstance(detail, dict) else 0
+    return journal.money(cash)
+
+
+def session_close(*, session: TillSession, actor, counted_cash: Decimal, note: str = "") -> TillSession:
+    if counted_cash < 0:
+        raise CounterError("invalid_amount")
+    with transaction.atomic():
+        session = _open(session)
+        basket_clear(session=session)
+        expected = expected_cash(session)
+        counted = journal.money(counted_cash)
+        summary = session_summary(session)
+        TillSession.objects.filter(pk=session.pk).update(
+            closed_at=timezone.now(),
+            expected_cash=expected,
+            counted_cash=counted,
+            discrepancy=counted - expected,
+            closing_note=note.strip()[:300],
+        )
+        journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.SESSION_CLOSE,
+            staff=actor,
+            session=session,
+            detail={
+                "expected_cash": str(expected),
+                "counted_cash": str(counted),
+                "discrepancy": str(counted - expected),
+                "note": note.strip()[:300],
+                "methods": {m: str(a) for m, a in summary["methods"].items()},
+            },
+        )
+    session.refresh_from_db()
+    return session
+
+
+def session_summary(session: TillSession) -> dict:
+    """What the session took, per payment method and per kind of operation."""
+    methods: dict[str, Decimal] = {}
+    for entry_methods in session.entries.values_list("methods", flat=True):
+        for method, amount in entry_methods.items():
+            methods[method] = methods.get(method, Decimal(0)) + Decimal(amount)
+    kinds = dict(
+        session.entries.values("kind").annotate(n=Count("id"), total=Sum("total")).values_list("kind", "n")
+    )
+    return {"methods": methods, "kinds": kinds, "expected_cash": expected_cash(session)}
+
+
+def drawer_create(*, actor, organizer, name: str, venue=None) -> CashDrawer:
+    drawer = CashDrawer.objects.create(organizer=organizer, name=name.strip()[:100], venue=venue)
+    audit_record(actor=actor, action="boxoffice.drawer_create", instance=drawer, organizer_id=organizer.pk)
+    return drawer

@@ -1,0 +1,463 @@
+"""The counter screen and its till session: sell, find an order, refund, reprint, move cash, close, Z."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.crm import selectors as crm_selectors
+from parvis.network.permissions import Perm, require_organizer_perm
+from parvis.programming.models import Performance
+from parvis.ticketing import inventory
+from parvis.ticketing import services as ticketing
+from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Channel, Order, Tariff, Ticket, TicketState
+from parvis.ticketing.pdf import order_tickets_pdf
+from parvis.ticketing.providers import COUNTER_METHODS
+
+from . import journal, services
+from .forms import COUNTER_CONSENT_WORDING, CashMoveForm, DrawerForm, SessionCloseForm, SessionOpenForm
+from .models import Chain, Closure, ClosureKind, TillSession
+
+ERRORS = {
+    "invalid_amount": _("Montant invalide."),
+    "drawer_inactive": _("Cette caisse n'est plus en service."),
+    "drawer_busy": _("Cette caisse est déjà ouverte par quelqu'un d'autre."),
+    "session_already_open": _("Vous avez déjà une caisse ouverte."),
+    "session_closed": _("Cette session de caisse est fermée."),
+    "unknown_method": _("Moyen de paiement inconnu."),
+    "overpaid": _("Les paiements par carte ou chèque dépassent le total."),
+    "underpaid": _("Il manque %(due)s € pour couvrir le total."),
+    "unknown_contact": _("Client introuvable."),
+    "reason_required": _("Indiquez le motif."),
+    "training_no_refund": _("Pas de remboursement en mode formation."),
+    "unknown_ticket": _("Billet introuvable."),
+    "nothing_to_refund": _("Aucun de ces billets n'est remboursable."),
+    "ticket_not_valid": _("Ce billet n'est plus valable : il ne peut pas être réimprimé."),
+}
+
+
+def _error(exc) -> str:
+    if isinstance(exc, SaleError):
+        return exc.message
+    return (
+        str(ERRORS.get(exc.code, exc.code)) % exc.params
+        if exc.params
+        else str(ERRORS.get(exc.code, exc.code))
+    )
+
+
+def _amount(value: str) -> Decimal | None:
+    try:
+        amount = Decimal((value or "").replace(",", ".").replace("€", "").strip())
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _session_of(request, organizer) -> TillSession | None:
+    return (
+        TillSession.objects.filter(organizer=organizer, staff=request.user, closed_at__isnull=True)
+        .select_related("drawer__venue", "cart", "organizer")
+        .first()
+    )
+
+
+def _performances(organizer, session: TillSession):
+    """Today's performances of the drawer's venue first, then the next ones (two weeks)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    performances = (
+        Performance.objects.filter(
+            event__organizer=organizer,
+            starts_at__gte=min(start, now - datetime.timedelta(hours=4)),
+            starts_at__lt=start + datetime.timedelta(days=15),
+        )
+        .select_related("event", "venue")
+        .order_by("starts_at")
+    )
+    if session.drawer.venue_id:
+        performances = performances.filter(venue_id=session.drawer.venue_id)
+    performances = list(performances[:40])
+    tariffs = list(
+        Tariff.objects.filter(performance__in=performances, is_active=True, sold_at_box_office=True).order_by(
+            "performance_id", "position", "pk"
+        )
+    )
+    left = inventory.availability(performance_ids=[p.pk for p in performances], channel=Channel.BOX_OFFICE)
+    by_performance: dict[int, list] = {}
+    for tariff in tariffs:
+        tariff.left = left.get(tariff.pk, 0)
+        by_performance.setdefault(tariff.performance_id, []).append(tariff)
+    for performance in performances:
+        performance.counter_tariffs = by_performance.get(performance.pk, [])
+        performance.is_today = timezone.localtime(performance.starts_at).date() == today
+    return performances
+
+
+def _organizer(request, organizer_slug):
+    return require_organizer_perm(request.user, organizer_slug, Perm.BOXOFFICE_SELL)
+
+
+@login_required
+def counter(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    journal.closures_generate(organizer, Chain.LIVE)  # days past are closed even if nobody asked
+    session = _session_of(request, organizer)
+    if session is None:
+        return render(
+            request,
+            "boxoffice/open.html",
+            {
+                "organizer": organizer,
+                "form": SessionOpenForm(organizer=organizer),
+                "drawer_form": DrawerForm(),
+            },
+        )
+    holds = ticketing.cart_live_holds(session.cart)
+    for hold in holds:
+        hold.line_total = hold.tariff.price * hold.quantity
+    total = sum((h.line_total for h in holds), Decimal(0))
+    found = None
+    q = request.GET.get("commande", "").strip()
+    if q:
+        found = _orders_found(organizer, q)
+    return render(
+        request,
+        "boxoffice/counter.html",
+        {
+            "organizer": organizer,
+            "session": session,
+            "performances": _performances(organizer, session),
+            "holds": holds,
+            "total": total,
+            "methods": COUNTER_METHODS,
+            "consent_wording": COUNTER_CONSENT_WORDING,
+            "move_form": CashMoveForm(),
+            "order_query": q,
+            "orders_found": found,
+            "last_sale": request.session.get("boxoffice_last_sale"),
+        },
+    )
+
+
+def _orders_found(organizer, q: str):
+    orders = Order.objects.filter(organizer=organizer).prefetch_related("tickets__performance__event")
+    by_code = orders.filter(code__iexact=q)
+    if by_code.exists():
+        return list(by_code)
+    return list(
+        orders.filter(last_name__icontains=q).order_by("-created_at")[:10]
+        or orders.filter(email__iexact=q).order_by("-created_at")[:10]
+    )
+
+
+@login_required
+@require_POST
+def drawer_add(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    form = DrawerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.drawer_create(actor=request.user, organizer=organizer, name=form.cleaned_data["name"])
+        except IntegrityError:
+            messages.error(request, _("Une caisse porte déjà ce nom."))
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+@login_required
+@require_POST
+def session_open(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    form = SessionOpenForm(request.POST, organizer=organizer)
+    if not form.is_valid():
+        return render(
+            request,
+            "boxoffice/open.html",
+            {"organizer": organizer, "form": form, "drawer_form": DrawerForm()},
+        )
+    try:
+        services.session_open(actor=request.user, **form.cleaned_data)
+    except (services.CounterError, IntegrityError) as exc:
+        messages.error(
+            request, _error(exc) if isinstance(exc, services.CounterError) else ERRORS["drawer_busy"]
+        )
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+def _require_session(request, organizer) -> TillSession:
+    session = _session_of(request, organizer)
+    if session is None:
+        raise Http404
+    return session
+
+
+@login_required
+@require_POST
+def basket(request, organizer_slug: str):
+    """Add a tariff's places (the buttons), take some back, or empty the basket."""
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    action = request.POST.get("action", "add")
+    try:
+        if action == "add":
+            quantity = int(request.POST.get("quantity") or 1)
+            services.basket_add(session=session, tariff_id=int(request.POST["tariff"]), quantity=quantity)
+        elif action == "remove":
+            services.basket_remove(session=session, hold_id=int(request.POST["hold"]), quantity=1)
+        elif action == "clear":
+            services.basket_clear(session=session)
+    except (ValueError, KeyError):
+        messages.error(request, _("Demande incomplète."))
+    except SaleError as exc:
+        messages.error(request, exc.message)
+    request.session.pop("boxoffice_last_sale", None)
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+def _customer_from(post) -> services.Customer | None:
+    if post.get("contact"):
+        try:
+            return services.Customer(contact_id=int(post["contact"]))
+        except ValueError:
+            return None
+    fields = {
+        k: post.get(k, "").strip() for k in ("email", "phone", "first_name", "last_name", "postal_code")
+    }
+    if not any(fields.values()):
+        return None  # anonymous
+    return services.Customer(
+        **fields, consents=[p for p in COUNTER_CONSENT_WORDING if post.get(f"consent_{p}")]
+    )
+
+
+def _payments_from(post, method: str, total: Decimal) -> tuple[list[services.CounterPayment], Decimal | None]:
+    """One button per method pays everything with it; "mixed" reads an amount per method."""
+    tendered = _amount(post.get("cash_tendered", "")) if post.get("cash_tendered", "").strip() else None
+    if method in COUNTER_METHODS:
+        return [services.CounterPayment(method, total, post.get(f"{method}_reference", ""))], tendered
+    payments = []
+    for code in COUNTER_METHODS:
+        amount = _amount(post.get(f"amount_{code}", "")) if post.get(f"amount_{code}", "").strip() else None
+        if amount:
+            payments.append(services.CounterPayment(code, amount, post.get(f"{code}_reference", "")))
+    return payments, tendered
+
+
+@login_required
+@require_POST
+def pay(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    total = services.basket_total(session)
+    payments, tendered = _payments_from(request.POST, request.POST.get("method", ""), total)
+    try:
+        result = services.sale(
+            session=session,
+            actor=request.user,
+            payments=payments,
+            cash_tendered=tendered,
+            customer=_customer_from(request.POST),
+            expected_total=_amount(request.POST.get("expected_total", "")),
+            send_email=bool(request.POST.get("send_email")),
+        )
+    except (SaleError, services.CounterError) as exc:
+        messages.error(request, _error(exc))
+        return redirect("staff:boxoffice", organizer.slug)
+    request.session["boxoffice_last_sale"] = {
+        "order": result.order.code if result.order else "",
+        "total": str(result.total),
+        "change": str(journal.money(result.change)),
+        "training": session.training,
+    }
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+@login_required
+def tickets_pdf(request, organizer_slug: str, code: str, layout: str):
+    organizer = _organizer(request, organizer_slug)
+    order = get_object_or_404(Order, organizer=organizer, code=code)
+    if layout not in ("a4", "80mm"):
+        raise Http404
+    response = HttpResponse(order_tickets_pdf(order, layout=layout), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="billets-{order.code}-{layout}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def send_tickets(request, organizer_slug: str, code: str):
+    from parvis.ticketing.tasks import send_order_confirmation
+
+    organizer = _organizer(request, organizer_slug)
+    order = get_object_or_404(Order, organizer=organizer, code=code)
+    if not order.email:
+        messages.error(request, _("Cette commande n'a pas d'adresse e-mail."))
+    else:
+        send_order_confirmation.enqueue(order_id=order.pk)
+        messages.success(request, _("Billets envoyés à %(email)s.") % {"email": order.email})
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+@login_required
+@require_POST
+def reprint(request, organizer_slug: str, ticket_pk: int):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    ticket = get_object_or_404(Ticket.objects.select_related("order"), pk=ticket_pk, organizer=organizer)
+    try:
+        copy = services.reprint(session=session, actor=request.user, ticket=ticket)
+    except services.CounterError as exc:
+        messages.error(request, _error(exc))
+        return redirect("staff:boxoffice", organizer.slug)
+    pdf = order_tickets_pdf(
+        ticket.order,
+        layout=request.POST.get("layout", "a4"),
+        tickets=Ticket.objects.filter(pk=ticket.pk),
+        duplicate=copy.number,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="duplicata-{ticket.order.code}-{copy.number}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def refund(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    ids = [int(pk) for pk in request.POST.getlist("ticket") if pk.isdigit()]
+    tickets = list(
+        Ticket.objects.filter(pk__in=ids, organizer=organizer, state=TicketState.VALID).select_related(
+            "order"
+        )
+    )
+    try:
+        if not tickets:
+            raise services.CounterError("nothing_to_refund")
+        entry = services.refund(
+            session=session,
+            actor=request.user,
+            tickets=tickets,
+            reason=request.POST.get("reason", ""),
+            method=request.POST.get("method", "cash"),
+        )
+    except services.CounterError as exc:
+        messages.error(request, _error(exc))
+    else:
+        method = COUNTER_METHODS.get(request.POST.get("method", "cash"), "")
+        amount = formats.localize(-entry.total)
+        messages.success(
+            request, _("Remboursé : %(amount)s € (%(method)s).") % {"amount": amount, "method": method}
+        )
+    query = urlencode({"commande": request.POST.get("order", "")})
+    return redirect(f"{reverse('staff:boxoffice', args=[organizer.slug])}?{query}")
+
+
+@login_required
+@require_POST
+def cash_move(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    form = CashMoveForm(request.POST)
+    if form.is_valid():
+        amount = form.cleaned_data["amount"] * (1 if form.cleaned_data["direction"] == "in" else -1)
+        try:
+            services.cash_move(
+                session=session, actor=request.user, amount=amount, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Mouvement d'espèces enregistré."))
+        except services.CounterError as exc:
+            messages.error(request, _error(exc))
+    else:
+        messages.error(request, _("Indiquez le montant et le motif du mouvement."))
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+@login_required
+def session_close(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    form = SessionCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            closed = services.session_close(session=session, actor=request.user, **form.cleaned_data)
+        except services.CounterError as exc:
+            messages.error(request, _error(exc))
+        else:
+            return redirect("staff:boxoffice_session", organizer.slug, closed.pk)
+    return render(
+        request,
+        "boxoffice/close.html",
+        {
+            "organizer": organizer,
+            "session": session,
+            "form": form,
+            "summary": services.session_summary(session),
+        },
+    )
+
+
+@login_required
+def session_report(request, organizer_slug: str, session_pk: int):
+    organizer = _organizer(request, organizer_slug)
+    session = get_object_or_404(
+        TillSession.objects.select_related("drawer", "staff"), pk=session_pk, organizer=organizer
+    )
+    return render(
+        request,
+        "boxoffice/session_report.html",
+        {
+            "organizer": organizer,
+            "session": session,
+            "summary": services.session_summary(session),
+            "entries": session.entries.order_by("seq"),
+            "methods": COUNTER_METHODS,
+        },
+    )
+
+
+@login_required
+def closures(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    chain = Chain.TRAINING if request.GET.get("formation") else Chain.LIVE
+    journal.closures_generate(organizer, chain)
+    return render(
+        request,
+        "boxoffice/closures.html",
+        {
+            "organizer": organizer,
+            "chain": chain,
+            "closures": Closure.objects.filter(organizer=organizer, chain=chain).order_by("-seq")[:200],
+        },
+    )
+
+
+@login_required
+def closure_detail(request, organizer_slug: str, closure_pk: int):
+    organizer = _organizer(request, organizer_slug)
+    closure = get_object_or_404(Closure, pk=closure_pk, organizer=organizer)
+    return render(
+        request,
+        "boxoffice/closure.html",
+        {"organizer": organizer, "closure": closure, "methods": COUNTER_METHODS, "kinds": ClosureKind},
+    )
+
+
+@login_required
+def customers(request, organizer_slug: str):
+    """Search as you type (htmx): name, e-mail or phone."""
+    organizer = _organizer(request, organizer_slug)
+    q = request.GET.get("q", "").strip()
+    found = list(crm_selectors.search(organizer, q)[:8]) if len(q) >= 2 else []
+    return render(request, "boxoffice/_customers.html", {"customers": found, "q": q})

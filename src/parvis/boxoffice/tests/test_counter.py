@@ -1,0 +1,288 @@
+"""Counter sales, refunds, reprints, cash and the till session, each with its journal entry."""
+
+import datetime
+from decimal import Decimal
+
+import pypdfium2
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from parvis.boxoffice import journal, services
+from parvis.boxoffice.models import Chain, EntryKind, JournalEntry, TillSession
+from parvis.core.testing import OrganizerFactory, login_staff, staff
+from parvis.crm.models import Consent, Contact
+from parvis.network.models import Role
+from parvis.ticketing import services as ticketing
+from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Cart, Order, Quota, Ticket, TicketState
+from parvis.ticketing.tests.factories import on_sale_performance, tariff
+
+from .helpers import cash_sale, open_counter
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def show():
+    performance = on_sale_performance(capacity=10)
+    return performance, tariff(performance, price="18.00"), tariff(performance, name="Jeune", price="8.00")
+
+
+def _pdf_text(data: bytes) -> str:
+    pdf = pypdfium2.PdfDocument(data)
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def test_a_cash_sale_to_an_anonymous_customer_makes_a_paid_order_and_its_journal_entry(show):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer)
+    result = cash_sale(session, user, full, 2, cash_tendered=Decimal("40"))
+    order = result.order
+    assert order.state == "paid" and order.channel == "box_office" and order.contact is None
+    assert order.tickets.filter(state=TicketState.VALID).count() == 2
+    assert list(order.payments.values_list("provider", "amount", "state")) == [
+        ("cash", Decimal("36.00"), "confirmed")
+    ]
+    assert result.change == Decimal("4.00")
+    entry = result.entry
+    assert (entry.kind, entry.order_code, entry.total) == ("sale", order.code, Decimal("36.00"))
+    assert entry.methods == {"cash": "36.00"} and entry.vat["5.50"]["ttc"] == "36.00"
+    assert entry.detail["change"] == "4.00"
+    assert Quota.objects.get(performance=performance, is_total=True).used == 2
+    assert journal.verify(performance.organizer, Chain.LIVE, full=True).ok
+
+
+def test_mixed_payment_and_the_errors_of_paying(show):
+    performance, full, youth = show
+    user, session = open_counter(performance.organizer)
+    services.basket_add(session=session, tariff_id=full.pk, quantity=1)
+    services.basket_add(session=session, tariff_id=youth.pk, quantity=1)
+    with pytest.raises(services.CounterError) as exc:
+        services.sale(
+            session=session, actor=user, payments=[services.CounterPayment("card_terminal", Decimal("30"))]
+        )
+    assert exc.value.code == "overpaid"
+    with pytest.raises(services.CounterError) as exc:
+        services.sale(
+            session=session, actor=user, payments=[services.CounterPayment("cheque", Decimal("20"))]
+        )
+    assert exc.value.code == "underpaid"
+    with pytest.raises(services.CounterError) as exc:
+        services.sale(
+            session=session, actor=user, payments=[services.CounterPayment("bitcoin", Decimal("26"))]
+        )
+    assert exc.value.code == "unknown_method"
+    with pytest.raises(SaleError) as exc:
+        services.sale(
+            session=session, actor=user, payments=[services.CounterPayment("cash", Decimal(26))],
+            expected_total=Decimal("20"),
+        )  # fmt: skip
+    assert exc.value.code == "price_mismatch"
+    with pytest.raises(services.CounterError):  # 10 € cash against 16 € due in cash
+        services.sale(
+            session=session,
+            actor=user,
+            cash_tendered=Decimal("5"),
+            payments=[
+                services.CounterPayment("card_terminal", Decimal("10"), "T-1"),
+                services.CounterPayment("cash", Decimal("16")),
+            ],
+        )
+    assert (
+        not Order.objects.exists() and not JournalEntry.objects.filter(kind="sale").exists()
+    )  # nothing half-made
+    result = services.sale(
+        session=session,
+        actor=user,
+        cash_tendered=Decimal("20"),
+        payments=[
+            services.CounterPayment("card_terminal", Decimal("10"), "T-1"),
+            services.CounterPayment("cash", Decimal("16")),
+        ],
+    )
+    assert result.change == Decimal("4.00")
+    assert result.entry.methods == {"card_terminal": "10.00", "cash": "16.00"}
+    assert sorted(result.order.payments.values_list("provider", "amount", "reference")) == [
+        ("card_terminal", Decimal("10.00"), "T-1"), ("cash", Decimal("16.00"), ""),
+    ]  # fmt: skip
+
+
+def test_counter_and_online_draw_on_the_same_capacity(show):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer)
+    services.basket_add(session=session, tariff_id=full.pk, quantity=8)
+    online = Cart.objects.create()
+    ticketing.cart_add(cart=online, tariff_id=full.pk, quantity=2)
+    with pytest.raises(SaleError) as exc:
+        ticketing.cart_add(cart=Cart.objects.create(), tariff_id=full.pk, quantity=1)
+    assert exc.value.code == "sold_out"
+    with pytest.raises(SaleError):
+        services.basket_add(session=session, tariff_id=full.pk, quantity=1)
+
+
+def test_a_customer_created_at_the_counter_gets_a_profile_and_the_consents_ticked(show):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer)
+    customer = services.Customer(
+        email="Zoe@Example.org", first_name="Zoé", last_name="Roux", consents=["organizer_newsletter"]
+    )
+    order = cash_sale(session, user, full, customer=customer).order
+    contact = Contact.objects.get(organizer=performance.organizer)
+    assert order.contact == contact and order.email == "zoe@example.org"
+    consent = Consent.objects.get(contact=contact)
+    assert (consent.purpose, consent.given, consent.source) == ("organizer_newsletter", True, "box_office")
+    again = cash_sale(session, user, full, customer=services.Customer(contact_id=contact.pk)).order
+    assert again.contact == contact and Contact.objects.count() == 1
+    other = OrganizerFactory()
+    stranger = Contact.objects.create(organizer=other, last_name="X")
+    services.basket_add(session=session, tariff_id=full.pk)
+    with pytest.raises(services.CounterError):
+        services.sale(
+            session=session,
+            actor=user,
+            payments=[services.CounterPayment("cash", Decimal(18))],
+            customer=services.Customer(contact_id=stranger.pk),
+        )
+
+
+def test_refund_at_the_counter_gives_the_place_back_and_writes_a_negative_entry(show):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer)
+    order = cash_sale(session, user, full, 2).order
+    ticket = order.tickets.first()
+    with pytest.raises(services.CounterError):
+        services.refund(session=session, actor=user, tickets=[ticket], reason=" ")
+    entry = services.refund(session=session, actor=user, tickets=[ticket], reason="Malade", method="cash")
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.REFUNDED
+    assert (entry.kind, entry.total, entry.methods) == ("refund", Decimal("-18.00"), {"cash": "-18.00"})
+    assert entry.grand_total == Decimal("18.00") and entry.grand_total_abs == Decimal("54.00")
+    assert Quota.objects.get(performance=performance, is_total=True).used == 1
+    assert order.payments.filter(provider="cash", amount=Decimal("-18.00")).exists()
+    with pytest.raises(services.CounterError):  # already refunded
+        services.refund(
+            session=session, actor=user, tickets=[Ticket.objects.get(pk=ticket.pk)], reason="encore"
+        )
+
+
+def test_reprints_are_numbered_marked_duplicata_and_journaled(show, client):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer)
+    order = cash_sale(session, user, full).order
+    ticket = order.tickets.get()
+    login_staff(client, user)
+    url = reverse("staff:boxoffice_reprint", args=[performance.organizer.slug, ticket.pk])
+    first = client.post(url)
+    second = client.post(url, {"layout": "80mm"})
+    assert first.status_code == second.status_code == 200
+    assert "DUPLICATA n° 1" in _pdf_text(first.content)
+    assert "DUPLICATA n° 2" in _pdf_text(second.content)
+    entries = JournalEntry.objects.filter(kind=EntryKind.REPRINT).order_by("seq")
+    assert [e.detail["duplicate"] for e in entries] == [1, 2] and all(e.total == 0 for e in entries)
+
+
+def test_cash_moves_and_closing_count_record_the_discrepancy(show):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer, float_="100.00")
+    order = cash_sale(session, user, full, 2).order  # +36 cash
+    cash_sale(session, user, full, payments=[services.CounterPayment("card_terminal", Decimal("18"))])
+    services.refund(
+        session=session, actor=user, tickets=[order.tickets.first()], reason="Erreur", method="cash"
+    )  # −18
+    services.cash_move(session=session, actor=user, amount=Decimal("20"), reason="Monnaie")
+    services.cash_move(session=session, actor=user, amount=Decimal("-50"), reason="Dépôt au coffre")
+    with pytest.raises(services.CounterError):
+        services.cash_move(session=session, actor=user, amount=Decimal("10"), reason="")
+    assert services.expected_cash(session) == Decimal("88.00")
+    closed = services.session_close(
+        session=session, actor=user, counted_cash=Decimal("87.50"), note="pièce perdue"
+    )
+    assert (closed.expected_cash, closed.counted_cash, closed.discrepancy) == (
+        Decimal("88.00"),
+        Decimal("87.50"),
+        Decimal("-0.50"),
+    )
+    last = JournalEntry.objects.order_by("-seq").first()
+    assert last.kind == "session_close" and last.detail["discrepancy"] == "-0.50"
+    with pytest.raises(services.CounterError):
+        cash_sale(closed, user, full)
+
+
+def test_training_mode_sells_nothing_and_writes_only_the_training_chain(show):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer, training=True)
+    result = cash_sale(session, user, full, 3)
+    assert result.order is None and not Order.objects.exists()
+    assert Quota.objects.get(performance=performance, is_total=True).used == 0
+    assert set(JournalEntry.objects.values_list("chain", flat=True)) == {"training"}
+    assert not JournalEntry.objects.filter(chain=Chain.LIVE).exists()
+
+
+def test_one_open_session_per_drawer_and_per_person(show):
+    performance, _full, _youth = show
+    user, session = open_counter(performance.organizer)
+    other = staff(performance.organizer, Role.BOX_OFFICE, username="b@example.org")
+    with pytest.raises(services.CounterError) as exc:
+        services.session_open(actor=other, drawer=session.drawer, opening_float=Decimal(0))
+    assert exc.value.code == "drawer_busy"
+
+
+# --- the pages -----------------------------------------------------------------------------------------
+
+
+def test_permissions_of_the_counter(show, client):
+    performance, _full, _youth = show
+    organizer = performance.organizer
+    url = reverse("staff:boxoffice", args=[organizer.slug])
+    door = staff(organizer, Role.DOOR, username="door@example.org")
+    login_staff(client, door)
+    assert client.get(url).status_code == 403
+    outsider = staff(OrganizerFactory(), Role.BOX_OFFICE, username="else@example.org")
+    login_staff(client, outsider)
+    assert client.get(url).status_code == 404
+    seller = staff(organizer, Role.BOX_OFFICE, username="seller@example.org")
+    login_staff(client, seller)
+    assert client.get(url).status_code == 200
+
+
+def test_a_sale_through_the_pages_then_print_and_z(show, client):
+    performance, full, _youth = show
+    organizer = performance.organizer
+    seller = staff(organizer, Role.BOX_OFFICE, username="seller@example.org")
+    login_staff(client, seller)
+    base = reverse("staff:boxoffice", args=[organizer.slug])
+    client.post(reverse("staff:boxoffice_drawer_add", args=[organizer.slug]), {"name": "Accueil"})
+    drawer = organizer.cash_drawers.get()
+    client.post(
+        reverse("staff:boxoffice_open", args=[organizer.slug]), {"drawer": drawer.pk, "opening_float": "50"}
+    )
+    page = client.get(base)
+    assert full.localized_name in page.content.decode()
+    for _ in range(2):
+        client.post(reverse("staff:boxoffice_basket", args=[organizer.slug]), {"tariff": full.pk})
+    response = client.post(
+        reverse("staff:boxoffice_pay", args=[organizer.slug]),
+        {"method": "cash", "cash_tendered": "50", "expected_total": "36.00"},
+    )
+    assert response.status_code == 302
+    order = Order.objects.get()
+    page = client.get(base).content.decode()
+    assert order.code in page and "14,00" in page  # the change to give
+    a4 = client.get(reverse("staff:boxoffice_tickets", args=[organizer.slug, order.code, "a4"]))
+    thermal = client.get(reverse("staff:boxoffice_tickets", args=[organizer.slug, order.code, "80mm"]))
+    assert a4["Content-Type"] == thermal["Content-Type"] == "application/pdf"
+    page0 = pypdfium2.PdfDocument(thermal.content)[0]
+    assert round(page0.get_width() / 72 * 25.4) == 80
+    assert order.code in _pdf_text(thermal.content)
+    bad = client.post(reverse("staff:boxoffice_pay", args=[organizer.slug]), {"method": "cash"}, follow=True)
+    assert "Votre panier est vide" in bad.content.decode() or bad.status_code == 200
+    close = client.post(reverse("staff:boxoffice_close", args=[organizer.slug]), {"counted_cash": "86"})
+    session = TillSession.objects.get()
+    assert close.status_code == 302 and session.discrepancy == Decimal("0.00")
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    made = journal.closures_generate(organizer, Chain.LIVE, today=tomorrow)
+    z = made[0]
+    assert z.total == Decimal("36.00")
+    page = client.get(reverse("staff:boxoffice_closure", args=[organizer.slug, z.pk])).content.decode()
+    assert "36,00" in page and z.hash in page
