@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Closure, ClosureKind, EntryKind, JournalEntry, JournalHead
@@ -35,6 +35,8 @@ CLOSURE_FIELDS = (
 
 
 def _plain(value):
+    if value is None or isinstance(value, (str, int, dict, list)):
+        return value
     if isinstance(value, Decimal):
         return str(value.quantize(CENT))
     if isinstance(value, datetime.datetime):
@@ -176,67 +178,145 @@ class Report:
 
 
 def walk(
-    rows: Iterator[dict], report: Report, *, fields=ENTRY_FIELDS, start: tuple[int, str] | None = None
-) -> list[dict]:
-    """Check sequence, links and hashes of rows in `seq` order; keep the rows the signatures need.
-    `start` (seq, previous hash) checks a part of a chain (an archive); by default, the whole of it."""
+    rows: Iterator[dict],
+    report: Report,
+    *,
+    fields=ENTRY_FIELDS,
+    start: tuple[int, str] | None = None,
+    keys: dict[int, bytes] | None = None,
+) -> dict | None:
+    """Check sequence, links and hashes of rows in `seq` order, streaming; with `keys`, every signature
+    too. Returns the last good row. `start` (seq, previous hash) checks a part of a chain (an archive)."""
     expected_seq, previous = start or (1, GENESIS)
-    kept: list[dict] = []
+    last = None
     for row in rows:
         report.entries += 1
         seq = row["seq"]
         if seq != expected_seq:
             report.problems.append(Problem(expected_seq, "missing" if seq > expected_seq else "out_of_order"))
-            return kept
+            return last
         if row["previous_hash"] != previous:
             report.problems.append(Problem(seq, "out_of_order"))
-            return kept
+            return last
         if digest({name: row[name] for name in fields}) != row["hash"]:
             report.problems.append(Problem(seq, "altered"))
-            return kept
-        kept.append({"seq": seq, "hash": row["hash"], "signature": row["signature"], "key_id": row["key_id"]})
+            return last
+        if keys is not None and not _signed(row, keys, report):
+            report.problems.append(Problem(seq, "bad_signature"))
+            return last
+        last = row
         expected_seq, previous = seq + 1, row["hash"]
-    return kept
+    return last
 
 
-def check_signatures(kept: list[dict], keys: dict[int, bytes], report: Report, *, full: bool) -> None:
-    """Every signature (full), or: the last one, and if it fails, a binary search for the first bad one.
+def _signed(row: dict, keys: dict[int, bytes], report: Report) -> bool:
+    report.signatures_checked += 1
+    public = keys.get(row["key_id"])
+    return public is not None and signature_valid(public, row["hash"], row["signature"])
+
+
+def bisect_signatures(first: int, last: int, fetch, keys: dict[int, bytes], report: Report) -> None:
+    """The last signature, and if it fails, a binary search for the first bad one (fetching rows by seq).
 
     Rewriting an entry and every link after it changes every hash from there on, so the signatures fail
     from that entry to the end and hold before it: the first failure is found in log2(n) checks."""
-
-    def good(i: int) -> bool:
-        row = kept[i]
-        report.signatures_checked += 1
-        public = keys.get(row["key_id"])
-        return public is not None and signature_valid(public, row["hash"], row["signature"])
-
-    if not kept:
+    if last < first or _signed(fetch(last), keys, report):
         return
-    if full:
-        for i in range(len(kept)):
-            if not good(i):
-                report.problems.append(Problem(kept[i]["seq"], "bad_signature"))
-                return
-        return
-    if good(len(kept) - 1):
-        return
-    low, high = 0, len(kept) - 1  # high fails; find the first failure
+    low, high = first, last  # high fails; find the first failure
     while low < high:
         middle = (low + high) // 2
-        if good(middle):
+        if _signed(fetch(middle), keys, report):
             low = middle + 1
         else:
             high = middle
-    report.problems.append(Problem(kept[low]["seq"], "bad_signature"))
+    report.problems.append(Problem(low, "bad_signature"))
 
 
-def _entry_rows(organizer_id: int, chain: str) -> Iterator[dict]:
-    query = JournalEntry.objects.filter(organizer_id=organizer_id, chain=chain).order_by("seq")
+def _entry_rows(
+    organizer_id: int, chain: str, first: int | None = None, last: int | None = None
+) -> Iterator[dict]:
+    """The entries in `seq` order (optionally a seq range), streamed. On PostgreSQL a server-side cursor
+    without Django's per-row converters."""
     names = [n for n in ENTRY_FIELDS if n != "organizer_id"] + ["hash", "signature"]
+    if connection.vendor == "postgresql":
+        where, params = "organizer_id = %s AND chain = %s", [organizer_id, chain]
+        if first is not None:
+            where, params = where + " AND seq BETWEEN %s AND %s", [*params, first, last]
+        sql = f"SELECT {', '.join(names)} FROM boxoffice_journalentry WHERE {where} ORDER BY seq"  # noqa: S608
+        with transaction.atomic(), connection.cursor() as outer:  # a server-side cursor lives in one
+            with outer.connection.cursor(name=f"journal_walk_{organizer_id}_{first}") as cursor:
+                cursor.itersize = 10000
+                cursor.execute(sql, params)
+                for values in cursor:
+                    row = dict(zip(names, values, strict=True))
+                    row["organizer_id"] = organizer_id
+                    for name in ("vat", "methods", "detail"):  # Django has psycopg hand JSONB over as text
+                        if isinstance(row[name], str):
+                            row[name] = json.loads(row[name])
+                    yield row
+        return
+    query = JournalEntry.objects.filter(organizer_id=organizer_id, chain=chain).order_by("seq")
+    if first is not None:
+        query = query.filter(seq__gte=first, seq__lte=last)
     for row in query.values(*names).iterator(chunk_size=5000):
         row["organizer_id"] = organizer_id
         yield row
+
+
+def _walk_range(args) -> tuple[int, list, dict | None, int, int]:
+    """One worker's part of a parallel walk: its own connection, its own seq range."""
+    organizer_id, chain, first, last, previous, full = args
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's socket
+    report = Report()
+    keys = public_keys(organizer_id) if full else None
+    end = walk(_entry_rows(organizer_id, chain, first, last), report, start=(first, previous), keys=keys)
+    if report.ok and end is not None and end["seq"] != last:
+        report.problems.append(Problem(end["seq"] + 1, "missing"))
+    if report.ok and end is None and last >= first:
+        report.problems.append(Problem(first, "missing"))
+    connections.close_all()
+    last_row = {"seq": end["seq"], "hash": end["hash"]} if end else None
+    return first, report.problems, last_row, report.entries, report.signatures_checked
+
+
+def _walk_parallel(organizer_id: int, chain: str, last_seq: int, workers: int, report: Report, full: bool):
+    """Split 1..last_seq in ranges; each worker starts from the hash its range must link to (read from the
+    row before it) and checks its range; the boundaries are checked when the parts come back."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-last_seq // workers)
+    firsts = list(range(1, last_seq + 1, size))
+    previous_hashes = dict(
+        JournalEntry.objects.filter(
+            organizer_id=organizer_id, chain=chain, seq__in=[f - 1 for f in firsts[1:]]
+        ).values_list("seq", "hash")
+    )
+    jobs = [
+        (
+            organizer_id,
+            chain,
+            f,
+            min(f + size - 1, last_seq),
+            previous_hashes.get(f - 1, GENESIS if f == 1 else ""),
+            full,
+        )
+        for f in firsts
+    ]
+    connection.close()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = sorted(pool.map(_walk_range, jobs), key=lambda part: part[0])
+    last_row = None
+    for _first, problems, part_last, entries, signatures in parts:
+        report.entries += entries
+        report.signatures_checked += signatures
+        if problems:
+            report.problems.append(problems[0])
+            return None
+        last_row = part_last
+    return last_row
 
 
 def _closure_rows(organizer_id: int, chain: str) -> Iterator[dict]:
@@ -256,22 +336,50 @@ def public_keys(organizer_id: int) -> dict[int, bytes]:
     }
 
 
+def _parallelism(organizer_id: int, chain: str) -> int:
+    """Long chains are walked by several processes, each over its own seq range (not inside a
+    transaction: the workers could not see its rows)."""
+    import os
+
+    from django.conf import settings
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    head = JournalHead.objects.filter(organizer_id=organizer_id, chain=chain).first()
+    if head is None or head.last_seq < getattr(settings, "PARVIS_JOURNAL_PARALLEL_MIN", 200_000):
+        return 1
+    return max(1, min(8, os.cpu_count() or 1))
+
+
 def verify(organizer, chain: str, *, full: bool = False) -> Report:
-    """Walk the chain of entries and of closures; name the first altered, missing or reordered one."""
+    """Walk the chain of entries and of closures; name the first altered, missing or reordered one.
+    Memory stays flat: rows are streamed, and the bisection fetches the few rows it needs."""
     report = Report()
     keys = public_keys(organizer.pk)
-    kept = walk(_entry_rows(organizer.pk, chain), report)
-    if report.ok:
-        check_signatures(kept, keys, report, full=full)
+    workers = _parallelism(organizer.pk, chain)
+    if workers > 1:
+        head = JournalHead.objects.get(organizer_id=organizer.pk, chain=chain)
+        stored_last = (
+            JournalEntry.objects.filter(organizer_id=organizer.pk, chain=chain).order_by("-seq").first()
+        )
+        upto = max(head.last_seq, stored_last.seq if stored_last else 0)
+        last = _walk_parallel(organizer.pk, chain, upto, workers, report, full)
+    else:
+        last = walk(_entry_rows(organizer.pk, chain), report, keys=keys if full else None)
+    if report.ok and not full and last is not None:
+        entries = JournalEntry.objects.filter(organizer_id=organizer.pk, chain=chain)
+
+        def fetch(seq: int) -> dict:
+            return entries.values("hash", "signature", "key_id").get(seq=seq)
+
+        bisect_signatures(1, last["seq"], fetch, keys, report)
     if report.ok:
         head = JournalHead.objects.filter(organizer_id=organizer.pk, chain=chain).first()
-        last = kept[-1] if kept else {"seq": 0, "hash": GENESIS}
+        last = last or {"seq": 0, "hash": GENESIS}
         if head and (head.last_seq, head.last_hash) != (last["seq"], last["hash"]):
             report.problems.append(Problem(last["seq"] + 1, "removed_tail"))
     closure_report = Report()
-    kept_closures = walk(_closure_rows(organizer.pk, chain), closure_report, fields=CLOSURE_FIELDS)
-    if closure_report.ok:
-        check_signatures(kept_closures, keys, closure_report, full=True)  # few: all are checked
+    walk(_closure_rows(organizer.pk, chain), closure_report, fields=CLOSURE_FIELDS, keys=keys)  # few: all
     report.closures = closure_report.entries
     report.signatures_checked += closure_report.signatures_checked
     report.problems += [Problem(p.seq, f"closure_{p.reason}") for p in closure_report.problems]
@@ -566,20 +674,13 @@ def archive_verify(data: bytes) -> Report:
 
     entry_rows = list(rows("entries.jsonl", ENTRY_FIELDS))
     if entry_rows:
-        kept = walk(iter(entry_rows), report, start=(entry_rows[0]["seq"], entry_rows[0]["previous_hash"]))
-        if report.ok:
-            check_signatures(kept, keys, report, full=True)
+        start = (entry_rows[0]["seq"], entry_rows[0]["previous_hash"])
+        walk(iter(entry_rows), report, start=start, keys=keys)
     closure_rows = list(rows("closures.jsonl", CLOSURE_FIELDS))
     if closure_rows and report.ok:
         closure_report = Report()
-        kept = walk(
-            iter(closure_rows),
-            closure_report,
-            fields=CLOSURE_FIELDS,
-            start=(closure_rows[0]["seq"], closure_rows[0]["previous_hash"]),
-        )
-        if closure_report.ok:
-            check_signatures(kept, keys, closure_report, full=True)
+        start = (closure_rows[0]["seq"], closure_rows[0]["previous_hash"])
+        walk(iter(closure_rows), closure_report, fields=CLOSURE_FIELDS, start=start, keys=keys)
         report.closures = closure_report.entries
         report.problems += [Problem(p.seq, f"closure_{p.reason}") for p in closure_report.problems]
     return report

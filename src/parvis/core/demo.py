@@ -582,6 +582,12 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
         checkin_list, created = CheckinList.objects.get_or_create(organizer=theatre, name=name)
         if created:
             checkin_list.performances.add(performance)
+    # The box office: one till at the theatre's main venue.
+    from parvis.boxoffice.models import CashDrawer
+
+    CashDrawer.objects.get_or_create(
+        organizer=theatre, name="Accueil", defaults={"venue": theatre.venues.order_by("pk").first()}
+    )
     if Order.objects.filter(email__endswith="@public.example").exists():
         return
     # A few buyers, and two sold-out dates (a club's small room and a theatre evening).

@@ -76,3 +76,40 @@ def test_two_counters_and_online_buyers_never_oversell_the_last_places():
     assert report.ok, report.first
     seqs = list(JournalEntry.objects.filter(chain=Chain.LIVE).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel walk: PostgreSQL")
+def test_a_long_chain_is_walked_in_parallel_and_still_names_the_entry(settings):
+    from parvis.boxoffice.models import EntryKind
+    from parvis.core.testing import OrganizerFactory
+
+    from .helpers import guard_off
+
+    settings.PARVIS_JOURNAL_PARALLEL_MIN = 10
+    org = OrganizerFactory()
+    for i in range(41):
+        journal.append(
+            organizer=org,
+            chain=Chain.LIVE,
+            kind=EntryKind.SALE,
+            vat=journal.vat_breakdown([(Decimal("5.50"), Decimal(10 + i))]),
+            methods={"cash": Decimal(10 + i)},
+        )
+    assert journal._parallelism(org.pk, Chain.LIVE) > 1 or pytest.skip("one CPU")
+    report = journal.verify(org, Chain.LIVE, full=True)
+    assert report.ok and report.entries == 41 and report.signatures_checked == 41
+    with guard_off() as cursor:
+        cursor.execute(
+            "UPDATE boxoffice_journalentry SET total = 1 WHERE organizer_id = %s AND seq = 33", [org.pk]
+        )
+    assert (journal.verify(org, Chain.LIVE).first.seq, journal.verify(org, Chain.LIVE).first.reason) == (
+        33,
+        "altered",
+    )
+    middle = -(-41 // journal._parallelism(org.pk, Chain.LIVE)) + 1  # the first entry of the second range
+    with guard_off() as cursor:
+        cursor.execute(
+            "DELETE FROM boxoffice_journalentry WHERE organizer_id = %s AND seq = %s", [org.pk, middle]
+        )
+    first = journal.verify(org, Chain.LIVE).first
+    assert (first.seq, first.reason) == (middle, "missing")
