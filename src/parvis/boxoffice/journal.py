@@ -520,6 +520,11 @@ def closures_generate(organizer, chain: str, *, today: datetime.date | None = No
     """Close every finished day (Z), month and year not closed yet, from the first entry on. Idempotent."""
     today = today or timezone.localdate()
     made: list[Closure] = []
+    yesterday = today - datetime.timedelta(days=1)
+    if Closure.objects.filter(
+        organizer_id=organizer.pk, chain=chain, kind=ClosureKind.DAY, period_start=yesterday
+    ).exists():
+        return made  # the usual case, without taking the chain's lock
     with transaction.atomic():
         _head(organizer.pk, chain)  # one generator at a time per chain
         last_day = (

@@ -57,6 +57,8 @@ class TillSession(models.Model):
     closing_note = models.CharField(_("commentaire"), max_length=300, blank=True)
     # The counter's basket: places held while the sale is being made (same capacity as online sales).
     cart = models.OneToOneField("ticketing.Cart", null=True, on_delete=models.SET_NULL, related_name="+")
+    # Add-ons in the sale being made: {product id: quantity} (no capacity to hold for them).
+    basket_extras = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("session de caisse")

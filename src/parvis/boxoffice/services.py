@@ -128,10 +128,42 @@ def basket_remove(*, session: TillSession, hold_id: int, quantity: int | None = 
 def basket_clear(*, session: TillSession) -> None:
     for hold in ticketing.cart_live_holds(session.cart):
         ticketing.cart_remove(cart=session.cart, hold_id=hold.pk)
+    TillSession.objects.filter(pk=session.pk).update(basket_extras={})
+    session.basket_extras = {}
 
 
-def basket_total(session: TillSession) -> Decimal:
-    return sum((h.tariff.price * h.quantity for h in ticketing.cart_live_holds(session.cart)), Decimal(0))
+def basket_extra(*, session: TillSession, product_id: int, delta: int) -> None:
+    """One more (or one fewer) of an add-on in the sale being made."""
+    from parvis.ticketing.models import Product
+
+    if not Product.objects.filter(pk=product_id, organizer_id=session.organizer_id, is_active=True).exists():
+        raise SaleError("unknown_product")
+    with transaction.atomic():
+        session = TillSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
+        extras = dict(session.basket_extras)
+        quantity = max(0, extras.get(str(product_id), 0) + delta)
+        if quantity:
+            extras[str(product_id)] = quantity
+        else:
+            extras.pop(str(product_id), None)
+        TillSession.objects.filter(pk=session.pk).update(basket_extras=extras)
+
+
+def basket_products(session: TillSession) -> list:
+    """The add-ons of the sale being made, each with `quantity` and `line_total`."""
+    from parvis.ticketing.models import Product
+
+    wanted = {int(pk): n for pk, n in session.basket_extras.items()}
+    products = list(Product.objects.filter(pk__in=wanted, organizer_id=session.organizer_id).order_by("name"))
+    for product in products:
+        product.quantity = wanted[product.pk]
+        product.line_total = product.price * product.quantity
+    return products
+
+
+def basket_total(session: TillSession, donation: Decimal = Decimal(0)) -> Decimal:
+    tickets = sum((h.tariff.price * h.quantity for h in ticketing.cart_live_holds(session.cart)), Decimal(0))
+    return tickets + sum((p.line_total for p in basket_products(session)), Decimal(0)) + donation
 
 
 def _settle(total: Decimal, payments: list[CounterPayment], cash_tendered: Decimal | None):
@@ -208,19 +240,27 @@ def sale(
     customer: Customer | None = None,
     expected_total: Decimal | None = None,
     send_email: bool = False,
+    donation: Decimal = Decimal(0),
 ) -> SaleResult:
     """Sell what the basket holds. Training: nothing is sold, the places go back, the training chain
     records it. Otherwise one paid order, its tickets, and the SALE entry, or nothing at all."""
     with transaction.atomic():
         session = _open(session)
         holds = ticketing.cart_live_holds(session.cart)
-        if not holds:
+        products = basket_products(session)
+        if not holds and not products:
             raise SaleError("cart_empty")
-        total = sum((h.tariff.price * h.quantity for h in holds), Decimal(0))
+        donation = journal.money(donation or 0)
+        if donation < 0:
+            raise SaleError("invalid_donation")
+        total = basket_total(session, donation)
         if expected_total is not None and journal.money(expected_total) != journal.money(total):
             raise SaleError("price_mismatch", total=str(total))
         lines, change = _settle(total, payments, cash_tendered)
-        vat = journal.vat_breakdown((h.tariff.vat_rate, h.tariff.price * h.quantity) for h in holds)
+        vat_lines = [(h.tariff.vat_rate, h.tariff.price * h.quantity) for h in holds]
+        vat_lines += [(p.vat_rate, p.line_total) for p in products]
+        vat_lines += [(Decimal(0), donation)] if donation else []  # a gift: outside the scope of VAT
+        vat = journal.vat_breakdown(vat_lines)
         methods: dict[str, Decimal] = {}
         for method, amount, _reference in lines:
             methods[method] = methods.get(method, Decimal(0)) + amount
@@ -245,6 +285,8 @@ def sale(
             last_name=(customer.last_name if customer else "") or (contact.last_name if contact else ""),
             postal_code=customer.postal_code if customer else "",
         )
+        if not holds:
+            raise CounterError("tickets_required")  # add-ons are sold with tickets
         orders = ticketing.checkout_place_orders(
             cart=session.cart,
             buyer=buyer,
@@ -253,7 +295,10 @@ def sale(
             notify=send_email and bool(email),
             contact=contact,
             customer=None,
+            extras={session.organizer_id: [(p.pk, p.quantity) for p in products]},
+            donations={session.organizer_id: donation} if donation else None,
         )
+        TillSession.objects.filter(pk=session.pk).update(basket_extras={})
         if len(orders) != 1 or orders[0].state != OrderState.PAID:
             raise SaleError("sold_out")  # places lost meanwhile: roll the whole sale back
         order = orders[0]
@@ -313,6 +358,49 @@ def refund(
             methods={method: -amount},
             detail={"tickets": [[t.performance_id, t.number] for t in done], "reason": reason.strip()[:300]},
         )
+
+
+def exchange(
+    *, session: TillSession, actor, ticket: Ticket, tariff_id: int, method: str = "cash", reason: str = ""
+) -> tuple[Ticket, JournalEntry]:
+    """Another date or tariff for a ticket: the new place is taken like a sale, the old one goes back, the
+    difference is paid or given back by `method`; the entry carries both lines (+ new, − old)."""
+    from parvis.ticketing.models import Tariff
+
+    if method not in COUNTER_METHODS:
+        raise CounterError("unknown_method")
+    with transaction.atomic():
+        session = _open(session)
+        if session.training:
+            raise CounterError("training_no_refund")
+        if ticket.organizer_id != session.organizer_id:
+            raise CounterError("unknown_ticket")
+        target = Tariff.objects.filter(
+            pk=tariff_id, performance__event__organizer_id=session.organizer_id
+        ).first()
+        if target is None:
+            raise SaleError("unknown_tariff")
+        old_price, old_rate = ticket.price, ticket.vat_rate
+        new_ticket = ticketing.ticket_exchange(
+            ticket=ticket, tariff_id=target.pk, actor=actor, difference_paid=True, method=method
+        )
+        difference = new_ticket.price - old_price
+        entry = journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.EXCHANGE,
+            staff=actor,
+            session=session,
+            order_code=ticket.order.code,
+            vat=journal.vat_breakdown([(new_ticket.vat_rate, new_ticket.price), (old_rate, -old_price)]),
+            methods={method: difference} if difference else {},
+            detail={
+                "from": [ticket.performance_id, ticket.number],
+                "to": [new_ticket.performance_id, new_ticket.number],
+                "reason": reason.strip()[:300],
+            },
+        )
+    return new_ticket, entry
 
 
 def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:

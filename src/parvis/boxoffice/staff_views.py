@@ -20,7 +20,7 @@ from parvis.programming.models import Performance
 from parvis.ticketing import inventory
 from parvis.ticketing import services as ticketing
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Channel, Order, Tariff, Ticket, TicketState
+from parvis.ticketing.models import Channel, Order, Product, Tariff, Ticket, TicketState
 from parvis.ticketing.pdf import order_tickets_pdf
 from parvis.ticketing.providers import COUNTER_METHODS
 
@@ -43,6 +43,7 @@ ERRORS = {
     "unknown_ticket": _("Billet introuvable."),
     "nothing_to_refund": _("Aucun de ces billets n'est remboursable."),
     "ticket_not_valid": _("Ce billet n'est plus valable : il ne peut pas être réimprimé."),
+    "tickets_required": _("Les produits se vendent avec des billets : ajoutez au moins une place."),
 }
 
 
@@ -62,6 +63,12 @@ def _amount(value: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return amount if amount.is_finite() else None
+
+
+def _expected(value: str, donation: Decimal) -> Decimal | None:
+    """The total the seller saw (tickets and add-ons), plus the donation typed in the payment form."""
+    amount = _amount(value)
+    return None if amount is None else amount + donation
 
 
 def _session_of(request, organizer) -> TillSession | None:
@@ -127,7 +134,8 @@ def counter(request, organizer_slug: str):
     holds = ticketing.cart_live_holds(session.cart)
     for hold in holds:
         hold.line_total = hold.tariff.price * hold.quantity
-    total = sum((h.line_total for h in holds), Decimal(0))
+    basket_products = services.basket_products(session)
+    total = services.basket_total(session)
     found = None
     q = request.GET.get("commande", "").strip()
     if q:
@@ -140,6 +148,8 @@ def counter(request, organizer_slug: str):
             "session": session,
             "performances": _performances(organizer, session),
             "holds": holds,
+            "basket_products": basket_products,
+            "products": Product.objects.filter(organizer=organizer, is_active=True).order_by("name"),
             "total": total,
             "methods": COUNTER_METHODS,
             "consent_wording": COUNTER_CONSENT_WORDING,
@@ -215,6 +225,9 @@ def basket(request, organizer_slug: str):
             services.basket_add(session=session, tariff_id=int(request.POST["tariff"]), quantity=quantity)
         elif action == "remove":
             services.basket_remove(session=session, hold_id=int(request.POST["hold"]), quantity=1)
+        elif action in ("extra_add", "extra_remove"):
+            delta = 1 if action == "extra_add" else -1
+            services.basket_extra(session=session, product_id=int(request.POST["product"]), delta=delta)
         elif action == "clear":
             services.basket_clear(session=session)
     except (ValueError, KeyError):
@@ -259,7 +272,12 @@ def _payments_from(post, method: str, total: Decimal) -> tuple[list[services.Cou
 def pay(request, organizer_slug: str):
     organizer = _organizer(request, organizer_slug)
     session = _require_session(request, organizer)
-    total = services.basket_total(session)
+    donation = _amount(request.POST.get("donation", "")) if request.POST.get("donation", "").strip() else None
+    if donation is None and request.POST.get("donation", "").strip():
+        messages.error(request, _("Montant du don invalide."))
+        return redirect("staff:boxoffice", organizer.slug)
+    donation = donation or Decimal(0)
+    total = services.basket_total(session, donation)
     payments, tendered = _payments_from(request.POST, request.POST.get("method", ""), total)
     try:
         result = services.sale(
@@ -268,8 +286,9 @@ def pay(request, organizer_slug: str):
             payments=payments,
             cash_tendered=tendered,
             customer=_customer_from(request.POST),
-            expected_total=_amount(request.POST.get("expected_total", "")),
+            expected_total=_expected(request.POST.get("expected_total", ""), donation),
             send_email=bool(request.POST.get("send_email")),
+            donation=donation,
         )
     except (SaleError, services.CounterError) as exc:
         messages.error(request, _error(exc))
@@ -362,6 +381,52 @@ def refund(request, organizer_slug: str):
         )
     query = urlencode({"commande": request.POST.get("order", "")})
     return redirect(f"{reverse('staff:boxoffice', args=[organizer.slug])}?{query}")
+
+
+@login_required
+@require_POST
+def exchange(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    ticket = (
+        Ticket.objects.filter(
+            pk=_int(request.POST.get("ticket")), organizer=organizer, state=TicketState.VALID
+        )
+        .select_related("order")
+        .first()
+    )
+    try:
+        if ticket is None:
+            raise services.CounterError("unknown_ticket")
+        new_ticket, entry = services.exchange(
+            session=session,
+            actor=request.user,
+            ticket=ticket,
+            tariff_id=_int(request.POST.get("tariff")),
+            method=request.POST.get("method", "cash"),
+            reason=request.POST.get("reason", ""),
+        )
+    except (services.CounterError, SaleError) as exc:
+        messages.error(request, _error(exc))
+    else:
+        if entry.total > 0:
+            done = _("Échangé : billet n° %(number)s, %(amount)s € à encaisser.")
+        elif entry.total < 0:
+            done = _("Échangé : billet n° %(number)s, %(amount)s € à rendre.")
+        else:
+            done = _("Échangé : billet n° %(number)s.")
+        messages.success(
+            request, done % {"number": new_ticket.number, "amount": formats.localize(abs(entry.total))}
+        )
+    query = urlencode({"commande": request.POST.get("order", "")})
+    return redirect(f"{reverse('staff:boxoffice', args=[organizer.slug])}?{query}")
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 @login_required

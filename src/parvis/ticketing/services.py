@@ -871,6 +871,7 @@ def ticket_exchange(
     difference_paid: bool = False,
     slot_id: int | None = None,
     request=None,
+    method: str = "manual",
 ) -> Ticket:
     """Exchange a valid ticket for a place of another performance (or tariff) of the same organizer.
 
@@ -917,7 +918,7 @@ def ticket_exchange(
         if difference:
             Payment.objects.create(
                 order=order,
-                provider="manual",
+                provider=method,
                 amount=difference,
                 currency=order.currency,
                 state=PaymentState.CONFIRMED if difference > 0 else PaymentState.REFUNDED,
@@ -946,5 +947,6 @@ def ticket_exchange(
         from .tasks import send_order_confirmation
 
         order_id = order.pk
-        transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id, resend=True))
+        if order.email:
+            transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id, resend=True))
     return new_ticket

@@ -286,3 +286,68 @@ def test_a_sale_through_the_pages_then_print_and_z(show, client):
     assert z.total == Decimal("36.00")
     page = client.get(reverse("staff:boxoffice_closure", args=[organizer.slug, z.pk])).content.decode()
     assert "36,00" in page and z.hash in page
+
+
+def test_an_exchange_to_a_dearer_tariff_takes_the_difference_and_journals_both_lines(show, client):
+    performance, full, youth = show
+    user, session = open_counter(performance.organizer)
+    order = cash_sale(session, user, youth).order  # 8 €
+    ticket = order.tickets.get()
+    login_staff(client, user)
+    response = client.post(
+        reverse("staff:boxoffice_exchange", args=[performance.organizer.slug]),
+        {
+            "ticket": ticket.pk,
+            "tariff": full.pk,
+            "method": "card_terminal",
+            "reason": "Pas de justificatif",
+            "order": order.code,
+        },
+        follow=True,
+    )
+    assert "10,00 € à encaisser" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.EXCHANGED
+    assert order.tickets.filter(state=TicketState.VALID, tariff=full).count() == 1
+    entry = JournalEntry.objects.get(kind=EntryKind.EXCHANGE)
+    assert entry.total == Decimal("10.00") and entry.methods == {"card_terminal": "10.00"}
+    assert entry.vat == {"5.50": {"ht": "9.48", "tva": "0.52", "ttc": "10.00"}}
+    assert order.payments.filter(provider="card_terminal", amount=Decimal("10.00")).exists()
+    assert Quota.objects.get(performance=performance, is_total=True).used == 1
+    assert journal.verify(performance.organizer, Chain.LIVE, full=True).ok
+
+
+def test_add_ons_and_a_donation_at_the_counter_are_sold_with_the_tickets(show, client):
+    from parvis.ticketing.models import Product
+
+    performance, full, _youth = show
+    organizer = performance.organizer
+    organizer.accepts_donations = True
+    organizer.save()
+    programme = Product.objects.create(organizer=organizer, name="Programme", price=Decimal("5.00"))
+    user, session = open_counter(organizer)
+    login_staff(client, user)
+    basket = reverse("staff:boxoffice_basket", args=[organizer.slug])
+    client.post(basket, {"action": "extra_add", "product": programme.pk})
+    client.post(basket, {"action": "extra_add", "product": programme.pk})
+    session.refresh_from_db()
+    with pytest.raises(services.CounterError) as exc:  # add-ons alone: no
+        services.sale(session=session, actor=user, payments=[services.CounterPayment("cash", Decimal(10))])
+    assert exc.value.code == "tickets_required"
+    client.post(basket, {"tariff": full.pk})
+    page = client.get(reverse("staff:boxoffice", args=[organizer.slug])).content.decode()
+    assert "2 × Programme" in page and "28,00 €" in page
+    client.post(
+        reverse("staff:boxoffice_pay", args=[organizer.slug]),
+        {"method": "cash", "expected_total": "28.00", "donation": "12"},
+    )
+    order = Order.objects.get()
+    assert order.total == Decimal("40.00")
+    assert sorted(order.extras.values_list("kind", "quantity", "unit_price")) == [
+        ("donation", 1, Decimal("12.00")), ("product", 2, Decimal("5.00")),
+    ]  # fmt: skip
+    entry = JournalEntry.objects.get(kind=EntryKind.SALE)
+    assert entry.vat["20.00"]["ttc"] == "10.00" and entry.vat["0.00"]["ttc"] == "12.00"
+    assert entry.vat["5.50"]["ttc"] == "18.00" and entry.total == Decimal("40.00")
+    session.refresh_from_db()
+    assert session.basket_extras == {}
