@@ -76,6 +76,14 @@ urlpatterns = [
     ),
     path("o/<slug:organizer_slug>/guichet/rembourser/", boxoffice_views.refund, name="boxoffice_refund"),
     path("o/<slug:organizer_slug>/guichet/echanger/", boxoffice_views.exchange, name="boxoffice_exchange"),
+    path(
+        "o/<slug:organizer_slug>/guichet/bons/", boxoffice_views.voucher_sell, name="boxoffice_voucher_sell"
+    ),
+    path(
+        "o/<slug:organizer_slug>/guichet/bons/<str:code>.pdf",
+        boxoffice_views.voucher_pdf,
+        name="boxoffice_voucher_pdf",
+    ),
     path("o/<slug:organizer_slug>/guichet/especes/", boxoffice_views.cash_move, name="boxoffice_cash_move"),
     path("o/<slug:organizer_slug>/guichet/fermer/", boxoffice_views.session_close, name="boxoffice_close"),
     path(

@@ -11,8 +11,9 @@ from django.utils import timezone
 from parvis.core.audit import audit_record
 from parvis.crm import services as crm
 from parvis.ticketing import services as ticketing
+from parvis.ticketing import vouchers
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Cart, Channel, HoldState, Order, OrderState, Ticket, TicketState
+from parvis.ticketing.models import Cart, Channel, HoldState, Order, OrderState, Ticket, TicketState, Voucher
 from parvis.ticketing.providers import COUNTER_METHODS
 
 from . import journal
@@ -347,6 +348,12 @@ def refund(
             raise CounterError("nothing_to_refund")
         vat = journal.vat_breakdown((t.vat_rate, -t.price) for t in done)
         amount = sum((t.price for t in done), Decimal(0))
+        credit = None
+        if method == "voucher":  # the money stays: a credit voucher of the amount refunded
+            credit = vouchers.voucher_issue(
+                organizer=session.organizer, value=amount, source=Voucher.Source.REFUND, actor=actor,
+                order=done[0].order,
+            )  # fmt: skip
         return journal.append(
             organizer=session.organizer,
             chain=session.chain,
@@ -356,7 +363,11 @@ def refund(
             order_code=done[0].order.code,
             vat=vat,
             methods={method: -amount},
-            detail={"tickets": [[t.performance_id, t.number] for t in done], "reason": reason.strip()[:300]},
+            detail={
+                "tickets": [[t.performance_id, t.number] for t in done],
+                "reason": reason.strip()[:300],
+                **({"voucher": credit.code} if credit else {}),
+            },
         )
 
 
@@ -401,6 +412,39 @@ def exchange(
             },
         )
     return new_ticket, entry
+
+
+def voucher_sell(
+    *, session: TillSession, actor, value: Decimal, method: str, reference: str = "", recipient: str = ""
+) -> tuple[Voucher | None, JournalEntry]:
+    """Sell a gift voucher. Its money is taken now but is not revenue yet (VAT is due when it is spent):
+    the entry takes the money by `method` and records the same amount as vouchers issued (−), total 0."""
+    if method not in COUNTER_METHODS or method == "voucher":
+        raise CounterError("unknown_method")
+    with transaction.atomic():
+        session = _open(session)
+        voucher = None
+        if not session.training:
+            voucher = vouchers.voucher_issue(
+                organizer=session.organizer, value=value, source=Voucher.Source.BOX_OFFICE, actor=actor,
+                recipient=recipient,
+            )  # fmt: skip
+        elif not Decimal("1") <= value <= vouchers.MAX_VALUE:
+            raise SaleError("voucher_value")
+        value = journal.money(value)
+        entry = journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.SALE,
+            staff=actor,
+            session=session,
+            methods={method: value, "voucher": -value},
+            detail={
+                "voucher_sold": voucher.code if voucher else "training",
+                "reference": reference.strip()[:200],
+            },
+        )
+    return voucher, entry
 
 
 def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:

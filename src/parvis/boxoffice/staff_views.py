@@ -157,6 +157,7 @@ def counter(request, organizer_slug: str):
             "order_query": q,
             "orders_found": found,
             "last_sale": request.session.get("boxoffice_last_sale"),
+            "last_voucher": request.session.pop("boxoffice_voucher", None),
         },
     )
 
@@ -379,6 +380,9 @@ def refund(request, organizer_slug: str):
         messages.success(
             request, _("Remboursé : %(amount)s € (%(method)s).") % {"amount": amount, "method": method}
         )
+        if entry.detail.get("voucher"):
+            request.session["boxoffice_voucher"] = entry.detail["voucher"]
+            messages.success(request, _("Avoir émis : bon %(code)s.") % {"code": entry.detail["voucher"]})
     query = urlencode({"commande": request.POST.get("order", "")})
     return redirect(f"{reverse('staff:boxoffice', args=[organizer.slug])}?{query}")
 
@@ -427,6 +431,49 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+@login_required
+@require_POST
+def voucher_sell(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    value = _amount(request.POST.get("value", ""))
+    try:
+        if value is None:
+            raise SaleError("voucher_value")
+        voucher, _entry = services.voucher_sell(
+            session=session,
+            actor=request.user,
+            value=value,
+            method=request.POST.get("method", "cash"),
+            reference=request.POST.get("reference", ""),
+            recipient=request.POST.get("recipient", ""),
+        )
+    except (SaleError, services.CounterError) as exc:
+        messages.error(request, _error(exc))
+        return redirect("staff:boxoffice", organizer.slug)
+    if voucher is None:
+        messages.success(request, _("Bon cadeau de formation enregistré (aucun bon émis)."))
+        return redirect("staff:boxoffice", organizer.slug)
+    request.session["boxoffice_voucher"] = voucher.code
+    value_text = formats.localize(voucher.initial_value)
+    messages.success(
+        request, _("Bon cadeau %(code)s vendu : %(value)s €.") % {"code": voucher.code, "value": value_text}
+    )
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+@login_required
+def voucher_pdf(request, organizer_slug: str, code: str):
+    from parvis.ticketing.models import Voucher
+    from parvis.ticketing.pdf import voucher_pdf as render_voucher
+
+    organizer = _organizer(request, organizer_slug)
+    voucher = get_object_or_404(Voucher, organizer=organizer, code=code)
+    response = HttpResponse(render_voucher(voucher), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bon-cadeau-{voucher.code}.pdf"'
+    return response
 
 
 @login_required

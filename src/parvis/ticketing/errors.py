@@ -3,6 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "voucher_unknown": _("Ce bon cadeau n'existe pas ou n'est plus valable."),
+    "voucher_expired": _("Ce bon cadeau a expiré."),
+    "voucher_insufficient": _("Le solde du bon cadeau ne suffit pas (reste %(balance)s €)."),
+    "voucher_value": _("Montant de bon cadeau invalide (de 1 à 2 000 €)."),
     "sold_out": _("Complet : il ne reste pas assez de places pour ce tarif."),
     "hold_expired": _("Le délai de réservation de vos places est dépassé. Choisissez-les à nouveau."),
     "sales_not_open": _("La vente n'est pas encore ouverte pour cette date."),
@@ -35,4 +39,5 @@ class SaleError(Exception):
 
     @property
     def message(self) -> str:
-        return str(MESSAGES[self.code])
+        text = str(MESSAGES[self.code])
+        return text % self.params if "%(" in text else text

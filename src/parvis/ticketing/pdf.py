@@ -136,3 +136,35 @@ def _thermal_pdf(order: Order, tickets, duplicate: int | None) -> bytes:
             page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+def voucher_pdf(voucher) -> bytes:
+    """A gift voucher on an A6 card: value, code (and its QR), validity, the organizer."""
+    from reportlab.lib.pagesizes import A6, landscape
+
+    width, height = landscape(A6)
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    page.setTitle(f"Bon cadeau {voucher.code}")
+    organizer = voucher.organizer
+    page.setFont("Helvetica-Bold", 16)
+    page.drawString(10 * mm, height - 15 * mm, _("Bon cadeau"))
+    page.setFont("Helvetica", 10)
+    page.drawString(10 * mm, height - 22 * mm, organizer.legal_name or organizer.name)
+    page.setFont("Helvetica-Bold", 22)
+    page.drawString(10 * mm, height - 40 * mm, format_money(Money(voucher.initial_value, voucher.currency)))
+    page.setFont("Helvetica", 9)
+    if voucher.recipient:
+        page.drawString(10 * mm, height - 50 * mm, _("Pour %(name)s") % {"name": voucher.recipient[:60]})
+    page.drawString(
+        10 * mm,
+        height - 57 * mm,
+        _("Valable jusqu'au %(date)s") % {"date": formats.date_format(voucher.expires_at, "j F Y")},
+    )
+    page.setFont("Courier-Bold", 13)
+    page.drawString(10 * mm, 12 * mm, voucher.code)
+    size = 38 * mm
+    page.drawImage(_qr_image(voucher.code), width - size - 8 * mm, 8 * mm, width=size, height=size)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()

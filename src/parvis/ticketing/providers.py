@@ -38,6 +38,7 @@ COUNTER_METHODS = {
     "cash": _("Espèces"),
     "card_terminal": _("Carte (terminal)"),
     "cheque": _("Chèque"),
+    "voucher": _("Bon cadeau"),
 }
 
 

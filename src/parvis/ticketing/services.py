@@ -299,6 +299,8 @@ def checkout_place_orders(
 
 def _counter_payments_record(order: Order, lines: list[tuple[str, Decimal, str]], now) -> None:
     """The money taken at the counter for this order, each method confirmed; it must cover the order."""
+    from .vouchers import normalise_code, voucher_redeem
+
     paid = sum((Decimal(amount) for _method, amount, _ref in lines), Decimal(0))
     if paid != order.total or any(Decimal(amount) <= 0 for _m, amount, _r in lines):
         raise SaleError("price_mismatch", total=str(order.total))
@@ -309,11 +311,17 @@ def _counter_payments_record(order: Order, lines: list[tuple[str, Decimal, str]]
             amount=Decimal(amount),
             currency=order.currency,
             state=PaymentState.CONFIRMED,
-            reference=reference,
+            # A voucher pays many orders: its code alone would not be a unique reference.
+            reference=f"{normalise_code(reference)}/{order.code}" if method == "voucher" else reference,
             confirmed_at=now,
         )
         for method, amount, reference in lines
     )
+    for method, amount, reference in lines:
+        if method == "voucher":
+            voucher_redeem(
+                organizer_id=order.organizer_id, code=reference, amount=Decimal(amount), order=order
+            )
 
 
 def _record_consents(contact, order: Order, consents: list[dict]) -> None:
