@@ -162,9 +162,26 @@ def basket_products(session: TillSession) -> list:
     return products
 
 
+def basket_holds(session: TillSession) -> list:
+    """The places held for the sale being made, each with `unit_price` (promo code applied) and
+    `line_total`."""
+    session.cart.refresh_from_db(fields=["promo"])
+    holds = ticketing.cart_live_holds(session.cart)
+    prices = ticketing.cart_unit_prices(session.cart, holds)
+    for hold in holds:
+        hold.unit_price = prices[hold.pk]
+        hold.line_total = hold.unit_price * hold.quantity
+    return holds
+
+
 def basket_total(session: TillSession, donation: Decimal = Decimal(0)) -> Decimal:
-    tickets = sum((h.tariff.price * h.quantity for h in ticketing.cart_live_holds(session.cart)), Decimal(0))
+    tickets = sum((h.line_total for h in basket_holds(session)), Decimal(0))
     return tickets + sum((p.line_total for p in basket_products(session)), Decimal(0)) + donation
+
+
+def basket_promo(*, session: TillSession, code: str):
+    """Apply a promo code to the sale being made (an empty code removes it)."""
+    return ticketing.cart_apply_promo(cart=session.cart, code=code)
 
 
 def _settle(total: Decimal, payments: list[CounterPayment], cash_tendered: Decimal | None):
@@ -247,7 +264,7 @@ def sale(
     records it. Otherwise one paid order, its tickets, and the SALE entry, or nothing at all."""
     with transaction.atomic():
         session = _open(session)
-        holds = ticketing.cart_live_holds(session.cart)
+        holds = basket_holds(session)
         products = basket_products(session)
         if not holds and not products:
             raise SaleError("cart_empty")
@@ -258,7 +275,12 @@ def sale(
         if expected_total is not None and journal.money(expected_total) != journal.money(total):
             raise SaleError("price_mismatch", total=str(total))
         lines, change = _settle(total, payments, cash_tendered)
-        vat_lines = [(h.tariff.vat_rate, h.tariff.price * h.quantity) for h in holds]
+        vat_lines = [(h.tariff.vat_rate, h.line_total) for h in holds]
+        promo = session.cart.promo if session.cart.promo_id else None
+        discount = sum(((h.tariff.price - h.unit_price) * h.quantity for h in holds), Decimal(0))
+        promo_detail = (
+            {"promo": promo.code, "promo_reason": promo.reason, "discount": str(discount)} if discount else {}
+        )
         vat_lines += [(p.vat_rate, p.line_total) for p in products]
         vat_lines += [(Decimal(0), donation)] if donation else []  # a gift: outside the scope of VAT
         vat = journal.vat_breakdown(vat_lines)
@@ -275,7 +297,11 @@ def sale(
                 session=session,
                 vat=vat,
                 methods=methods,
-                detail={"training": True, "lines": [[h.tariff_id, h.quantity] for h in holds]},
+                detail={
+                    "training": True,
+                    "lines": [[h.tariff_id, h.quantity] for h in holds],
+                    **promo_detail,
+                },
             )
             return SaleResult(None, entry, total, change)
         contact = _contact_for(session, customer)
@@ -300,6 +326,7 @@ def sale(
             donations={session.organizer_id: donation} if donation else None,
         )
         TillSession.objects.filter(pk=session.pk).update(basket_extras={})
+        Cart.objects.filter(pk=session.cart_id).update(promo=None)  # the next sale starts without it
         if len(orders) != 1 or orders[0].state != OrderState.PAID:
             raise SaleError("sold_out")  # places lost meanwhile: roll the whole sale back
         order = orders[0]
@@ -313,7 +340,7 @@ def sale(
             order_code=order.code,
             vat=vat,
             methods=methods,
-            detail={"tickets": tickets, "change": str(journal.money(change))},
+            detail={"tickets": tickets, "change": str(journal.money(change)), **promo_detail},
         )
         audit_record(
             actor=actor,

@@ -18,7 +18,6 @@ from parvis.crm import selectors as crm_selectors
 from parvis.network.permissions import Perm, require_organizer_perm
 from parvis.programming.models import Performance
 from parvis.ticketing import inventory
-from parvis.ticketing import services as ticketing
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Channel, Order, Product, Tariff, Ticket, TicketState
 from parvis.ticketing.pdf import order_tickets_pdf
@@ -131,9 +130,7 @@ def counter(request, organizer_slug: str):
                 "drawer_form": DrawerForm(),
             },
         )
-    holds = ticketing.cart_live_holds(session.cart)
-    for hold in holds:
-        hold.line_total = hold.tariff.price * hold.quantity
+    holds = services.basket_holds(session)
     basket_products = services.basket_products(session)
     total = services.basket_total(session)
     found = None
@@ -148,6 +145,7 @@ def counter(request, organizer_slug: str):
             "session": session,
             "performances": _performances(organizer, session),
             "holds": holds,
+            "promo": session.cart.promo,
             "basket_products": basket_products,
             "products": Product.objects.filter(organizer=organizer, is_active=True).order_by("name"),
             "total": total,
@@ -229,6 +227,13 @@ def basket(request, organizer_slug: str):
         elif action in ("extra_add", "extra_remove"):
             delta = 1 if action == "extra_add" else -1
             services.basket_extra(session=session, product_id=int(request.POST["product"]), delta=delta)
+        elif action == "promo":
+            applied = services.basket_promo(session=session, code=request.POST.get("promo", ""))
+            if applied:
+                messages.success(
+                    request,
+                    _("Code promo %(code)s : %(reason)s.") % {"code": applied.code, "reason": applied.reason},
+                )
         elif action == "clear":
             services.basket_clear(session=session)
     except (ValueError, KeyError):

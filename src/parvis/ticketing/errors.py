@@ -3,6 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "promo_unknown": _("Ce code promo n'existe pas."),
+    "promo_expired": _("Ce code promo n'est pas valable en ce moment."),
+    "promo_used_up": _("Ce code promo a déjà été utilisé autant de fois que prévu."),
+    "promo_not_applicable": _("Ce code promo ne s'applique à aucun billet de votre panier."),
     "voucher_unknown": _("Ce bon cadeau n'existe pas ou n'est plus valable."),
     "voucher_expired": _("Ce bon cadeau a expiré."),
     "voucher_insufficient": _("Le solde du bon cadeau ne suffit pas (reste %(balance)s €)."),

@@ -181,6 +181,45 @@ class Quota(models.Model):
         return channel in (Channel.ONLINE, Channel.API)
 
 
+class PromoCode(models.Model):
+    """A discount by code: a percentage or an amount off each eligible ticket, for some events or tariffs
+    (none listed: all), within dates, for a limited number of orders. The reason is kept for the books."""
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Pourcentage")
+        AMOUNT = "amount", _("Montant par billet")
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="promo_codes")
+    code = models.CharField(_("code"), max_length=30)
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(
+        _("valeur"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    reason = models.CharField(_("motif"), max_length=200)
+    events = models.ManyToManyField(
+        "programming.Event", blank=True, related_name="+", verbose_name=_("évènements")
+    )
+    tariffs = models.ManyToManyField("Tariff", blank=True, related_name="+", verbose_name=_("tarifs"))
+    max_uses = models.PositiveIntegerField(_("commandes au plus"), null=True, blank=True)
+    valid_from = models.DateTimeField(_("à partir du"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("jusqu'au"), null=True, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("code promo")
+        verbose_name_plural = _("codes promo")
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "code"], name="unique_promo_code"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100), name="promo_percent_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 def _token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -191,6 +230,7 @@ class Cart(models.Model):
     token = models.CharField(max_length=64, unique=True, default=_token)
     channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.ONLINE)
     created_at = models.DateTimeField(auto_now_add=True)
+    promo = models.ForeignKey(PromoCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("panier")
@@ -277,6 +317,14 @@ class Order(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     consents = models.JSONField(_("consentements"), default=list, blank=True)
     terms_version = models.CharField(max_length=40, blank=True)
+    promo = models.ForeignKey(
+        PromoCode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("code promo"),
+    )
 
     class Meta:
         verbose_name = _("commande")
@@ -306,6 +354,7 @@ class OrderItem(models.Model):
     tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=9, decimal_places=2)
+    discount = models.DecimalField(_("remise par billet"), max_digits=9, decimal_places=2, default=Decimal(0))
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
     attendee_names = models.JSONField(default=list, blank=True)
     hold = models.OneToOneField(Hold, null=True, on_delete=models.SET_NULL, related_name="order_item")

@@ -19,7 +19,7 @@ from parvis.core.audit import audit_record
 from parvis.crm import services as crm
 from parvis.programming.models import EventStatus, PerformanceStatus
 
-from . import inventory, signing
+from . import inventory, promo, signing
 from .errors import SaleError
 from .models import (
     Cart,
@@ -31,6 +31,7 @@ from .models import (
     OrderState,
     Payment,
     PaymentState,
+    PromoCode,
     Quota,
     SalesConfig,
     Tariff,
@@ -136,6 +137,27 @@ def cart_add(
         raise SaleError("sold_out") from None
 
 
+def cart_apply_promo(*, cart: Cart, code: str) -> PromoCode | None:
+    """Set (or, with an empty code, remove) the cart's promo code; it must apply to something in it."""
+    if not code.strip():
+        Cart.objects.filter(pk=cart.pk).update(promo=None)
+        cart.promo = None
+        return None
+    holds = list(cart_live_holds(cart))
+    found = promo.promo_find(organizer_ids={h.performance.event.organizer_id for h in holds}, code=code)
+    if not any(promo.applies(found, h) for h in holds):
+        raise SaleError("promo_not_applicable")
+    Cart.objects.filter(pk=cart.pk).update(promo=found)
+    cart.promo = found
+    return found
+
+
+def cart_unit_prices(cart: Cart, holds) -> dict[int, Decimal]:
+    """Each hold's price per ticket once the cart's promo code is applied."""
+    code = cart.promo if cart.promo_id else None
+    return {h.pk: h.tariff.price - promo.discount(code, h) for h in holds}
+
+
 def cart_remove(*, cart: Cart, hold_id: int) -> None:
     hold = cart.holds.filter(pk=hold_id, order__isnull=True).first()
     if hold is not None:
@@ -197,7 +219,11 @@ def checkout_place_orders(
             raise SaleError("hold_expired")
         organizer_ids = {h.performance.event.organizer_id for h in holds}
         extra_lines = _extra_lines(organizer_ids, extras or {}, donations or {})
-        total = sum((h.tariff.price * h.quantity for h in holds), Decimal(0))
+        promo_code = cart.promo if cart.promo_id else None
+        off = {h.pk: promo.discount(promo_code, h) for h in holds}
+        if promo_code is not None and any(off.values()):
+            promo.take_use(promo_code)
+        total = sum(((h.tariff.price - off[h.pk]) * h.quantity for h in holds), Decimal(0))
         total += sum((e.unit_price * e.quantity for lines in extra_lines.values() for e in lines), Decimal(0))
         if expected_total is not None and Decimal(expected_total) != total:
             raise SaleError("price_mismatch", total=str(total))
@@ -209,7 +235,9 @@ def checkout_place_orders(
         orders = []
         checkout_id = uuid.uuid4()  # one payment page for the orders of one cart
         for organizer_id, organizer_holds in by_organizer.items():
-            order_total = sum((h.tariff.price * h.quantity for h in organizer_holds), Decimal(0))
+            order_total = sum(
+                ((h.tariff.price - off[h.pk]) * h.quantity for h in organizer_holds), Decimal(0)
+            )
             order_total += sum(
                 (e.unit_price * e.quantity for e in extra_lines.get(organizer_id, [])), Decimal(0)
             )
@@ -252,6 +280,7 @@ def checkout_place_orders(
                 consents=consents or [],
                 terms_version=terms_version,
                 customer=customer,
+                promo=promo_code if any(off[h.pk] for h in organizer_holds) else None,
             )
             for hold in organizer_holds:
                 if not inventory.extend_hold(hold, expires_at=order.expires_at):
@@ -262,7 +291,8 @@ def checkout_place_orders(
                     performance=hold.performance,
                     tariff=hold.tariff,
                     quantity=hold.quantity,
-                    unit_price=hold.tariff.price,
+                    unit_price=hold.tariff.price - off[hold.pk],
+                    discount=off[hold.pk],
                     slot_id=hold.slot_id,
                     vat_rate=hold.tariff.vat_rate,
                     hold=hold,

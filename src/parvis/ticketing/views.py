@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -106,11 +107,31 @@ def cart_view(request):
         if hold_id.isdigit():
             services.cart_remove(cart=cart, hold_id=int(hold_id))
             messages.success(request, _("Billets retirés du panier."))
+        elif "promo" in request.POST:
+            try:
+                applied = services.cart_apply_promo(cart=cart, code=request.POST["promo"])
+            except SaleError as exc:
+                messages.error(request, exc.message)
+            else:
+                if applied:
+                    messages.success(request, _("Code promo appliqué : %(code)s.") % {"code": applied.code})
         return redirect("ticketing:cart")
-    holds = services.cart_live_holds(cart) if cart else []
-    total = sum((h.tariff.price * h.quantity for h in holds), 0)
+    holds, total = _priced(cart)
     expires_at = min((h.expires_at for h in holds), default=None)
-    return render(request, "ticketing/cart.html", {"holds": holds, "total": total, "expires_at": expires_at})
+    return render(
+        request,
+        "ticketing/cart.html",
+        {"holds": holds, "total": total, "expires_at": expires_at, "promo": cart.promo if cart else None},
+    )
+
+
+def _priced(cart):
+    """The cart's live holds, each with its `unit_price` once the promo code is applied, and the total."""
+    holds = services.cart_live_holds(cart) if cart else []
+    prices = services.cart_unit_prices(cart, holds) if cart else {}
+    for hold in holds:
+        hold.unit_price = prices[hold.pk]
+    return holds, sum((h.unit_price * h.quantity for h in holds), Decimal(0))
 
 
 def _replay(scope: str, key: str):
@@ -120,8 +141,7 @@ def _replay(scope: str, key: str):
 
 def checkout_view(request):
     cart = _cart(request, create=False)
-    holds = services.cart_live_holds(cart) if cart else []
-    total = sum((h.tariff.price * h.quantity for h in holds), 0)
+    holds, total = _priced(cart)
     organizers = sorted({h.performance.event.organizer.name for h in holds})
     networks = sorted({n.name for h in holds for n in h.performance.event.organizer.networks.all()})
     organizer_objs = {h.performance.event.organizer for h in holds}

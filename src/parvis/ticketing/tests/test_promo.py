@@ -1,0 +1,157 @@
+"""Promo codes: the price they give, what they apply to, their dates, and their uses counted exactly
+(from the orders themselves, under the code's lock)."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+from django.urls import reverse
+from django.utils import timezone
+
+from parvis.boxoffice import services as counter
+from parvis.boxoffice.models import JournalEntry
+from parvis.boxoffice.tests.helpers import open_counter
+from parvis.ticketing import services
+from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Cart, Order, PromoCode
+
+from .factories import buyer, on_sale_performance, tariff
+
+
+def _promo(organizer, **fields) -> PromoCode:
+    data = {"code": "AMIS", "kind": "percent", "value": Decimal("25"), "reason": "Association des amis"}
+    data.update(fields)
+    return PromoCode.objects.create(organizer=organizer, **data)
+
+
+def _cart(full, quantity=2, code="amis ") -> Cart:
+    cart = Cart.objects.create()
+    services.cart_add(cart=cart, tariff_id=full.pk, quantity=quantity)
+    services.cart_apply_promo(cart=cart, code=code)
+    return cart
+
+
+@pytest.mark.django_db
+def test_a_percentage_code_lowers_the_price_of_eligible_tickets_and_is_recorded():
+    performance = on_sale_performance()
+    full = tariff(performance, price="18.00")
+    _promo(performance.organizer)
+    cart = _cart(full)
+    (order,) = services.checkout_place_orders(
+        cart=cart, buyer=buyer(), provider_code="demo", expected_total=Decimal("27.00")
+    )
+    assert order.total == Decimal("27.00") and order.promo.code == "AMIS"
+    item = order.items.get()
+    assert (item.unit_price, item.discount) == (Decimal("13.50"), Decimal("4.50"))
+    paid = services.payment_confirm(payment_id=order.payments.get().pk)
+    assert {t.price for t in paid.tickets.all()} == {Decimal("13.50")}
+
+
+@pytest.mark.django_db
+def test_an_amount_code_limited_to_one_event_and_the_errors():
+    performance = on_sale_performance()
+    other = on_sale_performance(organizer=performance.organizer)
+    full, elsewhere = tariff(performance, price="10.00"), tariff(other, price="10.00")
+    promo = _promo(performance.organizer, code="MOINS15", kind="amount", value=Decimal("15"))
+    promo.events.add(performance.event)
+    cart = _cart(full, 1, "moins15")
+    services.cart_add(cart=cart, tariff_id=elsewhere.pk, quantity=1)
+    assert sorted(services.cart_unit_prices(cart, services.cart_live_holds(cart)).values()) == [
+        0,
+        Decimal("10.00"),
+    ]
+    empty = Cart.objects.create()
+    services.cart_add(cart=empty, tariff_id=elsewhere.pk, quantity=1)
+    with pytest.raises(SaleError) as exc:
+        services.cart_apply_promo(cart=empty, code="MOINS15")
+    assert exc.value.code == "promo_not_applicable"
+    with pytest.raises(SaleError) as exc:
+        services.cart_apply_promo(cart=empty, code="NOPE")
+    assert exc.value.code == "promo_unknown"
+    PromoCode.objects.filter(pk=promo.pk).update(valid_until=timezone.now() - datetime.timedelta(minutes=1))
+    with pytest.raises(SaleError) as exc:
+        services.cart_apply_promo(cart=cart, code="MOINS15")
+    assert exc.value.code == "promo_expired"
+
+
+@pytest.mark.django_db
+def test_uses_come_back_when_an_unpaid_order_expires_without_any_worker():
+    performance = on_sale_performance()
+    full = tariff(performance, price="18.00")
+    _promo(performance.organizer, max_uses=1)
+    (order,) = services.checkout_place_orders(cart=_cart(full), buyer=buyer(), provider_code="demo")
+    with pytest.raises(SaleError) as exc:
+        services.checkout_place_orders(cart=_cart(full), buyer=buyer(), provider_code="demo")
+    assert exc.value.code == "promo_used_up"
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    (again,) = services.checkout_place_orders(cart=_cart(full), buyer=buyer(), provider_code="demo")
+    assert again.promo is not None
+
+
+@pytest.mark.django_db
+def test_the_cart_page_applies_a_code(client):
+    performance = on_sale_performance()
+    full = tariff(performance, price="18.00")
+    _promo(performance.organizer)
+    cart = Cart.objects.create()
+    services.cart_add(cart=cart, tariff_id=full.pk, quantity=2)
+    session = client.session
+    session["parvis_cart"] = cart.token
+    session.save()
+    page = client.post(reverse("ticketing:cart"), {"promo": "amis"}, follow=True).content.decode()
+    assert "Association des amis" in page and "27,00" in page
+
+
+@pytest.mark.django_db
+def test_at_the_counter_the_code_and_its_reason_go_to_the_journal():
+    performance = on_sale_performance()
+    full = tariff(performance, price="20.00")
+    _promo(performance.organizer, code="CE", kind="amount", value=Decimal("5"), reason="Comité d'entreprise")
+    user, session = open_counter(performance.organizer)
+    counter.basket_add(session=session, tariff_id=full.pk, quantity=2)
+    counter.basket_promo(session=session, code="ce")
+    assert counter.basket_total(session) == Decimal("30.00")
+    result = counter.sale(
+        session=session, actor=user, payments=[counter.CounterPayment("cash", Decimal("30"))]
+    )
+    entry = JournalEntry.objects.get(pk=result.entry.pk)
+    assert entry.total == Decimal("30.00")
+    assert (entry.detail["promo"], entry.detail["promo_reason"], entry.detail["discount"]) == (
+        "CE",
+        "Comité d'entreprise",
+        "10.00",
+    )
+    session.cart.refresh_from_db()
+    assert session.cart.promo is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_concurrent_buyers_never_use_a_code_more_than_allowed():
+    performance = on_sale_performance(capacity=100)
+    full = tariff(performance, price="18.00")
+    _promo(performance.organizer, max_uses=3)
+    carts = [_cart(full, 1) for _ in range(12)]
+    barrier, outcomes, lock = threading.Barrier(12), [], threading.Lock()
+
+    def buy(cart):
+        try:
+            barrier.wait(timeout=10)
+            services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo")
+            result = "ok"
+        except SaleError as exc:
+            result = exc.code
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=buy, args=(cart,)) for cart in carts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes).count("ok") == 3 and outcomes.count("promo_used_up") == 9
+    assert Order.objects.filter(promo__code="AMIS").count() == 3
