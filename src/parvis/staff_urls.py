@@ -87,6 +87,9 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/guichet/especes/", boxoffice_views.cash_move, name="boxoffice_cash_move"),
     path("o/<slug:organizer_slug>/guichet/fermer/", boxoffice_views.session_close, name="boxoffice_close"),
     path(
+        "o/<slug:organizer_slug>/guichet/corriger/", boxoffice_views.correct_method, name="boxoffice_correct"
+    ),
+    path(
         "o/<slug:organizer_slug>/guichet/sessions/<int:session_pk>/",
         boxoffice_views.session_report,
         name="boxoffice_session",

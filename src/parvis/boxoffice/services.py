@@ -497,6 +497,54 @@ def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:
     return copy
 
 
+def method_correction(
+    *, session: TillSession, actor, entry_seq: int, from_method: str, to_method: str, reason: str
+) -> JournalEntry:
+    """A sale recorded with the wrong payment method (cash instead of card…): a new entry moves the amount
+    from one method to the other (− and +, total 0), the order gets the matching payment lines; the sale's
+    entry is never touched."""
+    from parvis.ticketing.models import Payment, PaymentState
+
+    if not reason.strip():
+        raise CounterError("reason_required")
+    if to_method not in COUNTER_METHODS or "voucher" in (from_method, to_method) or from_method == to_method:
+        raise CounterError("unknown_method")
+    with transaction.atomic():
+        session = _open(session)
+        original = JournalEntry.objects.filter(
+            session=session, seq=entry_seq, kind=EntryKind.SALE, chain=session.chain
+        ).first()
+        amount = Decimal(original.methods.get(from_method, "0")) if original else Decimal(0)
+        if original is None or amount <= 0:
+            raise CounterError("nothing_to_correct")
+        already = JournalEntry.objects.filter(
+            session=session, kind=EntryKind.CORRECTION, detail__corrects=entry_seq
+        ).exists()
+        if already:
+            raise CounterError("already_corrected")
+        order = Order.objects.filter(code=original.order_code, organizer_id=session.organizer_id).first()
+        if order is not None:
+            now = timezone.now()
+            Payment.objects.bulk_create(
+                [
+                    Payment(order=order, provider=from_method, amount=-amount, currency=order.currency,
+                            state=PaymentState.CONFIRMED, confirmed_at=now),
+                    Payment(order=order, provider=to_method, amount=amount, currency=order.currency,
+                            state=PaymentState.CONFIRMED, confirmed_at=now),
+                ]
+            )  # fmt: skip
+        return journal.append(
+            organizer=session.organizer,
+            chain=session.chain,
+            kind=EntryKind.CORRECTION,
+            staff=actor,
+            session=session,
+            order_code=original.order_code,
+            methods={from_method: -amount, to_method: amount},
+            detail={"corrects": entry_seq, "reason": reason.strip()[:300]},
+        )
+
+
 def cash_move(*, session: TillSession, actor, amount: Decimal, reason: str) -> JournalEntry:
     """Cash put in (amount > 0) or taken out (amount < 0) of the drawer, with the reason."""
     if not amount or not reason.strip():
@@ -552,6 +600,9 @@ def session_close(*, session: TillSession, actor, counted_cash: Decimal, note: s
                 "methods": {m: str(a) for m, a in summary["methods"].items()},
             },
         )
+    from .tasks import close_journals
+
+    transaction.on_commit(close_journals.enqueue)
     session.refresh_from_db()
     return session
 

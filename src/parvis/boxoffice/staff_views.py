@@ -25,7 +25,7 @@ from parvis.ticketing.providers import COUNTER_METHODS
 
 from . import journal, services
 from .forms import COUNTER_CONSENT_WORDING, CashMoveForm, DrawerForm, SessionCloseForm, SessionOpenForm
-from .models import Chain, Closure, ClosureKind, TillSession
+from .models import Chain, Closure, ClosureKind, EntryKind, TillSession
 
 ERRORS = {
     "invalid_amount": _("Montant invalide."),
@@ -42,6 +42,8 @@ ERRORS = {
     "unknown_ticket": _("Billet introuvable."),
     "nothing_to_refund": _("Aucun de ces billets n'est remboursable."),
     "ticket_not_valid": _("Ce billet n'est plus valable : il ne peut pas être réimprimé."),
+    "nothing_to_correct": _("Rien à corriger : cette vente n'a pas été payée par ce moyen."),
+    "already_corrected": _("Cette vente a déjà été corrigée."),
     "tickets_required": _("Les produits se vendent avec des billets : ajoutez au moins une place."),
 }
 
@@ -521,8 +523,31 @@ def session_close(request, organizer_slug: str):
             "session": session,
             "form": form,
             "summary": services.session_summary(session),
+            "sales": session.entries.filter(kind=EntryKind.SALE).exclude(order_code="").order_by("seq"),
+            "methods": COUNTER_METHODS,
         },
     )
+
+
+@login_required
+@require_POST
+def correct_method(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    try:
+        services.method_correction(
+            session=session,
+            actor=request.user,
+            entry_seq=_int(request.POST.get("entry")),
+            from_method=request.POST.get("from_method", ""),
+            to_method=request.POST.get("to_method", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except services.CounterError as exc:
+        messages.error(request, _error(exc))
+    else:
+        messages.success(request, _("Correction enregistrée au journal."))
+    return redirect("staff:boxoffice_close", organizer.slug)
 
 
 @login_required

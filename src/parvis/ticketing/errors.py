@@ -3,6 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "counter_only": _(
+        "Argent encaissé ou rendu au guichet : faites cette opération depuis l'écran du guichet."
+    ),
     "promo_unknown": _("Ce code promo n'existe pas."),
     "promo_expired": _("Ce code promo n'est pas valable en ce moment."),
     "promo_used_up": _("Ce code promo a déjà été utilisé autant de fois que prévu."),

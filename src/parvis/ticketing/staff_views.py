@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -185,6 +186,7 @@ def order_detail(request, organizer_slug: str, code: str):
             "organizer": organizer,
             "order": order,
             "tickets": tickets,
+            "counter_url": reverse("staff:boxoffice", args=[organizer.slug]) + f"?commande={order.code}",
             "payments": order.payments.order_by("id"),
             "history": history,
             "can_change": can_change,
@@ -203,6 +205,10 @@ def order_action(request, organizer_slug: str, code: str):
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")[:300]
     try:
+        counter_money = order.channel == Channel.BOX_OFFICE or request.POST.get("difference_paid") == "on"
+        if action in ("cancel", "refund_ticket", "exchange") and counter_money and order.state != "pending":
+            # Money paid or given back at the counter goes through the till and its journal.
+            raise SaleError("counter_only")
         if action == "cancel":
             services.order_cancel(order=order, actor=request.user, reason=reason)
             messages.success(request, _("Commande annulée."))

@@ -351,3 +351,47 @@ def test_add_ons_and_a_donation_at_the_counter_are_sold_with_the_tickets(show, c
     assert entry.vat["5.50"]["ttc"] == "18.00" and entry.total == Decimal("40.00")
     session.refresh_from_db()
     assert session.basket_extras == {}
+
+
+def test_counter_orders_are_refunded_only_at_the_counter(show, client):
+    performance, full, _youth = show
+    organizer = performance.organizer
+    user, session = open_counter(organizer)
+    order = cash_sale(session, user, full).order
+    admin = staff(organizer, Role.ADMINISTRATOR, username="admin@example.org")
+    login_staff(client, admin)
+    page = client.get(reverse("staff:order_detail", args=[organizer.slug, order.code])).content.decode()
+    assert "depuis l'écran du" in page and "Rembourser ce billet" not in page
+    response = client.post(
+        reverse("staff:order_action", args=[organizer.slug, order.code]),
+        {"action": "refund_ticket", "ticket": order.tickets.get().pk, "reason": "x"},
+        follow=True,
+    )
+    assert "écran du guichet" in response.content.decode()
+    assert order.tickets.get().state == TicketState.VALID
+
+
+def test_a_wrong_payment_method_is_corrected_by_a_new_entry(show, client):
+    performance, full, _youth = show
+    user, session = open_counter(performance.organizer, float_="0")
+    sale_entry = cash_sale(session, user, full).entry
+    login_staff(client, user)
+    url = reverse("staff:boxoffice_correct", args=[performance.organizer.slug])
+    data = {
+        "entry": sale_entry.seq,
+        "from_method": "cash",
+        "to_method": "card_terminal",
+        "reason": "Carte en fait",
+    }
+    assert client.post(url, {**data, "reason": ""}).status_code == 302
+    assert not JournalEntry.objects.filter(kind=EntryKind.CORRECTION).exists()
+    client.post(url, data)
+    client.post(url, data)  # twice: refused
+    correction = JournalEntry.objects.get(kind=EntryKind.CORRECTION)
+    assert correction.methods == {"card_terminal": "18.00", "cash": "-18.00"} and correction.total == 0
+    assert correction.detail["corrects"] == sale_entry.seq
+    assert JournalEntry.objects.get(pk=sale_entry.pk).methods == {"cash": "18.00"}  # never edited
+    assert services.expected_cash(session) == Decimal("0.00")
+    order = Order.objects.get(code=sale_entry.order_code)
+    assert sum(p.amount for p in order.payments.filter(state="confirmed")) == Decimal("18.00")
+    assert journal.verify(performance.organizer, Chain.LIVE, full=True).ok

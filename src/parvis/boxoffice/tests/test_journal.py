@@ -257,3 +257,15 @@ def test_an_archive_checks_offline_and_reveals_any_change(org, tmp_path):
     manifest = rewritten("manifest.json", lambda c: c.replace(b'"entries":2', b'"entries":3'))
     assert journal.archive_verify(manifest).first.reason == "bad_manifest_signature"
     assert journal.archive_verify(b"not a zip").first.reason == "unreadable_archive"
+
+
+def test_the_closing_task_closes_every_chain_without_being_asked(org):
+    from parvis.boxoffice.tasks import close_journals
+
+    _at(org, timezone.localdate() - datetime.timedelta(days=2), "10.00")
+    _sale(org, "5.00", chain=Chain.TRAINING)
+    close_journals.enqueue()
+    days = Closure.objects.filter(organizer=org, chain=Chain.LIVE, kind=ClosureKind.DAY)
+    assert days.count() >= 2  # the day before yesterday and yesterday (and a month end, if one passed)
+    assert days.order_by("seq").first().total == Decimal("10.00")
+    assert journal.closures_generate(org, Chain.LIVE) == []

@@ -24,6 +24,7 @@ def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
 
 def htmx_settled(page) -> None:
     """Wait until no htmx request, swap or settle is under way (new content is wired only once settled)."""
+    # A function, not an expression: an expression would be compiled in the page, which its CSP forbids.
     page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     )
