@@ -571,7 +571,10 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
             vat_rate=Decimal("10"),
         )
         type(theatre).objects.filter(pk=theatre.pk).update(
-            accepts_donations=True, self_cancellation_hours=48, self_cancellation_fee=Decimal("1.50")
+            accepts_donations=True,
+            sells_gift_vouchers=True,
+            self_cancellation_hours=48,
+            self_cancellation_fee=Decimal("1.50"),
         )
     # The door: a main gate and a check-in list for each of the theatre's next evenings.
     from parvis.checkin.models import CheckinList, Gate

@@ -30,6 +30,8 @@ class OrganizerSettingsForm(forms.ModelForm):
             "description_en",
             "retention_prospect_years",
             "retention_customer_years",
+            "accepts_donations",
+            "sells_gift_vouchers",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

@@ -74,6 +74,7 @@ class Organizer(models.Model):
         validators=[MinValueValidator(0)],
     )
     accepts_donations = models.BooleanField(_("propose un don lors de l'achat"), default=False)
+    sells_gift_vouchers = models.BooleanField(_("vend des bons cadeaux en ligne"), default=False)
     # GDPR retention (CNIL guidance: three years after the last contact or purchase), in years.
     retention_prospect_years = models.PositiveSmallIntegerField(
         _("conservation des prospects (années sans contact)"),

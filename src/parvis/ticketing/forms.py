@@ -48,7 +48,13 @@ class CheckoutForm(forms.Form):
         label=_("J'accepte les conditions générales de vente."),
         error_messages={"required": _("Vous devez accepter les conditions générales de vente.")},
     )
-    provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect)
+    provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect, required=False)
+    voucher = forms.CharField(
+        label=_("Bon cadeau (s'il couvre toute la commande)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
     idempotency_key = forms.CharField(
         widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex
     )
@@ -102,6 +108,12 @@ class CheckoutForm(forms.Form):
             else:
                 del self.fields[purpose]
 
+    def clean(self):
+        data = super().clean()
+        if not data.get("voucher", "").strip() and not data.get("provider"):
+            self.add_error("provider", _("Choisissez un moyen de paiement."))
+        return data
+
     @property
     def product_boundfields(self):
         return [self[name] for name in self.product_fields]
@@ -122,3 +134,36 @@ def extras_from(cleaned_data: dict) -> tuple[dict, dict]:
         elif name.startswith("donation-") and value:
             donations[int(name.split("-")[1])] = value
     return extras, donations
+
+
+class VoucherBuyForm(forms.Form):
+    """A gift voucher bought online: its value, for whom, who pays and how."""
+
+    value = forms.DecimalField(
+        label=_("Montant (€)"), min_value=1, max_value=2000, decimal_places=2, initial=30,
+        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal"}),
+    )  # fmt: skip
+    recipient = forms.CharField(
+        label=_("Pour (facultatif, écrit sur le bon)"), max_length=150, required=False
+    )
+    email = forms.EmailField(
+        label=_("Votre e-mail (le bon y est envoyé)"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )  # fmt: skip
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    terms = forms.BooleanField(
+        label=_("J'accepte les conditions générales de vente."),
+        error_messages={"required": _("Vous devez accepter les conditions générales de vente.")},
+    )
+    provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, providers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(code, p.label) for code, p in providers.items()]
+        if len(providers) == 1:
+            self.fields["provider"].initial = next(iter(providers))

@@ -592,6 +592,7 @@ class OrderExtra(models.Model):
     class Kind(models.TextChoices):
         PRODUCT = "product", _("Produit")
         DONATION = "donation", _("Don")
+        VOUCHER = "voucher", _("Bon cadeau")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="extras")
     kind = models.CharField(max_length=10, choices=Kind.choices)

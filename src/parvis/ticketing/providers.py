@@ -27,6 +27,10 @@ PROVIDERS = {
     "demo": Provider(
         "demo", _("Paiement de démonstration (aucun argent ne circule)"), datetime.timedelta(minutes=30)
     ),
+    # A gift voucher that pays the whole order (online); its balance is spent when the order is placed.
+    "voucher": Provider(
+        "voucher", _("Bon cadeau"), datetime.timedelta(minutes=15), confirms_immediately=True, online=False
+    ),
     # Money taken at the counter (cash, card on an external terminal, cheque…): never offered online.
     "box_office": Provider(
         "box_office", _("Guichet"), datetime.timedelta(minutes=15), confirms_immediately=True, online=False

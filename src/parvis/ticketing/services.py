@@ -188,6 +188,7 @@ def checkout_place_orders(
     counter_payments: list[tuple[str, Decimal, str]] | None = None,
     notify: bool = True,
     contact=None,
+    voucher_code: str = "",
 ) -> list[Order]:
     """Turn the cart's live holds into one pending order per organizer; free orders are confirmed at once.
 
@@ -198,6 +199,9 @@ def checkout_place_orders(
     if provider_code == "box_office":
         if cart.channel != Channel.BOX_OFFICE or counter_payments is None:
             raise SaleError("provider_unavailable")
+    elif provider_code == "voucher":
+        if not voucher_code.strip():
+            raise SaleError("voucher_unknown")
     elif enabled_providers().get(provider_code) is None:
         raise SaleError("provider_unavailable")
     now = timezone.now()
@@ -304,8 +308,9 @@ def checkout_place_orders(
                 extra.order = order
                 extra.save()
             _record_consents(contact, order, consents or [])
-            if code == "box_office":
-                _counter_payments_record(order, counter_payments or [], now)
+            if code in ("box_office", "voucher"):
+                lines = counter_payments if code == "box_office" else [("voucher", order_total, voucher_code)]
+                _counter_payments_record(order, lines or [], now)
                 _order_fulfil(order, now, notify=notify)
                 orders.append(order)
                 continue
@@ -461,6 +466,9 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         )
         return
     Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
+    from .vouchers import vouchers_of_order_issue
+
+    vouchers_of_order_issue(order)  # gift vouchers bought in this order: issued once it is paid
     crm.interaction_record(
         contact_id=order.contact_id,
         organizer_id=order.organizer_id,

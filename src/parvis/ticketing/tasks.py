@@ -51,7 +51,13 @@ def _send(order: Order) -> None:
         message.attach_alternative(
             render_to_string("ticketing/email/confirmation.html", context), "text/html"
         )
-        message.attach(f"billets-{order.code}.pdf", order_tickets_pdf(order), "application/pdf")
+        if order.tickets.exists():
+            message.attach(f"billets-{order.code}.pdf", order_tickets_pdf(order), "application/pdf")
+        from .models import Voucher
+        from .pdf import voucher_pdf
+
+        for voucher in Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE):
+            message.attach(f"bon-cadeau-{voucher.code}.pdf", voucher_pdf(voucher), "application/pdf")
         message.send()
 
 

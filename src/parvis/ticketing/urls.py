@@ -6,6 +6,7 @@ app_name = "ticketing"
 urlpatterns = [
     path("billets/<int:performance_id>/", views.performance_tickets, name="performance"),
     path("panier/", views.cart_view, name="cart"),
+    path("o/<slug:organizer_slug>/bon-cadeau/", views.voucher_buy, name="voucher_buy"),
     path("panier/commande/", views.checkout_view, name="checkout"),
     path("paiement/demo/<uuid:checkout>/", views.demo_payment, name="demo_payment"),
     path("paiement/demo/webhook/", views.demo_webhook, name="demo_webhook"),

@@ -186,11 +186,13 @@ def checkout_view(request):
             ]
             try:
                 extras, donations = extras_from(data)
+                voucher_code = data.get("voucher", "").strip()
                 orders = services.checkout_place_orders(
                     extras=extras,
                     donations=donations,
                     cart=cart,
-                    provider_code=data["provider"],
+                    provider_code="voucher" if voucher_code else data["provider"],
+                    voucher_code=voucher_code,
                     consents=consents,
                     terms_version=TERMS_VERSION,
                     buyer=services.Buyer(
@@ -347,6 +349,9 @@ def order_view(request, code: str, secret: str):
         "performance__event", "performance__venue", "tariff", "slot"
     ).order_by("performance__starts_at", "number")
     items = order.items.select_related("performance__event", "performance__venue", "tariff")
+    from .models import Voucher
+
+    vouchers = Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE)
     awaiting_transfer = order.payments.filter(provider="transfer", state__in=["created", "pending"]).first()
     return render(
         request,
@@ -355,6 +360,7 @@ def order_view(request, code: str, secret: str):
             "order": order,
             "tickets": tickets,
             "items": items,
+            "vouchers": vouchers,
             "state": services.order_effective_state(order),
             "awaiting_transfer": awaiting_transfer,
             "can_self_cancel": services.self_cancellation_allowed(order),
@@ -435,3 +441,48 @@ def stripe_webhook(request):
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponse(status=400)
     return HttpResponse(status=200)
+
+
+def voucher_buy(request, organizer_slug: str):
+    """Buy a gift voucher online; it is issued and e-mailed once paid."""
+    from parvis.network.models import Organizer
+
+    from .forms import VoucherBuyForm
+    from .vouchers import voucher_order_place
+
+    organizer = get_object_or_404(Organizer, slug=organizer_slug, sells_gift_vouchers=True)
+    providers = {c: p for c, p in services.enabled_providers().items() if c not in ("free", "transfer")}
+    form = VoucherBuyForm(request.POST or None, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = voucher_order_place(
+                organizer=organizer,
+                value=data["value"],
+                recipient=data["recipient"],
+                provider_code=data["provider"],
+                buyer=services.Buyer(
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    language=translation.get_language() or "fr",
+                ),
+            )
+        except SaleError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session["parvis_checkouts"] = [
+                *request.session.get("parvis_checkouts", []),
+                str(order.checkout),
+            ]
+            if data["provider"] == "stripe":
+                return redirect(_stripe_target(request, [order]))
+            if data["provider"] == "demo" and order.state != "paid":
+                return redirect("ticketing:demo_payment", checkout=order.checkout)
+            return redirect(order.get_absolute_url())
+    return render(
+        request,
+        "ticketing/voucher_buy.html",
+        {"organizer": organizer, "form": form},
+        status=400 if form.errors else 200,
+    )

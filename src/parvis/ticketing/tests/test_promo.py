@@ -155,3 +155,24 @@ def test_concurrent_buyers_never_use_a_code_more_than_allowed():
         thread.join()
     assert sorted(outcomes).count("ok") == 3 and outcomes.count("promo_used_up") == 9
     assert Order.objects.filter(promo__code="AMIS").count() == 3
+
+
+@pytest.mark.django_db
+def test_promo_codes_are_created_in_the_admin_in_capitals(client):
+    from parvis.core.testing import UserFactory, login_staff
+
+    performance = on_sale_performance()
+    login_staff(client, UserFactory(is_superuser=True, is_staff=True))
+    response = client.post(
+        "/admin/ticketing/promocode/add/",
+        {
+            "organizer": performance.organizer.pk,
+            "code": "été 26",
+            "kind": "percent",
+            "value": "10",
+            "reason": "Été",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert PromoCode.objects.get().code == "ÉTÉ26"
