@@ -56,6 +56,13 @@ class SaleResult:
     change: Decimal
 
 
+def _write(session: TillSession, actor, kind: str, **fields) -> JournalEntry:
+    """One entry of this session's chain (live or training), in the caller's transaction."""
+    return journal.append(
+        organizer=session.organizer, chain=session.chain, kind=kind, staff=actor, session=session, **fields
+    )
+
+
 def session_open(*, actor, drawer: CashDrawer, opening_float: Decimal, training: bool = False) -> TillSession:
     if opening_float < 0:
         raise CounterError("invalid_amount")
@@ -289,12 +296,10 @@ def sale(
             methods[method] = methods.get(method, Decimal(0)) + amount
         if session.training:
             basket_clear(session=session)
-            entry = journal.append(
-                organizer=session.organizer,
-                chain=session.chain,
-                kind=EntryKind.SALE,
-                staff=actor,
-                session=session,
+            entry = _write(
+                session,
+                actor,
+                EntryKind.SALE,
                 vat=vat,
                 methods=methods,
                 detail={
@@ -331,12 +336,10 @@ def sale(
             raise SaleError("sold_out")  # places lost meanwhile: roll the whole sale back
         order = orders[0]
         tickets = list(order.tickets.order_by("number").values_list("performance_id", "number"))
-        entry = journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.SALE,
-            staff=actor,
-            session=session,
+        entry = _write(
+            session,
+            actor,
+            EntryKind.SALE,
             order_code=order.code,
             vat=vat,
             methods=methods,
@@ -381,12 +384,10 @@ def refund(
                 organizer=session.organizer, value=amount, source=Voucher.Source.REFUND, actor=actor,
                 order=done[0].order,
             )  # fmt: skip
-        return journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.REFUND,
-            staff=actor,
-            session=session,
+        return _write(
+            session,
+            actor,
+            EntryKind.REFUND,
             order_code=done[0].order.code,
             vat=vat,
             methods={method: -amount},
@@ -423,12 +424,10 @@ def exchange(
             ticket=ticket, tariff_id=target.pk, actor=actor, difference_paid=True, method=method
         )
         difference = new_ticket.price - old_price
-        entry = journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.EXCHANGE,
-            staff=actor,
-            session=session,
+        entry = _write(
+            session,
+            actor,
+            EntryKind.EXCHANGE,
             order_code=ticket.order.code,
             vat=journal.vat_breakdown([(new_ticket.vat_rate, new_ticket.price), (old_rate, -old_price)]),
             methods={method: difference} if difference else {},
@@ -459,12 +458,10 @@ def voucher_sell(
         elif not Decimal("1") <= value <= vouchers.MAX_VALUE:
             raise SaleError("voucher_value")
         value = journal.money(value)
-        entry = journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.SALE,
-            staff=actor,
-            session=session,
+        entry = _write(
+            session,
+            actor,
+            EntryKind.SALE,
             methods={method: value, "voucher": -value},
             detail={
                 "voucher_sold": voucher.code if voucher else "training",
@@ -485,12 +482,10 @@ def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:
         Ticket.objects.select_for_update().filter(pk=ticket.pk).first()  # numbers per ticket, one at a time
         number = Reprint.objects.filter(ticket=ticket).count() + 1
         copy = Reprint.objects.create(ticket=ticket, number=number, staff=actor)
-        journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.REPRINT,
-            staff=actor,
-            session=session,
+        _write(
+            session,
+            actor,
+            EntryKind.REPRINT,
             order_code=ticket.order.code,
             detail={"ticket": [ticket.performance_id, ticket.number], "duplicate": number},
         )
@@ -533,12 +528,10 @@ def method_correction(
                             state=PaymentState.CONFIRMED, confirmed_at=now),
                 ]
             )  # fmt: skip
-        return journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.CORRECTION,
-            staff=actor,
-            session=session,
+        return _write(
+            session,
+            actor,
+            EntryKind.CORRECTION,
             order_code=original.order_code,
             methods={from_method: -amount, to_method: amount},
             detail={"corrects": entry_seq, "reason": reason.strip()[:300]},
@@ -551,12 +544,10 @@ def cash_move(*, session: TillSession, actor, amount: Decimal, reason: str) -> J
         raise CounterError("reason_required" if amount else "invalid_amount")
     with transaction.atomic():
         session = _open(session)
-        return journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.CASH_IN if amount > 0 else EntryKind.CASH_OUT,
-            staff=actor,
-            session=session,
+        return _write(
+            session,
+            actor,
+            EntryKind.CASH_IN if amount > 0 else EntryKind.CASH_OUT,
             detail={"cash": str(journal.money(amount)), "reason": reason.strip()[:300]},
         )
 
@@ -586,12 +577,10 @@ def session_close(*, session: TillSession, actor, counted_cash: Decimal, note: s
             discrepancy=counted - expected,
             closing_note=note.strip()[:300],
         )
-        journal.append(
-            organizer=session.organizer,
-            chain=session.chain,
-            kind=EntryKind.SESSION_CLOSE,
-            staff=actor,
-            session=session,
+        _write(
+            session,
+            actor,
+            EntryKind.SESSION_CLOSE,
             detail={
                 "expected_cash": str(expected),
                 "counted_cash": str(counted),

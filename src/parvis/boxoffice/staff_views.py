@@ -113,6 +113,12 @@ def _performances(organizer, session: TillSession):
     return performances
 
 
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 def _organizer(request, organizer_slug):
     return require_organizer_perm(request.user, organizer_slug, Perm.BOXOFFICE_SELL)
 
@@ -316,9 +322,7 @@ def tickets_pdf(request, organizer_slug: str, code: str, layout: str):
     order = get_object_or_404(Order, organizer=organizer, code=code)
     if layout not in ("a4", "80mm"):
         raise Http404
-    response = HttpResponse(order_tickets_pdf(order, layout=layout), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="billets-{order.code}-{layout}.pdf"'
-    return response
+    return _pdf(order_tickets_pdf(order, layout=layout), f"billets-{order.code}-{layout}.pdf")
 
 
 @login_required
@@ -353,9 +357,7 @@ def reprint(request, organizer_slug: str, ticket_pk: int):
         tickets=Ticket.objects.filter(pk=ticket.pk),
         duplicate=copy.number,
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="duplicata-{ticket.order.code}-{copy.number}.pdf"'
-    return response
+    return _pdf(pdf, f"duplicata-{ticket.order.code}-{copy.number}.pdf")
 
 
 @login_required
@@ -478,9 +480,7 @@ def voucher_pdf(request, organizer_slug: str, code: str):
 
     organizer = _organizer(request, organizer_slug)
     voucher = get_object_or_404(Voucher, organizer=organizer, code=code)
-    response = HttpResponse(render_voucher(voucher), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bon-cadeau-{voucher.code}.pdf"'
-    return response
+    return _pdf(render_voucher(voucher), f"bon-cadeau-{voucher.code}.pdf")
 
 
 @login_required

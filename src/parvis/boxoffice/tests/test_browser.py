@@ -12,7 +12,7 @@ from parvis.core.testing import staff
 from parvis.network.models import Role
 from parvis.ticketing.models import Order, TicketState
 from parvis.ticketing.tests.factories import on_sale_performance, tariff
-from parvis.web.tests.conftest import axe_violations
+from parvis.web.tests.conftest import axe_violations, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,11 +22,7 @@ def test_a_counter_shift(page):
     tariff(performance, name="Plein", price="18.00")
     organizer = performance.organizer
     user = staff(organizer, Role.BOX_OFFICE, username="guichet@club.example")
-    page.goto("/staff/login/")
-    page.get_by_label("E-mail ou identifiant").fill(user.username)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/staff/")
+    staff_login(page, user)
     page.get_by_role("link", name="Guichet").click()
     page.get_by_label("Nom de la caisse").fill("Accueil")
     page.get_by_role("button", name="Créer la caisse").click()

@@ -11,7 +11,7 @@ from parvis.core.testing import staff
 from parvis.network.models import Role
 from parvis.ticketing import services as sales
 from parvis.ticketing.tests.factories import buy, tariff
-from parvis.web.tests.conftest import PHONE, axe_violations
+from parvis.web.tests.conftest import PHONE, axe_violations, staff_login
 
 from .test_redeem import _setup, _soon
 
@@ -119,11 +119,7 @@ def test_door_manager_pairs_a_phone_and_follows_attendance_accessibly(door, brow
     page = desk.new_page()
     page.set_default_timeout(10_000)
     try:
-        page.goto("/staff/login/")
-        page.get_by_label("E-mail ou identifiant").fill(manager.username)
-        page.get_by_label("Mot de passe").fill("correct-horse-battery")
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url("**/staff/")
+        staff_login(page, manager)
         page.get_by_role("link", name="Contrôle d'accès").click()
         assert axe_violations(page) == []
         page.get_by_label("Nom de l'appareil").fill("Téléphone du hall")

@@ -5,7 +5,7 @@ import pytest
 from parvis.core.testing import staff
 from parvis.network.models import Role
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
-from parvis.web.tests.conftest import axe_violations, htmx_settled
+from parvis.web.tests.conftest import axe_violations, htmx_settled, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,11 +14,7 @@ def test_marketing_finds_a_buyer_reads_the_timeline_and_adds_a_note(page):
     performance = on_sale_performance()
     order = buy(tariff(performance, price="18.00"), 2)
     user = staff(performance.organizer, Role.MARKETING, username="com@club.example")
-    page.goto("/staff/login/")
-    page.get_by_label("E-mail ou identifiant").fill(user.username)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/staff/")
+    staff_login(page, user)
     page.get_by_role("link", name="Publics").click()
     page.get_by_placeholder("Nom, e-mail ou téléphone").fill("lima")
     page.get_by_role("button", name="Rechercher").click()
@@ -39,11 +35,7 @@ def test_marketing_builds_a_three_rule_segment_sees_the_count_saves_and_exports(
 
     org, _venues, _performances, _tags, _rng = _world(n=40)
     user = staff(org, Role.MARKETING, username="seg@club.example")
-    page.goto("/staff/login/")
-    page.get_by_label("E-mail ou identifiant").fill(user.username)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/staff/")
+    staff_login(page, user)
     page.goto(f"/staff/o/{org.slug}/publics/segments/")
     page.get_by_role("link", name="Nouveau segment").click()
     page.get_by_label("Nom du segment").fill("Curieux de jazz")

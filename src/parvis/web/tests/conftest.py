@@ -28,3 +28,12 @@ def htmx_settled(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     )
+
+
+def staff_login(page, user, password: str = "correct-horse-battery") -> None:  # noqa: S107 - UserFactory's
+    """Log a staff member in through the real login page (no two-factor step for their role)."""
+    page.goto("/staff/login/")
+    page.get_by_label("E-mail ou identifiant").fill(user.username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/staff/")
