@@ -90,13 +90,20 @@ def totals(contact: Contact) -> dict:
 
 
 def search(organizer, q: str):
+    """By name, e-mail, or phone as people type it ("06 12 34 56 78" finds +33612345678)."""
+    from .services import normalise_phone
+
     contacts = Contact.objects.filter(organizer=organizer, merged_into__isnull=True)
     q = q.strip()
     if q:
-        contacts = contacts.filter(
+        match = (
             Q(name_key__contains=fold(q))
             | Q(last_name__icontains=q)
             | Q(identifiers__value__iexact=q.lower())
             | Q(email__icontains=q)
-        ).distinct()
+        )
+        phone = normalise_phone(q) if sum(c.isdigit() for c in q) >= 6 else ""
+        if phone:
+            match |= Q(identifiers__value=phone)
+        contacts = contacts.filter(match).distinct()
     return contacts.order_by("last_name", "first_name", "pk")

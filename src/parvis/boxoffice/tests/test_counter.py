@@ -395,3 +395,36 @@ def test_a_wrong_payment_method_is_corrected_by_a_new_entry(show, client):
     order = Order.objects.get(code=sale_entry.order_code)
     assert sum(p.amount for p in order.payments.filter(state="confirmed")) == Decimal("18.00")
     assert journal.verify(performance.organizer, Chain.LIVE, full=True).ok
+
+
+def test_the_counter_finds_a_customer_by_phone_and_emails_the_tickets(
+    show, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from parvis.crm import services as crm
+
+    performance, full, _youth = show
+    organizer = performance.organizer
+    contact = crm.contact_resolve(
+        organizer_id=organizer.pk, email="lea@example.org", phone="+33612345678", last_name="Petit"
+    )
+    user, session = open_counter(organizer)
+    login_staff(client, user)
+    found = client.get(reverse("staff:boxoffice_customers", args=[organizer.slug]), {"q": "06 12 34 56 78"})
+    assert f'value="{contact.pk}"' in found.content.decode()
+    services.basket_add(session=session, tariff_id=full.pk, quantity=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("staff:boxoffice_pay", args=[organizer.slug]),
+            {
+                "method": "card_terminal",
+                "contact": contact.pk,
+                "send_email": "on",
+                "card_terminal_reference": "T9",
+            },
+        )
+    order = Order.objects.get()
+    assert order.contact == contact and order.email == "lea@example.org"
+    (email,) = mail.outbox
+    assert email.to == ["lea@example.org"] and email.attachments[0][0] == f"billets-{order.code}.pdf"
