@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "not_sold_out": _("Il reste des places : vous pouvez les acheter directement."),
     "counter_only": _(
         "Argent encaissé ou rendu au guichet : faites cette opération depuis l'écran du guichet."
     ),

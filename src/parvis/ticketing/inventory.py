@@ -61,24 +61,37 @@ def _end_hold(hold_id: int, *, from_state: str, to_state: str) -> bool:
     return bool(Hold.objects.filter(pk=hold_id, state=from_state).update(state=to_state))
 
 
+def _freed(performance_ids: Iterable[int]) -> None:
+    """Places came back: the people on the waiting list get them first (same transaction)."""
+    from .waitlist import offer_freed
+
+    for performance_id in sorted(set(performance_ids)):
+        offer_freed(performance_id)
+
+
 def reclaim_expired_holds(*, performance_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
     """Give back the places of expired holds of these performances. Returns the number of places freed."""
     now = now or timezone.now()
     freed = 0
+    touched: set[int] = set()
     stale = (
         Hold.objects.filter(
             performance_id__in=list(performance_ids), state=HoldState.ACTIVE, expires_at__lte=now
         )
         .order_by("id")
-        .values_list("id", "quantity")
+        .values_list("id", "quantity", "performance_id")
     )
-    for hold_id, quantity in stale:
-        if _end_hold(hold_id, from_state=HoldState.ACTIVE, to_state=HoldState.EXPIRED):
-            _give_back(
-                Hold.quotas.through.objects.filter(hold_id=hold_id).values_list("quota_id", flat=True),
-                quantity,
-            )
-            freed += quantity
+    with transaction.atomic():
+        for hold_id, quantity, performance_id in stale:
+            if _end_hold(hold_id, from_state=HoldState.ACTIVE, to_state=HoldState.EXPIRED):
+                _give_back(
+                    Hold.quotas.through.objects.filter(hold_id=hold_id).values_list("quota_id", flat=True),
+                    quantity,
+                )
+                freed += quantity
+                touched.add(performance_id)
+        if touched:
+            _freed(touched)
     return freed
 
 
@@ -94,8 +107,10 @@ def hold_places(
     """Take `quantity` places of `tariff` until `expires_at`, or raise SoldOut (and take nothing)."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
+    # Reclaimed first, on its own: if this buyer then finds nothing left, the expired holds stay given
+    # back (and passed to the waiting list) rather than rolled back with the failed attempt.
+    reclaim_expired_holds(performance_ids=[tariff.performance_id])
     with transaction.atomic():
-        reclaim_expired_holds(performance_ids=[tariff.performance_id])
         quotas = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id)
         _take(quotas, quantity)
         hold = Hold.objects.create(
@@ -116,6 +131,7 @@ def release_hold(hold: Hold) -> bool:
         if not _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.RELEASED):
             return False
         _give_back(hold.quotas.values_list("id", flat=True), hold.quantity)
+        _freed([hold.performance_id])
     return True
 
 
@@ -150,8 +166,10 @@ def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE) -> list[int]:
 
 def give_back_sold(*, quota_ids: Iterable[int], quantity: int = 1) -> None:
     """Places of cancelled or refunded tickets become available again."""
+    quota_ids = list(quota_ids)
     with transaction.atomic():
         _give_back(quota_ids, quantity)
+        _freed(Quota.objects.filter(pk__in=quota_ids).values_list("performance_id", flat=True))
 
 
 def _quotas_and_free(
@@ -176,9 +194,18 @@ def availability(
     *, performance_ids: Iterable[int], channel: str, now: datetime.datetime | None = None
 ) -> dict[int, int]:
     """Places left per tariff id (counting expired holds as free), without writing anything."""
+    from .models import WaitingEntry
+
     performance_ids = list(performance_ids)
     tariffs = list(Tariff.objects.filter(performance_id__in=performance_ids, is_active=True))
     quotas, free = _quotas_and_free(performance_ids, now or timezone.now())
+    # Places that expired holds would free go first to the people waiting, if any.
+    waiting = dict(
+        WaitingEntry.objects.filter(performance_id__in=performance_ids, state=WaitingEntry.State.WAITING)
+        .values("performance_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("performance_id", "n")
+    )
     result = {}
     for tariff in tariffs:
         applicable = [
@@ -186,7 +213,8 @@ def availability(
             for q in quotas.values()
             if q.performance_id == tariff.performance_id and _applies(q, tariff, channel)
         ]
-        result[tariff.pk] = max(0, min((free[q.pk] for q in applicable), default=0))
+        left = min((free[q.pk] for q in applicable), default=0) - waiting.get(tariff.performance_id, 0)
+        result[tariff.pk] = max(0, left)
     return result
 
 

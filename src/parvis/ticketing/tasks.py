@@ -97,3 +97,38 @@ def refund_to_provider(*, payment_id: int) -> None:
         from .stripe_provider import refund_send
 
         refund_send(payment_id)
+
+
+@task()
+def send_waitlist_offer(*, entry_id: int) -> None:
+    """Tell the next person on a waiting list that places are held for them, with the link and deadline."""
+    from django.core.mail import send_mail
+
+    from .models import WaitingEntry
+
+    entry = (
+        WaitingEntry.objects.select_related("performance__event", "performance__venue")
+        .filter(pk=entry_id, state=WaitingEntry.State.OFFERED)
+        .first()
+    )
+    if entry is None:
+        return
+    with translation.override(entry.language or settings.LANGUAGE_CODE):
+        context = {
+            "entry": entry,
+            "url": settings.PARVIS_BASE_URL + f"/liste-attente/{entry.token}/",
+        }
+        send_mail(
+            _("Des places se sont libérées — %(title)s") % {"title": entry.performance.event.title},
+            render_to_string("ticketing/email/waitlist_offer.txt", context),
+            None,
+            [entry.email],
+        )
+
+
+@task()
+def refresh_waiting_lists() -> int:
+    """Pass expired offers on promptly (cron or the worker); correctness does not depend on it."""
+    from .waitlist import refresh
+
+    return refresh()

@@ -486,3 +486,62 @@ def voucher_buy(request, organizer_slug: str):
         {"organizer": organizer, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def waitlist_join(request, performance_id: int):
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from . import waitlist
+
+    performance = get_object_or_404(Performance.objects.select_related("event"), pk=performance_id)
+    tariff = Tariff.objects.filter(
+        pk=request.POST.get("tariff") or 0, performance=performance, is_active=True, sold_online=True
+    ).first()
+    email = request.POST.get("email", "").strip()
+    try:
+        validate_email(email)
+        quantity = int(request.POST.get("quantity") or 1)
+        if tariff is None:
+            raise SaleError("unknown_tariff")
+        _entry, rank = waitlist.join(
+            tariff=tariff,
+            quantity=quantity,
+            email=email,
+            first_name=request.POST.get("first_name", ""),
+            last_name=request.POST.get("last_name", ""),
+            language=translation.get_language() or "fr",
+        )
+    except ValidationError:
+        messages.error(request, _("Adresse e-mail invalide."))
+    except ValueError:
+        messages.error(request, SaleError("invalid_quantity").message)
+    except SaleError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = _(
+            "Inscription sur la liste d'attente (rang %(rank)s). Des places libérées vous seront proposées."
+        )
+        messages.success(request, text % {"rank": rank})
+    return redirect("ticketing:performance", performance_id=performance.pk)
+
+
+def waitlist_offer(request, token: str):
+    """The link of the e-mail: the places held for this person become their cart, then checkout."""
+    from .models import WaitingEntry
+
+    entry = get_object_or_404(WaitingEntry.objects.select_related("cart"), token=token)
+    live = (
+        entry.state == WaitingEntry.State.OFFERED
+        and entry.cart is not None
+        and services.cart_live_holds(entry.cart)
+    )
+    if not live:
+        messages.error(
+            request,
+            _("Cette proposition n'est plus valable : le délai est passé ou les places ont été achetées."),
+        )
+        return redirect("ticketing:performance", performance_id=entry.performance_id)
+    request.session[CART_SESSION_KEY] = entry.cart.token
+    return redirect("ticketing:checkout")
