@@ -47,6 +47,8 @@ urlpatterns = [
         name="performance_sales",
     ),
     path("o/<slug:organizer_slug>/commandes/", ticketing_views.order_list, name="order_list"),
+    path("o/<slug:organizer_slug>/codes-promo/", ticketing_views.promo_codes, name="promo_codes"),
+    path("o/<slug:organizer_slug>/bons-cadeaux/", ticketing_views.vouchers, name="vouchers"),
     path("o/<slug:organizer_slug>/commandes/<str:code>/", ticketing_views.order_detail, name="order_detail"),
     path(
         "o/<slug:organizer_slug>/commandes/<str:code>/action/",

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Quota, SalesConfig, Tariff
+from .models import PromoCode, Quota, SalesConfig, Tariff
 
 
 class TariffForm(forms.ModelForm):
@@ -64,3 +64,39 @@ class SlotsForm(forms.Form):
         label=_("Un créneau toutes les (minutes)"), min_value=5, max_value=24 * 60, initial=30
     )
     capacity = forms.IntegerField(label=_("Places par créneau"), min_value=1, max_value=100_000)
+
+
+class PromoCodeForm(forms.ModelForm):
+    class Meta:
+        model = PromoCode
+        fields = ["code", "kind", "value", "reason", "events", "max_uses", "valid_from", "valid_until"]
+        widgets = {
+            "valid_from": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "valid_until": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "events": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {"events": _("Aucun coché : tous les évènements.")}
+
+    def __init__(self, *args, organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        from parvis.programming.models import Event
+
+        self.organizer = organizer
+        self.fields["events"].queryset = Event.objects.filter(organizer=organizer).order_by("title")
+        self.fields["events"].required = False
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split()).upper()
+        if (
+            PromoCode.objects.filter(organizer=self.organizer, code=code)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(_("Ce code existe déjà."))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == PromoCode.Kind.PERCENT and (data.get("value") or 0) > 100:
+            self.add_error("value", _("Un pourcentage ne dépasse pas 100."))
+        return data

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core.audit import audit_record
 from parvis.core.models import AuditLogEntry
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 from parvis.programming.models import Performance
@@ -246,3 +247,66 @@ def order_action(request, organizer_slug: str, code: str):
     except SaleError as exc:
         messages.error(request, exc.message)
     return redirect("staff:order_detail", organizer_slug=organizer.slug, code=order.code)
+
+
+@login_required
+def promo_codes(request, organizer_slug: str):
+    """Promo codes: the list with their uses, a new one, and switching one off."""
+    from . import promo
+    from .models import PromoCode
+    from .staff_forms import PromoCodeForm
+
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
+    form = PromoCodeForm(request.POST or None, organizer=organizer)
+    if request.method == "POST" and request.POST.get("deactivate"):
+        code = get_object_or_404(PromoCode, organizer=organizer, pk=request.POST["deactivate"])
+        PromoCode.objects.filter(pk=code.pk).update(is_active=False)
+        audit_record(actor=request.user, action="promo.deactivate", instance=code, organizer_id=organizer.pk)
+        messages.success(request, _("Code désactivé."))
+        return redirect(request.path)
+    if request.method == "POST" and form.is_valid():
+        code = form.save(commit=False)
+        code.organizer = organizer
+        code.save()
+        form.save_m2m()
+        audit_record(
+            actor=request.user,
+            action="promo.create",
+            instance=code,
+            organizer_id=organizer.pk,
+            after={"code": code.code, "kind": code.kind, "value": str(code.value), "reason": code.reason},
+        )
+        messages.success(request, _("Code promo créé."))
+        return redirect(request.path)
+    codes = list(PromoCode.objects.filter(organizer=organizer).order_by("-created_at"))
+    for code in codes:
+        code.uses = promo.live_uses(code)
+    return render(
+        request,
+        "ticketing/staff/promo_codes.html",
+        {"organizer": organizer, "codes": codes, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def vouchers(request, organizer_slug: str):
+    """Find a gift voucher by its code: balance, validity, every movement."""
+    from .models import Voucher
+    from .vouchers import normalise_code
+
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    q = request.GET.get("code", "").strip()
+    found = (
+        Voucher.objects.filter(organizer=organizer, code=normalise_code(q))
+        .prefetch_related("movements")
+        .first()
+        if q
+        else None
+    )
+    recent = Voucher.objects.filter(organizer=organizer).order_by("-created_at")[:50]
+    return render(
+        request,
+        "ticketing/staff/vouchers.html",
+        {"organizer": organizer, "q": q, "found": found, "recent": recent},
+    )

@@ -176,3 +176,35 @@ def test_promo_codes_are_created_in_the_admin_in_capitals(client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert PromoCode.objects.get().code == "ÉTÉ26"
+
+
+@pytest.mark.django_db
+def test_administrators_create_and_switch_off_codes_and_staff_look_up_vouchers(client):
+    from parvis.core.testing import OrganizerFactory, login_staff, staff
+    from parvis.network.models import Role
+    from parvis.ticketing.vouchers import voucher_issue
+
+    performance = on_sale_performance()
+    organizer = performance.organizer
+    url = reverse("staff:promo_codes", args=[organizer.slug])
+    login_staff(client, staff(organizer, Role.BOX_OFFICE, username="bo@example.org"))
+    assert client.get(url).status_code == 403
+    voucher = voucher_issue(organizer=organizer, value=Decimal("25"), source="gift")
+    page = client.get(reverse("staff:vouchers", args=[organizer.slug]), {"code": voucher.code.lower()})
+    assert 'id="voucher-balance">25,00' in page.content.decode()
+    login_staff(client, staff(OrganizerFactory(), Role.ADMINISTRATOR, username="other@example.org"))
+    assert client.get(url).status_code == 404
+    login_staff(client, staff(organizer, Role.ADMINISTRATOR, username="admin@example.org"))
+    data = {"code": "noel 26", "kind": "percent", "value": "120", "reason": "Noël"}
+    assert client.post(url, data).status_code == 400  # over 100 %
+    client.post(url, {**data, "value": "20", "events": [performance.event.pk]})
+    code = PromoCode.objects.get()
+    assert (code.code, code.value, list(code.events.all())) == (
+        "NOEL26",
+        Decimal("20.00"),
+        [performance.event],
+    )
+    assert client.post(url, {**data, "value": "10"}).status_code == 400  # the same code twice
+    client.post(url, {"deactivate": code.pk})
+    code.refresh_from_db()
+    assert code.is_active is False
