@@ -18,6 +18,7 @@ from parvis.crm import selectors as crm_selectors
 from parvis.network.permissions import Perm, require_organizer_perm
 from parvis.programming.models import Performance
 from parvis.ticketing import inventory
+from parvis.ticketing import services as ticketing
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Channel, Order, Product, Tariff, Ticket, TicketState
 from parvis.ticketing.pdf import order_tickets_pdf
@@ -155,7 +156,7 @@ def counter(request, organizer_slug: str):
             "holds": holds,
             "promo": session.cart.promo,
             "basket_products": basket_products,
-            "products": Product.objects.filter(organizer=organizer, is_active=True).order_by("name"),
+            "products": _products(organizer),
             "total": total,
             "methods": COUNTER_METHODS,
             "consent_wording": COUNTER_CONSENT_WORDING,
@@ -166,6 +167,14 @@ def counter(request, organizer_slug: str):
             "last_voucher": request.session.pop("boxoffice_voucher", None),
         },
     )
+
+
+def _products(organizer) -> list:
+    """Add-ons on sale, each with `left` when it has a stock."""
+    products = list(Product.objects.filter(organizer=organizer, is_active=True).order_by("name"))
+    for product in products:
+        product.left = ticketing.product_stock_left(product)
+    return products
 
 
 def _orders_found(organizer, q: str):

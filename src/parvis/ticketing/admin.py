@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Order, Payment, PromoCode, Quota, SalesConfig, Tariff, Ticket, Voucher, VoucherMovement
+from .models import (
+    Order,
+    Payment,
+    Product,
+    PromoCode,
+    Quota,
+    SalesConfig,
+    Tariff,
+    Ticket,
+    Voucher,
+    VoucherMovement,
+)
 
 
 class TicketInline(admin.TabularInline):
@@ -61,3 +72,10 @@ class VoucherAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "organizer", "price", "vat_rate", "stock", "is_active"]
+    list_filter = ["organizer", "is_active"]
+    search_fields = ["name"]

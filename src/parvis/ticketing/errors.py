@@ -30,6 +30,7 @@ MESSAGES = {
     "order_not_payable": _("Cette commande ne peut plus être payée."),
     "not_cancellable": _("Cette commande ne peut pas être annulée."),
     "unknown_product": _("Ce produit n'existe pas ou n'est plus en vente."),
+    "out_of_stock": _("Il ne reste plus assez de « %(product)s » (reste %(left)s)."),
     "invalid_donation": _("Le montant du don doit être compris entre 1 et 10 000 euros."),
     "not_exchangeable": _("Ce billet ne peut pas être échangé."),
     "price_difference_due": _("Le nouveau tarif est plus cher : encaissez la différence avant l'échange."),

@@ -571,6 +571,8 @@ class Product(models.Model):
     )
     is_active = models.BooleanField(_("en vente"), default=True)
     max_per_order = models.PositiveSmallIntegerField(_("au plus par commande"), default=10)
+    # Merchandise: how many there are (empty: no limit). What is left is counted from the live orders.
+    stock = models.PositiveIntegerField(_("stock"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("produit")

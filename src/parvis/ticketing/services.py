@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -376,6 +376,29 @@ def _record_consents(contact, order: Order, consents: list[dict]) -> None:
             )
 
 
+def product_stock_left(product, *, lock: bool = False) -> int | None:
+    """What is left of a product with a stock: the stock less what live orders hold (paid, or pending and
+    not expired). Counted from the orders, so an unpaid order that expires gives its items back without
+    any worker; `lock` takes the product's row first, so two buyers cannot take the last one."""
+    from .models import OrderExtra, Product
+
+    if product.stock is None:
+        return None
+    if lock:
+        Product.objects.select_for_update().filter(pk=product.pk).first()
+    now = timezone.now()
+    taken = (
+        OrderExtra.objects.filter(product=product, kind=OrderExtra.Kind.PRODUCT)
+        .filter(
+            Q(order__state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED])
+            | Q(order__state=OrderState.PENDING, order__expires_at__gt=now)
+        )
+        .aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    return max(0, product.stock - taken)
+
+
 def _extra_lines(organizer_ids: set[int], extras: dict, donations: dict) -> dict[int, list]:
     """Validated add-on and donation lines per organizer (not saved). Prices come from the products."""
     from parvis.network.models import Organizer
@@ -392,6 +415,10 @@ def _extra_lines(organizer_ids: set[int], extras: dict, donations: dict) -> dict
                 raise SaleError("unknown_product")
             if not 0 < quantity <= product.max_per_order:
                 raise SaleError("quantity_limit", limit=product.max_per_order)
+            if product.stock is not None:
+                left = product_stock_left(product, lock=True)
+                if quantity > left:
+                    raise SaleError("out_of_stock", product=product.name, left=left)
             lines[organizer_id].append(
                 OrderExtra(
                     kind=OrderExtra.Kind.PRODUCT,
