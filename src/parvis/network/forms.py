@@ -32,6 +32,9 @@ class OrganizerSettingsForm(forms.ModelForm):
             "retention_customer_years",
             "accepts_donations",
             "sells_gift_vouchers",
+            "issues_tax_receipts",
+            "tax_receipt_status",
+            "tax_receipt_signatory",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

@@ -75,6 +75,17 @@ class Organizer(models.Model):
     )
     accepts_donations = models.BooleanField(_("propose un don lors de l'achat"), default=False)
     sells_gift_vouchers = models.BooleanField(_("vend des bons cadeaux en ligne"), default=False)
+    # Tax receipts for donations (CERFA n° 11580): only for organizations entitled to issue them.
+    issues_tax_receipts = models.BooleanField(_("délivre des reçus fiscaux pour les dons"), default=False)
+    tax_receipt_status = models.CharField(
+        _("qualité de l'organisme (reçus fiscaux)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Par exemple : association loi 1901 d'intérêt général, à caractère culturel."),
+    )
+    tax_receipt_signatory = models.CharField(
+        _("signataire des reçus (nom, qualité)"), max_length=200, blank=True
+    )
     # GDPR retention (CNIL guidance: three years after the last contact or purchase), in years.
     retention_prospect_years = models.PositiveSmallIntegerField(
         _("conservation des prospects (années sans contact)"),

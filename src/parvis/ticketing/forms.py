@@ -91,6 +91,15 @@ class CheckoutForm(forms.Form):
                 decimal_places=2,
             )
             self.donation_fields.append(name)
+        self.receipt_organizers = {o.pk for o in donation_organizers if o.issues_tax_receipts}
+        if self.receipt_organizers:
+            self.fields["postal_address"] = forms.CharField(
+                label=_("Adresse postale (pour le reçu fiscal de votre don)"),
+                max_length=300,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+            )
+            self.donation_fields.append("postal_address")
         providers = enabled_providers()
         if total:  # a paid cart cannot use the "free" provider
             providers = {k: v for k, v in providers.items() if k != "free"}
@@ -112,6 +121,9 @@ class CheckoutForm(forms.Form):
         data = super().clean()
         if not data.get("voucher", "").strip() and not data.get("provider"):
             self.add_error("provider", _("Choisissez un moyen de paiement."))
+        receipt_donation = any(data.get(f"donation-{pk}") for pk in getattr(self, "receipt_organizers", ()))
+        if receipt_donation and not data.get("postal_address", "").strip():
+            self.add_error("postal_address", _("Indiquez votre adresse : elle figure sur le reçu fiscal."))
         return data
 
     @property

@@ -302,6 +302,7 @@ class Order(models.Model):
     first_name = models.CharField(_("prénom"), max_length=100)
     last_name = models.CharField(_("nom"), max_length=100)
     postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    postal_address = models.CharField(_("adresse postale"), max_length=300, blank=True)
     language = models.CharField(max_length=8, default="fr")
     total = models.DecimalField(_("total TTC"), max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
@@ -734,3 +735,35 @@ class WaitingEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.performance_id} {self.email} {self.state}"
+
+
+class DonationReceipt(models.Model):
+    """A tax receipt for a donation (CERFA n° 11580), numbered without gap per organizer and year.
+    Never deleted: a refunded donation's receipt is marked cancelled, with the date."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="donation_receipts")
+    donor_name = models.CharField(max_length=200)
+    donor_address = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    received_on = models.DateField()
+    method = models.CharField(max_length=40)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reçu fiscal")
+        verbose_name_plural = _("reçus fiscaux")
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "year", "number"], name="unique_receipt_number"),
+            models.UniqueConstraint(fields=["order"], name="one_receipt_per_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"{self.year}-{self.number:05d}"

@@ -171,6 +171,7 @@ class Buyer:
     last_name: str
     postal_code: str = ""
     language: str = "fr"
+    postal_address: str = ""
     attendee_names: dict[int, list[str]] = field(default_factory=dict)  # hold id -> names
 
 
@@ -277,6 +278,7 @@ def checkout_place_orders(
                 first_name=buyer.first_name.strip(),
                 last_name=buyer.last_name.strip(),
                 postal_code=buyer.postal_code.strip(),
+                postal_address=buyer.postal_address.strip()[:300],
                 language=buyer.language,
                 total=order_total,
                 currency=organizer_holds[0].tariff.currency,
@@ -496,6 +498,10 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
     from .vouchers import vouchers_of_order_issue
 
     vouchers_of_order_issue(order)  # gift vouchers bought in this order: issued once it is paid
+    from .receipts import receipts_of_order_issue
+
+    order.paid_at = now
+    receipts_of_order_issue(order)  # the donation's tax receipt, where the organizer issues them
     crm.interaction_record(
         contact_id=order.contact_id,
         organizer_id=order.organizer_id,
@@ -610,6 +616,9 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
             extras_total = sum((e.line_total for e in order.extras.all()), Decimal(0))
             if extras_total and before == OrderState.PAID:  # add-ons and donation go back with the order
                 _record_refund(order, extras_total)
+                from .receipts import receipts_of_order_cancel
+
+                receipts_of_order_cancel(order)
             order.state = OrderState.REFUNDED
         else:
             raise SaleError("not_cancellable")

@@ -58,6 +58,10 @@ def _send(order: Order) -> None:
 
         for voucher in Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE):
             message.attach(f"bon-cadeau-{voucher.code}.pdf", voucher_pdf(voucher), "application/pdf")
+        from .receipts import receipt_pdf
+
+        for receipt in order.donation_receipts.filter(cancelled_at__isnull=True):
+            message.attach(f"recu-fiscal-{receipt.reference}.pdf", receipt_pdf(receipt), "application/pdf")
         message.send()
 
 

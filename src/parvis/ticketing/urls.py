@@ -18,4 +18,5 @@ urlpatterns = [
     path("commande/<str:code>/<str:secret>/", views.order_view, name="order"),
     path("commande/<str:code>/<str:secret>/billets.pdf", views.order_pdf, name="order_pdf"),
     path("commande/<str:code>/<str:secret>/facture.pdf", views.order_invoice, name="order_invoice"),
+    path("commande/<str:code>/<str:secret>/recu-fiscal.pdf", views.order_receipt, name="order_receipt"),
 ]

@@ -200,6 +200,7 @@ def checkout_view(request):
                         first_name=data["first_name"],
                         last_name=data["last_name"],
                         postal_code=data["postal_code"],
+                        postal_address=data.get("postal_address", ""),
                         language=translation.get_language() or "fr",
                         attendee_names=names,
                     ),
@@ -391,6 +392,19 @@ def order_invoice(request, code: str, secret: str):
     invoice = invoice_for(order)
     response = HttpResponse(invoice_pdf(invoice, language=order.language), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def order_receipt(request, code: str, secret: str):
+    """The donation's tax receipt (also e-mailed); a cancelled one says so."""
+    from .receipts import receipt_pdf
+
+    receipt = _order(code, secret).donation_receipts.first()
+    if receipt is None:
+        raise Http404
+    response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="recu-fiscal-{receipt.reference}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -50,6 +50,21 @@ def test_rq_backend_runs_tasks_through_redis(tmp_path):
     )
     import redis
 
+    # Redis is shared by every run on this machine (a clean-clone CI may run beside a developer's tests):
+    # one run at a time uses its database 15, or one run's worker would take the other's job.
+    lock = redis.Redis(host=REDIS[0], port=REDIS[1], db=0).lock(
+        "parvis:test-rq", timeout=300, blocking_timeout=300
+    )
+    assert lock.acquire(), "another run kept the Redis test lock for 5 minutes"
+    try:
+        _run(env)
+    finally:
+        lock.release()
+
+
+def _run(env: dict) -> None:
+    import redis
+
     redis.Redis(host=REDIS[0], port=REDIS[1], db=15).flushdb()
     _parvis(["migrate", "-v0"], env)
     _parvis(
