@@ -284,6 +284,14 @@ class OrderState(models.TextChoices):
     PARTIALLY_REFUNDED = "partially_refunded", _("Partiellement remboursée")
 
 
+def live_orders_q(now, prefix: str = "") -> Q:
+    """Orders that hold what they bought: paid (even partly refunded), or pending and not yet expired.
+    An unpaid order past its deadline holds nothing, whether or not a worker has marked it expired."""
+    return Q(**{f"{prefix}state__in": [OrderState.PAID, OrderState.PARTIALLY_REFUNDED]}) | Q(
+        **{f"{prefix}state": OrderState.PENDING, f"{prefix}expires_at__gt": now}
+    )
+
+
 def _order_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
     return "".join(secrets.choice(alphabet) for _ in range(8))

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .errors import SaleError
-from .models import Order, OrderState, PromoCode
+from .models import Order, OrderState, PromoCode, live_orders_q
 
 CENT = Decimal("0.01")
 
@@ -60,14 +60,8 @@ def discount(promo: PromoCode | None, hold) -> Decimal:
 
 def live_uses(promo: PromoCode, *, now=None) -> int:
     now = now or timezone.now()
-    return (
-        Order.objects.filter(promo=promo)
-        .filter(
-            Q(state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED, OrderState.REFUNDED])
-            | Q(state=OrderState.PENDING, expires_at__gt=now)
-        )
-        .count()
-    )
+    # A refunded order still used its code (the discount was given): it counts too.
+    return Order.objects.filter(promo=promo).filter(live_orders_q(now) | Q(state=OrderState.REFUNDED)).count()
 
 
 def take_use(promo: PromoCode) -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -382,7 +382,7 @@ def product_stock_left(product, *, lock: bool = False) -> int | None:
     """What is left of a product with a stock: the stock less what live orders hold (paid, or pending and
     not expired). Counted from the orders, so an unpaid order that expires gives its items back without
     any worker; `lock` takes the product's row first, so two buyers cannot take the last one."""
-    from .models import OrderExtra, Product
+    from .models import OrderExtra, Product, live_orders_q
 
     if product.stock is None:
         return None
@@ -391,10 +391,7 @@ def product_stock_left(product, *, lock: bool = False) -> int | None:
     now = timezone.now()
     taken = (
         OrderExtra.objects.filter(product=product, kind=OrderExtra.Kind.PRODUCT)
-        .filter(
-            Q(order__state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED])
-            | Q(order__state=OrderState.PENDING, order__expires_at__gt=now)
-        )
+        .filter(live_orders_q(now, prefix="order__"))
         .aggregate(n=Sum("quantity"))["n"]
         or 0
     )
