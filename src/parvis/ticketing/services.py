@@ -27,6 +27,7 @@ from .models import (
     Hold,
     HoldState,
     Order,
+    OrderExtra,
     OrderItem,
     OrderState,
     Payment,
@@ -492,13 +493,16 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         )
         return
     Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
-    from .vouchers import vouchers_of_order_issue
+    kinds = set(order.extras.values_list("kind", flat=True))
+    if OrderExtra.Kind.VOUCHER in kinds:  # gift vouchers bought in this order: issued once it is paid
+        from .vouchers import vouchers_of_order_issue
 
-    vouchers_of_order_issue(order)  # gift vouchers bought in this order: issued once it is paid
-    from .receipts import receipts_of_order_issue
+        vouchers_of_order_issue(order)
+    if OrderExtra.Kind.DONATION in kinds:  # the donation's tax receipt, where the organizer issues them
+        from .receipts import receipts_of_order_issue
 
-    order.paid_at = now
-    receipts_of_order_issue(order)  # the donation's tax receipt, where the organizer issues them
+        order.paid_at = now
+        receipts_of_order_issue(order)
     crm.interaction_record(
         contact_id=order.contact_id,
         organizer_id=order.organizer_id,
