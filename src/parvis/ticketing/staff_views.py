@@ -136,6 +136,9 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
             "sold": sold,
             "can_change": can_change,
             "can_cancel": can_cancel,
+            "waiting": performance.waiting_entries.filter(state__in=["waiting", "offered"]).select_related(
+                "tariff"
+            ),
         },
         status=400 if has_errors else 200,
     )

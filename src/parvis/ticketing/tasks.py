@@ -121,6 +121,7 @@ def send_waitlist_offer(*, entry_id: int) -> None:
         context = {
             "entry": entry,
             "url": settings.PARVIS_BASE_URL + f"/liste-attente/{entry.token}/",
+            "leave_url": settings.PARVIS_BASE_URL + f"/liste-attente/{entry.token}/quitter/",
         }
         send_mail(
             _("Des places se sont libérées — %(title)s") % {"title": entry.performance.event.title},

@@ -7,6 +7,7 @@ urlpatterns = [
     path("billets/<int:performance_id>/", views.performance_tickets, name="performance"),
     path("billets/<int:performance_id>/attente/", views.waitlist_join, name="waitlist_join"),
     path("liste-attente/<str:token>/", views.waitlist_offer, name="waitlist_offer"),
+    path("liste-attente/<str:token>/quitter/", views.waitlist_leave, name="waitlist_leave"),
     path("panier/", views.cart_view, name="cart"),
     path("o/<slug:organizer_slug>/bon-cadeau/", views.voucher_buy, name="voucher_buy"),
     path("panier/commande/", views.checkout_view, name="checkout"),

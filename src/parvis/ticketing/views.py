@@ -559,3 +559,16 @@ def waitlist_offer(request, token: str):
         return redirect("ticketing:performance", performance_id=entry.performance_id)
     request.session[CART_SESSION_KEY] = entry.cart.token
     return redirect("ticketing:checkout")
+
+
+def waitlist_leave(request, token: str):
+    """Leave a waiting list: a page with a button (a link alone would be followed by mail scanners)."""
+    from . import waitlist
+    from .models import WaitingEntry
+
+    entry = get_object_or_404(WaitingEntry.objects.select_related("performance__event"), token=token)
+    if request.method == "POST":
+        if waitlist.leave(entry):
+            messages.success(request, _("Vous n'êtes plus sur la liste d'attente."))
+        return redirect("ticketing:performance", performance_id=entry.performance_id)
+    return render(request, "ticketing/waitlist_leave.html", {"entry": entry})

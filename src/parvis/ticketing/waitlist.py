@@ -129,3 +129,18 @@ def refresh() -> int:
 
 def waiting_count(performance_id: int) -> int:
     return _waiting(performance_id).aggregate(n=Sum("quantity"))["n"] or 0
+
+
+def leave(entry: WaitingEntry) -> bool:
+    """The person leaves the list; places held for them go to the next person. False if already out."""
+    from . import inventory
+
+    with transaction.atomic():
+        entry = WaitingEntry.objects.select_for_update(of=("self",)).select_related("cart").get(pk=entry.pk)
+        if entry.state not in (WaitingEntry.State.WAITING, WaitingEntry.State.OFFERED):
+            return False
+        WaitingEntry.objects.filter(pk=entry.pk).update(state=WaitingEntry.State.CANCELLED)
+        if entry.cart is not None:
+            for hold in entry.cart.holds.filter(state=HoldState.ACTIVE, order__isnull=True):
+                inventory.release_hold(hold)  # passes the places on
+    return True

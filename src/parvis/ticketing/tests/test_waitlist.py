@@ -118,3 +118,23 @@ def test_joining_is_refused_while_places_are_left_and_the_page_offers_the_list(c
     )
     assert "rang 1" in response.content.decode()
     assert WaitingEntry.objects.get().quantity == 2
+
+
+def test_leaving_passes_held_places_on_and_staff_see_the_list(full_house, client):
+    from parvis.core.testing import login_staff, staff
+    from parvis.network.models import Role
+
+    performance, full, order = full_house
+    first, _ = _join(full, "un@example.org")
+    second, _ = _join(full, "deux@example.org")
+    services.tickets_refund(tickets=[order.tickets.first()], reason="x")
+    login_staff(client, staff(performance.organizer, Role.BOX_OFFICE, username="bo@example.org"))
+    url = f"/staff/o/{performance.organizer.slug}/dates/{performance.pk}/billetterie/"
+    page = client.get(url).content.decode()
+    assert "un@example.org" in page and "deux@example.org" in page
+    client.logout()
+    assert "Me retirer" in client.get(f"/liste-attente/{first.token}/quitter/").content.decode()
+    client.post(f"/liste-attente/{first.token}/quitter/")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == ("cancelled", "offered")
