@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -602,9 +602,7 @@ def session_summary(session: TillSession) -> dict:
     for entry_methods in session.entries.values_list("methods", flat=True):
         for method, amount in entry_methods.items():
             methods[method] = methods.get(method, Decimal(0)) + Decimal(amount)
-    kinds = dict(
-        session.entries.values("kind").annotate(n=Count("id"), total=Sum("total")).values_list("kind", "n")
-    )
+    kinds = dict(session.entries.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
     return {"methods": methods, "kinds": kinds, "expected_cash": expected_cash(session)}
 
 

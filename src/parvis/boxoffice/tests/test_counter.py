@@ -276,7 +276,7 @@ def test_a_sale_through_the_pages_then_print_and_z(show, client):
     assert round(page0.get_width() / 72 * 25.4) == 80
     assert order.code in _pdf_text(thermal.content)
     bad = client.post(reverse("staff:boxoffice_pay", args=[organizer.slug]), {"method": "cash"}, follow=True)
-    assert "Votre panier est vide" in bad.content.decode() or bad.status_code == 200
+    assert "Votre panier est vide" in bad.content.decode()  # paying an empty basket is refused, said
     close = client.post(reverse("staff:boxoffice_close", args=[organizer.slug]), {"counted_cash": "86"})
     session = TillSession.objects.get()
     assert close.status_code == 302 and session.discrepancy == Decimal("0.00")
