@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.db import connection, transaction
 from django.utils import timezone
 
+from parvis.core.money import vat_split
+
 from .models import Closure, ClosureKind, EntryKind, JournalEntry, JournalHead
 
 GENESIS = "0" * 64
@@ -82,9 +84,8 @@ def vat_breakdown(lines: Iterable[tuple[Decimal, Decimal]]) -> dict[str, dict[st
         ttc[Decimal(rate).quantize(CENT)] += Decimal(amount)
     result = {}
     for rate, amount in sorted(ttc.items()):
-        amount = money(amount)
-        ht = money(amount / (1 + rate / 100))
-        result[str(rate)] = {"ht": str(ht), "tva": str(amount - ht), "ttc": str(amount)}
+        ht, tva = vat_split(amount, rate)
+        result[str(rate)] = {"ht": str(ht), "tva": str(tva), "ttc": str(money(amount))}
     return result
 
 

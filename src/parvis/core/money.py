@@ -50,3 +50,12 @@ def format_money(money: Money, *, language: str | None = None) -> str:
     if language.startswith("fr"):
         return f"{number}\u00a0{symbol}"
     return f"{symbol}{number}"
+
+
+def vat_split(amount_incl_tax: Decimal, rate_percent: Decimal) -> tuple[Decimal, Decimal]:
+    """An amount including VAT → (excluding VAT, VAT), to the cent, adding up to the amount exactly:
+    HT = round(TTC / (1 + rate)), TVA = TTC − HT (the VAT is computed on totals, never summed per line)."""
+    cent = Decimal("0.01")
+    incl = Decimal(amount_incl_tax).quantize(cent, rounding=ROUND_HALF_UP)
+    excl = (incl / (1 + Decimal(rate_percent) / 100)).quantize(cent, rounding=ROUND_HALF_UP)
+    return excl, incl - excl

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "parvis.checkin",
     "parvis.crm",
     "parvis.boxoffice",
+    "parvis.passes",
     "parvis.api",
 ]
 

@@ -37,6 +37,18 @@ MESSAGES = {
     "slot_required": _("Choisissez un créneau horaire."),
     "unknown_slot": _("Ce créneau n'existe pas pour cette date."),
     "invalid_slots": _("Créneaux impossibles : il faut une heure de fin, une jauge et une durée positive."),
+    "pass_not_on_sale": _("Ce pass n'est plus en vente."),
+    "pass_unknown": _("Pass introuvable : vérifiez son code et l'e-mail de son titulaire."),
+    "pass_not_eligible": _("Cette date n'est pas incluse dans votre pass."),
+    "pass_used_up": _("Toutes les entrées de ce pass sont déjà utilisées."),
+    "pass_already_booked": _("Vous avez déjà réservé cette date avec ce pass."),
+    "pass_venue_limit": _("Ce pass permet au plus %(limit)s entrée(s) par lieu : choisissez un autre lieu."),
+    "pass_venues_required": _(
+        "Ce pass doit servir dans au moins %(venues)s lieux différents : choisissez un lieu où vous n'avez "
+        "pas encore réservé."
+    ),
+    "pass_not_cancellable": _("Cette réservation ne peut plus être annulée."),
+    "pass_in_use": _("Ce pass a déjà servi : il ne peut pas être remboursé."),
     "capacity_below_used": _("La jauge ne peut pas être inférieure aux places déjà prises."),
 }
 

@@ -6,7 +6,7 @@ breakdown adds up to the cent: HT = round(TTC / (1 + rate)), TVA = TTC − HT.
 
 import io
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from parvis.core.money import Money, format_money
+from parvis.core.money import Money, format_money, vat_split
 
 from .models import Invoice, InvoiceSeries, Order, OrderState, TicketState
 
@@ -29,10 +29,8 @@ def vat_breakdown(lines: list[dict]) -> list[dict]:
         totals[line["vat_rate"]] += Decimal(line["total_incl_tax"])
     breakdown = []
     for rate, incl in sorted(totals.items(), key=lambda kv: Decimal(kv[0])):
-        excl = (incl / (1 + Decimal(rate) / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
-        breakdown.append(
-            {"vat_rate": rate, "excl_tax": str(excl), "tax": str(incl - excl), "incl_tax": str(incl)}
-        )
+        excl, tax = vat_split(incl, Decimal(rate))
+        breakdown.append({"vat_rate": rate, "excl_tax": str(excl), "tax": str(tax), "incl_tax": str(incl)})
     return breakdown
 
 

@@ -604,6 +604,7 @@ class OrderExtra(models.Model):
         PRODUCT = "product", _("Produit")
         DONATION = "donation", _("Don")
         VOUCHER = "voucher", _("Bon cadeau")
+        PASS = "pass", _("Pass")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="extras")
     kind = models.CharField(max_length=10, choices=Kind.choices)

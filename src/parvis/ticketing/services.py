@@ -451,7 +451,7 @@ def _extra_lines(organizer_ids: set[int], extras: dict, donations: dict) -> dict
     return lines
 
 
-def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
+def payment_confirm(*, payment_id: int, reference: str = "", notify: bool = True) -> Order:
     """Confirm a payment once (webhooks and returns may repeat) and issue the tickets.
 
     If the places were sold to someone else after the hold expired, the payment is refunded.
@@ -466,7 +466,7 @@ def payment_confirm(*, payment_id: int, reference: str = "") -> Order:
         if not claimed:  # already confirmed (or failed/refunded): nothing happens twice
             order.refresh_from_db()  # the confirmation that won has committed: report its outcome
             return order
-        _order_fulfil(order, now, payment=payment)
+        _order_fulfil(order, now, payment=payment, notify=notify)
     order.refresh_from_db()
     return order
 
@@ -498,6 +498,10 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         from .vouchers import vouchers_of_order_issue
 
         vouchers_of_order_issue(order)
+    if OrderExtra.Kind.PASS in kinds:  # passes bought in this order become valid
+        from parvis.passes.public import holdings_of_order_issue
+
+        holdings_of_order_issue(order)
     if OrderExtra.Kind.DONATION in kinds:  # the donation's tax receipt, where the organizer issues them
         from .receipts import receipts_of_order_issue
 
@@ -612,6 +616,10 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
             ).update(state=PaymentState.FAILED)
             order.state = OrderState.CANCELLED
         elif order.state in (OrderState.PAID, OrderState.PARTIALLY_REFUNDED):
+            if order.extras.filter(kind=OrderExtra.Kind.PASS).exists():  # only passes not used yet
+                from parvis.passes.public import holdings_of_order_cancel
+
+                holdings_of_order_cancel(order)
             valid = list(order.tickets.filter(state=TicketState.VALID))
             tickets_refund(tickets=valid, actor=actor, reason=reason)
             extras_total = sum((e.line_total for e in order.extras.all()), Decimal(0))
@@ -776,6 +784,10 @@ def tickets_refund(
                     inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
                     refunded += max(Decimal(0), ticket.price - fee_per_ticket)
                     refunded_tickets.append(ticket)
+            if refunded_tickets:  # tickets booked with a pass give their entry back
+                from parvis.passes.public import entries_of_tickets_release
+
+                entries_of_tickets_release([t.pk for t in refunded_tickets])
             still_valid = order.tickets.filter(state=TicketState.VALID).exists()
             before = order.state
             order.state = OrderState.PARTIALLY_REFUNDED if still_valid else OrderState.REFUNDED

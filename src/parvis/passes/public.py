@@ -1,0 +1,5 @@
+"""What other apps may use of the passes."""
+
+from .services import entries_of_tickets_release, holdings_of_order_cancel, holdings_of_order_issue
+
+__all__ = ["entries_of_tickets_release", "holdings_of_order_cancel", "holdings_of_order_issue"]
