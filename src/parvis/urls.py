@@ -18,6 +18,7 @@ urlpatterns = [
     path("dev/outbox/<int:pk>/", core_views.outbox_detail, name="outbox_detail"),
     path("", include("parvis.checkin.urls")),
     path("", include("parvis.crm.urls")),
+    path("", include("parvis.passes.urls")),
     path("", include("parvis.ticketing.urls")),
     path("", include("parvis.programming.urls")),
 ]

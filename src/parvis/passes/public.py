@@ -1,5 +1,11 @@
 """What other apps may use of the passes."""
 
+from .selectors import pass_options_for
 from .services import entries_of_tickets_release, holdings_of_order_cancel, holdings_of_order_issue
 
-__all__ = ["entries_of_tickets_release", "holdings_of_order_cancel", "holdings_of_order_issue"]
+__all__ = [
+    "entries_of_tickets_release",
+    "holdings_of_order_cancel",
+    "holdings_of_order_issue",
+    "pass_options_for",
+]

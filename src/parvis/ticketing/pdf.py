@@ -28,6 +28,11 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
     venue = performance.venue
     local = performance.starts_at.astimezone(venue.tzinfo)
     price = _("Gratuit") if ticket.price == 0 else format_money(Money(ticket.price, ticket.tariff.currency))
+    tariff = ticket.tariff.localized_name
+    pass_entry = getattr(ticket, "pass_entry", None)  # booked with a pass: the pass pays the place
+    if pass_entry is not None:
+        tariff = f"{_('Pass')} {pass_entry.holding.code} ({tariff})"
+        price = _("Compris dans le pass")
     organizer = ticket.organizer
     operator = organizer.legal_name or organizer.name
     if organizer.license_numbers:
@@ -41,7 +46,7 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
             _("Lieu"),
             ", ".join(p for p in [venue.name, venue.street, f"{venue.postcode} {venue.town}".strip()] if p),
         ),
-        (_("Tarif"), ticket.tariff.localized_name),
+        (_("Tarif"), tariff),
         (_("Prix"), price),
         (_("Billet n°"), f"{ticket.number:06d}"),
         (_("Nom"), ticket.attendee_name),

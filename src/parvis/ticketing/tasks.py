@@ -36,6 +36,10 @@ def _send(order: Order) -> None:
             "order": order,
             "items": order.items.select_related("performance__event", "performance__venue", "tariff"),
             "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+            "passes": [
+                (holding, settings.PARVIS_BASE_URL + holding.get_absolute_url())
+                for holding in order.pass_holdings.filter(state="active").select_related("product")
+            ],
         }
         subject = _("Vos billets — %(organizer)s — commande %(code)s") % {
             "organizer": order.organizer.name,

@@ -83,10 +83,13 @@ def performance_tickets(request, performance_id: int):
         {"tariff": t, "left": left.get(t.pk, 0), "max": min(left.get(t.pk, 0), services.max_per_order(t))}
         for t in tariffs
     ]
+    from parvis.passes.public import pass_options_for
+
     return render(
         request,
         "ticketing/performance.html",
         {
+            **pass_options_for(performance=performance, holding_ids=request.session.get("parvis_passes", [])),
             "performance": performance,
             "event": performance.event,
             "rows": rows,

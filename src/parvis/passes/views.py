@@ -1,0 +1,171 @@
+"""The holder's side of a pass: buy it, see it, book performances with it, give an entry back."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.programming.models import Performance
+from parvis.ticketing import services as sales
+from parvis.ticketing.errors import SaleError
+
+from . import selectors, services
+from .forms import PassBuyForm, PassFindForm
+from .models import PassEntry, PassHolding, PassProduct
+
+SESSION_KEY = "parvis_passes"
+
+
+def remember(request, holding: PassHolding) -> None:
+    """This browser may use the pass from performance pages ("use my pass")."""
+    known = request.session.get(SESSION_KEY, [])
+    if holding.pk not in known:
+        request.session[SESSION_KEY] = [*known, holding.pk][-5:]
+
+
+def remembered_ids(request) -> list[int]:
+    return list(request.session.get(SESSION_KEY, []))
+
+
+def pass_buy(request, product_id: int):
+    product = get_object_or_404(
+        PassProduct.objects.select_related("organizer", "network"), pk=product_id, on_sale=True
+    )
+    if product.valid_until <= timezone.now():
+        raise Http404
+    providers = {c: p for c, p in sales.enabled_providers().items() if c not in ("free", "transfer")}
+    if product.price == 0:
+        providers = {c: p for c, p in sales.enabled_providers().items() if c == "free"}
+    form = PassBuyForm(request.POST or None, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.pass_order_place(
+                product=product,
+                provider_code=data["provider"],
+                buyer=sales.Buyer(
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    language=translation.get_language() or "fr",
+                ),
+            )
+        except SaleError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session["parvis_checkouts"] = [
+                *request.session.get("parvis_checkouts", []),
+                str(order.checkout),
+            ]
+            for holding in order.pass_holdings.all():
+                remember(request, holding)
+            if data["provider"] == "stripe":
+                from parvis.ticketing.views import _stripe_target
+
+                return redirect(_stripe_target(request, [order]))
+            if data["provider"] == "demo" and order.state != "paid":
+                return redirect("ticketing:demo_payment", checkout=order.checkout)
+            return redirect(order.get_absolute_url())
+    count = services.eligible_performances(product).filter(starts_at__gt=timezone.now()).count()
+    return render(
+        request,
+        "passes/buy.html",
+        {"product": product, "form": form, "eligible_count": count},
+        status=400 if form.errors else 200,
+    )
+
+
+def _holding(code: str, secret: str) -> PassHolding:
+    holding = (
+        PassHolding.objects.select_related("product__organizer", "product__network").filter(code=code).first()
+    )
+    if holding is None or not _same(holding.secret, secret):
+        raise Http404
+    return holding
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def holding_view(request, code: str, secret: str):
+    """The holder's page: entries left, bookings (with their tickets), and what to book next."""
+    holding = _holding(code, secret)
+    if holding.state == PassHolding.State.ACTIVE:
+        remember(request, holding)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "book":
+                performance_id = int(request.POST.get("performance") or 0)
+                entry = services.pass_book(holding=holding, performance_id=performance_id)
+                messages.success(
+                    request,
+                    _("Réservé : %(event)s. Votre billet est envoyé par e-mail.")
+                    % {"event": entry.performance.event.localized_title},
+                )
+            elif request.POST.get("action") == "cancel":
+                entry = get_object_or_404(PassEntry, holding=holding, pk=request.POST.get("entry") or 0)
+                services.pass_entry_cancel(entry=entry)
+                messages.success(request, _("Réservation annulée : l'entrée est rendue à votre pass."))
+        except SaleError as exc:
+            messages.error(request, exc.message)
+        except ValueError:
+            messages.error(request, SaleError("pass_not_eligible").message)
+        return redirect(holding.get_absolute_url())
+    entries = selectors.holding_entries(holding)
+    for entry in entries:
+        entry.cancellable = services.cancellation_allowed(entry)
+    return render(
+        request,
+        "passes/holding.html",
+        {
+            "holding": holding,
+            "product": holding.product,
+            "entries": entries,
+            "suggestions": selectors.suggestions(holding)
+            if holding.state == "active" and holding.entries_left
+            else [],
+        },
+    )
+
+
+@require_POST
+def pass_use(request, performance_id: int):
+    """ "Use my pass" on a performance page: a pass remembered in this browser, or one found by code and
+    e-mail."""
+    performance = get_object_or_404(Performance, pk=performance_id)
+    holding = None
+    if request.POST.get("holding"):
+        holding = PassHolding.objects.filter(
+            pk=request.POST["holding"] if request.POST["holding"].isdigit() else 0,
+            id__in=remembered_ids(request),
+        ).first()
+    else:
+        form = PassFindForm(request.POST)
+        if form.is_valid():
+            try:
+                holding = services.holding_find(
+                    code=form.cleaned_data["code"], email=form.cleaned_data["email"]
+                )
+            except SaleError as exc:
+                messages.error(request, exc.message)
+                return redirect("ticketing:performance", performance_id=performance.pk)
+    if holding is None:
+        messages.error(request, SaleError("pass_unknown").message)
+        return redirect("ticketing:performance", performance_id=performance.pk)
+    try:
+        services.pass_book(holding=holding, performance_id=performance.pk)
+    except SaleError as exc:
+        messages.error(request, exc.message)
+        return redirect("ticketing:performance", performance_id=performance.pk)
+    remember(request, holding)
+    messages.success(
+        request,
+        _("Réservé avec votre pass : %(event)s. Votre billet est envoyé par e-mail.")
+        % {"event": performance.event.localized_title},
+    )
+    return redirect(holding.get_absolute_url())
