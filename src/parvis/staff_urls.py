@@ -6,6 +6,7 @@ from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
 from parvis.network import views as network_views
+from parvis.passes import staff_views as passes_views
 from parvis.programming import staff_views
 from parvis.ticketing import staff_views as ticketing_views
 
@@ -169,6 +170,12 @@ urlpatterns = [
         name="crm_merge_undo",
     ),
     path("r/<slug:network_slug>/publics/", crm_views.network_audience, name="network_audience"),
+    path(
+        "r/<slug:network_slug>/reversements/",
+        passes_views.network_settlements,
+        name="network_settlements",
+    ),
+    path("o/<slug:organizer_slug>/pass/", passes_views.passes, name="passes"),
     path("r/<slug:network_slug>/", staff_views.network_curation, name="network_curation"),
     path("r/<slug:network_slug>/une/<int:event_pk>/", staff_views.network_feature, name="network_feature"),
     path(

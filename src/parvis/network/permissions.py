@@ -30,12 +30,15 @@ class Perm(StrEnum):
     CRM_CHANGE = "crm.change"
     NETWORK_CURATE = "network.curate"
     NETWORK_AUDIENCE = "network.audience"
+    NETWORK_SETTLEMENTS = "network.settlements"
 
 
 _READ = {Perm.PROGRAMMING_VIEW, Perm.SALES_VIEW}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.ADMINISTRATOR: frozenset(set(Perm) - {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE}),
+    Role.ADMINISTRATOR: frozenset(
+        set(Perm) - {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.NETWORK_SETTLEMENTS}
+    ),
     Role.PROGRAMMING: frozenset(_READ | {Perm.PROGRAMMING_CHANGE}),
     Role.BOX_OFFICE: frozenset(_READ | {Perm.BOXOFFICE_SELL, Perm.SALES_CHANGE, Perm.CRM_VIEW, Perm.CHECKIN}),
     Role.DOOR: frozenset({Perm.PROGRAMMING_VIEW, Perm.CHECKIN, Perm.CHECKIN_MANAGE}),
@@ -44,7 +47,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 }
 
 NETWORK_ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    NetworkRole.COORDINATOR: frozenset({Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.AUDIT_VIEW}),
+    NetworkRole.COORDINATOR: frozenset(
+        {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.NETWORK_SETTLEMENTS, Perm.AUDIT_VIEW}
+    ),
 }
 
 # Roles whose holders must use two-factor authentication.
