@@ -463,7 +463,63 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
                 ignore_conflicts=True,
             )
     _demo_sales(theatre=theatre, museum=museum, jazz=jazz, rng=rng)
+    _demo_passes(jazz=jazz, festival=festival)
     return accounts
+
+
+def _demo_passes(*, jazz, festival) -> None:
+    """The jazz network's festival pass, "3 concerts in 3 clubs", sold by the network's association,
+    with two holders who have booked concerts (so that the settlements and discovery pages show something)."""
+    from parvis.passes.models import PassProduct
+    from parvis.passes.services import pass_book, pass_order_place
+    from parvis.ticketing import services as sales
+
+    association = _organizer(
+        "jazz-idf-association",
+        name="Jazz en Île-de-France (association)",
+        legal_name="Association Jazz en Île-de-France",
+        email="pass@jazz-idf.example",
+        description="L'association du réseau : elle vend le pass du festival et reverse leur part aux clubs.",
+    )
+    NetworkMembership.objects.get_or_create(network=jazz, organizer=association)
+    if PassProduct.objects.filter(organizer=association).exists():
+        return
+    ends = datetime.datetime.combine(festival.ends_on, datetime.time(23, 59), tzinfo=PARIS)
+    product = PassProduct.objects.create(
+        organizer=association,
+        network=jazz,
+        festival=festival,
+        name="Pass Festival — 3 concerts dans 3 clubs",
+        name_en="Festival pass — 3 concerts in 3 clubs",
+        description="Trois concerts du festival, dans trois clubs différents : "
+        "l'occasion de pousser la porte d'un club que vous ne connaissez pas.",
+        description_en="Three festival concerts in three different clubs: a reason to discover a new one.",
+        price=Decimal("45.00"),
+        entries=3,
+        valid_from=timezone.now(),
+        valid_until=ends,
+        max_per_venue=1,
+        cancel_hours=24,
+        commission_percent=Decimal("10"),
+    )
+    paid = Performance.objects.filter(event__festivals=festival, tariffs__kind="full").order_by("starts_at")
+    choices = list(paid.exclude(status=PerformanceStatus.SOLD_OUT)[:12])
+    for n, (first, last) in enumerate([("Lucie", "Moreau"), ("Karim", "Haddad")]):
+        order = pass_order_place(
+            product=product,
+            buyer=sales.Buyer(
+                email=f"{first.lower()}.{last.lower()}@public.example", first_name=first, last_name=last
+            ),
+            provider_code="demo",
+        )
+        sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-pass-{order.pk}")
+        holding = order.pass_holdings.get()
+        venues: set[int] = set()
+        for performance in choices[n::2]:
+            if len(venues) == 2 - n or performance.venue_id in venues:
+                continue
+            pass_book(holding=holding, performance_id=performance.pk, notify=False)
+            venues.add(performance.venue_id)
 
 
 def _demo_sales(*, theatre, museum, jazz, rng) -> None:

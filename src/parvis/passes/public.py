@@ -1,6 +1,6 @@
 """What other apps may use of the passes."""
 
-from .selectors import pass_options_for
+from .selectors import pass_options_for, products_on_sale
 from .services import entries_of_tickets_release, holdings_of_order_cancel, holdings_of_order_issue
 
 __all__ = [
@@ -8,4 +8,5 @@ __all__ = [
     "holdings_of_order_cancel",
     "holdings_of_order_issue",
     "pass_options_for",
+    "products_on_sale",
 ]

@@ -87,7 +87,9 @@ def passes(request, organizer_slug: str):
 def network_settlements(request, network_slug: str):
     """The network's settlement statement for a period (CSV to download), and the discovery figures."""
     network = require_network_perm(request.user, network_slug, Perm.NETWORK_SETTLEMENTS)
-    period = request.GET.get("period", "").strip() or f"{timezone.localdate():%Y-%m}"
+    festival = network.festivals.order_by("-starts_on").first()  # by default, the latest festival's
+    default = f"festival:{festival.slug}" if festival else f"{timezone.localdate():%Y-%m}"
+    period = request.GET.get("period", "").strip() or default
     try:
         start, end, label = settlements.period_bounds(period, network=network)
     except ValueError:

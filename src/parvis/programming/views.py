@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from parvis.network.models import Network, Organizer, Venue
 from parvis.network.permissions import Perm, has_organizer_perm
+from parvis.passes.public import products_on_sale
 
 from . import selectors
 from .filters import parse_agenda_filters
@@ -54,6 +55,7 @@ def network_agenda(request, network_slug: str):
             "network": network,
             "featured": selectors.featured_events(network=network),
             "festivals": network.festivals.all(),
+            "passes": products_on_sale(network=network),
             "ical_url": f"/r/{network.slug}/agenda.ics",
         },
     )

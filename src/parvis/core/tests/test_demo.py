@@ -43,7 +43,13 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     assert _counts() == first
     from parvis.ticketing.models import Order, Quota
 
-    assert Order.objects.filter(state="paid").count() == 7
+    # 7 ticket orders, 2 festival passes and the 3 concerts booked with them.
+    assert Order.objects.filter(state="paid").count() == 12
+    from parvis.passes.models import PassEntry, PassHolding
+
+    assert PassHolding.objects.filter(state="active").count() == 2
+    entries = PassEntry.objects.filter(state="booked")
+    assert entries.count() == 3 and entries.values("venue").distinct().count() == 3
     assert Performance.objects.filter(status="sold_out").count() == 2
     assert not Quota.objects.filter(used__gt=models.F("capacity")).exists()
 
@@ -56,4 +62,5 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
     invitations = [m for m in mail.outbox if m.to == ["nouvelle.recrue@theatre-du-parvis.example"]]
     assert len(invitations) == 1 and "/staff/password/" in invitations[0].body
     # The demo's buyers received their tickets too.
-    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 7
+    # (and their passes; the concerts booked with a pass in the demo are not e-mailed)
+    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 9
