@@ -1,31 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.ticketing.forms import PayingBuyerForm
 
-class PassBuyForm(forms.Form):
+
+class PassBuyForm(PayingBuyerForm):
     """Who buys the pass (its holder) and how they pay."""
 
-    email = forms.EmailField(
-        label=_("E-mail du titulaire (le pass et les billets y sont envoyés)"), max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )  # fmt: skip
-    first_name = forms.CharField(
-        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
-    terms = forms.BooleanField(
-        label=_("J'accepte les conditions générales de vente."),
-        error_messages={"required": _("Vous devez accepter les conditions générales de vente.")},
-    )
-    provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect)
-
-    def __init__(self, *args, providers: dict, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = [(code, p.label) for code, p in providers.items()]
-        if len(providers) == 1:
-            self.fields["provider"].initial = next(iter(providers))
+        self.fields["email"].label = _("E-mail du titulaire (le pass et les billets y sont envoyés)")
 
 
 class PassFindForm(forms.Form):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from parvis.programming.models import Performance
 from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
+from parvis.ticketing.public import payment_target
 
 from . import selectors, services
 from .forms import PassBuyForm, PassFindForm
@@ -55,19 +56,9 @@ def pass_buy(request, product_id: int):
         except SaleError as exc:
             form.add_error(None, exc.message)
         else:
-            request.session["parvis_checkouts"] = [
-                *request.session.get("parvis_checkouts", []),
-                str(order.checkout),
-            ]
             for holding in order.pass_holdings.all():
                 remember(request, holding)
-            if data["provider"] == "stripe":
-                from parvis.ticketing.views import _stripe_target
-
-                return redirect(_stripe_target(request, [order]))
-            if data["provider"] == "demo" and order.state != "paid":
-                return redirect("ticketing:demo_payment", checkout=order.checkout)
-            return redirect(order.get_absolute_url())
+            return redirect(payment_target(request, order, data["provider"]))
     count = services.eligible_performances(product).filter(starts_at__gt=timezone.now()).count()
     return render(
         request,

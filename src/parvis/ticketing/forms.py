@@ -148,20 +148,12 @@ def extras_from(cleaned_data: dict) -> tuple[dict, dict]:
     return extras, donations
 
 
-class VoucherBuyForm(forms.Form):
-    """A gift voucher bought online: its value, for whom, who pays and how."""
+class PayingBuyerForm(forms.Form):
+    """Who pays for an order without places (a voucher, a pass) and how: name, e-mail, terms, provider."""
 
-    value = forms.DecimalField(
-        label=_("Montant (€)"), min_value=1, max_value=2000, decimal_places=2, initial=30,
-        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal"}),
-    )  # fmt: skip
-    recipient = forms.CharField(
-        label=_("Pour (facultatif, écrit sur le bon)"), max_length=150, required=False
-    )
     email = forms.EmailField(
-        label=_("Votre e-mail (le bon y est envoyé)"), max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )  # fmt: skip
+        label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     first_name = forms.CharField(
         label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
@@ -179,3 +171,20 @@ class VoucherBuyForm(forms.Form):
         self.fields["provider"].choices = [(code, p.label) for code, p in providers.items()]
         if len(providers) == 1:
             self.fields["provider"].initial = next(iter(providers))
+
+
+class VoucherBuyForm(PayingBuyerForm):
+    """A gift voucher bought online: its value, for whom, who pays and how."""
+
+    field_order = ["value", "recipient"]
+    value = forms.DecimalField(
+        label=_("Montant (€)"), min_value=1, max_value=2000, decimal_places=2, initial=30,
+        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal"}),
+    )  # fmt: skip
+    recipient = forms.CharField(
+        label=_("Pour (facultatif, écrit sur le bon)"), max_length=150, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Votre e-mail (le bon y est envoyé)")

@@ -460,6 +460,16 @@ def stripe_webhook(request):
     return HttpResponse(status=200)
 
 
+def payment_target(request, order, provider_code: str) -> str:
+    """Where a buyer goes once an order without places (a voucher, a pass) is placed: to pay, or to it."""
+    request.session["parvis_checkouts"] = [*request.session.get("parvis_checkouts", []), str(order.checkout)]
+    if provider_code == "stripe":
+        return _stripe_target(request, [order])
+    if provider_code == "demo" and order.state != "paid":
+        return reverse("ticketing:demo_payment", kwargs={"checkout": order.checkout})
+    return order.get_absolute_url()
+
+
 def voucher_buy(request, organizer_slug: str):
     """Buy a gift voucher online; it is issued and e-mailed once paid."""
     from parvis.network.models import Organizer
@@ -488,15 +498,7 @@ def voucher_buy(request, organizer_slug: str):
         except SaleError as exc:
             form.add_error(None, exc.message)
         else:
-            request.session["parvis_checkouts"] = [
-                *request.session.get("parvis_checkouts", []),
-                str(order.checkout),
-            ]
-            if data["provider"] == "stripe":
-                return redirect(_stripe_target(request, [order]))
-            if data["provider"] == "demo" and order.state != "paid":
-                return redirect("ticketing:demo_payment", checkout=order.checkout)
-            return redirect(order.get_absolute_url())
+            return redirect(payment_target(request, order, data["provider"]))
     return render(
         request,
         "ticketing/voucher_buy.html",
