@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from parvis.core.money import vat_split
@@ -340,18 +340,24 @@ def statement_csv(statement: Statement) -> str:
     return out.getvalue()
 
 
-def discovery(*, network, start, end) -> list[dict]:
-    """Per venue: entries booked with the network's passes for performances in the period, how many were
-    the holder's first visit to that venue (no earlier ticket of theirs there), and how many were scanned."""
-    from parvis.checkin.models import Presence
+def _earlier_ticket_at_venue():
+    """For a pass entry: a ticket of the same person (e-mail) at the same venue, for an earlier date."""
     from parvis.ticketing.models import Ticket, TicketState
 
-    earlier = Ticket.objects.filter(
+    return Ticket.objects.filter(
         order__email=OuterRef("holding__email"),
         performance__venue=OuterRef("venue_id"),
         performance__starts_at__lt=OuterRef("performance__starts_at"),
         state__in=[TicketState.VALID, TicketState.EXCHANGED],
     )
+
+
+def discovery(*, network, start, end) -> list[dict]:
+    """Per venue: entries booked with the network's passes for performances in the period, how many were
+    the holder's first visit to that venue (no earlier ticket of theirs there), and how many were scanned."""
+    from parvis.checkin.models import Presence
+
+    earlier = _earlier_ticket_at_venue()
     entries = (
         PassEntry.objects.filter(
             holding__product__network=network,
@@ -378,17 +384,10 @@ def discovery(*, network, start, end) -> list[dict]:
 
 def holders_discovering(*, network, start, end) -> int:
     """How many distinct pass holders entered at least one venue for the first time in the period."""
-    from parvis.ticketing.models import Ticket, TicketState
-
-    earlier = Ticket.objects.filter(
-        order__email=OuterRef("holding__email"),
-        performance__venue=OuterRef("venue_id"),
-        performance__starts_at__lt=OuterRef("performance__starts_at"),
-        state__in=[TicketState.VALID, TicketState.EXCHANGED],
-    )
+    earlier = _earlier_ticket_at_venue()
     return (
         PassEntry.objects.filter(
-            Q(holding__product__network=network),
+            holding__product__network=network,
             state=PassEntry.State.BOOKED,
             performance__starts_at__gte=start,
             performance__starts_at__lt=end,
