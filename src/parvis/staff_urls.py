@@ -5,6 +5,7 @@ from django.urls import path
 from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
+from parvis.memberships import staff_views as memberships_views
 from parvis.network import views as network_views
 from parvis.passes import staff_views as passes_views
 from parvis.programming import staff_views
@@ -176,6 +177,7 @@ urlpatterns = [
         name="network_settlements",
     ),
     path("o/<slug:organizer_slug>/pass/", passes_views.passes, name="passes"),
+    path("o/<slug:organizer_slug>/adhesions/", memberships_views.memberships, name="memberships"),
     path("r/<slug:network_slug>/", staff_views.network_curation, name="network_curation"),
     path("r/<slug:network_slug>/une/<int:event_pk>/", staff_views.network_feature, name="network_feature"),
     path(

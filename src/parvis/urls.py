@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("parvis.checkin.urls")),
     path("", include("parvis.crm.urls")),
     path("", include("parvis.passes.urls")),
+    path("", include("parvis.memberships.urls")),
     path("", include("parvis.ticketing.urls")),
     path("", include("parvis.programming.urls")),
 ]

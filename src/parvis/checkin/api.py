@@ -49,6 +49,14 @@ class TicketInfo(Schema):
     slot: str | None
 
 
+class MemberInfo(Schema):
+    code: str
+    name: str
+    level: str
+    persons: int
+    valid_until: datetime.datetime
+
+
 class FirstScan(Schema):
     at: datetime.datetime
     gate: str | None
@@ -60,6 +68,7 @@ class RedeemOut(Schema):
     reason: str
     conflict: bool
     ticket: TicketInfo | None
+    member: MemberInfo | None = None
     first_scan: FirstScan | None
 
 
@@ -91,7 +100,17 @@ def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
         offline_reason=payload.offline_reason,
     )
     ticket = verdict.ticket
+    card = verdict.scan.membership if verdict.scan and verdict.scan.membership_id else None
     return {
+        "member": {
+            "code": card.code,
+            "name": ", ".join([card.holder_name, *card.other_names]),
+            "level": card.level.name,
+            "persons": card.level.persons,
+            "valid_until": card.valid_until,
+        }
+        if card
+        else None,
         "nonce": payload.nonce,
         "result": "accepted" if verdict.accepted else "refused",
         "reason": verdict.reason,

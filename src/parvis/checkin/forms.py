@@ -61,6 +61,7 @@ class CheckinListForm(forms.ModelForm):
             "opens_minutes_before",
             "slot_tolerance_minutes",
             "include_pending",
+            "admit_members",
         ]
 
     def __init__(self, *args, organizer, **kwargs):

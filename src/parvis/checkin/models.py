@@ -23,6 +23,11 @@ REFUSAL_LABELS = {
     "no_reentry": _("Sorties non autorisées sur cette liste"),
     "not_inside": _("Ce billet n'est pas entré"),
     "refused_offline": _("Refusé hors ligne"),
+    "member_card_refused": _("Les cartes d'adhérent ne donnent pas l'entrée sur cette liste"),
+    "member_expired": _("Carte d'adhérent expirée ou annulée"),
+    "member_elsewhere": _("Carte d'adhérent non valable dans ce lieu"),
+    "member_used": _("Carte déjà utilisée pour toutes ses personnes"),
+    "member_offline": _("Carte d'adhérent : vérification en ligne seulement"),
 }
 
 
@@ -71,6 +76,11 @@ class CheckinList(models.Model):
     opens_minutes_before = models.PositiveIntegerField(_("ouverture des portes (minutes avant)"), default=90)
     slot_tolerance_minutes = models.PositiveIntegerField(_("tolérance des créneaux (minutes)"), default=15)
     include_pending = models.BooleanField(_("accepter les commandes non payées"), default=False)
+    admit_members = models.BooleanField(
+        _("cartes d'adhérent acceptées"),
+        default=False,
+        help_text=_("Une carte d'adhérent valable ici fait entrer ses titulaires sans billet."),
+    )
 
     class Meta:
         verbose_name = _("liste de contrôle")
@@ -107,6 +117,10 @@ class Scan(models.Model):
     gate = models.ForeignKey(Gate, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans")
     ticket = models.ForeignKey(
         "ticketing.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="scans"
+    )
+    # A member card scanned instead of a ticket (lists that admit members).
+    membership = models.ForeignKey(
+        "memberships.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="scans"
     )
     nonce = models.CharField(max_length=64)
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.ENTRY)

@@ -138,6 +138,11 @@ def redeem(
     """
     received = timezone.now()
     at = min(scanned_at or received, received)  # a device clock ahead of ours does not open doors early
+    if ticket_ref is None and signing.secret_version(secret) == signing.CARD_VERSION:
+        return _redeem_card(
+            device=device, checkin_list=checkin_list, nonce=nonce, secret=secret, at=at, kind=kind,
+            offline_verdict=offline_verdict, offline_reason=offline_reason,
+        )  # fmt: skip
     reason, ticket, valid_until = _ticket_of(checkin_list, secret, ticket_ref)
     if not reason:
         reason = _check_ticket(checkin_list, ticket, valid_until, at)
@@ -164,6 +169,61 @@ def redeem(
                 if reason:
                     scan.accepted, scan.reason, scan.conflict = False, reason, offline
                     Scan.objects.filter(pk=scan.pk).update(accepted=False, reason=reason, conflict=offline)
+    except IntegrityError:  # a retry of a scan already recorded (same nonce): the first verdict stands
+        return _verdict_of(Scan.objects.select_related("ticket").get(device=device, nonce=nonce))
+    return _verdict_of(scan)
+
+
+def _redeem_card(
+    *,
+    device,
+    checkin_list: CheckinList,
+    nonce: str,
+    secret: str,
+    at,
+    kind: str,
+    offline_verdict,
+    offline_reason,
+) -> Verdict:
+    """A member card on a list that admits members: as many people inside at once as the card names.
+
+    The membership's row is locked while its entries on this list are counted, so two doors scanning the
+    same duo card at once let in two people, never three."""
+    from parvis.memberships.models import Membership
+    from parvis.memberships.public import card_check
+
+    if not checkin_list.admit_members:
+        reason, membership = "member_card_refused", None
+    else:
+        reason, membership = card_check(secret, organizer_id=checkin_list.organizer_id, at=at)
+    if offline_verdict == "refused":
+        reason = offline_reason if offline_reason in DEVICE_REASONS else "refused_offline"
+    try:
+        with transaction.atomic():
+            if not reason:
+                Membership.objects.select_for_update().filter(pk=membership.pk).first()
+                scans = Scan.objects.filter(checkin_list=checkin_list, membership=membership, accepted=True)
+                inside = (
+                    scans.filter(kind=Scan.Kind.ENTRY).count() - scans.filter(kind=Scan.Kind.EXIT).count()
+                )
+                if kind == Scan.Kind.EXIT:
+                    reason = "" if checkin_list.allow_reentry else "no_reentry"
+                    reason = reason or ("" if inside > 0 else "not_inside")
+                elif inside >= membership.level.persons:
+                    reason = "member_used"
+            scan = Scan.objects.create(
+                checkin_list=checkin_list,
+                device=device,
+                gate=device.gate,
+                membership=membership,
+                nonce=nonce,
+                kind=kind,
+                accepted=not reason,
+                reason=reason,
+                scanned_at=at,
+                offline=offline_verdict is not None,
+                conflict=bool(reason) and offline_verdict == "accepted",
+            )
     except IntegrityError:  # a retry of a scan already recorded (same nonce): the first verdict stands
         return _verdict_of(Scan.objects.select_related("ticket").get(device=device, nonce=nonce))
     return _verdict_of(scan)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "parvis.crm",
     "parvis.boxoffice",
     "parvis.passes",
+    "parvis.memberships",
     "parvis.api",
 ]
 

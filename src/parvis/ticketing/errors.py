@@ -49,6 +49,13 @@ MESSAGES = {
     ),
     "pass_not_cancellable": _("Cette réservation ne peut plus être annulée."),
     "pass_in_use": _("Ce pass a déjà servi : il ne peut pas être remboursé."),
+    "member_only": _("Ce tarif est réservé aux adhérents : indiquez votre carte d'adhérent dans le panier."),
+    "member_limit": _("Votre carte donne droit à %(limit)s billet(s) au tarif adhérent par date."),
+    "member_unknown": _("Carte d'adhérent introuvable : vérifiez son numéro et l'e-mail de l'adhérent."),
+    "member_not_valid": _("Cette carte d'adhérent n'est pas valable ici ou à cette date."),
+    "membership_not_on_sale": _("Cette adhésion n'est plus proposée."),
+    "membership_people": _("Indiquez au plus %(limit)s autre(s) personne(s) sur la carte."),
+    "membership_renewed": _("Cette adhésion a déjà été renouvelée."),
     "capacity_below_used": _("La jauge ne peut pas être inférieure aux places déjà prises."),
 }
 

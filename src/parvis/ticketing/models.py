@@ -28,6 +28,7 @@ class TariffKind(models.TextChoices):
     SOLIDARITY = "solidarity", _("Tarif solidaire")
     FREE = "free", _("Gratuit")
     EXONERATED = "exonerated", _("Exonéré")
+    MEMBER = "member", _("Tarif adhérent")
     OTHER = "other", _("Autre")
 
 
@@ -231,6 +232,10 @@ class Cart(models.Model):
     channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.ONLINE)
     created_at = models.DateTimeField(auto_now_add=True)
     promo = models.ForeignKey(PromoCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The member card whose benefits apply to this cart (member tariffs, priority booking, free entries).
+    membership = models.ForeignKey(
+        "memberships.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("panier")
@@ -333,6 +338,14 @@ class Order(models.Model):
         on_delete=models.PROTECT,
         related_name="orders",
         verbose_name=_("code promo"),
+    )
+    membership = models.ForeignKey(
+        "memberships.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="benefit_orders",
+        verbose_name=_("carte d'adhérent"),
     )
 
     class Meta:
@@ -605,6 +618,7 @@ class OrderExtra(models.Model):
         DONATION = "donation", _("Don")
         VOUCHER = "voucher", _("Bon cadeau")
         PASS = "pass", _("Pass")
+        MEMBERSHIP = "membership", _("Adhésion")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="extras")
     kind = models.CharField(max_length=10, choices=Kind.choices)

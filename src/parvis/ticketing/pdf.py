@@ -15,7 +15,7 @@ from parvis.core.money import Money, format_money
 from .models import Order, Ticket
 
 
-def _qr_image(secret: str) -> ImageReader:
+def qr_image(secret: str) -> ImageReader:
     buffer = io.BytesIO()
     segno.make(secret, error="m", micro=False).save(buffer, kind="png", scale=8, border=2)
     buffer.seek(0)
@@ -87,7 +87,7 @@ def order_tickets_pdf(
                 y -= 8 * mm
             size = 70 * mm
             page.drawImage(
-                _qr_image(ticket.secret),
+                qr_image(ticket.secret),
                 width - size - 20 * mm,
                 height - size - 35 * mm,
                 width=size,
@@ -135,7 +135,7 @@ def _thermal_pdf(order: Order, tickets, duplicate: int | None) -> bytes:
                 page.drawString(22 * mm, y, str(value)[:48])
                 y -= 4.5 * mm
             size = 46 * mm
-            page.drawImage(_qr_image(ticket.secret), (width - size) / 2, 10 * mm, width=size, height=size)
+            page.drawImage(qr_image(ticket.secret), (width - size) / 2, 10 * mm, width=size, height=size)
             page.setFont("Helvetica", 6)
             page.drawCentredString(width / 2, 6 * mm, _("Commande %(code)s") % {"code": order.code})
             page.showPage()
@@ -169,7 +169,7 @@ def voucher_pdf(voucher) -> bytes:
     page.setFont("Courier-Bold", 13)
     page.drawString(10 * mm, 12 * mm, voucher.code)
     size = 38 * mm
-    page.drawImage(_qr_image(voucher.code), width - size - 8 * mm, 8 * mm, width=size, height=size)
+    page.drawImage(qr_image(voucher.code), width - size - 8 * mm, 8 * mm, width=size, height=size)
     page.showPage()
     page.save()
     return buffer.getvalue()

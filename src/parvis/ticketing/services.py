@@ -36,6 +36,7 @@ from .models import (
     Quota,
     SalesConfig,
     Tariff,
+    TariffKind,
     Ticket,
     TicketSeries,
     TicketState,
@@ -56,8 +57,13 @@ def _sales_config(performance) -> SalesConfig:
         return SalesConfig(performance=performance)
 
 
-def check_on_sale(tariff: Tariff, *, channel: str, now: datetime.datetime | None = None) -> None:
-    """Raise SaleError unless this tariff can be sold on this channel now."""
+def check_on_sale(
+    tariff: Tariff, *, channel: str, now: datetime.datetime | None = None, benefits=None
+) -> None:
+    """Raise SaleError unless this tariff can be sold on this channel now.
+
+    `benefits` are those of the buyer's member card here (see `memberships.public.benefits_for`): member
+    tariffs need them, and members may buy `priority_days` before the public on-sale date."""
     now = now or timezone.now()
     performance = tariff.performance
     if (
@@ -67,8 +73,12 @@ def check_on_sale(tariff: Tariff, *, channel: str, now: datetime.datetime | None
         or performance.status not in (PerformanceStatus.PUBLISHED, PerformanceStatus.SOLD_OUT)
     ):
         raise SaleError("unknown_tariff")
+    if tariff.kind == TariffKind.MEMBER and benefits is None:
+        raise SaleError("member_only")
     config = _sales_config(performance)
     opens = max(filter(None, [config.opens_at, tariff.sales_open_at]), default=None)
+    if opens and benefits is not None and benefits.priority_days:
+        opens -= datetime.timedelta(days=benefits.priority_days)
     if opens and now < opens:
         raise SaleError("sales_not_open")
     closes = [tariff.sales_close_at]
@@ -104,7 +114,21 @@ def cart_add(
     )
     if tariff is None:
         raise SaleError("unknown_tariff")
-    check_on_sale(tariff, channel=channel)
+    benefits = cart_benefits(cart, tariff.performance.event.organizer_id)
+    check_on_sale(tariff, channel=channel, benefits=benefits)
+    if tariff.kind == TariffKind.MEMBER:
+        members = (
+            cart.holds.filter(
+                state=HoldState.ACTIVE,
+                order__isnull=True,
+                expires_at__gt=timezone.now(),
+                performance_id=tariff.performance_id,
+                tariff__kind=TariffKind.MEMBER,
+            ).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
+        if members + quantity > benefits.persons:
+            raise SaleError("member_limit", limit=benefits.persons)
     already = (
         cart.holds.filter(
             state=HoldState.ACTIVE,
@@ -153,10 +177,59 @@ def cart_apply_promo(*, cart: Cart, code: str) -> PromoCode | None:
     return found
 
 
-def cart_unit_prices(cart: Cart, holds) -> dict[int, Decimal]:
-    """Each hold's price per ticket once the cart's promo code is applied."""
+def cart_benefits(cart: Cart, organizer_id: int, *, at: datetime.datetime | None = None):
+    """The benefits of the cart's member card at this organizer, or None."""
+    if not cart.membership_id:
+        return None
+    from parvis.memberships.public import benefits_for
+
+    return benefits_for(cart.membership, organizer_id, at=at)
+
+
+def cart_discounts(cart: Cart, holds, *, at: datetime.datetime | None = None) -> tuple[dict, bool]:
+    """Each hold's discount per ticket, and whether the promo code gave any of it.
+
+    A member tariff is free at the events the card opens for free; otherwise the promo code applies."""
     code = cart.promo if cart.promo_id else None
-    return {h.pk: h.tariff.price - promo.discount(code, h) for h in holds}
+    benefits = {}
+    off, promo_used = {}, False
+    for hold in holds:
+        organizer_id = hold.performance.event.organizer_id
+        if organizer_id not in benefits:
+            benefits[organizer_id] = cart_benefits(cart, organizer_id, at=at)
+        found = benefits[organizer_id]
+        if (
+            hold.tariff.kind == TariffKind.MEMBER
+            and found
+            and hold.performance.event_id in found.free_event_ids
+        ):
+            off[hold.pk] = hold.tariff.price
+            continue
+        off[hold.pk] = promo.discount(code, hold)
+        promo_used = promo_used or bool(off[hold.pk])
+    return off, promo_used
+
+
+def cart_unit_prices(cart: Cart, holds) -> dict[int, Decimal]:
+    """Each hold's price per ticket once the member card and the promo code are applied."""
+    off, _promo_used = cart_discounts(cart, holds)
+    return {h.pk: h.tariff.price - off[h.pk] for h in holds}
+
+
+def cart_apply_membership(*, cart: Cart, code: str, email: str):
+    """Set (or, with an empty code, remove) the member card whose benefits apply to the cart."""
+    if not code.strip():
+        Cart.objects.filter(pk=cart.pk).update(membership=None)
+        cart.membership = None
+        return None
+    from parvis.memberships.public import membership_find
+
+    membership = membership_find(code=code, email=email)
+    if not membership.is_valid_at():
+        raise SaleError("member_not_valid")
+    Cart.objects.filter(pk=cart.pk).update(membership=membership)
+    cart.membership = membership
+    return membership
 
 
 def cart_remove(*, cart: Cart, hold_id: int) -> None:
@@ -224,10 +297,15 @@ def checkout_place_orders(
         if any(h.expires_at <= now for h in holds):
             raise SaleError("hold_expired")
         organizer_ids = {h.performance.event.organizer_id for h in holds}
-        extra_lines = _extra_lines(organizer_ids, extras or {}, donations or {})
+        member = {o: cart_benefits(cart, o, at=now) for o in organizer_ids}
+        if any(
+            h.tariff.kind == TariffKind.MEMBER and not member[h.performance.event.organizer_id] for h in holds
+        ):
+            raise SaleError("member_only")  # the card was cancelled or ended since the places were chosen
+        extra_lines = _extra_lines(organizer_ids, extras or {}, donations or {}, member=member)
         promo_code = cart.promo if cart.promo_id else None
-        off = {h.pk: promo.discount(promo_code, h) for h in holds}
-        if promo_code is not None and any(off.values()):
+        off, promo_used = cart_discounts(cart, holds, at=now)
+        if promo_used:
             promo.take_use(promo_code)
         total = sum(((h.tariff.price - off[h.pk]) * h.quantity for h in holds), Decimal(0))
         total += sum((e.unit_price * e.quantity for lines in extra_lines.values() for e in lines), Decimal(0))
@@ -287,7 +365,8 @@ def checkout_place_orders(
                 consents=consents or [],
                 terms_version=terms_version,
                 customer=customer,
-                promo=promo_code if any(off[h.pk] for h in organizer_holds) else None,
+                promo=promo_code if promo_used and any(off[h.pk] for h in organizer_holds) else None,
+                membership_id=member[organizer_id].membership_id if member[organizer_id] else None,
             )
             for hold in organizer_holds:
                 if not inventory.extend_hold(hold, expires_at=order.expires_at):
@@ -333,6 +412,30 @@ def checkout_place_orders(
     for order in orders:
         order.refresh_from_db()
     return orders
+
+
+def order_payment_start(
+    *,
+    order: Order,
+    provider_code: str,
+    counter_payments: list[tuple[str, Decimal, str]] | None = None,
+    notify: bool = True,
+) -> Payment | None:
+    """Start paying an order without places (a card, a pass, a voucher), in the caller's transaction.
+
+    At the counter the money taken pays it at once; a free order or a provider that confirms immediately
+    is paid at once too; otherwise the payment waits for the buyer."""
+    if order.channel == Channel.BOX_OFFICE and counter_payments is not None:
+        now = timezone.now()
+        _counter_payments_record(order, counter_payments, now)
+        _order_fulfil(order, now, notify=notify)
+        return None
+    payment = Payment.objects.create(
+        order=order, provider=provider_code, amount=order.total, currency=order.currency
+    )
+    if PROVIDERS[provider_code].confirms_immediately:
+        payment_confirm(payment_id=payment.pk, notify=notify)
+    return payment
 
 
 def _counter_payments_record(order: Order, lines: list[tuple[str, Decimal, str]], now) -> None:
@@ -399,8 +502,11 @@ def product_stock_left(product, *, lock: bool = False) -> int | None:
     return max(0, product.stock - taken)
 
 
-def _extra_lines(organizer_ids: set[int], extras: dict, donations: dict) -> dict[int, list]:
-    """Validated add-on and donation lines per organizer (not saved). Prices come from the products."""
+def _extra_lines(
+    organizer_ids: set[int], extras: dict, donations: dict, *, member: dict | None = None
+) -> dict[int, list]:
+    """Validated add-on and donation lines per organizer (not saved). Prices come from the products,
+    less the discount a member card gives on add-ons at that organizer."""
     from parvis.network.models import Organizer
 
     from .models import OrderExtra, Product
@@ -419,13 +525,15 @@ def _extra_lines(organizer_ids: set[int], extras: dict, donations: dict) -> dict
                 left = product_stock_left(product, lock=True)
                 if quantity > left:
                     raise SaleError("out_of_stock", product=product.name, left=left)
+            benefits = (member or {}).get(organizer_id)
+            percent = benefits.addon_discount_percent if benefits else Decimal(0)
             lines[organizer_id].append(
                 OrderExtra(
                     kind=OrderExtra.Kind.PRODUCT,
                     product=product,
                     description=product.name,
                     quantity=quantity,
-                    unit_price=product.price,
+                    unit_price=product.price - (product.price * percent / 100).quantize(Decimal("0.01")),
                     vat_rate=product.vat_rate,
                 )
             )
@@ -502,6 +610,10 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         from parvis.passes.public import holdings_of_order_issue
 
         holdings_of_order_issue(order)
+    if OrderExtra.Kind.MEMBERSHIP in kinds:  # member cards bought in this order become valid
+        from parvis.memberships.public import memberships_of_order_issue
+
+        memberships_of_order_issue(order)
     if OrderExtra.Kind.DONATION in kinds:  # the donation's tax receipt, where the organizer issues them
         from .receipts import receipts_of_order_issue
 
@@ -620,6 +732,10 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
                 from parvis.passes.public import holdings_of_order_cancel
 
                 holdings_of_order_cancel(order)
+            if order.extras.filter(kind=OrderExtra.Kind.MEMBERSHIP).exists():
+                from parvis.memberships.public import memberships_of_order_cancel
+
+                memberships_of_order_cancel(order, actor=actor)
             valid = list(order.tickets.filter(state=TicketState.VALID))
             tickets_refund(tickets=valid, actor=actor, reason=reason)
             extras_total = sum((e.line_total for e in order.extras.all()), Decimal(0))

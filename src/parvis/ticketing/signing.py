@@ -1,7 +1,8 @@
 """Ticket secrets: compact payloads signed with the organizer's Ed25519 key, verifiable offline.
 
-Format (base64url, no padding, 107 characters): payload (17 bytes) + Ed25519 signature (64 bytes).
+Format (base64url, no padding, 108 characters): payload (17 bytes) + Ed25519 signature (64 bytes).
 Payload: version (1 byte) | key id (4) | performance id (4) | ticket number (4) | valid until, Unix time (4).
+A member card uses the same layout with version 2: key id | membership id | persons | valid until.
 A ticket is identified by its performance and its number in the performance's uninterrupted series, so the
 secret can be computed before the ticket row exists (tickets are inserted in one statement).
 The door app needs only the organizer's public keys; a secret cannot be forged or altered without the
@@ -23,6 +24,7 @@ from django.utils import timezone
 from .models import SigningKey
 
 VERSION = 1
+CARD_VERSION = 2
 _PAYLOAD = struct.Struct(">BIIII")
 _SIGNATURE_SIZE = 64
 MAX_SECRET_LENGTH = 200
@@ -78,8 +80,57 @@ def sign_ticket(*, key: SigningKey, performance_id: int, number: int, valid_unti
     return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
 
 
-def decode_secret(secret: str) -> tuple[TicketClaims, bytes, bytes]:
-    """Claims, signed bytes and signature of a secret, without checking the signature."""
+@dataclass(frozen=True)
+class CardClaims:
+    key_id: int
+    membership_id: int
+    persons: int
+    valid_until: datetime.datetime
+
+
+def sign_card(*, key: SigningKey, membership_id: int, persons: int, valid_until: datetime.datetime) -> str:
+    payload = _PAYLOAD.pack(CARD_VERSION, key.pk, membership_id, persons, int(valid_until.timestamp()))
+    signature = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key)).sign(payload)
+    return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
+
+
+def secret_version(secret: str) -> int:
+    """1 for a ticket, 2 for a member card, 0 for anything else (nothing is verified)."""
+    try:
+        return _unpack(secret)[0][0]
+    except InvalidSecret:
+        return 0
+
+
+def card_membership_id(secret: str) -> int:
+    """The membership a card's secret names, before it is verified (to find the keys that verify it)."""
+    (version, _key_id, membership_id, _persons, _until), _payload, _signature = _unpack(secret)
+    if version != CARD_VERSION:
+        raise InvalidSecret("malformed")
+    return membership_id
+
+
+def verify_card(secret: str, public_keys: dict[int, bytes]) -> CardClaims:
+    """Check a member card's secret; raise InvalidSecret otherwise."""
+    (version, key_id, membership_id, persons, valid_until), payload, signature = _unpack(secret)
+    if version != CARD_VERSION:
+        raise InvalidSecret("malformed")
+    _verify(public_keys.get(key_id), payload, signature)
+    return CardClaims(
+        key_id, membership_id, persons, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
+    )
+
+
+def _verify(public: bytes | None, payload: bytes, signature: bytes) -> None:
+    if public is None:
+        raise InvalidSecret("unknown_key")
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes(public)).verify(signature, payload)
+    except InvalidSignature:
+        raise InvalidSecret("bad_signature") from None
+
+
+def _unpack(secret: str) -> tuple[tuple, bytes, bytes]:
     if not isinstance(secret, str) or not 0 < len(secret) <= MAX_SECRET_LENGTH:
         raise InvalidSecret("malformed")
     try:
@@ -89,7 +140,12 @@ def decode_secret(secret: str) -> tuple[TicketClaims, bytes, bytes]:
     if len(raw) != _PAYLOAD.size + _SIGNATURE_SIZE:
         raise InvalidSecret("malformed")
     payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
-    version, key_id, performance_id, number, valid_until = _PAYLOAD.unpack(payload)
+    return _PAYLOAD.unpack(payload), payload, signature
+
+
+def decode_secret(secret: str) -> tuple[TicketClaims, bytes, bytes]:
+    """Claims, signed bytes and signature of a ticket's secret, without checking the signature."""
+    (version, key_id, performance_id, number, valid_until), payload, signature = _unpack(secret)
     if version != VERSION:
         raise InvalidSecret("malformed")
     claims = TicketClaims(
@@ -101,13 +157,7 @@ def decode_secret(secret: str) -> tuple[TicketClaims, bytes, bytes]:
 def verify_secret(secret: str, public_keys: dict[int, bytes]) -> TicketClaims:
     """Check a secret against known public keys {key id: raw 32-byte key}; raise InvalidSecret otherwise."""
     claims, payload, signature = decode_secret(secret)
-    public = public_keys.get(claims.key_id)
-    if public is None:
-        raise InvalidSecret("unknown_key")
-    try:
-        Ed25519PublicKey.from_public_bytes(bytes(public)).verify(signature, payload)
-    except InvalidSignature:
-        raise InvalidSecret("bad_signature") from None
+    _verify(public_keys.get(claims.key_id), payload, signature)
     return claims
 
 

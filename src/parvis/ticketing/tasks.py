@@ -40,6 +40,10 @@ def _send(order: Order) -> None:
                 (holding, settings.PARVIS_BASE_URL + holding.get_absolute_url())
                 for holding in order.pass_holdings.filter(state="active").select_related("product")
             ],
+            "memberships": [
+                (card, settings.PARVIS_BASE_URL + card.get_absolute_url())
+                for card in order.memberships.filter(state="active").select_related("level__program")
+            ],
         }
         subject = _("Vos billets — %(organizer)s — commande %(code)s") % {
             "organizer": order.organizer.name,
@@ -62,6 +66,10 @@ def _send(order: Order) -> None:
 
         for voucher in Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE):
             message.attach(f"bon-cadeau-{voucher.code}.pdf", voucher_pdf(voucher), "application/pdf")
+        from parvis.memberships.pdf import card_pdf
+
+        for card, _url in context["memberships"]:
+            message.attach(f"carte-adherent-{card.code}.pdf", card_pdf(card), "application/pdf")
         from .receipts import receipt_pdf
 
         for receipt in order.donation_receipts.filter(cancelled_at__isnull=True):

@@ -20,11 +20,24 @@ from parvis.programming.models import Performance
 from . import inventory, services
 from .errors import SaleError
 from .forms import CONSENTS, TERMS_VERSION, CheckoutForm, extras_from
-from .models import Cart, Channel, IdempotencyRecord, Order, Payment, PaymentState, Product, Tariff
+from .models import (
+    Cart,
+    Channel,
+    IdempotencyRecord,
+    Order,
+    Payment,
+    PaymentState,
+    Product,
+    Tariff,
+    TariffKind,
+)
 from .pdf import order_tickets_pdf
 from .tasks import send_order_confirmation
 
 CART_SESSION_KEY = "parvis_cart"
+
+
+MEMBER_SESSION_KEY = "parvis_membership"  # set by the member's card page (memberships.views)
 
 
 def _cart(request, *, create: bool) -> Cart | None:
@@ -33,7 +46,24 @@ def _cart(request, *, create: bool) -> Cart | None:
     if cart is None and create:
         cart = Cart.objects.create(channel=Channel.ONLINE)
         request.session[CART_SESSION_KEY] = cart.token
+    member_id = request.session.get(MEMBER_SESSION_KEY)
+    if cart is not None and member_id and not cart.membership_id:  # this browser buys as a member
+        Cart.objects.filter(pk=cart.pk).update(membership_id=member_id)
+        cart.membership_id = member_id
     return cart
+
+
+def _member_benefits(request, organizer_id: int):
+    """This browser's member card benefits at this organizer (the cart's card, or the remembered one)."""
+    from parvis.memberships.models import Membership
+    from parvis.memberships.public import benefits_for
+
+    cart = _cart(request, create=False)
+    member_id = (cart.membership_id if cart else None) or request.session.get(MEMBER_SESSION_KEY)
+    if not member_id:
+        return None
+    membership = Membership.objects.select_related("level__program").filter(pk=member_id).first()
+    return benefits_for(membership, organizer_id)
 
 
 def performance_tickets(request, performance_id: int):
@@ -73,16 +103,28 @@ def performance_tickets(request, performance_id: int):
                 errors.append(exc.message)
             else:
                 return redirect("ticketing:cart")
+    benefits = _member_benefits(request, performance.event.organizer_id)
     on_sale, reason = True, ""
     try:
-        for tariff in tariffs[:1]:
-            services.check_on_sale(tariff, channel=Channel.ONLINE)
+        for tariff in [t for t in tariffs if t.kind != TariffKind.MEMBER][:1] or tariffs[:1]:
+            services.check_on_sale(tariff, channel=Channel.ONLINE, benefits=benefits)
     except SaleError as exc:
         on_sale, reason = False, exc.message
-    rows = [
-        {"tariff": t, "left": left.get(t.pk, 0), "max": min(left.get(t.pk, 0), services.max_per_order(t))}
-        for t in tariffs
-    ]
+    rows = []
+    for t in tariffs:
+        most = min(left.get(t.pk, 0), services.max_per_order(t))
+        members_only = t.kind == TariffKind.MEMBER and benefits is None
+        if t.kind == TariffKind.MEMBER and benefits is not None:
+            most = min(most, benefits.persons)
+        free = (
+            t.kind == TariffKind.MEMBER
+            and benefits is not None
+            and performance.event_id in benefits.free_event_ids
+        )
+        rows.append(
+            {"tariff": t, "left": left.get(t.pk, 0), "max": 0 if members_only else most,
+             "members_only": members_only, "member_free": free}
+        )  # fmt: skip
     from parvis.passes.public import pass_options_for
 
     return render(
@@ -98,6 +140,7 @@ def performance_tickets(request, performance_id: int):
             "reason": reason,
             "sold_out": tariffs and not any(left.values()),
             "slots": slots,
+            "benefits": benefits,
         },
         status=409 if errors else 200,
     )
@@ -110,6 +153,23 @@ def cart_view(request):
         if hold_id.isdigit():
             services.cart_remove(cart=cart, hold_id=int(hold_id))
             messages.success(request, _("Billets retirés du panier."))
+        elif "member_code" in request.POST:
+            try:
+                card = services.cart_apply_membership(
+                    cart=cart, code=request.POST["member_code"], email=request.POST.get("member_email", "")
+                )
+            except SaleError as exc:
+                messages.error(request, exc.message)
+            else:
+                if card is None:
+                    request.session.pop(MEMBER_SESSION_KEY, None)
+                    messages.success(request, _("Carte d'adhérent retirée du panier."))
+                else:
+                    request.session[MEMBER_SESSION_KEY] = card.pk
+                    messages.success(
+                        request,
+                        _("Carte d'adhérent n° %(code)s : ses avantages s'appliquent.") % {"code": card.code},
+                    )
         elif "promo" in request.POST:
             try:
                 applied = services.cart_apply_promo(cart=cart, code=request.POST["promo"])
@@ -124,7 +184,13 @@ def cart_view(request):
     return render(
         request,
         "ticketing/cart.html",
-        {"holds": holds, "total": total, "expires_at": expires_at, "promo": cart.promo if cart else None},
+        {
+            "holds": holds,
+            "total": total,
+            "expires_at": expires_at,
+            "promo": cart.promo if cart else None,
+            "membership": cart.membership if cart and cart.membership_id else None,
+        },
     )
 
 

@@ -78,6 +78,7 @@ export function decodeSecret(secret) {
   try { raw = base64urlBytes(secret); } catch { return null; }
   if (raw.length !== 81) return null;
   const view = new DataView(raw.buffer);
+  if (view.getUint8(0) === 2) return { memberCard: true };
   if (view.getUint8(0) !== 1) return null;
   return {
     keyId: view.getUint32(1),
@@ -120,6 +121,7 @@ export async function judgeLocally(input, at, mode = "entry") {
   if (input.secret) {
     claims = decodeSecret(input.secret);
     if (!claims) return { accepted: false, reason: "malformed" };
+    if (claims.memberCard) return { accepted: false, reason: "member_offline" };
     const key = state.list.public_keys[String(claims.keyId)];
     if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
     ({ performance, number, validUntil } = claims);
@@ -206,6 +208,7 @@ async function scan(input) {
         accepted: result.result === "accepted",
         reason: result.reason,
         ticket: result.ticket,
+        member: result.member,
         firstScan: result.first_scan,
         offline: false,
       });
@@ -328,7 +331,7 @@ function beep(ok) {
 }
 
 let closeTimer = null;
-function showVerdict({ accepted, reason, ticket, firstScan, offline }) {
+function showVerdict({ accepted, reason, ticket, member, firstScan, offline }) {
   const box = $("verdict");
   box.className = `door-verdict ${accepted ? "ok" : "ko"}`;
   box.dataset.result = accepted ? "accepted" : "refused";
@@ -347,6 +350,7 @@ function showVerdict({ accepted, reason, ticket, firstScan, offline }) {
     if (ticket.slot) details.push(ticket.slot);
     if (ticket.recent) details.push(T.new_ticket);
   }
+  if (member) details.push(fmt(T.member, { level: member.level, name: member.name, persons: member.persons }));
   $("verdict-detail").textContent = details.join(" · ");
   $("verdict-offline").hidden = !offline;
   box.hidden = false;

@@ -1,0 +1,56 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from parvis.ticketing.forms import PayingBuyerForm
+
+
+class MembershipJoinForm(PayingBuyerForm):
+    """A card bought online: its level, its holder (who pays), the other people it names."""
+
+    field_order = ["level"]
+    level = forms.ChoiceField(label=_("Formule"), widget=forms.RadioSelect)
+    other_names = forms.CharField(
+        label=_("Autres personnes sur la carte (duo, famille)"),
+        help_text=_("Prénom et nom, un par ligne."),
+        required=False,
+        max_length=800,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, levels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.levels = {str(level.pk): level for level in levels}
+        self.fields["level"].choices = [(str(level.pk), level.localized_name) for level in levels]
+        self.fields["email"].label = _("E-mail de l'adhérent (la carte y est envoyée)")
+
+    def clean_other_names(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["other_names"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        level = self.levels.get(data.get("level", ""))
+        if level is not None:
+            data["level"] = level
+            if len(data.get("other_names", [])) > level.persons - 1:
+                self.add_error(
+                    "other_names",
+                    _("Cette formule nomme au plus %(limit)s autre(s) personne(s).")
+                    % {"limit": level.persons - 1},
+                )
+        return data
+
+
+class MemberCardForm(forms.Form):
+    """A card given at the cart or the counter: its number and its holder's e-mail."""
+
+    member_code = forms.CharField(label=_("N° d'adhérent"), max_length=12)
+    member_email = forms.EmailField(label=_("E-mail de l'adhérent"), max_length=254)
+
+
+class RenewForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, providers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(code, p.label) for code, p in providers.items()]
+        self.fields["provider"].initial = next(iter(providers), None)

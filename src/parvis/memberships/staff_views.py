@@ -1,0 +1,54 @@
+"""Staff pages: an organizer's membership programmes, their members, finding and cancelling a card."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
+
+from . import selectors, services
+from .models import Membership, MembershipLevel
+
+
+@login_required
+def memberships(request, organizer_slug: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    if request.method == "POST":
+        require_organizer_perm(request.user, organizer_slug, Perm.SALES_CHANGE)
+        card = get_object_or_404(
+            Membership, pk=request.POST.get("membership") or 0, level__program__organizer=organizer
+        )
+        if request.POST.get("action") == "cancel":
+            services.membership_cancel(membership=card, actor=request.user, request=request)
+            messages.success(request, _("Carte n° %(code)s annulée.") % {"code": card.code})
+        return redirect(f"{request.path}?q={card.code}")
+    now = timezone.now()
+    valid = Q(memberships__state=Membership.State.ACTIVE, memberships__valid_until__gt=now)
+    levels = (
+        MembershipLevel.objects.filter(program__organizer=organizer)
+        .select_related("program__network")
+        .annotate(
+            members=Count("memberships", filter=valid),
+            ending=Count(
+                "memberships",
+                filter=valid & Q(memberships__valid_until__lte=now + services.RENEWABLE_BEFORE / 4),
+            ),
+        )
+        .order_by("program__name", "position", "price")
+    )
+    q = request.GET.get("q", "").strip()[:254]
+    found = list(selectors.members_of(organizer, query=q)[:20]) if q else []
+    return render(
+        request,
+        "memberships/staff/memberships.html",
+        {
+            "organizer": organizer,
+            "levels": levels,
+            "q": q,
+            "found": found,
+            "can_change": has_organizer_perm(request.user, organizer, Perm.SALES_CHANGE),
+        },
+    )
