@@ -15,6 +15,7 @@ def program(organizer, network=None, **fields) -> MembershipProgram:
 def level(prog, **fields) -> MembershipLevel:
     data = {"program": prog, "name": "Individuelle", "price": Decimal("30.00"), "persons": 1}
     data.update(fields)
+    data["price"] = Decimal(str(data["price"]))
     return MembershipLevel.objects.create(**data)
 
 
