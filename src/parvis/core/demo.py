@@ -464,7 +464,79 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
             )
     _demo_sales(theatre=theatre, museum=museum, jazz=jazz, rng=rng)
     _demo_passes(jazz=jazz, festival=festival)
+    _demo_memberships(museum=museum, expo=expo)
     return accounts
+
+
+def _demo_memberships(*, museum, expo) -> None:
+    """The museum's friends: five levels, free entry to the exhibition, two members (one card ends soon,
+    so its renewal reminder can be sent), a catalogue with the members' discount, a door that admits cards."""
+    from parvis.checkin.models import CheckinList
+    from parvis.memberships.models import Membership, MembershipLevel, MembershipProgram
+    from parvis.memberships.services import membership_order_place
+    from parvis.ticketing import services as sales
+    from parvis.ticketing.models import Product
+
+    if MembershipProgram.objects.filter(organizer=museum).exists():
+        return
+    program = MembershipProgram.objects.create(
+        organizer=museum,
+        name="Les Amis du Musée de la Lumière",
+        name_en="Friends of the Musée de la Lumière",
+        description="Entrée libre dans l'exposition, tarif adhérent sur les visites, réservation avant tout le "
+        "monde pour les mécènes.",
+        description_en="Free entry to the exhibition, member prices, early booking for patrons.",
+    )
+    rows = [
+        ("individual", "Individuelle", "Individual", "35", 1, 0, "0", ""),
+        ("duo", "Duo", "Duo", "60", 2, 0, "0", ""),
+        ("family", "Famille", "Family", "75", 4, 0, "0", "Deux adultes et leurs enfants"),
+        ("youth", "Jeune", "Youth", "15", 1, 0, "0", "Moins de 26 ans, sur justificatif"),
+        ("patron", "Mécène", "Patron", "250", 2, 14, "10", "Dont 165 € de don ouvrant droit à réduction"),
+    ]
+    levels = {}
+    for position, (kind, name, name_en, price, persons, priority, discount, note) in enumerate(rows):
+        levels[kind] = MembershipLevel.objects.create(
+            program=program,
+            kind=kind,
+            name=name,
+            name_en=name_en,
+            price=Decimal(price),
+            persons=persons,
+            priority_days=priority,
+            addon_discount_percent=Decimal(discount),
+            eligibility=note,
+            position=position,
+        )
+        levels[kind].free_events.add(expo)
+    Product.objects.get_or_create(
+        organizer=museum,
+        name="Catalogue de l'exposition",
+        defaults={"name_en": "Exhibition catalogue", "price": Decimal("29"), "vat_rate": Decimal("5.50")},
+    )
+    checkin_list, _ = CheckinList.objects.get_or_create(
+        organizer=museum, name="Accueil du musée", defaults={"admit_members": True}
+    )
+    checkin_list.performances.add(*Performance.objects.filter(event=expo).order_by("starts_at")[:14])
+    for (first, last), kind, others in [
+        (("Élodie", "Petit"), "duo", ["Marc Petit"]),
+        (("Tom", "Nguyen"), "individual", []),
+    ]:
+        order = membership_order_place(
+            level=levels[kind],
+            buyer=sales.Buyer(
+                email=f"{first.lower()}.{last.lower()}@public.example", first_name=first, last_name=last
+            ),
+            other_names=others,
+            provider_code="demo",
+        )
+        sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-member-{order.pk}")
+    # Tom joined last year: his card ends in three weeks (its renewal reminder is due).
+    tom = Membership.objects.get(email="tom.nguyen@public.example")
+    Membership.objects.filter(pk=tom.pk).update(
+        valid_from=tom.valid_from - datetime.timedelta(days=345),
+        valid_until=tom.valid_until - datetime.timedelta(days=345),
+    )
 
 
 def _demo_passes(*, jazz, festival) -> None:
@@ -592,6 +664,15 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
                     "price": Decimal("0"),
                     "kind": "free",
                     "vat_rate": Decimal("10"),
+                },
+                {
+                    "name": "Adhérent",
+                    "name_en": "Member",
+                    "price": Decimal("7"),
+                    "kind": "member",
+                    "vat_rate": Decimal("10"),
+                    "eligibility": "Sur présentation de la carte d'adhérent",
+                    "eligibility_en": "With a member card",
                 },
             ],
         )

@@ -43,14 +43,20 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     assert _counts() == first
     from parvis.ticketing.models import Order, Quota
 
-    # 7 ticket orders, 2 festival passes and the 3 concerts booked with them.
-    assert Order.objects.filter(state="paid").count() == 12
+    # 7 ticket orders, 2 festival passes and the 3 concerts booked with them, 2 museum memberships.
+    assert Order.objects.filter(state="paid").count() == 14
     from parvis.passes.models import PassEntry, PassHolding
 
     assert PassHolding.objects.filter(state="active").count() == 2
     entries = PassEntry.objects.filter(state="booked")
     assert entries.count() == 3 and entries.values("venue").distinct().count() == 3
     assert Performance.objects.filter(status="sold_out").count() == 2
+    from parvis.memberships.models import Membership
+    from parvis.memberships.services import renewal_reminders_due
+
+    members = Membership.objects.filter(state="active")
+    assert members.count() == 2 and members.values("level__program").distinct().count() == 1
+    assert renewal_reminders_due() == [members.get(email="tom.nguyen@public.example").pk]
     assert not Quota.objects.filter(used__gt=models.F("capacity")).exists()
 
 
@@ -62,5 +68,5 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
     invitations = [m for m in mail.outbox if m.to == ["nouvelle.recrue@theatre-du-parvis.example"]]
     assert len(invitations) == 1 and "/staff/password/" in invitations[0].body
     # The demo's buyers received their tickets too.
-    # (and their passes; the concerts booked with a pass in the demo are not e-mailed)
-    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 9
+    # (and their passes and member cards; the concerts booked with a pass in the demo are not e-mailed)
+    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 11
