@@ -62,6 +62,12 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/guichet/caisses/", boxoffice_views.drawer_add, name="boxoffice_drawer_add"),
     path("o/<slug:organizer_slug>/guichet/panier/", boxoffice_views.basket, name="boxoffice_basket"),
     path("o/<slug:organizer_slug>/guichet/encaisser/", boxoffice_views.pay, name="boxoffice_pay"),
+    path(
+        "o/<slug:organizer_slug>/guichet/adhesion/",
+        boxoffice_views.membership_sell,
+        name="boxoffice_membership",
+    ),
+    path("o/<slug:organizer_slug>/guichet/pass/", boxoffice_views.pass_sell, name="boxoffice_pass"),
     path("o/<slug:organizer_slug>/guichet/clients/", boxoffice_views.customers, name="boxoffice_customers"),
     path(
         "o/<slug:organizer_slug>/guichet/billets/<str:code>/<str:layout>.pdf",

@@ -191,6 +191,11 @@ def basket_promo(*, session: TillSession, code: str):
     return ticketing.cart_apply_promo(cart=session.cart, code=code)
 
 
+def basket_member(*, session: TillSession, code: str):
+    """The customer shows a member card: its benefits apply to the sale being made (empty: removed)."""
+    return ticketing.cart_apply_membership(cart=session.cart, code=code, email=None)
+
+
 def _settle(total: Decimal, payments: list[CounterPayment], cash_tendered: Decimal | None):
     """The payment lines as recorded (cash at the amount due in cash) and the change to give."""
     for payment in payments:
@@ -288,6 +293,8 @@ def sale(
         promo_detail = (
             {"promo": promo.code, "promo_reason": promo.reason, "discount": str(discount)} if discount else {}
         )
+        if session.cart.membership_id:
+            promo_detail["membership"] = session.cart.membership.code
         vat_lines += [(p.vat_rate, p.line_total) for p in products]
         vat_lines += [(Decimal(0), donation)] if donation else []  # a gift: outside the scope of VAT
         vat = journal.vat_breakdown(vat_lines)
@@ -331,7 +338,8 @@ def sale(
             donations={session.organizer_id: donation} if donation else None,
         )
         TillSession.objects.filter(pk=session.pk).update(basket_extras={})
-        Cart.objects.filter(pk=session.cart_id).update(promo=None)  # the next sale starts without it
+        # The next sale starts without this customer's promo code or member card.
+        Cart.objects.filter(pk=session.cart_id).update(promo=None, membership=None)
         if len(orders) != 1 or orders[0].state != OrderState.PAID:
             raise SaleError("sold_out")  # places lost meanwhile: roll the whole sale back
         order = orders[0]
@@ -469,6 +477,126 @@ def voucher_sell(
             },
         )
     return voucher, entry
+
+
+def _buyer_of(session: TillSession, customer: Customer | None):
+    """Who a card or a pass is for: a customer with a name and an e-mail (it is sent to them)."""
+    contact = _contact_for(session, customer)
+    email = (customer.email if customer else "") or (contact.email if contact else "")
+    first = (customer.first_name if customer else "") or (contact.first_name if contact else "")
+    last = (customer.last_name if customer else "") or (contact.last_name if contact else "")
+    if not (email and first and last):
+        raise CounterError("holder_required")
+    return contact, ticketing.Buyer(email=email, first_name=first, last_name=last)
+
+
+def _sale_entry(
+    session, actor, order, payments, cash_tendered, vat_rate, detail
+) -> tuple[JournalEntry, Decimal]:
+    lines, change = _settle(order.total, payments, cash_tendered)
+    methods: dict[str, Decimal] = {}
+    for method, amount, _reference in lines:
+        methods[method] = methods.get(method, Decimal(0)) + amount
+    entry = _write(
+        session,
+        actor,
+        EntryKind.SALE,
+        order_code=order.code,
+        vat=journal.vat_breakdown([(vat_rate, order.total)]),
+        methods=methods,
+        detail={**detail, "change": str(journal.money(change))},
+    )
+    return entry, change
+
+
+def membership_sell(
+    *,
+    session: TillSession,
+    actor,
+    level_id: int,
+    customer: Customer | None,
+    payments: list[CounterPayment],
+    cash_tendered: Decimal | None = None,
+    other_names: list[str] = (),
+    send_email: bool = True,
+) -> SaleResult:
+    """Sell a member card at the counter: paid at once, valid at once, written in the journal."""
+    from parvis.memberships.models import MembershipLevel
+    from parvis.memberships.services import membership_order_place
+
+    level = (
+        MembershipLevel.objects.select_related("program")
+        .filter(pk=level_id, program__organizer_id=session.organizer_id, on_sale=True, program__on_sale=True)
+        .first()
+    )
+    if level is None:
+        raise SaleError("membership_not_on_sale")
+    with transaction.atomic():
+        session = _open(session)
+        if session.training:
+            raise CounterError("training_not_supported")
+        contact, buyer = _buyer_of(session, customer)
+        lines, _change = _settle(level.price, payments, cash_tendered)
+        order = membership_order_place(
+            level=level,
+            buyer=buyer,
+            provider_code="box_office",
+            other_names=other_names,
+            channel=Channel.BOX_OFFICE,
+            counter_payments=lines,
+            actor=actor,
+            notify=send_email,
+            contact=contact,
+        )
+        entry, change = _sale_entry(
+            session, actor, order, payments, cash_tendered, level.vat_rate,
+            {"membership": order.memberships.get().code},
+        )  # fmt: skip
+    return SaleResult(order, entry, order.total, change)
+
+
+def pass_sell(
+    *,
+    session: TillSession,
+    actor,
+    product_id: int,
+    customer: Customer | None,
+    payments: list[CounterPayment],
+    performance_ids: list[int] = (),
+    cash_tendered: Decimal | None = None,
+    send_email: bool = True,
+) -> SaleResult:
+    """Sell a pass at its seller's counter and book its concerts in one go: everything, or nothing."""
+    from parvis.passes.models import PassProduct
+    from parvis.passes.services import pass_book, pass_order_place
+
+    product = PassProduct.objects.filter(pk=product_id, organizer_id=session.organizer_id).first()
+    if product is None:
+        raise SaleError("pass_not_on_sale")
+    if len(performance_ids) > product.entries:
+        raise SaleError("pass_used_up")
+    with transaction.atomic():
+        session = _open(session)
+        if session.training:
+            raise CounterError("training_not_supported")
+        contact, buyer = _buyer_of(session, customer)
+        lines, _change = _settle(product.price, payments, cash_tendered)
+        order = pass_order_place(
+            product=product, buyer=buyer, provider_code="box_office", counter_payments=lines, contact=contact,
+            notify=send_email,
+        )  # fmt: skip
+        holding = order.pass_holdings.get()
+        booked = [
+            pass_book(
+                holding=holding, performance_id=pk, channel=Channel.BOX_OFFICE, actor=actor, notify=send_email
+            )
+            for pk in performance_ids
+        ]
+        entry, change = _sale_entry(
+            session, actor, order, payments, cash_tendered, product.vat_rate,
+            {"pass": holding.code, "booked": [e.ticket.order.code for e in booked]},
+        )  # fmt: skip
+    return SaleResult(order, entry, order.total, change)
 
 
 def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:

@@ -46,6 +46,10 @@ ERRORS = {
     "nothing_to_correct": _("Rien à corriger : cette vente n'a pas été payée par ce moyen."),
     "already_corrected": _("Cette vente a déjà été corrigée."),
     "tickets_required": _("Les produits se vendent avec des billets : ajoutez au moins une place."),
+    "holder_required": _(
+        "Indiquez le nom, le prénom et l'e-mail du titulaire : la carte ou le pass lui est envoyé."
+    ),
+    "training_not_supported": _("Les cartes et les pass ne se vendent pas en mode formation."),
 }
 
 
@@ -165,8 +169,39 @@ def counter(request, organizer_slug: str):
             "orders_found": found,
             "last_sale": request.session.get("boxoffice_last_sale"),
             "last_voucher": request.session.pop("boxoffice_voucher", None),
+            "membership": session.cart.membership if session.cart.membership_id else None,
+            "membership_levels": _membership_levels(organizer),
+            "pass_products": _pass_products(organizer),
         },
     )
+
+
+def _membership_levels(organizer) -> list:
+    from parvis.memberships.models import MembershipLevel
+
+    return list(
+        MembershipLevel.objects.filter(program__organizer=organizer, on_sale=True, program__on_sale=True)
+        .select_related("program")
+        .order_by("program__name", "position", "price")
+    )
+
+
+def _pass_products(organizer) -> list:
+    """Passes on sale at this counter, each with `dates`: the next eligible performances with places."""
+    from parvis.passes.models import PassProduct
+    from parvis.passes.services import eligible_performances
+
+    products = list(
+        PassProduct.objects.filter(organizer=organizer, on_sale=True, valid_until__gt=timezone.now())
+    )
+    for product in products:
+        product.dates = list(
+            eligible_performances(product)
+            .filter(starts_at__gt=timezone.now())
+            .select_related("event", "venue")
+            .order_by("starts_at")[:60]
+        )
+    return products
 
 
 def _products(organizer) -> list:
@@ -250,6 +285,14 @@ def basket(request, organizer_slug: str):
                 messages.success(
                     request,
                     _("Code promo %(code)s : %(reason)s.") % {"code": applied.code, "reason": applied.reason},
+                )
+        elif action == "member":
+            card = services.basket_member(session=session, code=request.POST.get("member_code", ""))
+            if card:
+                messages.success(
+                    request,
+                    _("Carte d'adhérent %(code)s (%(name)s, %(level)s) : ses avantages s'appliquent.")
+                    % {"code": card.code, "name": card.holder_name, "level": card.level.name},
                 )
         elif action == "clear":
             services.basket_clear(session=session)
@@ -480,6 +523,85 @@ def voucher_sell(request, organizer_slug: str):
         request, _("Bon cadeau %(code)s vendu : %(value)s €.") % {"code": voucher.code, "value": value_text}
     )
     return redirect("staff:boxoffice", organizer.slug)
+
+
+def _sold(request, organizer, result, message: str):
+    request.session["boxoffice_last_sale"] = {
+        "order": result.order.code,
+        "total": str(result.total),
+        "change": str(journal.money(result.change)),
+        "training": False,
+    }
+    messages.success(request, message)
+    return redirect("staff:boxoffice", organizer.slug)
+
+
+@login_required
+@require_POST
+def membership_sell(request, organizer_slug: str):
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    method = request.POST.get("method", "cash")
+    try:
+        result = services.membership_sell(
+            session=session,
+            actor=request.user,
+            level_id=_int(request.POST.get("level")),
+            customer=_customer_from(request.POST),
+            payments=[services.CounterPayment(method, _level_price(organizer, request.POST.get("level")),
+                                              request.POST.get("reference", ""))],
+            other_names=[n.strip() for n in request.POST.get("other_names", "").splitlines() if n.strip()],
+            send_email=bool(request.POST.get("send_email")),
+        )  # fmt: skip
+    except (SaleError, services.CounterError) as exc:
+        messages.error(request, _error(exc))
+        return redirect("staff:boxoffice", organizer.slug)
+    card = result.order.memberships.get()
+    return _sold(request, organizer, result, _("Carte d'adhérent n° %(code)s vendue.") % {"code": card.code})
+
+
+def _level_price(organizer, level_id) -> Decimal:
+    from parvis.memberships.models import MembershipLevel
+
+    level = MembershipLevel.objects.filter(pk=_int(level_id), program__organizer=organizer).first()
+    return level.price if level else Decimal(0)
+
+
+@login_required
+@require_POST
+def pass_sell(request, organizer_slug: str):
+    from parvis.passes.models import PassProduct
+
+    organizer = _organizer(request, organizer_slug)
+    session = _require_session(request, organizer)
+    product = PassProduct.objects.filter(pk=_int(request.POST.get("product")), organizer=organizer).first()
+    try:
+        if product is None:
+            raise SaleError("pass_not_on_sale")
+        result = services.pass_sell(
+            session=session,
+            actor=request.user,
+            product_id=product.pk,
+            customer=_customer_from(request.POST),
+            payments=[
+                services.CounterPayment(
+                    request.POST.get("method", "cash"), product.price, request.POST.get("reference", "")
+                )
+            ],
+            performance_ids=[_int(pk) for pk in request.POST.getlist("performance") if _int(pk)],
+            send_email=bool(request.POST.get("send_email")),
+        )
+    except (SaleError, services.CounterError) as exc:
+        messages.error(request, _error(exc))
+        return redirect("staff:boxoffice", organizer.slug)
+    holding = result.order.pass_holdings.get()
+    return _sold(
+        request,
+        organizer,
+        result,
+        _("Pass n° %(code)s vendu, %(n)s date(s) réservée(s).")
+        % {"code": holding.code, "n": holding.entries_used},
+    )
 
 
 @login_required

@@ -483,8 +483,8 @@ def _demo_memberships(*, museum, expo) -> None:
         organizer=museum,
         name="Les Amis du Musée de la Lumière",
         name_en="Friends of the Musée de la Lumière",
-        description="Entrée libre dans l'exposition, tarif adhérent sur les visites, réservation avant tout le "
-        "monde pour les mécènes.",
+        description="Entrée libre dans l'exposition, tarif adhérent sur les visites, "
+        "réservation avant tout le monde pour les mécènes.",
         description_en="Free entry to the exhibition, member prices, early booking for patrons.",
     )
     rows = [

@@ -1,5 +1,6 @@
 """What other apps may use of the memberships."""
 
+from .selectors import programs_on_sale
 from .services import (
     Benefits,
     benefits_for,
@@ -18,4 +19,5 @@ __all__ = [
     "membership_find",
     "memberships_of_order_cancel",
     "memberships_of_order_issue",
+    "programs_on_sale",
 ]

@@ -63,13 +63,13 @@ def benefits_for(
     )
 
 
-def membership_find(*, code: str, email: str) -> Membership:
-    """A card from its number and its holder's e-mail (the number alone is not enough)."""
-    membership = (
-        Membership.objects.select_related("level__program")
-        .filter(code=code.strip().upper(), email__iexact=email.strip())
-        .first()
-    )
+def membership_find(*, code: str, email: str | None) -> Membership:
+    """A card from its number and its holder's e-mail (online, the number alone is not enough; at the
+    counter, `email=None`: the staff see the card)."""
+    cards = Membership.objects.select_related("level__program").filter(code=code.strip().upper())
+    if email is not None:
+        cards = cards.filter(email__iexact=email.strip())
+    membership = cards.first()
     if membership is None or membership.state == Membership.State.CANCELLED:
         raise SaleError("member_unknown")
     return membership
@@ -85,6 +85,8 @@ def membership_order_place(
     channel: str = Channel.ONLINE,
     counter_payments: list[tuple[str, Decimal, str]] | None = None,
     actor=None,
+    notify: bool = True,
+    contact=None,
 ) -> Order:
     """An order for one card, paid like any order; the card becomes valid once the order is paid.
 
@@ -122,7 +124,7 @@ def membership_order_place(
             Membership.objects.filter(renewed_from=renewed_from).update(renewed_from=None)
         start = max(now, renewed_from.valid_until) if renewed_from else now
         valid_from, valid_until = level.period_from(start)
-        contact = crm.contact_resolve(
+        contact = contact or crm.contact_resolve(
             organizer_id=program.organizer_id,
             email=buyer.email,
             first_name=buyer.first_name,
@@ -175,7 +177,7 @@ def membership_order_place(
             after={"membership": membership.code, "level": level.name, "total": str(level.price)},
         )
         sales.order_payment_start(
-            order=order, provider_code=code, counter_payments=counter_payments, notify=True
+            order=order, provider_code=code, counter_payments=counter_payments, notify=notify
         )
     order.refresh_from_db()
     return order

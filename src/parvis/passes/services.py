@@ -75,9 +75,19 @@ def entry_tariff(product: PassProduct, performance: Performance) -> Tariff | Non
 
 
 def pass_order_place(
-    *, product: PassProduct, buyer: sales.Buyer, provider_code: str, quantity: int = 1, customer=None
+    *,
+    product: PassProduct,
+    buyer: sales.Buyer,
+    provider_code: str,
+    quantity: int = 1,
+    customer=None,
+    counter_payments: list | None = None,
+    contact=None,
+    notify: bool = True,
 ) -> Order:
-    """An order for passes (no places yet): paid like any order; the passes become valid once it is paid."""
+    """An order for passes (no places yet): paid like any order; the passes become valid once it is paid.
+
+    At the seller's counter, `counter_payments` (method, amount, reference) pay it at once."""
     from parvis.ticketing.providers import enabled_providers
 
     now = timezone.now()
@@ -87,11 +97,15 @@ def pass_order_place(
         raise SaleError("quantity_limit", limit=MAX_PER_ORDER)
     total = product.price * quantity
     code = "free" if total == 0 else provider_code
+    channel = Channel.BOX_OFFICE if counter_payments is not None else Channel.ONLINE
     provider = enabled_providers().get(code)
-    if provider is None or code == "transfer" or (code == "free" and total):
-        raise SaleError("provider_unavailable")
+    window = datetime.timedelta(minutes=15)
+    if channel == Channel.ONLINE:
+        if provider is None or code == "transfer" or (code == "free" and total):
+            raise SaleError("provider_unavailable")
+        window = provider.payment_window
     with transaction.atomic():
-        contact = crm.contact_resolve(
+        contact = contact or crm.contact_resolve(
             organizer_id=product.organizer_id,
             email=buyer.email,
             first_name=buyer.first_name,
@@ -111,7 +125,8 @@ def pass_order_place(
             language=buyer.language,
             total=total,
             currency=product.currency,
-            expires_at=now + provider.payment_window,
+            channel=channel,
+            expires_at=now + window,
         )
         OrderExtra.objects.create(
             order=order,
@@ -138,7 +153,6 @@ def pass_order_place(
             )
             for _ in range(quantity)
         )
-        payment = Payment.objects.create(order=order, provider=code, amount=total, currency=order.currency)
         audit_record(
             actor=customer,
             action="order.place",
@@ -146,8 +160,9 @@ def pass_order_place(
             organizer_id=product.organizer_id,
             after={"state": order.state, "total": str(total), "provider": code, "pass": product.pk},
         )
-        if provider.confirms_immediately:
-            sales.payment_confirm(payment_id=payment.pk)
+        sales.order_payment_start(
+            order=order, provider_code=code, counter_payments=counter_payments, notify=notify
+        )
     order.refresh_from_db()
     return order
 

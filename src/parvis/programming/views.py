@@ -7,6 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from parvis.memberships.public import programs_on_sale
 from parvis.network.models import Network, Organizer, Venue
 from parvis.network.permissions import Perm, has_organizer_perm
 from parvis.passes.public import products_on_sale
@@ -56,6 +57,7 @@ def network_agenda(request, network_slug: str):
             "featured": selectors.featured_events(network=network),
             "festivals": network.festivals.all(),
             "passes": products_on_sale(network=network),
+            "membership_programs": programs_on_sale(network_id=network.pk),
             "ical_url": f"/r/{network.slug}/agenda.ics",
         },
     )
@@ -71,6 +73,7 @@ def organizer_page(request, organizer_slug: str):
         context={
             "organizer": organizer,
             "venues": organizer.venues.all(),
+            "membership_programs": programs_on_sale(organizer_ids=[organizer.pk]),
             "ical_url": f"/o/{organizer.slug}/agenda.ics",
         },
     )

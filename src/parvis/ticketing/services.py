@@ -216,8 +216,9 @@ def cart_unit_prices(cart: Cart, holds) -> dict[int, Decimal]:
     return {h.pk: h.tariff.price - off[h.pk] for h in holds}
 
 
-def cart_apply_membership(*, cart: Cart, code: str, email: str):
-    """Set (or, with an empty code, remove) the member card whose benefits apply to the cart."""
+def cart_apply_membership(*, cart: Cart, code: str, email: str | None):
+    """Set (or, with an empty code, remove) the member card whose benefits apply to the cart
+    (`email=None` at the counter, where the staff see the card)."""
     if not code.strip():
         Cart.objects.filter(pk=cart.pk).update(membership=None)
         cart.membership = None
