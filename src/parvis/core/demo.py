@@ -465,7 +465,46 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     _demo_sales(theatre=theatre, museum=museum, jazz=jazz, rng=rng)
     _demo_passes(jazz=jazz, festival=festival)
     _demo_memberships(museum=museum, expo=expo)
+    _demo_subscriptions(theatre=theatre)
     return accounts
+
+
+def _demo_subscriptions(*, theatre) -> None:
+    """The theatre's season subscription, "4 shows or more" at 20 € each, and one subscriber."""
+    from parvis.memberships.models import SubscriptionOffer
+    from parvis.memberships.subscriptions import offer_performances, subscription_order_place
+    from parvis.ticketing import services as sales
+
+    if SubscriptionOffer.objects.filter(organizer=theatre).exists():
+        return
+    offer = SubscriptionOffer.objects.create(
+        organizer=theatre,
+        name="Abonnement — 4 spectacles ou plus",
+        name_en="Season ticket — 4 shows or more",
+        description="20 € la place au lieu de 28 €, des spectacles à ajouter toute la saison au même tarif, "
+        "et un changement de date possible.",
+        description_en="20 € a seat instead of 28 €, more shows at that price all season, one date change.",
+        season_starts=timezone.now(),
+        season_ends=timezone.now() + datetime.timedelta(days=180),
+        min_shows=4,
+        exchanges=1,
+    )
+    chosen, events = [], set()
+    for performance in (
+        offer_performances(offer).exclude(status=PerformanceStatus.SOLD_OUT).order_by("starts_at")
+    ):
+        if performance.event_id not in events and len(chosen) < 4:
+            chosen.append(performance.pk)
+            events.add(performance.event_id)
+    if len(chosen) < 4:
+        return
+    order = subscription_order_place(
+        offer=offer,
+        buyer=sales.Buyer(email="karim.haddad@public.example", first_name="Karim", last_name="Haddad"),
+        performance_ids=chosen,
+        provider_code="demo",
+    )
+    sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-subscription-{order.pk}")
 
 
 def _demo_memberships(*, museum, expo) -> None:
@@ -627,6 +666,7 @@ def _demo_sales(*, theatre, museum, jazz, rng) -> None:
                     "eligibility": "Sur justificatif",
                     "eligibility_en": "With proof",
                 },
+                {"name": "Abonné", "name_en": "Subscriber", "price": Decimal("20"), "kind": "subscriber"},
             ],
         )
         if made:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, MembershipLevel, MembershipProgram
+from .models import Membership, MembershipLevel, MembershipProgram, Subscription, SubscriptionOffer
 
 
 class MembershipLevelInline(admin.StackedInline):
@@ -22,6 +22,31 @@ class MembershipAdmin(admin.ModelAdmin):
 
     list_display = ["code", "level", "email", "state", "valid_from", "valid_until"]
     list_filter = ["state", "level__program"]
+    search_fields = ["code", "email", "last_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SubscriptionOffer)
+class SubscriptionOfferAdmin(admin.ModelAdmin):
+    list_display = ["name", "organizer", "season_starts", "season_ends", "min_shows", "exchanges", "on_sale"]
+    list_filter = ["on_sale"]
+    filter_horizontal = ["events"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Read-only: subscriptions change through their orders and exchanges."""
+
+    list_display = ["code", "offer", "email", "state", "exchanges_used", "created_at"]
+    list_filter = ["state", "offer"]
     search_fields = ["code", "email", "last_name"]
 
     def has_add_permission(self, request):

@@ -54,3 +54,24 @@ class RenewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = [(code, p.label) for code, p in providers.items()]
         self.fields["provider"].initial = next(iter(providers), None)
+
+
+class SubscribeForm(PayingBuyerForm):
+    """The subscriber (who pays) and the shows chosen (at least the offer's minimum)."""
+
+    field_order = ["performance"]
+    performance = forms.MultipleChoiceField(label=_("Vos spectacles"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, choices, minimum: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.minimum = minimum
+        self.fields["performance"].choices = choices
+        self.fields["email"].label = _("E-mail de l'abonné (les billets y sont envoyés)")
+
+    def clean_performance(self) -> list[int]:
+        chosen = [int(pk) for pk in self.cleaned_data["performance"]]
+        if len(chosen) < self.minimum:
+            raise forms.ValidationError(
+                _("Choisissez au moins %(minimum)s spectacles pour vous abonner.") % {"minimum": self.minimum}
+            )
+        return chosen

@@ -222,3 +222,102 @@ class Membership(models.Model):
     def is_valid_at(self, at: datetime.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.state == self.State.ACTIVE and self.valid_from <= at < self.valid_until
+
+
+class SubscriptionOffer(models.Model):
+    """A season subscription (abonnement): N shows or more, each at its subscriber tariff, bought as one
+    order; more shows may be added while the season runs, and a date exchanged within its event."""
+
+    organizer = models.ForeignKey(
+        "network.Organizer", on_delete=models.PROTECT, related_name="subscription_offers"
+    )
+    name = models.CharField(_("nom"), max_length=120)
+    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    description_en = models.TextField(_("présentation (anglais)"), blank=True)
+    season_starts = models.DateTimeField(_("début de la saison"))
+    season_ends = models.DateTimeField(_("fin de la saison"))
+    min_shows = models.PositiveSmallIntegerField(
+        _("spectacles au moins"), default=4, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    events = models.ManyToManyField(
+        "programming.Event",
+        blank=True,
+        related_name="+",
+        verbose_name=_("spectacles"),
+        help_text=_("Aucun : tous les spectacles de la saison qui ont un tarif abonné."),
+    )
+    exchanges = models.PositiveSmallIntegerField(
+        _("échanges de date permis"), default=1, validators=[MaxValueValidator(10)]
+    )
+    on_sale = models.BooleanField(_("en vente"), default=True)
+
+    class Meta:
+        verbose_name = _("formule d'abonnement")
+        verbose_name_plural = _("formules d'abonnement")
+        ordering = ["-season_starts", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(season_ends__gt=F("season_starts")), name="subscription_season_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("memberships:subscribe", kwargs={"offer_id": self.pk})
+
+    @property
+    def localized_name(self) -> str:
+        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
+
+    @property
+    def localized_description(self) -> str:
+        if translation.get_language() == "en" and self.description_en:
+            return self.description_en
+        return self.description
+
+
+def _subscription_code() -> str:
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "S" + "".join(secrets.choice(alphabet) for _ in range(9))
+
+
+class Subscription(models.Model):
+    """A subscriber's season: its orders (the first one, then the shows added) and its exchanges left."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente de paiement")
+        ACTIVE = "active", _("Valable")
+        CANCELLED = "cancelled", _("Annulé")
+
+    offer = models.ForeignKey(SubscriptionOffer, on_delete=models.PROTECT, related_name="subscriptions")
+    # The first order (the N shows); null only while it is being placed.
+    order = models.ForeignKey(
+        "ticketing.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("n° d'abonné"), max_length=12, unique=True, default=_subscription_code)
+    secret = models.CharField(max_length=64, default=_secret, editable=False)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(max_length=8, default="fr")
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
+    exchanges_used = models.PositiveSmallIntegerField(_("échanges faits"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("abonnement")
+        verbose_name_plural = _("abonnements")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.first_name} {self.last_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("memberships:subscription", kwargs={"code": self.code, "secret": self.secret})
+
+    @property
+    def holder_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

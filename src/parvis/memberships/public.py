@@ -1,6 +1,6 @@
 """What other apps may use of the memberships."""
 
-from .selectors import programs_on_sale
+from .selectors import offers_on_sale, programs_on_sale
 from .services import (
     Benefits,
     benefits_for,
@@ -10,6 +10,7 @@ from .services import (
     memberships_of_order_cancel,
     memberships_of_order_issue,
 )
+from .subscriptions import subscription_covers, subscriptions_of_order_cancel, subscriptions_of_order_issue
 
 __all__ = [
     "Benefits",
@@ -19,5 +20,9 @@ __all__ = [
     "membership_find",
     "memberships_of_order_cancel",
     "memberships_of_order_issue",
+    "offers_on_sale",
     "programs_on_sale",
+    "subscription_covers",
+    "subscriptions_of_order_cancel",
+    "subscriptions_of_order_issue",
 ]

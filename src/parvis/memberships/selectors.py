@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from parvis.programming.models import EventStatus, Performance, PerformanceStatus
 
-from .models import Membership, MembershipLevel, MembershipProgram
+from .models import Membership, MembershipLevel, MembershipProgram, Subscription, SubscriptionOffer
 from .pdf import card_secret
 
 
@@ -63,3 +63,19 @@ def members_of(organizer, *, query: str = "") -> QuerySet[Membership]:
             | Q(last_name__icontains=query.strip())
         )
     return cards
+
+
+def subscribers_of(organizer, *, query: str = "") -> QuerySet[Subscription]:
+    from django.db.models import Q
+
+    found = Subscription.objects.filter(offer__organizer=organizer).select_related("offer", "order")
+    query = query.strip()
+    return found.filter(Q(code__iexact=query) | Q(email__iexact=query) | Q(last_name__icontains=query))
+
+
+def offers_on_sale(*, organizer_ids) -> QuerySet[SubscriptionOffer]:
+    from django.utils import timezone
+
+    return SubscriptionOffer.objects.filter(
+        organizer_id__in=organizer_ids, on_sale=True, season_ends__gt=timezone.now()
+    )

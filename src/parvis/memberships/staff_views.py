@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 
 from . import selectors, services
-from .models import Membership, MembershipLevel
+from .models import Membership, MembershipLevel, Subscription, SubscriptionOffer
 
 
 @login_required
@@ -41,6 +41,10 @@ def memberships(request, organizer_slug: str):
     )
     q = request.GET.get("q", "").strip()[:254]
     found = list(selectors.members_of(organizer, query=q)[:20]) if q else []
+    offers = SubscriptionOffer.objects.filter(organizer=organizer).annotate(
+        subscribers=Count("subscriptions", filter=Q(subscriptions__state=Subscription.State.ACTIVE))
+    )
+    subscribers = list(selectors.subscribers_of(organizer, query=q)[:20]) if q else []
     return render(
         request,
         "memberships/staff/memberships.html",
@@ -49,6 +53,8 @@ def memberships(request, organizer_slug: str):
             "levels": levels,
             "q": q,
             "found": found,
+            "offers": offers,
+            "subscribers": subscribers,
             "can_change": has_organizer_perm(request.user, organizer, Perm.SALES_CHANGE),
         },
     )

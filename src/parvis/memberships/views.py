@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 
 from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Ticket
 from parvis.ticketing.public import payment_target
 
-from . import selectors, services
-from .forms import MembershipJoinForm, RenewForm
-from .models import Membership, MembershipProgram
+from . import selectors, services, subscriptions
+from .forms import MembershipJoinForm, RenewForm, SubscribeForm
+from .models import Membership, MembershipProgram, Subscription, SubscriptionOffer
 from .pdf import card_pdf
 
 SESSION_KEY = "parvis_membership"
@@ -159,3 +160,133 @@ def card_forget(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     return redirect(target)
+
+
+def _offer_rows(offer, *, exclude=()) -> list[dict]:
+    """The offer's dates with their subscriber tariff and the places left online."""
+    from parvis.ticketing import inventory
+    from parvis.ticketing.models import Channel, TariffKind
+
+    performances = list(
+        subscriptions.offer_performances(offer)
+        .exclude(pk__in=list(exclude))
+        .select_related("event", "venue")
+        .prefetch_related("tariffs")
+        .order_by("event__title", "starts_at")
+    )
+    left = inventory.availability(performance_ids=[p.pk for p in performances], channel=Channel.ONLINE)
+    rows = []
+    for performance in performances:
+        tariff = min(
+            (t for t in performance.tariffs.all() if t.kind == TariffKind.SUBSCRIBER and t.is_active),
+            key=lambda t: (t.price, t.pk),
+        )
+        rows.append({"performance": performance, "tariff": tariff, "left": left.get(tariff.pk, 0)})
+    return rows
+
+
+def _date_label(row) -> str:
+    from django.utils import formats
+
+    performance = row["performance"]
+    when = formats.date_format(timezone.localtime(performance.starts_at), "l j F Y, H:i")
+    label = f"{performance.event.localized_title} — {when} — {row['tariff'].price} €"
+    return label + (f" ({_('complet')})" if not row["left"] else "")
+
+
+def offer_subscribe(request, offer_id: int):
+    offer = get_object_or_404(
+        SubscriptionOffer.objects.select_related("organizer"), pk=offer_id, on_sale=True
+    )
+    if offer.season_ends <= timezone.now():
+        raise Http404
+    rows = _offer_rows(offer)
+    providers = _online_providers(1)
+    form = SubscribeForm(
+        request.POST or None,
+        providers=providers,
+        minimum=offer.min_shows,
+        choices=[(str(r["performance"].pk), _date_label(r)) for r in rows],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = subscriptions.subscription_order_place(
+                offer=offer,
+                performance_ids=data["performance"],
+                provider_code=data["provider"],
+                buyer=sales.Buyer(
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    language=translation.get_language() or "fr",
+                ),
+                terms_version="abonnement-1",
+            )
+        except SaleError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(payment_target(request, order, data["provider"]))
+    return render(
+        request,
+        "memberships/subscribe.html",
+        {"offer": offer, "rows": rows, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def subscription_view(request, code: str, secret: str):
+    """The subscriber's season: the shows (exchange a date), and more shows at the subscriber tariff."""
+    subscription = Subscription.objects.select_related("offer__organizer", "order").filter(code=code).first()
+    if subscription is None or not hmac.compare_digest(subscription.secret.encode(), secret.encode()):
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "exchange":
+                ticket = get_object_or_404(
+                    Ticket.objects.select_related("order", "performance"),
+                    pk=request.POST.get("ticket") or 0,
+                    order__subscription=subscription,
+                )
+                subscriptions.subscription_exchange(
+                    subscription=subscription,
+                    ticket=ticket,
+                    performance_id=int(request.POST.get("performance") or 0),
+                )
+                messages.success(request, _("Date échangée : votre nouveau billet est sur cette page."))
+            elif request.POST.get("action") == "add":
+                provider = request.POST.get("provider", "")
+                order = subscriptions.subscription_add(
+                    subscription=subscription,
+                    performance_ids=[int(pk) for pk in request.POST.getlist("performance") if pk.isdigit()],
+                    provider_code=provider,
+                )
+                return redirect(payment_target(request, order, provider))
+        except SaleError as exc:
+            messages.error(request, exc.message)
+        except ValueError:
+            messages.error(request, SaleError("subscription_not_eligible").message)
+        return redirect(subscription.get_absolute_url())
+    tickets = list(subscriptions.subscription_tickets(subscription).order_by("performance__starts_at"))
+    exchanges_left = max(0, subscription.offer.exchanges - subscription.exchanges_used)
+    rows = []
+    if subscription.state == Subscription.State.ACTIVE:
+        rows = _offer_rows(subscription.offer, exclude=[t.performance_id for t in tickets])
+        for ticket in tickets:
+            ticket.other_dates = [
+                r for r in rows if r["performance"].event_id == ticket.performance.event_id and r["left"]
+            ]
+            ticket.exchangeable = exchanges_left and ticket.performance.starts_at > timezone.now()
+    return render(
+        request,
+        "memberships/subscription.html",
+        {
+            "subscription": subscription,
+            "offer": subscription.offer,
+            "tickets": tickets,
+            "rows": rows,
+            "exchanges_left": exchanges_left,
+            "providers": _online_providers(1),
+            "orders": subscription.orders.order_by("created_at"),
+        },
+    )

@@ -7,7 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from parvis.memberships.public import programs_on_sale
+from parvis.memberships.public import offers_on_sale, programs_on_sale
 from parvis.network.models import Network, Organizer, Venue
 from parvis.network.permissions import Perm, has_organizer_perm
 from parvis.passes.public import products_on_sale
@@ -74,6 +74,7 @@ def organizer_page(request, organizer_slug: str):
             "organizer": organizer,
             "venues": organizer.venues.all(),
             "membership_programs": programs_on_sale(organizer_ids=[organizer.pk]),
+            "subscription_offers": offers_on_sale(organizer_ids=[organizer.pk]),
             "ical_url": f"/o/{organizer.slug}/agenda.ics",
         },
     )

@@ -56,6 +56,13 @@ MESSAGES = {
     "membership_not_on_sale": _("Cette adhésion n'est plus proposée."),
     "membership_people": _("Indiquez au plus %(limit)s autre(s) personne(s) sur la carte."),
     "membership_renewed": _("Cette adhésion a déjà été renouvelée."),
+    "subscriber_only": _("Ce tarif est réservé aux abonnés : il se prend avec un abonnement."),
+    "subscription_not_on_sale": _("Cet abonnement n'est plus proposé."),
+    "subscription_minimum": _("Choisissez au moins %(minimum)s spectacles pour vous abonner."),
+    "subscription_not_eligible": _("Une des dates choisies n'est pas comprise dans l'abonnement."),
+    "subscription_already_in": _("Cette date fait déjà partie de votre abonnement."),
+    "subscription_exchange_event": _("Un échange se fait pour une autre date du même spectacle."),
+    "subscription_exchange_used": _("Votre abonnement permet %(exchanges)s échange(s) : il n'en reste plus."),
     "capacity_below_used": _("La jauge ne peut pas être inférieure aux places déjà prises."),
 }
 

@@ -29,6 +29,7 @@ class TariffKind(models.TextChoices):
     FREE = "free", _("Gratuit")
     EXONERATED = "exonerated", _("Exonéré")
     MEMBER = "member", _("Tarif adhérent")
+    SUBSCRIBER = "subscriber", _("Tarif abonné")
     OTHER = "other", _("Autre")
 
 
@@ -236,6 +237,10 @@ class Cart(models.Model):
     membership = models.ForeignKey(
         "memberships.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A subscription's cart: its subscriber tariffs may be sold (and only in it).
+    subscription = models.ForeignKey(
+        "memberships.Subscription", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("panier")
@@ -346,6 +351,14 @@ class Order(models.Model):
         on_delete=models.PROTECT,
         related_name="benefit_orders",
         verbose_name=_("carte d'adhérent"),
+    )
+    subscription = models.ForeignKey(
+        "memberships.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("abonnement"),
     )
 
     class Meta:

@@ -58,7 +58,7 @@ def _sales_config(performance) -> SalesConfig:
 
 
 def check_on_sale(
-    tariff: Tariff, *, channel: str, now: datetime.datetime | None = None, benefits=None
+    tariff: Tariff, *, channel: str, now: datetime.datetime | None = None, benefits=None, subscription=None
 ) -> None:
     """Raise SaleError unless this tariff can be sold on this channel now.
 
@@ -75,6 +75,11 @@ def check_on_sale(
         raise SaleError("unknown_tariff")
     if tariff.kind == TariffKind.MEMBER and benefits is None:
         raise SaleError("member_only")
+    if tariff.kind == TariffKind.SUBSCRIBER:
+        from parvis.memberships.public import subscription_covers
+
+        if subscription is None or not subscription_covers(subscription, performance):
+            raise SaleError("subscriber_only")
     config = _sales_config(performance)
     opens = max(filter(None, [config.opens_at, tariff.sales_open_at]), default=None)
     if opens and benefits is not None and benefits.priority_days:
@@ -115,7 +120,12 @@ def cart_add(
     if tariff is None:
         raise SaleError("unknown_tariff")
     benefits = cart_benefits(cart, tariff.performance.event.organizer_id)
-    check_on_sale(tariff, channel=channel, benefits=benefits)
+    check_on_sale(
+        tariff,
+        channel=channel,
+        benefits=benefits,
+        subscription=cart.subscription if cart.subscription_id else None,
+    )
     if tariff.kind == TariffKind.MEMBER:
         members = (
             cart.holds.filter(
@@ -368,6 +378,7 @@ def checkout_place_orders(
                 customer=customer,
                 promo=promo_code if promo_used and any(off[h.pk] for h in organizer_holds) else None,
                 membership_id=member[organizer_id].membership_id if member[organizer_id] else None,
+                subscription_id=cart.subscription_id,
             )
             for hold in organizer_holds:
                 if not inventory.extend_hold(hold, expires_at=order.expires_at):
@@ -615,6 +626,10 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         from parvis.memberships.public import memberships_of_order_issue
 
         memberships_of_order_issue(order)
+    if order.subscription_id:  # the first order of a subscription makes it valid
+        from parvis.memberships.public import subscriptions_of_order_issue
+
+        subscriptions_of_order_issue(order)
     if OrderExtra.Kind.DONATION in kinds:  # the donation's tax receipt, where the organizer issues them
         from .receipts import receipts_of_order_issue
 
@@ -733,6 +748,10 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
                 from parvis.passes.public import holdings_of_order_cancel
 
                 holdings_of_order_cancel(order)
+            if order.subscription_id:
+                from parvis.memberships.public import subscriptions_of_order_cancel
+
+                subscriptions_of_order_cancel(order)
             if order.extras.filter(kind=OrderExtra.Kind.MEMBERSHIP).exists():
                 from parvis.memberships.public import memberships_of_order_cancel
 
@@ -1084,6 +1103,8 @@ def ticket_exchange(
     slot_id: int | None = None,
     request=None,
     method: str = "manual",
+    channel: str = Channel.BOX_OFFICE,
+    subscription=None,
 ) -> Ticket:
     """Exchange a valid ticket for a place of another performance (or tariff) of the same organizer.
 
@@ -1108,10 +1129,8 @@ def ticket_exchange(
         difference = target.price - ticket.price
         if difference > 0 and not difference_paid:
             raise SaleError("price_difference_due")
-        cart = Cart.objects.create(channel=Channel.BOX_OFFICE)
-        hold = cart_add(
-            cart=cart, tariff_id=target.pk, quantity=1, channel=Channel.BOX_OFFICE, slot_id=slot_id
-        )
+        cart = Cart.objects.create(channel=channel, subscription=subscription)
+        hold = cart_add(cart=cart, tariff_id=target.pk, quantity=1, channel=channel, slot_id=slot_id)
         Hold.objects.filter(pk=hold.pk).update(order=order)
         item = OrderItem.objects.create(
             order=order,
@@ -1124,7 +1143,7 @@ def ticket_exchange(
             slot_id=slot_id,
             attendee_names=[ticket.attendee_name],
         )
-        quota_ids = inventory.convert_hold(hold, channel=Channel.BOX_OFFICE)
+        quota_ids = inventory.convert_hold(hold, channel=channel)
         Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.EXCHANGED)
         inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
         if difference:

@@ -36,6 +36,7 @@ def _send(order: Order) -> None:
             "order": order,
             "items": order.items.select_related("performance__event", "performance__venue", "tariff"),
             "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+            "base_url": settings.PARVIS_BASE_URL,
             "passes": [
                 (holding, settings.PARVIS_BASE_URL + holding.get_absolute_url())
                 for holding in order.pass_holdings.filter(state="active").select_related("product")
@@ -89,6 +90,7 @@ def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
             "order": order,
             "performance": performance,
             "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+            "base_url": settings.PARVIS_BASE_URL,
         }
         subject = _("Annulation : %(event)s — commande %(code)s") % {
             "event": performance.event.title,

@@ -72,7 +72,11 @@ def performance_tickets(request, performance_id: int):
         pk=performance_id,
         event__status="published",
     )
-    tariffs = list(Tariff.objects.filter(performance=performance, is_active=True, sold_online=True))
+    tariffs = list(
+        Tariff.objects.filter(performance=performance, is_active=True, sold_online=True).exclude(
+            kind=TariffKind.SUBSCRIBER  # sold only within a subscription
+        )
+    )
     left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
     slots = inventory.slots_free(performance_id=performance.pk)
     errors = []

@@ -113,7 +113,8 @@ def test_a_pass_sale_whose_booking_fails_sells_nothing(network):
     with pytest.raises(SaleError) as refused:
         services.pass_sell(
             session=session, actor=user, product_id=product.pk, customer=HOLDER,
-            payments=[services.CounterPayment("cash", Decimal("45.00"))], performance_ids=[first.pk, second.pk],
+            payments=[services.CounterPayment("cash", Decimal("45.00"))],
+            performance_ids=[first.pk, second.pk],
         )  # fmt: skip
     assert refused.value.code == "pass_venue_limit"
     assert not PassHolding.objects.exists() and not JournalEntry.objects.filter(kind=EntryKind.SALE).exists()

@@ -43,8 +43,13 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     assert _counts() == first
     from parvis.ticketing.models import Order, Quota
 
-    # 7 ticket orders, 2 festival passes and the 3 concerts booked with them, 2 museum memberships.
-    assert Order.objects.filter(state="paid").count() == 14
+    # 7 ticket orders, 2 festival passes and the 3 concerts booked with them, 2 museum memberships,
+    # and a theatre subscription.
+    assert Order.objects.filter(state="paid").count() == 15
+    from parvis.memberships.models import Subscription
+
+    subscription = Subscription.objects.get(state="active")
+    assert subscription.order.tickets.values("performance__event").distinct().count() == 4
     from parvis.passes.models import PassEntry, PassHolding
 
     assert PassHolding.objects.filter(state="active").count() == 2
@@ -69,4 +74,4 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
     assert len(invitations) == 1 and "/staff/password/" in invitations[0].body
     # The demo's buyers received their tickets too.
     # (and their passes and member cards; the concerts booked with a pass in the demo are not e-mailed)
-    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 11
+    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 12
