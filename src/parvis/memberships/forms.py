@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.money import Money, format_money
 from parvis.ticketing.forms import PayingBuyerForm
 
 
@@ -20,7 +21,10 @@ class MembershipJoinForm(PayingBuyerForm):
     def __init__(self, *args, levels, **kwargs):
         super().__init__(*args, **kwargs)
         self.levels = {str(level.pk): level for level in levels}
-        self.fields["level"].choices = [(str(level.pk), level.localized_name) for level in levels]
+        self.fields["level"].choices = [
+            (str(level.pk), f"{level.localized_name} — {format_money(Money(level.price, level.currency))}")
+            for level in levels
+        ]
         self.fields["email"].label = _("E-mail de l'adhérent (la carte y est envoyée)")
 
     def clean_other_names(self) -> list[str]:

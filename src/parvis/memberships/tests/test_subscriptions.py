@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from parvis.core import testing
@@ -171,3 +172,35 @@ def test_the_offer_page_subscribes_and_the_subscriber_page_exchanges_and_adds(
     added = client.post(url, {"action": "add", "performance": [shows[4][1].pk], "provider": "demo"})
     assert added.status_code == 302 and subscription.orders.count() == 2
     assert client.get(url.replace(subscription.secret, "nope")).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_two_exchanges_at_once_on_a_one_exchange_subscription_one_happens():
+    from parvis.ticketing.tests.test_concurrency import _race
+
+    organizer = testing.OrganizerFactory(slug="theatre-course")
+    testing.VenueFactory(organizer=organizer)
+    shows = [_show(organizer, f"Pièce {n}", [10 + n, 20 + n]) for n in range(4)]
+    offer = SubscriptionOffer.objects.create(
+        organizer=organizer,
+        name="Abonnement",
+        season_starts=timezone.now() - datetime.timedelta(days=1),
+        season_ends=timezone.now() + datetime.timedelta(days=100),
+        min_shows=4,
+        exchanges=1,
+    )
+    order = _subscribe(offer, [s[0] for s in shows])
+    subscription = Subscription.objects.get()
+    tickets = [order.tickets.get(performance=s[0]) for s in shows]
+
+    def exchange(i):
+        ticket = tickets[i % 4]
+        subscription_exchange(subscription=subscription, ticket=ticket, performance_id=shows[i % 4][1].pk)
+        return "exchanged"
+
+    outcomes = _race(exchange, 4)
+    assert outcomes == {"exchanged": 1, "subscription_exchange_used": 3}, outcomes
+    subscription.refresh_from_db()
+    assert subscription.exchanges_used == 1
+    assert Quota.objects.filter(performance__in=[s[1] for s in shows], is_total=True, used=1).count() == 1
