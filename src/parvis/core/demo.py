@@ -595,6 +595,13 @@ def _demo_passes(*, jazz, festival) -> None:
     NetworkMembership.objects.get_or_create(network=jazz, organizer=association)
     if PassProduct.objects.filter(organizer=association).exists():
         return
+    # The clubs ask the association to sell their tickets online on their behalf (5 % commission).
+    type(jazz).objects.filter(pk=jazz.pk).update(
+        ticket_seller=association, ticket_commission_percent=Decimal("5")
+    )
+    NetworkMembership.objects.filter(network=jazz, organizer__venues__slug="club").update(
+        sold_by_network=True
+    )
     ends = datetime.datetime.combine(festival.ends_on, datetime.time(23, 59), tzinfo=PARIS)
     product = PassProduct.objects.create(
         organizer=association,
@@ -631,6 +638,17 @@ def _demo_passes(*, jazz, festival) -> None:
                 continue
             pass_book(holding=holding, performance_id=performance.pk, notify=False)
             venues.add(performance.venue_id)
+    # A festival concert bought online after that: the association is the seller, the club's ticket.
+    from parvis.ticketing.models import Cart, Tariff
+
+    concert = choices[-1] if choices else None
+    tariff = Tariff.objects.filter(performance=concert, kind="full").first() if concert else None
+    if tariff is not None:
+        cart = Cart.objects.create()
+        sales.cart_add(cart=cart, tariff_id=tariff.pk, quantity=2)
+        buyer = sales.Buyer(email="elodie.petit@public.example", first_name="Élodie", last_name="Petit")
+        for order in sales.checkout_place_orders(cart=cart, buyer=buyer, provider_code="demo"):
+            sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-agent-{order.pk}")
 
 
 def _demo_sales(*, theatre, museum, jazz, rng) -> None:

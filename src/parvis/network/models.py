@@ -25,6 +25,24 @@ class Network(models.Model):
     organizers = models.ManyToManyField(
         "Organizer", through="NetworkMembership", related_name="networks", verbose_name=_("membres")
     )
+    # Selling on behalf of the venues: the network's structure (its association) is the seller of record of
+    # the online orders of the members that ask it to; it keeps a commission and pays the rest back.
+    ticket_seller = models.ForeignKey(
+        "Organizer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("vend en ligne pour les lieux"),
+        help_text=_("La structure du réseau qui encaisse les ventes en ligne des membres qui le demandent."),
+    )
+    ticket_commission_percent = models.DecimalField(
+        _("commission sur ces ventes (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
 
     class Meta:
         verbose_name = _("réseau")
@@ -126,11 +144,24 @@ class NetworkMembership(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="network_memberships")
     joined_at = models.DateField(_("adhésion le"), auto_now_add=True)
+    sold_by_network = models.BooleanField(
+        _("ventes en ligne par le réseau"),
+        default=False,
+        help_text=_(
+            "Les commandes en ligne de ce membre sont passées auprès du vendeur du réseau, pour son compte."
+        ),
+    )
 
     class Meta:
         verbose_name = _("adhésion au réseau")
         verbose_name_plural = _("adhésions au réseau")
-        constraints = [models.UniqueConstraint(fields=["network", "organizer"], name="unique_network_member")]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "organizer"], name="unique_network_member"),
+            # One agent at most sells a member's tickets.
+            models.UniqueConstraint(
+                fields=["organizer"], condition=models.Q(sold_by_network=True), name="one_network_sells_for"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organizer} ∈ {self.network}"

@@ -11,6 +11,10 @@ Each pass's price is allocated in lines that add up to it exactly, to the cent:
 Cents that do not divide go by the largest remainder, then to the earliest entry or the lowest organizer
 id: the stated rule for rounding. A statement for a period is the lines recognised in it.
 
+A network may also sell its members' tickets online on their behalf (`Network.ticket_seller`): each such
+ticket gives a `ticket` line to the performance's organizer (its price less the network's commission) and a
+`commission` line to the seller, both recognised on the performance's date; refunded tickets give nothing.
+
 Entries are ranked by performance date: new bookings are always for future performances, and bookings
 are cancelled only before their performance, so the lines of a past period never change.
 """
@@ -35,9 +39,9 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Line:
-    holding_id: int
+    holding_id: int  # 0 for a ticket sold on behalf of its organizer
     organizer_id: int
-    kind: str  # commission | entry | equal | unused
+    kind: str  # commission | entry | equal | unused | ticket
     amount: Decimal
     vat_rate: Decimal
     at: datetime.datetime
@@ -142,6 +146,8 @@ class StatementRow:
     siret: str = ""
     entries: int = 0
     entries_amount: Decimal = Decimal(0)
+    tickets: int = 0
+    tickets_amount: Decimal = Decimal(0)
     equal_amount: Decimal = Decimal(0)
     unused_amount: Decimal = Decimal(0)
     commission: Decimal = Decimal(0)
@@ -256,7 +262,40 @@ def network_lines(*, network, start, end, now=None) -> tuple[list[Line], int]:
         ):
             if start <= line.at < end:
                 lines.append(line)
-    return lines, len(holdings)
+    return lines + on_behalf_lines(network=network, start=start, end=end), len(holdings)
+
+
+def on_behalf_lines(*, network, start, end) -> list[Line]:
+    """The tickets the network's seller sold online for its members, for performances in [start, end)."""
+    from parvis.ticketing.models import OrderState, Ticket, TicketState
+
+    if not network.ticket_seller_id:
+        return []
+    seller, percent = network.ticket_seller_id, network.ticket_commission_percent
+    tickets = (
+        Ticket.objects.filter(
+            order__organizer_id=seller,
+            order__state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED],
+            state=TicketState.VALID,
+            performance__starts_at__gte=start,
+            performance__starts_at__lt=end,
+        )
+        .exclude(organizer_id=seller)
+        .values_list(
+            "organizer_id", "price", "vat_rate", "performance_id", "performance__starts_at", "number"
+        )
+        .order_by("performance__starts_at", "pk")
+    )
+    lines = []
+    for organizer_id, price, rate, performance_id, starts_at, number in tickets:
+        commission = (price * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        if commission:
+            lines.append(Line(0, seller, "commission", commission, rate, starts_at, performance_id, number))
+        if price - commission:
+            lines.append(
+                Line(0, organizer_id, "ticket", price - commission, rate, starts_at, performance_id, number)
+            )
+    return lines
 
 
 def _fill(row: StatementRow, lines: list[Line]) -> StatementRow:
@@ -268,6 +307,9 @@ def _fill(row: StatementRow, lines: list[Line]) -> StatementRow:
         if line.kind == "entry":
             row.entries += 1
             row.entries_amount += line.amount
+        elif line.kind == "ticket":
+            row.tickets += 1
+            row.tickets_amount += line.amount
         elif line.kind == "equal":
             row.equal_amount += line.amount
         elif line.kind == "unused":
@@ -297,7 +339,16 @@ def statement_build(*, network, start, end, now=None) -> Statement:
     rows.sort(key=lambda r: r.name)
     total = StatementRow(0, "TOTAL")
     for row in rows:
-        for name in ("entries", "entries_amount", "equal_amount", "unused_amount", "commission", "total"):
+        for name in (
+            "entries",
+            "entries_amount",
+            "tickets",
+            "tickets_amount",
+            "equal_amount",
+            "unused_amount",
+            "commission",
+            "total",
+        ):
             setattr(total, name, getattr(total, name) + getattr(row, name))
         total.excl_tax += row.excl_tax
         total.tax += row.tax
@@ -316,6 +367,8 @@ def statement_csv(statement: Statement) -> str:
             "part_entrees_ttc",
             "part_egale_ttc",
             "entrees_non_utilisees_ttc",
+            "billets_vendus_pour_compte",
+            "part_billets_ttc",
             "commission_ttc",
             "total_ht",
             "tva",
@@ -331,6 +384,8 @@ def statement_csv(statement: Statement) -> str:
                 row.entries_amount,
                 row.equal_amount,
                 row.unused_amount,
+                row.tickets,
+                row.tickets_amount,
                 row.commission,
                 row.excl_tax,
                 row.tax,

@@ -324,27 +324,31 @@ def checkout_place_orders(
             raise SaleError("price_mismatch", total=str(total))
         if total > 0 and provider_code == "free":
             raise SaleError("provider_unavailable")
+        sellers = sellers_of(organizer_ids, channel=cart.channel)
+        if any(amount and sellers.get(o, o) != o for o, amount in (donations or {}).items()):
+            raise SaleError("invalid_donation")  # a gift goes to the organizer itself, with its receipt
         by_organizer: dict[int, list[Hold]] = defaultdict(list)
         for hold in holds:
-            by_organizer[hold.performance.event.organizer_id].append(hold)
+            by_organizer[sellers[hold.performance.event.organizer_id]].append(hold)
         orders = []
         checkout_id = uuid.uuid4()  # one payment page for the orders of one cart
         for organizer_id, organizer_holds in by_organizer.items():
             order_total = sum(
                 ((h.tariff.price - off[h.pk]) * h.quantity for h in organizer_holds), Decimal(0)
             )
-            order_total += sum(
-                (e.unit_price * e.quantity for e in extra_lines.get(organizer_id, [])), Decimal(0)
-            )
+            order_extras = [
+                e for o, lines in extra_lines.items() if sellers[o] == organizer_id for e in lines
+            ]
+            order_total += sum((e.unit_price * e.quantity for e in order_extras), Decimal(0))
             code = "free" if order_total == 0 else provider_code
             window = PROVIDERS[code].payment_window
             if code == "transfer":  # the money must arrive before the first performance
                 first = min(h.performance.starts_at for h in organizer_holds)
                 window = min(window, first - TRANSFER_MARGIN - now)
-                if (
-                    window < TRANSFER_MIN_WINDOW
-                    or not organizer_holds[0].performance.event.organizer.bank_details
-                ):
+                from parvis.network.models import Organizer
+
+                seller = Organizer.objects.filter(pk=organizer_id).values_list("bank_details", flat=True)
+                if window < TRANSFER_MIN_WINDOW or not seller.first():
                     raise SaleError("provider_unavailable")
             contact = (
                 contact
@@ -377,7 +381,9 @@ def checkout_place_orders(
                 terms_version=terms_version,
                 customer=customer,
                 promo=promo_code if promo_used and any(off[h.pk] for h in organizer_holds) else None,
-                membership_id=member[organizer_id].membership_id if member[organizer_id] else None,
+                membership_id=next(
+                    (b.membership_id for o, b in member.items() if b and sellers[o] == organizer_id), None
+                ),
                 subscription_id=cart.subscription_id,
             )
             for hold in organizer_holds:
@@ -398,7 +404,7 @@ def checkout_place_orders(
                         : hold.quantity
                     ],
                 )
-            for extra in extra_lines.get(organizer_id, []):
+            for extra in order_extras:
                 extra.order = order
                 extra.save()
             _record_consents(contact, order, consents or [])
@@ -448,6 +454,22 @@ def order_payment_start(
     if PROVIDERS[provider_code].confirms_immediately:
         payment_confirm(payment_id=payment.pk, notify=notify)
     return payment
+
+
+def sellers_of(organizer_ids, *, channel: str) -> dict[int, int]:
+    """Who sells each organizer's places on this channel: itself, or online the network that sells on its
+    behalf (the seller of record of the order; the tickets stay the organizer's, signed with its key)."""
+    sellers = {pk: pk for pk in organizer_ids}
+    if channel == Channel.BOX_OFFICE:
+        return sellers
+    from parvis.network.models import NetworkMembership
+
+    sellers.update(
+        NetworkMembership.objects.filter(
+            organizer_id__in=list(organizer_ids), sold_by_network=True, network__ticket_seller__isnull=False
+        ).values_list("organizer_id", "network__ticket_seller_id")
+    )
+    return sellers
 
 
 def _counter_payments_record(order: Order, lines: list[tuple[str, Decimal, str]], now) -> None:
@@ -657,9 +679,14 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
 
         order_id = order.pk
         transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id))
-    key = signing.signing_key_for(order.organizer)
+    keys = {}  # each ticket is signed by its performance's organizer (a network may sell on its behalf)
     for item, quota_ids in sorted(converted, key=lambda pair: pair[0].performance_id):
-        _issue_tickets(order, item, quota_ids, key)  # last: the numbering row is locked only briefly
+        organizer_id = item.performance.organizer_id
+        if organizer_id not in keys:
+            keys[organizer_id] = signing.signing_key_for(item.performance.organizer)
+        _issue_tickets(
+            order, item, quota_ids, keys[organizer_id]
+        )  # last: the numbering row is locked briefly
 
 
 def payment_fail(*, payment_id: int) -> Order:
@@ -694,7 +721,7 @@ def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int], key) -> 
     transaction, so the numbering row of the performance stays locked only briefly."""
     performance = item.performance
     series, _ = TicketSeries.objects.get_or_create(
-        performance=performance, defaults={"organizer_id": order.organizer_id}
+        performance=performance, defaults={"organizer_id": performance.organizer_id}
     )
     TicketSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + item.quantity)
     last = TicketSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
@@ -711,7 +738,7 @@ def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int], key) -> 
             Ticket(
                 order=order,
                 item=item,
-                organizer_id=order.organizer_id,
+                organizer_id=performance.organizer_id,
                 performance=performance,
                 tariff=item.tariff,
                 number=number,
@@ -1116,7 +1143,7 @@ def ticket_exchange(
         order = ticket.order
         target = (
             Tariff.objects.select_related("performance__event")
-            .filter(pk=tariff_id, performance__organizer_id=order.organizer_id, is_active=True)
+            .filter(pk=tariff_id, performance__organizer_id=ticket.organizer_id, is_active=True)
             .first()
         )
         if (
@@ -1156,7 +1183,8 @@ def ticket_exchange(
                 confirmed_at=timezone.now(),
             )
             Order.objects.filter(pk=order.pk).update(total=F("total") + difference)
-        new_ticket = _issue_tickets(order, item, quota_ids, signing.signing_key_for(order.organizer))[0]
+        key = signing.signing_key_for(target.performance.organizer)
+        new_ticket = _issue_tickets(order, item, quota_ids, key)[0]
         audit_record(
             actor=actor,
             action="ticket.exchange",

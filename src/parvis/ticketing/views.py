@@ -218,13 +218,14 @@ def checkout_view(request):
     organizers = sorted({h.performance.event.organizer.name for h in holds})
     networks = sorted({n.name for h in holds for n in h.performance.event.organizer.networks.all()})
     organizer_objs = {h.performance.event.organizer for h in holds}
+    sellers = services.sellers_of({o.pk for o in organizer_objs}, channel=Channel.ONLINE)
     form_kwargs = {
         "organizer_names": ", ".join(organizers),
         "network_names": ", ".join(networks),
         "total": total,
         "products": list(Product.objects.filter(organizer__in=organizer_objs, is_active=True)),
         "donation_organizers": sorted(
-            (o for o in organizer_objs if o.accepts_donations), key=lambda o: o.name
+            (o for o in organizer_objs if o.accepts_donations and sellers[o.pk] == o.pk), key=lambda o: o.name
         ),
     }
     if request.method == "POST" and cart is not None:
