@@ -13,7 +13,10 @@ MESSAGES = {
     "promo_not_applicable": _("Ce code promo ne s'applique à aucun billet de votre panier."),
     "voucher_unknown": _("Ce bon cadeau n'existe pas ou n'est plus valable."),
     "voucher_expired": _("Ce bon cadeau a expiré."),
-    "voucher_insufficient": _("Le solde du bon cadeau ne suffit pas (reste %(balance)s €)."),
+    "voucher_insufficient": _(
+        "Le solde du bon cadeau ne suffit pas (reste %(balance)s €) : choisissez aussi un moyen de paiement "
+        "pour le reste."
+    ),
     "voucher_value": _("Montant de bon cadeau invalide (de 1 à 2 000 €)."),
     "sold_out": _("Complet : il ne reste pas assez de places pour ce tarif."),
     "hold_expired": _("Le délai de réservation de vos places est dépassé. Choisissez-les à nouveau."),

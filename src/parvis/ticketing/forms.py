@@ -50,7 +50,8 @@ class CheckoutForm(forms.Form):
     )
     provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect, required=False)
     voucher = forms.CharField(
-        label=_("Bon cadeau (s'il couvre toute la commande)"),
+        label=_("Bon cadeau"),
+        help_text=_("Son solde paie la commande ; le moyen de paiement choisi paie le reste, s'il en reste."),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),

@@ -281,6 +281,9 @@ def checkout_place_orders(
     Prices come from the tariffs, never from the buyer. Nothing is written if anything is wrong.
     At the box office (`provider_code="box_office"`), `counter_payments` lists the money taken at the
     counter, (method, amount, reference): the order is paid at once and must be paid in full.
+    A gift voucher (`voucher_code`) pays its organizer's order: all of it with `provider_code="voucher"`, or
+    up to its balance with another provider paying the rest; the voucher is then spent when that payment is
+    confirmed (so an order left unpaid never holds a voucher's money).
     """
     if provider_code == "box_office":
         if cart.channel != Channel.BOX_OFFICE or counter_payments is None:
@@ -331,6 +334,7 @@ def checkout_place_orders(
         for hold in holds:
             by_organizer[sellers[hold.performance.event.organizer_id]].append(hold)
         orders = []
+        voucher_used = False
         checkout_id = uuid.uuid4()  # one payment page for the orders of one cart
         for organizer_id, organizer_holds in by_organizer.items():
             order_total = sum(
@@ -408,14 +412,30 @@ def checkout_place_orders(
                 extra.order = order
                 extra.save()
             _record_consents(contact, order, consents or [])
+            voucher_part = Decimal(0)
+            if voucher_code.strip() and code not in ("box_office", "voucher", "free"):
+                voucher_part = _voucher_part(organizer_id, voucher_code, order_total, now)
+                voucher_used = voucher_used or voucher_part > 0
+                if voucher_part == order_total:  # it covers the whole order after all
+                    code, voucher_part = "voucher", Decimal(0)
             if code in ("box_office", "voucher"):
                 lines = counter_payments if code == "box_office" else [("voucher", order_total, voucher_code)]
                 _counter_payments_record(order, lines or [], now)
                 _order_fulfil(order, now, notify=notify)
                 orders.append(order)
                 continue
+            if voucher_part:  # spent when the rest is paid (see _order_fulfil)
+                from .vouchers import normalise_code
+
+                Payment.objects.create(
+                    order=order,
+                    provider="voucher",
+                    amount=voucher_part,
+                    currency=order.currency,
+                    reference=f"{normalise_code(voucher_code)}/{order.code}",
+                )
             payment = Payment.objects.create(
-                order=order, provider=code, amount=order_total, currency=order.currency
+                order=order, provider=code, amount=order_total - voucher_part, currency=order.currency
             )
             audit_record(
                 actor=customer,
@@ -427,9 +447,48 @@ def checkout_place_orders(
             if PROVIDERS[code].confirms_immediately:
                 payment_confirm(payment_id=payment.pk)
             orders.append(order)
+        if voucher_code.strip() and provider_code not in ("voucher", "box_office") and not voucher_used:
+            if total:  # a code typed in that pays nothing of this cart: say so rather than ignore it
+                raise SaleError("voucher_unknown")
     for order in orders:
         order.refresh_from_db()
     return orders
+
+
+def _voucher_part(organizer_id: int, code: str, order_total: Decimal, now) -> Decimal:
+    """How much of this organizer's order the voucher can pay now (0 if it is another organizer's)."""
+    from .models import Voucher
+    from .vouchers import normalise_code
+
+    voucher = Voucher.objects.filter(organizer_id=organizer_id, code=normalise_code(code)).first()
+    if voucher is None:
+        return Decimal(0)
+    if voucher.cancelled_at is not None:
+        raise SaleError("voucher_unknown")
+    if voucher.expires_at <= now:
+        raise SaleError("voucher_expired")
+    return min(voucher.balance, order_total)
+
+
+def _vouchers_spend(order: Order, now) -> bool:
+    """Spend the voucher parts of an order whose other payment is confirmed; False if a voucher no longer
+    has enough (spent elsewhere meanwhile): then nothing is spent."""
+    from .vouchers import voucher_redeem
+
+    parts = list(order.payments.filter(provider="voucher", state=PaymentState.CREATED))
+    try:
+        with transaction.atomic():
+            for part in parts:
+                voucher_redeem(
+                    organizer_id=order.organizer_id,
+                    code=part.reference.partition("/")[0],
+                    amount=part.amount,
+                    order=order,
+                )
+                Payment.objects.filter(pk=part.pk).update(state=PaymentState.CONFIRMED, confirmed_at=now)
+    except SaleError:
+        return False
+    return True
 
 
 def order_payment_start(
@@ -619,6 +678,21 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
     If the places were sold to someone else after the hold expired, the money is marked refunded.
     """
     items = list(order.items.select_related("hold", "tariff", "performance"))
+    if not _vouchers_spend(order, now):  # the voucher's balance went elsewhere: the payment goes back
+        for item in items:
+            inventory.release_hold(item.hold)
+        Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(state=PaymentState.REFUNDED)
+        Payment.objects.filter(order=order, state=PaymentState.CREATED).update(state=PaymentState.FAILED)
+        Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
+        audit_record(
+            actor=None,
+            action="order.auto_refund",
+            instance=order,
+            organizer_id=order.organizer_id,
+            before={"state": order.state},
+            after={"state": OrderState.CANCELLED, "reason": "voucher balance spent elsewhere meanwhile"},
+        )
+        return
     try:
         with transaction.atomic():
             converted = [(item, inventory.convert_hold(item.hold, channel=order.channel)) for item in items]

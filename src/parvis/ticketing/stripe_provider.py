@@ -38,7 +38,8 @@ def checkout_session_create(*, orders: list[Order], success_url: str, cancel_url
                     "quantity": 1,
                     "price_data": {
                         "currency": o.currency.lower(),
-                        "unit_amount": _cents(o.total),
+                        # what the card pays: the order less any gift voucher part
+                        "unit_amount": _cents(sum(p.amount for p in payments if p.order_id == o.pk)),
                         "product_data": {"name": f"{o.organizer.name} — {o.code}"},
                     },
                 }

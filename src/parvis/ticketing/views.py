@@ -265,7 +265,7 @@ def checkout_view(request):
                     extras=extras,
                     donations=donations,
                     cart=cart,
-                    provider_code="voucher" if voucher_code else data["provider"],
+                    provider_code=data["provider"] or "voucher",
                     voucher_code=voucher_code,
                     consents=consents,
                     terms_version=TERMS_VERSION,
@@ -363,7 +363,7 @@ def demo_payment(request, checkout):
                 orders[0].get_absolute_url() if len(orders) == 1 else f"/paiement/termine/{checkout}/"
             )
         return redirect("ticketing:demo_payment", checkout=checkout)
-    total = sum(o.total for o in orders)
+    total = sum(p.amount for p in payments)  # less any gift voucher part
     return render(
         request,
         "ticketing/demo_payment.html",

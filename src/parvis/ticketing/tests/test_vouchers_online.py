@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from parvis.core.testing import OrganizerFactory
 from parvis.ticketing.models import Order, Voucher
@@ -89,3 +90,92 @@ def test_a_voucher_of_another_organizer_is_refused(client):
     client.post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "1"})
     response = client.post("/panier/commande/", _checkout_data(client, provider="", voucher=foreign.code))
     assert response.status_code == 400 and "n'existe pas" in response.content.decode().replace("&#x27;", "'")
+
+
+def test_a_voucher_pays_part_of_an_order_and_the_card_pays_the_rest(client):
+    from parvis.ticketing import services
+    from parvis.ticketing.vouchers import voucher_issue
+
+    performance = on_sale_performance()
+    full = tariff(performance, price="18.00")
+    voucher = voucher_issue(organizer=performance.organizer, value=Decimal("30"), source="gift")
+    client.post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "2"})
+    response = client.post("/panier/commande/", _checkout_data(client, provider="demo", voucher=voucher.code))
+    order = Order.objects.get()
+    assert response.status_code == 302 and order.state == "pending" and order.total == Decimal("36.00")
+    parts = {p.provider: p for p in order.payments.all()}
+    assert parts["voucher"].amount == Decimal("30.00") and parts["demo"].amount == Decimal("6.00")
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("30.00")  # nothing is spent before the rest is paid
+    demo_page = client.get(response["Location"]).content.decode()
+    assert "6,00" in demo_page
+    services.payment_confirm(payment_id=parts["demo"].pk)
+    order.refresh_from_db()
+    voucher.refresh_from_db()
+    assert order.state == "paid" and order.tickets.count() == 2 and voucher.balance == 0
+    assert order.payments.get(provider="voucher").state == "confirmed"
+
+
+def test_an_unpaid_order_never_holds_the_vouchers_money_and_a_late_payment_is_refunded(client):
+    from parvis.ticketing import services
+    from parvis.ticketing.vouchers import voucher_issue, voucher_redeem
+
+    performance = on_sale_performance()
+    full = tariff(performance, price="18.00")
+    voucher = voucher_issue(organizer=performance.organizer, value=Decimal("20"), source="gift")
+    client.post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "2"})
+    client.post("/panier/commande/", _checkout_data(client, provider="demo", voucher=voucher.code))
+    order = Order.objects.get()
+    # Meanwhile the voucher is spent at the counter.
+    voucher_redeem(organizer_id=voucher.organizer_id, code=voucher.code, amount=Decimal("15"))
+    services.payment_confirm(payment_id=order.payments.get(provider="demo").pk)
+    order.refresh_from_db()
+    assert order.state == "cancelled" and not order.tickets.exists()
+    assert order.payments.get(provider="demo").state == "refunded"
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("5.00")  # only the counter's spending
+    from parvis.ticketing.models import Quota
+
+    assert Quota.objects.get(performance=performance, is_total=True).used == 0
+
+
+def test_a_voucher_code_that_pays_nothing_in_the_cart_is_refused(client):
+    from parvis.ticketing.vouchers import voucher_issue
+
+    performance = on_sale_performance()
+    full = tariff(performance, price="10.00")
+    foreign = voucher_issue(organizer=OrganizerFactory(), value=Decimal("30"), source="gift")
+    client.post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "1"})
+    response = client.post("/panier/commande/", _checkout_data(client, provider="demo", voucher=foreign.code))
+    assert response.status_code == 400 and not Order.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_orders_paying_with_one_voucher_confirmed_at_once_never_spend_more_than_it_has():
+    from parvis.ticketing import services
+    from parvis.ticketing.models import Cart
+    from parvis.ticketing.vouchers import voucher_issue
+
+    from .factories import buyer
+    from .test_concurrency import _race
+
+    performance = on_sale_performance(capacity=50)
+    full = tariff(performance, price="50.00")
+    voucher = voucher_issue(organizer=performance.organizer, value=Decimal("40"), source="gift")
+    payments = []
+    for _ in range(6):  # six pending orders of 50 €, each counting on the voucher's 40 € for a part
+        cart = Cart.objects.create()
+        services.cart_add(cart=cart, tariff_id=full.pk, quantity=1)
+        [order] = services.checkout_place_orders(
+            cart=cart, buyer=buyer(), provider_code="demo", voucher_code=voucher.code
+        )
+        payments.append(order.payments.get(provider="demo").pk)
+
+    def confirm(i):
+        return services.payment_confirm(payment_id=payments[i]).state
+
+    outcomes = _race(confirm, 6)
+    assert outcomes == {"paid": 1, "cancelled": 5}, outcomes
+    voucher.refresh_from_db()
+    assert voucher.balance == 0
