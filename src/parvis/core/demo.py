@@ -466,7 +466,70 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     _demo_passes(jazz=jazz, festival=festival)
     _demo_memberships(museum=museum, expo=expo)
     _demo_subscriptions(theatre=theatre)
+    _demo_vouchers(theatre=theatre)
     return accounts
+
+
+def _demo_vouchers(*, theatre) -> None:
+    """A gift voucher bought online and partly spent, a promo code, people waiting for a sold-out evening."""
+    from parvis.ticketing import services as sales
+    from parvis.ticketing import waitlist
+    from parvis.ticketing.models import Cart, PromoCode, Tariff, Voucher
+    from parvis.ticketing.vouchers import voucher_order_place
+
+    if Voucher.objects.filter(organizer=theatre).exists():
+        return
+    theatre.refresh_from_db()  # it sells gift vouchers since _demo_sales
+    PromoCode.objects.get_or_create(
+        organizer=theatre,
+        code="VOISINS",
+        defaults={
+            "kind": "percent",
+            "value": Decimal("20"),
+            "reason": "Voisins du 20e : 20 % de réduction",
+            "max_uses": 100,
+        },
+    )
+    order = voucher_order_place(
+        organizer=theatre,
+        value=Decimal("50"),
+        recipient="Camille Bernard",
+        provider_code="demo",
+        buyer=sales.Buyer(email="tom.nguyen@public.example", first_name="Tom", last_name="Nguyen"),
+    )
+    sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-voucher-{order.pk}")
+    voucher = Voucher.objects.get(order=order)
+    # Camille spends 28 € of it on a theatre evening; 22 € are left for another time.
+    tariff = (
+        Tariff.objects.filter(performance__organizer=theatre, kind="full", performance__status="published")
+        .order_by("performance__starts_at")
+        .last()
+    )
+    if tariff is not None:
+        cart = Cart.objects.create()
+        sales.cart_add(cart=cart, tariff_id=tariff.pk, quantity=1)
+        sales.checkout_place_orders(
+            cart=cart,
+            buyer=sales.Buyer(
+                email="camille.bernard@public.example", first_name="Camille", last_name="Bernard"
+            ),
+            provider_code="voucher",
+            voucher_code=voucher.code,
+        )
+    sold_out = (
+        Tariff.objects.filter(performance__organizer=theatre, performance__status="sold_out", kind="full")
+        .order_by("performance__starts_at")
+        .first()
+    )
+    if sold_out is not None:
+        for first, last in [("Inès", "Martin"), ("Paul", "Roux")]:
+            waitlist.join(
+                tariff=sold_out,
+                quantity=2,
+                email=f"{first.lower()}.{last.lower()}@public.example",
+                first_name=first,
+                last_name=last,
+            )
 
 
 def _demo_subscriptions(*, theatre) -> None:

@@ -44,8 +44,13 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     from parvis.ticketing.models import Order, Quota
 
     # 7 ticket orders, 2 festival passes and the 3 concerts booked with them, 2 museum memberships,
-    # a theatre subscription, and a concert sold by the association on behalf of a club.
-    assert Order.objects.filter(state="paid").count() == 16
+    # a theatre subscription, a concert sold by the association on behalf of a club, a gift voucher and the
+    # evening paid with it.
+    assert Order.objects.filter(state="paid").count() == 18
+    from parvis.ticketing.models import Voucher, WaitingEntry
+
+    assert Voucher.objects.get(source="online").balance == 22
+    assert WaitingEntry.objects.filter(state="waiting").count() == 2
     agent_order = Order.objects.get(organizer__slug="jazz-idf-association", extras__isnull=True, state="paid")
     assert agent_order.tickets.exclude(organizer=agent_order.organizer).count() == 2
     from parvis.memberships.models import Subscription
@@ -76,4 +81,4 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
     assert len(invitations) == 1 and "/staff/password/" in invitations[0].body
     # The demo's buyers received their tickets too.
     # (and their passes and member cards; the concerts booked with a pass in the demo are not e-mailed)
-    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 13
+    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 15
