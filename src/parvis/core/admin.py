@@ -3,11 +3,8 @@ from django.contrib import admin
 from .models import AuditLogEntry
 
 
-@admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_label", "action", "object_type", "object_repr"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_repr", "actor_label"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their services (audited, counted): the admin shows them, nothing more."""
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -17,3 +14,10 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_label", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "actor_label"]

@@ -1,6 +1,33 @@
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+
+class Presented(models.Model):
+    """Something offered to the public (a pass, a membership programme, a subscription): its name and its
+    presentation in French, and in English when given (shown in the visitor's language)."""
+
+    name = models.CharField(_("nom"), max_length=120)
+    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    description_en = models.TextField(_("présentation (anglais)"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def localized_name(self) -> str:
+        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
+
+    @property
+    def localized_description(self) -> str:
+        if translation.get_language() == "en" and self.description_en:
+            return self.description_en
+        return self.description
 
 
 class AuditLogEntry(models.Model):

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from parvis.core.admin import ReadOnlyAdmin
+
 from .models import Membership, MembershipLevel, MembershipProgram, Subscription, SubscriptionOffer
 
 
@@ -17,21 +19,12 @@ class MembershipProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     """Read-only: cards are sold, renewed and cancelled through orders, so that accounts stay right."""
 
     list_display = ["code", "level", "email", "state", "valid_from", "valid_until"]
     list_filter = ["state", "level__program"]
     search_fields = ["code", "email", "last_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SubscriptionOffer)
@@ -42,18 +35,9 @@ class SubscriptionOfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):
     """Read-only: subscriptions change through their orders and exchanges."""
 
     list_display = ["code", "offer", "email", "state", "exchanges_used", "created_at"]
     list_filter = ["state", "offer"]
     search_fields = ["code", "email", "last_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.models import Presented
 from parvis.ticketing.models import VAT_RATES
 
 
-class MembershipProgram(models.Model):
+class MembershipProgram(Presented):
     organizer = models.ForeignKey(
         "network.Organizer",
         on_delete=models.PROTECT,
@@ -36,10 +37,6 @@ class MembershipProgram(models.Model):
         verbose_name=_("réseau"),
         help_text=_("Une adhésion du réseau est valable chez toutes ses structures membres."),
     )
-    name = models.CharField(_("nom"), max_length=120)
-    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
-    description = models.TextField(_("présentation"), blank=True)
-    description_en = models.TextField(_("présentation (anglais)"), blank=True)
     on_sale = models.BooleanField(_("en vente"), default=True)
     reminder_days = models.PositiveSmallIntegerField(
         _("rappel de renouvellement (jours avant la fin)"),
@@ -53,21 +50,8 @@ class MembershipProgram(models.Model):
         verbose_name_plural = _("programmes d'adhésion")
         ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
-
     def get_absolute_url(self) -> str:
         return reverse("memberships:join", kwargs={"program_id": self.pk})
-
-    @property
-    def localized_name(self) -> str:
-        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
-
-    @property
-    def localized_description(self) -> str:
-        if translation.get_language() == "en" and self.description_en:
-            return self.description_en
-        return self.description
 
 
 class LevelKind(models.TextChoices):
@@ -224,17 +208,13 @@ class Membership(models.Model):
         return self.state == self.State.ACTIVE and self.valid_from <= at < self.valid_until
 
 
-class SubscriptionOffer(models.Model):
+class SubscriptionOffer(Presented):
     """A season subscription (abonnement): N shows or more, each at its subscriber tariff, bought as one
     order; more shows may be added while the season runs, and a date exchanged within its event."""
 
     organizer = models.ForeignKey(
         "network.Organizer", on_delete=models.PROTECT, related_name="subscription_offers"
     )
-    name = models.CharField(_("nom"), max_length=120)
-    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
-    description = models.TextField(_("présentation"), blank=True)
-    description_en = models.TextField(_("présentation (anglais)"), blank=True)
     season_starts = models.DateTimeField(_("début de la saison"))
     season_ends = models.DateTimeField(_("fin de la saison"))
     min_shows = models.PositiveSmallIntegerField(
@@ -262,21 +242,8 @@ class SubscriptionOffer(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return self.name
-
     def get_absolute_url(self) -> str:
         return reverse("memberships:subscribe", kwargs={"offer_id": self.pk})
-
-    @property
-    def localized_name(self) -> str:
-        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
-
-    @property
-    def localized_description(self) -> str:
-        if translation.get_language() == "en" and self.description_en:
-            return self.description_en
-        return self.description
 
 
 def _subscription_code() -> str:

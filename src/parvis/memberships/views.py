@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Ticket
+from parvis.ticketing.providers import providers_without_places
 from parvis.ticketing.public import payment_target
 
 from . import selectors, services, subscriptions
@@ -35,13 +36,6 @@ def remembered(request) -> Membership | None:
     return Membership.objects.select_related("level__program").filter(pk=membership_id).first()
 
 
-def _online_providers(price) -> dict:
-    providers = sales.enabled_providers()
-    if price == 0:
-        return {c: p for c, p in providers.items() if c == "free"}
-    return {c: p for c, p in providers.items() if c not in ("free", "transfer")}
-
-
 def program_join(request, program_id: int):
     program = get_object_or_404(
         MembershipProgram.objects.select_related("organizer", "network"), pk=program_id, on_sale=True
@@ -49,7 +43,7 @@ def program_join(request, program_id: int):
     levels = selectors.levels_on_sale(program)
     if not levels:
         raise Http404
-    providers = _online_providers(min(level.price for level in levels) if len(levels) == 1 else 1)
+    providers = providers_without_places(min(level.price for level in levels) if len(levels) == 1 else 1)
     form = MembershipJoinForm(request.POST or None, levels=levels, providers=providers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -123,7 +117,7 @@ def card_download(request, code: str, secret: str):
 def card_renew(request, code: str, secret: str):
     """The reminder's link: one button renews the same card for another period and goes to payment."""
     membership = _membership(code, secret)
-    providers = _online_providers(membership.level.price)
+    providers = providers_without_places(membership.level.price)
     form = RenewForm(request.POST or None, providers=providers)
     if not services.renewable(membership):
         messages.info(request, SaleError("membership_renewed").message)
@@ -201,7 +195,7 @@ def offer_subscribe(request, offer_id: int):
     if offer.season_ends <= timezone.now():
         raise Http404
     rows = _offer_rows(offer)
-    providers = _online_providers(1)
+    providers = providers_without_places(1)
     form = SubscribeForm(
         request.POST or None,
         providers=providers,
@@ -286,7 +280,7 @@ def subscription_view(request, code: str, secret: str):
             "tickets": tickets,
             "rows": rows,
             "exchanges_left": exchanges_left,
-            "providers": _online_providers(1),
+            "providers": providers_without_places(1),
             "orders": subscription.orders.order_by("created_at"),
         },
     )

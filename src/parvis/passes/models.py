@@ -13,9 +13,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.models import Presented
 from parvis.ticketing.models import VAT_RATES
 
 
@@ -30,7 +30,7 @@ class UnusedRule(models.TextChoices):
     SHARED = "shared", _("Partagées entre les lieux visités, au prorata des entrées")
 
 
-class PassProduct(models.Model):
+class PassProduct(Presented):
     """A pass on sale: N entries among eligible performances, a validity, a price, and how its revenue
     is split.
 
@@ -52,10 +52,6 @@ class PassProduct(models.Model):
         verbose_name=_("réseau"),
         help_text=_("Un pass du réseau est valable chez ses structures membres."),
     )
-    name = models.CharField(_("nom"), max_length=120)
-    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
-    description = models.TextField(_("présentation"), blank=True)
-    description_en = models.TextField(_("présentation (anglais)"), blank=True)
     price = models.DecimalField(
         _("prix TTC"), max_digits=9, decimal_places=2, validators=[MinValueValidator(0)]
     )
@@ -136,21 +132,8 @@ class PassProduct(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.name
-
     def get_absolute_url(self) -> str:
         return reverse("passes:buy", kwargs={"product_id": self.pk})
-
-    @property
-    def localized_name(self) -> str:
-        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
-
-    @property
-    def localized_description(self) -> str:
-        if translation.get_language() == "en" and self.description_en:
-            return self.description_en
-        return self.description
 
     @property
     def replaced_kinds(self) -> list[str]:

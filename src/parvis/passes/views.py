@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from parvis.programming.models import Performance
 from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
+from parvis.ticketing.providers import providers_without_places
 from parvis.ticketing.public import payment_target
 
 from . import selectors, services
@@ -36,9 +37,7 @@ def pass_buy(request, product_id: int):
     )
     if product.valid_until <= timezone.now():
         raise Http404
-    providers = {c: p for c, p in sales.enabled_providers().items() if c not in ("free", "transfer")}
-    if product.price == 0:
-        providers = {c: p for c, p in sales.enabled_providers().items() if c == "free"}
+    providers = providers_without_places(product.price)
     form = PassBuyForm(request.POST or None, providers=providers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

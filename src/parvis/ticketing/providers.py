@@ -57,6 +57,15 @@ def enabled_providers() -> dict[str, Provider]:
     return enabled
 
 
+def providers_without_places(price) -> dict[str, Provider]:
+    """How an order without places (a pass, a card, a voucher) may be paid online: for free if it costs
+    nothing, otherwise by a provider that pays at once (a transfer waits for no performance date)."""
+    enabled = enabled_providers()
+    if price == 0:
+        return {c: p for c, p in enabled.items() if c == "free"}
+    return {c: p for c, p in enabled.items() if c not in ("free", "transfer")}
+
+
 # A transfer must arrive at least this long before the first performance of the order.
 TRANSFER_MARGIN = datetime.timedelta(days=1)
 TRANSFER_MIN_WINDOW = datetime.timedelta(hours=12)

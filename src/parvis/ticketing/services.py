@@ -681,32 +681,13 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
     if not _vouchers_spend(order, now):  # the voucher's balance went elsewhere: the payment goes back
         for item in items:
             inventory.release_hold(item.hold)
-        Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(state=PaymentState.REFUNDED)
-        Payment.objects.filter(order=order, state=PaymentState.CREATED).update(state=PaymentState.FAILED)
-        Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
-        audit_record(
-            actor=None,
-            action="order.auto_refund",
-            instance=order,
-            organizer_id=order.organizer_id,
-            before={"state": order.state},
-            after={"state": OrderState.CANCELLED, "reason": "voucher balance spent elsewhere meanwhile"},
-        )
+        _auto_refund(order, "voucher balance spent elsewhere meanwhile")
         return
     try:
         with transaction.atomic():
             converted = [(item, inventory.convert_hold(item.hold, channel=order.channel)) for item in items]
     except inventory.SoldOut:
-        Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(state=PaymentState.REFUNDED)
-        Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
-        audit_record(
-            actor=None,
-            action="order.auto_refund",
-            instance=order,
-            organizer_id=order.organizer_id,
-            before={"state": order.state},
-            after={"state": OrderState.CANCELLED, "reason": "places sold after the hold expired"},
-        )
+        _auto_refund(order, "places sold after the hold expired")
         return
     Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
     kinds = set(order.extras.values_list("kind", flat=True))
@@ -761,6 +742,22 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         _issue_tickets(
             order, item, quota_ids, keys[organizer_id]
         )  # last: the numbering row is locked briefly
+
+
+def _auto_refund(order: Order, reason: str) -> None:
+    """A payment confirmed for an order that can no longer be fulfilled: the money goes back, the order is
+    cancelled, and unconfirmed parts (a voucher's) are dropped."""
+    Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(state=PaymentState.REFUNDED)
+    Payment.objects.filter(order=order, state=PaymentState.CREATED).update(state=PaymentState.FAILED)
+    Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
+    audit_record(
+        actor=None,
+        action="order.auto_refund",
+        instance=order,
+        organizer_id=order.organizer_id,
+        before={"state": order.state},
+        after={"state": OrderState.CANCELLED, "reason": reason},
+    )
 
 
 def payment_fail(*, payment_id: int) -> Order:

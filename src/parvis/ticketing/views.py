@@ -32,6 +32,7 @@ from .models import (
     TariffKind,
 )
 from .pdf import order_tickets_pdf
+from .providers import providers_without_places
 from .tasks import send_order_confirmation
 
 CART_SESSION_KEY = "parvis_cart"
@@ -549,7 +550,7 @@ def voucher_buy(request, organizer_slug: str):
     from .vouchers import voucher_order_place
 
     organizer = get_object_or_404(Organizer, slug=organizer_slug, sells_gift_vouchers=True)
-    providers = {c: p for c, p in services.enabled_providers().items() if c not in ("free", "transfer")}
+    providers = providers_without_places(1)
     form = VoucherBuyForm(request.POST or None, providers=providers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
