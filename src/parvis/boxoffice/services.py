@@ -379,7 +379,12 @@ def refund(
         session = _open(session)
         if session.training:
             raise CounterError("training_no_refund")
-        if any(t.organizer_id != session.organizer_id for t in tickets):
+        # Only what this counter's organizer sold: a ticket a network sold on its behalf is refunded by the
+        # network's seller, who holds the money.
+        if any(
+            session.organizer_id != t.organizer_id or session.organizer_id != t.order.organizer_id
+            for t in tickets
+        ):
             raise CounterError("unknown_ticket")
         done = ticketing.tickets_refund(tickets=tickets, actor=actor, reason=reason.strip(), method=method)
         if not done:

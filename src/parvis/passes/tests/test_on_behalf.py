@@ -99,3 +99,15 @@ def test_the_settlement_pays_each_venue_its_tickets_less_the_commission_to_the_c
     csv_text = statement_csv(statement)
     assert "billets_vendus_pour_compte" in csv_text.splitlines()[0]
     assert csv_text.splitlines()[-1].endswith(";34.70")
+
+
+def test_the_venues_counter_cannot_refund_a_ticket_the_network_sold(agent):
+    from parvis.boxoffice import services as counter
+    from parvis.boxoffice.tests.helpers import open_counter
+
+    _association, club_a, _club_b = agent
+    [order] = _checkout(concert(club_a).tariffs.get())
+    user, session = open_counter(club_a)
+    with pytest.raises(counter.CounterError) as refused:
+        counter.refund(session=session, actor=user, tickets=list(order.tickets.all()), reason="changed mind")
+    assert refused.value.code == "unknown_ticket" and order.tickets.get().state == "valid"
