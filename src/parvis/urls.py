@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dev/outbox/", core_views.outbox_list, name="outbox"),
     path("dev/outbox/<int:pk>/", core_views.outbox_detail, name="outbox_detail"),
+    path("", include("parvis.accounts.public_urls")),
     path("", include("parvis.checkin.urls")),
     path("", include("parvis.crm.urls")),
     path("", include("parvis.passes.urls")),

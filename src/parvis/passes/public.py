@@ -2,6 +2,7 @@
 
 from .selectors import pass_options_for, products_on_sale
 from .services import entries_of_tickets_release, holdings_of_order_cancel, holdings_of_order_issue
+from .views import remembered_ids as remembered_pass_ids
 
 __all__ = [
     "entries_of_tickets_release",
@@ -9,4 +10,5 @@ __all__ = [
     "holdings_of_order_issue",
     "pass_options_for",
     "products_on_sale",
+    "remembered_pass_ids",
 ]

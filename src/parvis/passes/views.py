@@ -28,7 +28,15 @@ def remember(request, holding: PassHolding) -> None:
 
 
 def remembered_ids(request) -> list[int]:
-    return list(request.session.get(SESSION_KEY, []))
+    """The passes this browser may book with: those opened here, and the signed-in customer's."""
+    from parvis.accounts.customers import signed_in_email
+
+    ids = list(request.session.get(SESSION_KEY, []))
+    email = signed_in_email(request)
+    if email:
+        states = PassHolding.objects.filter(email__iexact=email, state=PassHolding.State.ACTIVE)
+        ids += list(states.values_list("pk", flat=True))
+    return ids
 
 
 def pass_buy(request, product_id: int):

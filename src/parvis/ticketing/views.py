@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from parvis.accounts.customers import signed_in_email
 from parvis.crm.privacy import self_service_token
 from parvis.programming.models import Performance
 
@@ -47,11 +48,31 @@ def _cart(request, *, create: bool) -> Cart | None:
     if cart is None and create:
         cart = Cart.objects.create(channel=Channel.ONLINE)
         request.session[CART_SESSION_KEY] = cart.token
-    member_id = request.session.get(MEMBER_SESSION_KEY)
+    member_id = _remembered_member_id(request)
     if cart is not None and member_id and not cart.membership_id:  # this browser buys as a member
         Cart.objects.filter(pk=cart.pk).update(membership_id=member_id)
         cart.membership_id = member_id
     return cart
+
+
+def _remembered_member_id(request) -> int | None:
+    """The card this browser buys with: the one opened here, or the signed-in customer's valid card."""
+    if request.session.get(MEMBER_SESSION_KEY):
+        return request.session[MEMBER_SESSION_KEY]
+    email = signed_in_email(request)
+    if not email:
+        return None
+    from parvis.memberships.models import Membership
+
+    now = timezone.now()
+    return (
+        Membership.objects.filter(
+            email__iexact=email, state=Membership.State.ACTIVE, valid_from__lte=now, valid_until__gt=now
+        )
+        .order_by("-valid_until")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _member_benefits(request, organizer_id: int):
@@ -60,7 +81,7 @@ def _member_benefits(request, organizer_id: int):
     from parvis.memberships.public import benefits_for
 
     cart = _cart(request, create=False)
-    member_id = (cart.membership_id if cart else None) or request.session.get(MEMBER_SESSION_KEY)
+    member_id = (cart.membership_id if cart else None) or _remembered_member_id(request)
     if not member_id:
         return None
     membership = Membership.objects.select_related("level__program").filter(pk=member_id).first()
@@ -130,13 +151,13 @@ def performance_tickets(request, performance_id: int):
             {"tariff": t, "left": left.get(t.pk, 0), "max": 0 if members_only else most,
              "members_only": members_only, "member_free": free}
         )  # fmt: skip
-    from parvis.passes.public import pass_options_for
+    from parvis.passes.public import pass_options_for, remembered_pass_ids
 
     return render(
         request,
         "ticketing/performance.html",
         {
-            **pass_options_for(performance=performance, holding_ids=request.session.get("parvis_passes", [])),
+            **pass_options_for(performance=performance, holding_ids=remembered_pass_ids(request)),
             "performance": performance,
             "event": performance.event,
             "rows": rows,
@@ -304,7 +325,11 @@ def checkout_view(request):
                 ]
                 return redirect(target)
     else:
-        form = CheckoutForm(**form_kwargs)
+        initial = None
+        if signed_in_email(request):  # a customer account fills in who buys
+            user = request.user
+            initial = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name}
+        form = CheckoutForm(initial=initial, **form_kwargs)
     if not holds and request.method == "GET":
         return redirect("ticketing:cart")
     return render(

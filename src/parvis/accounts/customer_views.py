@@ -1,0 +1,72 @@
+"""The public's account: sign in by e-mail link, see every order, pass, card and subscription, sign out."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import customers
+from .services import LoginThrottled, login_failure_record, login_throttle_check
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Votre e-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=gettext_lazy("Celui de vos commandes : nous y envoyons un lien de connexion."),
+    )
+
+
+def _customer(request):
+    user = request.user
+    if user.is_authenticated and request.session.get(customers.SESSION_KEY):
+        return user
+    return None
+
+
+def account(request):
+    """Signed in: the account. Otherwise: the form that sends a sign-in link."""
+    user = _customer(request)
+    if user is not None:
+        return render(request, "accounts/customer/account.html", customers.account_overview(user))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ip = request.META.get("REMOTE_ADDR", "")
+        email = form.cleaned_data["email"]
+        try:
+            login_throttle_check(username=f"link:{email}", ip=f"link:{ip}")
+        except LoginThrottled:
+            form.add_error(None, _("Trop de demandes : réessayez dans quelques minutes."))
+        else:
+            login_failure_record(username=f"link:{email}", ip=f"link:{ip}")  # each request counts
+            customers.sign_in_link_send(email=email, language=translation.get_language() or "fr")
+            return render(request, "accounts/customer/link_sent.html", {"email": email})
+    return render(
+        request, "accounts/customer/sign_in.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def sign_in_link(request, token: str):
+    """The link from the e-mail: a page with one button (mail scanners that open links sign nobody in)."""
+    if request.method == "POST":
+        user = customers.customer_for_token(token)
+        if user is None:
+            messages.error(request, _("Ce lien de connexion n'est plus valable : demandez-en un nouveau."))
+            return redirect("customer:account")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[customers.SESSION_KEY] = True
+        messages.success(request, _("Vous êtes connecté."))
+        return redirect("customer:account")
+    return render(request, "accounts/customer/sign_in_confirm.html")
+
+
+@require_POST
+def sign_out(request):
+    if _customer(request) is not None:
+        logout(request)
+    return redirect("customer:account")

@@ -1,0 +1,150 @@
+"""Customer accounts: signing in by a link sent by e-mail (no password to keep or leak), and what an account
+gathers: every order, pass, member card and subscription bought with that e-mail address.
+
+The link proves the address: an account is created on its first use. It works once (it is bound to the
+account's last sign-in) and for 30 minutes. Staff never sign in this way: their login has two factors.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+LINK_SALT = "parvis.customer-sign-in"
+LINK_MAX_AGE = datetime.timedelta(minutes=30)
+SESSION_KEY = "parvis_customer"
+
+
+def signed_in_email(request) -> str:
+    """The address of the signed-in customer account ("" for visitors, and for staff)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and request.session.get(SESSION_KEY):
+        return user.email
+    return ""
+
+
+def _normalise(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _is_staff(user) -> bool:
+    from parvis.network.models import NetworkStaff, OrganizerStaff
+
+    return (
+        user.is_staff
+        or user.is_superuser
+        or OrganizerStaff.objects.filter(user=user).exists()
+        or NetworkStaff.objects.filter(user=user).exists()
+    )
+
+
+def _stamp(user) -> str:
+    """Changes with each sign-in: a link made before it no longer works."""
+    if user is None:
+        return "new"
+    return user.last_login.isoformat() if user.last_login else "never"
+
+
+def sign_in_link(email: str) -> str | None:
+    """The one-time sign-in link for this address, or None for staff (they use the staff login)."""
+    email = _normalise(email)
+    user = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
+    if user is not None and _is_staff(user):
+        return None
+    token = signing.dumps({"e": email, "s": _stamp(user)}, salt=LINK_SALT, compress=True)
+    return settings.PARVIS_BASE_URL + reverse("customer:sign_in_link", kwargs={"token": token})
+
+
+def sign_in_link_send(*, email: str, language: str = "fr") -> None:
+    """E-mail the link. Said the same way whether the address is known or not (no account enumeration)."""
+    link = sign_in_link(email)
+    if link is None:
+        return
+    with translation.override(language):
+        send_mail(
+            _("Votre lien de connexion à Parvis"),
+            render_to_string("accounts/email/sign_in.txt", {"link": link, "minutes": 30}),
+            None,
+            [_normalise(email)],
+        )
+
+
+def customer_for_token(token: str):
+    """The account a link opens (created on first use), or None if the link is forged, old or used."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    email = _normalise(data.get("e", ""))
+    if not email:
+        return None
+    users = get_user_model().objects
+    with transaction.atomic():
+        user = users.select_for_update().filter(email__iexact=email).order_by("pk").first()
+        if _stamp(user) != data.get("s"):
+            return None  # already used (or the account signed in since)
+        if user is None:
+            user = users.create_user(username=email[:150], email=email)
+            user.set_unusable_password()
+            first_order = _orders_q(email).order_by("created_at").first()
+            if first_order is not None:
+                user.first_name, user.last_name = first_order.first_name[:150], first_order.last_name[:150]
+            user.save()
+        elif _is_staff(user):
+            return None
+        type(user).objects.filter(pk=user.pk).update(last_login=timezone.now())
+        user.refresh_from_db()
+    return user
+
+
+def _orders_q(email: str):
+    from parvis.ticketing.models import Order
+
+    return Order.objects.filter(email__iexact=email)
+
+
+def account_overview(user) -> dict:
+    """Everything bought with the account's address (or while signed in), newest first."""
+    from parvis.memberships.models import Membership, Subscription
+    from parvis.passes.models import PassHolding
+    from parvis.ticketing.models import Order, OrderState
+
+    email = _normalise(user.email)
+    orders = list(
+        Order.objects.filter(Q(email__iexact=email) | Q(customer=user))
+        .exclude(state=OrderState.PENDING, expires_at__lte=timezone.now())
+        .select_related("organizer")
+        .prefetch_related("tickets__performance__event", "tickets__performance__venue")
+        .order_by("-created_at")[:100]
+    )
+    now = timezone.now()
+    for order in orders:
+        order.upcoming = [
+            t for t in order.tickets.all() if t.state == "valid" and t.performance.starts_at > now
+        ]
+    return {
+        "orders": orders,
+        "passes": list(
+            PassHolding.objects.filter(email__iexact=email)
+            .exclude(state=PassHolding.State.PENDING)
+            .select_related("product")
+        ),
+        "cards": list(
+            Membership.objects.filter(email__iexact=email)
+            .exclude(state=Membership.State.PENDING)
+            .select_related("level__program")
+        ),
+        "subscriptions": list(
+            Subscription.objects.filter(email__iexact=email)
+            .exclude(state=Subscription.State.PENDING)
+            .select_related("offer")
+        ),
+    }

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import customer_views
+
+app_name = "customer"
+urlpatterns = [
+    path("compte/", customer_views.account, name="account"),
+    path("compte/lien/<str:token>/", customer_views.sign_in_link, name="sign_in_link"),
+    path("compte/deconnexion/", customer_views.sign_out, name="sign_out"),
+]
