@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -59,7 +59,9 @@ def digest(values: dict) -> str:
 
 
 def sign(key, hash_hex: str) -> str:
-    private = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key))
+    from parvis.ticketing.signing import private_key_of
+
+    private = private_key_of(key)
     return base64.urlsafe_b64encode(private.sign(bytes.fromhex(hash_hex))).decode("ascii")
 
 

@@ -14,6 +14,7 @@ from .base import MIDDLEWARE, PARVIS_TASKS_BACKEND, env  # noqa: E402
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY")
+PARVIS_KEY_ENCRYPTION_KEY = env.str("PARVIS_KEY_ENCRYPTION_KEY")  # 32 random bytes, base64
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 PARVIS_BASE_URL = env.str("PARVIS_BASE_URL").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PARVIS_BASE_URL])

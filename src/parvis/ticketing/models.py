@@ -496,7 +496,7 @@ class SigningKey(models.Model):
 
     organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="signing_keys")
     public_key = models.BinaryField(max_length=32)
-    private_key = models.BinaryField(max_length=32)
+    private_key = models.BinaryField(max_length=80)  # sealed: see core.keyvault
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

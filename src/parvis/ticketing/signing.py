@@ -6,7 +6,8 @@ A member card uses the same layout with version 2: key id | membership id | pers
 A ticket is identified by its performance and its number in the performance's uninterrupted series, so the
 secret can be computed before the ticket row exists (tickets are inserted in one statement).
 The door app needs only the organizer's public keys; a secret cannot be forged or altered without the
-private key. Keys rotate: a new key signs, retired keys still verify, revoked keys no longer do.
+private key, which is stored sealed (`core.keyvault`). Keys rotate: a new key signs, retired keys still
+verify, revoked keys no longer do.
 """
 
 import base64
@@ -20,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from django.db import transaction
 from django.utils import timezone
+
+from parvis.core import keyvault
 
 from .models import SigningKey
 
@@ -48,6 +51,22 @@ class TicketClaims:
     valid_until: datetime.datetime
 
 
+_private_keys: dict[bytes, Ed25519PrivateKey] = {}
+
+
+def private_key_of(key: SigningKey) -> Ed25519PrivateKey:
+    """The key's private half, unsealed once per process (per sealed value: a restored database, or ids
+    reused by tests, never get another key's half)."""
+    sealed = bytes(key.private_key)
+    private = _private_keys.get(sealed)
+    if private is None:
+        private = Ed25519PrivateKey.from_private_bytes(keyvault.unseal(sealed))
+        if len(_private_keys) > 1000:
+            _private_keys.clear()
+        _private_keys[sealed] = private
+    return private
+
+
 def signing_key_for(organizer) -> SigningKey:
     """The organizer's current key, created on first use."""
     key = SigningKey.objects.filter(
@@ -60,7 +79,7 @@ def _create_key(organizer) -> SigningKey:
     private = Ed25519PrivateKey.generate()
     return SigningKey.objects.create(
         organizer=organizer,
-        private_key=private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()),
+        private_key=keyvault.seal(private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())),
         public_key=private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
     )
 
@@ -76,7 +95,7 @@ def rotate_key(organizer) -> SigningKey:
 
 def sign_ticket(*, key: SigningKey, performance_id: int, number: int, valid_until: datetime.datetime) -> str:
     payload = _PAYLOAD.pack(VERSION, key.pk, performance_id, number, int(valid_until.timestamp()))
-    signature = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key)).sign(payload)
+    signature = private_key_of(key).sign(payload)
     return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
 
 
@@ -90,7 +109,7 @@ class CardClaims:
 
 def sign_card(*, key: SigningKey, membership_id: int, persons: int, valid_until: datetime.datetime) -> str:
     payload = _PAYLOAD.pack(CARD_VERSION, key.pk, membership_id, persons, int(valid_until.timestamp()))
-    signature = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key)).sign(payload)
+    signature = private_key_of(key).sign(payload)
     return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
 
 

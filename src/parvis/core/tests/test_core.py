@@ -72,6 +72,7 @@ def test_production_settings_pass_check_deploy_with_real_values(tmp_path):
             "PARVIS_BASE_URL": "https://billetterie.example.org",
             "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
             "EMAIL_URL": "smtp+tls://user:pw@smtp.example.org:587",
+            "PARVIS_KEY_ENCRYPTION_KEY": "q3Jm0d6hX0b7yQm2Vw9cS5pZ1kT8nR4eL6uA2gH0fJc=",
         },
     )
     assert result.returncode == 0, result.stderr + result.stdout
@@ -88,6 +89,7 @@ def test_production_refuses_the_immediate_task_backend(tmp_path):
             "PARVIS_BASE_URL": "https://a.example",
             "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
             "EMAIL_URL": "smtp://localhost:25",
+            "PARVIS_KEY_ENCRYPTION_KEY": "q3Jm0d6hX0b7yQm2Vw9cS5pZ1kT8nR4eL6uA2gH0fJc=",
             "PARVIS_TASKS_BACKEND": "immediate",
         },
     )

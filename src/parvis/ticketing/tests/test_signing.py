@@ -80,3 +80,32 @@ def test_rotation_keeps_old_tickets_valid_and_revocation_does_not():
     old.save()
     with pytest.raises(signing.InvalidSecret):
         signing.verify_secret(old_secret, signing.public_keys_of(organizer))
+
+
+@pytest.mark.django_db
+def test_private_keys_are_sealed_at_rest_and_open_only_with_the_key_encryption_key(settings, organizer):
+    import importlib
+
+    from django.apps import apps
+
+    from parvis.core import keyvault
+    from parvis.ticketing.models import SigningKey
+
+    key = signing.signing_key_for(organizer)
+    stored = bytes(SigningKey.objects.get(pk=key.pk).private_key)
+    assert len(stored) > 32 and stored[:1] == keyvault.VERSION
+    raw = keyvault.unseal(stored)
+    assert raw not in stored  # the private half is not in the row in the clear
+    secret = signing.sign_ticket(key=key, performance_id=1, number=1, valid_until=timezone.now())
+    assert signing.verify_secret(secret, signing.public_keys_of(organizer)).number == 1
+    tampered = stored[:-1] + bytes([stored[-1] ^ 1])
+    with pytest.raises(keyvault.SealBroken):
+        keyvault.unseal(tampered)
+    settings.PARVIS_KEY_ENCRYPTION_KEY = "q3Jm0d6hX0b7yQm2Vw9cS5pZ1kT8nR4eL6uA2gH0fJc="
+    with pytest.raises(keyvault.SealBroken):  # another key-encryption key opens nothing
+        keyvault.unseal(stored)
+    # A key stored raw before sealing existed is sealed by the migration.
+    SigningKey.objects.filter(pk=key.pk).update(private_key=raw)
+    migration = importlib.import_module("parvis.ticketing.migrations.0016_sealed_signing_keys")
+    migration.seal_raw_keys(apps, None)
+    assert keyvault.unseal(SigningKey.objects.get(pk=key.pk).private_key) == raw
