@@ -205,7 +205,11 @@ def _place(token, payload: OrderIn) -> Order:
     try:
         for item in payload.items:
             hold = services.cart_add(
-                cart=cart, tariff_id=item.tariff, quantity=item.quantity, channel=Channel.API
+                cart=cart,
+                tariff_id=item.tariff,
+                quantity=item.quantity,
+                channel=Channel.API,
+                new_cart=not holds,
             )
             holds.append(hold)
             names[hold.pk] = item.attendee_names
@@ -230,7 +234,7 @@ def _place(token, payload: OrderIn) -> Order:
             inventory.release_hold(hold)
         raise
     if order.state == "pending":
-        payment = order.payments.filter(state__in=["created", "pending"]).first()
+        payment = getattr(order, "first_payment", None) or order.payments.filter(state="created").first()
         order = services.payment_confirm(payment_id=payment.pk, reference=f"api-{token.prefix}-{payment.pk}")
     return order
 

@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from .models import Channel, Hold, HoldState, Quota, Tariff
@@ -34,11 +34,21 @@ def _applies(quota: Quota, tariff: Tariff, channel: str, slot_id: int | None = N
     return (not limited_to or tariff in limited_to) and quota.applies_to_channel(channel)
 
 
-def applicable_quotas(*, tariff: Tariff, channel: str, slot_id: int | None = None) -> list[Quota]:
-    """The quotas that a place of this tariff sold on this channel (in this slot) draws on, in id order."""
-    quotas = (
-        Quota.objects.filter(performance_id=tariff.performance_id).prefetch_related("tariffs").order_by("id")
-    )
+def performance_quotas(performance_id: int) -> list[Quota]:
+    """A performance's quotas in id order; the tariffs they are limited to are read only if some are."""
+    quotas = list(Quota.objects.filter(performance_id=performance_id).order_by("id"))
+    if any(not q.is_total and not q.is_slot for q in quotas):
+        prefetch_related_objects(quotas, "tariffs")
+    return quotas
+
+
+def applicable_quotas(
+    *, tariff: Tariff, channel: str, slot_id: int | None = None, quotas: list[Quota] | None = None
+) -> list[Quota]:
+    """The quotas that a place of this tariff sold on this channel (in this slot) draws on, in id order.
+    `quotas`: the performance's quotas when the caller has read them already."""
+    if quotas is None:
+        quotas = performance_quotas(tariff.performance_id)
     return [q for q in quotas if _applies(q, tariff, channel, slot_id)]
 
 
@@ -103,15 +113,17 @@ def hold_places(
     channel: str,
     expires_at: datetime.datetime,
     slot_id: int | None = None,
+    quotas: list[Quota] | None = None,
 ) -> Hold:
-    """Take `quantity` places of `tariff` until `expires_at`, or raise SoldOut (and take nothing)."""
+    """Take `quantity` places of `tariff` until `expires_at`, or raise SoldOut (and take nothing).
+    `quotas`: the performance's quotas (`performance_quotas`) when the caller has read them already."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
     # Reclaimed first, on its own: if this buyer then finds nothing left, the expired holds stay given
     # back (and passed to the waiting list) rather than rolled back with the failed attempt.
     reclaim_expired_holds(performance_ids=[tariff.performance_id])
     with transaction.atomic():
-        quotas = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id)
+        quotas = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id, quotas=quotas)
         _take(quotas, quantity)
         hold = Hold.objects.create(
             cart=cart,
@@ -121,7 +133,9 @@ def hold_places(
             expires_at=expires_at,
             slot_id=slot_id,
         )
-        hold.quotas.set(quotas)
+        Hold.quotas.through.objects.bulk_create(  # a new hold: nothing to compare with, one insert
+            [Hold.quotas.through(hold_id=hold.pk, quota_id=q.pk) for q in quotas]
+        )
     return hold
 
 

@@ -4,6 +4,7 @@ Each function owns its transaction; e-mails go out after commit through a task. 
 through `inventory`.
 """
 
+import contextlib
 import datetime
 import uuid
 from collections import defaultdict
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -110,8 +111,15 @@ def cart_live_holds(cart: Cart) -> list[Hold]:
 
 
 def cart_add(
-    *, cart: Cart, tariff_id: int, quantity: int, channel: str = Channel.ONLINE, slot_id: int | None = None
+    *,
+    cart: Cart,
+    tariff_id: int,
+    quantity: int,
+    channel: str = Channel.ONLINE,
+    slot_id: int | None = None,
+    new_cart: bool = False,
 ) -> Hold:
+    """Hold places of a tariff in the cart. `new_cart`: the caller has just created it (nothing in it yet)."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise SaleError("invalid_quantity")
     tariff = (
@@ -139,22 +147,21 @@ def cart_add(
         )
         if members + quantity > benefits.persons:
             raise SaleError("member_limit", limit=benefits.persons)
-    already = (
-        cart.holds.filter(
-            state=HoldState.ACTIVE,
-            order__isnull=True,
-            expires_at__gt=timezone.now(),
-            performance_id=tariff.performance_id,
-        ).aggregate(n=Sum("quantity"))["n"]
-        or 0
-    )
+    already = 0
+    if not new_cart:
+        already = (
+            cart.holds.filter(
+                state=HoldState.ACTIVE,
+                order__isnull=True,
+                expires_at__gt=timezone.now(),
+                performance_id=tariff.performance_id,
+            ).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
     if already + quantity > max_per_order(tariff):
         raise SaleError("quantity_limit", limit=max_per_order(tariff))
-    slots = set(
-        Quota.objects.filter(performance_id=tariff.performance_id, slot_starts_at__isnull=False).values_list(
-            "pk", flat=True
-        )
-    )
+    quotas = inventory.performance_quotas(tariff.performance_id)
+    slots = {q.pk for q in quotas if q.is_slot}
     if slots and slot_id is None:
         raise SaleError("slot_required")
     if slot_id is not None and slot_id not in slots:
@@ -167,6 +174,7 @@ def cart_add(
             channel=channel,
             expires_at=timezone.now() + hold_duration(),
             slot_id=slot_id,
+            quotas=quotas,
         )
     except inventory.SoldOut:
         raise SaleError("sold_out") from None
@@ -390,10 +398,11 @@ def checkout_place_orders(
                 ),
                 subscription_id=cart.subscription_id,
             )
-            for hold in organizer_holds:
-                if not inventory.extend_hold(hold, expires_at=order.expires_at):
+            for hold in organizer_holds:  # kept until the payment deadline, and tied to the order, at once
+                if not Hold.objects.filter(
+                    pk=hold.pk, state=HoldState.ACTIVE, expires_at__gt=timezone.now()
+                ).update(expires_at=order.expires_at, order=order):
                     raise SaleError("hold_expired")
-                Hold.objects.filter(pk=hold.pk).update(order=order)
                 OrderItem.objects.create(
                     order=order,
                     performance=hold.performance,
@@ -444,14 +453,17 @@ def checkout_place_orders(
                 organizer_id=organizer_id,
                 after={"state": order.state, "total": str(order_total), "provider": code},
             )
+            order.first_payment = payment
             if PROVIDERS[code].confirms_immediately:
                 payment_confirm(payment_id=payment.pk)
+                order.refresh_from_db()
             orders.append(order)
         if voucher_code.strip() and provider_code not in ("voucher", "box_office") and not voucher_used:
             if total:  # a code typed in that pays nothing of this cart: say so rather than ignore it
                 raise SaleError("voucher_unknown")
     for order in orders:
-        order.refresh_from_db()
+        if order.state != OrderState.PENDING or not hasattr(order, "first_payment"):
+            order.refresh_from_db()  # paid at the counter or with a voucher inside: read what it became
     return orders
 
 
@@ -519,7 +531,7 @@ def sellers_of(organizer_ids, *, channel: str) -> dict[int, int]:
     """Who sells each organizer's places on this channel: itself, or online the network that sells on its
     behalf (the seller of record of the order; the tickets stay the organizer's, signed with its key)."""
     sellers = {pk: pk for pk in organizer_ids}
-    if channel == Channel.BOX_OFFICE:
+    if channel != Channel.ONLINE:  # the counter and a sales channel's API sell in their own name
         return sellers
     from parvis.network.models import NetworkMembership
 
@@ -678,13 +690,17 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
     If the places were sold to someone else after the hold expired, the money is marked refunded.
     """
     items = list(order.items.select_related("hold", "tariff", "performance"))
-    if not _vouchers_spend(order, now):  # the voucher's balance went elsewhere: the payment goes back
+    paid_in_full = payment is not None and payment.amount == order.total
+    if not paid_in_full and not _vouchers_spend(
+        order, now
+    ):  # the voucher's balance went elsewhere: the payment goes back
         for item in items:
             inventory.release_hold(item.hold)
         _auto_refund(order, "voucher balance spent elsewhere meanwhile")
         return
     try:
-        with transaction.atomic():
+        # Each conversion is atomic; several are made all together (one item needs no second savepoint).
+        with transaction.atomic() if len(items) > 1 else contextlib.nullcontext():
             converted = [(item, inventory.convert_hold(item.hold, channel=order.channel)) for item in items]
     except inventory.SoldOut:
         _auto_refund(order, "places sold after the hold expired")
@@ -738,7 +754,7 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
     for item, quota_ids in sorted(converted, key=lambda pair: pair[0].performance_id):
         organizer_id = item.performance.organizer_id
         if organizer_id not in keys:
-            keys[organizer_id] = signing.signing_key_for(item.performance.organizer)
+            keys[organizer_id] = signing.signing_key_for_id(organizer_id)
         _issue_tickets(
             order, item, quota_ids, keys[organizer_id]
         )  # last: the numbering row is locked briefly
@@ -791,11 +807,7 @@ def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int], key) -> 
     """Number, sign and insert the tickets of one item in few statements: called last in the confirmation's
     transaction, so the numbering row of the performance stays locked only briefly."""
     performance = item.performance
-    series, _ = TicketSeries.objects.get_or_create(
-        performance=performance, defaults={"organizer_id": performance.organizer_id}
-    )
-    TicketSeries.objects.filter(pk=series.pk).update(last_number=F("last_number") + item.quantity)
-    last = TicketSeries.objects.values_list("last_number", flat=True).get(pk=series.pk)
+    last = _series_take(performance, item.quantity)
     names = list(item.attendee_names) + [""] * item.quantity
     valid_until = (performance.ends_at or performance.starts_at) + signing.VALIDITY_AFTER_START
     default_name = f"{order.first_name} {order.last_name}".strip()
@@ -827,6 +839,23 @@ def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int], key) -> 
         [Ticket.quotas.through(ticket_id=t.pk, quota_id=q) for t in tickets for q in quota_ids]
     )
     return tickets
+
+
+def _series_take(performance, quantity: int) -> int:
+    """Move the performance's ticket numbering on by `quantity` and return its last number, in one
+    statement once the series exists (the row stays locked until commit: numbers never repeat)."""
+    table = connection.ops.quote_name(TicketSeries._meta.db_table)
+    sql = f"UPDATE {table} SET last_number = last_number + %s WHERE performance_id = %s RETURNING last_number"  # noqa: S608
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [quantity, performance.pk])
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+        TicketSeries.objects.get_or_create(
+            performance=performance, defaults={"organizer_id": performance.organizer_id}
+        )
+    raise RuntimeError("ticket series could not be created")  # pragma: no cover
 
 
 def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:

@@ -69,16 +69,20 @@ def private_key_of(key: SigningKey) -> Ed25519PrivateKey:
 
 def signing_key_for(organizer) -> SigningKey:
     """The organizer's current key, created on first use."""
+    return signing_key_for_id(organizer.pk)
+
+
+def signing_key_for_id(organizer_id: int) -> SigningKey:
     key = SigningKey.objects.filter(
-        organizer=organizer, retired_at__isnull=True, revoked_at__isnull=True
+        organizer_id=organizer_id, retired_at__isnull=True, revoked_at__isnull=True
     ).first()
-    return key or _create_key(organizer)
+    return key or _create_key(organizer_id)
 
 
-def _create_key(organizer) -> SigningKey:
+def _create_key(organizer_id: int) -> SigningKey:
     private = Ed25519PrivateKey.generate()
     return SigningKey.objects.create(
-        organizer=organizer,
+        organizer_id=organizer_id,
         private_key=keyvault.seal(private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())),
         public_key=private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
     )
@@ -90,7 +94,7 @@ def rotate_key(organizer) -> SigningKey:
         SigningKey.objects.filter(organizer=organizer, retired_at__isnull=True).update(
             retired_at=timezone.now()
         )
-        return _create_key(organizer)
+        return _create_key(organizer.pk)
 
 
 def sign_ticket(*, key: SigningKey, performance_id: int, number: int, valid_until: datetime.datetime) -> str:
