@@ -87,13 +87,14 @@ def contact_resolve(
     if not email and not phone:
         return None
     for _attempt in range(3):
-        contact = None
+        contact, found_by = None, None
         if email:
-            contact = contact_lookup(organizer_id, Identifier.Kind.EMAIL, email)
+            contact, found_by = contact_lookup(organizer_id, Identifier.Kind.EMAIL, email), "email"
         if contact is None and phone:
-            contact = contact_lookup(organizer_id, Identifier.Kind.PHONE, phone)
+            contact, found_by = contact_lookup(organizer_id, Identifier.Kind.PHONE, phone), "phone"
         if contact is not None:
-            _complete(contact, email, phone, first_name, last_name, postal_code, language)
+            # The identifier it was found by points to someone already: only the other one is attached.
+            _complete(contact, email, phone, first_name, last_name, postal_code, language, known=found_by)
             return contact
         try:
             with transaction.atomic():
@@ -121,7 +122,8 @@ def contact_resolve(
     raise RuntimeError("contact_resolve: identifiers kept changing")
 
 
-def _complete(contact, email, phone, first_name, last_name, postal_code, language) -> None:
+def _complete(contact, email, phone, first_name, last_name, postal_code, language, known: str = "") -> None:
+    """Fill in a known contact's blanks, and attach its identifiers (but `known`, which points to it)."""
     changes = {}
     if first_name and not contact.first_name:
         changes["first_name"] = first_name.strip()[:100]
@@ -142,7 +144,7 @@ def _complete(contact, email, phone, first_name, last_name, postal_code, languag
         for name, value in changes.items():
             setattr(contact, name, value)
     for kind, value in ((Identifier.Kind.EMAIL, email), (Identifier.Kind.PHONE, phone)):
-        if value:
+        if value and kind != known:
             identifier_attach(contact, kind, value)
 
 

@@ -158,11 +158,10 @@ def create_order(request, payload: OrderIn):
     body_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, default=str).encode()).hexdigest()
     scope = f"api:{token.pk}"
     if key:
-        try:
+        try:  # the first request with a key inserts it; a repeat finds it (one statement when new)
             with transaction.atomic():
-                record, created = IdempotencyRecord.objects.get_or_create(
-                    scope=scope, key=key, defaults={"request_hash": body_hash}
-                )
+                record = IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=body_hash)
+            created = True
         except IntegrityError:
             record, created = IdempotencyRecord.objects.get(scope=scope, key=key), False
         if not created:

@@ -706,7 +706,10 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         _auto_refund(order, "places sold after the hold expired")
         return
     Order.objects.filter(pk=order.pk).update(state=OrderState.PAID, paid_at=now)
-    kinds = set(order.extras.values_list("kind", flat=True))
+    # Lines other than tickets (a card, a pass, a voucher, a donation) cost something or have no items:
+    # an order of tickets whose total is its tickets has none to act on.
+    tickets_only = items and order.total == sum((i.unit_price * i.quantity for i in items), Decimal(0))
+    kinds = set() if tickets_only else set(order.extras.values_list("kind", flat=True))
     if OrderExtra.Kind.VOUCHER in kinds:  # gift vouchers bought in this order: issued once it is paid
         from .vouchers import vouchers_of_order_issue
 
