@@ -79,3 +79,79 @@ class SubscribeForm(PayingBuyerForm):
                 _("Choisissez au moins %(minimum)s spectacles pour vous abonner.") % {"minimum": self.minimum}
             )
         return chosen
+
+
+class MembershipProgramForm(forms.ModelForm):
+    """A new membership programme of this organizer (or of one of its networks)."""
+
+    class Meta:
+        from .models import MembershipProgram
+
+        model = MembershipProgram
+        fields = ["name", "name_en", "description", "description_en", "network", "reminder_days", "on_sale"]
+
+    def __init__(self, *args, organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        from parvis.network.models import Network
+
+        self.fields["network"].queryset = Network.objects.filter(memberships__organizer=organizer)
+
+
+class MembershipLevelForm(forms.ModelForm):
+    """A level of one of this organizer's programmes: price, length, people, and what it gives."""
+
+    class Meta:
+        from .models import MembershipLevel
+
+        model = MembershipLevel
+        fields = [
+            "program", "kind", "name", "name_en", "eligibility", "price", "vat_rate", "months", "persons",
+            "priority_days", "addon_discount_percent", "free_events", "on_sale",
+        ]  # fmt: skip
+        widgets = {"free_events": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        from parvis.programming.models import Event, EventStatus
+
+        from .models import MembershipProgram
+
+        self.fields["program"].queryset = MembershipProgram.objects.filter(organizer=organizer)
+        self.fields["free_events"].queryset = Event.objects.filter(
+            organizer=organizer, status=EventStatus.PUBLISHED
+        ).order_by("title")
+        self.fields["free_events"].required = False
+
+
+class SubscriptionOfferForm(forms.ModelForm):
+    """A season subscription: its dates, the minimum number of shows, the shows it covers, the exchanges."""
+
+    class Meta:
+        from .models import SubscriptionOffer
+
+        model = SubscriptionOffer
+        fields = [
+            "name", "name_en", "description", "description_en", "season_starts", "season_ends", "min_shows",
+            "events", "exchanges", "on_sale",
+        ]  # fmt: skip
+        widgets = {
+            "season_starts": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "season_ends": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "events": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        from parvis.programming.models import Event, EventStatus
+
+        self.fields["events"].queryset = Event.objects.filter(
+            organizer=organizer, status=EventStatus.PUBLISHED
+        ).order_by("title")
+        self.fields["events"].required = False
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("season_starts"), data.get("season_ends")
+        if starts and ends and ends <= starts:
+            self.add_error("season_ends", _("La fin de la saison doit suivre son début."))
+        return data

@@ -6,17 +6,58 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
+from parvis.core.audit import audit_record
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 
 from . import selectors, services
+from .forms import MembershipLevelForm, MembershipProgramForm, SubscriptionOfferForm
 from .models import Membership, MembershipLevel, Subscription, SubscriptionOffer
+
+FORMS = {
+    "program": (MembershipProgramForm, "membership_program.create", _l("Programme d'adhésion créé.")),
+    "level": (MembershipLevelForm, "membership_level.create", _l("Formule d'adhésion créée.")),
+    "offer": (SubscriptionOfferForm, "subscription_offer.create", _l("Formule d'abonnement créée.")),
+}
+
+
+def _settings_forms(request, organizer, can_create: bool) -> dict:
+    """The creation forms (administrators only), bound to the POST for the one being submitted."""
+    if not can_create:
+        return {}
+    posted = request.POST.get("action") if request.method == "POST" else None
+    return {
+        name: form_class(request.POST if posted == name else None, organizer=organizer, prefix=name)
+        for name, (form_class, _action, _done) in FORMS.items()
+    }
 
 
 @login_required
 def memberships(request, organizer_slug: str):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
-    if request.method == "POST":
+    can_create = has_organizer_perm(request.user, organizer, Perm.ORGANIZER_SETTINGS)
+    forms = _settings_forms(request, organizer, can_create)
+    if request.method == "POST" and request.POST.get("action") in FORMS:
+        require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
+        name = request.POST["action"]
+        form = forms[name]
+        if form.is_valid():
+            created = form.save(commit=False)
+            if name != "level":
+                created.organizer = organizer
+            created.save()
+            form.save_m2m()
+            audit_record(
+                actor=request.user,
+                action=FORMS[name][1],
+                instance=created,
+                organizer_id=organizer.pk,
+                after={"name": created.name},
+            )
+            messages.success(request, str(FORMS[name][2]))
+            return redirect(request.path)
+    elif request.method == "POST":
         require_organizer_perm(request.user, organizer_slug, Perm.SALES_CHANGE)
         card = get_object_or_404(
             Membership, pk=request.POST.get("membership") or 0, level__program__organizer=organizer
@@ -55,6 +96,8 @@ def memberships(request, organizer_slug: str):
             "found": found,
             "offers": offers,
             "subscribers": subscribers,
+            "forms": forms,
             "can_change": has_organizer_perm(request.user, organizer, Perm.SALES_CHANGE),
         },
+        status=400 if any(form.errors for form in forms.values()) else 200,
     )

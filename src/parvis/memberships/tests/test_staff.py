@@ -36,3 +36,56 @@ def test_another_organizers_staff_see_nothing_and_cancel_nothing(client, organiz
     assert client.post(own_url, {"membership": card.pk, "action": "cancel"}).status_code == 404
     card.refresh_from_db()
     assert card.state == Membership.State.ACTIVE
+
+
+def test_administrators_create_a_programme_its_levels_and_a_subscription(client, organizer, other_organizer):
+    from parvis.core.testing import EventFactory
+    from parvis.memberships.models import MembershipLevel, MembershipProgram, SubscriptionOffer
+
+    url = reverse("staff:memberships", args=[organizer.slug])
+    login_staff(client, staff(organizer, Role.BOX_OFFICE, username="guichet@example.org"))
+    denied = client.post(url, {"action": "program", "program-name": "Amis", "program-reminder_days": 30})
+    assert denied.status_code == 403 and not MembershipProgram.objects.exists()
+    login_staff(client, staff(organizer, Role.ADMINISTRATOR, username="admin@example.org"))
+    page = client.get(url).content.decode()
+    assert "Nouveau programme d'adhésion" in page
+    created = client.post(
+        url,
+        {"action": "program", "program-name": "Amis", "program-reminder_days": 30, "program-on_sale": "on"},
+    )
+    assert created.status_code == 302
+    prog = MembershipProgram.objects.get()
+    assert prog.organizer == organizer
+    expo = EventFactory(organizer=organizer, status="published")
+    foreign = program(other_organizer, name="Autre")
+    level_data = {
+        "action": "level",
+        "level-kind": "duo",
+        "level-name": "Duo",
+        "level-price": "60.00",
+        "level-vat_rate": "0.00",
+        "level-months": 12,
+        "level-persons": 2,
+        "level-priority_days": 7,
+        "level-addon_discount_percent": "10",
+        "level-free_events": [expo.pk],
+        "level-on_sale": "on",
+    }
+    refused = client.post(url, {**level_data, "level-program": foreign.pk})  # another organizer's programme
+    assert refused.status_code == 400 and not MembershipLevel.objects.exists()
+    assert client.post(url, {**level_data, "level-program": prog.pk}).status_code == 302
+    level_obj = MembershipLevel.objects.get()
+    assert level_obj.persons == 2 and list(level_obj.free_events.all()) == [expo]
+    offer = {
+        "action": "offer",
+        "offer-name": "Abonnement",
+        "offer-season_starts": "2027-09-01T00:00",
+        "offer-season_ends": "2027-06-30T00:00",
+        "offer-min_shows": 4,
+        "offer-exchanges": 1,
+        "offer-on_sale": "on",
+    }
+    backwards = client.post(url, offer)
+    assert backwards.status_code == 400 and not SubscriptionOffer.objects.exists()
+    assert client.post(url, {**offer, "offer-season_ends": "2028-06-30T00:00"}).status_code == 302
+    assert SubscriptionOffer.objects.get().organizer == organizer
