@@ -50,6 +50,7 @@ class TicketInfo(Schema):
 
 
 class MemberInfo(Schema):
+    id: int
     code: str
     name: str
     level: str
@@ -103,6 +104,7 @@ def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
     card = verdict.scan.membership if verdict.scan and verdict.scan.membership_id else None
     return {
         "member": {
+            "id": card.pk,
             "code": card.code,
             "name": ", ".join([card.holder_name, *card.other_names]),
             "level": card.level.name,

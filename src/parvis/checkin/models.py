@@ -27,7 +27,6 @@ REFUSAL_LABELS = {
     "member_expired": _("Carte d'adhérent expirée ou annulée"),
     "member_elsewhere": _("Carte d'adhérent non valable dans ce lieu"),
     "member_used": _("Carte déjà utilisée pour toutes ses personnes"),
-    "member_offline": _("Carte d'adhérent : vérification en ligne seulement"),
 }
 
 

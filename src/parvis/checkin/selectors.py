@@ -74,13 +74,37 @@ def offline_package(checkin_list: CheckinList) -> dict:
             "allow_reentry": checkin_list.allow_reentry,
             "opens_minutes_before": checkin_list.opens_minutes_before,
             "slot_tolerance_minutes": checkin_list.slot_tolerance_minutes,
+            "admit_members": checkin_list.admit_members,
         },
         "public_keys": {
             str(kid): base64.b64encode(key).decode()
             for kid, key in signing.public_keys_of(checkin_list.organizer).items()
         },
+        **(_member_cards(checkin_list) if checkin_list.admit_members else {}),
         "tickets": rows,
         "generated_at": timezone.now().isoformat(),
+    }
+
+
+def _member_cards(checkin_list) -> dict:
+    """What a device needs to judge member cards offline: the keys of the programmes valid here, and the
+    cards cancelled since they were printed (the QR cannot say so)."""
+    from django.db.models import Count, Q
+
+    from parvis.memberships.public import card_keys_for
+
+    from .models import Scan
+
+    keys, cancelled = card_keys_for(checkin_list.organizer_id)
+    inside = (
+        Scan.objects.filter(checkin_list=checkin_list, membership__isnull=False, accepted=True)
+        .values("membership_id")
+        .annotate(n=Count("pk", filter=Q(kind=Scan.Kind.ENTRY)) - Count("pk", filter=Q(kind=Scan.Kind.EXIT)))
+    )
+    return {
+        "member_keys": {str(kid): base64.b64encode(key).decode() for kid, key in keys.items()},
+        "members_cancelled": cancelled,
+        "members_inside": {str(row["membership_id"]): row["n"] for row in inside if row["n"] > 0},
     }
 
 

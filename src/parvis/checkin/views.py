@@ -50,6 +50,7 @@ def _strings() -> dict:
         "mode_entry": _("Entrées"),
         "mode_exit": _("Sorties"),
         "member": _("Adhérent %(level)s : %(name)s (%(persons)s pers.)"),
+        "member_card": _("Carte d'adhérent (%(persons)s pers.)"),
     }
 
 

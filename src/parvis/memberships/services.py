@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -310,3 +311,26 @@ def card_check(secret: str, *, organizer_id: int, at: datetime.datetime) -> tupl
     if not covers(membership, organizer_id):
         return "member_elsewhere", membership
     return "", membership
+
+
+def card_keys_for(organizer_id: int) -> tuple[dict[int, bytes], list[int]]:
+    """The public keys that sign the member cards valid at this organizer (its own programmes and its
+    networks'), and the ids of those programmes' cards cancelled while they would still be valid."""
+    from parvis.network.models import NetworkMembership
+    from parvis.ticketing import signing
+
+    from .models import MembershipProgram
+
+    networks = NetworkMembership.objects.filter(organizer_id=organizer_id).values("network_id")
+    programs = MembershipProgram.objects.filter(
+        Q(organizer_id=organizer_id) | Q(network_id__in=networks)
+    ).select_related("organizer")
+    keys: dict[int, bytes] = {}
+    for organizer in {p.organizer for p in programs}:
+        keys.update(signing.public_keys_of(organizer))
+    cancelled = list(
+        Membership.objects.filter(
+            level__program__in=programs, state=Membership.State.CANCELLED, valid_until__gt=timezone.now()
+        ).values_list("pk", flat=True)
+    )
+    return keys, cancelled

@@ -186,3 +186,38 @@ def test_the_camera_reads_a_ticket_qr_and_lets_it_in(browser, live_server, tmp_p
         assert Presence.objects.filter(ticket=ticket).exists()
     finally:
         camera_browser.close()
+
+
+def test_member_cards_at_a_door_online_and_offline(door):
+    from parvis.checkin.models import CheckinList
+    from parvis.checkin.services import device_create
+    from parvis.memberships.pdf import card_secret
+    from parvis.memberships.services import membership_cancel
+    from parvis.memberships.tests.factories import level, member, program
+
+    context, page = door
+    performance, _order, _list, _device, _token = _setup(days=10)
+    _soon(performance)
+    organizer = performance.organizer
+    museum = CheckinList.objects.create(organizer=organizer, name="Accueil", admit_members=True)
+    museum.performances.add(performance)
+    _device2, token = device_create(organizer=organizer, name="Accueil 1")
+    friends = program(organizer)
+    duo = member(level(friends, persons=2, kind="duo"), other_names=["Léa Lima"])
+    gone = member(level(friends, name="Solo"), email="gone@example.org")
+    membership_cancel(membership=gone)
+
+    page.goto(f"/porte/#appareil={token}")
+    page.get_by_role("button", name="Accueil").click()
+    page.wait_for_selector("#screen-scan:not([hidden])")
+    assert _enter(page, card_secret(duo)) == ("accepted", "", False)
+    page.evaluate("navigator.serviceWorker.ready")
+    context.set_offline(True)
+    assert _enter(page, card_secret(duo)) == ("accepted", "", True)  # the second person of the duo
+    assert _enter(page, card_secret(duo))[:2] == ("refused", "member_used")
+    assert _enter(page, card_secret(gone))[:2] == ("refused", "member_expired")  # cancelled: the list says so
+    context.set_offline(False)
+    page.wait_for_selector("#door-pending[data-count='0']", timeout=15_000)
+    accepted = Scan.objects.filter(membership=duo, accepted=True)
+    assert accepted.count() == 2 and accepted.filter(offline=True).count() == 1
+    assert not Scan.objects.filter(conflict=True).exists()

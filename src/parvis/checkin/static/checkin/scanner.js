@@ -71,14 +71,25 @@ function base64urlBytes(text) {
   return bytes;
 }
 
-/* Payload (17 bytes): version | key id | performance | number | valid until (Unix), then a 64-byte signature. */
+/* Payload (17 bytes): version | key id | performance | number | valid until (Unix), then a 64-byte signature.
+   A member card (version 2): version | key id | membership | persons | valid until. */
 export function decodeSecret(secret) {
   if (typeof secret !== "string" || !/^[A-Za-z0-9_-]{100,200}$/.test(secret)) return null;
   let raw;
   try { raw = base64urlBytes(secret); } catch { return null; }
   if (raw.length !== 81) return null;
   const view = new DataView(raw.buffer);
-  if (view.getUint8(0) === 2) return { memberCard: true };
+  if (view.getUint8(0) === 2) {
+    return {
+      memberCard: true,
+      keyId: view.getUint32(1),
+      membership: view.getUint32(5),
+      persons: view.getUint32(9),
+      validUntil: view.getUint32(13) * 1000,
+      payload: raw.slice(0, 17),
+      signature: raw.slice(17),
+    };
+  }
   if (view.getUint8(0) !== 1) return null;
   return {
     keyId: view.getUint32(1),
@@ -121,7 +132,7 @@ export async function judgeLocally(input, at, mode = "entry") {
   if (input.secret) {
     claims = decodeSecret(input.secret);
     if (!claims) return { accepted: false, reason: "malformed" };
-    if (claims.memberCard) return { accepted: false, reason: "member_offline" };
+    if (claims.memberCard) return judgeCard(claims, at, mode);
     const key = state.list.public_keys[String(claims.keyId)];
     if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
     ({ performance, number, validUntil } = claims);
@@ -159,6 +170,34 @@ export async function judgeLocally(input, at, mode = "entry") {
   }
   if (inside) return { accepted: false, reason: "already_used", ticket };
   return { accepted: true, reason: "", ticket: ticket || { tariff: "", name: "", recent: true }, id };
+}
+
+/* A member card offline: the list must admit members, the card be signed by a programme valid here, not
+   cancelled, not ended, and no more of its people inside than it names (counted on this phone). */
+async function judgeCard(claims, at, mode) {
+  const rules = state.list.list;
+  if (!rules.admit_members) return { accepted: false, reason: "member_card_refused" };
+  const key = (state.list.member_keys || {})[String(claims.keyId)];
+  if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
+  if (at > claims.validUntil || (state.list.members_cancelled || []).includes(claims.membership)) {
+    return { accepted: false, reason: "member_expired" };
+  }
+  const id = `m:${claims.membership}`;
+  const inside = cardInside(claims.membership);
+  if (mode === "exit") {
+    if (!rules.allow_reentry) return { accepted: false, reason: "no_reentry" };
+    if (!inside) return { accepted: false, reason: "not_inside" };
+  } else if (inside >= claims.persons) {
+    return { accepted: false, reason: "member_used" };
+  }
+  return { accepted: true, reason: "", id, member: { level: "", name: "", persons: claims.persons } };
+}
+
+/* How many people of a card are inside: this phone's count since the list was downloaded, else the list's. */
+function cardInside(membership) {
+  const id = `m:${membership}`;
+  if (id in state.local) return Number(state.local[id]);
+  return Number((state.list.members_inside || {})[String(membership)] || 0);
 }
 
 /* ---------- the server ---------- */
@@ -204,6 +243,10 @@ async function scan(input) {
     try {
       const result = await api("/redeem", { method: "POST", body: JSON.stringify(body) }, ONLINE_TIMEOUT_MS);
       if (result.ticket) remember(`${result.ticket.performance_id}:${result.ticket.number}`, result);
+      if (result.member && result.result === "accepted") {
+        state.local[`m:${result.member.id}`] = cardInside(result.member.id) + (state.mode === "entry" ? 1 : -1);
+        kvSet(`local:${state.list.list.id}`, state.local);
+      }
       showVerdict({
         accepted: result.result === "accepted",
         reason: result.reason,
@@ -222,7 +265,10 @@ async function scan(input) {
   body.offline_verdict = verdict.accepted ? "accepted" : "refused";
   body.offline_reason = verdict.reason;
   await queuePut(body);
-  if (verdict.accepted) {
+  if (verdict.accepted && verdict.id.startsWith("m:")) {  // a card: how many of its people are inside
+    state.local[verdict.id] = cardInside(verdict.id.slice(2)) + (state.mode === "entry" ? 1 : -1);
+    await kvSet(`local:${state.list.list.id}`, state.local);
+  } else if (verdict.accepted) {
     state.local[verdict.id] = state.mode === "entry";
     await kvSet(`local:${state.list.list.id}`, state.local);
   }
@@ -350,7 +396,8 @@ function showVerdict({ accepted, reason, ticket, member, firstScan, offline }) {
     if (ticket.slot) details.push(ticket.slot);
     if (ticket.recent) details.push(T.new_ticket);
   }
-  if (member) details.push(fmt(T.member, { level: member.level, name: member.name, persons: member.persons }));
+  if (member && member.name) details.push(fmt(T.member, { level: member.level, name: member.name, persons: member.persons }));
+  else if (member) details.push(fmt(T.member_card, { persons: member.persons }));
   $("verdict-detail").textContent = details.join(" · ");
   $("verdict-offline").hidden = !offline;
   box.hidden = false;
