@@ -133,19 +133,19 @@ def build() -> Organizer:
     sql(
         """
         INSERT INTO ticketing_order (code, secret, checkout, state, channel, email, first_name, last_name,
-            postal_code, language, total, currency, created_at, expires_at, paid_at, consents, terms_version,
-            organizer_id, contact_id)
+            postal_code, postal_address, language, total, currency, created_at, expires_at, paid_at, consents,
+            terms_version, organizer_id, contact_id)
         SELECT 'B' || lpad(c.id::text, 11, '0'), md5(c.id::text), gen_random_uuid(), 'paid', 'online', c.email,
-            c.first_name, c.last_name, c.postal_code, 'fr', 100, 'EUR', now(), now(), now(), '[]', '',
+            c.first_name, c.last_name, c.postal_code, '', 'fr', 100, 'EUR', now(), now(), now(), '[]', '',
             c.organizer_id, c.id
         FROM crm_contact c WHERE c.organizer_id = %(o)s AND c.email LIKE '%%@bench.example'""",
         p,
     )
     sql(
         """
-        INSERT INTO ticketing_orderitem (quantity, unit_price, vat_rate, attendee_names, order_id, performance_id,
-            tariff_id)
-        SELECT 10, 10, 5.5, '[]', o.id, bp.performance_id, bp.tariff_id
+        INSERT INTO ticketing_orderitem (quantity, unit_price, discount, vat_rate, attendee_names, order_id,
+            performance_id, tariff_id)
+        SELECT 10, 10, 0, 5.5, '[]', o.id, bp.performance_id, bp.tariff_id
         FROM ticketing_order o JOIN bench_perf bp ON bp.idx = o.id %% %(P)s WHERE o.organizer_id = %(o)s""",
         p,
     )

@@ -13,11 +13,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import (
     Case,
-    Count,
     DecimalField,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -101,7 +99,6 @@ def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
     if field not in FIELDS:
         raise InvalidDefinition(f"unknown field {field!r}")
     visits = _attendance(organizer)
-    per_contact = visits.values("contact")
     if field == "attended_genre":
         q = Q(Exists(visits.filter(contact=OuterRef("pk"), performance__event__genre=value)))
     elif field == "attended_venue":
@@ -113,32 +110,31 @@ def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
     elif field == "visits_at_least":
         n = _int(value)
         # "At least 0" is everyone: a true condition (not an empty Q, whose negation would also be true).
-        everyone = Q(pk__isnull=False)
+        # "At least n" is "an n-th visit exists" (OFFSET n-1 LIMIT 1): the database looks at the contacts the
+        # other rules keep, a few index rows each, instead of counting every visit of every contact.
         q = (
-            Q(pk__in=per_contact.annotate(n=Count("pk")).filter(n__gte=n).values("contact"))
+            Q(Exists(visits.filter(contact=OuterRef("pk")).order_by()[n - 1 : n]))
             if n > 0
-            else everyone
+            else Q(pk__isnull=False)
         )
     elif field == "visits_at_most":
-        q = ~Q(pk__in=per_contact.annotate(n=Count("pk")).filter(n__gt=_int(value)).values("contact"))
+        n = _int(value)  # "at most n": no (n+1)-th visit; below zero, nobody
+        q = (
+            ~Q(Exists(visits.filter(contact=OuterRef("pk")).order_by()[n : n + 1]))
+            if n >= 0
+            else Q(pk__isnull=True)
+        )
     elif field == "spend_at_least":
         try:
             amount = Decimal(str(value).replace(",", "."))
         except InvalidOperation:
             raise InvalidDefinition(f"not an amount: {value!r}") from None
         q = Q(pk__in=_net_spend(organizer, amount))
-    elif field == "last_visit_before":
-        q = Q(
-            pk__in=per_contact.annotate(last=Max("occurred_at"))
-            .filter(last__lt=_date(value))
-            .values("contact")
-        )
+    elif field == "last_visit_before":  # came, and not since that date
+        since = visits.filter(contact=OuterRef("pk"), occurred_at__gte=_date(value))
+        q = Q(Exists(visits.filter(contact=OuterRef("pk")))) & ~Q(Exists(since))
     elif field == "last_visit_after":
-        q = Q(
-            pk__in=per_contact.annotate(last=Max("occurred_at"))
-            .filter(last__gte=_date(value))
-            .values("contact")
-        )
+        q = Q(Exists(visits.filter(contact=OuterRef("pk"), occurred_at__gte=_date(value))))
     elif field == "bought_tariff":
         q = Q(
             Exists(
