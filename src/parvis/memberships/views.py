@@ -130,7 +130,7 @@ def card_renew(request, code: str, secret: str):
         except SaleError as exc:
             messages.error(request, exc.message)
             return redirect(membership.get_absolute_url())
-        remember(request, order.memberships.get())
+        # The current card keeps its benefits in this browser; the new one takes over when it starts.
         return redirect(payment_target(request, order, form.cleaned_data["provider"]))
     return render(
         request,
