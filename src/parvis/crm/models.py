@@ -211,7 +211,20 @@ class Interaction(models.Model):
     class Meta:
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
-        indexes = [models.Index(fields=["contact", "-occurred_at"], name="interaction_timeline")]
+        indexes = [
+            models.Index(fields=["contact", "-occurred_at"], name="interaction_timeline"),
+            # Segments: who came to these dates, and whether a contact came N times, from the index alone.
+            models.Index(
+                fields=["organizer", "performance", "contact"],
+                condition=models.Q(kind="attendance"),
+                name="attendance_by_performance",
+            ),
+            models.Index(
+                fields=["organizer", "contact"],
+                condition=models.Q(kind="attendance"),
+                name="attendance_by_contact",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.contact_id} {self.occurred_at:%Y-%m-%d}"

@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import (
+    BooleanField,
     Case,
     DecimalField,
     Exists,
@@ -23,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -152,12 +154,9 @@ def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
         latest = Consent.objects.filter(contact=OuterRef("pk"), purpose=value, channel="email").order_by(
             "-at", "-pk"
         )
-        q = Q(
-            pk__in=Contact.objects.filter(organizer=organizer)
-            .annotate(given=Subquery(latest.values("given")[:1]))
-            .filter(given=True)
-            .values("pk")
-        )
+        # The latest answer, read on the contact itself (no second pass over contacts); none is "no".
+        given = Coalesce(Subquery(latest.values("given")[:1]), Value(False), output_field=BooleanField())
+        q = Q(given)
     elif field == "departement":
         q = Q(departement__in=[v.strip().upper() for v in str(value).split(",") if v.strip()])
     elif field == "town":
