@@ -130,7 +130,17 @@ def account_overview(user) -> dict:
         order.upcoming = [
             t for t in order.tickets.all() if t.state == "valid" and t.performance.starts_at > now
         ]
+    from parvis.crm.models import Contact
+    from parvis.crm.privacy import self_service_token
+
+    profiles = [
+        (contact.organizer, self_service_token(contact))
+        for contact in Contact.objects.filter(
+            email__iexact=email, merged_into__isnull=True, anonymised_at__isnull=True
+        ).select_related("organizer")
+    ]
     return {
+        "profiles": profiles,
         "orders": orders,
         "passes": list(
             PassHolding.objects.filter(email__iexact=email)

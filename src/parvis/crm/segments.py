@@ -54,6 +54,8 @@ FIELDS = {
     "last_visit_before": (_("Dernière venue avant le"), "date"),
     "last_visit_after": (_("Dernière venue après le"), "date"),
     "bought_tariff": (_("A acheté un tarif"), "tariff_kind"),
+    "member": (_("Adhérent (carte valable)"), "bool"),
+    "subscriber": (_("Abonné (abonnement en cours)"), "bool"),
     "consent": (_("A consenti à"), "purpose"),
     "departement": (_("Département"), "text"),
     "town": (_("Commune"), "text"),
@@ -145,6 +147,32 @@ def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
                     tariff__kind=value,
                     state=TicketState.VALID,
                     order__state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED],
+                )
+            )
+        )
+    elif field == "member":  # a card bought by this contact, valid today
+        from parvis.memberships.models import Membership
+
+        now = timezone.now()
+        q = Q(
+            Exists(
+                Membership.objects.filter(
+                    order__contact=OuterRef("pk"),
+                    state=Membership.State.ACTIVE,
+                    valid_from__lte=now,
+                    valid_until__gt=now,
+                )
+            )
+        )
+    elif field == "subscriber":  # a subscription of this contact whose season has not ended
+        from parvis.memberships.models import Subscription
+
+        q = Q(
+            Exists(
+                Subscription.objects.filter(
+                    order__contact=OuterRef("pk"),
+                    state=Subscription.State.ACTIVE,
+                    offer__season_ends__gt=timezone.now(),
                 )
             )
         )

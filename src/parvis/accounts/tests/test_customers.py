@@ -46,6 +46,8 @@ def test_a_buyer_signs_in_by_link_and_sees_orders_passes_and_cards(client, organ
     page = client.get("/compte/").content.decode()
     assert order.code in page and card.code in page and holding.code in page
     assert "3 entrées restantes" in page
+    data_link = re.search(r'href="(/mes-donnees/[^"]+/)" data-testid="my-data"', page)[1]
+    assert client.get(data_link).status_code == 200  # the organizer's data, without another e-mail
     # The link works once.
     client.post("/compte/deconnexion/")
     again = client.post(_path(link), follow=True)

@@ -155,3 +155,41 @@ def test_a_card_is_given_in_the_cart_by_its_number_and_its_holders_email(organiz
     services.cart_apply_membership(cart=cart, code="", email="")
     cart.refresh_from_db()
     assert cart.membership is None
+
+
+def test_segments_find_members_and_subscribers(organizer):
+    from parvis.crm import segments
+    from parvis.memberships.models import Subscription, SubscriptionOffer
+    from parvis.memberships.subscriptions import subscription_order_place
+
+    card = member(level(program(organizer)))
+    expired = member(level(program(organizer, name="Ancien")), email="old@example.org")
+    year_ago = timezone.now() - datetime.timedelta(days=400)
+    Membership.objects.filter(pk=expired.pk).update(
+        valid_from=year_ago, valid_until=year_ago + datetime.timedelta(days=30)
+    )
+    rule = {"groups": [{"rules": [{"field": "member", "value": "yes"}]}]}
+    assert list(segments.contacts_of(organizer, rule)) == [card.order.contact]
+    shows = [on_sale_performance(organizer=organizer, days=5 + n) for n in range(2)]
+    for show in shows:
+        tariff(show, name="Abonné", price="15.00", kind="subscriber")
+    now = timezone.now()
+    offer = SubscriptionOffer.objects.create(
+        organizer=organizer,
+        name="Saison",
+        min_shows=2,
+        season_starts=now - datetime.timedelta(days=1),
+        season_ends=now + datetime.timedelta(days=90),
+    )
+    order = subscription_order_place(
+        offer=offer,
+        buyer=buyer(email="sub@example.org"),
+        performance_ids=[s.pk for s in shows],
+        provider_code="demo",
+    )
+    sales_confirm = services.payment_confirm(payment_id=order.payments.get(state="created").pk)
+    assert Subscription.objects.get().state == "active" and sales_confirm.contact is not None
+    subscribers = {"groups": [{"rules": [{"field": "subscriber", "value": "yes"}]}]}
+    assert list(segments.contacts_of(organizer, subscribers)) == [sales_confirm.contact]
+    not_subscribers = {"groups": [{"rules": [{"field": "subscriber", "value": "yes", "not": True}]}]}
+    assert sales_confirm.contact not in segments.contacts_of(organizer, not_subscribers)
