@@ -139,6 +139,9 @@ def _python(facts, definition, seg_lookup):
             "age_at_most": lambda: c.birth_year is not None and c.birth_year >= year - int(v),
             "tag": lambda: (c.pk, int(v)) in tag_rows,
             "in_household": lambda: c.household_id is not None,
+            # The generated base has no member cards nor subscriptions (see memberships' own tests).
+            "member": lambda: False,
+            "subscriber": lambda: False,
             "rfm_group": lambda: c.rfm_group == v,
             "in_segment": lambda: c.pk in seg_lookup[int(v)],
         }[f]()
@@ -177,6 +180,8 @@ def _random_rule(rng, venues, performances, tags, segment_ids):
         "age_at_most": lambda: str(rng.choice([18, 40, 70])),
         "tag": lambda: str(rng.choice(tags).pk),
         "in_household": lambda: "yes",
+        "member": lambda: "yes",
+        "subscriber": lambda: "yes",
         "rfm_group": lambda: rng.choice(["champions", "lost"]),
         "in_segment": lambda: str(rng.choice(segment_ids)),
     }[field]()
