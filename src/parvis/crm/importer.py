@@ -339,6 +339,8 @@ def _import_chunk(job: ImportJob, rows: list[dict], tags: dict) -> dict:
         )
     )
     identifiers, tag_links, newsletter, fresh = [], [], [], []
+    completed: dict[tuple[str, ...], list[Contact]] = defaultdict(list)  # blanks filled, by fields changed
+    now = timezone.now()
     for clean in rows:
         contact_id = (clean["email"] and by_key.get(("email", clean["email"]))) or (
             clean["phone"] and by_key.get(("phone", clean["phone"]))
@@ -355,9 +357,10 @@ def _import_chunk(job: ImportJob, rows: list[dict], tags: dict) -> dict:
                 changes.get("first_name", contact.first_name), changes.get("last_name", contact.last_name)
             )
         if changes:
-            Contact.objects.filter(pk=contact_id).update(**changes, updated_at=timezone.now())
             for name, value in changes.items():
                 setattr(contact, name, value)
+            contact.updated_at = now
+            completed[tuple(sorted(changes))].append(contact)
         changed = bool(changes)
         for kind in ("email", "phone"):
             if clean[kind] and (kind, clean[kind]) not in by_key:
@@ -375,6 +378,8 @@ def _import_chunk(job: ImportJob, rows: list[dict], tags: dict) -> dict:
             consented.add(contact_id)
             changed = True
         counts["updated" if changed else "unchanged"] += 1
+    for fields, contacts in completed.items():  # one statement per kind of completion, not one per contact
+        Contact.objects.bulk_update(contacts, [*fields, "updated_at"], batch_size=500)
     _add(counts, _create(job, fresh, tags, identifiers, tag_links, newsletter))
     return counts
 
