@@ -5,12 +5,11 @@ import hmac
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Ticket
 from parvis.ticketing.providers import providers_without_places
@@ -52,12 +51,7 @@ def program_join(request, program_id: int):
                 level=data["level"],
                 provider_code=data["provider"],
                 other_names=data["other_names"],
-                buyer=sales.Buyer(
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    language=translation.get_language() or "fr",
-                ),
+                buyer=form.buyer(),
             )
         except SaleError as exc:
             form.add_error(None, exc.message)
@@ -209,12 +203,7 @@ def offer_subscribe(request, offer_id: int):
                 offer=offer,
                 performance_ids=data["performance"],
                 provider_code=data["provider"],
-                buyer=sales.Buyer(
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    language=translation.get_language() or "fr",
-                ),
+                buyer=form.buyer(),
                 terms_version="abonnement-1",
             )
         except SaleError as exc:

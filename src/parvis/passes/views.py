@@ -3,12 +3,11 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.programming.models import Performance
-from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.providers import providers_without_places
 from parvis.ticketing.public import payment_target
@@ -53,12 +52,7 @@ def pass_buy(request, product_id: int):
             order = services.pass_order_place(
                 product=product,
                 provider_code=data["provider"],
-                buyer=sales.Buyer(
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    language=translation.get_language() or "fr",
-                ),
+                buyer=form.buyer(),
             )
         except SaleError as exc:
             form.add_error(None, exc.message)

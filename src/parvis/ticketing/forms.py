@@ -173,6 +173,20 @@ class PayingBuyerForm(forms.Form):
         if len(providers) == 1:
             self.fields["provider"].initial = next(iter(providers))
 
+    def buyer(self):
+        """Who pays, in the language of the page they paid from (once the form is valid)."""
+        from django.utils import translation
+
+        from .services import Buyer
+
+        data = self.cleaned_data
+        return Buyer(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            language=translation.get_language() or "fr",
+        )
+
 
 class VoucherBuyForm(PayingBuyerForm):
     """A gift voucher bought online: its value, for whom, who pays and how."""

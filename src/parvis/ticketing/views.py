@@ -585,12 +585,7 @@ def voucher_buy(request, organizer_slug: str):
                 value=data["value"],
                 recipient=data["recipient"],
                 provider_code=data["provider"],
-                buyer=services.Buyer(
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    language=translation.get_language() or "fr",
-                ),
+                buyer=form.buyer(),
             )
         except SaleError as exc:
             form.add_error(None, exc.message)
