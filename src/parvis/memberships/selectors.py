@@ -55,7 +55,9 @@ def members_of(organizer, *, query: str = "") -> QuerySet[Membership]:
     """The cards of the programmes this organizer runs, newest first, found by code, name or e-mail."""
     from django.db.models import Q
 
-    cards = Membership.objects.filter(level__program__organizer=organizer).select_related("level__program")
+    cards = Membership.objects.filter(level__program__organizer=organizer).select_related(
+        "level__program", "order"
+    )
     if query:
         cards = cards.filter(
             Q(code__iexact=query.strip())

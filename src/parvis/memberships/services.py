@@ -114,12 +114,7 @@ def membership_order_place(
     with transaction.atomic():
         if renewed_from is not None:
             renewed_from = Membership.objects.select_for_update().get(pk=renewed_from.pk)
-            if (
-                Membership.objects.filter(renewed_from=renewed_from)
-                .exclude(state=Membership.State.CANCELLED)
-                .exclude(state=Membership.State.PENDING, order__expires_at__lte=now)
-                .exists()
-            ):
+            if _renewed(renewed_from, now):
                 raise SaleError("membership_renewed")
             # An unpaid renewal that expired frees the link for a new one.
             Membership.objects.filter(renewed_from=renewed_from).update(renewed_from=None)
@@ -244,11 +239,18 @@ def renewable(membership: Membership, *, now: datetime.datetime | None = None) -
     now = now or timezone.now()
     if membership.state != Membership.State.ACTIVE or membership.valid_until - now > RENEWABLE_BEFORE:
         return False
-    renewal = getattr(membership, "renewal", None) if hasattr(membership, "renewal") else None
-    if renewal is not None and renewal.state != Membership.State.CANCELLED:
-        if renewal.state == Membership.State.ACTIVE or renewal.order.expires_at > now:
-            return False
-    return membership.level.program.on_sale
+    return membership.level.program.on_sale and not _renewed(membership, now)
+
+
+def _renewed(membership: Membership, now: datetime.datetime) -> bool:
+    """Renewed already: by a renewal paid, or one still waiting for its payment (an expired one does not
+    count)."""
+    return (
+        Membership.objects.filter(renewed_from=membership)
+        .exclude(state=Membership.State.CANCELLED)
+        .exclude(state=Membership.State.PENDING, order__expires_at__lte=now)
+        .exists()
+    )
 
 
 def membership_renew(*, membership: Membership, provider_code: str) -> Order:

@@ -124,7 +124,7 @@ def subscription_tickets(subscription: Subscription) -> QuerySet[Ticket]:
         order__subscription=subscription,
         state=TicketState.VALID,
         order__state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED],
-    ).select_related("performance__event", "performance__venue", "tariff")
+    ).select_related("performance__event", "performance__venue", "tariff", "order")
 
 
 def subscription_exchange(

@@ -239,3 +239,12 @@ def test_refunding_a_membership_order_cancels_the_card(organizer):
     card.order.refresh_from_db()
     assert card.state == Membership.State.CANCELLED and card.order.state == OrderState.REFUNDED
     assert card.order.payments.filter(amount__lt=0).exists() or card.order.payments.filter(state="refunded")
+
+
+def test_forgetting_the_card_in_this_browser_never_redirects_elsewhere(client, organizer):
+    card = member(level(program(organizer)))
+    client.get(card.get_absolute_url())
+    assert client.session.get("parvis_membership") == card.pk
+    response = client.post("/adhesion/oublier/", {"next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "parvis_membership" not in client.session
