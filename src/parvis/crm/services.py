@@ -57,12 +57,11 @@ def _active(contact: Contact) -> Contact:
 
 
 def contact_lookup(organizer_id: int, kind: str, value: str) -> Contact | None:
-    identifier = (
-        Identifier.objects.select_related("contact__merged_into")
-        .filter(organizer_id=organizer_id, kind=kind, value=value)
-        .first()
-    )
-    return _active(identifier.contact) if identifier else None
+    # The contact alone (no Identifier row, no merged contact joined): one light query at each sale.
+    contact = Contact.objects.filter(
+        identifiers__organizer_id=organizer_id, identifiers__kind=kind, identifiers__value=value
+    ).first()
+    return _active(contact) if contact else None
 
 
 def contact_resolve(

@@ -2,10 +2,12 @@
 
 import hashlib
 import json
+import uuid
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from parvis.api.errors import ApiError
@@ -96,7 +98,11 @@ class OrderIn(Schema):
         None, description="A donation to the organizer, outside the scope of VAT"
     )
     buyer: BuyerIn
-    provider: str = Field("demo", description="free | demo (confirmed at once through the API)")
+    provider: str = Field(
+        "channel",
+        description="channel: the sales channel has taken the money and settles with the organizer; "
+        "free: nothing to pay; demo: demonstration payment (not in production). All confirmed at once.",
+    )
     expected_total: Decimal | None = Field(
         None, description="Refused with price_mismatch if the server's total differs"
     )
@@ -122,10 +128,15 @@ class OrderOut(Schema):
     tickets: list[TicketOut]
 
 
-def _order_out(order: Order) -> dict:
+def _order_out(order: Order, tickets: list | None = None) -> dict:
+    """The order as the API shows it (JSON-ready); `tickets`: those just issued, if the caller has them."""
     from django.conf import settings
 
-    return {
+    if tickets is None:
+        tickets = order.tickets.select_related("tariff").order_by("performance_id", "number")
+    else:
+        tickets = sorted(tickets, key=lambda t: (t.performance_id, t.number))
+    out = {
         "code": order.code,
         "state": services.order_effective_state(order),
         "total": order.total,
@@ -142,9 +153,10 @@ def _order_out(order: Order) -> dict:
                 "state": t.state,
                 "secret": t.secret,
             }
-            for t in order.tickets.select_related("tariff").order_by("performance_id", "number")
+            for t in tickets
         ],
     }
+    return out
 
 
 def _sale_error(exc: SaleError) -> ApiError:
@@ -153,99 +165,105 @@ def _sale_error(exc: SaleError) -> ApiError:
 
 @router.post("/orders", response={201: OrderOut}, auth=SalesChannelAuth())
 def create_order(request, payload: OrderIn):
+    """One transaction holds the key, the sale and the answer: a failed sale leaves no key behind (it may
+    be retried); a repeat arriving while the first request runs waits for it, then replays its answer."""
     token = request.api_token
     key = request.headers.get("Idempotency-Key", "")[:200]
     body_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, default=str).encode()).hexdigest()
     scope = f"api:{token.pk}"
-    if key:
-        try:  # the first request with a key inserts it; a repeat finds it (one statement when new)
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=body_hash)
-            created = True
-        except IntegrityError:
-            record, created = IdempotencyRecord.objects.get(scope=scope, key=key), False
-        if not created:
-            if record.request_hash != body_hash:
-                raise ApiError(
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used with another request.",
-                    status=422,
-                )
-            if record.response is None:
-                raise ApiError(
-                    "request_in_progress", "The first request with this key is still running.", status=409
-                )
-            return Status(record.status_code, record.response)
     try:
-        order = _place(token, payload)
+        with transaction.atomic():
+            if key and not _idempotency_key_take(scope, key, body_hash):
+                return _idempotency_replay(scope, key, body_hash)
+            response = json.loads(json.dumps(_order_out(*_place(token, payload)), default=str))
+            if key:
+                IdempotencyRecord.objects.filter(scope=scope, key=key).update(
+                    status_code=201, response=response
+                )
     except SaleError as exc:
-        if key:
-            IdempotencyRecord.objects.filter(scope=scope, key=key).delete()  # a failed attempt may be retried
         raise _sale_error(exc) from None
-    response = json.loads(json.dumps(_order_out(order), default=str))
-    if key:
-        IdempotencyRecord.objects.filter(scope=scope, key=key).update(status_code=201, response=response)
     return Status(201, response)
 
 
-def _place(token, payload: OrderIn) -> Order:
-    """Hold, order, confirm: three short transactions, so that the performance's quota row is locked only
-    while the places are taken. If a later step fails the holds are released; if the process dies, they
-    expire and the next buyer reclaims them."""
+def _idempotency_key_take(scope: str, key: str, body_hash: str) -> bool:
+    """Insert the key, or wait for the transaction that inserted it to end: False if it committed."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, key, request_hash, created_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (scope, key) DO NOTHING RETURNING id",
+            [scope, key, body_hash, timezone.now()],
+        )
+        return cursor.fetchone() is not None
+
+
+def _idempotency_replay(scope: str, key: str, body_hash: str):
+    record = IdempotencyRecord.objects.get(scope=scope, key=key)
+    if record.request_hash != body_hash:
+        raise ApiError(
+            "idempotency_key_reused", "This Idempotency-Key was used with another request.", status=422
+        )
+    if record.response is None:  # a record left by a version that answered in two transactions
+        raise ApiError("request_in_progress", "The first request with this key is still running.", status=409)
+    return Status(record.status_code, record.response)
+
+
+def _place(token, payload: OrderIn) -> tuple[Order, list | None]:
+    """Orders of tickets alone are sold and paid in one transaction (`order_place_paid`); with add-ons or
+    a donation they go through a cart like a checkout, then the payment is confirmed."""
+    buyer = services.Buyer(
+        email=payload.buyer.email,
+        first_name=payload.buyer.first_name,
+        last_name=payload.buyer.last_name,
+        postal_code=payload.buyer.postal_code,
+        language=payload.buyer.language,
+    )
+    if not payload.extras and not payload.donation:
+        return services.order_place_paid(
+            organizer_id=token.organizer_id,
+            lines=[services.PaidLine(i.tariff, i.quantity, i.attendee_names) for i in payload.items],
+            buyer=buyer,
+            provider_code=payload.provider,
+            reference=f"api-{token.prefix}-{uuid.uuid4().hex[:12]}",
+            expected_total=payload.expected_total,
+        )
     tariffs = set(
         Tariff.objects.filter(
-            pk__in=[i.tariff for i in payload.items], performance__organizer=token.organizer
+            pk__in=[i.tariff for i in payload.items], performance__organizer_id=token.organizer_id
         ).values_list("pk", flat=True)
     )
     if any(item.tariff not in tariffs for item in payload.items):
         raise SaleError("unknown_tariff")
     cart = Cart.objects.create(channel=Channel.API)
-    holds, names = [], {}
-    try:
-        for item in payload.items:
-            hold = services.cart_add(
-                cart=cart,
-                tariff_id=item.tariff,
-                quantity=item.quantity,
-                channel=Channel.API,
-                new_cart=not holds,
-            )
-            holds.append(hold)
-            names[hold.pk] = item.attendee_names
-        buyer = services.Buyer(
-            email=payload.buyer.email,
-            first_name=payload.buyer.first_name,
-            last_name=payload.buyer.last_name,
-            postal_code=payload.buyer.postal_code,
-            language=payload.buyer.language,
-            attendee_names=names,
+    holds = []
+    for item in payload.items:  # inside the view's transaction: an error rolls every hold back
+        hold = services.cart_add(
+            cart=cart, tariff_id=item.tariff, quantity=item.quantity, channel=Channel.API, new_cart=not holds
         )
-        order = services.checkout_place_orders(
-            cart=cart,
-            buyer=buyer,
-            provider_code=payload.provider,
-            expected_total=payload.expected_total,
-            extras={token.organizer_id: [(e.product, e.quantity) for e in payload.extras]},
-            donations={token.organizer_id: payload.donation} if payload.donation else {},
-        )[0]
-    except SaleError:
-        for hold in holds:
-            inventory.release_hold(hold)
-        raise
+        holds.append(hold)
+        buyer.attendee_names[hold.pk] = item.attendee_names
+    order = services.checkout_place_orders(
+        cart=cart,
+        buyer=buyer,
+        provider_code=payload.provider,
+        expected_total=payload.expected_total,
+        extras={token.organizer_id: [(e.product, e.quantity) for e in payload.extras]},
+        donations={token.organizer_id: payload.donation} if payload.donation else {},
+    )[0]
     if order.state == "pending":
         payment = getattr(order, "first_payment", None) or order.payments.filter(state="created").first()
         order = services.payment_confirm(payment_id=payment.pk, reference=f"api-{token.prefix}-{payment.pk}")
-    return order
+    return order, None
 
 
 @router.get("/orders/{code}", response=OrderOut, auth=SalesChannelAuth())
 def get_order(request, code: str):
-    return _order_out(get_object_or_404(Order, code=code, organizer=request.api_token.organizer))
+    return _order_out(get_object_or_404(Order, code=code, organizer_id=request.api_token.organizer_id))
 
 
 @router.post("/orders/{code}/cancel", response=OrderOut, auth=SalesChannelAuth())
 def cancel_order(request, code: str):
-    order = get_object_or_404(Order, code=code, organizer=request.api_token.organizer)
+    order = get_object_or_404(Order, code=code, organizer_id=request.api_token.organizer_id)
     try:
         order = services.order_cancel(order=order, reason=f"api {request.api_token.name}")
     except SaleError as exc:

@@ -139,6 +139,38 @@ def hold_places(
     return hold
 
 
+def take_places(*, tariff: Tariff, quantity: int, channel: str, quotas: list[Quota]) -> list[int]:
+    """Take `quantity` places of `tariff` for good, without a hold (a sale paid in the same transaction);
+    returns the quota ids the sold places count in, or raises SoldOut having taken nothing.
+
+    Runs inside the caller's transaction, which should call it last: each quota row stays locked until
+    that transaction ends. Expired holds are reclaimed only when the free places do not suffice, so the
+    usual sale costs one UPDATE per quota; a buyer who then finds nothing gives the reclaimed places back
+    to the next one (the caller's rollback leaves those holds expired, and expired holds count as free)."""
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    applicable = applicable_quotas(tariff=tariff, channel=channel, quotas=quotas)
+    try:
+        _take_all_or_nothing(applicable, quantity)
+    except SoldOut:
+        if not reclaim_expired_holds(performance_ids=[tariff.performance_id]):
+            raise
+        _take_all_or_nothing(applicable, quantity)
+    return [q.pk for q in applicable]
+
+
+def _take_all_or_nothing(quotas: list[Quota], quantity: int) -> None:
+    """`_take`, giving back what it took from the first quotas if a later one is full (no savepoint)."""
+    taken = []
+    for quota in sorted(quotas, key=lambda q: q.pk):
+        try:
+            _take([quota], quantity)
+        except SoldOut:
+            _give_back([q.pk for q in taken], quantity)
+            raise
+        taken.append(quota)
+
+
 def release_hold(hold: Hold) -> bool:
     """The buyer gives the places back (removed from the cart, or payment failed)."""
     with transaction.atomic():

@@ -31,6 +31,14 @@ PROVIDERS = {
     "voucher": Provider(
         "voucher", _("Bon cadeau"), datetime.timedelta(minutes=15), confirms_immediately=True, online=False
     ),
+    # A partner sales channel (API token) took the money itself and settles with the organizer.
+    "channel": Provider(
+        "channel",
+        _("Canal de vente partenaire"),
+        datetime.timedelta(minutes=15),
+        confirms_immediately=True,
+        online=False,
+    ),
     # Money taken at the counter (cash, card on an external terminal, cheque…): never offered online.
     "box_office": Provider(
         "box_office", _("Guichet"), datetime.timedelta(minutes=15), confirms_immediately=True, online=False

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Cart, Hold, HoldState, Quota, Ticket
+from parvis.ticketing.models import Cart, Hold, HoldState, Order, Quota, Ticket
 
 from .factories import buy, on_sale_performance, tariff
 
@@ -128,3 +128,55 @@ def test_a_crash_between_hold_and_payment_loses_nothing():
     # Nobody cleaned up; the next buyer gets all five places.
     services.cart_add(cart=Cart.objects.create(), tariff_id=full.pk, quantity=5)
     assert _used(performance) == 5
+
+
+def test_300_sales_channel_orders_for_100_places_sell_exactly_100():
+    """Sold and paid in one transaction (no hold): the quota row decides, the losers roll back whole."""
+    performance = on_sale_performance(capacity=100)
+    full = tariff(performance)
+    from .factories import buyer
+
+    def sell(i):
+        services.order_place_paid(
+            organizer_id=performance.organizer_id,
+            lines=[services.PaidLine(full.pk, 1)],
+            buyer=buyer(email=f"b{i % 7}@example.org"),
+            provider_code="channel",
+            reference=f"race-{i}",
+            notify=False,
+        )
+        return "ok"
+
+    outcomes = _race(sell, BUYERS)
+    assert outcomes == Counter({"ok": 100, "sold_out": 200}), outcomes
+    assert _used(performance) == 100
+    assert Ticket.objects.filter(performance=performance).count() == 100
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == list(range(1, 101))
+    assert Order.objects.filter(state="paid").count() == 100 and Order.objects.count() == 100
+
+
+def test_one_idempotency_key_sent_eight_times_at_once_makes_one_order():
+    from django.test import Client
+
+    from parvis.ticketing.auth import api_token_create
+
+    performance = on_sale_performance(capacity=100)
+    full = tariff(performance)
+    token = api_token_create(organizer=performance.organizer, name="partner")
+    body = {
+        "items": [{"tariff": full.pk, "quantity": 2}],
+        "buyer": {"email": "api@example.org", "first_name": "A", "last_name": "B"},
+    }
+
+    def send(_i):
+        response = Client().post(
+            "/api/v1/orders",
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "same"},
+        )
+        return (response.status_code, response.json().get("code"))
+
+    outcomes = _race(send, 8)
+    assert Order.objects.count() == 1 and _used(performance) == 2
+    assert outcomes == Counter({(201, Order.objects.get().code): 8}), outcomes
