@@ -2,9 +2,9 @@
 
 Every change of `Quota.used` is a single conditional UPDATE (`used + n <= capacity`) inside the caller's
 transaction, quotas always taken in id order (no deadlock between two buyers). Holds that have expired are
-reclaimed by the next buyer of the same performance before it takes places: an expired hold is free at once,
-with or without a worker. Reclaiming flips the hold's state with a conditional UPDATE too, so two buyers can
-never give the same places back twice.
+reclaimed by the next buyer of the same performance who finds the free places short: an expired hold is free
+at once, with or without a worker. Reclaiming flips the hold's state with a conditional UPDATE too, so two
+buyers can never give the same places back twice.
 """
 
 import datetime
@@ -119,24 +119,30 @@ def hold_places(
     `quotas`: the performance's quotas (`performance_quotas`) when the caller has read them already."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    # Reclaimed first, on its own: if this buyer then finds nothing left, the expired holds stay given
-    # back (and passed to the waiting list) rather than rolled back with the failed attempt.
-    reclaim_expired_holds(performance_ids=[tariff.performance_id])
-    with transaction.atomic():
-        quotas = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id, quotas=quotas)
-        _take(quotas, quantity)
-        hold = Hold.objects.create(
-            cart=cart,
-            performance_id=tariff.performance_id,
-            tariff=tariff,
-            quantity=quantity,
-            expires_at=expires_at,
-            slot_id=slot_id,
-        )
-        Hold.quotas.through.objects.bulk_create(  # a new hold: nothing to compare with, one insert
-            [Hold.quotas.through(hold_id=hold.pk, quota_id=q.pk) for q in quotas]
-        )
-    return hold
+    # The free places first; expired holds are reclaimed only if those do not suffice, on their own
+    # transaction: if this buyer then finds nothing left, they stay given back (and passed to the waiting
+    # list) rather than rolled back with the failed attempt.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                applicable = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id, quotas=quotas)
+                _take(applicable, quantity)  # a full quota rolls back what the others gave
+                hold = Hold.objects.create(
+                    cart=cart,
+                    performance_id=tariff.performance_id,
+                    tariff=tariff,
+                    quantity=quantity,
+                    expires_at=expires_at,
+                    slot_id=slot_id,
+                )
+                Hold.quotas.through.objects.bulk_create(  # a new hold: nothing to compare with, one insert
+                    [Hold.quotas.through(hold_id=hold.pk, quota_id=q.pk) for q in applicable]
+                )
+            return hold
+        except SoldOut:
+            if attempt or not reclaim_expired_holds(performance_ids=[tariff.performance_id]):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def take_places(*, tariff: Tariff, quantity: int, channel: str, quotas: list[Quota]) -> list[int]:
@@ -240,11 +246,15 @@ def availability(
     *, performance_ids: Iterable[int], channel: str, now: datetime.datetime | None = None
 ) -> dict[int, int]:
     """Places left per tariff id (counting expired holds as free), without writing anything."""
+    performance_ids = list(performance_ids)
+    quotas, free = _quotas_and_free(performance_ids, now or timezone.now())
+    return _left_per_tariff(performance_ids, channel, quotas, free)
+
+
+def _left_per_tariff(performance_ids: list[int], channel: str, quotas, free) -> dict[int, int]:
     from .models import WaitingEntry
 
-    performance_ids = list(performance_ids)
     tariffs = list(Tariff.objects.filter(performance_id__in=performance_ids, is_active=True))
-    quotas, free = _quotas_and_free(performance_ids, now or timezone.now())
     # Places that expired holds would free go first to the people waiting, if any.
     waiting = dict(
         WaitingEntry.objects.filter(performance_id__in=performance_ids, state=WaitingEntry.State.WAITING)
@@ -266,7 +276,18 @@ def availability(
 
 def slots_free(*, performance_id: int, now: datetime.datetime | None = None) -> list[tuple[Quota, int]]:
     """Each timed-entry slot of a performance with its free places (expired holds counted as free)."""
-    quotas, free = _quotas_and_free([performance_id], now or timezone.now())
+    return _slots_free(*_quotas_and_free([performance_id], now or timezone.now()))
+
+
+def _slots_free(quotas: dict[int, Quota], free: dict[int, int]) -> list[tuple[Quota, int]]:
     total = next((free[pk] for pk, q in quotas.items() if q.is_total), 0)
     slots = sorted((q for q in quotas.values() if q.is_slot), key=lambda q: q.slot_starts_at)
     return [(q, max(0, min(free[q.pk], total))) for q in slots]
+
+
+def performance_availability(
+    *, performance_id: int, channel: str, now: datetime.datetime | None = None
+) -> tuple[dict[int, int], list[tuple[Quota, int]]]:
+    """`availability` and `slots_free` of one performance, from one reading of its quotas."""
+    quotas, free = _quotas_and_free([performance_id], now or timezone.now())
+    return _left_per_tariff([performance_id], channel, quotas, free), _slots_free(quotas, free)

@@ -99,8 +99,6 @@ def performance_tickets(request, performance_id: int):
             kind=TariffKind.SUBSCRIBER  # sold only within a subscription
         )
     )
-    left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
-    slots = inventory.slots_free(performance_id=performance.pk)
     errors = []
     if request.method == "POST":
         slot_raw = request.POST.get("slot", "")
@@ -116,12 +114,19 @@ def performance_tickets(request, performance_id: int):
         if not wanted and not errors:
             errors.append(_("Choisissez au moins un billet."))
         if not errors:
+            had_cart = bool(request.session.get(CART_SESSION_KEY))
             cart = _cart(request, create=True)
             added = []
             try:
                 for tariff, quantity in wanted:
                     added.append(
-                        services.cart_add(cart=cart, tariff_id=tariff.pk, quantity=quantity, slot_id=slot_id)
+                        services.cart_add(
+                            cart=cart,
+                            tariff_id=tariff.pk,
+                            quantity=quantity,
+                            slot_id=slot_id,
+                            new_cart=not had_cart and not added,
+                        )
                     )
             except SaleError as exc:
                 for hold in added:  # all or nothing for one choice
@@ -129,6 +134,8 @@ def performance_tickets(request, performance_id: int):
                 errors.append(exc.message)
             else:
                 return redirect("ticketing:cart")
+    # Read only to show the page: a choice that succeeds has redirected already.
+    left, slots = inventory.performance_availability(performance_id=performance.pk, channel=Channel.ONLINE)
     benefits = _member_benefits(request, performance.event.organizer_id)
     on_sale, reason = True, ""
     try:
