@@ -202,9 +202,10 @@ def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE) -> list[int]:
     If the hold was reclaimed meanwhile (a payment arriving after the hold expired), the places are taken
     again if there are any; otherwise SoldOut is raised and the caller refunds.
     """
+    # The usual case, a live hold, is one conditional UPDATE: no savepoint needed in the caller's transaction.
+    if _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.CONVERTED):
+        return list(hold.quotas.values_list("id", flat=True))
     with transaction.atomic():
-        if _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.CONVERTED):
-            return list(hold.quotas.values_list("id", flat=True))
         if Hold.objects.filter(pk=hold.pk, state=HoldState.CONVERTED).exists():
             return list(hold.quotas.values_list("id", flat=True))  # already converted: nothing more to take
         # Expired (reclaimed by another buyer) or released: take the places again, if any are left.
