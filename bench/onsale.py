@@ -181,7 +181,7 @@ def queries_per_api_order(tariff, token) -> int:
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         for _ in range(2):
             sql = []
-            with connection.execute_wrapper(lambda ex, q, p, m, c: sql.append(q) or ex(q, p, m, c)):
+            with connection.execute_wrapper(lambda ex, q, p, m, c, sql=sql: sql.append(q) or ex(q, p, m, c)):
                 response = Client().post(
                     "/api/v1/orders",
                     body,
