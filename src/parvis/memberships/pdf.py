@@ -8,7 +8,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from parvis.ticketing import signing
-from parvis.ticketing.pdf import qr_image
+from parvis.ticketing.pdf import draw_qr
 
 from .models import Membership
 
@@ -61,7 +61,7 @@ def card_pdf(membership: Membership) -> bytes:
     page.setFont("Courier-Bold", 13)
     page.drawString(left, y - 9 * mm, membership.code)
     size = 52 * mm
-    page.drawImage(qr_image(card_secret(membership)), (width - size) / 2, 12 * mm, width=size, height=size)
+    draw_qr(page, card_secret(membership), (width - size) / 2, 12 * mm, size)
     page.setFont("Helvetica", 7)
     page.drawCentredString(width / 2, 8 * mm, _("Présentez cette carte à l'entrée et au guichet."))
     page.showPage()

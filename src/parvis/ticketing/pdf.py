@@ -7,19 +7,40 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from parvis.core.money import Money, format_money
 
 from .models import Order, Ticket
 
+QR_BORDER = 2  # quiet zone, in modules
 
-def qr_image(secret: str) -> ImageReader:
-    buffer = io.BytesIO()
-    segno.make(secret, error="m", micro=False).save(buffer, kind="png", scale=8, border=2)
-    buffer.seek(0)
-    return ImageReader(buffer)
+
+def draw_qr(page: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
+    """Draw `data` as a QR code (vector: one rectangle per run of dark modules) in a `size` square whose
+    lower-left corner is (x, y). No image to encode: about half the time of a PDF with a PNG inside."""
+    qr = segno.make(data, error="m", micro=False)
+    rows = [list(row) for row in qr.matrix]
+    modules = len(rows) + 2 * QR_BORDER
+    unit = size / modules
+    page.saveState()
+    page.setFillColorRGB(1, 1, 1)
+    page.rect(x, y, size, size, stroke=0, fill=1)  # the quiet zone stays white on any background
+    page.setFillColorRGB(0, 0, 0)
+    path = page.beginPath()
+    for r, row in enumerate(rows):
+        top = y + size - (r + QR_BORDER + 1) * unit
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            path.rect(x + (start + QR_BORDER) * unit, top, (c - start) * unit, unit)
+    page.drawPath(path, stroke=0, fill=1)
+    page.restoreState()
 
 
 def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
@@ -86,13 +107,7 @@ def order_tickets_pdf(
                 page.drawString(55 * mm, y, str(value)[:70])
                 y -= 8 * mm
             size = 70 * mm
-            page.drawImage(
-                qr_image(ticket.secret),
-                width - size - 20 * mm,
-                height - size - 35 * mm,
-                width=size,
-                height=size,
-            )
+            draw_qr(page, ticket.secret, width - size - 20 * mm, height - size - 35 * mm, size)
             page.setFont("Helvetica", 8)
             page.drawString(
                 20 * mm,
@@ -135,7 +150,7 @@ def _thermal_pdf(order: Order, tickets, duplicate: int | None) -> bytes:
                 page.drawString(22 * mm, y, str(value)[:48])
                 y -= 4.5 * mm
             size = 46 * mm
-            page.drawImage(qr_image(ticket.secret), (width - size) / 2, 10 * mm, width=size, height=size)
+            draw_qr(page, ticket.secret, (width - size) / 2, 10 * mm, size)
             page.setFont("Helvetica", 6)
             page.drawCentredString(width / 2, 6 * mm, _("Commande %(code)s") % {"code": order.code})
             page.showPage()
@@ -169,7 +184,7 @@ def voucher_pdf(voucher) -> bytes:
     page.setFont("Courier-Bold", 13)
     page.drawString(10 * mm, 12 * mm, voucher.code)
     size = 38 * mm
-    page.drawImage(qr_image(voucher.code), width - size - 8 * mm, 8 * mm, width=size, height=size)
+    draw_qr(page, voucher.code, width - size - 8 * mm, 8 * mm, size)
     page.showPage()
     page.save()
     return buffer.getvalue()
