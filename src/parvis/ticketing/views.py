@@ -320,11 +320,18 @@ def checkout_view(request):
                     target = orders[0].get_absolute_url()  # paid, or the transfer instructions
                 else:
                     target = f"/paiement/termine/{orders[0].checkout}/"
-                if key:
-                    IdempotencyRecord.objects.get_or_create(
-                        scope=scope,
-                        key=key,
-                        defaults={"request_hash": "", "status_code": 302, "response": {"next": target}},
+                if key:  # one insert; a record already there (a race lost) keeps the first answer
+                    IdempotencyRecord.objects.bulk_create(
+                        [
+                            IdempotencyRecord(
+                                scope=scope,
+                                key=key,
+                                request_hash="",
+                                status_code=302,
+                                response={"next": target},
+                            )
+                        ],
+                        ignore_conflicts=True,
                     )
                 request.session["parvis_checkouts"] = [
                     *request.session.get("parvis_checkouts", []),
