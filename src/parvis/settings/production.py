@@ -25,6 +25,16 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # PostgreSQL's JIT compiles a segment's query for longer than it takes to run (0.3 s of 0.5 s measured).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 vars().update(env.email_url("EMAIL_URL"))
+# One cache shared by every worker process: the log-in throttles count failures across all of them (a
+# per-process memory cache would multiply the limit by the number of workers and forget it at each restart).
+CACHES = {"default": env.cache("CACHE_URL")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    raise ImproperlyConfigured(
+        "CACHE_URL: use a cache shared by the workers (redis://… or dbcache://parvis_cache after "
+        "`parvis createcachetable`), not the per-process memory"
+    )
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # read from Redis, kept in the database
 PARVIS_DEV_OUTBOX = False
 PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free", "stripe"])
 if "demo" in PARVIS_PAYMENT_PROVIDERS:

@@ -61,39 +61,48 @@ def test_production_settings_fail_loudly_naming_the_missing_variable(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+def _production_env(tmp_path, **changes) -> dict:
+    """Real-looking production values; a change set to None removes the variable."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "parvis.settings.production",
+        "PARVIS_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 20 + "a-real-secret-key-with-enough-entropy-0123456789",
+        "ALLOWED_HOSTS": "billetterie.example.org",
+        "PARVIS_BASE_URL": "https://billetterie.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "EMAIL_URL": "smtp+tls://user:pw@smtp.example.org:587",
+        "PARVIS_KEY_ENCRYPTION_KEY": "q3Jm0d6hX0b7yQm2Vw9cS5pZ1kT8nR4eL6uA2gH0fJc=",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
+    }
+    env.update(changes)
+    return {k: v for k, v in env.items() if v is not None}
+
+
 def test_production_settings_pass_check_deploy_with_real_values(tmp_path):
-    result = _run_parvis(
-        ["check", "--deploy", "--fail-level", "WARNING"],
-        {
-            "DJANGO_SETTINGS_MODULE": "parvis.settings.production",
-            "PARVIS_VAR_DIR": str(tmp_path),
-            "SECRET_KEY": "x" * 20 + "a-real-secret-key-with-enough-entropy-0123456789",
-            "ALLOWED_HOSTS": "billetterie.example.org",
-            "PARVIS_BASE_URL": "https://billetterie.example.org",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-            "EMAIL_URL": "smtp+tls://user:pw@smtp.example.org:587",
-            "PARVIS_KEY_ENCRYPTION_KEY": "q3Jm0d6hX0b7yQm2Vw9cS5pZ1kT8nR4eL6uA2gH0fJc=",
-        },
-    )
+    result = _run_parvis(["check", "--deploy", "--fail-level", "WARNING"], _production_env(tmp_path))
     assert result.returncode == 0, result.stderr + result.stdout
 
 
 def test_production_refuses_the_immediate_task_backend(tmp_path):
-    result = _run_parvis(
-        ["check"],
-        {
-            "DJANGO_SETTINGS_MODULE": "parvis.settings.production",
-            "PARVIS_VAR_DIR": str(tmp_path),
-            "SECRET_KEY": "s" * 60,
-            "ALLOWED_HOSTS": "a.example",
-            "PARVIS_BASE_URL": "https://a.example",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-            "EMAIL_URL": "smtp://localhost:25",
-            "PARVIS_KEY_ENCRYPTION_KEY": "q3Jm0d6hX0b7yQm2Vw9cS5pZ1kT8nR4eL6uA2gH0fJc=",
-            "PARVIS_TASKS_BACKEND": "immediate",
-        },
-    )
+    result = _run_parvis(["check"], _production_env(tmp_path, PARVIS_TASKS_BACKEND="immediate"))
     assert result.returncode != 0 and "PARVIS_TASKS_BACKEND" in result.stderr
+
+
+@pytest.mark.parametrize("cache_url", [None, "locmemcache://parvis"])
+def test_production_needs_a_cache_shared_by_the_workers(tmp_path, cache_url):
+    """The log-in throttles must count across gunicorn's workers: no per-process memory cache."""
+    result = _run_parvis(["check"], _production_env(tmp_path, CACHE_URL=cache_url))
+    assert result.returncode != 0 and "CACHE_URL" in result.stderr
+
+
+def test_production_sessions_are_read_from_redis_and_kept_in_the_database(tmp_path):
+    code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = _run_parvis(["shell", "--no-imports", "-c", code], _production_env(tmp_path))
+    assert result.stdout.strip() == "django.contrib.sessions.backends.cached_db", result.stderr
+    result = _run_parvis(
+        ["shell", "--no-imports", "-c", code], _production_env(tmp_path, CACHE_URL="dbcache://parvis_cache")
+    )
+    assert result.stdout.strip() == "django.contrib.sessions.backends.db", result.stderr
 
 
 @pytest.mark.django_db
