@@ -437,6 +437,15 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} {self.state}"
 
+    @property
+    def provider_label(self) -> str:
+        """How this payment was made, in words ("Canal de vente partenaire", "Espèces"…)."""
+        from .providers import COUNTER_METHODS, PROVIDERS
+
+        if self.provider in COUNTER_METHODS:
+            return str(COUNTER_METHODS[self.provider])
+        return str(PROVIDERS[self.provider].label) if self.provider in PROVIDERS else self.provider
+
 
 class TicketState(models.TextChoices):
     VALID = "valid", _("Valable")

@@ -147,3 +147,16 @@ def test_the_channel_provider_is_refused_to_a_web_checkout(sale):
     with pytest.raises(services.SaleError) as caught:
         services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="channel")
     assert caught.value.code == "provider_unavailable"
+
+
+def test_staff_see_the_payment_method_in_words(client, sale):
+    from django.urls import reverse
+
+    from parvis.core.testing import login_staff, staff
+    from parvis.network.models import Role
+
+    performance, full, token = sale
+    code = _post(client, token, [{"tariff": full.pk, "quantity": 1}]).json()["code"]
+    login_staff(client, staff(performance.organizer, Role.BOX_OFFICE))
+    page = client.get(reverse("staff:order_detail", args=[performance.organizer.slug, code])).content.decode()
+    assert "Canal de vente partenaire" in page
