@@ -132,3 +132,15 @@ def test_every_page_has_a_content_security_policy_without_third_parties(client):
     response = client.get("/")
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "http" not in policy
+
+
+def test_gunicorn_starts_two_workers_per_core_unless_told(monkeypatch):
+    import multiprocessing
+    import runpy
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[4] / "gunicorn.conf.py"
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert runpy.run_path(str(config))["workers"] == 2 * multiprocessing.cpu_count()
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(config))["workers"] == 3
