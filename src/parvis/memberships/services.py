@@ -120,24 +120,12 @@ def membership_order_place(
             Membership.objects.filter(renewed_from=renewed_from).update(renewed_from=None)
         start = max(now, renewed_from.valid_until) if renewed_from else now
         valid_from, valid_until = level.period_from(start)
-        contact = contact or crm.contact_resolve(
-            organizer_id=program.organizer_id,
-            email=buyer.email,
-            first_name=buyer.first_name,
-            last_name=buyer.last_name,
-            postal_code=buyer.postal_code,
-            language=buyer.language,
-            source=channel,
-        )
+        contact = contact or buyer.contact_at(program.organizer_id, source=channel)
         order = Order.objects.create(
             organizer_id=program.organizer_id,
             contact=contact,
             channel=channel,
-            email=buyer.email.strip().lower(),
-            first_name=buyer.first_name.strip(),
-            last_name=buyer.last_name.strip(),
-            postal_code=buyer.postal_code.strip(),
-            language=buyer.language,
+            **buyer.order_fields(),
             total=level.price,
             currency=level.currency,
             expires_at=now + window,

@@ -105,24 +105,12 @@ def pass_order_place(
             raise SaleError("provider_unavailable")
         window = provider.payment_window
     with transaction.atomic():
-        contact = contact or crm.contact_resolve(
-            organizer_id=product.organizer_id,
-            email=buyer.email,
-            first_name=buyer.first_name,
-            last_name=buyer.last_name,
-            postal_code=buyer.postal_code,
-            language=buyer.language,
-            source=Channel.ONLINE,
-        )
+        contact = contact or buyer.contact_at(product.organizer_id, source=Channel.ONLINE)
         order = Order.objects.create(
             organizer_id=product.organizer_id,
             contact=contact,
             customer=customer,
-            email=buyer.email.strip().lower(),
-            first_name=buyer.first_name.strip(),
-            last_name=buyer.last_name.strip(),
-            postal_code=buyer.postal_code.strip(),
-            language=buyer.language,
+            **buyer.order_fields(),
             total=total,
             currency=product.currency,
             channel=channel,

@@ -267,6 +267,29 @@ class Buyer:
     postal_address: str = ""
     attendee_names: dict[int, list[str]] = field(default_factory=dict)  # hold id -> names
 
+    def contact_at(self, organizer_id: int, *, source: str):
+        """The buyer's one audience profile at this organizer (created if new)."""
+        return crm.contact_resolve(
+            organizer_id=organizer_id,
+            email=self.email,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            postal_code=self.postal_code,
+            language=self.language,
+            source=source,
+        )
+
+    def order_fields(self) -> dict:
+        """Who an order is for, as the order keeps it (trimmed; the e-mail in lower case)."""
+        return {
+            "email": self.email.strip().lower(),
+            "first_name": self.first_name.strip(),
+            "last_name": self.last_name.strip(),
+            "postal_code": self.postal_code.strip(),
+            "postal_address": self.postal_address.strip()[:300],
+            "language": self.language,
+        }
+
 
 def checkout_place_orders(
     *,
@@ -365,30 +388,14 @@ def checkout_place_orders(
                 seller = Organizer.objects.filter(pk=organizer_id).values_list("bank_details", flat=True)
                 if window < TRANSFER_MIN_WINDOW or not seller.first():
                     raise SaleError("provider_unavailable")
-            contact = (
-                contact
-                if contact is not None
-                else crm.contact_resolve(
-                    organizer_id=organizer_id,
-                    email=buyer.email,
-                    first_name=buyer.first_name,
-                    last_name=buyer.last_name,
-                    postal_code=buyer.postal_code,
-                    language=buyer.language,
-                    source=cart.channel,
-                )
-            )
+            if contact is None:
+                contact = buyer.contact_at(organizer_id, source=cart.channel)
             order = Order.objects.create(
                 contact=contact,
                 organizer_id=organizer_id,
                 checkout=checkout_id,
                 channel=cart.channel,
-                email=buyer.email.strip().lower(),
-                first_name=buyer.first_name.strip(),
-                last_name=buyer.last_name.strip(),
-                postal_code=buyer.postal_code.strip(),
-                postal_address=buyer.postal_address.strip()[:300],
-                language=buyer.language,
+                **buyer.order_fields(),
                 total=order_total,
                 currency=organizer_holds[0].tariff.currency,
                 expires_at=now + window,
@@ -537,26 +544,14 @@ def order_place_paid(
             raise SaleError("price_mismatch", total=str(total))
         if total > 0 and provider_code == "free":
             raise SaleError("provider_unavailable")
-        contact = crm.contact_resolve(
-            organizer_id=organizer_id,
-            email=buyer.email,
-            first_name=buyer.first_name,
-            last_name=buyer.last_name,
-            postal_code=buyer.postal_code,
-            language=buyer.language,
-            source=channel,
-        )
+        contact = buyer.contact_at(organizer_id, source=channel)
         provider_code = "free" if total == 0 else provider_code
         order = Order.objects.create(
             contact=contact,
             organizer_id=organizer_id,
             channel=channel,
             state=OrderState.PAID,
-            email=buyer.email.strip().lower(),
-            first_name=buyer.first_name.strip(),
-            last_name=buyer.last_name.strip(),
-            postal_code=buyer.postal_code.strip(),
-            language=buyer.language,
+            **buyer.order_fields(),
             total=total,
             currency=tariffs[lines[0].tariff_id].currency,
             expires_at=now,
