@@ -119,30 +119,38 @@ def hold_places(
     `quotas`: the performance's quotas (`performance_quotas`) when the caller has read them already."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    # The free places first; expired holds are reclaimed only if those do not suffice, on their own
-    # transaction: if this buyer then finds nothing left, they stay given back (and passed to the waiting
-    # list) rather than rolled back with the failed attempt.
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                applicable = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id, quotas=quotas)
-                _take(applicable, quantity)  # a full quota rolls back what the others gave
-                hold = Hold.objects.create(
-                    cart=cart,
-                    performance_id=tariff.performance_id,
-                    tariff=tariff,
-                    quantity=quantity,
-                    expires_at=expires_at,
-                    slot_id=slot_id,
-                )
-                Hold.quotas.through.objects.bulk_create(  # a new hold: nothing to compare with, one insert
-                    [Hold.quotas.through(hold_id=hold.pk, quota_id=q.pk) for q in applicable]
-                )
-            return hold
-        except SoldOut:
-            if attempt or not reclaim_expired_holds(performance_ids=[tariff.performance_id]):
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    # Reclaimed on their own transaction: if this buyer then finds nothing left, the expired holds stay given
+    # back (and passed to the waiting list) rather than rolled back with the failed attempt.
+    def hold_create() -> Hold:
+        with transaction.atomic():
+            applicable = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id, quotas=quotas)
+            _take(applicable, quantity)  # a full quota rolls back what the others gave
+            hold = Hold.objects.create(
+                cart=cart,
+                performance_id=tariff.performance_id,
+                tariff=tariff,
+                quantity=quantity,
+                expires_at=expires_at,
+                slot_id=slot_id,
+            )
+            Hold.quotas.through.objects.bulk_create(  # a new hold: nothing to compare with, one insert
+                [Hold.quotas.through(hold_id=hold.pk, quota_id=q.pk) for q in applicable]
+            )
+        return hold
+
+    return _reclaiming(tariff.performance_id, hold_create)
+
+
+def _reclaiming(performance_id: int, take):
+    """`take()` from the free places; if they fall short, once more after reclaiming the performance's
+    expired holds (when there are any). The usual sale thus reads no expired hold at all."""
+    try:
+        return take()
+    except SoldOut:
+        if not reclaim_expired_holds(performance_ids=[performance_id]):
+            raise
+    return take()
 
 
 def take_places(*, tariff: Tariff, quantity: int, channel: str, quotas: list[Quota]) -> list[int]:
@@ -156,12 +164,7 @@ def take_places(*, tariff: Tariff, quantity: int, channel: str, quotas: list[Quo
     if quantity <= 0:
         raise ValueError("quantity must be positive")
     applicable = applicable_quotas(tariff=tariff, channel=channel, quotas=quotas)
-    try:
-        _take_all_or_nothing(applicable, quantity)
-    except SoldOut:
-        if not reclaim_expired_holds(performance_ids=[tariff.performance_id]):
-            raise
-        _take_all_or_nothing(applicable, quantity)
+    _reclaiming(tariff.performance_id, lambda: _take_all_or_nothing(applicable, quantity))
     return [q.pk for q in applicable]
 
 
