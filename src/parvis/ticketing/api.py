@@ -136,7 +136,7 @@ def _order_out(order: Order, tickets: list | None = None) -> dict:
         tickets = order.tickets.select_related("tariff").order_by("performance_id", "number")
     else:
         tickets = sorted(tickets, key=lambda t: (t.performance_id, t.number))
-    out = {
+    return {
         "code": order.code,
         "state": services.order_effective_state(order),
         "total": order.total,
@@ -156,7 +156,6 @@ def _order_out(order: Order, tickets: list | None = None) -> dict:
             for t in tickets
         ],
     }
-    return out
 
 
 def _sale_error(exc: SaleError) -> ApiError:
@@ -187,11 +186,13 @@ def create_order(request, payload: OrderIn):
 
 def _idempotency_key_take(scope: str, key: str, body_hash: str) -> bool:
     """Insert the key, or wait for the transaction that inserted it to end: False if it committed."""
-    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    table, scope_column, key_column = map(
+        connection.ops.quote_name, (IdempotencyRecord._meta.db_table, "scope", "key")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (scope, key, request_hash, created_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (scope, key) DO NOTHING RETURNING id",
+            f"INSERT INTO {table} ({scope_column}, {key_column}, request_hash, created_at) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT ({scope_column}, {key_column}) DO NOTHING RETURNING id",
             [scope, key, body_hash, timezone.now()],
         )
         return cursor.fetchone() is not None
