@@ -11,7 +11,7 @@ from parvis.core.models import AuditLogEntry
 from parvis.crm.models import Contact, Interaction
 from parvis.ticketing import services
 from parvis.ticketing.auth import api_token_create
-from parvis.ticketing.models import Cart, Hold, HoldState, Order, Payment, Quota, Ticket
+from parvis.ticketing.models import Cart, Hold, HoldState, IdempotencyRecord, Order, Payment, Quota, Ticket
 
 from .factories import on_sale_performance, tariff
 
@@ -160,3 +160,30 @@ def test_staff_see_the_payment_method_in_words(client, sale):
     login_staff(client, staff(performance.organizer, Role.BOX_OFFICE))
     page = client.get(reverse("staff:order_detail", args=[performance.organizer.slug, code])).content.decode()
     assert "Canal de vente partenaire" in page
+
+
+def test_a_tariff_whose_sales_closed_is_refused(client, sale):
+    performance, full, token = sale
+    full.sales_close_at = timezone.now() - datetime.timedelta(minutes=1)
+    full.save(update_fields=["sales_close_at"])
+    response = _post(client, token, [{"tariff": full.pk, "quantity": 1}])
+    assert response.status_code == 422 and response.json()["code"] == "sales_closed"
+    _nothing_written(performance)
+
+
+def test_a_failed_sale_leaves_its_idempotency_key_free(client, sale):
+    performance, full, token = sale
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "retry-me"}
+    body = {
+        "items": [{"tariff": full.pk, "quantity": 1}],
+        "buyer": {"email": "api@example.org", "first_name": "Api", "last_name": "Buyer"},
+    }
+    wrong = client.post(
+        "/api/v1/orders", {**body, "expected_total": "1.00"}, content_type="application/json", headers=headers
+    )
+    assert wrong.status_code == 409 and wrong.json()["code"] == "price_mismatch"
+    assert not IdempotencyRecord.objects.exists()
+    _nothing_written(performance)
+    right = client.post("/api/v1/orders", body, content_type="application/json", headers=headers)
+    assert right.status_code == 201, right.content
+    assert IdempotencyRecord.objects.get().response["code"] == right.json()["code"]
