@@ -17,7 +17,7 @@ MAX_SYNC_BATCH = 500
 
 class DeviceAuth(HttpBearer):
     def authenticate(self, request, token):
-        device = services.device_for_token(token)
+        device = rules.device_for_token(token)
         if device is not None:
             request.device = device
         return device

@@ -12,9 +12,9 @@ class CheckinConfig(AppConfig):
         from parvis.ticketing.models import SigningKey
 
         from . import rules
-        from .models import CheckinList
+        from .models import CheckinList, Device, Gate
 
-        for model in (CheckinList, SigningKey):
+        for model in (CheckinList, SigningKey, Device, Gate):
             post_save.connect(rules.forget, sender=model, dispatch_uid=f"checkin_rules_{model.__name__}")
             post_delete.connect(
                 rules.forget, sender=model, dispatch_uid=f"checkin_rules_del_{model.__name__}"

@@ -1,7 +1,8 @@
-"""A check-in list's rules and its organizer's public keys, kept a few seconds per process.
+"""What every scan reads and rarely changes, kept a few seconds per process: a check-in list's rules, its
+organizer's public keys, and which device a token belongs to.
 
-Every scan needs them; reading them from the database each time costs three queries on the door's hot
-path. A change made in this process (list saved, key rotated or revoked) clears the copy at once; other
+Reading them from the database each time costs four queries on the door's hot path. A change made in this
+process (list or device saved, key rotated or revoked, device revoked) clears the copies at once; other
 processes see it within `PARVIS_CHECKIN_RULES_TTL` seconds (5 by default).
 """
 
@@ -9,9 +10,17 @@ import time
 
 from django.conf import settings
 
-from .models import CheckinList
+from parvis.core.tokens import token_hash, token_lookup
+
+from .models import CheckinList, Device
 
 _lists: dict[int, tuple[float, CheckinList | None]] = {}
+_devices: dict[str, tuple[float, Device | None]] = {}
+MAX_DEVICES = 5_000  # tokens remembered per process, unknown ones included (a flood of bad tokens)
+
+
+def _expiry(now: float) -> float:
+    return now + getattr(settings, "PARVIS_CHECKIN_RULES_TTL", 5.0)
 
 
 def checkin_list_for(list_id: int, organizer_id: int) -> CheckinList | None:
@@ -24,11 +33,26 @@ def checkin_list_for(list_id: int, organizer_id: int) -> CheckinList | None:
         checkin_list = CheckinList.objects.select_related("organizer").filter(pk=list_id).first()
         if checkin_list is not None:  # load what a scan reads, once
             _ = checkin_list.performance_ids, checkin_list.tariff_ids, checkin_list.public_keys
-        _lists[list_id] = (now + getattr(settings, "PARVIS_CHECKIN_RULES_TTL", 5.0), checkin_list)
+        _lists[list_id] = (_expiry(now), checkin_list)
     if checkin_list is None or checkin_list.organizer_id != organizer_id:
         return None
     return checkin_list
 
 
+def device_for_token(token: str) -> Device | None:
+    """The live (not revoked) device this token belongs to, or None."""
+    key = token_hash(token)
+    now = time.monotonic()
+    hit = _devices.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    device = token_lookup(token, kind="pd", queryset=Device.objects.select_related("gate"))
+    if len(_devices) >= MAX_DEVICES:
+        _devices.clear()
+    _devices[key] = (_expiry(now), device)
+    return device
+
+
 def forget(**kwargs) -> None:
     _lists.clear()
+    _devices.clear()

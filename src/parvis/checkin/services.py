@@ -4,18 +4,21 @@ The entry itself is the insertion of the ticket's unique `Presence` row for the 
 presenting the same ticket at the same instant, the database lets exactly one insert through.
 """
 
+import functools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from parvis.core.audit import audit_record, snapshot
-from parvis.core.tokens import token_lookup, token_new
+from parvis.core.tokens import token_new
 from parvis.crm import services as crm
+from parvis.programming.models import Performance
 from parvis.ticketing import signing
-from parvis.ticketing.models import OrderState, Ticket, TicketState
+from parvis.ticketing.models import Order, OrderState, Quota, Tariff, Ticket, TicketState
 
+from . import rules
 from .models import REFUSAL_LABELS, CheckinList, Device, Gate, Presence, Scan
 
 REFUSALS = {
@@ -33,10 +36,6 @@ def device_create(*, organizer, name: str, gate=None) -> tuple[Device, str]:
     return device, new.token
 
 
-def device_for_token(token: str) -> Device | None:
-    return token_lookup(token, kind="pd", queryset=Device.objects.select_related("gate"))
-
-
 @dataclass
 class Verdict:
     accepted: bool
@@ -51,24 +50,60 @@ class Verdict:
 DEVICE_REASONS = frozenset(REFUSAL_LABELS) - {"refused_offline"}
 
 
-# What judging a scan reads of a ticket (fewer columns: a lighter query on the door's hot path).
-_TICKET_FIELDS = (
-    "number",
-    "state",
-    "attendee_name",
-    "performance_id",
-    "tariff_id",
-    "slot_id",
-    "order_id",
-    "order__state",
-    "order__contact",
-    "performance__starts_at",
-    "performance__venue",
-    "tariff__name",
-    "slot__name",
-    "slot__slot_starts_at",
-    "slot__slot_ends_at",
-)
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back the UTC datetimes it stores as naive ones; PostgreSQL hands them back aware."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@functools.cache
+def _ticket_sql(vendor: str) -> str:
+    """Read what judging a scan needs of a ticket, in one statement written out once.
+
+    This is the door's hottest read: building it through the ORM cost more (0.6 ms) than running it.
+    """
+    table = connection.ops.quote_name
+    return (
+        "SELECT t.id, t.number, t.state, t.attendee_name, t.performance_id, t.tariff_id, t.slot_id, "  # noqa: S608
+        "t.order_id, o.state, o.contact_id, p.starts_at, p.venue_id, r.name, "
+        "s.name, s.slot_starts_at, s.slot_ends_at "
+        f"FROM {table(Ticket._meta.db_table)} t "
+        f"JOIN {table(Order._meta.db_table)} o ON o.id = t.order_id "
+        f"JOIN {table(Performance._meta.db_table)} p ON p.id = t.performance_id "
+        f"JOIN {table(Tariff._meta.db_table)} r ON r.id = t.tariff_id "
+        f"LEFT JOIN {table(Quota._meta.db_table)} s ON s.id = t.slot_id "
+        "WHERE t.performance_id = %s AND t.number = %s AND t.organizer_id = %s"
+    )
+
+
+def _loaded(model, **values):
+    """An instance as the ORM loads it with only these fields (the others load if asked for)."""
+    ordered = [values[f.attname] for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, values.keys(), ordered)
+
+
+def _ticket_read(organizer_id: int, performance_id: int, number: int) -> Ticket | None:
+    """The ticket with its order's state, performance, tariff and slot."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ticket_sql(connection.vendor), [performance_id, number, organizer_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (pk, number, state, name, performance_id, tariff_id, slot_id, order_id, order_state, contact_id,
+     starts_at, venue_id, tariff_name, slot_name, slot_starts_at, slot_ends_at) = row  # fmt: skip
+    ticket = _loaded(Ticket, id=pk, number=number, state=state, attendee_name=name)
+    ticket.order = _loaded(Order, id=order_id, state=order_state, contact_id=contact_id)
+    ticket.performance = _loaded(
+        Performance, id=performance_id, starts_at=_aware(starts_at), venue_id=venue_id
+    )
+    ticket.tariff = _loaded(Tariff, id=tariff_id, name=tariff_name)
+    ticket.slot = slot_id and _loaded(
+        Quota,
+        id=slot_id,
+        name=slot_name,
+        slot_starts_at=_aware(slot_starts_at),
+        slot_ends_at=_aware(slot_ends_at),
+    )
+    return ticket
 
 
 def _ticket_of(checkin_list: CheckinList, secret: str, ticket_ref) -> tuple[str, Ticket | None, datetime]:
@@ -82,13 +117,8 @@ def _ticket_of(checkin_list: CheckinList, secret: str, ticket_ref) -> tuple[str,
         except signing.InvalidSecret as exc:
             return ("invalid" if exc.reason != "malformed" else "malformed"), None, None
         performance_id, number, valid_until = claims.performance_id, claims.number, claims.valid_until
-    try:
-        ticket = (
-            Ticket.objects.select_related("order", "tariff", "performance", "slot")
-            .only(*_TICKET_FIELDS)
-            .get(performance_id=performance_id, number=number, organizer_id=checkin_list.organizer_id)
-        )
-    except Ticket.DoesNotExist:
+    ticket = _ticket_read(checkin_list.organizer_id, performance_id, number)
+    if ticket is None:
         return "unknown_ticket", None, None
     return "", ticket, valid_until or ticket.performance.starts_at + signing.VALIDITY_AFTER_START
 
@@ -341,6 +371,9 @@ def device_register(*, actor, organizer, name: str, gate=None, request=None) -> 
 def device_revoke(*, actor, device: Device, request=None) -> None:
     with transaction.atomic():
         if Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+            # Forgotten now, and again at commit in case a scan of this process read it meanwhile.
+            rules.forget()
+            transaction.on_commit(rules.forget)
             audit_record(
                 actor=actor,
                 action="checkin.device_revoke",

@@ -12,7 +12,7 @@ import zxingcpp
 from django.db import connections
 from django.utils import timezone
 
-from parvis.checkin import services
+from parvis.checkin import rules, services
 from parvis.checkin.models import CheckinList, Gate, Presence, Scan
 from parvis.core.testing import OrganizerFactory
 from parvis.ticketing import services as sales
@@ -151,6 +151,28 @@ def test_device_tokens_are_required_scoped_and_revocable(client):
     device.save()
     assert _redeem(client, token, checkin_list, secret).status_code == 401
     assert not Scan.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_revoked_device_is_refused_at_once_here_and_within_seconds_in_other_processes(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    performance, order, checkin_list, device, token = _setup()
+    first, second = order.tickets.order_by("number")
+    assert _redeem(client, token, checkin_list, first.secret).json()["result"] == "accepted"
+    # Another process revokes the phone: this one knows it a few seconds more (PARVIS_CHECKIN_RULES_TTL).
+    type(device).objects.filter(pk=device.pk).update(revoked_at=timezone.now())
+    now = rules.time.monotonic()
+    monkeypatch.setattr(rules.time, "monotonic", lambda: now + 6)
+    # Then refuses it.
+    assert _redeem(client, token, checkin_list, second.secret).status_code == 401
+    assert Scan.objects.count() == 1
+
+    other, other_token = services.device_create(organizer=performance.organizer, name="Téléphone 2")
+    assert _redeem(client, other_token, checkin_list, second.secret).json()["result"] == "accepted"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.device_revoke(actor=None, device=other)
+    assert _redeem(client, other_token, checkin_list, second.secret).status_code == 401
 
 
 @pytest.mark.django_db(transaction=True)
