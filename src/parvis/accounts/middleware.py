@@ -14,12 +14,12 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        user = getattr(request, "user", None)
+        # The path first: the public pages and the API never load the session or the user for this.
+        user = getattr(request, "user", None) if path.startswith(("/staff/", "/admin/")) else None
         if (
             user is not None
-            and user.is_authenticated
-            and path.startswith(("/staff/", "/admin/"))
             and not path.startswith(self.EXEMPT_PREFIXES)
+            and user.is_authenticated
             and not request.session.get(SESSION_2FA_KEY)
         ):
             from parvis.network.permissions import requires_two_factor

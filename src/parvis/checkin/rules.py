@@ -10,17 +10,18 @@ import time
 
 from django.conf import settings
 
-from parvis.core.tokens import token_hash, token_lookup
+from parvis.core.tokens import RecentTokens
 
 from .models import CheckinList, Device
 
 _lists: dict[int, tuple[float, CheckinList | None]] = {}
-_devices: dict[str, tuple[float, Device | None]] = {}
-MAX_DEVICES = 5_000  # tokens remembered per process, unknown ones included (a flood of bad tokens)
 
 
-def _expiry(now: float) -> float:
-    return now + getattr(settings, "PARVIS_CHECKIN_RULES_TTL", 5.0)
+def _ttl() -> float:
+    return getattr(settings, "PARVIS_CHECKIN_RULES_TTL", 5.0)
+
+
+_devices = RecentTokens(kind="pd", queryset=lambda: Device.objects.select_related("gate"), ttl=_ttl)
 
 
 def checkin_list_for(list_id: int, organizer_id: int) -> CheckinList | None:
@@ -33,7 +34,7 @@ def checkin_list_for(list_id: int, organizer_id: int) -> CheckinList | None:
         checkin_list = CheckinList.objects.select_related("organizer").filter(pk=list_id).first()
         if checkin_list is not None:  # load what a scan reads, once
             _ = checkin_list.performance_ids, checkin_list.tariff_ids, checkin_list.public_keys
-        _lists[list_id] = (_expiry(now), checkin_list)
+        _lists[list_id] = (now + _ttl(), checkin_list)
     if checkin_list is None or checkin_list.organizer_id != organizer_id:
         return None
     return checkin_list
@@ -41,18 +42,9 @@ def checkin_list_for(list_id: int, organizer_id: int) -> CheckinList | None:
 
 def device_for_token(token: str) -> Device | None:
     """The live (not revoked) device this token belongs to, or None."""
-    key = token_hash(token)
-    now = time.monotonic()
-    hit = _devices.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    device = token_lookup(token, kind="pd", queryset=Device.objects.select_related("gate"))
-    if len(_devices) >= MAX_DEVICES:
-        _devices.clear()
-    _devices[key] = (_expiry(now), device)
-    return device
+    return _devices.get(token)
 
 
 def forget(**kwargs) -> None:
     _lists.clear()
-    _devices.clear()
+    _devices.forget()

@@ -1,11 +1,13 @@
 """The sales-channel API: availability, orders with a token and an Idempotency-Key, one error shape."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from parvis.core import tokens
 from parvis.core.testing import OrganizerFactory
 from parvis.ticketing.auth import api_token_create
-from parvis.ticketing.models import Order, Quota
+from parvis.ticketing.models import ApiToken, Order, Quota
 from parvis.ticketing.signing import public_keys_of, verify_secret
 
 from .factories import on_sale_performance, tariff
@@ -136,6 +138,37 @@ def test_apitoken_command_prints_a_working_token(capsys, client, sale):
     token = capsys.readouterr().out.strip()
     assert token.startswith("pv_")
     assert _order(client, token, _body(full.pk)).status_code == 201
+
+
+def test_apitoken_command_lists_and_revokes_a_token_refused_at_once(capsys, client, sale):
+    performance, full, token = sale
+    prefix = token.split("_")[1]
+    assert _order(client, token, _body(full.pk)).status_code == 201
+    call_command("apitoken", "list", "--organizer", performance.organizer.slug)
+    listed = capsys.readouterr().out
+    assert f"pv_{prefix}_" in listed and "partner" in listed and "live" in listed and token not in listed
+    call_command("apitoken", "revoke", f"pv_{prefix}")
+    assert "revoked" in capsys.readouterr().out
+    assert ApiToken.objects.get(prefix=prefix).revoked_at is not None
+    assert _order(client, token, _body(full.pk)).status_code == 401
+    with pytest.raises(CommandError, match="already revoked"):
+        call_command("apitoken", "revoke", prefix)
+    with pytest.raises(CommandError, match="unknown token prefix"):
+        call_command("apitoken", "revoke", "deadbeef")
+    with pytest.raises(CommandError, match="--organizer"):
+        call_command("apitoken", "list")
+    assert Order.objects.count() == 1
+
+
+def test_a_token_revoked_by_another_process_is_refused_within_seconds(client, sale, monkeypatch):
+    _, full, token = sale
+    assert _order(client, token, _body(full.pk)).status_code == 201
+    ApiToken.objects.update(revoked_at=timezone.now())  # as another process would: no signal here
+    assert _order(client, token, _body(full.pk)).status_code == 201  # still known for a few seconds
+    now = tokens.time.monotonic()
+    monkeypatch.setattr(tokens.time, "monotonic", lambda: now + 6)
+    assert _order(client, token, _body(full.pk)).status_code == 401
+    assert Order.objects.count() == 2
 
 
 def test_orders_with_add_ons_and_a_donation(client, sale):
