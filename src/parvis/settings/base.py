@@ -84,10 +84,29 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'parvis.sqlite3'}")}
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+
+
+def postgresql_tuned(database: dict) -> dict:
+    """A PostgreSQL database as Parvis runs it (here and in production settings)."""
+    if not database["ENGINE"].endswith("postgresql"):
+        return database
+    options = database.setdefault("OPTIONS", {})
     # PostgreSQL's JIT compiles a segment's query for longer than it takes to run (0.3 s of 0.5 s measured).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    options.setdefault("options", "-c jit=off")
+    if env.bool("PG_PREPARED_STATEMENTS", default=True):
+        # Values sent apart from the SQL, and a statement run 5 times on a connection prepared: PostgreSQL
+        # then skips parsing and planning it. Its CPU per door scan fell from 1.37 to 0.77 ms, per API order
+        # from 3.7 to 2.3 ms (bench/). Behind PgBouncer in transaction mode, use PgBouncer 1.21 or later with
+        # max_prepared_statements, or set PG_PREPARED_STATEMENTS=false.
+        database["ENGINE"] = "parvis.core.postgresql"  # bulk operations batched under 65,535 values
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
+    return database
+
+
+DATABASES = {
+    "default": postgresql_tuned(env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'parvis.sqlite3'}"))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing, and take it at BEGIN so that
     # a read-then-write transaction never dead-ends on an upgrade ("database is locked").

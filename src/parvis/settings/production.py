@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("DEBUG", "false")
 
 from .base import *  # noqa: E402, F403
-from .base import MIDDLEWARE, PARVIS_TASKS_BACKEND, env  # noqa: E402
+from .base import MIDDLEWARE, PARVIS_TASKS_BACKEND, env, postgresql_tuned  # noqa: E402
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY")
@@ -18,12 +18,9 @@ PARVIS_KEY_ENCRYPTION_KEY = env.str("PARVIS_KEY_ENCRYPTION_KEY")  # 32 random by
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 PARVIS_BASE_URL = env.str("PARVIS_BASE_URL").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PARVIS_BASE_URL])
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": postgresql_tuned(env.db("DATABASE_URL"))}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # PostgreSQL's JIT compiles a segment's query for longer than it takes to run (0.3 s of 0.5 s measured).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 vars().update(env.email_url("EMAIL_URL"))
 # One cache shared by every worker process: the log-in throttles count failures across all of them (a
 # per-process memory cache would multiply the limit by the number of workers and forget it at each restart).

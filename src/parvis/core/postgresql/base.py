@@ -1,0 +1,34 @@
+"""Django's PostgreSQL backend, able to bind values on the server and prepare repeated statements.
+
+Values sent apart from the SQL let psycopg prepare a statement that a connection runs again and again (the
+door's ticket read, an order's inserts): PostgreSQL then skips parsing and planning it. A statement carries
+at most 65,535 values that way, which Django 5.2 does not know for PostgreSQL (ticket #36822, fixed after
+5.2): bulk inserts, updates and deletions are cut into batches under that limit here.
+"""
+
+from django.db.backends.postgresql import base, features, operations
+from django.utils.functional import cached_property
+
+MAX_SERVER_SIDE_PARAMS = 2**16 - 1
+
+
+class DatabaseFeatures(features.DatabaseFeatures):
+    @cached_property
+    def max_query_params(self):
+        return MAX_SERVER_SIDE_PARAMS if self.uses_server_side_binding else None
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def bulk_batch_size(self, fields, objs):
+        """Rows per statement. Two values per field and row: `bulk_update` names ["pk", "pk", *fields] but
+        sends 2 per field and row (CASE WHEN pk = %s THEN %s) and 1 more (IN); inserts and deletions send
+        fewer, and a smaller batch costs them little."""
+        limit = self.connection.features.max_query_params
+        if limit and fields:
+            return max(limit // (2 * len(fields)), 1)
+        return super().bulk_batch_size(fields, objs)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    features_class = DatabaseFeatures
+    ops_class = DatabaseOperations
