@@ -22,6 +22,18 @@ def tariff(performance, name: str = "Plein", price: str = "20.00", **fields):
     )
 
 
+def api_sale(capacity: int):
+    """A performance on sale, its full-price tariff at 20.00 and a sales channel's API token."""
+    from parvis.ticketing.auth import api_token_create
+
+    performance = on_sale_performance(capacity=capacity)
+    return (
+        performance,
+        tariff(performance, price="20.00"),
+        api_token_create(organizer=performance.organizer, name="partner"),
+    )
+
+
 def buyer(**overrides) -> services.Buyer:
     data = {"email": "ana@example.org", "first_name": "Ana", "last_name": "Lima", "language": "fr"}
     data.update(overrides)

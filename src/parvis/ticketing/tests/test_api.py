@@ -10,19 +10,14 @@ from parvis.ticketing.auth import api_token_create
 from parvis.ticketing.models import ApiToken, Order, Quota
 from parvis.ticketing.signing import public_keys_of, verify_secret
 
-from .factories import on_sale_performance, tariff
+from .factories import api_sale
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sale():
-    performance = on_sale_performance(capacity=3)
-    return (
-        performance,
-        tariff(performance, price="20.00"),
-        api_token_create(organizer=performance.organizer, name="partner"),
-    )
+    return api_sale(capacity=3)
 
 
 def _order(client, token, body, key=None):

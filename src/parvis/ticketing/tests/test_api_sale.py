@@ -10,22 +10,16 @@ from django.utils import timezone
 from parvis.core.models import AuditLogEntry
 from parvis.crm.models import Contact, Interaction
 from parvis.ticketing import services
-from parvis.ticketing.auth import api_token_create
 from parvis.ticketing.models import Cart, Hold, HoldState, IdempotencyRecord, Order, Payment, Quota, Ticket
 
-from .factories import on_sale_performance, tariff
+from .factories import api_sale, on_sale_performance, tariff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sale():
-    performance = on_sale_performance(capacity=4)
-    return (
-        performance,
-        tariff(performance, price="20.00"),
-        api_token_create(organizer=performance.organizer, name="partner"),
-    )
+    return api_sale(capacity=4)
 
 
 def _post(client, token, items, **extra):
