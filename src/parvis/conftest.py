@@ -11,9 +11,15 @@ from parvis.core import testing
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    """The shared cache, and what a process keeps of rows: a rolled-back test may leave ids that SQLite
+    gives again to the next test's rows."""
+    from parvis.ticketing.signing import forget_current_keys
+
     cache.clear()
+    forget_current_keys()
     yield
     cache.clear()
+    forget_current_keys()
 
 
 @pytest.fixture(autouse=True)

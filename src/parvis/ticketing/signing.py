@@ -14,11 +14,13 @@ import base64
 import binascii
 import datetime
 import struct
+import time
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,11 +74,31 @@ def signing_key_for(organizer) -> SigningKey:
     return signing_key_for_id(organizer.pk)
 
 
+# The key each organizer signs with, kept a few seconds per process: every sale signs its tickets. A key
+# rotated in another process goes on signing here for at most `PARVIS_SIGNING_KEY_TTL` seconds, and the
+# tickets it signs stay valid (a retired key still verifies); in this process a saved key clears the copies.
+_current_keys: dict[int, tuple[float, SigningKey]] = {}
+
+
 def signing_key_for_id(organizer_id: int) -> SigningKey:
+    now = time.monotonic()
+    hit = _current_keys.get(organizer_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     key = SigningKey.objects.filter(
         organizer_id=organizer_id, retired_at__isnull=True, revoked_at__isnull=True
     ).first()
-    return key or _create_key(organizer_id)
+    if key is None:  # not kept: the transaction that creates it may still roll back
+        return _create_key(organizer_id)
+    if len(_current_keys) > 1000:
+        _current_keys.clear()
+    _current_keys[organizer_id] = (now + getattr(settings, "PARVIS_SIGNING_KEY_TTL", 5.0), key)
+    return key
+
+
+def forget_current_keys(**kwargs) -> None:
+    """Read each organizer's signing key again (a signal receiver too: a key was saved or deleted)."""
+    _current_keys.clear()
 
 
 def _create_key(organizer_id: int) -> SigningKey:
@@ -94,6 +116,7 @@ def rotate_key(organizer) -> SigningKey:
         SigningKey.objects.filter(organizer=organizer, retired_at__isnull=True).update(
             retired_at=timezone.now()
         )
+        transaction.on_commit(forget_current_keys)
         return _create_key(organizer.pk)
 
 

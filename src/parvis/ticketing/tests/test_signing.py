@@ -109,3 +109,26 @@ def test_private_keys_are_sealed_at_rest_and_open_only_with_the_key_encryption_k
     migration = importlib.import_module("parvis.ticketing.migrations.0016_sealed_signing_keys")
     migration.seal_raw_keys(apps, None)
     assert keyvault.unseal(SigningKey.objects.get(pk=key.pk).private_key) == raw
+
+
+def test_the_signing_key_is_read_once_per_process_for_a_few_seconds(monkeypatch, django_assert_num_queries):
+    organizer = OrganizerFactory()
+    key = signing.signing_key_for(organizer)  # created: not kept (its transaction could roll back)
+    assert signing.signing_key_for(organizer).pk == key.pk
+    with django_assert_num_queries(0):
+        assert signing.signing_key_for(organizer).pk == key.pk
+    # Rotated in another process (no signal here): this one signs with the retired key a few seconds more,
+    # and what it signs stays valid.
+    signing.SigningKey.objects.filter(pk=key.pk).update(retired_at=timezone.now())
+    newer = signing._create_key(organizer.pk)
+    signing._current_keys[organizer.pk] = (signing.time.monotonic() + 5, key)
+    late = signing.sign_ticket(
+        key=signing.signing_key_for(organizer), performance_id=1, number=2, valid_until=UNTIL
+    )
+    assert signing.verify_secret(late, signing.public_keys_of(organizer)).number == 2
+    now = signing.time.monotonic()
+    monkeypatch.setattr(signing.time, "monotonic", lambda: now + 6)
+    assert signing.signing_key_for(organizer).pk == newer.pk
+    # Rotated in this process: the next sale signs with the new key at once.
+    rotated = signing.rotate_key(organizer)
+    assert signing.signing_key_for(organizer).pk == rotated.pk
