@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
+from .compiled import insert
 from .models import AuditLogEntry
 
 
@@ -52,19 +53,20 @@ def audit_record(
         actor_label = actor.get_username()
     else:
         actor = None
-    return AuditLogEntry.objects.create(
-        actor=actor,
-        actor_label=actor_label or "système",
-        organizer=organizer,
-        organizer_id=organizer_id if organizer is None else organizer.pk,
-        network=network,
-        action=action,
-        object_type=instance._meta.label_lower,
-        object_id=str(instance.pk),
-        object_repr=str(instance)[:200],
-        before=before,
-        after=after,
-        ip_address=(request.META.get("REMOTE_ADDR") if request is not None else None),
+    return insert(
+        AuditLogEntry(
+            actor=actor,
+            actor_label=actor_label or "système",
+            organizer_id=organizer_id if organizer is None else organizer.pk,
+            network=network,
+            action=action,
+            object_type=instance._meta.label_lower,
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:200],
+            before=before,
+            after=after,
+            ip_address=(request.META.get("REMOTE_ADDR") if request is not None else None),
+        )
     )
 
 

@@ -9,6 +9,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from parvis.core.compiled import CompiledQuery, insert
+
 from .models import Consent, Contact, Identifier, Interaction, Purpose, name_key
 
 
@@ -56,12 +58,18 @@ def _active(contact: Contact) -> Contact:
     return contact
 
 
-def contact_lookup(organizer_id: int, kind: str, value: str) -> Contact | None:
-    # The contact alone (no Identifier row, no merged contact joined): one light query at each sale.
-    contact = Contact.objects.filter(
+# The contact alone (no Identifier row, no merged contact joined): one light query at each sale.
+_contact_by_identifier = CompiledQuery(
+    Contact,
+    lambda organizer_id, kind, value: Contact.objects.filter(
         identifiers__organizer_id=organizer_id, identifiers__kind=kind, identifiers__value=value
-    ).first()
-    return _active(contact) if contact else None
+    ).order_by("pk")[:1],
+)
+
+
+def contact_lookup(organizer_id: int, kind: str, value: str) -> Contact | None:
+    found = _contact_by_identifier(organizer_id, kind, value)
+    return _active(found[0]) if found else None
 
 
 def contact_resolve(
@@ -176,17 +184,19 @@ def interaction_record(
     contact_id = contact.pk if contact is not None else contact_id
     if contact_id is None:
         return None
-    return Interaction.objects.create(
-        organizer_id=organizer_id,
-        contact_id=contact_id,
-        kind=kind,
-        occurred_at=at or timezone.now(),
-        summary=summary[:300],
-        amount=amount,
-        ref=ref[:60],
-        venue_id=venue_id,
-        performance_id=performance_id,
-        author=author if getattr(author, "is_authenticated", False) else None,
+    return insert(
+        Interaction(
+            organizer_id=organizer_id,
+            contact_id=contact_id,
+            kind=kind,
+            occurred_at=at or timezone.now(),
+            summary=summary[:300],
+            amount=amount,
+            ref=ref[:60],
+            venue_id=venue_id,
+            performance_id=performance_id,
+            author=author if getattr(author, "is_authenticated", False) else None,
+        )
     )
 
 

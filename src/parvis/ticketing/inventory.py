@@ -8,11 +8,14 @@ buyers can never give the same places back twice.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum, prefetch_related_objects
 from django.utils import timezone
+
+from parvis.core.compiled import CompiledQuery
 
 from .models import Channel, Hold, HoldState, Quota, Tariff
 
@@ -34,9 +37,14 @@ def _applies(quota: Quota, tariff: Tariff, channel: str, slot_id: int | None = N
     return (not limited_to or tariff in limited_to) and quota.applies_to_channel(channel)
 
 
+_quotas_of = CompiledQuery(
+    Quota, lambda performance_id: Quota.objects.filter(performance_id=performance_id).order_by("id")
+)
+
+
 def performance_quotas(performance_id: int) -> list[Quota]:
     """A performance's quotas in id order; the tariffs they are limited to are read only if some are."""
-    quotas = list(Quota.objects.filter(performance_id=performance_id).order_by("id"))
+    quotas = _quotas_of(performance_id)
     if any(not q.is_total and not q.is_slot for q in quotas):
         prefetch_related_objects(quotas, "tariffs")
     return quotas
@@ -52,13 +60,22 @@ def applicable_quotas(
     return [q for q in quotas if _applies(q, tariff, channel, slot_id)]
 
 
+@functools.cache
+def _take_sql(vendor: str) -> str:
+    """The conditional UPDATE that takes places, written once per database (it runs at every sale)."""
+    table, used, capacity, pk = map(
+        connection.ops.quote_name, (Quota._meta.db_table, "used", "capacity", "id")
+    )
+    return f"UPDATE {table} SET {used} = {used} + %s WHERE {pk} = %s AND {used} + %s <= {capacity}"  # noqa: S608
+
+
 def _take(quotas: Iterable[Quota], quantity: int) -> None:
-    for quota in sorted(quotas, key=lambda q: q.pk):
-        taken = Quota.objects.filter(pk=quota.pk, used__lte=F("capacity") - quantity).update(
-            used=F("used") + quantity
-        )
-        if not taken:
-            raise SoldOut(quota, quantity)
+    sql = _take_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        for quota in sorted(quotas, key=lambda q: q.pk):
+            cursor.execute(sql, [quantity, quota.pk, quantity])
+            if cursor.rowcount != 1:
+                raise SoldOut(quota, quantity)
 
 
 def _give_back(quota_ids: Iterable[int], quantity: int) -> None:

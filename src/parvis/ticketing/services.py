@@ -17,6 +17,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
+from parvis.core.background import enqueue_on_commit
+from parvis.core.compiled import CompiledQuery, insert
 from parvis.crm import services as crm
 from parvis.programming.models import EventStatus, PerformanceStatus
 
@@ -487,6 +489,17 @@ SALE_TARIFF_FIELDS = [
 ]
 
 
+# The paid-at-once sale's first read, written as SQL once per process (`CompiledQuery`).
+_sale_tariffs = CompiledQuery(
+    Tariff,
+    lambda tariff_ids: (
+        Tariff.objects.select_related("performance__event", "performance__sales")
+        .only(*SALE_TARIFF_FIELDS)
+        .filter(pk__in=tariff_ids)
+    ),
+)
+
+
 @dataclass
 class PaidLine:
     tariff_id: int
@@ -522,11 +535,7 @@ def order_place_paid(
         raise SaleError("invalid_quantity")
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        tariffs = (
-            Tariff.objects.select_related("performance__event", "performance__sales")
-            .only(*SALE_TARIFF_FIELDS)
-            .in_bulk({line.tariff_id for line in lines})
-        )
+        tariffs = {tariff.pk: tariff for tariff in _sale_tariffs([line.tariff_id for line in lines])}
         per_performance: dict[int, int] = defaultdict(int)
         for line in lines:
             tariff = tariffs.get(line.tariff_id)
@@ -546,16 +555,18 @@ def order_place_paid(
             raise SaleError("provider_unavailable")
         contact = buyer.contact_at(organizer_id, source=channel)
         provider_code = "free" if total == 0 else provider_code
-        order = Order.objects.create(
-            contact=contact,
-            organizer_id=organizer_id,
-            channel=channel,
-            state=OrderState.PAID,
-            **buyer.order_fields(),
-            total=total,
-            currency=tariffs[lines[0].tariff_id].currency,
-            expires_at=now,
-            paid_at=now,
+        order = insert(
+            Order(
+                contact=contact,
+                organizer_id=organizer_id,
+                channel=channel,
+                state=OrderState.PAID,
+                **buyer.order_fields(),
+                total=total,
+                currency=tariffs[lines[0].tariff_id].currency,
+                expires_at=now,
+                paid_at=now,
+            )
         )
         items = OrderItem.objects.bulk_create(
             OrderItem(
@@ -569,14 +580,16 @@ def order_place_paid(
             )
             for line in lines
         )
-        payment = Payment.objects.create(
-            order=order,
-            provider=provider_code,
-            amount=total,
-            currency=order.currency,
-            state=PaymentState.CONFIRMED,
-            confirmed_at=now,
-            reference=reference,
+        payment = insert(
+            Payment(
+                order=order,
+                provider=provider_code,
+                amount=total,
+                currency=order.currency,
+                state=PaymentState.CONFIRMED,
+                confirmed_at=now,
+                reference=reference,
+            )
         )
         crm.interaction_record(
             contact=contact,
@@ -594,6 +607,10 @@ def order_place_paid(
             organizer_id=organizer_id,
             after={"state": OrderState.PAID, "total": str(total), "payment": payment.provider},
         )
+        if notify and order.email:  # written now, and sent only if the sale commits
+            from .tasks import send_order_confirmation
+
+            enqueue_on_commit(send_order_confirmation, order_id=order.pk)
         key = signing.signing_key_for_id(organizer_id)
         tickets = []
         # Last: the quota and numbering rows stay locked from here until commit.
@@ -608,11 +625,6 @@ def order_place_paid(
             except inventory.SoldOut:
                 raise SaleError("sold_out") from None
             tickets += _issue_tickets(order, item, quota_ids, key)
-        if notify and order.email:
-            from .tasks import send_order_confirmation
-
-            order_id = order.pk
-            transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id))
     return order, tickets
 
 
@@ -900,8 +912,7 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
     if notify and order.email:
         from .tasks import send_order_confirmation
 
-        order_id = order.pk
-        transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id))
+        enqueue_on_commit(send_order_confirmation, order_id=order.pk)
     keys = {}  # each ticket is signed by its performance's organizer (a network may sell on its behalf)
     for item, quota_ids in sorted(converted, key=lambda pair: pair[0].performance_id):
         organizer_id = item.performance.organizer_id
@@ -1259,7 +1270,7 @@ def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> Paym
     if provider == "stripe":
         from .tasks import refund_to_provider
 
-        transaction.on_commit(lambda: refund_to_provider.enqueue(payment_id=refund.pk))
+        enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
     return refund
 
 
@@ -1290,11 +1301,7 @@ def performance_cancel(*, actor, performance, reason: str, request=None) -> int:
             order_cancel(order=order, actor=actor, reason=reason)
         order_ids = sorted({t.order_id for t in tickets} | {o.pk for o in pending})
         for order_id in order_ids:
-            transaction.on_commit(
-                lambda oid=order_id: send_cancellation_notice.enqueue(
-                    order_id=oid, performance_id=performance.pk
-                )
-            )
+            enqueue_on_commit(send_cancellation_notice, order_id=order_id, performance_id=performance.pk)
     return len(order_ids)
 
 
@@ -1457,7 +1464,6 @@ def ticket_exchange(
         )
         from .tasks import send_order_confirmation
 
-        order_id = order.pk
         if order.email:
-            transaction.on_commit(lambda: send_order_confirmation.enqueue(order_id=order_id, resend=True))
+            enqueue_on_commit(send_order_confirmation, order_id=order.pk, resend=True)
     return new_ticket
