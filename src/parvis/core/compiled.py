@@ -8,11 +8,14 @@ instances as `QuerySet.__iter__` does (`Model.from_db`, `select_related` objects
 
 The queryset must depend on the arguments alone: a value computed inside `build` (the time, a setting)
 would be frozen into the statement, so compiling refuses a shape whose other parameters change between two
-builds. Arguments are integers, strings, aware datetimes, or lists of integers or strings (for `__in`; a
-list is a set of values: duplicates are dropped, and an empty one returns nothing).
+builds. Arguments are integers, strings, aware datetimes, UUIDs, or lists of integers or strings (for `__in`;
+a list is a set of values: duplicates are dropped, and an empty one returns nothing).
+
+`insert(instance)` does the same for the INSERT of a new row.
 """
 
 import datetime
+import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,6 +106,8 @@ def _stand_in(kind, variant: int, arg: int, element: int):
         return f"compiled-query-{variant}-{arg}-{element}"
     if issubclass(kind, datetime.datetime):
         return _DATETIME_BASE[variant] + datetime.timedelta(days=arg, seconds=element)
+    if issubclass(kind, uuid.UUID):
+        return uuid.UUID(int=(variant + 1) << 64 | arg << 32 | element)
     raise TypeError(f"CompiledQuery: unsupported argument type {kind.__name__}")
 
 
@@ -171,11 +176,22 @@ def _slot_for(arg, base_values, other_values, before, after, connection) -> _Slo
     for element, value, other_value in pairs:
         if (before, after) == (value, other_value):
             return _Slot(arg, element, None)
-        if isinstance(value, datetime.datetime):
-            adapt = connection.ops.adapt_datetimefield_value
+        for adapt in _adapters(value, connection):  # values the database stores in another form
             if (before, after) == (adapt(value), adapt(other_value)):
                 return _Slot(arg, element, adapt)
     return None
+
+
+def _adapters(value, connection) -> list[Callable]:
+    if isinstance(value, datetime.datetime):
+        return [connection.ops.adapt_datetimefield_value]
+    if isinstance(value, uuid.UUID):
+        return [_uuid_hex]  # databases without a uuid type (SQLite) store its 32 hex digits
+    return []
+
+
+def _uuid_hex(value: uuid.UUID) -> str:
+    return value.hex
 
 
 def _instances(compiled: _Compiled, rows: list, alias: str) -> list:

@@ -104,12 +104,22 @@ def max_per_order(tariff: Tariff) -> int:
     return min(limits)
 
 
-def cart_live_holds(cart: Cart) -> list[Hold]:
-    return list(
-        cart.holds.filter(state=HoldState.ACTIVE, order__isnull=True, expires_at__gt=timezone.now())
+# Read on every page of a purchase: written as SQL once per process (`CompiledQuery`).
+_live_holds = CompiledQuery(
+    Hold,
+    lambda cart_id, now: (
+        Hold.objects.filter(cart_id=cart_id, state=HoldState.ACTIVE, order__isnull=True, expires_at__gt=now)
         .select_related("tariff", "performance__event__organizer", "performance__venue", "slot")
         .order_by("performance__starts_at", "id")
-    )
+    ),
+)
+
+
+def cart_live_holds(cart: Cart) -> list[Hold]:
+    holds = _live_holds(cart.pk, timezone.now())
+    for hold in holds:
+        hold.cart = cart
+    return holds
 
 
 def cart_add(

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.customers import signed_in_email
+from parvis.core.compiled import CompiledQuery
 from parvis.crm.privacy import self_service_token
 from parvis.programming.models import Performance
 
@@ -42,9 +43,12 @@ CART_SESSION_KEY = "parvis_cart"
 MEMBER_SESSION_KEY = "parvis_membership"  # set by the member's card page (memberships.views)
 
 
+_cart_of_token = CompiledQuery(Cart, lambda token: Cart.objects.filter(token=token).order_by("pk")[:1])
+
+
 def _cart(request, *, create: bool) -> Cart | None:
     token = request.session.get(CART_SESSION_KEY)
-    cart = Cart.objects.filter(token=token).first() if token else None
+    cart = next(iter(_cart_of_token(token)), None) if isinstance(token, str) and token else None
     if cart is None and create:
         cart = Cart.objects.create(channel=Channel.ONLINE)
         request.session[CART_SESSION_KEY] = cart.token
@@ -359,8 +363,13 @@ def checkout_view(request):
     )
 
 
+_orders_of_checkout = CompiledQuery(
+    Order, lambda checkout: Order.objects.filter(checkout=checkout).select_related("organizer")
+)
+
+
 def _checkout_orders(request, checkout) -> list[Order]:
-    orders = list(Order.objects.filter(checkout=checkout).select_related("organizer"))
+    orders = _orders_of_checkout(checkout)
     if not orders or str(checkout) not in request.session.get("parvis_checkouts", []):
         raise Http404
     return orders
@@ -439,8 +448,13 @@ def demo_webhook(request):
     return HttpResponse(status=200)
 
 
+_order_of_code = CompiledQuery(
+    Order, lambda code: Order.objects.select_related("organizer").filter(code=code).order_by("pk")[:1]
+)
+
+
 def _order(code: str, secret: str) -> Order:
-    order = Order.objects.select_related("organizer").filter(code=code).first()
+    order = next(iter(_order_of_code(code)), None)
     if order is None or not hmac.compare_digest(order.secret, secret):
         raise Http404
     return order
