@@ -250,16 +250,17 @@ def insert(instance: Model) -> Model:
     connection = connections[alias]
     pk_set = instance.pk is not None
     by_model = _inserts.setdefault(connection, {})
-    compiled = by_model.get((model, pk_set))
-    if compiled is None:
-        compiled = by_model[(model, pk_set)] = _compile_insert(instance, pk_set, connection)
-    params = []
-    for field in compiled.fields:
-        value = field.pre_save(instance, add=True)
-        if hasattr(value, "resolve_expression"):  # an expression: the ORM writes that statement
-            instance.save(force_insert=True)
-            return instance
-        params.append(field.get_db_prep_save(value, connection=connection))
+    if (model, pk_set) not in by_model:
+        by_model[(model, pk_set)] = _compile_insert(model, pk_set, connection)
+    compiled = by_model[(model, pk_set)]
+    values = [field.pre_save(instance, add=True) for field in compiled.fields] if compiled else []
+    if compiled is None or any(hasattr(value, "resolve_expression") for value in values):
+        instance.save(force_insert=True)  # the ORM writes that statement (an expression, say)
+        return instance
+    params = [
+        field.get_db_prep_save(value, connection=connection)
+        for field, value in zip(compiled.fields, values, strict=True)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, params)
         if compiled.returning:
@@ -273,22 +274,24 @@ def insert(instance: Model) -> Model:
     return instance
 
 
-def _compile_insert(instance: Model, pk_set: bool, connection) -> _Insert:
-    meta = type(instance)._meta
+def _compile_insert(model: type[Model], pk_set: bool, connection) -> _Insert | None:
+    """The statement, written by the ORM for a row of default values; None where it would not fit every
+    row of the model (no INSERT … RETURNING, fields with placeholders of their own)."""
+    meta = model._meta
     if not connection.features.can_return_columns_from_insert:
-        raise NotImplementedError("compiled inserts need INSERT … RETURNING (PostgreSQL, SQLite ≥ 3.35)")
+        return None
     fields = [
         f for f in meta.local_concrete_fields if not f.generated and (pk_set or f is not meta.auto_field)
     ]
-    query = InsertQuery(type(instance))
-    query.insert_values(fields, [instance])
+    if any(getattr(f, "get_placeholder", None) is not None for f in fields):
+        return None
+    query = InsertQuery(model)
+    query.insert_values(fields, [model()])
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = meta.db_returning_fields
     [(sql, params)] = compiler.as_sql()
-    if len(params) != len(fields) or any(
-        f.get_placeholder is not None for f in fields if hasattr(f, "get_placeholder")
-    ):
-        raise NotImplementedError(f"compiled inserts: {meta.label} has fields with their own placeholders")
+    if len(params) != len(fields):
+        return None
     returning = list(meta.db_returning_fields)
     columns = [field.get_col(meta.db_table) for field in returning]
     return _Insert(
