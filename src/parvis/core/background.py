@@ -24,5 +24,4 @@ def _in_this_database(task: Task) -> bool:
     return (
         isinstance(task.get_backend(), DatabaseBackend)
         and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
-        and connection.alias == DEFAULT_DB_ALIAS
     )

@@ -116,6 +116,8 @@ def test_shapes_that_cannot_be_compiled_are_refused():
         frozen_time(1)
     with pytest.raises(TypeError, match="boolean"):
         CompiledQuery(Tariff, lambda active: Tariff.objects.filter(is_active=active))(True)
+    with pytest.raises(TypeError, match="unsupported argument type Decimal"):
+        CompiledQuery(Tariff, lambda price: Tariff.objects.filter(price=price))(Decimal("20"))
     with pytest.raises(TypeError, match="plain model querysets"):
         CompiledQuery(Tariff, lambda pk: Tariff.objects.filter(pk=pk).values("pk"))(1)
 
