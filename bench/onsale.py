@@ -178,7 +178,7 @@ def queries_per_api_order(tariff, token) -> int:
         "items": [{"tariff": tariff.pk, "quantity": 1}],
         "buyer": {"email": "q@example.org", "first_name": "Q", "last_name": "Q"},
     }
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+    with override_settings(TASKS={"default": {"BACKEND": "parvis.core.background.DatabaseBackend"}}):
         for _ in range(2):
             sql = []
             with connection.execute_wrapper(lambda ex, q, p, m, c, sql=sql: sql.append(q) or ex(q, p, m, c)):

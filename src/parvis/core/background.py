@@ -4,10 +4,35 @@
 (the default, database backend): the row commits with the sale or disappears with its rollback, a worker
 cannot see it before the commit, and nothing is lost if the process dies between the commit and a hook.
 It costs the sale no transaction of its own. Other backends (Redis, immediate) are called at commit.
+
+`DatabaseBackend` is django-tasks' database backend writing its row with the INSERT compiled once
+(`core.compiled.insert`): every sale enqueues its e-mail, and the ORM's `create()` was a tenth of an API
+order's CPU.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connection, router, transaction
 from django_tasks.base import Task
+from django_tasks_db import backend as db_backend
+from django_tasks_db.compat import normalize_json
+
+from .compiled import insert
+
+
+class DatabaseBackend(db_backend.DatabaseBackend):
+    def _task_to_db_task(self, task, args, kwargs):
+        from django_tasks_db.models import DBTaskResult
+
+        return insert(
+            DBTaskResult(
+                id=self._get_id(),
+                args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after,
+                backend_name=self.alias,
+            )
+        )
 
 
 def enqueue_on_commit(task: Task, **kwargs) -> None:
@@ -18,10 +43,9 @@ def enqueue_on_commit(task: Task, **kwargs) -> None:
 
 
 def _in_this_database(task: Task) -> bool:
-    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     return (
-        isinstance(task.get_backend(), DatabaseBackend)
+        isinstance(task.get_backend(), db_backend.DatabaseBackend)
         and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
     )

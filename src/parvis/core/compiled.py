@@ -11,7 +11,7 @@ would be frozen into the statement, so compiling refuses a shape whose other par
 builds. Arguments are integers, strings, aware datetimes, UUIDs, or lists of integers or strings (for `__in`;
 a list is a set of values: duplicates are dropped, and an empty one returns nothing).
 
-`insert(instance)` does the same for the INSERT of a new row.
+`insert(instance)` and `insert_many(instances)` do the same for the INSERT of new rows.
 """
 
 import datetime
@@ -219,6 +219,7 @@ def _instances(compiled: _Compiled, rows: list, alias: str) -> list:
 class _Insert:
     fields: list
     sql: str
+    by_column: bool  # one array per field (PostgreSQL's UNNEST), or the values row after row
     returning: list
     returning_params: tuple
     converters: dict
@@ -226,6 +227,9 @@ class _Insert:
 
 
 _inserts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# `insert_many` writes a statement per number of rows up to this (PostgreSQL needs only one: UNNEST).
+MAX_COMPILED_ROWS = 32
 
 
 def insert(instance: Model) -> Model:
@@ -246,39 +250,84 @@ def insert(instance: Model) -> Model:
     ):
         instance.save(force_insert=True)
         return instance
-    alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
-    pk_set = instance.pk is not None
-    by_model = _inserts.setdefault(connection, {})
-    if (model, pk_set) not in by_model:
-        by_model[(model, pk_set)] = _compile_insert(model, pk_set, connection)
-    compiled = by_model[(model, pk_set)]
-    values = [field.pre_save(instance, add=True) for field in compiled.fields] if compiled else []
-    if compiled is None or any(hasattr(value, "resolve_expression") for value in values):
+    if not _insert_rows(model, [instance], operation="save"):
         instance.save(force_insert=True)  # the ORM writes that statement (an expression, say)
-        return instance
-    params = [
-        field.get_db_prep_save(value, connection=connection)
-        for field, value in zip(compiled.fields, values, strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        if compiled.returning:
-            rows = [connection.ops.fetch_returned_insert_columns(cursor, compiled.returning_params)]
-            if compiled.converters:
-                rows = compiled.compiler.apply_converters(rows, compiled.converters)
-            for value, field in zip(next(iter(rows)), compiled.returning, strict=True):
-                setattr(instance, field.attname, value)
-    instance._state.adding = False
-    instance._state.db = alias
     return instance
 
 
-def _compile_insert(model: type[Model], pk_set: bool, connection) -> _Insert | None:
-    """The statement, written by the ORM for a row of default values; None where it would not fit every
-    row of the model (no INSERT … RETURNING, fields with placeholders of their own)."""
+def insert_many(instances: list[Model]) -> list[Model]:
+    """Insert new rows of one model as `bulk_create` does (no `save()`, no signals; defaults, `auto_now_add`
+    and the ids read back), with a statement the ORM wrote once per model, connection and number of rows.
+
+    More rows than `MAX_COMPILED_ROWS`, models with parents, and values that are expressions go through
+    `bulk_create`.
+    """
+    instances = list(instances)
+    if not instances:
+        return instances
+    model = type(instances[0])
+    if (
+        len(instances) > MAX_COMPILED_ROWS
+        or model._meta.parents
+        or not _insert_rows(model, instances, operation="bulk_create")
+    ):
+        return model._default_manager.bulk_create(instances)
+    return instances
+
+
+def _insert_rows(model: type[Model], instances: list[Model], *, operation: str) -> bool:
+    """Insert the rows with the compiled statement; False, and nothing written, where it does not fit."""
+    for instance in instances:  # a related object saved after it was assigned: its id; unsaved: an error
+        instance._prepare_related_fields_for_save(operation_name=operation)
+    alias = router.db_for_write(model, instance=instances[0])
+    connection = connections[alias]
+    pk_set = instances[0].pk is not None
+    if any((instance.pk is not None) != pk_set for instance in instances):
+        return False
+    by_model = _inserts.setdefault(connection, {})
+    key = (model, pk_set, len(instances))
+    if key not in by_model:
+        by_model[key] = _compile_insert(model, pk_set, len(instances), connection)
+    compiled = by_model[key]
+    if compiled is None:
+        return False
+    rows = [[field.pre_save(instance, add=True) for field in compiled.fields] for instance in instances]
+    if any(hasattr(value, "resolve_expression") for row in rows for value in row):
+        return False
+    rows = [
+        [
+            field.get_db_prep_save(value, connection=connection)
+            for field, value in zip(compiled.fields, row, strict=True)
+        ]
+        for row in rows
+    ]
+    params = [list(column) for column in zip(*rows, strict=True)] if compiled.by_column else sum(rows, [])
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        if compiled.returning:
+            if len(instances) == 1:
+                returned = [connection.ops.fetch_returned_insert_columns(cursor, compiled.returning_params)]
+            else:
+                returned = connection.ops.fetch_returned_insert_rows(cursor)
+            if compiled.converters:
+                returned = list(compiled.compiler.apply_converters(returned, compiled.converters))
+            for instance, values in zip(instances, returned, strict=True):
+                for value, field in zip(values, compiled.returning, strict=True):
+                    setattr(instance, field.attname, value)
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = alias
+    return True
+
+
+def _compile_insert(model: type[Model], pk_set: bool, count: int, connection) -> _Insert | None:
+    """The statement for `count` rows, written by the ORM for rows of default values; None where it would
+    not fit every row of the model (no INSERT … RETURNING, fields with placeholders of their own)."""
     meta = model._meta
-    if not connection.features.can_return_columns_from_insert:
+    features = connection.features
+    if not features.can_return_columns_from_insert or (
+        count > 1 and not features.can_return_rows_from_bulk_insert
+    ):
         return None
     fields = [
         f for f in meta.local_concrete_fields if not f.generated and (pk_set or f is not meta.auto_field)
@@ -286,17 +335,19 @@ def _compile_insert(model: type[Model], pk_set: bool, connection) -> _Insert | N
     if any(getattr(f, "get_placeholder", None) is not None for f in fields):
         return None
     query = InsertQuery(model)
-    query.insert_values(fields, [model()])
+    query.insert_values(fields, [model() for _ in range(count)])
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = meta.db_returning_fields
     [(sql, params)] = compiler.as_sql()
-    if len(params) != len(fields):
+    by_column = count > 1 and len(params) == len(fields) and all(isinstance(p, list) for p in params)
+    if not by_column and len(params) != len(fields) * count:
         return None
     returning = list(meta.db_returning_fields)
     columns = [field.get_col(meta.db_table) for field in returning]
     return _Insert(
         fields=fields,
         sql=sql,
+        by_column=by_column,
         returning=returning,
         returning_params=tuple(compiler.returning_params),
         converters=compiler.get_converters(columns),

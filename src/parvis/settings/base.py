@@ -183,7 +183,7 @@ PARVIS_DEV_OUTBOX = env.bool("PARVIS_DEV_OUTBOX", default=DEBUG)
 # a worker running: tasks only do work that can wait (e-mails, PDFs, statistics).
 PARVIS_TASKS_BACKEND = env.str("PARVIS_TASKS_BACKEND", default="database")
 _TASK_BACKENDS = {
-    "database": "django_tasks_db.DatabaseBackend",
+    "database": "parvis.core.background.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "rq": "django_tasks_rq.RQBackend",
 }

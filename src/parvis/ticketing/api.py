@@ -172,20 +172,20 @@ def create_order(request, payload: OrderIn):
     scope = f"api:{token.pk}"
     try:
         with transaction.atomic():
-            if key and not _idempotency_key_take(scope, key, body_hash):
+            record_id = _idempotency_key_take(scope, key, body_hash) if key else None
+            if key and record_id is None:
                 return _idempotency_replay(scope, key, body_hash)
             response = json.loads(json.dumps(_order_out(*_place(token, payload)), default=str))
             if key:
-                IdempotencyRecord.objects.filter(scope=scope, key=key).update(
-                    status_code=201, response=response
-                )
+                _idempotency_answer(record_id, 201, response)
     except SaleError as exc:
         raise _sale_error(exc) from None
     return Status(201, response)
 
 
-def _idempotency_key_take(scope: str, key: str, body_hash: str) -> bool:
-    """Insert the key, or wait for the transaction that inserted it to end: False if it committed."""
+def _idempotency_key_take(scope: str, key: str, body_hash: str) -> int | None:
+    """Insert the key, or wait for the transaction that inserted it to end: the new record's id, or None if
+    that transaction committed."""
     table, scope_column, key_column = map(
         connection.ops.quote_name, (IdempotencyRecord._meta.db_table, "scope", "key")
     )
@@ -195,7 +195,19 @@ def _idempotency_key_take(scope: str, key: str, body_hash: str) -> bool:
             f"VALUES (%s, %s, %s, %s) ON CONFLICT ({scope_column}, {key_column}) DO NOTHING RETURNING id",
             [scope, key, body_hash, timezone.now()],
         )
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+    return row and row[0]
+
+
+def _idempotency_answer(record_id: int, status_code: int, response: dict) -> None:
+    """Keep the answer with its key, in a statement written once (every API order runs it)."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    field = IdempotencyRecord._meta.get_field("response")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status_code = %s, response = %s WHERE id = %s",  # noqa: S608
+            [status_code, field.get_db_prep_save(response, connection), record_id],
+        )
 
 
 def _idempotency_replay(scope: str, key: str, body_hash: str):

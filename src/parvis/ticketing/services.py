@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
-from parvis.core.compiled import CompiledQuery, insert
+from parvis.core.compiled import CompiledQuery, insert, insert_many
 from parvis.crm import services as crm
 from parvis.programming.models import EventStatus, PerformanceStatus
 
@@ -578,7 +578,7 @@ def order_place_paid(
                 paid_at=now,
             )
         )
-        items = OrderItem.objects.bulk_create(
+        items = insert_many(
             OrderItem(
                 order=order,
                 performance=tariffs[line.tariff_id].performance,
@@ -1005,12 +1005,10 @@ def _issue_tickets(order: Order, item: OrderItem, quota_ids: list[int], key) -> 
                 slot_id=item.slot_id,
             )
         )
-    tickets = Ticket.objects.bulk_create(tickets)
+    tickets = insert_many(tickets)
     if not all(t.pk for t in tickets):  # databases that do not return ids from bulk inserts
         tickets = list(Ticket.objects.filter(performance=performance, number__in=[t.number for t in tickets]))
-    Ticket.quotas.through.objects.bulk_create(
-        [Ticket.quotas.through(ticket_id=t.pk, quota_id=q) for t in tickets for q in quota_ids]
-    )
+    insert_many([Ticket.quotas.through(ticket_id=t.pk, quota_id=q) for t in tickets for q in quota_ids])
     return tickets
 
 

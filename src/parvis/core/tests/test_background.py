@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from parvis.core.background import enqueue_on_commit
 from parvis.ticketing.tasks import send_order_confirmation
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "parvis.core.background.DatabaseBackend"}}
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
-from parvis.core.compiled import CompiledQuery, insert
+from parvis.core.compiled import MAX_COMPILED_ROWS, CompiledQuery, insert, insert_many
 from parvis.core.models import AuditLogEntry
 from parvis.crm.models import Contact, Interaction
 from parvis.ticketing.models import Cart, Hold, Order, Payment, Quota, SalesConfig, SigningKey, Tariff
@@ -185,3 +185,47 @@ def test_uuids_are_bound_as_the_database_stores_them(organizer):
     of_checkout = CompiledQuery(Order, lambda checkout: Order.objects.filter(checkout=checkout))
     assert [o.pk for o in of_checkout(paid.checkout)] == [paid.pk]
     assert of_checkout(uuid.uuid4()) == []
+
+
+def test_insert_many_writes_the_rows_bulk_create_would_write_in_one_statement(
+    organizer, django_assert_num_queries
+):
+    contact = Contact.objects.create(organizer=organizer, last_name="Sand")
+    at = timezone.now()
+    for count in (1, 3, 3):  # the statement for three rows, written once and run again
+        rows = [
+            Interaction(
+                organizer=organizer, contact=contact, kind="note", occurred_at=at, summary=f"{count}-{n}"
+            )
+            for n in range(count)
+        ]
+        with django_assert_num_queries(1):
+            inserted = insert_many(rows)
+        assert inserted == rows and all(not row._state.adding for row in rows)
+        stored = {i.pk: i.summary for i in Interaction.objects.filter(pk__in=[row.pk for row in rows])}
+        assert stored == {row.pk: row.summary for row in rows}  # each id read back onto its own row
+    assert insert_many([]) == []
+
+
+def test_insert_many_hands_other_rows_to_bulk_create(organizer):
+    contact = Contact.objects.create(organizer=organizer, last_name="Sand")
+    many = insert_many(
+        Interaction(organizer=organizer, contact=contact, kind="note", occurred_at=timezone.now())
+        for _ in range(MAX_COMPILED_ROWS + 1)
+    )
+    assert len({row.pk for row in many}) == MAX_COMPILED_ROWS + 1 == Interaction.objects.count()
+    order = factories.buy(factories.tariff(factories.on_sale_performance(organizer=organizer)))
+    with pytest.raises(ValueError, match="F\\(\\) expressions"):  # an expression: the ORM's own insert
+        insert_many([Payment(order=order, provider="demo", amount=F("amount"), currency="EUR")] * 2)
+
+
+def test_a_related_row_saved_after_it_was_assigned_gives_its_id_and_an_unsaved_one_an_error(organizer):
+    contact = Contact(organizer=organizer, last_name="Sand")
+    early = Interaction(organizer=organizer, contact=contact, kind="note", occurred_at=timezone.now())
+    with pytest.raises(ValueError, match="unsaved related object 'contact'"):
+        insert(early)
+    with pytest.raises(ValueError, match="unsaved related object 'contact'"):
+        insert_many([early, early])
+    contact.save()
+    assert insert(early).contact_id == contact.pk
+    assert Interaction.objects.get(pk=early.pk).contact_id == contact.pk
