@@ -9,7 +9,8 @@ instances as `QuerySet.__iter__` does (`Model.from_db`, `select_related` objects
 The queryset must depend on the arguments alone: a value computed inside `build` (the time, a setting)
 would be frozen into the statement, so compiling refuses a shape whose other parameters change between two
 builds. Arguments are integers, strings, aware datetimes, UUIDs, or lists of integers or strings (for `__in`;
-a list is a set of values: duplicates are dropped, and an empty one returns nothing).
+a list is a set of values: duplicates are dropped, and an empty one returns nothing). A `values_list()` of
+the selected columns (aggregates, say) gives its rows as tuples.
 
 `insert(instance)` and `insert_many(instances)` do the same for the INSERT of new rows.
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet, prefetch_related_objects
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
@@ -49,7 +50,7 @@ class _Compiled:
     params: list
     slots: dict[int, _Slot]
     compiler: object
-    model: type[Model]
+    model: type[Model] | None  # None: the rows of a values_list()
     init_list: list[str]
     fields: tuple[int, int]
     populators: list
@@ -122,8 +123,12 @@ def _compile(build, shape, connection) -> _Compiled:
     queryset = build(*base_values)
     if queryset.db != connection.alias:
         raise ValueError("CompiledQuery: the queryset reads another database than its model's")
-    if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
-        raise TypeError("CompiledQuery: only plain model querysets (no values(), no related manager)")
+    rows_only = queryset._iterable_class is ValuesListIterable and _values_in_select_order(queryset)
+    if (queryset._iterable_class is not ModelIterable and not rows_only) or queryset._known_related_objects:
+        raise TypeError(
+            "CompiledQuery: only plain model querysets, or values_list() of the selected columns in their "
+            "order (no values(), no flat or named rows, no related manager)"
+        )
     compiler, sql, params = _sql(queryset, connection)
     other_values = _stand_ins(shape, 1)
     slots: dict[int, _Slot] = {}
@@ -150,6 +155,8 @@ def _compile(build, shape, connection) -> _Compiled:
     found = {slot.arg for slot in slots.values()}
     if missing := set(range(len(shape))) - found:
         raise ValueError(f"CompiledQuery: arguments {sorted(missing)} do not reach the statement")
+    if rows_only:
+        return _Compiled(sql, params, slots, compiler, None, [], (0, 0), [], {}, ())
     select, klass_info = compiler.select, compiler.klass_info
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     return _Compiled(
@@ -164,6 +171,15 @@ def _compile(build, shape, connection) -> _Compiled:
         annotations=dict(compiler.annotation_col_map or {}),
         prefetch=tuple(queryset._prefetch_related_lookups),
     )
+
+
+def _values_in_select_order(queryset: QuerySet) -> bool:
+    """A `values_list()` whose rows are the selected columns as they come (what `ValuesListIterable` does
+    without reordering)."""
+    query = queryset.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    fields = [*queryset._fields, *(f for f in query.annotation_select if f not in queryset._fields)]
+    return not query.extra_select and fields == names
 
 
 def _slot_for(arg, base_values, other_values, before, after, connection) -> _Slot | None:
@@ -198,6 +214,8 @@ def _instances(compiled: _Compiled, rows: list, alias: str) -> list:
     compiler = compiled.compiler
     if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]
+    if compiled.model is None:  # values_list(): the rows, their values converted
+        return list(compiler.results_iter([rows], tuple_expected=True))
     start, end = compiled.fields
     instances = []
     for row in compiler.results_iter([rows]):

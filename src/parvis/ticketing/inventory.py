@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from parvis.core.compiled import CompiledQuery
 
-from .models import Channel, Hold, HoldState, Quota, Tariff
+from .models import Channel, Hold, HoldState, Quota, Tariff, WaitingEntry
 
 
 class SoldOut(Exception):
@@ -273,16 +273,18 @@ def availability(
 
 
 def _left_per_tariff(performance_ids: list[int], channel: str, quotas, free) -> dict[int, int]:
-    from .models import WaitingEntry
-
     tariffs = list(Tariff.objects.filter(performance_id__in=performance_ids, is_active=True))
-    # Places that expired holds would free go first to the people waiting, if any.
     waiting = dict(
         WaitingEntry.objects.filter(performance_id__in=performance_ids, state=WaitingEntry.State.WAITING)
         .values("performance_id")
         .annotate(n=Sum("quantity"))
         .values_list("performance_id", "n")
     )
+    return _left_of(tariffs, channel, quotas, free, waiting)
+
+
+def _left_of(tariffs, channel: str, quotas, free, waiting) -> dict[int, int]:
+    # Places that expired holds would free go first to the people waiting, if any.
     result = {}
     for tariff in tariffs:
         applicable = [
@@ -307,8 +309,38 @@ def _slots_free(quotas: dict[int, Quota], free: dict[int, int]) -> list[tuple[Qu
 
 
 def performance_availability(
-    *, performance_id: int, channel: str, now: datetime.datetime | None = None
+    *, performance_id: int, channel: str, now: datetime.datetime | None = None, tariffs: list | None = None
 ) -> tuple[dict[int, int], list[tuple[Quota, int]]]:
-    """`availability` and `slots_free` of one performance, from one reading of its quotas."""
-    quotas, free = _quotas_and_free([performance_id], now or timezone.now())
-    return _left_per_tariff([performance_id], channel, quotas, free), _slots_free(quotas, free)
+    """`availability` and `slots_free` of one performance, from one reading of its quotas (`tariffs`: the
+    performance's tariffs to answer for, if the caller has read them; all its active ones otherwise).
+
+    Every tickets page asks: its statements are written once per process."""
+    quotas = {q.pk: q for q in performance_quotas(performance_id)}
+    stale = dict(_stale_places(performance_id, now or timezone.now()))
+    free = {pk: q.capacity - q.used + stale.get(pk, 0) for pk, q in quotas.items()}
+    waiting = dict(_waiting_places(performance_id))
+    if tariffs is None:
+        tariffs = list(Tariff.objects.filter(performance_id=performance_id, is_active=True))
+    return _left_of(tariffs, channel, quotas, free, waiting), _slots_free(quotas, free)
+
+
+_stale_places = CompiledQuery(  # places of a performance's expired holds not yet reclaimed, per quota
+    Hold.quotas.through,
+    lambda performance_id, now: (
+        Hold.quotas.through.objects.filter(
+            hold__performance_id=performance_id, hold__state=HoldState.ACTIVE, hold__expires_at__lte=now
+        )
+        .values("quota_id")
+        .annotate(n=Sum("hold__quantity"))
+        .values_list("quota_id", "n")
+    ),
+)
+_waiting_places = CompiledQuery(  # places the people waiting for a performance asked for
+    WaitingEntry,
+    lambda performance_id: (
+        WaitingEntry.objects.filter(performance_id=performance_id, state=WaitingEntry.State.WAITING)
+        .values("performance_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("performance_id", "n")
+    ),
+)

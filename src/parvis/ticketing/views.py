@@ -27,11 +27,15 @@ from .models import (
     Channel,
     IdempotencyRecord,
     Order,
+    OrderExtra,
+    OrderItem,
     Payment,
     PaymentState,
     Product,
     Tariff,
     TariffKind,
+    Ticket,
+    Voucher,
 )
 from .pdf import order_tickets_pdf
 from .providers import providers_without_places
@@ -92,17 +96,30 @@ def _member_benefits(request, organizer_id: int):
     return benefits_for(membership, organizer_id)
 
 
+# The tickets page is the busiest of a sale: its reads are written as SQL once per process.
+_published_performance = CompiledQuery(
+    Performance,
+    lambda performance_id: (
+        Performance.objects.select_related("event__organizer", "venue", "space", "sales")
+        .filter(pk=performance_id, event__status="published")
+        .order_by("pk")[:1]
+    ),
+)
+_tariffs_online = CompiledQuery(
+    Tariff,
+    lambda performance_id: Tariff.objects.filter(
+        performance_id=performance_id, is_active=True, sold_online=True
+    ).exclude(kind=TariffKind.SUBSCRIBER),  # sold only within a subscription
+)
+
+
 def performance_tickets(request, performance_id: int):
-    performance = get_object_or_404(
-        Performance.objects.select_related("event__organizer", "venue", "space"),
-        pk=performance_id,
-        event__status="published",
-    )
-    tariffs = list(
-        Tariff.objects.filter(performance=performance, is_active=True, sold_online=True).exclude(
-            kind=TariffKind.SUBSCRIBER  # sold only within a subscription
-        )
-    )
+    performance = next(iter(_published_performance(performance_id)), None)
+    if performance is None:
+        raise Http404
+    tariffs = _tariffs_online(performance.pk)
+    for tariff in tariffs:
+        tariff.performance = performance
     errors = []
     if request.method == "POST":
         slot_raw = request.POST.get("slot", "")
@@ -139,7 +156,9 @@ def performance_tickets(request, performance_id: int):
             else:
                 return redirect("ticketing:cart")
     # Read only to show the page: a choice that succeeds has redirected already.
-    left, slots = inventory.performance_availability(performance_id=performance.pk, channel=Channel.ONLINE)
+    left, slots = inventory.performance_availability(
+        performance_id=performance.pk, channel=Channel.ONLINE, tariffs=tariffs
+    )
     benefits = _member_benefits(request, performance.event.organizer_id)
     on_sale, reason = True, ""
     try:
@@ -474,31 +493,55 @@ def order_view(request, code: str, secret: str):
         send_order_confirmation.enqueue(order_id=order.pk, resend=True)
         messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})
         return redirect(order.get_absolute_url())
-    tickets = order.tickets.select_related(
-        "performance__event", "performance__venue", "tariff", "slot"
-    ).order_by("performance__starts_at", "number")
-    items = order.items.select_related("performance__event", "performance__venue", "tariff")
-    from .models import Voucher
-
-    vouchers = Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE)
-    awaiting_transfer = order.payments.filter(provider="transfer", state__in=["created", "pending"]).first()
+    paid = order.state == "paid"  # the page shows a paid order's tickets, another's items
+    extras = _extras_of_order(order.pk)
+    kinds = {extra.kind for extra in extras}  # what else the order bought (as payment_confirm reads it)
     return render(
         request,
         "ticketing/order.html",
         {
             "order": order,
-            "tickets": tickets,
-            "items": items,
-            "vouchers": vouchers,
+            "tickets": _tickets_of_order(order.pk) if paid else [],
+            "items": [] if paid else _items_of_order(order.pk),
+            "vouchers": Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE)
+            if OrderExtra.Kind.VOUCHER in kinds
+            else [],
+            "memberships": order.memberships.select_related("level__program")
+            if OrderExtra.Kind.MEMBERSHIP in kinds
+            else [],
+            "passes": order.pass_holdings.select_related("product") if OrderExtra.Kind.PASS in kinds else [],
+            "receipt": OrderExtra.Kind.DONATION in kinds and order.donation_receipts.exists(),
             "state": services.order_effective_state(order),
-            "awaiting_transfer": awaiting_transfer,
+            "awaiting_transfer": order.state == "pending"
+            and order.payments.filter(provider="transfer", state__in=["created", "pending"]).first(),
             "can_self_cancel": services.self_cancellation_allowed(order),
-            "extras": list(order.extras.all()),
+            "extras": extras,
             "privacy_url": reverse("crm:privacy", kwargs={"token": self_service_token(order.contact)})
             if order.contact_id and order.contact.is_active
             else "",
         },
     )
+
+
+_tickets_of_order = CompiledQuery(
+    Ticket,
+    lambda order_id: (
+        Ticket.objects.filter(order_id=order_id)
+        .select_related("performance__event", "performance__venue", "tariff", "slot")
+        .order_by("performance__starts_at", "number")
+    ),
+)
+_items_of_order = CompiledQuery(
+    OrderItem,
+    lambda order_id: (
+        OrderItem.objects.filter(order_id=order_id)
+        .select_related("performance__event", "performance__venue", "tariff")
+        .order_by("pk")
+    ),
+)
+_extras_of_order = CompiledQuery(
+    OrderExtra, lambda order_id: OrderExtra.objects.filter(order_id=order_id).order_by("pk")
+)
 
 
 def order_pdf(request, code: str, secret: str):

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -120,6 +120,12 @@ def test_shapes_that_cannot_be_compiled_are_refused():
         CompiledQuery(Tariff, lambda price: Tariff.objects.filter(price=price))(Decimal("20"))
     with pytest.raises(TypeError, match="plain model querysets"):
         CompiledQuery(Tariff, lambda pk: Tariff.objects.filter(pk=pk).values("pk"))(1)
+    with pytest.raises(TypeError, match="plain model querysets"):  # flat rows
+        CompiledQuery(Tariff, lambda pk: Tariff.objects.filter(pk=pk).values_list("pk", flat=True))(1)
+    with pytest.raises(TypeError, match="plain model querysets"):  # columns in another order
+        CompiledQuery(
+            Tariff, lambda pk: Tariff.objects.filter(pk=pk).annotate(n=Count("pk")).values_list("n", "pk")
+        )(1)
 
 
 def test_an_insert_writes_the_row_save_would_write_in_one_statement(organizer, django_assert_num_queries):
@@ -229,3 +235,28 @@ def test_a_related_row_saved_after_it_was_assigned_gives_its_id_and_an_unsaved_o
     contact.save()
     assert insert(early).contact_id == contact.pk
     assert Interaction.objects.get(pk=early.pk).contact_id == contact.pk
+
+
+def test_a_values_list_gives_the_rows_of_its_queryset_converted(organizer):
+    performance = factories.on_sale_performance(organizer=organizer)
+    full, reduced = factories.tariff(performance), factories.tariff(performance, "Réduit", "12.00")
+    cart = Cart.objects.create()
+    for tariff, quantity in ((full, 2), (reduced, 3), (full, 4)):
+        Hold.objects.create(
+            cart=cart, performance=performance, tariff=tariff, quantity=quantity, expires_at=timezone.now()
+        )
+
+    def build(performance_id):
+        return (
+            Hold.objects.filter(performance_id=performance_id)
+            .values("tariff_id")
+            .annotate(n=Sum("quantity"))
+            .values_list("tariff_id", "n")
+            .order_by("tariff_id")
+        )
+
+    rows = CompiledQuery(Hold, build)
+    assert rows(performance.pk) == list(build(performance.pk)) == [(full.pk, 6), (reduced.pk, 3)]
+    prices = CompiledQuery(Tariff, lambda pk: Tariff.objects.filter(pk=pk).values_list("price", "name"))
+    assert prices(reduced.pk) == [(Decimal("12.00"), "Réduit")]  # converted as the ORM converts them
+    assert rows(0) == []
