@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F, Sum, prefetch_related_objects
 from django.utils import timezone
 
-from parvis.core.compiled import CompiledQuery
+from parvis.core.compiled import CompiledQuery, insert, insert_many
 
 from .models import Channel, Hold, HoldState, Quota, Tariff, WaitingEntry
 
@@ -143,15 +143,17 @@ def hold_places(
         with transaction.atomic():
             applicable = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id, quotas=quotas)
             _take(applicable, quantity)  # a full quota rolls back what the others gave
-            hold = Hold.objects.create(
-                cart=cart,
-                performance_id=tariff.performance_id,
-                tariff=tariff,
-                quantity=quantity,
-                expires_at=expires_at,
-                slot_id=slot_id,
+            hold = insert(
+                Hold(
+                    cart=cart,
+                    performance_id=tariff.performance_id,
+                    tariff=tariff,
+                    quantity=quantity,
+                    expires_at=expires_at,
+                    slot_id=slot_id,
+                )
             )
-            Hold.quotas.through.objects.bulk_create(  # a new hold: nothing to compare with, one insert
+            insert_many(  # a new hold: nothing to compare with, one insert
                 [Hold.quotas.through(hold_id=hold.pk, quota_id=q.pk) for q in applicable]
             )
         return hold
@@ -224,7 +226,7 @@ def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE) -> list[int]:
     """
     # The usual case, a live hold, is one conditional UPDATE: no savepoint needed in the caller's transaction.
     if _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.CONVERTED):
-        return list(hold.quotas.values_list("id", flat=True))
+        return [quota_id for (quota_id,) in _quotas_of_hold(hold.pk)]
     with transaction.atomic():
         if Hold.objects.filter(pk=hold.pk, state=HoldState.CONVERTED).exists():
             return list(hold.quotas.values_list("id", flat=True))  # already converted: nothing more to take
@@ -235,6 +237,14 @@ def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE) -> list[int]:
         Hold.objects.filter(pk=hold.pk).update(state=HoldState.CONVERTED)
         hold.quotas.set(quotas)
         return [q.pk for q in quotas]
+
+
+_quotas_of_hold = CompiledQuery(  # read at each payment's confirmation
+    Hold.quotas.through,
+    lambda hold_id: (
+        Hold.quotas.through.objects.filter(hold_id=hold_id).values_list("quota_id").order_by("pk")
+    ),
+)
 
 
 def give_back_sold(*, quota_ids: Iterable[int], quantity: int = 1) -> None:

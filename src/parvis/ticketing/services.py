@@ -20,6 +20,7 @@ from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 from parvis.core.compiled import CompiledQuery, insert, insert_many
 from parvis.crm import services as crm
+from parvis.network.models import NetworkMembership
 from parvis.programming.models import EventStatus, PerformanceStatus
 
 from . import inventory, promo, signing
@@ -134,9 +135,10 @@ def cart_add(
     """Hold places of a tariff in the cart. `new_cart`: the caller has just created it (nothing in it yet)."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise SaleError("invalid_quantity")
-    tariff = (
-        Tariff.objects.select_related("performance__event", "performance__sales").filter(pk=tariff_id).first()
-    )
+    try:
+        tariff = next(iter(_sale_tariffs([int(tariff_id)])), None)
+    except (TypeError, ValueError):
+        tariff = None
     if tariff is None:
         raise SaleError("unknown_tariff")
     benefits = cart_benefits(cart, tariff.performance.event.organizer_id)
@@ -402,42 +404,46 @@ def checkout_place_orders(
                     raise SaleError("provider_unavailable")
             if contact is None:
                 contact = buyer.contact_at(organizer_id, source=cart.channel)
-            order = Order.objects.create(
-                contact=contact,
-                organizer_id=organizer_id,
-                checkout=checkout_id,
-                channel=cart.channel,
-                **buyer.order_fields(),
-                total=order_total,
-                currency=organizer_holds[0].tariff.currency,
-                expires_at=now + window,
-                consents=consents or [],
-                terms_version=terms_version,
-                customer=customer,
-                promo=promo_code if promo_used and any(off[h.pk] for h in organizer_holds) else None,
-                membership_id=next(
-                    (b.membership_id for o, b in member.items() if b and sellers[o] == organizer_id), None
-                ),
-                subscription_id=cart.subscription_id,
+            order = insert(
+                Order(
+                    contact=contact,
+                    organizer_id=organizer_id,
+                    checkout=checkout_id,
+                    channel=cart.channel,
+                    **buyer.order_fields(),
+                    total=order_total,
+                    currency=organizer_holds[0].tariff.currency,
+                    expires_at=now + window,
+                    consents=consents or [],
+                    terms_version=terms_version,
+                    customer=customer,
+                    promo=promo_code if promo_used and any(off[h.pk] for h in organizer_holds) else None,
+                    membership_id=next(
+                        (b.membership_id for o, b in member.items() if b and sellers[o] == organizer_id), None
+                    ),
+                    subscription_id=cart.subscription_id,
+                )
             )
             for hold in organizer_holds:  # kept until the payment deadline, and tied to the order, at once
                 if not Hold.objects.filter(
                     pk=hold.pk, state=HoldState.ACTIVE, expires_at__gt=timezone.now()
                 ).update(expires_at=order.expires_at, order=order):
                     raise SaleError("hold_expired")
-                OrderItem.objects.create(
-                    order=order,
-                    performance=hold.performance,
-                    tariff=hold.tariff,
-                    quantity=hold.quantity,
-                    unit_price=hold.tariff.price - off[hold.pk],
-                    discount=off[hold.pk],
-                    slot_id=hold.slot_id,
-                    vat_rate=hold.tariff.vat_rate,
-                    hold=hold,
-                    attendee_names=[n.strip()[:200] for n in buyer.attendee_names.get(hold.pk, [])][
-                        : hold.quantity
-                    ],
+                insert(
+                    OrderItem(
+                        order=order,
+                        performance=hold.performance,
+                        tariff=hold.tariff,
+                        quantity=hold.quantity,
+                        unit_price=hold.tariff.price - off[hold.pk],
+                        discount=off[hold.pk],
+                        slot_id=hold.slot_id,
+                        vat_rate=hold.tariff.vat_rate,
+                        hold=hold,
+                        attendee_names=[n.strip()[:200] for n in buyer.attendee_names.get(hold.pk, [])][
+                            : hold.quantity
+                        ],
+                    )
                 )
             for extra in order_extras:
                 extra.order = order
@@ -465,8 +471,10 @@ def checkout_place_orders(
                     currency=order.currency,
                     reference=f"{normalise_code(voucher_code)}/{order.code}",
                 )
-            payment = Payment.objects.create(
-                order=order, provider=code, amount=order_total - voucher_part, currency=order.currency
+            payment = insert(
+                Payment(
+                    order=order, provider=code, amount=order_total - voucher_part, currency=order.currency
+                )
             )
             audit_record(
                 actor=customer,
@@ -704,14 +712,16 @@ def sellers_of(organizer_ids, *, channel: str) -> dict[int, int]:
     sellers = {pk: pk for pk in organizer_ids}
     if channel != Channel.ONLINE:  # the counter and a sales channel's API sell in their own name
         return sellers
-    from parvis.network.models import NetworkMembership
-
-    sellers.update(
-        NetworkMembership.objects.filter(
-            organizer_id__in=list(organizer_ids), sold_by_network=True, network__ticket_seller__isnull=False
-        ).values_list("organizer_id", "network__ticket_seller_id")
-    )
+    sellers.update(_network_sellers(list(organizer_ids)))
     return sellers
+
+
+_network_sellers = CompiledQuery(  # asked at each step of a checkout
+    NetworkMembership,
+    lambda organizer_ids: NetworkMembership.objects.filter(
+        organizer_id__in=organizer_ids, sold_by_network=True, network__ticket_seller__isnull=False
+    ).values_list("organizer_id", "network__ticket_seller_id"),
+)
 
 
 def _counter_payments_record(order: Order, lines: list[tuple[str, Decimal, str]], now) -> None:
@@ -842,7 +852,9 @@ def payment_confirm(*, payment_id: int, reference: str = "", notify: bool = True
     """
     now = timezone.now()
     with transaction.atomic():
-        payment = Payment.objects.select_related("order").get(pk=payment_id)
+        payment = next(iter(_payment_with_order(payment_id)), None)
+        if payment is None:
+            raise Payment.DoesNotExist
         claimed = Payment.objects.filter(
             pk=payment_id, state__in=[PaymentState.CREATED, PaymentState.PENDING]
         ).update(state=PaymentState.CONFIRMED, confirmed_at=now, reference=reference or payment.reference)
@@ -855,12 +867,28 @@ def payment_confirm(*, payment_id: int, reference: str = "", notify: bool = True
     return order
 
 
+# A payment's confirmation reads these: written as SQL once per process.
+_payment_with_order = CompiledQuery(
+    Payment, lambda payment_id: Payment.objects.select_related("order").filter(pk=payment_id)
+)
+_items_to_fulfil = CompiledQuery(
+    OrderItem,
+    lambda order_id: (
+        OrderItem.objects.filter(order_id=order_id)
+        .select_related("hold", "tariff", "performance")
+        .order_by("pk")
+    ),
+)
+
+
 def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: bool = True) -> None:
     """A paid order: its holds become sold places, tickets are issued and the confirmation is sent.
 
     If the places were sold to someone else after the hold expired, the money is marked refunded.
     """
-    items = list(order.items.select_related("hold", "tariff", "performance"))
+    items = _items_to_fulfil(order.pk)
+    for item in items:
+        item.order = order
     paid_in_full = payment is not None and payment.amount == order.total
     if not paid_in_full and not _vouchers_spend(
         order, now

@@ -15,8 +15,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.customers import signed_in_email
-from parvis.core.compiled import CompiledQuery
+from parvis.core.compiled import CompiledQuery, insert
 from parvis.crm.privacy import self_service_token
+from parvis.network.models import Network
 from parvis.programming.models import Performance
 
 from . import inventory, services
@@ -54,7 +55,7 @@ def _cart(request, *, create: bool) -> Cart | None:
     token = request.session.get(CART_SESSION_KEY)
     cart = next(iter(_cart_of_token(token)), None) if isinstance(token, str) and token else None
     if cart is None and create:
-        cart = Cart.objects.create(channel=Channel.ONLINE)
+        cart = insert(Cart(channel=Channel.ONLINE))
         request.session[CART_SESSION_KEY] = cart.token
     member_id = _remembered_member_id(request)
     if cart is not None and member_id and not cart.membership_id:  # this browser buys as a member
@@ -260,22 +261,39 @@ def _priced(cart):
 
 
 def _replay(scope: str, key: str):
-    record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    record = next(iter(_idempotency_record(scope, key)), None)
     return record.response if record and record.response else None
+
+
+# Read at each step of a checkout: written as SQL once per process.
+_network_names = CompiledQuery(
+    Network,
+    lambda organizer_ids: (
+        Network.objects.filter(memberships__organizer_id__in=organizer_ids).values_list("name").order_by()
+    ),
+)
+_products_on_sale = CompiledQuery(
+    Product, lambda organizer_ids: Product.objects.filter(organizer_id__in=organizer_ids, is_active=True)
+)
+_idempotency_record = CompiledQuery(
+    IdempotencyRecord,
+    lambda scope, key: IdempotencyRecord.objects.filter(scope=scope, key=key).order_by("pk")[:1],
+)
 
 
 def checkout_view(request):
     cart = _cart(request, create=False)
     holds, total = _priced(cart)
     organizers = sorted({h.performance.event.organizer.name for h in holds})
-    networks = sorted({n.name for h in holds for n in h.performance.event.organizer.networks.all()})
     organizer_objs = {h.performance.event.organizer for h in holds}
-    sellers = services.sellers_of({o.pk for o in organizer_objs}, channel=Channel.ONLINE)
+    organizer_ids = [o.pk for o in organizer_objs]
+    networks = sorted({name for (name,) in _network_names(organizer_ids)})
+    sellers = services.sellers_of(organizer_ids, channel=Channel.ONLINE)
     form_kwargs = {
         "organizer_names": ", ".join(organizers),
         "network_names": ", ".join(networks),
         "total": total,
-        "products": list(Product.objects.filter(organizer__in=organizer_objs, is_active=True)),
+        "products": _products_on_sale(organizer_ids),
         "donation_organizers": sorted(
             (o for o in organizer_objs if o.accepts_donations and sellers[o.pk] == o.pk), key=lambda o: o.name
         ),
@@ -399,23 +417,28 @@ def checkout_done(request, checkout):
     return render(request, "ticketing/checkout_done.html", {"orders": orders})
 
 
+_demo_payments_due = CompiledQuery(
+    Payment,
+    lambda order_ids: Payment.objects.filter(
+        order_id__in=order_ids, provider="demo", state__in=[PaymentState.CREATED, PaymentState.PENDING]
+    ).order_by("pk"),
+)
+
+
 def demo_payment(request, checkout):
     """The demo provider's payment page: succeed, refuse, or confirm later through a (signed) webhook."""
     if "demo" not in settings.PARVIS_PAYMENT_PROVIDERS:
         raise Http404
     orders = _checkout_orders(request, checkout)
-    payments = list(
-        Payment.objects.filter(
-            order__in=orders, provider="demo", state__in=[PaymentState.CREATED, PaymentState.PENDING]
-        )
-    )
+    payments = _demo_payments_due([o.pk for o in orders])
     if request.method == "POST":
         action = request.POST.get("action")
         if any(not o.is_payable for o in orders if o.state == "pending"):
             messages.error(request, SaleError("order_not_payable").message)
         elif action == "pay":
             for payment in payments:
-                services.payment_confirm(payment_id=payment.pk, reference=f"demo-{payment.pk}")
+                paid = services.payment_confirm(payment_id=payment.pk, reference=f"demo-{payment.pk}")
+                orders = [paid if o.pk == paid.pk else o for o in orders]
         elif action == "refuse":
             for payment in payments:
                 services.payment_fail(payment_id=payment.pk)
@@ -425,7 +448,8 @@ def demo_payment(request, checkout):
             for payment in payments:
                 services.payment_mark_pending(payment_id=payment.pk)
             messages.info(request, _("Paiement en cours de confirmation par la banque (simulation)."))
-        orders = _checkout_orders(request, checkout)
+        if action != "pay":  # confirming gave back each order as it now is
+            orders = _checkout_orders(request, checkout)
         if all(o.state == "paid" for o in orders) or action == "later":
             return redirect(
                 orders[0].get_absolute_url() if len(orders) == 1 else f"/paiement/termine/{checkout}/"
