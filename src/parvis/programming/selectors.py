@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from parvis.core.compiled import CompiledQuery
 from parvis.core.text import fold
 from parvis.network.models import Network, NetworkMembership, Organizer, Venue
 
@@ -96,18 +97,37 @@ def featured_events(*, network: Network, limit: int = 6) -> list[Event]:
     return [f.event for f in features if f.event.upcoming]
 
 
+# The event page opens every sale: its reads are written as SQL once per process (`CompiledQuery`).
+_event_of_slugs = CompiledQuery(
+    Event,
+    lambda organizer_slug, event_slug: Event.objects.select_related("organizer")
+    .filter(organizer__slug=organizer_slug, slug=event_slug)
+    .order_by("pk")[:1],
+)
+
+
 def event_public(*, organizer_slug: str, event_slug: str) -> Event:
-    return Event.objects.select_related("organizer").get(organizer__slug=organizer_slug, slug=event_slug)
+    event = next(iter(_event_of_slugs(organizer_slug, event_slug)), None)
+    if event is None:
+        raise Event.DoesNotExist
+    return event
 
 
 def event_performances(*, event: Event) -> QuerySet[Performance]:
+    return _event_performances(event.pk)
+
+
+def _event_performances(event_id: int) -> QuerySet[Performance]:
     # n_tariffs: whether the performance is sold through Parvis (tariffs belong to the ticketing app).
     return (
-        Performance.objects.filter(event=event, status__in=PUBLIC_PERFORMANCE_STATUSES)
+        Performance.objects.filter(event_id=event_id, status__in=PUBLIC_PERFORMANCE_STATUSES)
         .annotate(n_tariffs=Count("tariffs", filter=Q(tariffs__is_active=True, tariffs__sold_online=True)))
-        .select_related("venue", "space")
+        .select_related("venue__organizer", "space")
         .order_by("starts_at")
     )
+
+
+event_performances_list = CompiledQuery(Performance, _event_performances)
 
 
 def festival_performances(*, festival: Festival) -> QuerySet[Performance]:

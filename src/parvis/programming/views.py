@@ -125,7 +125,7 @@ def _visible_event(request, organizer_slug: str, event_slug: str):
 @require_GET
 def event_page(request, organizer_slug: str, event_slug: str):
     event = _visible_event(request, organizer_slug, event_slug)
-    performances = list(selectors.event_performances(event=event))
+    performances = selectors.event_performances_list(event.pk)
     return render(
         request,
         "programming/event.html",

@@ -1,0 +1,34 @@
+"""Sessions read with a compiled statement (`parvis.core.sessions`): the same behaviour as Django's."""
+
+import datetime
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from parvis.core.sessions import SessionStore
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_session_is_read_back_and_an_expired_or_unknown_one_is_empty(django_assert_num_queries):
+    store = SessionStore()
+    store["parvis_cart"] = "abc"
+    store.save(must_create=True)
+    assert store.exists(store.session_key) and not store.exists("x" * 32)
+    with django_assert_num_queries(1):
+        assert SessionStore(store.session_key).load() == {"parvis_cart": "abc"}
+    Session.objects.filter(pk=store.session_key).update(expire_date=timezone.now() - datetime.timedelta(1))
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {} and expired.session_key is None  # a new key is made on the next save
+    assert SessionStore("unknown-key-123").load() == {}
+
+
+def test_pages_keep_the_cart_of_their_session(client):
+    from parvis.ticketing.tests import factories
+
+    performance = factories.on_sale_performance()
+    tariff = factories.tariff(performance)
+    response = client.post(f"/billets/{performance.pk}/", {f"q-{tariff.pk}": "2"})
+    assert response.status_code == 302
+    assert client.get("/panier/").context["holds"][0].quantity == 2
