@@ -305,6 +305,19 @@ class Buyer:
         }
 
 
+_holds_to_order = CompiledQuery(  # each checkout's first read, written as SQL once per process
+    Hold,
+    lambda cart_id: (
+        # Lock only the cart's holds ("self"): locking the joined tariff and performance rows too would
+        # deadlock with concurrent buyers whose inserts take key-share locks on those rows.
+        Hold.objects.select_for_update(of=("self",))
+        .filter(cart_id=cart_id, state=HoldState.ACTIVE, order__isnull=True)
+        .select_related("tariff", "performance__event__organizer")
+        .order_by("id")
+    ),
+)
+
+
 def checkout_place_orders(
     *,
     cart: Cart,
@@ -343,14 +356,9 @@ def checkout_place_orders(
         raise SaleError("provider_unavailable")
     now = timezone.now()
     with transaction.atomic():
-        holds = list(
-            # Lock only the cart's holds ("self"): locking the joined tariff and performance rows too would
-            # deadlock with concurrent buyers whose inserts take key-share locks on those rows.
-            cart.holds.select_for_update(of=("self",))
-            .filter(state=HoldState.ACTIVE, order__isnull=True)
-            .select_related("tariff", "performance__event__organizer")
-            .order_by("id")
-        )
+        holds = _holds_to_order(cart.pk)
+        for hold in holds:
+            hold.cart = cart
         if not holds:
             expired = cart.holds.filter(
                 order__isnull=True, state__in=[HoldState.EXPIRED, HoldState.ACTIVE]
