@@ -100,9 +100,11 @@ def featured_events(*, network: Network, limit: int = 6) -> list[Event]:
 # The event page opens every sale: its reads are written as SQL once per process (`CompiledQuery`).
 _event_of_slugs = CompiledQuery(
     Event,
-    lambda organizer_slug, event_slug: Event.objects.select_related("organizer")
-    .filter(organizer__slug=organizer_slug, slug=event_slug)
-    .order_by("pk")[:1],
+    lambda organizer_slug, event_slug: (
+        Event.objects.select_related("organizer")
+        .filter(organizer__slug=organizer_slug, slug=event_slug)
+        .order_by("pk")[:1]
+    ),
 )
 
 

@@ -3,7 +3,10 @@
 import datetime
 
 import pytest
+from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from parvis.core.sessions import SessionStore
@@ -32,3 +35,32 @@ def test_pages_keep_the_cart_of_their_session(client):
     response = client.post(f"/billets/{performance.pk}/", {f"q-{tariff.pk}": "2"})
     assert response.status_code == 302
     assert client.get("/panier/").context["holds"][0].quantity == 2
+
+
+def test_a_session_is_created_once_and_updated_while_it_exists():
+    store = SessionStore()
+    store["n"] = 1
+    store.save(must_create=True)
+    with pytest.raises(CreateError):  # a key already taken
+        SessionStore(store.session_key).save(must_create=True)
+    again = SessionStore(store.session_key)
+    again["n"] = 2
+    with CaptureQueriesContext(connection) as statements:
+        again.save()
+    written = [q["sql"].split()[0] for q in statements if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert written == ["UPDATE"]  # written in one statement (it was read when changed)
+    assert SessionStore(store.session_key).load() == {"n": 2}
+    Session.objects.all().delete()
+    with pytest.raises(UpdateError):  # deleted meanwhile (a log-out elsewhere)
+        again.save()
+
+
+def test_a_session_created_inside_a_transaction_leaves_it_usable():
+    from django.db import transaction
+
+    store = SessionStore()
+    store.save(must_create=True)
+    with transaction.atomic():
+        with pytest.raises(CreateError):
+            SessionStore(store.session_key).save(must_create=True)
+        assert Session.objects.count() == 1  # the transaction goes on after the failed insert
