@@ -6,7 +6,7 @@ cannot see it before the commit, and nothing is lost if the process dies between
 It costs the sale no transaction of its own. Other backends (Redis, immediate) are called at commit.
 
 `DatabaseBackend` is django-tasks' database backend writing its row with the INSERT compiled once
-(`core.compiled.insert`): every sale enqueues its e-mail, and the ORM's `create()` was a tenth of an API
+(`core.compiled.insert_many`): every sale enqueues its e-mail, and the ORM's `create()` was a tenth of an API
 order's CPU.
 """
 
@@ -15,24 +15,29 @@ from django_tasks.base import Task
 from django_tasks_db import backend as db_backend
 from django_tasks_db.compat import normalize_json
 
-from .compiled import insert
+from .compiled import insert_many
 
 
 class DatabaseBackend(db_backend.DatabaseBackend):
     def _task_to_db_task(self, task, args, kwargs):
-        from django_tasks_db.models import DBTaskResult
+        from django_tasks_db.models import DBTaskResult, get_date_max
 
-        return insert(
-            DBTaskResult(
-                id=self._get_id(),
-                args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
-                priority=task.priority,
-                task_path=task.module_path,
-                queue_name=task.queue_name,
-                run_after=task.run_after,
-                backend_name=self.alias,
-            )
+        # The row as the library writes it; `run_after` as its pre_save receiver sets it (insert_many,
+        # like bulk_create, sends no signal).
+        [row] = insert_many(
+            [
+                DBTaskResult(
+                    id=self._get_id(),
+                    args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+                    priority=task.priority,
+                    task_path=task.module_path,
+                    queue_name=task.queue_name,
+                    run_after=task.run_after or get_date_max(),
+                    backend_name=self.alias,
+                )
+            ]
         )
+        return row
 
 
 def enqueue_on_commit(task: Task, **kwargs) -> None:

@@ -54,3 +54,27 @@ def test_other_backends_are_called_when_the_transaction_commits(django_capture_o
     assert len(callbacks) == 1
     callbacks[0]()
     assert RAN == [4]
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_task_row_is_the_one_django_tasks_db_writes():
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import get_date_max
+
+    result = send_order_confirmation.enqueue(order_id=5)
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.run_after == get_date_max()  # what the library's pre_save receiver sets: run now
+    assert (row.status, row.args_kwargs, row.backend_name) == (
+        "READY",
+        {"args": [], "kwargs": {"order_id": 5}},
+        "default",
+    )
+    assert DBTaskResult.objects.ready().filter(pk=row.pk).exists()  # a worker takes it
+    later = timezone.now() + datetime.timedelta(hours=1)
+    deferred = send_order_confirmation.using(run_after=later).enqueue(order_id=6)
+    assert DBTaskResult.objects.get(pk=deferred.id).run_after == later
+    assert not DBTaskResult.objects.ready().filter(pk=deferred.id).exists()
+    assert send_order_confirmation.get_backend().get_result(result.id).status == "READY"
