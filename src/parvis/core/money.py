@@ -1,5 +1,6 @@
 """Money: a Decimal amount with its ISO currency, rounded per currency. Never a float."""
 
+import contextlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -42,10 +43,11 @@ class Money:
 
 def format_money(money: Money, *, language: str | None = None) -> str:
     """12,50 € in French, €12.50 in English."""
-    language = language or translation.get_language() or "fr"
+    current = translation.get_language()
+    language = language or current or "fr"
     places = CURRENCY_DECIMALS.get(money.currency, 2)
     symbol = CURRENCY_SYMBOLS.get(money.currency, money.currency)
-    with translation.override(language):
+    with translation.override(language) if language != current else contextlib.nullcontext():
         number = formats.number_format(money.amount, decimal_pos=places, use_l10n=True, force_grouping=True)
     if language.startswith("fr"):
         return f"{number}\u00a0{symbol}"
