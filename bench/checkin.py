@@ -17,7 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from _common import Server, emit, percentile, setup_django
+from _common import Server, emit, machine_speed, percentile, setup_django
 
 setup_django()
 
@@ -198,6 +198,7 @@ def chromium_verify_ms(base: str, secrets: list[str], keys) -> tuple[float, str]
 
 
 def main():
+    machine_speed(BENCH)
     call_command("collectstatic", interactive=False, verbosity=0)
     checkin_list, secrets, tokens, key = build()
     keys = signing.public_keys_of(checkin_list.organizer)
@@ -235,6 +236,7 @@ def main():
     emit(BENCH, "profile_visits_recorded", visits.count(), "visits", TICKETS)
     emit(BENCH, "offline_verify_python_ms", round(python_verify_ms(secrets, keys), 3), "ms/ticket", 5)
     emit(BENCH, "offline_verify_chromium_ms", round(chromium_ms, 3), "ms/ticket", 5, engine=engine)
+    machine_speed(BENCH)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from _common import Server, emit, percentile, setup_django
+from _common import Server, emit, machine_speed, percentile, setup_django
 
 setup_django()
 
@@ -223,6 +223,7 @@ def backlog() -> int:
 
 
 def main():
+    machine_speed(BENCH)
     db = connection.vendor
     organizer, performance, tariff = build("api")
     token = api_token_create(organizer=organizer, name="bench")
@@ -267,6 +268,7 @@ def main():
         emit(BENCH, "web_oversold", max(0, paid - CAPACITY), "places", 0, db=db)
     finally:
         server.stop()
+    machine_speed(BENCH)
 
 
 if __name__ == "__main__":
