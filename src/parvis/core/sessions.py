@@ -8,10 +8,11 @@ Keys, expiry, encoding and the rest are Django's own. Set as `SESSION_ENGINE = "
 import contextlib
 
 from django.contrib.sessions.backends import db
-from django.contrib.sessions.backends.base import CreateError, UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from .compiled import CompiledQuery, insert
 
@@ -33,6 +34,12 @@ class SessionStore(db.SessionStore):
 
     def exists(self, session_key):
         return bool(_session_key(session_key))
+
+    def _get_new_session_key(self):
+        """A new key without asking whether it is taken: every new key is written by an INSERT that fails on a
+        taken key, and `create()` then draws another (Django asks first: a statement per new session, for a
+        collision of 32 random characters)."""
+        return get_random_string(32, VALID_KEY_CHARS)
 
     def save(self, must_create=False):
         """As Django's: a new session's key must be new (else CreateError), an existing one must still be

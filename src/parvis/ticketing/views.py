@@ -491,8 +491,9 @@ def demo_webhook(request):
     return HttpResponse(status=200)
 
 
-_order_of_code = CompiledQuery(
-    Order, lambda code: Order.objects.select_related("organizer").filter(code=code).order_by("pk")[:1]
+_order_of_code = CompiledQuery(  # the contact too: the order page links to its data page
+    Order,
+    lambda code: Order.objects.select_related("organizer", "contact").filter(code=code).order_by("pk")[:1],
 )
 
 

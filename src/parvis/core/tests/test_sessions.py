@@ -64,3 +64,17 @@ def test_a_session_created_inside_a_transaction_leaves_it_usable():
         with pytest.raises(CreateError):
             SessionStore(store.session_key).save(must_create=True)
         assert Session.objects.count() == 1  # the transaction goes on after the failed insert
+
+
+def test_a_new_session_whose_key_is_taken_draws_another(monkeypatch):
+    from parvis.core import sessions
+
+    taken = SessionStore()
+    taken.save(must_create=True)
+    keys = iter([taken.session_key, "n" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda *args: next(keys))
+    store = SessionStore()
+    store["parvis_cart"] = "abc"
+    store.save()
+    assert store.session_key == "n" * 32
+    assert SessionStore("n" * 32).load() == {"parvis_cart": "abc"} and Session.objects.count() == 2
