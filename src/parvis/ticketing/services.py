@@ -131,14 +131,17 @@ def cart_add(
     channel: str = Channel.ONLINE,
     slot_id: int | None = None,
     new_cart: bool = False,
+    tariff: Tariff | None = None,
 ) -> Hold:
-    """Hold places of a tariff in the cart. `new_cart`: the caller has just created it (nothing in it yet)."""
+    """Hold places of a tariff in the cart. `new_cart`: the caller has just created it (nothing in it yet).
+    `tariff`: that tariff, if the caller has just read it with its performance, event and sales config."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise SaleError("invalid_quantity")
-    try:
-        tariff = next(iter(_sale_tariffs([int(tariff_id)])), None)
-    except (TypeError, ValueError):
-        tariff = None
+    if tariff is None or tariff.pk != tariff_id:
+        try:
+            tariff = next(iter(_sale_tariffs([int(tariff_id)])), None)
+        except (TypeError, ValueError):
+            tariff = None
     if tariff is None:
         raise SaleError("unknown_tariff")
     benefits = cart_benefits(cart, tariff.performance.event.organizer_id)

@@ -145,6 +145,7 @@ def performance_tickets(request, performance_id: int):
                         services.cart_add(
                             cart=cart,
                             tariff_id=tariff.pk,
+                            tariff=tariff,  # read above with its performance: not again
                             quantity=quantity,
                             slot_id=slot_id,
                             new_cart=not had_cart and not added,

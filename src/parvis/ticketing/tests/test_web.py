@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from parvis.core.testing import OrganizerFactory
@@ -124,14 +125,29 @@ def test_sold_out_and_bad_quantities_are_explained(client):
         f"/billets/{performance.pk}/", {f"q-{full.pk}": "1"}, headers={"Accept-Language": "en"}
     )
     # The same cart may not take the last place twice; another buyer sees it sold out, in English.
-    from django.test import Client
-
     stranger = Client().post(
         f"/billets/{performance.pk}/", {f"q-{full.pk}": "1"}, headers={"Accept-Language": "en"}
     )
     assert "Sold out" in stranger.content.decode()
     assert other.status_code in (302, 409)
     assert Quota.objects.get(performance=performance, is_total=True).used == 1
+
+
+def test_choosing_tickets_reads_the_tariff_once_and_still_checks_its_sales_window(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parvis.ticketing.models import SalesConfig
+
+    performance = on_sale_performance()
+    full = tariff(performance)
+    with CaptureQueriesContext(connection) as statements:
+        response = client.post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "2"})
+    assert response.status_code == 302 and Hold.objects.get().quantity == 2
+    assert sum('FROM "ticketing_tariff"' in q["sql"] for q in statements) == 1  # the page's read only
+    SalesConfig.objects.create(performance=performance, online_close_minutes=60 * 24 * 365)
+    response = Client().post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "1"})
+    assert response.status_code == 409 and Hold.objects.count() == 1  # closed online: refused
 
 
 def test_an_expired_hold_at_checkout_is_explained_and_nothing_is_ordered(client):
