@@ -196,7 +196,7 @@ def _idempotency_key_take(scope: str, key: str, body_hash: str) -> int | None:
             [scope, key, body_hash, timezone.now()],
         )
         row = cursor.fetchone()
-    return row and row[0]
+    return row[0] if row else None
 
 
 def _idempotency_answer(record_id: int, status_code: int, response: dict) -> None:

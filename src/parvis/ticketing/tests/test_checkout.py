@@ -68,6 +68,8 @@ def test_unknown_or_unpublished_tariffs_and_bad_quantities():
     full = tariff(performance)
     cart = Cart.objects.create()
     assert _error(services.cart_add, cart=cart, tariff_id=999999, quantity=1) == "unknown_tariff"
+    assert _error(services.cart_add, cart=cart, tariff_id="abc", quantity=1) == "unknown_tariff"
+    assert _error(services.cart_add, cart=cart, tariff_id=None, quantity=1) == "unknown_tariff"
     assert _error(services.cart_add, cart=cart, tariff_id=full.pk, quantity=0) == "invalid_quantity"
     assert _error(services.cart_add, cart=cart, tariff_id=full.pk, quantity=-2) == "invalid_quantity"
     box_only = tariff(performance, "Guichet", "5.00", sold_online=False)
@@ -76,6 +78,18 @@ def test_unknown_or_unpublished_tariffs_and_bad_quantities():
     performance.event.save()
     assert _error(services.cart_add, cart=cart, tariff_id=full.pk, quantity=1) == "unknown_tariff"
     assert Quota.objects.get(performance=performance, is_total=True).used == 0
+
+
+def test_the_tickets_page_of_an_unknown_or_unpublished_performance_is_not_found(client):
+    performance = on_sale_performance()
+    full = tariff(performance)
+    assert client.get(f"/billets/{performance.pk}/").status_code == 200
+    assert client.get(f"/billets/{performance.pk + 1000}/").status_code == 404
+    performance.event.status = "draft"
+    performance.event.save()
+    assert client.get(f"/billets/{performance.pk}/").status_code == 404
+    assert client.post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "1"}).status_code == 404
+    assert not Hold.objects.exists()
 
 
 def test_quantity_limit_per_order_counts_what_the_cart_already_holds():
