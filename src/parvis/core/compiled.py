@@ -56,6 +56,7 @@ class _Compiled:
     populators: list
     annotations: dict
     prefetch: tuple
+    converters: dict  # the database's values into Python's, found once (the ORM looks them up every read)
 
 
 class CompiledQuery:
@@ -155,8 +156,9 @@ def _compile(build, shape, connection) -> _Compiled:
     found = {slot.arg for slot in slots.values()}
     if missing := set(range(len(shape))) - found:
         raise ValueError(f"CompiledQuery: arguments {sorted(missing)} do not reach the statement")
+    converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
     if rows_only:
-        return _Compiled(sql, params, slots, compiler, None, [], (0, 0), [], {}, ())
+        return _Compiled(sql, params, slots, compiler, None, [], (0, 0), [], {}, (), converters)
     select, klass_info = compiler.select, compiler.klass_info
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     return _Compiled(
@@ -170,6 +172,7 @@ def _compile(build, shape, connection) -> _Compiled:
         populators=get_related_populators(klass_info, select, connection.alias),
         annotations=dict(compiler.annotation_col_map or {}),
         prefetch=tuple(queryset._prefetch_related_lookups),
+        converters=converters,
     )
 
 
@@ -214,11 +217,13 @@ def _instances(compiled: _Compiled, rows: list, alias: str) -> list:
     compiler = compiled.compiler
     if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]
+    if compiled.converters:
+        rows = compiler.apply_converters(rows, compiled.converters)
     if compiled.model is None:  # values_list(): the rows, their values converted
-        return list(compiler.results_iter([rows], tuple_expected=True))
+        return list(map(tuple, rows))
     start, end = compiled.fields
     instances = []
-    for row in compiler.results_iter([rows]):
+    for row in rows:
         instance = compiled.model.from_db(alias, compiled.init_list, row[start:end])
         for populator in compiled.populators:
             populator.populate(row, instance)
