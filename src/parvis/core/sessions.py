@@ -1,8 +1,20 @@
-"""Django's database sessions, read and written with statements written once per process.
+"""Sessions (`SESSION_ENGINE = "parvis.core.sessions"`): a buyer's in a signed cookie, the others in the
+database.
 
-Every page a visitor with a session opens reads it (`AuthenticationMiddleware` asks whom it belongs to), so
-the ORM wrote the same SELECT nine times per checkout, and its INSERT or UPDATE on the pages that change it.
-Keys, expiry, encoding and the rest are Django's own. Set as `SESSION_ENGINE = "parvis.core.sessions"`.
+A visitor who only buys keeps little in the session: the cart's token, the checkouts just made, the member
+card and passes opened in this browser. Kept in the database, that session was read on every page of a
+checkout and written twice (8 of its 65 statements), and the table gained a row per visitor of a 100,000
+visitor biennale. Such a session lives in its cookie instead, signed (it cannot be forged or altered; the
+cart's token was already a secret the browser held) and expiring as a database session does.
+
+Any other key (signing in, the two-factor step, the box office's last sale) moves the session into the
+database for good, under a new random key: what proves who someone is is never in a cookie that a copy
+could replay after logging out. A session that outgrows `COOKIE_LIMIT` moves there too.
+
+In the database, sessions are read and written with statements written once per process (every page a
+visitor with a session opens reads it: `AuthenticationMiddleware` asks whom it belongs to). Keys, expiry,
+encoding and the rest are Django's own. With a shared cache, `parvis.core.cached_sessions` reads the
+database sessions through it. Django's synchronous session interface only (Parvis is served by WSGI).
 """
 
 import contextlib
@@ -10,6 +22,7 @@ import contextlib
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -25,7 +38,59 @@ _session_key = CompiledQuery(
 )
 
 
-class SessionStore(db.SessionStore):
+# What buying keeps in the session (ticketing, memberships and passes views): nothing saying who one is.
+BUYER_KEYS = frozenset({"parvis_cart", "parvis_checkouts", "parvis_membership", "parvis_passes"})
+COOKIE_LIMIT = 2048  # characters of the signed value: far below the 4 kB browsers keep for a cookie
+_SALT = "parvis.core.sessions.buyer"
+
+
+def _in_cookie(session_key: str | None) -> bool:
+    """A signed value holds ':' separators; the database's random keys are letters and digits."""
+    return bool(session_key) and ":" in session_key
+
+
+class BuyerCookieMixin:
+    """A session that holds only `BUYER_KEYS` lives in its signed cookie (its key is the signed data)."""
+
+    def load(self):
+        if not _in_cookie(self.session_key):
+            return super().load()
+        try:
+            data = signing.loads(
+                self.session_key,
+                salt=_SALT,
+                serializer=self.serializer,
+                max_age=self.get_session_cookie_age(),
+            )
+        except (signing.BadSignature, ValueError):  # altered, expired, or not ours: a new, empty session
+            data = None
+        if not isinstance(data, dict) or not data.keys() <= BUYER_KEYS:
+            self._session_key = None
+            return {}
+        return data
+
+    def save(self, must_create=False):
+        data = self._get_session(no_load=must_create)
+        if (self.session_key is None or _in_cookie(self.session_key)) and data.keys() <= BUYER_KEYS:
+            signed = signing.dumps(data, salt=_SALT, serializer=self.serializer, compress=True)
+            if len(signed) <= COOKIE_LIMIT:
+                self._session_key = signed
+                return
+        if _in_cookie(self.session_key):  # into the database for good, under a new random key
+            self._session_key = None
+        super().save(must_create=must_create)
+
+    def exists(self, session_key):
+        return not _in_cookie(session_key) and super().exists(session_key)
+
+    def delete(self, session_key=None):
+        if session_key is None:
+            session_key = self.session_key
+        if session_key is not None and not _in_cookie(session_key):  # a cookie session has nothing kept here
+            super().delete(session_key)
+
+
+class DatabaseSessionStore(db.SessionStore):
     def _get_session_from_db(self):
         session = next(iter(_live_session(self.session_key, timezone.now())), None)
         if session is None:
@@ -58,6 +123,10 @@ class SessionStore(db.SessionStore):
                     raise CreateError from None
             elif not _update(session, connection):
                 raise UpdateError
+
+
+class SessionStore(BuyerCookieMixin, DatabaseSessionStore):
+    pass
 
 
 def _update(session: Session, connection) -> bool:

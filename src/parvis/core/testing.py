@@ -97,3 +97,14 @@ def login_staff(client, user) -> None:
     session = client.session
     session["parvis_2fa_verified"] = True
     session.save()
+
+
+def session_update(client, **values) -> None:
+    """Put values in the test client's session (a buyer's session lives in its cookie, whose value changes
+    with what it holds: the client is given the new one)."""
+    from django.conf import settings
+
+    session = client.session
+    session.update(values)
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key

@@ -31,7 +31,7 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         "`parvis createcachetable`), not the per-process memory"
     )
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # read from Redis, kept in the database
+    SESSION_ENGINE = "parvis.core.cached_sessions"  # staff sessions read from Redis, kept in the database
 PARVIS_DEV_OUTBOX = False
 PARVIS_PAYMENT_PROVIDERS = env.list("PARVIS_PAYMENT_PROVIDERS", default=["free", "stripe"])
 if "demo" in PARVIS_PAYMENT_PROVIDERS:

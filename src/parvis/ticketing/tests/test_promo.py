@@ -13,6 +13,7 @@ from django.utils import timezone
 from parvis.boxoffice import services as counter
 from parvis.boxoffice.models import JournalEntry
 from parvis.boxoffice.tests.helpers import open_counter
+from parvis.core.testing import session_update
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Order, PromoCode
@@ -97,9 +98,7 @@ def test_the_cart_page_applies_a_code(client):
     _promo(performance.organizer)
     cart = Cart.objects.create()
     services.cart_add(cart=cart, tariff_id=full.pk, quantity=2)
-    session = client.session
-    session["parvis_cart"] = cart.token
-    session.save()
+    session_update(client, parvis_cart=cart.token)
     page = client.post(reverse("ticketing:cart"), {"promo": "amis"}, follow=True).content.decode()
     assert "Association des amis" in page and "27,00" in page
 
