@@ -144,3 +144,18 @@ def test_gunicorn_starts_two_workers_per_core_unless_told(monkeypatch):
     assert runpy.run_path(str(config))["workers"] == 2 * multiprocessing.cpu_count()
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(config))["workers"] == 3
+
+
+def test_a_gunicorn_worker_loads_the_views_and_freezes_them_out_of_the_garbage_collector():
+    import gc
+    import runpy
+    import sys
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[4] / "gunicorn.conf.py"
+    post_worker_init = runpy.run_path(str(config))["post_worker_init"]
+    try:
+        post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0 and "parvis.ticketing.views" in sys.modules
+    finally:
+        gc.unfreeze()
