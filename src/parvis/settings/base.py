@@ -196,6 +196,7 @@ if PARVIS_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
 
+FORM_RENDERER = "parvis.web.forms.InputRenderer"  # Django's widget templates, inputs written in Python
 SESSION_ENGINE = "parvis.core.sessions"  # a buyer's in a signed cookie, others in the database
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
