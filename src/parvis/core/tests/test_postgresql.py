@@ -47,7 +47,7 @@ def test_bulk_updates_of_more_than_65535_values_are_cut_into_batches(organizer):
 
 
 @pytest.mark.parametrize(
-    ("flag", "engine"), [(None, "parvis.core.postgresql"), ("false", "django.db.backends")]
+    ("flag", "engine"), [(None, "parvis.core.postgresql"), ("false", "parvis.core.postgresql")]
 )
 def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(tmp_path, flag, engine):
     code = (
@@ -61,3 +61,46 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(tmp_path
     printed = result.stdout.split()
     assert printed[0].startswith(engine), result.stderr
     assert printed[1:] == (["True", "5"] if flag is None else ["None", "None"])
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_healthy_idle_connection_is_checked_without_a_round_trip_and_a_closed_one_is_replaced(monkeypatch):
+    """CONN_HEALTH_CHECKS: Django's SELECT 1 is sent only when the server has said something (its goodbye)."""
+    import time
+
+    from django.db import connections
+    from django.db.backends.postgresql import base as django_base
+
+    round_trips = []
+    django_is_usable = django_base.DatabaseWrapper.is_usable
+    monkeypatch.setattr(
+        django_base.DatabaseWrapper, "is_usable", lambda self: round_trips.append(1) or django_is_usable(self)
+    )
+    other = connections.create_connection("default")
+    try:
+        other.ensure_connection()
+        other.health_check_enabled, other.health_check_done = True, False
+        assert other.is_usable() and not round_trips
+        other.close_if_health_check_failed()
+        assert other.connection is not None  # kept
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with connection.cursor() as cursor:  # a restart, an idle timeout or an administrator ends it
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(50):  # the server's goodbye is on its way
+            if not other.is_usable():
+                break
+            time.sleep(0.05)
+        assert round_trips and not other.is_usable()
+        other.health_check_done = False
+        other.close_if_health_check_failed()  # at the next request's first statement: a new connection
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid
+        other.errors_occurred = True  # after an error, Django's round trip is made
+        round_trips.clear()
+        assert other.is_usable() and round_trips
+    finally:
+        other.close()
