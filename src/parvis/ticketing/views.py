@@ -375,10 +375,7 @@ def checkout_view(request):
                         ],
                         ignore_conflicts=True,
                     )
-                request.session["parvis_checkouts"] = [
-                    *request.session.get("parvis_checkouts", []),
-                    str(orders[0].checkout),
-                ]
+                _checkout_remember(request, orders[0].checkout)
                 return redirect(target)
     else:
         initial = None
@@ -404,6 +401,16 @@ def checkout_view(request):
 _orders_of_checkout = CompiledQuery(
     Order, lambda checkout: Order.objects.filter(checkout=checkout).select_related("organizer")
 )
+
+
+# The checkouts whose payment and confirmation pages this browser may open: the latest ones (older orders
+# stay open through their secret link). Kept short, a buyer's session stays in its cookie (core.sessions).
+CHECKOUTS_REMEMBERED = 20
+
+
+def _checkout_remember(request, checkout) -> None:
+    known = [c for c in request.session.get("parvis_checkouts", []) if c != str(checkout)]
+    request.session["parvis_checkouts"] = [*known, str(checkout)][-CHECKOUTS_REMEMBERED:]
 
 
 def _checkout_orders(request, checkout) -> list[Order]:
@@ -656,7 +663,7 @@ def stripe_webhook(request):
 
 def payment_target(request, order, provider_code: str) -> str:
     """Where a buyer goes once an order without places (a voucher, a pass) is placed: to pay, or to it."""
-    request.session["parvis_checkouts"] = [*request.session.get("parvis_checkouts", []), str(order.checkout)]
+    _checkout_remember(request, order.checkout)
     if provider_code == "stripe":
         return _stripe_target(request, [order])
     if provider_code == "demo" and order.state != "paid":

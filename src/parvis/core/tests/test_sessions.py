@@ -225,3 +225,21 @@ def test_with_a_shared_cache_a_buyer_session_stays_in_its_cookie_and_the_others_
     with django_assert_num_queries(0):  # from the cache
         assert CachedSessionStore(staff.session_key).load() == {"parvis_2fa_verified": True}
     assert Session.objects.filter(pk=staff.session_key).exists()
+
+
+def test_a_browser_remembers_its_latest_checkouts_and_its_session_stays_in_the_cookie():
+    import uuid
+
+    from django.test import RequestFactory
+
+    from parvis.ticketing.views import CHECKOUTS_REMEMBERED, _checkout_remember
+
+    request = RequestFactory().get("/")
+    request.session = SessionStore()
+    checkouts = [uuid.uuid4() for _ in range(CHECKOUTS_REMEMBERED + 5)]
+    for checkout in checkouts:
+        _checkout_remember(request, checkout)
+    _checkout_remember(request, checkouts[-1])  # the same one again: listed once
+    assert request.session["parvis_checkouts"] == [str(c) for c in checkouts[-CHECKOUTS_REMEMBERED:]]
+    request.session.save()
+    assert sessions._in_cookie(request.session.session_key) and not Session.objects.exists()
