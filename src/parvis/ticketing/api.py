@@ -164,50 +164,67 @@ def _sale_error(exc: SaleError) -> ApiError:
 
 @router.post("/orders", response={201: OrderOut}, auth=SalesChannelAuth())
 def create_order(request, payload: OrderIn):
-    """One transaction holds the key, the sale and the answer: a failed sale leaves no key behind (it may
-    be retried); a repeat arriving while the first request runs waits for it, then replays its answer."""
+    """The sale and its Idempotency-Key are written in one transaction, the key last with the answer: a failed
+    sale leaves no key behind (it may be retried), and a repeat replays the first answer.
+
+    A repeat arriving while the first request runs takes the same places after it. Its key waits for the
+    first one's transaction, then finds the key taken: its own sale rolls back and the first answer is
+    replayed. Near sold out, its places wait for the first request's, which leave none: it checks the key
+    before saying sold out.
+    """
     token = request.api_token
     key = request.headers.get("Idempotency-Key", "")[:200]
     body_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, default=str).encode()).hexdigest()
     scope = f"api:{token.pk}"
     try:
         with transaction.atomic():
-            record_id = _idempotency_key_take(scope, key, body_hash) if key else None
-            if key and record_id is None:
-                return _idempotency_replay(scope, key, body_hash)
             response = json.loads(json.dumps(_order_out(*_place(token, payload)), default=str))
-            if key:
-                _idempotency_answer(record_id, 201, response)
+            if key and not _idempotency_keep(scope, key, body_hash, 201, response):
+                raise _Repeat
+    except _Repeat:
+        return _idempotency_replay(scope, key, body_hash)
     except SaleError as exc:
+        if key and _idempotency_key_taken(scope, key, body_hash):
+            return _idempotency_replay(scope, key, body_hash)
         raise _sale_error(exc) from None
     return Status(201, response)
 
 
-def _idempotency_key_take(scope: str, key: str, body_hash: str) -> int | None:
-    """Insert the key, or wait for the transaction that inserted it to end: the new record's id, or None if
-    that transaction committed."""
+class _Repeat(Exception):  # noqa: N818
+    """Another request with this key has committed its sale: this one rolls back and replays it."""
+
+
+def _idempotency_keep(scope: str, key: str, body_hash: str, status_code: int, response: dict) -> bool:
+    """Insert the key with its answer, or wait for the transaction that inserted it to end: False if that
+    transaction committed (the key is taken). One statement written once (every API order runs it)."""
     table, scope_column, key_column = map(
         connection.ops.quote_name, (IdempotencyRecord._meta.db_table, "scope", "key")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({scope_column}, {key_column}, request_hash, created_at) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s) ON CONFLICT ({scope_column}, {key_column}) DO NOTHING RETURNING id",
-            [scope, key, body_hash, timezone.now()],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _idempotency_answer(record_id: int, status_code: int, response: dict) -> None:
-    """Keep the answer with its key, in a statement written once (every API order runs it)."""
-    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
     field = IdempotencyRecord._meta.get_field("response")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status_code = %s, response = %s WHERE id = %s",  # noqa: S608
-            [status_code, field.get_db_prep_save(response, connection), record_id],
+            f"INSERT INTO {table} ({scope_column}, {key_column}, request_hash, status_code, response, "  # noqa: S608
+            f"created_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT ({scope_column}, {key_column}) DO NOTHING RETURNING id",
+            [
+                scope,
+                key,
+                body_hash,
+                status_code,
+                None if response is None else field.get_db_prep_save(response, connection),
+                timezone.now(),
+            ],
         )
+        return cursor.fetchone() is not None
+
+
+def _idempotency_key_taken(scope: str, key: str, body_hash: str) -> bool:
+    """After a failed sale: whether a request with this key has committed one (waiting for one still
+    running). The key is inserted and rolled back, so a failed sale leaves it free."""
+    with transaction.atomic():
+        taken = not _idempotency_keep(scope, key, body_hash, None, None)
+        transaction.set_rollback(True)
+    return taken
 
 
 def _idempotency_replay(scope: str, key: str, body_hash: str):

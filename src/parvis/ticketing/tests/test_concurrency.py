@@ -155,12 +155,14 @@ def test_300_sales_channel_orders_for_100_places_sell_exactly_100():
     assert Order.objects.filter(state="paid").count() == 100 and Order.objects.count() == 100
 
 
-def test_one_idempotency_key_sent_eight_times_at_once_makes_one_order():
+@pytest.mark.parametrize("capacity", [100, 2])  # 2: the first request leaves no place to the repeats
+def test_one_idempotency_key_sent_eight_times_at_once_makes_one_order(capacity):
     from django.test import Client
 
     from parvis.ticketing.auth import api_token_create
+    from parvis.ticketing.models import IdempotencyRecord
 
-    performance = on_sale_performance(capacity=100)
+    performance = on_sale_performance(capacity=capacity)
     full = tariff(performance)
     token = api_token_create(organizer=performance.organizer, name="partner")
     body = {
@@ -180,3 +182,4 @@ def test_one_idempotency_key_sent_eight_times_at_once_makes_one_order():
     outcomes = _race(send, 8)
     assert Order.objects.count() == 1 and _used(performance) == 2
     assert outcomes == Counter({(201, Order.objects.get().code): 8}), outcomes
+    assert IdempotencyRecord.objects.get().response["code"] == Order.objects.get().code
