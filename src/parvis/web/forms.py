@@ -7,12 +7,16 @@ and for the radio and checkbox options. The tests compare it with Django's templ
 Any other widget, or one of these templates overridden by an app, is rendered by Django's templates.
 """
 
+from pathlib import Path
+
+import django.forms
 from django.forms.renderers import DjangoTemplates
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.html import escape
 from django.utils.safestring import SafeData, mark_safe
 
+_DJANGO_FORMS_TEMPLATES = str(Path(django.forms.__file__).parent / "templates")
 _DJANGO_WIDGETS = "django/forms/widgets/"
 _INPUTS = frozenset(
     f"{_DJANGO_WIDGETS}{name}.html"
@@ -57,18 +61,10 @@ class InputRenderer(DjangoTemplates):
         own = self._django_own.get(template_name)
         if own is None:
             own = self._django_own[template_name] = all(
-                self.get_template(name).origin.name.startswith(_django_forms_dir())
+                self.get_template(name).origin.name.startswith(_DJANGO_FORMS_TEMPLATES)
                 for name in (template_name, *_WRITTEN_HERE)
             )
         return own
-
-
-def _django_forms_dir() -> str:
-    from pathlib import Path
-
-    import django.forms
-
-    return str(Path(django.forms.__file__).parent / "templates")
 
 
 def _formatted(value) -> str:

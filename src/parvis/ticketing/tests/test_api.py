@@ -7,7 +7,7 @@ from django.utils import timezone
 from parvis.core import tokens
 from parvis.core.testing import OrganizerFactory
 from parvis.ticketing.auth import api_token_create
-from parvis.ticketing.models import ApiToken, Order, Quota
+from parvis.ticketing.models import ApiToken, IdempotencyRecord, Order, Quota
 from parvis.ticketing.signing import public_keys_of, verify_secret
 
 from .factories import api_sale
@@ -73,6 +73,17 @@ def test_idempotency_key_replays_the_same_order(client, sale):
     assert Order.objects.count() == 1
     reused = _order(client, token, _body(full.pk, 2), key="k-1")
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_repeat_after_the_places_are_gone_replays_the_first_answer(client, sale):
+    """The repeat's sale fails (sold out): its key is found taken, so it gets the first answer, not 409."""
+    _, full, token = sale
+    first = _order(client, token, _body(full.pk, 3), key="k-all")  # the capacity is 3
+    again = _order(client, token, _body(full.pk, 3), key="k-all")
+    assert again.status_code == 201 and again.json() == first.json()
+    other = _order(client, token, _body(full.pk, 3), key="k-other")
+    assert other.status_code == 409 and other.json()["code"] == "sold_out"
+    assert Order.objects.count() == 1 and IdempotencyRecord.objects.count() == 1  # the failure kept no key
 
 
 @pytest.mark.parametrize(

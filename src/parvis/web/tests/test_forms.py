@@ -76,7 +76,7 @@ def test_the_inputs_are_django_s_html_byte_for_byte(data, language):
     assert any('value="Zoé &quot;&lt;script&gt;&quot; &amp; co"' in html for html in ours) or data is None
 
 
-def test_a_widget_template_overridden_by_an_app_is_used(settings, tmp_path):
+def test_a_widget_template_overridden_by_an_app_is_used(tmp_path):
     renderer = InputRenderer()
     assert renderer._is_djangos("django/forms/widgets/text.html")
     original = renderer.get_template
