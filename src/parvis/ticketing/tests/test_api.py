@@ -70,6 +70,9 @@ def test_idempotency_key_replays_the_same_order(client, sale):
     first = _order(client, token, _body(full.pk), key="k-1")
     second = _order(client, token, _body(full.pk), key="k-1")
     assert second.status_code == 201 and second.json() == first.json()
+    # The first answer, encoded by the view, is the one ninja writes from OrderOut for the replay.
+    assert second.content == first.content and second["Content-Type"] == first["Content-Type"]
+    assert IdempotencyRecord.objects.get(key="k-1").response == first.json()  # a JSON object, not a string
     assert Order.objects.count() == 1
     reused = _order(client, token, _body(full.pk, 2), key="k-1")
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
