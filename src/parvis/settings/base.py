@@ -33,9 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "parvis.core",  # before django_tasks_db: its `db_worker` command is Parvis's (core/management)
     "django_tasks",
     "django_tasks_db",
-    "parvis.core",
     "parvis.web",
     "parvis.accounts",
     "parvis.network",
@@ -193,6 +193,10 @@ if PARVIS_TASKS_BACKEND not in _TASK_BACKENDS:
         f"PARVIS_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {PARVIS_TASKS_BACKEND!r}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[PARVIS_TASKS_BACKEND]}}
+# The database worker waits after a task while the machine has less than this share of its processor idle
+# (an on-sale rush), for this many seconds at most (0: never): core/management/commands/db_worker.py.
+PARVIS_WORKER_YIELD_IDLE = env.float("PARVIS_WORKER_YIELD_IDLE", default=0.25)
+PARVIS_WORKER_YIELD_MAX_S = env.float("PARVIS_WORKER_YIELD_MAX_S", default=30.0)
 if PARVIS_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}

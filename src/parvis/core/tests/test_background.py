@@ -78,3 +78,91 @@ def test_the_task_row_is_the_one_django_tasks_db_writes():
     assert DBTaskResult.objects.get(pk=deferred.id).run_after == later
     assert not DBTaskResult.objects.ready().filter(pk=deferred.id).exists()
     assert send_order_confirmation.get_backend().get_result(result.id).status == "READY"
+
+
+# The database worker makes way for the sale while the machine is busy (core/management/commands/db_worker).
+
+
+def test_the_machines_processor_time_is_read_from_proc_stat(tmp_path):
+    from parvis.core.management.commands.db_worker import cpu_times
+
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 5 50 800 20 3 2 1 9 0\ncpu0 50 2 25 400 10 1 1 0 4 0\n")
+    assert cpu_times(str(stat)) == (820, 981)  # idle with disk waits; guest time is in user time already
+    stat.write_text("cpu  garbage\n")
+    assert cpu_times(str(stat)) is None
+    assert cpu_times(str(tmp_path / "missing")) is None
+
+
+def test_the_idle_share_is_measured_over_a_window():
+    from parvis.core.management.commands.db_worker import idle_share
+
+    samples, slept = iter([(800, 1000), (850, 1200)]), []
+    assert idle_share(0.5, sample=lambda: next(samples), sleep=slept.append) == 0.25
+    assert slept == [0.5]
+    assert idle_share(1, sample=lambda: None, sleep=lambda s: None) is None  # not Linux: no measure
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def _measuring(clock, shares):
+    shares, windows = iter(shares), []
+
+    def measure(window):
+        windows.append(window)
+        clock.now += window
+        return next(shares)
+
+    return measure, windows
+
+
+def test_the_worker_waits_while_the_machine_is_busy_and_for_a_bounded_time():
+    from parvis.core.management.commands.db_worker import make_way
+
+    clock = FakeClock()
+    measure, windows = _measuring(clock, [0.05, 0.10, 0.60])  # a rush, then it ends
+    assert make_way(idle_below=0.25, max_seconds=30, measure=measure, clock=clock) == 3
+    assert windows == [1.0, 1.0, 1.0]
+
+    clock = FakeClock()
+    measure, windows = _measuring(clock, [0.0] * 100)  # busy for good: at most 2.5 s, then the next task
+    assert make_way(idle_below=0.25, max_seconds=2.5, measure=measure, clock=clock) == 2.5
+    assert windows == [1.0, 1.0, 0.5]
+
+    for share in (0.9, None):  # idle, or no measure: no wait beyond the measure itself
+        clock = FakeClock()
+        measure, windows = _measuring(clock, [share])
+        assert make_way(idle_below=0.25, max_seconds=30, measure=measure, clock=clock) == 1.0
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS, PARVIS_WORKER_YIELD_IDLE=0.3, PARVIS_WORKER_YIELD_MAX_S=7)
+def test_parvis_db_worker_makes_way_after_each_task(monkeypatch):
+    from django.core.management import call_command
+    from django_tasks.signals import task_finished
+
+    from parvis.core.management.commands import db_worker
+
+    RAN.clear()
+    waits = []
+    monkeypatch.setattr(db_worker, "make_way", lambda **kwargs: waits.append((RAN[:], kwargs)))
+    remember.using(backend="default").enqueue(value=1)
+    remember.using(backend="default").enqueue(value=2)
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    assert sorted(RAN) == [1, 2] and DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
+    assert [len(done) for done, _ in waits] == [1, 2]  # after each task, once it is done
+    assert waits[0][1] == {"idle_below": 0.3, "max_seconds": 7}
+    uid = "parvis.core.db_worker.make_way"
+    assert not [r for r in task_finished.receivers if r[0][0] == uid]  # only while the worker runs
+
+    waits.clear()
+    remember.using(backend="default").enqueue(value=3)
+    with override_settings(PARVIS_WORKER_YIELD_MAX_S=0):  # turned off
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    assert sorted(RAN) == [1, 2, 3] and waits == []
