@@ -94,51 +94,59 @@ def test_the_machines_processor_time_is_read_from_proc_stat(tmp_path):
     assert cpu_times(str(tmp_path / "missing")) is None
 
 
-def test_the_idle_share_is_measured_over_a_window():
-    from parvis.core.management.commands.db_worker import idle_share
+def test_the_idle_share_left_by_the_other_processes_is_measured_since_the_last_look():
+    from parvis.core.management.commands.db_worker import MachineLoad
 
-    samples, slept = iter([(800, 1000), (850, 1200)]), []
-    assert idle_share(0.5, sample=lambda: next(samples), sleep=slept.append) == 0.25
-    assert slept == [0.5]
-    assert idle_share(1, sample=lambda: None, sleep=lambda s: None) is None  # not Linux: no measure
+    samples = iter([(800, 1000), (820, 1030), (850, 1200), (850, 1300), (950, 1400)])
+    own = iter([0.0, 0.1, 0.5, 0.5, 0.5])  # the worker's own processor time, in seconds
+    load = MachineLoad(sample=lambda: next(samples), own=lambda: next(own), ticks_per_s=100)
+    assert load.idle_share() is None  # 30 ticks: too short to tell, added to the next look
+    # 200 ticks, 50 idle, 50 of them the worker's own: the others left 100 idle
+    assert load.idle_share() == 0.5
+    assert load.idle_share() == 0.0  # 100 ticks, all of them the others' (a rush)
+    assert load.idle_share() == 1.0
+    unreadable = MachineLoad(sample=lambda: None)  # not Linux: no measure, no wait
+    assert unreadable.idle_share() is None
+
+
+class FakeLoad:
+    def __init__(self, shares):
+        self.shares = iter(shares)
+
+    def idle_share(self):
+        return next(self.shares)
 
 
 class FakeClock:
     def __init__(self):
-        self.now = 0.0
+        self.now, self.slept = 0.0, []
 
     def __call__(self):
         return self.now
 
-
-def _measuring(clock, shares):
-    shares, windows = iter(shares), []
-
-    def measure(window):
-        windows.append(window)
-        clock.now += window
-        return next(shares)
-
-    return measure, windows
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
 
 
 def test_the_worker_waits_while_the_machine_is_busy_and_for_a_bounded_time():
     from parvis.core.management.commands.db_worker import make_way
 
-    clock = FakeClock()
-    measure, windows = _measuring(clock, [0.05, 0.10, 0.60])  # a rush, then it ends
-    assert make_way(idle_below=0.25, max_seconds=30, measure=measure, clock=clock) == 3
-    assert windows == [1.0, 1.0, 1.0]
-
-    clock = FakeClock()
-    measure, windows = _measuring(clock, [0.0] * 100)  # busy for good: at most 2.5 s, then the next task
-    assert make_way(idle_below=0.25, max_seconds=2.5, measure=measure, clock=clock) == 2.5
-    assert windows == [1.0, 1.0, 0.5]
-
-    for share in (0.9, None):  # idle, or no measure: no wait beyond the measure itself
+    def wait(shares, max_seconds):
         clock = FakeClock()
-        measure, windows = _measuring(clock, [share])
-        assert make_way(idle_below=0.25, max_seconds=30, measure=measure, clock=clock) == 1.0
+        waited = make_way(
+            FakeLoad(shares),
+            idle_below=0.25,
+            max_seconds=max_seconds,
+            sleep=clock.sleep,
+            clock=clock,
+        )
+        return waited, clock.slept
+
+    assert wait([0.05, 0.10, 0.60], 30) == (2, [1.0, 1.0])  # a rush, then it ends
+    assert wait([0.0] * 10, 2.5) == (2.5, [1.0, 1.0, 0.5])  # busy for good: then the next task
+    assert wait([0.9], 30) == (0, [])  # a quiet machine: no wait between tasks
+    assert wait([None], 30) == (0, [])  # too soon to tell, or no measure
 
 
 @pytest.mark.django_db(transaction=True)
@@ -151,7 +159,7 @@ def test_parvis_db_worker_makes_way_after_each_task(monkeypatch):
 
     RAN.clear()
     waits = []
-    monkeypatch.setattr(db_worker, "make_way", lambda **kwargs: waits.append((RAN[:], kwargs)))
+    monkeypatch.setattr(db_worker, "make_way", lambda load, **kwargs: waits.append((RAN[:], kwargs)))
     remember.using(backend="default").enqueue(value=1)
     remember.using(backend="default").enqueue(value=2)
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)

@@ -3,14 +3,16 @@
 In Linux's idle scheduling class (README) the worker only gets the processor when nothing else wants it, but
 the database work of its tasks (reading an order, its tickets) runs at normal priority, and its PDFs evict
 the sale's data from the processor's caches: during an on-sale rush the worker took 9 to 14 % of the orders
-per second (bench/onsale.py, the worker paused against running). So after each task, while the machine had
-less than `PARVIS_WORKER_YIELD_IDLE` of its processor time idle over the last second, the worker waits
-before taking the next one, for `PARVIS_WORKER_YIELD_MAX_S` seconds at most: under a load that lasts, a
-task still runs every so often. The task is already recorded as done: stopping the worker while it waits
-loses nothing. `PARVIS_WORKER_YIELD_MAX_S=0` turns the wait off; where `/proc/stat` cannot be read (other
-systems than Linux) there is no wait.
+per second (bench/onsale.py, the worker paused against running). So after a task, if the other processes
+left less than `PARVIS_WORKER_YIELD_IDLE` of the machine's processor time idle since the worker last
+looked, it waits, a second at a time while that lasts, before taking the next task, for
+`PARVIS_WORKER_YIELD_MAX_S` seconds at most: under a load that lasts, a task still runs every so often.
+Draining a backlog on a quiet machine costs no wait. The task is already recorded as done: stopping the
+worker while it waits loses nothing. `PARVIS_WORKER_YIELD_MAX_S=0` turns the wait off; where `/proc/stat`
+cannot be read (other systems than Linux) there is no wait.
 """
 
+import os
 import time
 
 from django.conf import settings
@@ -18,6 +20,8 @@ from django_tasks.signals import task_finished
 from django_tasks_db.management.commands import db_worker
 
 PROC_STAT = "/proc/stat"
+# Shorter looks say little (the kernel counts in ticks of 10 ms): they are added to the next one.
+MIN_LOOK_TICKS = 50
 
 
 def cpu_times(path: str = PROC_STAT) -> tuple[int, int] | None:
@@ -34,37 +38,64 @@ def cpu_times(path: str = PROC_STAT) -> tuple[int, int] | None:
     return idle, total
 
 
-def idle_share(window: float, *, sample=cpu_times, sleep=time.sleep) -> float | None:
-    """The share of the machine's processor time left idle over the next `window` seconds."""
-    before = sample()
-    sleep(window)
-    after = sample()
-    if before is None or after is None or after[1] <= before[1]:
-        return None
-    return (after[0] - before[0]) / (after[1] - before[1])
+class MachineLoad:
+    """The share of the machine's processor time that the other processes left idle since the last look
+    (the worker's own time counts as idle: it is the one that would make way)."""
+
+    def __init__(self, *, sample=cpu_times, own=time.process_time, ticks_per_s: int | None = None):
+        self.sample, self.own = sample, own
+        self.ticks_per_s = ticks_per_s or os.sysconf("SC_CLK_TCK")
+        self.last = self._now()
+
+    def _now(self) -> tuple[float, float, float] | None:
+        times = self.sample()
+        return None if times is None else (*times, self.own() * self.ticks_per_s)
+
+    def idle_share(self) -> float | None:
+        """None when it cannot be read, or when too little time has passed to tell."""
+        now, last = self._now(), self.last
+        if now is None or last is None:
+            self.last = now
+            return None
+        total = now[1] - last[1]
+        if total < MIN_LOOK_TICKS:
+            return None
+        self.last = now
+        busy = total - (now[0] - last[0]) - (now[2] - last[2])
+        return min(1.0, max(0.0, 1 - busy / total))
 
 
-def make_way(*, idle_below: float, max_seconds: float, measure=idle_share, clock=time.monotonic) -> float:
+def make_way(
+    load: MachineLoad, *, idle_below: float, max_seconds: float, sleep=time.sleep, clock=time.monotonic
+) -> float:
     """Wait, a second at a time, while the machine is busy (less than `idle_below` of it idle), for
     `max_seconds` at most; how long it waited."""
-    start = clock()
-    while clock() - start < max_seconds:
-        idle = measure(min(1.0, max_seconds - (clock() - start)))
-        if idle is None or idle >= idle_below:
-            break
-    return clock() - start
-
-
-def _after_task(**kwargs) -> None:
-    make_way(idle_below=settings.PARVIS_WORKER_YIELD_IDLE, max_seconds=settings.PARVIS_WORKER_YIELD_MAX_S)
+    start, waited = clock(), 0.0
+    idle = load.idle_share()
+    while idle is not None and idle < idle_below and waited < max_seconds:
+        sleep(min(1.0, max_seconds - waited))
+        waited = clock() - start
+        idle = load.idle_share()
+    return waited
 
 
 class Command(db_worker.Command):
     help = db_worker.Command.help + ", making way for the sale while the machine is busy"
 
     def handle(self, **options):
+        load = MachineLoad()
+
+        def after_task(**kwargs):
+            waited = make_way(
+                load,
+                idle_below=settings.PARVIS_WORKER_YIELD_IDLE,
+                max_seconds=settings.PARVIS_WORKER_YIELD_MAX_S,
+            )
+            if waited:
+                db_worker.logger.info("Made way for the sale for %.1f s (the machine was busy)", waited)
+
         if settings.PARVIS_WORKER_YIELD_MAX_S > 0:
-            task_finished.connect(_after_task, dispatch_uid="parvis.core.db_worker.make_way")
+            task_finished.connect(after_task, dispatch_uid="parvis.core.db_worker.make_way", weak=False)
         try:
             return super().handle(**options)
         finally:
