@@ -44,7 +44,7 @@ class MachineLoad:
 
     def __init__(self, *, sample=cpu_times, own=time.process_time, ticks_per_s: int | None = None):
         self.sample, self.own = sample, own
-        self.ticks_per_s = ticks_per_s or os.sysconf("SC_CLK_TCK")
+        self.ticks_per_s = ticks_per_s or (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
         self.last = self._now()
 
     def _now(self) -> tuple[float, float, float] | None:
