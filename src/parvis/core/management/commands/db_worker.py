@@ -9,7 +9,7 @@ looked, it waits, a second at a time while that lasts, before taking the next ta
 `PARVIS_WORKER_YIELD_MAX_S` seconds at most: under a load that lasts, a task still runs every so often.
 Draining a backlog on a quiet machine costs no wait. The task is already recorded as done: stopping the
 worker while it waits loses nothing. `PARVIS_WORKER_YIELD_MAX_S=0` turns the wait off; where `/proc/stat`
-cannot be read (other systems than Linux) there is no wait.
+cannot be read (other systems than Linux) there is no wait. ADR 0004 gives the measures and the trade-off.
 """
 
 import os
