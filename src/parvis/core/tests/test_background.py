@@ -159,13 +159,19 @@ def test_parvis_db_worker_makes_way_after_each_task(monkeypatch):
 
     RAN.clear()
     waits = []
-    monkeypatch.setattr(db_worker, "make_way", lambda load, **kwargs: waits.append((RAN[:], kwargs)))
+
+    def make_way(load, **kwargs):
+        recorded = DBTaskResult.objects.filter(status="SUCCESSFUL").count()
+        waits.append((RAN[:], recorded, kwargs))
+
+    monkeypatch.setattr(db_worker, "make_way", make_way)
     remember.using(backend="default").enqueue(value=1)
     remember.using(backend="default").enqueue(value=2)
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     assert sorted(RAN) == [1, 2] and DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
-    assert [len(done) for done, _ in waits] == [1, 2]  # after each task, once it is done
-    assert waits[0][1] == {"idle_below": 0.3, "max_seconds": 7}
+    # After each task, once it has run and is recorded as done: stopping the worker then loses nothing.
+    assert [(len(ran), recorded) for ran, recorded, _ in waits] == [(1, 1), (2, 2)]
+    assert waits[0][2] == {"idle_below": 0.3, "max_seconds": 7}
     uid = "parvis.core.db_worker.make_way"
     assert not [r for r in task_finished.receivers if r[0][0] == uid]  # only while the worker runs
 
