@@ -172,8 +172,7 @@ def test_parvis_db_worker_makes_way_after_each_task(monkeypatch):
     # After each task, once it has run and is recorded as done: stopping the worker then loses nothing.
     assert [(len(ran), recorded) for ran, recorded, _ in waits] == [(1, 1), (2, 2)]
     assert waits[0][2] == {"idle_below": 0.3, "max_seconds": 7}
-    uid = "parvis.core.db_worker.make_way"
-    assert not [r for r in task_finished.receivers if r[0][0] == uid]  # only while the worker runs
+    assert not [r for r in task_finished.receivers if r[0][0] == db_worker.RECEIVER_UID]  # only while it runs
 
     waits.clear()
     remember.using(backend="default").enqueue(value=3)

@@ -22,6 +22,7 @@ from django_tasks_db.management.commands import db_worker
 PROC_STAT = "/proc/stat"
 # Shorter looks say little (the kernel counts in ticks of 10 ms): they are added to the next one.
 MIN_LOOK_TICKS = 50
+RECEIVER_UID = "parvis.core.db_worker.make_way"  # connected to `task_finished` while the worker runs
 
 
 def cpu_times(path: str = PROC_STAT) -> tuple[int, int] | None:
@@ -95,8 +96,8 @@ class Command(db_worker.Command):
                 db_worker.logger.info("Made way for the sale for %.1f s (the machine was busy)", waited)
 
         if settings.PARVIS_WORKER_YIELD_MAX_S > 0:
-            task_finished.connect(after_task, dispatch_uid="parvis.core.db_worker.make_way", weak=False)
+            task_finished.connect(after_task, dispatch_uid=RECEIVER_UID, weak=False)
         try:
             return super().handle(**options)
         finally:
-            task_finished.disconnect(dispatch_uid="parvis.core.db_worker.make_way")
+            task_finished.disconnect(dispatch_uid=RECEIVER_UID)
