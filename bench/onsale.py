@@ -6,7 +6,6 @@ Run alone: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/ons
 """
 
 import datetime
-import http.client
 import json
 import os
 import re
@@ -17,7 +16,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from _common import Server, emit, machine_speed, percentile, setup_django
+from _common import Server, emit, http_request, machine_speed, percentile, setup_django
 
 setup_django()
 
@@ -66,32 +65,28 @@ def api_rush(base: str, token: str, tariff_id: int) -> dict:
     ).encode()
     latencies, statuses, lock = [], {}, threading.Lock()
     counter = iter(range(API_ORDERS))
+    port = int(base.rsplit(":", 1)[1])
 
     def buyer(_):
-        conn = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=30)
         while True:
             with lock:
                 n = next(counter, None)
             if n is None:
                 break
             start = time.perf_counter()
-            conn.request(
-                "POST",
-                "/api/v1/orders",
-                body=body,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": f"k{n}",
-                },
-            )
-            response = conn.getresponse()
-            response.read()
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"k{n}",
+            }
+            try:
+                status = http_request(port, "POST", "/api/v1/orders", headers, body).status
+            except OSError:
+                status = 599  # no answer: counted with the server errors
             elapsed = (time.perf_counter() - start) * 1000
             with lock:
                 latencies.append(elapsed)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-        conn.close()
+                statuses[status] = statuses.get(status, 0) + 1
 
     start = time.perf_counter()
     with ThreadPoolExecutor(BUYERS) as pool:
@@ -110,7 +105,7 @@ class Browser:
     def request(self, method: str, path: str, data: dict | None = None, referer: str = "") -> tuple[str, str]:
         for _ in range(5):  # the redirects a browser follows
             headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-            body = None
+            body = b""
             if data is not None:
                 body = urllib.parse.urlencode(data).encode()
                 headers |= {
@@ -118,14 +113,8 @@ class Browser:
                     "X-CSRFToken": self.cookies["csrftoken"],
                     "Referer": self.base + referer,
                 }
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                page = response.read().decode()
-            finally:
-                conn.close()
-            for header in response.headers.get_all("Set-Cookie") or []:
+            response = http_request(self.port, method, path, headers, body)
+            for header in response.headers_named("set-cookie"):
                 name, _, value = (part.strip() for part in header.split(";", 1)[0].partition("="))
                 if value in ("", '""'):  # deleted
                     self.cookies.pop(name, None)
@@ -134,17 +123,17 @@ class Browser:
             if response.status not in (301, 302, 303):
                 if response.status >= 400:
                     raise OSError(f"{method} {path}: HTTP {response.status}")
-                return path, page
-            location = urllib.parse.urlparse(response.headers["Location"])
+                return path, response.body.decode()
+            location = urllib.parse.urlparse(response.header("location"))
             path = location.path + (f"?{location.query}" if location.query else "")
             method, data = "GET", None
         raise OSError("too many redirects")
 
 
-def web_checkout(base: str, performance: Performance, tariff_id: int) -> bool:
+def web_checkout(base: str, event_url: str, performance_id: int, tariff_id: int) -> bool:
     browser = Browser(base)
-    browser.request("GET", performance.event.get_absolute_url())
-    tickets = f"/billets/{performance.pk}/"
+    browser.request("GET", event_url)
+    tickets = f"/billets/{performance_id}/"
     browser.request("GET", tickets)
     browser.request("POST", tickets, {f"q-{tariff_id}": "1"}, tickets)  # then the cart page
     _, page = browser.request("GET", "/panier/commande/")
@@ -166,7 +155,10 @@ def web_checkout(base: str, performance: Performance, tariff_id: int) -> bool:
     return "Payée" in body or "Paid" in body
 
 
-def web_rush(base: str, performance, tariff_id: int) -> dict:
+def web_rush(base: str, performance: Performance, tariff_id: int) -> dict:
+    # Reversed here once: in each buyer's thread, Django would build its URL resolver anew, 32 times over,
+    # in the load generator's share of the two cores.
+    event_url = performance.event.get_absolute_url()
     done, failures, latencies, lock = 0, 0, [], threading.Lock()
     deadline = time.perf_counter() + WEB_SECONDS
 
@@ -175,7 +167,7 @@ def web_rush(base: str, performance, tariff_id: int) -> dict:
         while time.perf_counter() < deadline:
             start = time.perf_counter()
             try:
-                ok = web_checkout(base, performance, tariff_id)
+                ok = web_checkout(base, event_url, performance.pk, tariff_id)
             except (OSError, KeyError, AttributeError):
                 ok = False
             with lock:
