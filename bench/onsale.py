@@ -1,7 +1,8 @@
 """On-sale benchmark: 32 concurrent buyers against gunicorn on PostgreSQL with the task worker running.
 
-Figures: API orders/s, p99, oversold, server errors; web checkouts/s (event page → tickets → cart → details →
-demo payment → order page); queries per API order; task backlog after the rush and the time to drain it.
+Figures: API orders/s, p99, oversold, server errors; web checkouts/s (event page → tickets, "Commander" →
+details → demo payment → order page); queries per API order; task backlog after the rush and the time to drain
+it.
 Run alone: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/onsale.py
 """
 
@@ -135,8 +136,8 @@ def web_checkout(base: str, event_url: str, performance_id: int, tariff_id: int)
     browser.request("GET", event_url)
     tickets = f"/billets/{performance_id}/"
     browser.request("GET", tickets)
-    browser.request("POST", tickets, {f"q-{tariff_id}": "1"}, tickets)  # then the cart page
-    _, page = browser.request("GET", "/panier/commande/")
+    # "Commander": then the buyer's details (the other button, "Ajouter au panier", leads to the cart)
+    _, page = browser.request("POST", tickets, {f"q-{tariff_id}": "1", "then": "checkout"}, tickets)
     key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
     path, _ = browser.request(
         "POST",

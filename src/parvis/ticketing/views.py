@@ -156,7 +156,10 @@ def performance_tickets(request, performance_id: int):
                     inventory.release_hold(hold)
                 errors.append(exc.message)
             else:
-                return redirect("ticketing:cart")
+                # "Commander" goes straight to the buyer's details; "Ajouter au panier" to the cart, to
+                # choose more (other dates, other venues of the network) before paying.
+                then = "ticketing:checkout" if request.POST.get("then") == "checkout" else "ticketing:cart"
+                return redirect(then)
     # Read only to show the page: a choice that succeeds has redirected already.
     left, slots = inventory.performance_availability(
         performance_id=performance.pk, channel=Channel.ONLINE, tariffs=tariffs

@@ -64,6 +64,30 @@ def test_a_buyer_buys_two_tickets_in_two_venues_and_receives_them(client, django
     assert again.status_code == 302 and Order.objects.count() == 2
 
 
+def test_commander_goes_straight_to_the_details_and_keeps_the_rest_of_the_cart(client):
+    a, b = on_sale_performance(title="Concert A"), on_sale_performance(title="Concert B")
+    ta, tb = tariff(a, price="12.00"), tariff(b, price="15.00")
+    page = client.get(f"/billets/{a.pk}/").content.decode()
+    assert 'name="then" value="checkout"' in page and "Ajouter au panier" in page
+
+    added = client.post(f"/billets/{a.pk}/", {f"q-{ta.pk}": "1"})
+    assert added.status_code == 302 and added["Location"] == "/panier/"
+    ordered = client.post(f"/billets/{b.pk}/", {f"q-{tb.pk}": "2", "then": "checkout"})
+    assert ordered.status_code == 302 and ordered["Location"] == "/panier/commande/"
+    details = client.get(ordered["Location"])
+    assert details.status_code == 200
+    assert {(h.performance_id, h.quantity) for h in Hold.objects.all()} == {(a.pk, 1), (b.pk, 2)}
+    assert "Concert A" in details.content.decode() and "Concert B" in details.content.decode()
+
+
+def test_commander_with_an_error_stays_on_the_page(client):
+    performance = on_sale_performance()
+    t = tariff(performance)
+    response = client.post(f"/billets/{performance.pk}/", {f"q-{t.pk}": "0", "then": "checkout"})
+    assert response.status_code == 409 and not Hold.objects.exists()
+    assert "Choisissez au moins un billet." in response.content.decode()
+
+
 def test_order_page_needs_its_secret(client):
     performance = on_sale_performance()
     client.post(f"/billets/{performance.pk}/", {f"q-{tariff(performance).pk}": "1"})

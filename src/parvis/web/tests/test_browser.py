@@ -173,6 +173,7 @@ def test_buyer_on_a_phone_buys_two_tickets_for_two_venues_in_one_cart(
     assert "21,50" in page.locator("main").inner_text()
     expect(page.locator("[data-countdown-left]")).to_contain_text(":")  # the countdown runs
     page.get_by_role("link", name="Commander").click()
+    expect(page.locator("main")).to_contain_text("Matin clair")
     page.get_by_role("textbox", name="E-mail").fill("lea@example.org")
     page.get_by_label("Prénom").fill("Léa")
     page.locator("#id_last_name").fill("Durand")
@@ -190,6 +191,25 @@ def test_buyer_on_a_phone_buys_two_tickets_for_two_venues_in_one_cart(
     assert all(m.attachments[0][1].startswith(b"%PDF") for m in mail.outbox)
     page.get_by_role("link").filter(has_text="Club A").click()
     expect(page.get_by_test_id("order-state")).to_have_text("Payée")
+
+
+def test_buyer_on_a_phone_goes_from_the_tickets_straight_to_the_details(phone_page, organizer):
+    from parvis.ticketing.models import Hold
+    from parvis.ticketing.tests.factories import on_sale_performance, tariff
+
+    performance = on_sale_performance(organizer=organizer, title="Nuit bleue", slug="nuit-bleue")
+    tariff(performance, price="12.00")
+    page = phone_page
+    page.goto(f"/billets/{performance.pk}/")
+    page.get_by_label("Plein").select_option("2")
+    commander = page.get_by_role("button", name="Commander")
+    box = commander.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]  # no sideways scrolling
+    commander.click()
+    page.wait_for_url("**/panier/commande/")
+    expect(page.locator("main")).to_contain_text("Nuit bleue")
+    expect(page.get_by_role("textbox", name="E-mail")).to_be_visible()
+    assert [hold.quantity for hold in Hold.objects.all()] == [2]
 
 
 def test_no_serious_accessibility_violation_in_the_purchase_pages(page, organizer):
