@@ -13,12 +13,20 @@ order's CPU.
 from django.db import DEFAULT_DB_ALIAS, connection, router, transaction
 from django_tasks.base import Task
 from django_tasks_db import backend as db_backend
-from django_tasks_db.compat import normalize_json
+from django_tasks_db.compat import normalize_json, task_enqueued
 
 from .compiled import insert_many
 
 
 class DatabaseBackend(db_backend.DatabaseBackend):
+    def enqueue(self, task, args, kwargs):
+        # As the library does, with its result built once (its `task_result` imports the task by its path
+        # and copies it each time it is read).
+        self.validate_task(task)
+        result = self._task_to_db_task(task, args, kwargs).task_result
+        task_enqueued.send(type(self), task_result=result)
+        return result
+
     def _task_to_db_task(self, task, args, kwargs):
         from django_tasks_db.models import DBTaskResult, get_date_max
 

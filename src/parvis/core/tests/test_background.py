@@ -80,6 +80,30 @@ def test_the_task_row_is_the_one_django_tasks_db_writes():
     assert send_order_confirmation.get_backend().get_result(result.id).status == "READY"
 
 
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_enqueueing_returns_the_result_and_announces_it_once():
+    from django_tasks.signals import task_enqueued
+
+    announced = []
+
+    def receiver(sender, task_result, **kwargs):
+        announced.append(task_result)
+
+    task_enqueued.connect(receiver)
+    try:
+        result = send_order_confirmation.enqueue(order_id=7)
+    finally:
+        task_enqueued.disconnect(receiver)
+    assert [r.id for r in announced] == [result.id] and announced[0] is result
+    assert (result.status, result.kwargs, result.task.func) == (
+        "READY",
+        {"order_id": 7},
+        send_order_confirmation.func,
+    )
+    assert DBTaskResult.objects.filter(pk=result.id, task_path=send_order_confirmation.module_path).exists()
+
+
 # The database worker makes way for the sale while the machine is busy (core/management/commands/db_worker).
 
 
