@@ -104,6 +104,46 @@ def test_enqueueing_returns_the_result_and_announces_it_once():
     assert DBTaskResult.objects.filter(pk=result.id, task_path=send_order_confirmation.module_path).exists()
 
 
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_result_built_with_the_task_in_hand_is_the_librarys():
+    import dataclasses
+    import datetime
+
+    from django.utils import timezone
+
+    later = timezone.now() + datetime.timedelta(hours=1)
+    for enqueued in (send_order_confirmation, send_order_confirmation.using(run_after=later, priority=3)):
+        ours = enqueued.enqueue(order_id=8)
+        library = DBTaskResult.objects.get(pk=ours.id).task_result  # the task imported again by its path
+        for field in dataclasses.fields(library):
+            if field.name != "db_result":
+                assert getattr(ours, field.name) == getattr(library, field.name), field.name
+        assert (ours.task.run_after, ours.task.priority) == (enqueued.run_after, enqueued.priority)
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_task_is_checked_once_unless_it_has_a_date(monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    backend = send_order_confirmation.get_backend()
+    checked = []
+    monkeypatch.setattr(backend, "validate_task", lambda task: checked.append(task))
+    for n in range(3):
+        send_order_confirmation.enqueue(order_id=n)
+    assert checked == [send_order_confirmation]
+    later = timezone.now() + datetime.timedelta(hours=1)
+    for n in range(2):
+        deferred = send_order_confirmation.using(run_after=later + datetime.timedelta(minutes=n))
+        checked.clear()  # a copy is checked as it is made, by the library
+        deferred.enqueue(order_id=n)
+        assert checked == [deferred]  # and again by the backend: not kept
+    assert DBTaskResult.objects.count() == 5
+
+
 # The database worker makes way for the sale while the machine is busy (core/management/commands/db_worker).
 
 
