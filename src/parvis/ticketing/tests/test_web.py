@@ -81,11 +81,16 @@ def test_commander_goes_straight_to_the_details_and_keeps_the_rest_of_the_cart(c
 
 
 def test_commander_with_an_error_stays_on_the_page(client):
-    performance = on_sale_performance()
+    performance = on_sale_performance(capacity=1)
     t = tariff(performance)
     response = client.post(f"/billets/{performance.pk}/", {f"q-{t.pk}": "0", "then": "checkout"})
     assert response.status_code == 409 and not Hold.objects.exists()
     assert "Choisissez au moins un billet." in response.content.decode()
+    # More places than are left: nothing held, the reason shown, no way to the details.
+    response = client.post(f"/billets/{performance.pk}/", {f"q-{t.pk}": "2", "then": "checkout"})
+    assert response.status_code == 409 and not Hold.objects.exists()
+    assert "Complet" in response.content.decode()
+    assert client.get("/panier/commande/")["Location"] == "/panier/"  # an empty cart: back to the cart
 
 
 def test_order_page_needs_its_secret(client):
