@@ -87,17 +87,36 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", timezone_id="Europe/Paris")
+    yield from _watched_page(context)
+
+
+def _watched_page(context):
+    """A page of ``context``: its test fails if the browser drops a request not ended on purpose."""
     page = context.new_page()
     page.set_default_timeout(10_000)
     failed_requests = []
     downloads = set()
     page.on("download", lambda download: downloads.add(download.url))
-    page.on("requestfailed", lambda request: failed_requests.append(request.url))
+    page.on("requestfailed", lambda request: failed_requests.append(_failure(request)))
     yield page
     context.close()
-    # A download ends the page's request (net::ERR_ABORTED): it is not a failure.
-    failed_requests = [url for url in failed_requests if url not in downloads]
+    failed_requests = [failure for failure in failed_requests if not _by_design(failure, downloads)]
     assert not failed_requests, failed_requests
+
+
+def _failure(request) -> tuple[str, str, bool]:
+    return request.url, request.failure or "", request.headers.get("hx-request") == "true"
+
+
+def _by_design(failure: tuple[str, str, bool], downloads: set[str]) -> bool:
+    """Whether a request the browser gave up is no fault: the page ended it on purpose.
+
+    A download ends the page's request; htmx abandons a request a newer one replaces (``hx-sync``), or one
+    still under way when the person leaves the page. Each is reported as net::ERR_ABORTED. Any other failure,
+    and any other aborted request (a stylesheet, a script, a page), is a fault.
+    """
+    url, error, htmx = failure
+    return url in downloads or (htmx and error == "net::ERR_ABORTED")
 
 
 @pytest.fixture
@@ -110,10 +129,7 @@ def phone_page(browser, live_server):
         locale="fr-FR",
         timezone_id="Europe/Paris",
     )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from _watched_page(context)
 
 
 @pytest.fixture(scope="session", autouse=True)
