@@ -906,7 +906,7 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
     ):  # the voucher's balance went elsewhere: the payment goes back
         for item in items:
             inventory.release_hold(item.hold)
-        _auto_refund(order, "voucher balance spent elsewhere meanwhile")
+        _auto_refund(order, "voucher balance spent elsewhere meanwhile", voucher=True)
         return
     try:
         # Each conversion is atomic; several are made all together (one item needs no second savepoint).
@@ -972,12 +972,29 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         )  # last: the numbering row is locked briefly
 
 
-def _auto_refund(order: Order, reason: str) -> None:
+def _auto_refund(order: Order, reason: str, *, voucher: bool = False) -> None:
     """A payment confirmed for an order that can no longer be fulfilled: the money goes back, the order is
-    cancelled, and unconfirmed parts (a voucher's) are dropped."""
+    cancelled, unconfirmed parts (a voucher's) are dropped, and the buyer is told.
+
+    Each payment returned is marked refunded; one taken by an online provider (Stripe) is also refunded
+    there, through a refund recorded beside it and sent after commit."""
+    confirmed = list(Payment.objects.filter(order=order, state=PaymentState.CONFIRMED, amount__gt=0))
     Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(state=PaymentState.REFUNDED)
     Payment.objects.filter(order=order, state=PaymentState.CREATED).update(state=PaymentState.FAILED)
     Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
+    from .tasks import refund_to_provider, send_auto_refund_notice
+
+    for payment in confirmed:
+        if payment.provider == "stripe":
+            refund = Payment.objects.create(
+                order=order,
+                provider=payment.provider,
+                amount=-payment.amount,
+                currency=payment.currency,
+                state=PaymentState.REFUNDED,
+                confirmed_at=timezone.now(),
+            )
+            enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
     audit_record(
         actor=None,
         action="order.auto_refund",
@@ -986,6 +1003,8 @@ def _auto_refund(order: Order, reason: str) -> None:
         before={"state": order.state},
         after={"state": OrderState.CANCELLED, "reason": reason},
     )
+    if order.email and confirmed:
+        enqueue_on_commit(send_auto_refund_notice, order_id=order.pk, voucher=voucher)
 
 
 def payment_fail(*, payment_id: int) -> Order:

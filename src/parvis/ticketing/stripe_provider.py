@@ -102,8 +102,8 @@ def refund_send(payment_id: int) -> None:
     refund = Payment.objects.select_related("order").get(pk=payment_id, provider="stripe", amount__lt=0)
     if refund.reference:
         return
-    original = refund.order.payments.filter(
-        provider="stripe", state=PaymentState.CONFIRMED, amount__gt=0
+    original = refund.order.payments.filter(  # refunded in full when it came too late (`_auto_refund`)
+        provider="stripe", state__in=[PaymentState.CONFIRMED, PaymentState.REFUNDED], amount__gt=0
     ).first()
     if original is None or not original.reference.startswith("pi_"):
         return

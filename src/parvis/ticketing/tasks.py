@@ -106,6 +106,31 @@ def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
 
 
 @task()
+def send_auto_refund_notice(*, order_id: int, voucher: bool = False) -> None:
+    """Tell a buyer whose payment came too late that it is refunded and no ticket was issued. A second run
+    sends the notice again (harmless)."""
+    order = Order.objects.select_related("organizer").get(pk=order_id)
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "voucher": voucher,
+            "refunded": sum(p.amount for p in order.payments.filter(state="refunded", amount__gt=0)),
+            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+        }
+        subject = _("Paiement remboursé — %(organizer)s — commande %(code)s") % {
+            "organizer": order.organizer.name,
+            "code": order.code,
+        }
+        EmailMultiAlternatives(
+            subject,
+            render_to_string("ticketing/email/auto_refund.txt", context),
+            None,
+            [order.email],
+            reply_to=[order.organizer.email] if order.organizer.email else None,
+        ).send()
+
+
+@task()
 def refund_to_provider(*, payment_id: int) -> None:
     """Pass a refund recorded in Parvis on to the payment provider that took the money."""
     from .models import Payment

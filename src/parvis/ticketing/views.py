@@ -551,6 +551,9 @@ def order_view(request, code: str, secret: str):
             "awaiting_transfer": order.state == "pending"
             and order.payments.filter(provider="transfer", state__in=["created", "pending"]).first(),
             "can_self_cancel": services.self_cancellation_allowed(order),
+            # a payment that came too late, returned in full (`payment_confirm`)
+            "auto_refunded": order.state == "cancelled"
+            and order.payments.filter(state="refunded", amount__gt=0).exists(),
             "extras": extras,
             "privacy_url": reverse("crm:privacy", kwargs={"token": self_service_token(order.contact)})
             if order.contact_id and order.contact.is_active

@@ -170,18 +170,36 @@ def test_a_payment_confirmed_twice_issues_tickets_once(django_capture_on_commit_
     assert AuditLogEntry.objects.filter(action="order.paid", object_id=str(order.pk)).count() == 1
 
 
-def test_a_late_payment_whose_places_were_sold_is_refunded_automatically():
+def test_a_late_payment_whose_places_were_sold_is_refunded_automatically(
+    client, django_capture_on_commit_callbacks
+):
     performance = on_sale_performance(capacity=1)
     full = tariff(performance)
     late = buy(full, 1, confirm=False)
     Hold.objects.filter(order=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     buy(full, 1)  # someone else takes the place
-    order = services.payment_confirm(payment_id=late.payments.get().pk, reference="psp-late")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.payment_confirm(payment_id=late.payments.get().pk, reference="psp-late")
+        services.payment_confirm(payment_id=late.payments.get().pk, reference="psp-late")  # told once
     assert order.state == "cancelled"
-    assert order.payments.get().state == "refunded"
+    assert order.payments.get().state == "refunded"  # the demo provider has nothing more to be told
     assert not order.tickets.exists()
     assert Quota.objects.get(performance=performance, is_total=True).used == 1
     assert AuditLogEntry.objects.filter(action="order.auto_refund", object_id=str(order.pk)).exists()
+    (notice,) = mail.outbox
+    assert notice.to == ["ana@example.org"] and order.code in notice.subject and not notice.attachments
+    assert "les places ont été vendues entre-temps" in notice.body and "20,00" in notice.body
+    page = client.get(order.get_absolute_url())
+    assert 'data-testid="auto-refunded"' in page.content.decode()
+    assert "Annulée" in page.content.decode()
+
+
+def test_an_order_cancelled_before_payment_says_nothing_of_a_late_payment(client):
+    performance = on_sale_performance(capacity=1)
+    order = buy(tariff(performance), 1, confirm=False)
+    services.order_cancel(actor=None, order=order, reason="test")
+    assert 'data-testid="auto-refunded"' not in client.get(order.get_absolute_url()).content.decode()
 
 
 def test_a_late_payment_with_places_still_free_is_honoured():

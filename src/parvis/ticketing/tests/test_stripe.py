@@ -4,6 +4,7 @@ The fixtures follow Stripe's documented response shapes (this machine cannot rea
 ones); the library itself builds the requests, parses the responses and verifies webhook signatures.
 """
 
+import datetime
 import hashlib
 import hmac
 import re
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import stripe
+from django.core import mail
+from django.utils import timezone
 
 from parvis.ticketing import stripe_provider
 from parvis.ticketing.models import Order, Ticket
@@ -213,3 +216,49 @@ def test_refunds_of_stripe_orders_are_sent_to_stripe_once(
     assert sent["payment_intent"] == ["pi_3PaRvIs0000000000000001"] and sent["amount"] == ["2000"]
     stripe_provider.refund_send(refund.pk)  # a second run sends nothing
     assert len(fake.requests) == 1
+
+
+def test_a_stripe_payment_for_places_sold_meanwhile_is_refunded_at_stripe_once(
+    client, stripe_on, settings, django_capture_on_commit_callbacks
+):
+    from parvis.ticketing.models import Hold, Payment
+
+    from .factories import buy
+
+    performance = on_sale_performance(capacity=2)
+    data = _checkout(client, performance)
+    stripe_provider.HTTP_CLIENT = FixtureClient(
+        {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
+    )
+    client.post("/panier/commande/", data)
+    late = Order.objects.get()
+    Hold.objects.filter(order=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    settings.PARVIS_PAYMENT_PROVIDERS = ["free", "stripe", "demo"]
+    buy(late.items.get().tariff, 2)  # the buyer lingered on Stripe's page: both places went to another
+    payment = late.payments.get()
+    event = (
+        (FIXTURES / "event_payment_intent_succeeded.json")
+        .read_text()
+        .replace("__PAYMENTS__", str(payment.pk))
+    )
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
+    mail.outbox.clear()
+    for _ in range(2):  # Stripe retries deliveries: refunded once
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/paiement/stripe/webhook/",
+                event,
+                content_type="application/json",
+                headers={"Stripe-Signature": _sign(event)},
+            )
+        assert response.status_code == 200
+    late.refresh_from_db()
+    assert late.state == "cancelled" and not late.tickets.exists()
+    ((method, path, sent),) = fake.requests
+    assert (method, path) == ("POST", "/v1/refunds")
+    assert sent["payment_intent"] == ["pi_3PaRvIs0000000000000001"] and sent["amount"] == ["4000"]
+    refund = Payment.objects.get(order=late, amount__lt=0)
+    assert refund.amount == -payment.amount and refund.reference == "re_3PaRvIs0000000000000001"
+    assert sent["metadata[parvis_payment]"] == [str(refund.pk)]
+    (notice,) = mail.outbox
+    assert notice.to == ["ana@example.org"] and "40,00" in notice.body
