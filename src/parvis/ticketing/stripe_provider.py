@@ -8,6 +8,8 @@ import stripe
 from django.conf import settings
 from django.utils import timezone
 
+from parvis.core.audit import audit_record
+
 from . import services
 from .models import Order, Payment, PaymentState
 
@@ -90,9 +92,22 @@ def webhook_handle(payload: bytes, signature: str) -> str:
     elif event.type == "checkout.session.completed" and data.payment_status == "paid":
         _confirm(_payments_of(data), data.payment_intent or data.id)
     elif event.type == "payment_intent.payment_failed":
+        # One refused attempt: Stripe's page stays open and the buyer may try another card on the same
+        # intent, whose success then confirms the payment. Only the attempt is logged; an order never paid
+        # expires as any other.
+        error = data.last_payment_error
         for raw in _payments_of(data).split(","):
-            if raw.strip().isdigit() and Payment.objects.filter(pk=int(raw), provider="stripe").exists():
-                services.payment_fail(payment_id=int(raw))
+            payment = (
+                Payment.objects.filter(pk=int(raw), provider="stripe").first() if raw.isdigit() else None
+            )
+            if payment is not None:
+                audit_record(
+                    actor=None,
+                    action="payment.attempt_failed",
+                    instance=payment.order,
+                    organizer_id=payment.order.organizer_id,
+                    after={"payment": payment.pk, "code": (error.code or error.type) if error else ""},
+                )
     return event.type
 
 

@@ -1,7 +1,8 @@
 """Stripe through the official library, answered from fixtures: hosted Checkout, signed webhooks, return.
 
-The fixtures follow Stripe's documented response shapes (this machine cannot reach Stripe to record live
-ones); the library itself builds the requests, parses the responses and verifies webhook signatures.
+This machine cannot reach Stripe to record live exchanges: the answers are written by hand, and checked,
+like the requests recorded here, against the library's model of Stripe's API (`test_stripe_fixtures`). The
+library itself builds the requests, parses the answers and verifies webhook signatures.
 """
 
 import datetime
@@ -16,11 +17,14 @@ import pytest
 import stripe
 from django.core import mail
 from django.utils import timezone
+from stripe.params import RefundCreateParams
+from stripe.params.checkout import SessionCreateParams
 
 from parvis.ticketing import stripe_provider
 from parvis.ticketing.models import Order, Ticket
 
 from .factories import on_sale_performance, tariff
+from .test_stripe_fixtures import request_problems
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).parent / "fixtures" / "stripe"
@@ -91,6 +95,7 @@ def test_checkout_redirects_to_stripe_and_the_signed_webhook_confirms_once(
     order = Order.objects.get()
     payment = order.payments.get()
     assert (method, path) == ("POST", "/v1/checkout/sessions")
+    assert request_problems(sent, SessionCreateParams) == []
     assert sent["line_items[0][price_data][unit_amount]"] == ["4000"]
     assert sent["line_items[0][price_data][currency]"] == ["eur"]
     assert sent["payment_intent_data[metadata][parvis_payments]"] == [str(payment.pk)]
@@ -213,6 +218,7 @@ def test_refunds_of_stripe_orders_are_sent_to_stripe_once(
     refund = Payment.objects.get(order=order, amount__lt=0)
     assert refund.provider == "stripe" and refund.reference == "re_3PaRvIs0000000000000001"
     ((method, path, sent),) = fake.requests
+    assert (method, path) == ("POST", "/v1/refunds") and request_problems(sent, RefundCreateParams) == []
     assert sent["payment_intent"] == ["pi_3PaRvIs0000000000000001"] and sent["amount"] == ["2000"]
     stripe_provider.refund_send(refund.pk)  # a second run sends nothing
     assert len(fake.requests) == 1
@@ -255,10 +261,65 @@ def test_a_stripe_payment_for_places_sold_meanwhile_is_refunded_at_stripe_once(
     late.refresh_from_db()
     assert late.state == "cancelled" and not late.tickets.exists()
     ((method, path, sent),) = fake.requests
-    assert (method, path) == ("POST", "/v1/refunds")
+    assert (method, path) == ("POST", "/v1/refunds") and request_problems(sent, RefundCreateParams) == []
     assert sent["payment_intent"] == ["pi_3PaRvIs0000000000000001"] and sent["amount"] == ["4000"]
     refund = Payment.objects.get(order=late, amount__lt=0)
     assert refund.amount == -payment.amount and refund.reference == "re_3PaRvIs0000000000000001"
     assert sent["metadata[parvis_payment]"] == [str(refund.pk)]
     (notice,) = mail.outbox
     assert notice.to == ["ana@example.org"] and "40,00" in notice.body
+
+
+def _deliver(client, name: str, replacements: dict[str, str]):
+    event = (FIXTURES / name).read_text()
+    for key, value in replacements.items():
+        event = event.replace(key, value)
+    return client.post(
+        "/paiement/stripe/webhook/",
+        event,
+        content_type="application/json",
+        headers={"Stripe-Signature": _sign(event)},
+    )
+
+
+def _pending_stripe_order(client, performance) -> Order:
+    data = _checkout(client, performance)
+    stripe_provider.HTTP_CLIENT = FixtureClient(
+        {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
+    )
+    client.post("/panier/commande/", data)
+    return Order.objects.get()
+
+
+def test_the_completed_checkout_session_event_confirms_once(
+    client, stripe_on, django_capture_on_commit_callbacks
+):
+    order = _pending_stripe_order(client, on_sale_performance())
+    payment = order.payments.get()
+    replacements = {"__PAYMENTS__": str(payment.pk), "__CHECKOUT__": str(order.checkout)}
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert _deliver(client, "event_checkout_session_completed.json", replacements).status_code == 200
+    order.refresh_from_db()
+    assert order.state == "paid" and order.tickets.count() == 2 and len(mail.outbox) == 1
+    assert order.payments.get().reference == f"pi_3PaRvIs0000000000000001:{payment.pk}"
+
+
+def test_a_refused_card_is_logged_and_another_card_on_stripes_page_then_confirms_the_order(
+    client, stripe_on, django_capture_on_commit_callbacks
+):
+    from parvis.core.models import AuditLogEntry
+
+    order = _pending_stripe_order(client, on_sale_performance())
+    payment = order.payments.get()
+    replacements = {"__PAYMENTS__": str(payment.pk)}
+    assert _deliver(client, "event_payment_intent_payment_failed.json", replacements).status_code == 200
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.state == "pending" and payment.state == "pending" and not order.tickets.exists()
+    (attempt,) = AuditLogEntry.objects.filter(action="payment.attempt_failed", object_id=str(order.pk))
+    assert attempt.after == {"payment": payment.pk, "code": "card_declined"}
+    with django_capture_on_commit_callbacks(execute=True):  # the same intent, paid with another card
+        _deliver(client, "event_payment_intent_succeeded.json", replacements)
+    order.refresh_from_db()
+    assert order.state == "paid" and order.tickets.count() == 2 and len(mail.outbox) == 1
