@@ -2,7 +2,8 @@
 
 Figures: API orders/s, p99, oversold, server errors; web checkouts/s (event page → tickets, "Commander" →
 details → demo payment → order page); queries per API order; the task backlog after each rush and the time
-the worker takes to drain it (tasks an earlier run left are done before the rush, and not counted).
+the worker takes to drain it. The server is warmed up first with a few orders and checkouts of its own (not
+counted), and tasks left by them or by an earlier run are done before the rush.
 Run alone: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/onsale.py
 """
 
@@ -36,6 +37,7 @@ CAPACITY = 5000
 BUYERS = 32
 API_ORDERS = int(os.environ.get("BENCH_API_ORDERS", "3000"))
 WEB_SECONDS = float(os.environ.get("BENCH_WEB_SECONDS", "20"))
+WARM_UP_ORDERS, WARM_UP_SECONDS = 200, 3
 
 
 def build(label: str):
@@ -57,7 +59,7 @@ def build(label: str):
     return organizer, performance, tariff
 
 
-def api_rush(base: str, token: str, tariff_id: int) -> dict:
+def api_rush(base: str, token: str, tariff_id: int, orders: int = API_ORDERS, keys: str = "k") -> dict:
     body = json.dumps(
         {
             "items": [{"tariff": tariff_id, "quantity": 1}],
@@ -65,7 +67,7 @@ def api_rush(base: str, token: str, tariff_id: int) -> dict:
         }
     ).encode()
     latencies, statuses, lock = [], {}, threading.Lock()
-    counter = iter(range(API_ORDERS))
+    counter = iter(range(orders))
     port = int(base.rsplit(":", 1)[1])
 
     def buyer(_):
@@ -78,7 +80,7 @@ def api_rush(base: str, token: str, tariff_id: int) -> dict:
             headers = {
                 "Authorization": f"Bearer {token}",
                 "Content-Type": "application/json",
-                "Idempotency-Key": f"k{n}",
+                "Idempotency-Key": f"{keys}{n}",
             }
             try:
                 status = http_request(port, "POST", "/api/v1/orders", headers, body).status
@@ -156,12 +158,12 @@ def web_checkout(base: str, event_url: str, performance_id: int, tariff_id: int)
     return "Payée" in body or "Paid" in body
 
 
-def web_rush(base: str, performance: Performance, tariff_id: int) -> dict:
+def web_rush(base: str, performance: Performance, tariff_id: int, seconds: float = WEB_SECONDS) -> dict:
     # Reversed here once: in each buyer's thread, Django would build its URL resolver anew, 32 times over,
     # in the load generator's share of the two cores.
     event_url = performance.event.get_absolute_url()
     done, failures, latencies, lock = 0, 0, [], threading.Lock()
-    deadline = time.perf_counter() + WEB_SECONDS
+    deadline = time.perf_counter() + seconds
 
     def buyer(_):
         nonlocal done, failures
@@ -232,7 +234,13 @@ def main():
     server = Server()
     base = f"http://127.0.0.1:{server.port}"
     try:
-        # Tasks an earlier run left (its web checkouts' e-mails) are done first: the figures are this run's.
+        # Each gunicorn worker warms up (imports, URL resolver, templates and queries compiled once per
+        # process) on performances of its own, not counted: the figures are those of a server in service.
+        _, warm_performance, warm_tariff = build("api-warm-up")
+        api_rush(base, token, warm_tariff.pk, orders=WARM_UP_ORDERS, keys="warm-up-")
+        _, warm_performance, warm_tariff = build("web-warm-up")
+        web_rush(base, warm_performance, warm_tariff.pk, seconds=WARM_UP_SECONDS)
+        # Tasks left by the warm-up or an earlier run are done first: the backlog and drain are this rush's.
         leftover, _ = drain()
         result = api_rush(base, token, tariff.pk)
         ok = result["statuses"].get(201, 0)
