@@ -97,6 +97,7 @@ def webhook_handle(payload: bytes, signature: str) -> str:
         # expires as any other.
         error = data.last_payment_error
         for raw in _payments_of(data).split(","):
+            raw = raw.strip()
             payment = (
                 Payment.objects.filter(pk=int(raw), provider="stripe").first() if raw.isdigit() else None
             )
