@@ -54,9 +54,42 @@ def checkout_session_create(*, orders: list[Order], success_url: str, cancel_url
             "payment_intent_data": {"metadata": {"parvis_payments": ids}},
         }
     )
-    for payment in payments:
-        Payment.objects.filter(pk=payment.pk).update(state=PaymentState.PENDING)
+    for payment in payments:  # the session is kept, so that the buyer can come back to it (`payment_resume`)
+        Payment.objects.filter(pk=payment.pk).update(
+            state=PaymentState.PENDING, reference=f"{session.id}:{payment.pk}"
+        )
     return session.url
+
+
+def payment_resume(order: Order, *, success_url: str, cancel_url: str) -> str:
+    """Where the buyer of an order still to be paid pays it: Stripe's page for its checkout while that page is
+    open, or a new one once it has expired (never two open at once: a buyer pays once). Returns "" if Stripe
+    says it is paid meanwhile (then confirmed here), if a delayed payment is under way, or if nothing is left
+    to pay."""
+    orders = [o for o in Order.objects.filter(checkout=order.checkout).order_by("pk") if o.is_payable]
+    stripe_payments = Payment.objects.filter(order__in=orders, provider="stripe")
+    sessions = {
+        p.reference.split(":")[0]
+        for p in stripe_payments.filter(state=PaymentState.PENDING)
+        if p.reference.startswith("cs_")
+    }
+    for session_id in sorted(sessions):
+        session = client().v1.checkout.sessions.retrieve(session_id)
+        if session.payment_status in ("paid", "no_payment_required"):
+            _confirm(_payments_of(session), session.payment_intent or session.id)
+            return ""
+        if session.status == "open":
+            return session.url
+        if session.status == "expired":  # that page can take no more money: a new payment takes its place
+            for payment in stripe_payments.filter(
+                state=PaymentState.PENDING, reference__startswith=f"{session_id}:"
+            ):
+                services.payment_fail(payment_id=payment.pk)
+        # "complete" but not paid yet: a delayed method (a debit) is under way, and the webhook will confirm
+    due = [o for o in orders if stripe_payments.filter(order=o, state=PaymentState.CREATED).exists()]
+    if not due:
+        return ""
+    return checkout_session_create(orders=due, success_url=success_url, cancel_url=cancel_url)
 
 
 def _payments_of(obj) -> str:

@@ -39,7 +39,7 @@ from .models import (
     Voucher,
 )
 from .pdf import order_tickets_pdf
-from .providers import providers_without_places
+from .providers import enabled_providers, providers_without_places
 from .tasks import send_order_confirmation
 
 CART_SESSION_KEY = "parvis_cart"
@@ -525,6 +525,8 @@ def order_view(request, code: str, secret: str):
         else:
             messages.success(request, _("Commande annulée ; le remboursement est en cours."))
         return redirect(order.get_absolute_url())
+    if request.method == "POST" and request.POST.get("action") == "pay":
+        return redirect(_payment_resume(request, order))
     if request.method == "POST" and request.POST.get("action") == "resend" and order.state == "paid":
         send_order_confirmation.enqueue(order_id=order.pk, resend=True)
         messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})
@@ -551,6 +553,7 @@ def order_view(request, code: str, secret: str):
             "awaiting_transfer": order.state == "pending"
             and order.payments.filter(provider="transfer", state__in=["created", "pending"]).first(),
             "can_self_cancel": services.self_cancellation_allowed(order),
+            "can_pay": bool(_providers_to_resume(order)),
             # a payment that came too late, returned in full (`payment_confirm`)
             "auto_refunded": order.state == "cancelled"
             and order.payments.filter(state="refunded", amount__gt=0).exists(),
@@ -619,21 +622,44 @@ def order_receipt(request, code: str, secret: str):
     return response
 
 
-def _stripe_target(request, orders) -> str:
+def _stripe_target(request, orders, *, resume: bool = False) -> str:
+    """Stripe's page for these orders: a new one, or (``resume``) the one still open for their checkout."""
     import stripe
 
     from . import stripe_provider
 
     base = settings.PARVIS_BASE_URL
+    urls = {
+        "success_url": f"{base}/paiement/stripe/retour/{orders[0].checkout}/",
+        "cancel_url": base + orders[0].get_absolute_url(),
+    }
     try:
-        return stripe_provider.checkout_session_create(
-            orders=orders,
-            success_url=f"{base}/paiement/stripe/retour/{orders[0].checkout}/",
-            cancel_url=base + orders[0].get_absolute_url(),
-        )
+        if resume:
+            return stripe_provider.payment_resume(orders[0], **urls) or orders[0].get_absolute_url()
+        return stripe_provider.checkout_session_create(orders=orders, **urls)
     except stripe.StripeError:
         messages.error(request, _("Le service de paiement ne répond pas. Réessayez dans un instant."))
         return orders[0].get_absolute_url()
+
+
+def _providers_to_resume(order: Order) -> set[str]:
+    """The online providers through which the buyer may (still) pay this order from its page."""
+    if not order.is_payable:
+        return set()
+    due = order.payments.filter(state__in=[PaymentState.CREATED, PaymentState.PENDING])
+    return set(due.values_list("provider", flat=True)) & {"stripe", "demo"} & set(enabled_providers())
+
+
+def _payment_resume(request, order: Order) -> str:
+    """The buyer comes back to pay an order (Stripe's page left, or out of reach when it was placed)."""
+    providers = _providers_to_resume(order)
+    if not providers:
+        messages.error(request, SaleError("order_not_payable").message)
+        return order.get_absolute_url()
+    _checkout_remember(request, order.checkout)  # the page paid returns to this checkout, in this browser
+    if "stripe" in providers:
+        return _stripe_target(request, [order], resume=True)
+    return reverse("ticketing:demo_payment", kwargs={"checkout": order.checkout})
 
 
 def stripe_return(request, checkout):

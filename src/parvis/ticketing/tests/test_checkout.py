@@ -262,3 +262,18 @@ def test_a_pending_order_past_its_deadline_shows_as_expired():
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     order.refresh_from_db()
     assert services.order_effective_state(order) == "expired"
+
+
+def test_a_demo_order_left_unpaid_is_paid_later_from_its_page_in_another_browser(client):
+    from django.test import Client
+
+    performance = on_sale_performance()
+    order = buy(tariff(performance), 2, confirm=False)
+    other = Client()
+    page = other.get(order.get_absolute_url()).content.decode()
+    assert "Payer la commande" in page
+    response = other.post(order.get_absolute_url(), {"action": "pay"})
+    assert response["Location"] == f"/paiement/demo/{order.checkout}/"
+    other.post(response["Location"], {"action": "pay"})
+    order.refresh_from_db()
+    assert order.state == "paid" and order.tickets.count() == 2

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import stripe
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
@@ -323,3 +324,105 @@ def test_a_refused_card_is_logged_and_another_card_on_stripes_page_then_confirms
         _deliver(client, "event_payment_intent_succeeded.json", replacements)
     order.refresh_from_db()
     assert order.state == "paid" and order.tickets.count() == 2 and len(mail.outbox) == 1
+
+
+SESSION = "cs_test_a1PaRvIs0000000000000000000000000000000000000000000000"
+
+
+def test_a_buyer_back_from_stripes_page_is_sent_to_the_same_page_while_it_is_open(client, stripe_on):
+    order = _pending_stripe_order(client, on_sale_performance())
+    payment = order.payments.get()
+    assert (payment.state, payment.reference) == ("pending", f"{SESSION}:{payment.pk}")
+    page = Client().get(order.get_absolute_url()).content.decode()  # from the e-mail, in another browser
+    assert 'value="pay"' in page and "Payer la commande" in page
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+        {("GET", f"/v1/checkout/sessions/{SESSION}"): ("checkout_session_create.json", {})}
+    )
+    other = Client()
+    response = other.post(order.get_absolute_url(), {"action": "pay"})
+    assert (
+        response.status_code == 302 and response["Location"] == f"https://checkout.stripe.com/c/pay/{SESSION}"
+    )
+    assert [(m, p) for m, p, _ in fake.requests] == [("GET", f"/v1/checkout/sessions/{SESSION}")]  # no second
+    assert order.payments.get().state == "pending"
+    assert str(order.checkout) in other.session["parvis_checkouts"]  # Stripe's return leads back here
+
+
+def test_an_expired_stripe_page_is_replaced_by_a_new_one_and_the_old_payment_closed(client, stripe_on):
+    order = _pending_stripe_order(client, on_sale_performance())
+    old = order.payments.get()
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+        {
+            ("GET", f"/v1/checkout/sessions/{SESSION}"): ("checkout_session_retrieve_expired.json", {}),
+            ("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {"a1PaRvIs": "b2PaRvIs"}),
+        }
+    )
+    response = client.post(order.get_absolute_url(), {"action": "pay"})
+    assert response["Location"].startswith("https://checkout.stripe.com/c/pay/cs_test_b2PaRvIs")
+    old.refresh_from_db()
+    new = order.payments.exclude(pk=old.pk).get()
+    assert old.state == "failed" and (new.state, new.amount) == ("pending", old.amount)
+    assert new.reference.startswith("cs_test_b2PaRvIs") and new.reference.endswith(f":{new.pk}")
+    (_, _, sent) = fake.requests[1]
+    assert (
+        sent["metadata[parvis_payments]"] == [str(new.pk)]
+        and request_problems(sent, SessionCreateParams) == []
+    )
+
+
+def test_stripe_out_of_reach_at_checkout_then_the_buyer_pays_from_the_order_page(client, stripe_on):
+    class Down(stripe.HTTPClient):
+        name = "down"
+
+        def request(self, *args, **kwargs):
+            raise stripe.APIConnectionError("unreachable")
+
+    data = _checkout(client, on_sale_performance())
+    stripe_provider.HTTP_CLIENT = Down()
+    client.post("/panier/commande/", data)
+    order = Order.objects.get()
+    assert order.payments.get().state == "created"
+    response = client.post(order.get_absolute_url(), {"action": "pay"}, follow=True)  # still out of reach
+    assert "ne répond pas" in response.content.decode() and order.payments.get().state == "created"
+    stripe_provider.HTTP_CLIENT = FixtureClient(
+        {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
+    )
+    response = client.post(order.get_absolute_url(), {"action": "pay"})
+    assert response["Location"] == f"https://checkout.stripe.com/c/pay/{SESSION}"
+    assert order.payments.get().state == "pending"
+
+
+def test_a_page_paid_meanwhile_confirms_the_order_instead_of_opening_another(
+    client, stripe_on, django_capture_on_commit_callbacks
+):
+    order = _pending_stripe_order(client, on_sale_performance())
+    payment = order.payments.get()
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+        {
+            ("GET", f"/v1/checkout/sessions/{SESSION}"): (
+                "checkout_session_retrieve_paid.json",
+                {"__PAYMENTS__": str(payment.pk), "__CHECKOUT__": str(order.checkout)},
+            )
+        }
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(order.get_absolute_url(), {"action": "pay"})
+    assert response["Location"] == order.get_absolute_url() and len(fake.requests) == 1
+    order.refresh_from_db()
+    assert order.state == "paid" and order.tickets.count() == 2
+    assert 'value="pay"' not in client.get(order.get_absolute_url()).content.decode()
+
+
+def test_an_expired_order_offers_no_payment_and_refuses_one(client, stripe_on):
+    from parvis.ticketing.models import Hold
+
+    order = _pending_stripe_order(client, on_sale_performance())
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    Order.objects.filter(pk=order.pk).update(expires_at=past)
+    Hold.objects.filter(order=order).update(expires_at=past)
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient({})
+    assert 'value="pay"' not in client.get(order.get_absolute_url()).content.decode()
+    response = client.post(order.get_absolute_url(), {"action": "pay"}, follow=True)
+    assert response.redirect_chain == [(order.get_absolute_url(), 302)] and not fake.requests
+    assert "Cette commande ne peut plus être payée." in response.content.decode()
+    assert order.payments.get().state == "pending"
