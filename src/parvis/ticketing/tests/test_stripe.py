@@ -123,12 +123,7 @@ def test_checkout_redirects_to_stripe_and_the_signed_webhook_confirms_once(
     assert stale.status_code == 400
     for _ in range(2):  # Stripe retries deliveries: confirmed once
         with django_capture_on_commit_callbacks(execute=True):
-            ok = client.post(
-                "/paiement/stripe/webhook/",
-                event,
-                content_type="application/json",
-                headers={"Stripe-Signature": _sign(event)},
-            )
+            ok = _deliver(client, "event_payment_intent_succeeded.json", {"__PAYMENTS__": str(payment.pk)})
         assert ok.status_code == 200
     order.refresh_from_db()
     assert order.state == "paid" and Ticket.objects.filter(order=order).count() == 2
@@ -232,31 +227,17 @@ def test_a_stripe_payment_for_places_sold_meanwhile_is_refunded_at_stripe_once(
 
     from .factories import buy
 
-    performance = on_sale_performance(capacity=2)
-    data = _checkout(client, performance)
-    stripe_provider.HTTP_CLIENT = FixtureClient(
-        {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
-    )
-    client.post("/panier/commande/", data)
-    late = Order.objects.get()
+    late = _pending_stripe_order(client, on_sale_performance(capacity=2))
     Hold.objects.filter(order=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     settings.PARVIS_PAYMENT_PROVIDERS = ["free", "stripe", "demo"]
     buy(late.items.get().tariff, 2)  # the buyer lingered on Stripe's page: both places went to another
     payment = late.payments.get()
-    event = (
-        (FIXTURES / "event_payment_intent_succeeded.json")
-        .read_text()
-        .replace("__PAYMENTS__", str(payment.pk))
-    )
     stripe_provider.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
     mail.outbox.clear()
     for _ in range(2):  # Stripe retries deliveries: refunded once
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                "/paiement/stripe/webhook/",
-                event,
-                content_type="application/json",
-                headers={"Stripe-Signature": _sign(event)},
+            response = _deliver(
+                client, "event_payment_intent_succeeded.json", {"__PAYMENTS__": str(payment.pk)}
             )
         assert response.status_code == 200
     late.refresh_from_db()
