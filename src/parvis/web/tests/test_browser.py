@@ -225,3 +225,23 @@ def test_no_serious_accessibility_violation_in_the_purchase_pages(page, organize
     assert axe_violations(page) == []
     page.get_by_role("link", name="Commander").click()
     assert axe_violations(page) == []
+
+
+def test_buyer_who_left_the_payment_page_pays_later_from_the_order_page_on_a_phone(phone_page, organizer):
+    from parvis.ticketing.models import Order
+    from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
+
+    performance = on_sale_performance(organizer=organizer, title="Nuit bleue", slug="nuit-bleue")
+    order = buy(tariff(performance, price="12.00"), 2, confirm=False)  # placed, then the page was left
+    page = phone_page
+    page.goto(order.get_absolute_url())  # from the e-mail's link, on another device
+    assert axe_violations(page) == []
+    pay = page.get_by_role("button", name="Payer la commande")
+    box = pay.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+    pay.click()
+    page.wait_for_url("**/paiement/demo/*/")
+    page.get_by_role("button", name="Payer (succès)").click()
+    page.wait_for_url(f"**{order.get_absolute_url()}")
+    expect(page.get_by_test_id("order-state")).to_have_text("Payée")
+    assert Order.objects.get(pk=order.pk).tickets.count() == 2
