@@ -26,38 +26,54 @@ def _cents(amount) -> int:
 
 
 def checkout_session_create(*, orders: list[Order], success_url: str, cancel_url: str) -> str:
-    """Create the hosted payment page for these orders; returns its URL."""
-    payments = list(Payment.objects.filter(order__in=orders, provider="stripe", state=PaymentState.CREATED))
+    """Create the hosted payment page for these orders; returns its URL.
+
+    The payments are claimed before Stripe is asked, so that two requests at once (a double click) open one
+    page, not two a buyer could both pay: the second gets "" and nothing is sent. If Stripe cannot be
+    reached, they are given back, to be paid later."""
+    candidates = Payment.objects.filter(order__in=orders, provider="stripe", state=PaymentState.CREATED)
+    payments = [
+        p
+        for p in candidates
+        if Payment.objects.filter(pk=p.pk, state=PaymentState.CREATED).update(state=PaymentState.PENDING)
+    ]
+    if not payments:
+        return ""
+    orders = [o for o in orders if any(p.order_id == o.pk for p in payments)]
     ids = ",".join(str(p.pk) for p in payments)
     expires = min(min(o.expires_at for o in orders), timezone.now() + datetime.timedelta(minutes=30))
     expires = max(expires, timezone.now() + datetime.timedelta(minutes=30, seconds=5))  # Stripe's minimum
-    session = client().v1.checkout.sessions.create(
-        {
-            "mode": "payment",
-            "customer_email": orders[0].email,
-            "line_items": [
-                {
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": o.currency.lower(),
-                        # what the card pays: the order less any gift voucher part
-                        "unit_amount": _cents(sum(p.amount for p in payments if p.order_id == o.pk)),
-                        "product_data": {"name": f"{o.organizer.name} — {o.code}"},
-                    },
-                }
-                for o in orders
-            ],
-            "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
-            "cancel_url": cancel_url,
-            "expires_at": int(expires.timestamp()),
-            "metadata": {"parvis_payments": ids, "parvis_checkout": str(orders[0].checkout)},
-            "payment_intent_data": {"metadata": {"parvis_payments": ids}},
-        }
-    )
-    for payment in payments:  # the session is kept, so that the buyer can come back to it (`payment_resume`)
-        Payment.objects.filter(pk=payment.pk).update(
-            state=PaymentState.PENDING, reference=f"{session.id}:{payment.pk}"
+    try:
+        session = client().v1.checkout.sessions.create(
+            {
+                "mode": "payment",
+                "customer_email": orders[0].email,
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": o.currency.lower(),
+                            # what the card pays: the order less any gift voucher part
+                            "unit_amount": _cents(sum(p.amount for p in payments if p.order_id == o.pk)),
+                            "product_data": {"name": f"{o.organizer.name} — {o.code}"},
+                        },
+                    }
+                    for o in orders
+                ],
+                "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
+                "cancel_url": cancel_url,
+                "expires_at": int(expires.timestamp()),
+                "metadata": {"parvis_payments": ids, "parvis_checkout": str(orders[0].checkout)},
+                "payment_intent_data": {"metadata": {"parvis_payments": ids}},
+            }
         )
+    except stripe.StripeError:
+        Payment.objects.filter(pk__in=[p.pk for p in payments], reference="").update(
+            state=PaymentState.CREATED
+        )
+        raise
+    for payment in payments:  # the session is kept, so that the buyer can come back to it (`payment_resume`)
+        Payment.objects.filter(pk=payment.pk).update(reference=f"{session.id}:{payment.pk}")
     return session.url
 
 

@@ -636,7 +636,7 @@ def _stripe_target(request, orders, *, resume: bool = False) -> str:
     try:
         if resume:
             return stripe_provider.payment_resume(orders[0], **urls) or orders[0].get_absolute_url()
-        return stripe_provider.checkout_session_create(orders=orders, **urls)
+        return stripe_provider.checkout_session_create(orders=orders, **urls) or orders[0].get_absolute_url()
     except stripe.StripeError:
         messages.error(request, _("Le service de paiement ne répond pas. Réessayez dans un instant."))
         return orders[0].get_absolute_url()

@@ -407,3 +407,34 @@ def test_an_expired_order_offers_no_payment_and_refuses_one(client, stripe_on):
     assert response.redirect_chain == [(order.get_absolute_url(), 302)] and not fake.requests
     assert "Cette commande ne peut plus être payée." in response.content.decode()
     assert order.payments.get().state == "pending"
+
+
+def test_a_double_click_on_pay_opens_one_stripe_page(client, stripe_on):
+    class Down(stripe.HTTPClient):
+        name = "down"
+
+        def request(self, *args, **kwargs):
+            raise stripe.APIConnectionError("unreachable")
+
+    data = _checkout(client, on_sale_performance())
+    stripe_provider.HTTP_CLIENT = Down()
+    client.post("/panier/commande/", data)
+    order = Order.objects.get()
+    second = {}
+
+    class Slow(FixtureClient):
+        def request(self, *args, **kwargs):  # the second click arrives while Stripe answers the first
+            if not second:
+                second["response"] = None
+                second["response"] = Client().post(order.get_absolute_url(), {"action": "pay"})
+            return super().request(*args, **kwargs)
+
+    stripe_provider.HTTP_CLIENT = fake = Slow(
+        {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
+    )
+    first = client.post(order.get_absolute_url(), {"action": "pay"})
+    assert first["Location"] == f"https://checkout.stripe.com/c/pay/{SESSION}"
+    assert second["response"]["Location"] == order.get_absolute_url()  # no second page
+    assert len(fake.requests) == 1
+    payment = order.payments.get()
+    assert (payment.state, payment.reference) == ("pending", f"{SESSION}:{payment.pk}")
