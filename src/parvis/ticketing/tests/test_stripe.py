@@ -51,6 +51,13 @@ class FixtureClient(stripe.HTTPClient):
         return body, 200, {"Request-Id": "req_fixture"}
 
 
+class Unreachable(stripe.HTTPClient):
+    name = "unreachable"
+
+    def request(self, *args, **kwargs):
+        raise stripe.APIConnectionError("unreachable")
+
+
 @pytest.fixture
 def stripe_on(settings):
     settings.STRIPE_SECRET_KEY = "sk_test_parvis"
@@ -167,15 +174,9 @@ def test_stripe_is_not_offered_without_keys(client, settings):
 
 
 def test_a_stripe_outage_keeps_the_order_and_says_so(client, stripe_on):
-    class Down(stripe.HTTPClient):
-        name = "down"
-
-        def request(self, *args, **kwargs):
-            raise stripe.APIConnectionError("unreachable")
-
     performance = on_sale_performance()
     data = _checkout(client, performance)
-    stripe_provider.HTTP_CLIENT = Down()
+    stripe_provider.HTTP_CLIENT = Unreachable()
     response = client.post("/panier/commande/", data, follow=True)
     order = Order.objects.get()
     assert order.state == "pending" and "ne répond pas" in response.content.decode()
@@ -262,6 +263,13 @@ def _deliver(client, name: str, replacements: dict[str, str]):
         content_type="application/json",
         headers={"Stripe-Signature": _sign(event)},
     )
+
+
+def _order_placed_while_stripe_is_unreachable(client) -> Order:
+    data = _checkout(client, on_sale_performance())
+    stripe_provider.HTTP_CLIENT = Unreachable()
+    client.post("/panier/commande/", data)
+    return Order.objects.get()
 
 
 def _pending_stripe_order(client, performance) -> Order:
@@ -352,16 +360,7 @@ def test_an_expired_stripe_page_is_replaced_by_a_new_one_and_the_old_payment_clo
 
 
 def test_stripe_out_of_reach_at_checkout_then_the_buyer_pays_from_the_order_page(client, stripe_on):
-    class Down(stripe.HTTPClient):
-        name = "down"
-
-        def request(self, *args, **kwargs):
-            raise stripe.APIConnectionError("unreachable")
-
-    data = _checkout(client, on_sale_performance())
-    stripe_provider.HTTP_CLIENT = Down()
-    client.post("/panier/commande/", data)
-    order = Order.objects.get()
+    order = _order_placed_while_stripe_is_unreachable(client)
     assert order.payments.get().state == "created"
     response = client.post(order.get_absolute_url(), {"action": "pay"}, follow=True)  # still out of reach
     assert "ne répond pas" in response.content.decode() and order.payments.get().state == "created"
@@ -410,16 +409,7 @@ def test_an_expired_order_offers_no_payment_and_refuses_one(client, stripe_on):
 
 
 def test_a_double_click_on_pay_opens_one_stripe_page(client, stripe_on):
-    class Down(stripe.HTTPClient):
-        name = "down"
-
-        def request(self, *args, **kwargs):
-            raise stripe.APIConnectionError("unreachable")
-
-    data = _checkout(client, on_sale_performance())
-    stripe_provider.HTTP_CLIENT = Down()
-    client.post("/panier/commande/", data)
-    order = Order.objects.get()
+    order = _order_placed_while_stripe_is_unreachable(client)
     second = {}
 
     class Slow(FixtureClient):
