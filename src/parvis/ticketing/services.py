@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -1308,23 +1308,29 @@ def tickets_refund(
     return done
 
 
-def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> Payment:
-    """A refund to the method that paid, or the one given (a negative payment); online providers are told
-    after commit."""
-    provider = provider or (
-        order.payments.filter(state=PaymentState.CONFIRMED, amount__gt=0)
-        .values_list("provider", flat=True)
-        .first()
-        or "manual"
-    )
-    refund = Payment.objects.create(
-        order=order,
-        provider=provider,
-        amount=-amount,
-        currency=order.currency,
-        state=PaymentState.REFUNDED,
-        confirmed_at=timezone.now(),
-    )
+def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> list[Payment]:
+    """A refund (negative payments): by the method given, or back to the methods that paid. Online
+    providers are told after commit; a gift voucher's part goes back on the voucher."""
+    parts = [(provider, amount)] if provider else _refund_parts(order, amount)
+    refunds = []
+    for method, part in parts:
+        refund = Payment.objects.create(
+            order=order,
+            provider=method,
+            amount=-part,
+            currency=order.currency,
+            state=PaymentState.REFUNDED,
+            confirmed_at=timezone.now(),
+        )
+        if method == "stripe":
+            from .tasks import refund_to_provider
+
+            enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
+        elif method == "voucher" and not provider:
+            from .vouchers import vouchers_of_order_restore
+
+            vouchers_of_order_restore(order, part)
+        refunds.append(refund)
     crm.interaction_record(
         contact_id=order.contact_id,
         organizer_id=order.organizer_id,
@@ -1333,11 +1339,30 @@ def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> Paym
         amount=amount,
         ref=f"order:{order.code}",
     )
-    if provider == "stripe":
-        from .tasks import refund_to_provider
+    return refunds
 
-        enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
-    return refund
+
+def _refund_parts(order: Order, amount: Decimal) -> list[tuple[str, Decimal]]:
+    """How a refund goes back to the methods that paid the order: each up to what it paid and has not given
+    back yet, a card or the counter first, a gift voucher last (its value stays with the organizer either
+    way, the buyer's money does not). Whatever exceeds them (an exchange paid elsewhere) goes to the first."""
+    left: dict[str, Decimal] = {}
+    for method, value in (
+        order.payments.filter(
+            Q(state=PaymentState.CONFIRMED, amount__gt=0) | Q(state=PaymentState.REFUNDED, amount__lt=0)
+        )
+        .order_by("pk")
+        .values_list("provider", "amount")
+    ):
+        left[method] = left.get(method, Decimal(0)) + value
+    methods = sorted(left, key=lambda method: method == "voucher") or ["manual"]
+    given: dict[str, Decimal] = {}
+    rest = amount
+    for method in methods:
+        given[method] = min(rest, max(left.get(method, Decimal(0)), Decimal(0)))
+        rest -= given[method]
+    given[methods[0]] += rest
+    return [(method, given[method]) for method in methods if given[method] > 0]
 
 
 def performance_cancel(*, actor, performance, reason: str, request=None) -> int:

@@ -9,7 +9,7 @@ import re
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -92,6 +92,29 @@ def voucher_redeem(*, organizer_id: int, code: str, amount: Decimal, order=None,
         )
     voucher.refresh_from_db()
     return voucher
+
+
+def vouchers_of_order_restore(order, amount: Decimal) -> None:
+    """Put a refund of an order back on the gift vouchers that paid part of it, each up to what it paid for
+    the order and has not had back yet (in the caller's transaction). An expired voucher is put back too:
+    the organizer may extend it."""
+    spent = VoucherMovement.objects.filter(order=order, kind__in=[VoucherMovement.Kind.REDEEM])
+    for voucher_id in spent.order_by("pk").values_list("voucher_id", flat=True).distinct():
+        moved = VoucherMovement.objects.filter(
+            order=order,
+            voucher_id=voucher_id,
+            kind__in=[VoucherMovement.Kind.REDEEM, VoucherMovement.Kind.RESTORE],
+        ).aggregate(total=Sum("amount"))["total"]
+        part = min(amount, -(moved or Decimal(0)))
+        if part <= 0:
+            continue
+        if Voucher.objects.filter(pk=voucher_id, balance__lte=F("initial_value") - part).update(
+            balance=F("balance") + part
+        ):
+            VoucherMovement.objects.create(
+                voucher_id=voucher_id, kind=VoucherMovement.Kind.RESTORE, amount=part, order=order
+            )
+            amount -= part
 
 
 def vouchers_of_order_issue(order) -> list[Voucher]:

@@ -428,3 +428,31 @@ def test_a_double_click_on_pay_opens_one_stripe_page(client, stripe_on):
     assert len(fake.requests) == 1
     payment = order.payments.get()
     assert (payment.state, payment.reference) == ("pending", f"{SESSION}:{payment.pk}")
+
+
+def test_a_refund_of_an_order_paid_partly_with_a_voucher_sends_stripe_only_the_cards_part(
+    client, stripe_on, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from parvis.ticketing import services
+    from parvis.ticketing.vouchers import voucher_issue
+
+    performance = on_sale_performance()
+    voucher = voucher_issue(organizer=performance.organizer, value=Decimal("30"), source="gift")
+    data = _checkout(client, performance) | {"voucher": voucher.code}  # 40 € = 30 € voucher + 10 € card
+    stripe_provider.HTTP_CLIENT = FixtureClient(
+        {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
+    )
+    client.post("/panier/commande/", data)
+    order = Order.objects.get()
+    card = order.payments.get(provider="stripe")
+    assert card.amount == Decimal("10.00")
+    _deliver(client, "event_payment_intent_succeeded.json", {"__PAYMENTS__": str(card.pk)})
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_cancel(order=order, reason="test")
+    ((_, _, sent),) = fake.requests
+    assert sent["amount"] == ["1000"]  # the card's 10 €, not the order's 40 € (Stripe would refuse it)
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("30.00")

@@ -179,3 +179,53 @@ def test_orders_paying_with_one_voucher_confirmed_at_once_never_spend_more_than_
     assert outcomes == {"paid": 1, "cancelled": 5}, outcomes
     voucher.refresh_from_db()
     assert voucher.balance == 0
+
+
+def _split_order(client, voucher_value="30", price="20.00"):
+    """An order of two tickets paid partly with a gift voucher, the rest by the demo provider."""
+    from parvis.ticketing import services
+    from parvis.ticketing.vouchers import voucher_issue
+
+    performance = on_sale_performance()
+    full = tariff(performance, price=price)
+    voucher = voucher_issue(organizer=performance.organizer, value=Decimal(voucher_value), source="gift")
+    client.post(f"/billets/{performance.pk}/", {f"q-{full.pk}": "2"})
+    client.post("/panier/commande/", _checkout_data(client, provider="demo", voucher=voucher.code))
+    order = Order.objects.get()
+    services.payment_confirm(payment_id=order.payments.get(provider="demo").pk)
+    voucher.refresh_from_db()
+    assert voucher.balance == 0
+    return order, voucher
+
+
+def test_a_refund_of_an_order_paid_partly_with_a_voucher_goes_back_to_the_card_first_then_the_voucher(client):
+    from parvis.ticketing import services
+    from parvis.ticketing.models import VoucherMovement
+
+    order, voucher = _split_order(client)  # 40 € = 30 € voucher + 10 € card
+    first, second = order.tickets.order_by("number")
+    services.tickets_refund(tickets=[first], reason="test")  # 20 €: the card's 10 €, then 10 € on the voucher
+    refunds = {p.provider: p.amount for p in order.payments.filter(amount__lt=0)}
+    assert refunds == {"demo": Decimal("-10.00"), "voucher": Decimal("-10.00")}
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("10.00")
+    services.tickets_refund(tickets=[second], reason="test")  # 20 € more: the card has nothing left
+    assert sorted(order.payments.filter(amount__lt=0).values_list("provider", "amount")) == [
+        ("demo", Decimal("-10.00")), ("voucher", Decimal("-20.00")), ("voucher", Decimal("-10.00")),
+    ]  # fmt: skip
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("30.00")  # all of it back, never more than its value
+    restored = VoucherMovement.objects.filter(voucher=voucher, kind="restore", order=order)
+    assert sorted(restored.values_list("amount", flat=True)) == [Decimal("10.00"), Decimal("20.00")]
+
+
+def test_cancelling_an_order_paid_partly_with_a_voucher_gives_the_voucher_back_in_full(client):
+    from parvis.ticketing import services
+
+    order, voucher = _split_order(client, voucher_value="15")  # 40 € = 15 € voucher + 25 € card
+    services.order_cancel(order=order, reason="test")
+    assert sorted(order.payments.filter(amount__lt=0).values_list("provider", "amount")) == [
+        ("demo", Decimal("-25.00")), ("voucher", Decimal("-15.00")),
+    ]  # fmt: skip
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("15.00")
