@@ -96,8 +96,8 @@ def voucher_redeem(*, organizer_id: int, code: str, amount: Decimal, order=None,
 
 def vouchers_of_order_restore(order, amount: Decimal) -> None:
     """Put a refund of an order back on the gift vouchers that paid part of it, each up to what it paid for
-    the order and has not had back yet (in the caller's transaction). An expired voucher is put back too:
-    the organizer may extend it."""
+    the order and has not had back yet (in the caller's transaction). An expired or cancelled voucher is put
+    back too, and stays so."""
     spent = VoucherMovement.objects.filter(order=order, kind__in=[VoucherMovement.Kind.REDEEM])
     for voucher_id in spent.order_by("pk").values_list("voucher_id", flat=True).distinct():
         moved = VoucherMovement.objects.filter(
