@@ -277,3 +277,18 @@ def test_a_demo_order_left_unpaid_is_paid_later_from_its_page_in_another_browser
     other.post(response["Location"], {"action": "pay"})
     order.refresh_from_db()
     assert order.state == "paid" and order.tickets.count() == 2
+
+
+def test_the_late_payment_notice_speaks_the_buyers_language(django_capture_on_commit_callbacks):
+    performance = on_sale_performance(capacity=1)
+    full = tariff(performance)
+    late = buy(full, 1, confirm=False)
+    Order.objects.filter(pk=late.pk).update(language="en")
+    Hold.objects.filter(order=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    buy(full, 1)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_confirm(payment_id=late.payments.get().pk, reference="psp-late")
+    (notice,) = mail.outbox
+    assert notice.subject.startswith("Payment refunded — ") and late.code in notice.subject
+    assert "the places were sold in the meantime" in notice.body and "refunded in full" in notice.body
