@@ -79,6 +79,11 @@ def test_a_voucher_pays_a_whole_order_at_checkout(client):
     assert order.payments.get().provider == "voucher"
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("4.00")
+    from parvis.ticketing import services
+
+    services.tickets_refund(tickets=[order.tickets.first()], reason="test")  # refunded onto the voucher
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("22.00")
 
 
 def test_a_voucher_of_another_organizer_is_refused(client):
