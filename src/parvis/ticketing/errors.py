@@ -18,6 +18,9 @@ MESSAGES = {
         "pour le reste."
     ),
     "voucher_value": _("Montant de bon cadeau invalide (de 1 à 2 000 €)."),
+    "voucher_extension": _(
+        "La nouvelle date doit suivre la date de validité actuelle et aujourd'hui, à trois ans au plus."
+    ),
     "sold_out": _("Complet : il ne reste pas assez de places pour ce tarif."),
     "hold_expired": _("Le délai de réservation de vos places est dépassé. Choisissez-les à nouveau."),
     "sales_not_open": _("La vente n'est pas encore ouverte pour cette date."),

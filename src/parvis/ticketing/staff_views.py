@@ -1,5 +1,7 @@
 """Staff pages of the ticketing: tariffs and quotas of a date; orders (search, cancel, refund, resend)."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -299,6 +301,9 @@ def vouchers(request, organizer_slug: str):
     from .vouchers import normalise_code
 
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    can_change = has_organizer_perm(request.user, organizer, Perm.SALES_CHANGE)
+    if request.method == "POST":
+        return _voucher_extend(request, organizer, can_change)
     q = request.GET.get("code", "").strip()
     found = (
         Voucher.objects.filter(organizer=organizer, code=normalise_code(q))
@@ -311,5 +316,25 @@ def vouchers(request, organizer_slug: str):
     return render(
         request,
         "ticketing/staff/vouchers.html",
-        {"organizer": organizer, "q": q, "found": found, "recent": recent},
+        {"organizer": organizer, "q": q, "found": found, "recent": recent, "can_change": can_change},
     )
+
+
+def _voucher_extend(request, organizer, can_change: bool):
+    """Staff keep a voucher valid for longer (its date, with the reason in the audit log)."""
+    from .models import Voucher
+    from .vouchers import voucher_extend
+
+    if not can_change:
+        raise PermissionDenied
+    voucher = get_object_or_404(Voucher, organizer=organizer, code=request.POST.get("code", ""))
+    try:
+        until = datetime.date.fromisoformat(request.POST.get("until", ""))
+        voucher_extend(voucher=voucher, until=until, actor=request.user)
+    except ValueError:
+        messages.error(request, _("Date invalide."))
+    except SaleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Bon prolongé."))
+    return redirect(f"{reverse('staff:vouchers', args=[organizer.slug])}?code={voucher.code}")

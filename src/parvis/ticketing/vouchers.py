@@ -94,6 +94,33 @@ def voucher_redeem(*, organizer_id: int, code: str, amount: Decimal, order=None,
     return voucher
 
 
+MAX_EXTENSION = datetime.timedelta(days=3 * 365)
+
+
+def voucher_extend(*, voucher: Voucher, until: datetime.date, actor) -> Voucher:
+    """Keep a voucher valid to the end of `until` (a credit put back after its date, a gesture): later than
+    today and than its date now, at most three years ahead. A cancelled voucher stays cancelled."""
+    expires_at = timezone.make_aware(datetime.datetime.combine(until, datetime.time.max))  # Paris time
+    now = timezone.now()
+    if voucher.cancelled_at is not None:
+        raise SaleError("voucher_unknown")
+    if expires_at <= max(now, voucher.expires_at) or expires_at > now + MAX_EXTENSION:
+        raise SaleError("voucher_extension")
+    before = voucher.expires_at
+    with transaction.atomic():
+        Voucher.objects.filter(pk=voucher.pk).update(expires_at=expires_at)
+        audit_record(
+            actor=actor,
+            action="voucher.extend",
+            instance=voucher,
+            organizer_id=voucher.organizer_id,
+            before={"expires_at": before.isoformat()},
+            after={"expires_at": expires_at.isoformat()},
+        )
+    voucher.refresh_from_db()
+    return voucher
+
+
 def vouchers_of_order_restore(order, amount: Decimal) -> None:
     """Put a refund of an order back on the gift vouchers that paid part of it, each up to what it paid for
     the order and has not had back yet (in the caller's transaction). An expired or cancelled voucher is put

@@ -207,3 +207,38 @@ def test_administrators_create_and_switch_off_codes_and_staff_look_up_vouchers(c
     client.post(url, {"deactivate": code.pk})
     code.refresh_from_db()
     assert code.is_active is False
+
+
+@pytest.mark.django_db
+def test_box_office_staff_extend_a_voucher_read_only_staff_cannot(client):
+    from parvis.core.models import AuditLogEntry
+    from parvis.core.testing import login_staff, staff
+    from parvis.network.models import Role
+    from parvis.ticketing.models import Voucher
+    from parvis.ticketing.vouchers import voucher_issue
+
+    organizer = on_sale_performance().organizer
+    voucher = voucher_issue(organizer=organizer, value=Decimal("25"), source="gift")
+    Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - datetime.timedelta(days=2))
+    url = reverse("staff:vouchers", args=[organizer.slug])
+    until = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
+    login_staff(client, staff(organizer, Role.READ_ONLY, username="ro@example.org"))
+    assert 'name="until"' not in client.get(url, {"code": voucher.code}).content.decode()
+    assert client.post(url, {"code": voucher.code, "until": until}).status_code == 403
+    login_staff(client, staff(organizer, Role.BOX_OFFICE, username="bo@example.org"))
+    assert 'name="until"' in client.get(url, {"code": voucher.code}).content.decode()
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    far = (timezone.localdate() + datetime.timedelta(days=4 * 365)).isoformat()
+    for wrong in (yesterday, far, "31/12/2027"):  # in the past, too far, not a date: nothing changes
+        page = client.post(url, {"code": voucher.code, "until": wrong}, follow=True).content.decode()
+        assert "prolongé" not in page and ("trois ans" in page or "Date invalide" in page)
+    voucher.refresh_from_db()
+    assert voucher.expires_at < timezone.now()
+    response = client.post(url, {"code": voucher.code, "until": until}, follow=True)
+    assert "Bon prolongé." in response.content.decode()
+    voucher.refresh_from_db()
+    assert timezone.localtime(voucher.expires_at).date().isoformat() == until
+    assert AuditLogEntry.objects.filter(action="voucher.extend", object_id=str(voucher.pk)).count() == 1
+    from parvis.ticketing.vouchers import voucher_redeem
+
+    assert voucher_redeem(organizer_id=organizer.pk, code=voucher.code, amount=Decimal("5")).balance == 20
