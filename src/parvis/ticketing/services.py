@@ -982,19 +982,11 @@ def _auto_refund(order: Order, reason: str, *, voucher: bool = False) -> None:
     Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).update(state=PaymentState.REFUNDED)
     Payment.objects.filter(order=order, state=PaymentState.CREATED).update(state=PaymentState.FAILED)
     Order.objects.filter(pk=order.pk).update(state=OrderState.CANCELLED)
-    from .tasks import refund_to_provider, send_auto_refund_notice
+    from .tasks import send_auto_refund_notice
 
     for payment in confirmed:
         if payment.provider == "stripe":
-            refund = Payment.objects.create(
-                order=order,
-                provider=payment.provider,
-                amount=-payment.amount,
-                currency=payment.currency,
-                state=PaymentState.REFUNDED,
-                confirmed_at=timezone.now(),
-            )
-            enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
+            _refund_payment(order, payment.provider, payment.amount)
     audit_record(
         actor=None,
         action="order.auto_refund",
@@ -1314,23 +1306,11 @@ def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> list
     parts = [(provider, amount)] if provider else _refund_parts(order, amount)
     refunds = []
     for method, part in parts:
-        refund = Payment.objects.create(
-            order=order,
-            provider=method,
-            amount=-part,
-            currency=order.currency,
-            state=PaymentState.REFUNDED,
-            confirmed_at=timezone.now(),
-        )
-        if method == "stripe":
-            from .tasks import refund_to_provider
-
-            enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
-        elif method == "voucher" and not provider:
+        refunds.append(_refund_payment(order, method, part))
+        if method == "voucher" and not provider:
             from .vouchers import vouchers_of_order_restore
 
             vouchers_of_order_restore(order, part)
-        refunds.append(refund)
     crm.interaction_record(
         contact_id=order.contact_id,
         organizer_id=order.organizer_id,
@@ -1340,6 +1320,23 @@ def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> list
         ref=f"order:{order.code}",
     )
     return refunds
+
+
+def _refund_payment(order: Order, method: str, amount: Decimal) -> Payment:
+    """Money given back by `method` (a negative payment); Stripe is told after commit."""
+    refund = Payment.objects.create(
+        order=order,
+        provider=method,
+        amount=-amount,
+        currency=order.currency,
+        state=PaymentState.REFUNDED,
+        confirmed_at=timezone.now(),
+    )
+    if method == "stripe":
+        from .tasks import refund_to_provider
+
+        enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
+    return refund
 
 
 def _refund_parts(order: Order, amount: Decimal) -> list[tuple[str, Decimal]]:
@@ -1359,7 +1356,7 @@ def _refund_parts(order: Order, amount: Decimal) -> list[tuple[str, Decimal]]:
     given: dict[str, Decimal] = {}
     rest = amount
     for method in methods:
-        given[method] = min(rest, max(left.get(method, Decimal(0)), Decimal(0)))
+        given[method] = min(rest, max(left.get(method, Decimal(0)), Decimal(0)))  # "manual": nothing left
         rest -= given[method]
     given[methods[0]] += rest
     return [(method, given[method]) for method in methods if given[method] > 0]

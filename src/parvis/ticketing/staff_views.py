@@ -321,7 +321,7 @@ def vouchers(request, organizer_slug: str):
 
 
 def _voucher_extend(request, organizer, can_change: bool):
-    """Staff keep a voucher valid for longer (its date, with the reason in the audit log)."""
+    """Staff keep a voucher valid for longer (the change is in the audit log)."""
     from .models import Voucher
     from .vouchers import voucher_extend
 

@@ -635,11 +635,13 @@ def _stripe_target(request, orders, *, resume: bool = False) -> str:
     }
     try:
         if resume:
-            return stripe_provider.payment_resume(orders[0], **urls) or orders[0].get_absolute_url()
-        return stripe_provider.checkout_session_create(orders=orders, **urls) or orders[0].get_absolute_url()
+            url = stripe_provider.payment_resume(orders[0], **urls)
+        else:
+            url = stripe_provider.checkout_session_create(orders=orders, **urls)
     except stripe.StripeError:
         messages.error(request, _("Le service de paiement ne répond pas. Réessayez dans un instant."))
-        return orders[0].get_absolute_url()
+        url = ""
+    return url or orders[0].get_absolute_url()  # nothing to pay there: the order says where it stands
 
 
 def _providers_to_resume(order: Order) -> set[str]:

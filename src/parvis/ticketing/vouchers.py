@@ -125,21 +125,23 @@ def vouchers_of_order_restore(order, amount: Decimal) -> None:
     """Put a refund of an order back on the gift vouchers that paid part of it, each up to what it paid for
     the order and has not had back yet (in the caller's transaction). An expired or cancelled voucher is put
     back too, and stays so."""
-    spent = VoucherMovement.objects.filter(order=order, kind__in=[VoucherMovement.Kind.REDEEM])
-    for voucher_id in spent.order_by("pk").values_list("voucher_id", flat=True).distinct():
-        moved = VoucherMovement.objects.filter(
-            order=order,
-            voucher_id=voucher_id,
-            kind__in=[VoucherMovement.Kind.REDEEM, VoucherMovement.Kind.RESTORE],
-        ).aggregate(total=Sum("amount"))["total"]
-        part = min(amount, -(moved or Decimal(0)))
+    owed = (  # per voucher: what it paid for the order, less what it has had back
+        VoucherMovement.objects.filter(
+            order=order, kind__in=[VoucherMovement.Kind.REDEEM, VoucherMovement.Kind.RESTORE]
+        )
+        .values("voucher_id")
+        .annotate(net=Sum("amount"))
+        .order_by("voucher_id")
+    )
+    for row in owed:
+        part = min(amount, -row["net"])
         if part <= 0:
             continue
-        if Voucher.objects.filter(pk=voucher_id, balance__lte=F("initial_value") - part).update(
+        if Voucher.objects.filter(pk=row["voucher_id"], balance__lte=F("initial_value") - part).update(
             balance=F("balance") + part
         ):
             VoucherMovement.objects.create(
-                voucher_id=voucher_id, kind=VoucherMovement.Kind.RESTORE, amount=part, order=order
+                voucher_id=row["voucher_id"], kind=VoucherMovement.Kind.RESTORE, amount=part, order=order
             )
             amount -= part
 
