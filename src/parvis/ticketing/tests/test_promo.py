@@ -212,7 +212,7 @@ def test_administrators_create_and_switch_off_codes_and_staff_look_up_vouchers(c
 @pytest.mark.django_db
 def test_box_office_staff_extend_a_voucher_read_only_staff_cannot(client):
     from parvis.core.models import AuditLogEntry
-    from parvis.core.testing import login_staff, staff
+    from parvis.core.testing import OrganizerFactory, login_staff, staff
     from parvis.network.models import Role
     from parvis.ticketing.models import Voucher
     from parvis.ticketing.vouchers import voucher_issue
@@ -242,3 +242,10 @@ def test_box_office_staff_extend_a_voucher_read_only_staff_cannot(client):
     from parvis.ticketing.vouchers import voucher_redeem
 
     assert voucher_redeem(organizer_id=organizer.pk, code=voucher.code, amount=Decimal("5")).balance == 20
+    assert client.post(url, {"code": "NOSUCHCODE", "until": until}).status_code == 404
+    foreign = voucher_issue(organizer=OrganizerFactory(), value=Decimal("10"), source="gift")
+    assert client.post(url, {"code": foreign.code, "until": until}).status_code == 404
+    Voucher.objects.filter(pk=voucher.pk).update(cancelled_at=timezone.now())
+    page = client.post(url, {"code": voucher.code, "until": until}, follow=True).content.decode()
+    assert "plus valable" in page  # "…n'existe pas ou n'est plus valable."
+    assert 'name="until"' not in page  # a cancelled voucher offers no extension

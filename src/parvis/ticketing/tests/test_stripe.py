@@ -456,3 +456,28 @@ def test_a_refund_of_an_order_paid_partly_with_a_voucher_sends_stripe_only_the_c
     assert sent["amount"] == ["1000"]  # the card's 10 €, not the order's 40 € (Stripe would refuse it)
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("30.00")
+
+
+def test_a_delayed_payment_under_way_opens_no_second_page(client, stripe_on):
+    order = _pending_stripe_order(client, on_sale_performance())
+    payment = order.payments.get()
+    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+        {
+            ("GET", f"/v1/checkout/sessions/{SESSION}"): (
+                "checkout_session_retrieve_paid.json",  # completed, the debit still to clear
+                {'"payment_status": "paid"': '"payment_status": "unpaid"', "__PAYMENTS__": str(payment.pk)},
+            )
+        }
+    )
+    response = client.post(order.get_absolute_url(), {"action": "pay"})
+    assert response["Location"] == order.get_absolute_url() and len(fake.requests) == 1
+    order.refresh_from_db()
+    assert order.state == "pending" and order.payments.get().state == "pending"
+
+
+def test_without_stripe_configured_a_pending_stripe_order_offers_no_payment(client, stripe_on, settings):
+    order = _pending_stripe_order(client, on_sale_performance())
+    settings.STRIPE_SECRET_KEY = ""
+    assert 'value="pay"' not in client.get(order.get_absolute_url()).content.decode()
+    response = client.post(order.get_absolute_url(), {"action": "pay"}, follow=True)
+    assert "Cette commande ne peut plus être payée." in response.content.decode()
