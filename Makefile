@@ -23,6 +23,8 @@ install: $(VENV)/.installed
 run: install
 	$(PARVIS) migrate --noinput -v0
 	$(PARVIS) demo
+	@# The demo's own e-mails (its orders' tickets) are sent now, quietly: the logins above stay on screen.
+	@$(PARVIS) db_worker --batch --no-startup-delay -v0
 	@echo
 	@echo "  Parvis : http://$(HOST):$(PORT)/r/jazz-idf/   (espace équipe : http://$(HOST):$(PORT)/staff/)"
 	@echo "  E-mails de développement : http://$(HOST):$(PORT)/dev/outbox/"

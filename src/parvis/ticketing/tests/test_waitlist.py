@@ -138,3 +138,16 @@ def test_leaving_passes_held_places_on_and_staff_see_the_list(full_house, client
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, second.state) == ("cancelled", "offered")
+
+
+def test_a_date_marked_sold_out_leads_from_its_event_page_to_the_waiting_list(client, full_house):
+    performance, full, order = full_house
+    performance.status = "sold_out"  # as its programmer marks it
+    performance.save(update_fields=["status"])
+    page = client.get(performance.event.get_absolute_url()).content.decode()
+    tickets = f'href="/billets/{performance.pk}/"'
+    assert "Complet" in page and tickets in page
+    assert "M'inscrire sur la liste d'attente" in client.get(f"/billets/{performance.pk}/").content.decode()
+    performance.status = "cancelled"
+    performance.save(update_fields=["status"])
+    assert tickets not in client.get(performance.event.get_absolute_url()).content.decode()
