@@ -125,7 +125,7 @@ def membership_order_place(
             organizer_id=program.organizer_id,
             contact=contact,
             channel=channel,
-            **buyer.order_fields(),
+            **buyer.order_fields(program.organizer_id),
             total=level.price,
             currency=level.currency,
             expires_at=now + window,

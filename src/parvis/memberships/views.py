@@ -43,7 +43,9 @@ def program_join(request, program_id: int):
     if not levels:
         raise Http404
     providers = providers_without_places(min(level.price for level in levels) if len(levels) == 1 else 1)
-    form = MembershipJoinForm(request.POST or None, levels=levels, providers=providers)
+    form = MembershipJoinForm(
+        request.POST or None, levels=levels, providers=providers, sellers=[program.organizer]
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -193,6 +195,7 @@ def offer_subscribe(request, offer_id: int):
     form = SubscribeForm(
         request.POST or None,
         providers=providers,
+        sellers=[offer.organizer],
         minimum=offer.min_shows,
         choices=[(str(r["performance"].pk), _date_label(r)) for r in rows],
     )
@@ -204,7 +207,6 @@ def offer_subscribe(request, offer_id: int):
                 performance_ids=data["performance"],
                 provider_code=data["provider"],
                 buyer=form.buyer(),
-                terms_version="abonnement-1",
             )
         except SaleError as exc:
             form.add_error(None, exc.message)

@@ -35,12 +35,61 @@ class OrganizerSettingsForm(forms.ModelForm):
             "issues_tax_receipts",
             "tax_receipt_status",
             "tax_receipt_signatory",
+            "self_cancellation_hours",
+            "self_cancellation_fee",
+            "bank_details",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
+            "bank_details": forms.Textarea(attrs={"rows": 3}),
         }
+
+    terms_of_sale = forms.CharField(
+        label=_("Conditions générales de vente"),
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Montrées aux acheteurs, qui les acceptent à chaque commande. Vide : les conditions générales "
+            "de Parvis, tirées de ces réglages. Chaque changement en fait une nouvelle version ; chaque "
+            "commande garde celle que l'acheteur a acceptée."
+        ),
+    )
+    terms_of_sale_en = forms.CharField(
+        label=_("Conditions générales de vente (anglais)"),
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["self_cancellation_fee"].required = False  # empty: no fee
+        current = self.instance.terms_versions.first() if self.instance.pk else None
+        if current is not None:
+            self.fields["terms_of_sale"].initial = current.text
+            self.fields["terms_of_sale_en"].initial = current.text_en
+
+    def clean_self_cancellation_fee(self):
+        from decimal import Decimal
+
+        return self.cleaned_data["self_cancellation_fee"] or Decimal(0)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("terms_of_sale_en", "").strip() and not data.get("terms_of_sale", "").strip():
+            self.add_error("terms_of_sale", _("Écrivez d'abord les conditions en français."))
+        if data.get("self_cancellation_fee") and data.get("self_cancellation_hours") is None:
+            self.add_error(
+                "self_cancellation_hours",
+                _("Des frais d'annulation sans délai d'annulation : indiquez jusqu'à quand on peut annuler."),
+            )
+        return data
+
+    def terms(self) -> tuple[str, str]:
+        return self.cleaned_data["terms_of_sale"], self.cleaned_data["terms_of_sale_en"]
 
 
 class VenueForm(forms.ModelForm):

@@ -140,6 +140,46 @@ class Organizer(models.Model):
         return self.description
 
 
+# The version an order records when its buyer accepted an organizer that has written no terms of its own:
+# Parvis's general terms (ticketing/terms_default.html), drawn from the organizer's settings.
+DEFAULT_TERMS_VERSION = "parvis-1"
+
+
+class TermsOfSale(models.Model):
+    """One published version of an organizer's terms of sale (CGV). Versions are never changed: a new text
+    is a new version, so an order's `terms_version` always names the text its buyer accepted."""
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="terms_versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField(_("conditions générales de vente"))
+    text_en = models.TextField(_("conditions générales de vente (anglais)"), blank=True)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("version des conditions de vente")
+        verbose_name_plural = _("versions des conditions de vente")
+        ordering = ["organizer", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "number"], name="terms_of_sale_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organizer} — {self.version}"
+
+    @property
+    def version(self) -> str:
+        return f"v{self.number}"
+
+    @property
+    def localized_text(self) -> str:
+        if translation.get_language() == "en" and self.text_en:
+            return self.text_en
+        return self.text
+
+
 class NetworkMembership(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="network_memberships")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record, audited_update, snapshot
 
-from .models import Organizer, OrganizerStaff, Role
+from .models import Organizer, OrganizerStaff, Role, TermsOfSale
 from .tasks import send_staff_invitation
 
 
@@ -70,15 +70,51 @@ def staff_role_revoke(*, actor, membership: OrganizerStaff, request=None) -> Non
         membership.delete()
 
 
-def organizer_update(*, actor, organizer: Organizer, data: dict, request=None) -> Organizer:
-    return audited_update(
-        actor=actor,
-        instance=organizer,
-        data=data,
-        action="organizer.update",
-        organizer=organizer,
-        request=request,
-    )
+def organizer_update(
+    *, actor, organizer: Organizer, data: dict, terms: tuple[str, str] | None = None, request=None
+) -> Organizer:
+    """Change an organizer's settings and, with `terms` (French, English), publish its terms of sale as a
+    new version if their text changed; in one transaction."""
+    with transaction.atomic():
+        audited_update(
+            actor=actor,
+            instance=organizer,
+            data=data,
+            action="organizer.update",
+            organizer=organizer,
+            request=request,
+        )
+        if terms is not None:
+            terms_publish(actor=actor, organizer=organizer, text=terms[0], text_en=terms[1], request=request)
+    return organizer
+
+
+def terms_publish(*, actor, organizer: Organizer, text: str, text_en: str = "", request=None):
+    """Publish a new version of the organizer's terms of sale, unless the text is that of the current one.
+    An empty text goes back to Parvis's general terms (also a new version, so orders say which applied)."""
+    text, text_en = text.strip(), text_en.strip()
+    with transaction.atomic():
+        # The organizer's row is locked: two administrators saving at once get two numbers, in turn.
+        Organizer.objects.select_for_update().filter(pk=organizer.pk).first()
+        current = organizer.terms_versions.first()
+        if (current is None and not text) or (current and (current.text, current.text_en) == (text, text_en)):
+            return current
+        terms = TermsOfSale.objects.create(
+            organizer=organizer,
+            number=current.number + 1 if current else 1,
+            text=text,
+            text_en=text_en if text else "",
+            published_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="terms.publish",
+            instance=terms,
+            after={"version": terms.version, "characters": len(text), "english": bool(text_en)},
+            organizer=organizer,
+            request=request,
+        )
+    return terms
 
 
 def venue_save(*, actor, venue, request=None):

@@ -92,9 +92,12 @@ def organizer_settings(request, organizer_slug: str):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
     form = OrganizerSettingsForm(request.POST or None, instance=organizer)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        fields = [name for name in form.changed_data if not name.startswith("terms_of_sale")]
+        data = {name: form.cleaned_data[name] for name in fields}
         organizer.refresh_from_db()
-        services.organizer_update(actor=request.user, organizer=organizer, data=data, request=request)
+        services.organizer_update(
+            actor=request.user, organizer=organizer, data=data, terms=form.terms(), request=request
+        )
         messages.success(request, _("Modifications enregistrées."))
         return redirect("staff:organizer_settings", organizer_slug=organizer.slug)
     venues = organizer.venues.prefetch_related("spaces")

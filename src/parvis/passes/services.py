@@ -110,7 +110,7 @@ def pass_order_place(
             organizer_id=product.organizer_id,
             contact=contact,
             customer=customer,
-            **buyer.order_fields(),
+            **buyer.order_fields(product.organizer_id),
             total=total,
             currency=product.currency,
             channel=channel,

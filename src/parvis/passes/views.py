@@ -45,7 +45,7 @@ def pass_buy(request, product_id: int):
     if product.valid_until <= timezone.now():
         raise Http404
     providers = providers_without_places(product.price)
-    form = PassBuyForm(request.POST or None, providers=providers)
+    form = PassBuyForm(request.POST or None, providers=providers, sellers=[product.organizer])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -1,13 +1,14 @@
 import uuid
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.money import Money, format_money
 
 from .providers import enabled_providers
 
-TERMS_VERSION = "2026-11"
 # Consent wordings and their version, recorded with each order (the CRM issue turns them into a ledger).
 CONSENTS = {
     "organizer_newsletter": ("2026-11", _("Je souhaite recevoir la lettre d'information de %(organizer)s.")),
@@ -23,6 +24,19 @@ CONSENTS = {
         ),
     ),
 }
+
+
+def terms_links(sellers) -> str:
+    """The help text of a terms box: a link to each seller's terms of sale, opened beside the order."""
+    links = format_html_join(
+        ", ",
+        '<a href="{}" target="_blank" rel="noopener">{}<span class="visually-hidden"> ({})</span></a>',
+        (
+            (reverse("ticketing:terms_of_sale", args=[o.slug]), o.name, _("nouvelle fenêtre"))
+            for o in sorted(sellers, key=lambda o: o.name)
+        ),
+    )
+    return format_html("{} {}", _("Conditions de vente :"), links) if sellers else ""
 
 
 class CheckoutForm(forms.Form):
@@ -68,9 +82,11 @@ class CheckoutForm(forms.Form):
         total=None,
         products=(),
         donation_organizers=(),
+        sellers=(),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.fields["terms"].help_text = terms_links(sellers)
         self.product_fields, self.donation_fields = [], []
         for product in products:
             name = f"product-{product.organizer_id}-{product.pk}"
@@ -167,8 +183,9 @@ class PayingBuyerForm(forms.Form):
     )
     provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect)
 
-    def __init__(self, *args, providers: dict, **kwargs):
+    def __init__(self, *args, providers: dict, sellers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["terms"].help_text = terms_links(sellers)
         self.fields["provider"].choices = [(code, p.label) for code, p in providers.items()]
         if len(providers) == 1:
             self.fields["provider"].initial = next(iter(providers))
@@ -185,6 +202,7 @@ class PayingBuyerForm(forms.Form):
             first_name=data["first_name"],
             last_name=data["last_name"],
             language=translation.get_language() or "fr",
+            terms_accepted=True,
         )
 
 

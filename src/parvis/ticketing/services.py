@@ -283,6 +283,8 @@ class Buyer:
     language: str = "fr"
     postal_address: str = ""
     attendee_names: dict[int, list[str]] = field(default_factory=dict)  # hold id -> names
+    # Accepted the seller's terms of sale (online); the order then records the version in force.
+    terms_accepted: bool = False
 
     def contact_at(self, organizer_id: int, *, source: str):
         """The buyer's one audience profile at this organizer (created if new)."""
@@ -296,9 +298,16 @@ class Buyer:
             source=source,
         )
 
-    def order_fields(self) -> dict:
-        """Who an order is for, as the order keeps it (trimmed; the e-mail in lower case)."""
+    def order_fields(self, organizer_id: int | None = None) -> dict:
+        """Who an order for this organizer is for, as the order keeps it (trimmed; the e-mail in lower
+        case), and the version of its terms of sale the buyer accepted."""
+        terms = ""
+        if self.terms_accepted and organizer_id is not None:
+            from parvis.network.selectors import terms_versions
+
+            terms = terms_versions(organizer_ids=[organizer_id])[organizer_id]
         return {
+            "terms_version": terms,
             "email": self.email.strip().lower(),
             "first_name": self.first_name.strip(),
             "last_name": self.last_name.strip(),
@@ -327,7 +336,6 @@ def checkout_place_orders(
     buyer: Buyer,
     provider_code: str,
     consents: list[dict] | None = None,
-    terms_version: str = "",
     expected_total: Decimal | None = None,
     customer=None,
     extras: dict[int, list[tuple[int, int]]] | None = None,
@@ -421,12 +429,11 @@ def checkout_place_orders(
                     organizer_id=organizer_id,
                     checkout=checkout_id,
                     channel=cart.channel,
-                    **buyer.order_fields(),
+                    **buyer.order_fields(organizer_id),
                     total=order_total,
                     currency=organizer_holds[0].tariff.currency,
                     expires_at=now + window,
                     consents=consents or [],
-                    terms_version=terms_version,
                     customer=customer,
                     promo=promo_code if promo_used and any(off[h.pk] for h in organizer_holds) else None,
                     membership_id=next(

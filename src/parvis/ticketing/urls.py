@@ -10,6 +10,7 @@ urlpatterns = [
     path("liste-attente/<str:token>/quitter/", views.waitlist_leave, name="waitlist_leave"),
     path("panier/", views.cart_view, name="cart"),
     path("o/<slug:organizer_slug>/bon-cadeau/", views.voucher_buy, name="voucher_buy"),
+    path("o/<slug:organizer_slug>/conditions-de-vente/", views.terms_of_sale, name="terms_of_sale"),
     path("panier/commande/", views.checkout_view, name="checkout"),
     path("paiement/demo/<uuid:checkout>/", views.demo_payment, name="demo_payment"),
     path("paiement/demo/webhook/", views.demo_webhook, name="demo_webhook"),

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from parvis.programming.models import Performance
 
 from . import inventory, services
 from .errors import SaleError
-from .forms import CONSENTS, TERMS_VERSION, CheckoutForm, extras_from
+from .forms import CONSENTS, CheckoutForm, extras_from
 from .models import (
     Cart,
     Channel,
@@ -285,6 +286,16 @@ _idempotency_record = CompiledQuery(
 )
 
 
+def _sellers(organizers, sellers: dict[int, int]) -> list:
+    """Who sells a cart's places (each organizer, or the one that sells on its behalf): whose terms apply."""
+    from parvis.network.models import Organizer
+
+    known = {o.pk: o for o in organizers}
+    missing = set(sellers.values()) - set(known)
+    known |= {o.pk: o for o in Organizer.objects.filter(pk__in=missing)} if missing else {}
+    return [known[pk] for pk in sorted(set(sellers.values()))]
+
+
 def checkout_view(request):
     cart = _cart(request, create=False)
     holds, total = _priced(cart)
@@ -294,6 +305,7 @@ def checkout_view(request):
     networks = sorted({name for (name,) in _network_names(organizer_ids)})
     sellers = services.sellers_of(organizer_ids, channel=Channel.ONLINE)
     form_kwargs = {
+        "sellers": _sellers(organizer_objs, sellers),
         "organizer_names": ", ".join(organizers),
         "network_names": ", ".join(networks),
         "total": total,
@@ -342,7 +354,6 @@ def checkout_view(request):
                     provider_code=data["provider"] or "voucher",
                     voucher_code=voucher_code,
                     consents=consents,
-                    terms_version=TERMS_VERSION,
                     buyer=services.Buyer(
                         email=data["email"],
                         first_name=data["first_name"],
@@ -351,6 +362,7 @@ def checkout_view(request):
                         postal_address=data.get("postal_address", ""),
                         language=translation.get_language() or "fr",
                         attendee_names=names,
+                        terms_accepted=True,
                     ),
                     customer=request.user if request.user.is_authenticated else None,
                 )
@@ -714,7 +726,7 @@ def voucher_buy(request, organizer_slug: str):
 
     organizer = get_object_or_404(Organizer, slug=organizer_slug, sells_gift_vouchers=True)
     providers = providers_without_places(1)
-    form = VoucherBuyForm(request.POST or None, providers=providers)
+    form = VoucherBuyForm(request.POST or None, providers=providers, sellers=[organizer])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -807,3 +819,31 @@ def waitlist_leave(request, token: str):
             messages.success(request, _("Vous n'êtes plus sur la liste d'attente."))
         return redirect("ticketing:performance", performance_id=entry.performance_id)
     return render(request, "ticketing/waitlist_leave.html", {"entry": entry})
+
+
+def terms_of_sale(request, organizer_slug: str):
+    """An organizer's terms of sale in force, or the version an order names (`?version=v3`); Parvis's
+    general terms, drawn from its settings, while it has written none."""
+    from parvis.network.models import DEFAULT_TERMS_VERSION, Organizer
+    from parvis.network.selectors import terms_current, terms_of_version
+
+    organizer = get_object_or_404(Organizer, slug=organizer_slug)
+    asked = request.GET.get("version", "")
+    current = terms_current(organizer_id=organizer.pk)
+    if re.fullmatch(r"v\d{1,9}", asked):
+        terms = terms_of_version(organizer_id=organizer.pk, version=asked)
+        if terms is None:
+            raise Http404
+        terms = terms if terms.text else None  # emptied: Parvis's general terms applied
+    else:  # the terms in force; or Parvis's general terms ("parvis-1", or an order's from before versions)
+        terms = None if asked else current
+    return render(
+        request,
+        "ticketing/terms_of_sale.html",
+        {
+            "organizer": organizer,
+            "terms": terms,
+            "version": terms.version if terms else DEFAULT_TERMS_VERSION,
+            "superseded": bool(asked) and (terms.pk if terms else None) != (current.pk if current else None),
+        },
+    )

@@ -185,10 +185,7 @@ def voucher_order_place(*, organizer, value: Decimal, buyer, provider_code: str,
     with transaction.atomic():
         order = Order.objects.create(
             organizer=organizer,
-            email=buyer.email.strip().lower(),
-            first_name=buyer.first_name.strip(),
-            last_name=buyer.last_name.strip(),
-            language=buyer.language,
+            **buyer.order_fields(organizer.pk),
             total=value,
             expires_at=now + provider.payment_window,
         )

@@ -1,0 +1,29 @@
+"""Reads about organizers that other apps need."""
+
+from .models import DEFAULT_TERMS_VERSION, TermsOfSale
+
+
+def terms_current(*, organizer_id: int) -> TermsOfSale | None:
+    """The organizer's terms of sale in force, or None while Parvis's general terms apply."""
+    terms = TermsOfSale.objects.filter(organizer_id=organizer_id).order_by("-number").first()
+    return terms if terms is not None and terms.text else None
+
+
+def terms_versions(*, organizer_ids) -> dict[int, str]:
+    """The version of the terms in force for each organizer, as an order records its buyer's acceptance."""
+    versions = {o: DEFAULT_TERMS_VERSION for o in organizer_ids}
+    rows = TermsOfSale.objects.filter(organizer_id__in=versions).order_by("organizer_id", "-number")
+    seen = set()
+    for organizer_id, number, text in rows.values_list("organizer_id", "number", "text"):
+        if organizer_id not in seen:
+            seen.add(organizer_id)
+            if text:
+                versions[organizer_id] = f"v{number}"
+    return versions
+
+
+def terms_of_version(*, organizer_id: int, version: str) -> TermsOfSale | None:
+    """A published version by its name ("v3"); None for Parvis's general terms or an unknown name."""
+    if not (version.startswith("v") and version[1:].isdigit()):
+        return None
+    return TermsOfSale.objects.filter(organizer_id=organizer_id, number=int(version[1:])).first()
