@@ -35,6 +35,7 @@ MESSAGES = {
     "payment_refused": _("Le paiement a été refusé. Aucun montant n'a été débité."),
     "order_not_payable": _("Cette commande ne peut plus être payée."),
     "not_cancellable": _("Cette commande ne peut pas être annulée."),
+    "nothing_to_refund": _("Rien à rembourser : ces billets le sont déjà."),
     "unknown_product": _("Ce produit n'existe pas ou n'est plus en vente."),
     "out_of_stock": _("Il ne reste plus assez de « %(product)s » (reste %(left)s)."),
     "invalid_donation": _("Le montant du don doit être compris entre 1 et 10 000 euros."),

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
@@ -1086,8 +1086,9 @@ def _series_take(performance, quantity: int) -> int:
     raise RuntimeError("ticket series could not be created")  # pragma: no cover
 
 
-def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
-    """Cancel an order: a pending one releases its places; a paid one cancels its tickets and is refunded."""
+def order_cancel(*, order: Order, actor=None, reason: str = "", method: str = "") -> Order:
+    """Cancel an order: a pending one releases its places; a paid one cancels its tickets and is refunded
+    (to the methods that paid it, or by `method`)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         before = order.state
@@ -1112,10 +1113,10 @@ def order_cancel(*, order: Order, actor=None, reason: str = "") -> Order:
 
                 memberships_of_order_cancel(order, actor=actor)
             valid = list(order.tickets.filter(state=TicketState.VALID))
-            tickets_refund(tickets=valid, actor=actor, reason=reason)
+            tickets_refund(tickets=valid, actor=actor, reason=reason, method=method)
             extras_total = sum((e.line_total for e in order.extras.all()), Decimal(0))
             if extras_total and before == OrderState.PAID:  # add-ons and donation go back with the order
-                _record_refund(order, extras_total)
+                _record_refund(order, extras_total, provider=method)
                 from .receipts import receipts_of_order_cancel
 
                 receipts_of_order_cancel(order)
@@ -1305,6 +1306,37 @@ def tickets_refund(
 
                 credit_note_for(order, refunded_tickets, fee_per_ticket=fee_per_ticket)
     return done
+
+
+def refund_as_voucher(
+    *, order: Order, tickets: list[Ticket] | None = None, actor, reason: str = "", request=None
+):
+    """Refund tickets of an online order (the whole order, cancelled, without `tickets`) as a credit voucher
+    of the amount: the money stays with the organizer, the buyer gets the voucher by e-mail. All or nothing
+    (a voucher is worth at least 1.00)."""
+    from .models import Voucher
+    from .tasks import send_credit_voucher
+    from .vouchers import voucher_issue
+
+    with transaction.atomic():
+        last = order.payments.aggregate(last=Max("pk"))["last"] or 0
+        if tickets is None:
+            order_cancel(order=order, actor=actor, reason=reason, method="voucher")
+        else:
+            tickets_refund(tickets=tickets, actor=actor, reason=reason, request=request, method="voucher")
+        refunded = -sum(
+            order.payments.filter(pk__gt=last, provider="voucher", state=PaymentState.REFUNDED).values_list(
+                "amount", flat=True
+            ),
+            Decimal(0),
+        )
+        if not refunded:
+            raise SaleError("nothing_to_refund")
+        voucher = voucher_issue(
+            organizer=order.organizer, value=refunded, source=Voucher.Source.REFUND, actor=actor, order=order
+        )
+        enqueue_on_commit(send_credit_voucher, voucher_id=voucher.pk)
+    return voucher
 
 
 def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> list[Payment]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.core.audit import audit_record
 from parvis.core.models import AuditLogEntry
+from parvis.core.money import Money, format_money
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 from parvis.programming.models import Performance
 
@@ -212,7 +213,8 @@ def order_action(request, organizer_slug: str, code: str):
     reason = request.POST.get("reason", "")[:300]
     try:
         counter_money = order.channel == Channel.BOX_OFFICE or request.POST.get("difference_paid") == "on"
-        if action in ("cancel", "refund_ticket", "exchange") and counter_money and order.state != "pending":
+        refunds = ("cancel", "cancel_voucher", "refund_ticket", "refund_ticket_voucher", "exchange")
+        if action in refunds and counter_money and order.state != "pending":
             # Money paid or given back at the counter goes through the till and its journal.
             raise SaleError("counter_only")
         if action == "cancel":
@@ -222,6 +224,22 @@ def order_action(request, organizer_slug: str, code: str):
             ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
             services.tickets_refund(tickets=[ticket], actor=request.user, reason=reason, request=request)
             messages.success(request, _("Billet remboursé."))
+        elif action in ("cancel_voucher", "refund_ticket_voucher") and order.state != "pending":
+            tickets = None
+            if action == "refund_ticket_voucher":
+                tickets = [get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)]
+            voucher = services.refund_as_voucher(
+                order=order, tickets=tickets, actor=request.user, reason=reason, request=request
+            )
+            messages.success(
+                request,
+                _("Remboursé en avoir : bon cadeau %(code)s de %(amount)s, envoyé à %(email)s.")
+                % {
+                    "code": voucher.code,
+                    "amount": format_money(Money(voucher.initial_value, voucher.currency)),
+                    "email": order.email,
+                },
+            )
         elif action == "exchange":
             ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
             target = request.POST.get("tariff", "")

@@ -131,6 +131,36 @@ def send_auto_refund_notice(*, order_id: int, voucher: bool = False) -> None:
 
 
 @task()
+def send_credit_voucher(*, voucher_id: int) -> None:
+    """E-mail a credit voucher (a refund made as a gift voucher) to the buyer of its order, with its PDF.
+    A second run sends it again (harmless: the same voucher)."""
+    from .models import Voucher
+    from .pdf import voucher_pdf
+
+    voucher = Voucher.objects.select_related("order__organizer").get(pk=voucher_id)
+    order = voucher.order
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "voucher": voucher,
+            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+        }
+        subject = _("Votre avoir — %(organizer)s — commande %(code)s") % {
+            "organizer": order.organizer.name,
+            "code": order.code,
+        }
+        message = EmailMultiAlternatives(
+            subject,
+            render_to_string("ticketing/email/credit_voucher.txt", context),
+            None,
+            [order.email],
+            reply_to=[order.organizer.email] if order.organizer.email else None,
+        )
+        message.attach(f"bon-cadeau-{voucher.code}.pdf", voucher_pdf(voucher), "application/pdf")
+        message.send()
+
+
+@task()
 def refund_to_provider(*, payment_id: int) -> None:
     """Pass a refund recorded in Parvis on to the payment provider that took the money."""
     from .models import Payment

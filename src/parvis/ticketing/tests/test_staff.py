@@ -192,3 +192,59 @@ def test_the_event_price_range_follows_its_tariffs():
     event = performance.event
     event.refresh_from_db()
     assert (event.price_min, event.price_max, event.is_free) == (8, 25, False)
+
+
+def test_staff_refund_an_online_ticket_then_the_rest_of_the_order_as_credit_vouchers(
+    client, django_capture_on_commit_callbacks
+):
+    from parvis.ticketing.models import Voucher
+    from parvis.ticketing.vouchers import voucher_find
+
+    performance = on_sale_performance(capacity=10)
+    order = buy(tariff(performance, price="12.00"), 3)
+    login_staff(client, staff(performance.organizer, Role.BOX_OFFICE))
+    action = reverse("staff:order_action", args=[performance.organizer.slug, order.code])
+    ticket = order.tickets.order_by("number").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            action, {"action": "refund_ticket_voucher", "ticket": ticket.pk, "reason": "geste"}, follow=True
+        )
+    first = Voucher.objects.get()
+    assert (first.initial_value, first.balance, first.source, first.order) == (12, 12, "refund", order)
+    assert f"bon cadeau {first.code} de 12,00" in response.content.decode()
+    (email,) = mail.outbox
+    assert email.to == [order.email] and first.code in email.body and "12,00" in email.body
+    assert [name for name, _c, _t in email.attachments] == [f"bon-cadeau-{first.code}.pdf"]
+    order.refresh_from_db()
+    assert order.state == "partially_refunded"
+    assert Quota.objects.get(performance=performance, is_total=True).used == 2
+    detail = client.get(reverse("staff:order_detail", args=[performance.organizer.slug, order.code]))
+    assert 'value="cancel_voucher"' in detail.content.decode()  # the rest can still be cancelled
+    # The money stays with the organizer: nothing goes back to the demo payment.
+    assert list(order.payments.filter(amount__lt=0).values_list("provider", "amount")) == [("voucher", -12)]
+    # The same ticket again: nothing to refund, no second voucher.
+    client.post(action, {"action": "refund_ticket_voucher", "ticket": ticket.pk})
+    assert Voucher.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action, {"action": "cancel_voucher", "reason": "annulation"})
+    order.refresh_from_db()
+    assert order.state == "refunded" and Quota.objects.get(performance=performance, is_total=True).used == 0
+    second = Voucher.objects.exclude(pk=first.pk).get()
+    assert second.initial_value == 24 and voucher_find(organizer_id=order.organizer_id, code=second.code)
+    assert len(mail.outbox) == 2
+    assert AuditLogEntry.objects.filter(action="voucher.issue").count() == 2
+
+
+def test_a_refund_as_voucher_is_all_or_nothing_and_needs_the_right_to_change_sales(client):
+    from parvis.ticketing.models import Voucher
+
+    performance = on_sale_performance(capacity=10)
+    order = buy(tariff(performance, price="0.50"), 1)
+    action = reverse("staff:order_action", args=[performance.organizer.slug, order.code])
+    login_staff(client, staff(performance.organizer, Role.READ_ONLY))
+    assert client.post(action, {"action": "cancel_voucher"}).status_code == 403
+    login_staff(client, staff(performance.organizer, Role.ADMINISTRATOR))
+    client.post(action, {"action": "cancel_voucher"})  # 0.50: below a voucher's smallest value
+    order.refresh_from_db()
+    assert order.state == "paid" and not Voucher.objects.exists()
+    assert order.tickets.get().state == "valid" and not order.payments.filter(amount__lt=0).exists()
