@@ -1,4 +1,5 @@
-"""Ticketing API: availability (public); orders for sales channels with a token (create, read, cancel)."""
+"""Ticketing API: availability (public); orders for sales channels with a token (create, read, cancel,
+refund tickets)."""
 
 import hashlib
 import json
@@ -17,10 +18,16 @@ from parvis.programming.models import Performance
 from . import inventory, services
 from .auth import SalesChannelAuth
 from .errors import SaleError
-from .models import Cart, Channel, IdempotencyRecord, Order, Tariff
+from .models import Cart, Channel, IdempotencyRecord, Order, Tariff, TicketState
 
 router = Router(tags=["ticketing"])
-SALE_ERROR_STATUS = {"sold_out": 409, "hold_expired": 409, "price_mismatch": 409, "not_cancellable": 409}
+SALE_ERROR_STATUS = {
+    "sold_out": 409,
+    "hold_expired": 409,
+    "price_mismatch": 409,
+    "not_cancellable": 409,
+    "nothing_to_refund": 409,
+}
 
 
 class TariffAvailability(Schema):
@@ -110,6 +117,7 @@ class OrderIn(Schema):
 
 
 class TicketOut(Schema):
+    id: int
     number: int
     performance_id: int
     tariff: str
@@ -123,6 +131,7 @@ class OrderOut(Schema):
     code: str
     state: str
     total: Decimal
+    refunded: Decimal = Field(Decimal(0), description="Given back so far (tickets, add-ons, donation)")
     currency: str
     email: str
     url: str
@@ -133,19 +142,25 @@ def _order_out(order: Order, tickets: list | None = None) -> dict:
     """The order as the API shows it (JSON-ready); `tickets`: those just issued, if the caller has them."""
     from django.conf import settings
 
+    refunded = Decimal(0)  # a sale just made has given nothing back
     if tickets is None:
         tickets = order.tickets.select_related("tariff").order_by("performance_id", "number")
+        refunded = -sum(
+            order.payments.filter(state="refunded", amount__lt=0).values_list("amount", flat=True), Decimal(0)
+        )
     else:
         tickets = sorted(tickets, key=lambda t: (t.performance_id, t.number))
     return {
         "code": order.code,
         "state": services.order_effective_state(order),
         "total": order.total,
+        "refunded": refunded,
         "currency": order.currency,
         "email": order.email,
         "url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
         "tickets": [
             {
+                "id": t.pk,
                 "number": t.number,
                 "performance_id": t.performance_id,
                 "tariff": t.tariff.name,
@@ -302,4 +317,26 @@ def cancel_order(request, code: str):
         order = services.order_cancel(order=order, reason=f"api {request.api_token.name}")
     except SaleError as exc:
         raise _sale_error(exc) from None
+    return _order_out(order)
+
+
+class RefundIn(Schema):
+    tickets: list[int] = Field(..., min_length=1, max_length=200, description="Ids of the tickets to refund")
+    reason: str = Field("", max_length=300)
+
+
+@router.post("/orders/{code}/refund", response=OrderOut, auth=SalesChannelAuth())
+def refund_tickets(request, code: str, payload: RefundIn):
+    """Refund some tickets of a paid order, to the methods that paid it (the whole order: `cancel`). Their
+    places go back on sale. A ticket is refunded once: a repeat of the request (a retry after a lost answer)
+    changes nothing and answers the order as it is; a ticket exchanged or cancelled is refused."""
+    order = get_object_or_404(Order, code=code, organizer_id=request.api_token.organizer_id)
+    tickets = list(order.tickets.filter(pk__in=payload.tickets).prefetch_related("quotas"))
+    if len(tickets) != len(set(payload.tickets)):
+        raise ApiError("unknown_ticket", "No such ticket in this order.", status=422)
+    if any(t.state not in (TicketState.VALID, TicketState.REFUNDED) for t in tickets):
+        raise _sale_error(SaleError("nothing_to_refund"))
+    reason = f"api {request.api_token.name}" + (f": {payload.reason}" if payload.reason else "")
+    services.tickets_refund(tickets=tickets, reason=reason)
+    order.refresh_from_db()
     return _order_out(order)

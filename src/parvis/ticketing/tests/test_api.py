@@ -200,3 +200,42 @@ def test_orders_with_add_ons_and_a_donation(client, sale):
     assert response.json()["total"] == "38.00"
     bad = _order(client, token, {**_body(full.pk), "extras": [{"product": 999999, "quantity": 1}]})
     assert bad.status_code == 422 and bad.json()["code"] == "unknown_product"
+
+
+def test_a_channel_refunds_some_tickets_once_and_their_places_go_back(client, sale):
+    performance, full, token = sale
+    auth = {"Authorization": f"Bearer {token}"}
+    created = _order(client, token, _body(full.pk, 3)).json()
+    first, second, third = (t["id"] for t in created["tickets"])
+    assert created["refunded"] == "0"
+    url = f"/api/v1/orders/{created['code']}/refund"
+    response = client.post(
+        url, {"tickets": [first, second], "reason": "annulé"}, "application/json", headers=auth
+    )
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert (answer["state"], answer["refunded"]) == ("partially_refunded", "40.00")
+    assert [t["state"] for t in answer["tickets"]] == ["refunded", "refunded", "valid"]
+    assert Quota.objects.get(performance=performance, is_total=True).used == 1
+    order = Order.objects.get(code=created["code"])
+    assert list(order.payments.filter(amount__lt=0).values_list("provider", "amount")) == [("channel", -40)]
+    # A retry after a lost answer refunds nothing more.
+    again = client.post(url, {"tickets": [first, second]}, "application/json", headers=auth)
+    assert again.status_code == 200 and again.json()["refunded"] == "40.00"
+    assert order.payments.filter(amount__lt=0).count() == 1
+    assert client.get(f"/api/v1/orders/{created['code']}", headers=auth).json()["refunded"] == "40.00"
+    # Tickets of another order, none, or another organizer's order: refused with a stable code.
+    other = _order(client, token, _body(full.pk, 1)).json()
+    foreign = client.post(url, {"tickets": [other["tickets"][0]["id"]]}, "application/json", headers=auth)
+    assert foreign.status_code == 422 and foreign.json()["code"] == "unknown_ticket"
+    empty = client.post(url, {"tickets": []}, "application/json", headers=auth)
+    assert empty.status_code == 422
+    _p, _t, stranger = api_sale(capacity=1)
+    assert (
+        client.post(
+            url, {"tickets": [third]}, "application/json", headers={"Authorization": f"Bearer {stranger}"}
+        )
+    ).status_code == 404
+    last = client.post(url, {"tickets": [third]}, "application/json", headers=auth).json()
+    assert (last["state"], last["refunded"]) == ("refunded", "60.00")
+    assert "/api/v1/orders/{code}/refund" in client.get("/api/v1/openapi.json").json()["paths"]
