@@ -1308,6 +1308,20 @@ def tickets_refund(
     return done
 
 
+@contextlib.contextmanager
+def refund_noticed(order: Order):
+    """Around a refund of an order by its organizer or its buyer: the buyer is told by e-mail, after commit,
+    what was given back and by which means (nothing if nothing was)."""
+    from .tasks import send_refund_notice
+
+    last = order.payments.aggregate(last=Max("pk"))["last"] or 0
+    yield
+    refunds = order.payments.filter(pk__gt=last, amount__lt=0, state=PaymentState.REFUNDED)
+    payment_ids = list(refunds.values_list("pk", flat=True))
+    if payment_ids:
+        enqueue_on_commit(send_refund_notice, order_id=order.pk, payment_ids=payment_ids)
+
+
 def refund_as_voucher(
     *, order: Order, tickets: list[Ticket] | None = None, actor, reason: str = "", request=None
 ):
@@ -1489,9 +1503,10 @@ def order_self_cancel(*, order: Order) -> Order:
         if not self_cancellation_allowed(order):
             raise SaleError("not_cancellable")
         tickets = list(order.tickets.filter(state=TicketState.VALID).prefetch_related("quotas"))
-        tickets_refund(
-            tickets=tickets, reason="self-service", fee_per_ticket=order.organizer.self_cancellation_fee
-        )
+        with refund_noticed(order):
+            tickets_refund(
+                tickets=tickets, reason="self-service", fee_per_ticket=order.organizer.self_cancellation_fee
+            )
         audit_record(
             actor=None,
             action="order.self_cancel",

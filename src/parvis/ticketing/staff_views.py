@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -218,11 +219,13 @@ def order_action(request, organizer_slug: str, code: str):
             # Money paid or given back at the counter goes through the till and its journal.
             raise SaleError("counter_only")
         if action == "cancel":
-            services.order_cancel(order=order, actor=request.user, reason=reason)
+            with transaction.atomic(), services.refund_noticed(order):  # the buyer is told what comes back
+                services.order_cancel(order=order, actor=request.user, reason=reason)
             messages.success(request, _("Commande annulée."))
         elif action == "refund_ticket":
             ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
-            services.tickets_refund(tickets=[ticket], actor=request.user, reason=reason, request=request)
+            with transaction.atomic(), services.refund_noticed(order):
+                services.tickets_refund(tickets=[ticket], actor=request.user, reason=reason, request=request)
             messages.success(request, _("Billet remboursé."))
         elif action in ("cancel_voucher", "refund_ticket_voucher") and order.state != "pending":
             tickets = None

@@ -131,6 +131,35 @@ def send_auto_refund_notice(*, order_id: int, voucher: bool = False) -> None:
 
 
 @task()
+def send_refund_notice(*, order_id: int, payment_ids: list[int]) -> None:
+    """Tell a buyer what a refund of their order gives back, and by which means. A second run sends the
+    notice again (harmless)."""
+    from .models import Payment
+
+    order = Order.objects.select_related("organizer").get(pk=order_id)
+    refunds = list(Payment.objects.filter(order=order, pk__in=payment_ids).order_by("pk"))
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "refunds": [(p.provider, p.provider_label, -p.amount) for p in refunds],
+            "total": -sum((p.amount for p in refunds), 0),
+            "cancelled": order.state == OrderState.REFUNDED,
+            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+        }
+        subject = _("Remboursement — %(organizer)s — commande %(code)s") % {
+            "organizer": order.organizer.name,
+            "code": order.code,
+        }
+        EmailMultiAlternatives(
+            subject,
+            render_to_string("ticketing/email/refund.txt", context),
+            None,
+            [order.email],
+            reply_to=[order.organizer.email] if order.organizer.email else None,
+        ).send()
+
+
+@task()
 def send_credit_voucher(*, voucher_id: int) -> None:
     """E-mail a credit voucher (a refund made as a gift voucher) to the buyer of its order, with its PDF.
     A second run sends it again (harmless: the same voucher)."""

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from parvis.ticketing import services
@@ -23,17 +24,21 @@ def _allow(performance, hours=48, fee="2.00"):
     organizer.save()
 
 
-def test_the_buyer_cancels_and_is_refunded_minus_the_fee(client):
+def test_the_buyer_cancels_and_is_refunded_minus_the_fee(client, django_capture_on_commit_callbacks):
     performance = on_sale_performance(capacity=5, days=10)
     _allow(performance)
     order = buy(tariff(performance, price="20.00"), 2)
     page = client.get(order.get_absolute_url()).content.decode()
     assert "Annuler ma commande" in page and "2,00" in page
-    client.post(order.get_absolute_url(), {"action": "self_cancel"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(order.get_absolute_url(), {"action": "self_cancel"})
     order.refresh_from_db()
     assert order.state == "refunded"
     assert order.payments.get(amount__lt=0).amount == Decimal("-36.00")
     assert Quota.objects.get(performance=performance, is_total=True).used == 0
+    (notice,) = mail.outbox  # the buyer is told what comes back
+    assert notice.to == [order.email] and notice.subject.startswith("Remboursement")
+    assert "annulée et remboursée" in notice.body and "36,00" in notice.body
 
 
 def test_not_allowed_by_default_or_too_late():

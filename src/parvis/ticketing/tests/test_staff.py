@@ -248,3 +248,24 @@ def test_a_refund_as_voucher_is_all_or_nothing_and_needs_the_right_to_change_sal
     order.refresh_from_db()
     assert order.state == "paid" and not Voucher.objects.exists()
     assert order.tickets.get().state == "valid" and not order.payments.filter(amount__lt=0).exists()
+
+
+def test_the_buyer_is_told_of_each_refund_staff_make_and_by_which_means(
+    client, django_capture_on_commit_callbacks
+):
+    performance = on_sale_performance(capacity=10)
+    order = buy(tariff(performance, price="10.00"), 2)
+    order.language = "en"
+    order.save(update_fields=["language"])
+    login_staff(client, staff(performance.organizer, Role.BOX_OFFICE))
+    action = reverse("staff:order_action", args=[performance.organizer.slug, order.code])
+    ticket = order.tickets.order_by("number").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action, {"action": "refund_ticket", "ticket": ticket.pk})
+    (partial,) = mail.outbox
+    assert partial.to == [order.email] and partial.subject.startswith("Refund")
+    assert "other tickets stay valid" in partial.body and "10.00" in partial.body
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action, {"action": "refund_ticket", "ticket": ticket.pk})  # already refunded: no notice
+        client.post(action, {"action": "cancel"})
+    assert len(mail.outbox) == 2 and "is cancelled and refunded" in mail.outbox[1].body
