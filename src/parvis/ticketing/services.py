@@ -476,7 +476,7 @@ def checkout_place_orders(
             if code in ("box_office", "voucher"):
                 lines = counter_payments if code == "box_office" else [("voucher", order_total, voucher_code)]
                 _counter_payments_record(order, lines or [], now)
-                _order_fulfil(order, now, notify=notify)
+                _order_fulfil(order, now, notify=notify, paid_by=code)
                 orders.append(order)
                 continue
             if voucher_part:  # spent when the rest is paid (see _order_fulfil)
@@ -899,8 +899,11 @@ _items_to_fulfil = CompiledQuery(
 )
 
 
-def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: bool = True) -> None:
+def _order_fulfil(
+    order: Order, now, *, payment: Payment | None = None, notify: bool = True, paid_by: str = "box_office"
+) -> None:
     """A paid order: its holds become sold places, tickets are issued and the confirmation is sent.
+    Paid through `payment`, or at once (`paid_by`: at the counter, or with a gift voucher).
 
     If the places were sold to someone else after the hold expired, the money is marked refunded.
     """
@@ -963,7 +966,7 @@ def _order_fulfil(order: Order, now, *, payment: Payment | None = None, notify: 
         instance=order,
         organizer_id=order.organizer_id,
         before={"state": order.state},
-        after={"state": OrderState.PAID, "payment": payment.provider if payment else "box_office"},
+        after={"state": OrderState.PAID, "payment": payment.provider if payment else paid_by},
     )
     if notify and order.email:
         from .tasks import send_order_confirmation

@@ -77,6 +77,9 @@ def test_a_voucher_pays_a_whole_order_at_checkout(client):
     order = Order.objects.get()
     assert response.status_code == 302 and order.state == "paid" and order.tickets.count() == 2
     assert order.payments.get().provider == "voucher"
+    from parvis.core.models import AuditLogEntry
+
+    assert AuditLogEntry.objects.get(action="order.paid").after["payment"] == "voucher"  # not "box_office"
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("4.00")
     from parvis.ticketing import services
