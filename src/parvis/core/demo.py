@@ -43,7 +43,7 @@ from parvis.programming.models import (
 SEED = 2026
 DEMO_PASSWORD = "parvis-demo-2026"  # noqa: S105 - printed on purpose
 # Base32 secret of the demo administrator's authenticator (demo only: printed on purpose).
-DEMO_TOTP_SECRET = "PARVISDEMOADMINTOTPQ2026ABCDEFGH"  # noqa: S105
+DEMO_TOTP_SECRET = "PARVISDEMOADMINTOTPWINTERABCDEFG"  # noqa: S105 - base32: letters and 2-7 only
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 IDF_TOWNS = [
@@ -344,7 +344,8 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
         OrganizerStaff.objects.get_or_create(organizer=theatre, user=user, role=role)
         accounts.append(DemoAccount(user.username, str(role.label), theatre.name))
         if role == Role.ADMINISTRATOR:
-            TOTPDevice.objects.get_or_create(
+            # Updated, not only created: a demo loaded by an earlier version kept a key no app could read.
+            TOTPDevice.objects.update_or_create(
                 user=user, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": timezone.now()}
             )
     # A newcomer invited to the team: the invitation e-mail goes through the task worker to the outbox.

@@ -82,3 +82,22 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
     # The demo's buyers received their tickets too.
     # (and their passes and member cards; the concerts booked with a pass in the demo are not e-mailed)
     assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 15
+
+
+def test_the_demo_administrator_logs_in_with_the_code_demo_totp_prints(client, capsys, settings):
+    from django.urls import reverse
+
+    settings.DEBUG = True  # demo_totp is a development helper
+
+    call_command("demo")
+    capsys.readouterr()
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "administrator@theatre-du-parvis.example", "password": "parvis-demo-2026"},
+    )
+    assert response["Location"].startswith(reverse("accounts:login_totp"))
+    call_command("demo_totp")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6 and code.isdigit()
+    assert client.post(reverse("accounts:login_totp"), {"code": code}).status_code == 302
+    assert client.get(reverse("staff:organizer_settings", args=["theatre-du-parvis"])).status_code == 200
