@@ -88,6 +88,28 @@ class OrganizerSettingsForm(forms.ModelForm):
             )
         return data
 
+    GROUPS = (
+        (
+            _("Identité et mentions légales"),
+            ["name", "legal_name", "siret", "vat_number", "license_numbers", "address", "email", "phone",
+             "website", "description", "description_en"],
+        ),
+        (
+            _("Vente"),
+            ["self_cancellation_hours", "self_cancellation_fee", "bank_details", "sells_gift_vouchers",
+             "terms_of_sale", "terms_of_sale_en"],
+        ),
+        (
+            _("Dons et reçus fiscaux"),
+            ["accepts_donations", "issues_tax_receipts", "tax_receipt_status", "tax_receipt_signatory"],
+        ),
+        (_("Données personnelles"), ["retention_prospect_years", "retention_customer_years"]),
+    )  # fmt: skip
+
+    def groups(self):
+        """The fields in the page's sections, as (legend, bound fields)."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
     def terms(self) -> tuple[str, str]:
         return self.cleaned_data["terms_of_sale"], self.cleaned_data["terms_of_sale_en"]
 

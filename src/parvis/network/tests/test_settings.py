@@ -82,3 +82,14 @@ def test_admin_creates_a_venue_and_a_hall_audited(client, organizer, venue):
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"slug", "timezone"}
     assert Venue.objects.filter(organizer=organizer).count() == 2
+
+
+def test_the_settings_page_shows_every_field_in_its_section(client, organizer):
+    from parvis.network.forms import OrganizerSettingsForm
+
+    grouped = [name for _legend, names in OrganizerSettingsForm.GROUPS for name in names]
+    assert sorted(grouped) == sorted(OrganizerSettingsForm.base_fields)  # a new field needs a section
+    login_staff(client, staff(organizer, Role.ADMINISTRATOR))
+    page = client.get(reverse("staff:organizer_settings", args=[organizer.slug])).content.decode()
+    assert page.count("<fieldset>") == len(OrganizerSettingsForm.GROUPS)
+    assert all(f'name="{name}"' in page for name in grouped)
