@@ -1,6 +1,7 @@
 """Stripe through the official library, answered from fixtures: hosted Checkout, signed webhooks, return.
 
-This machine cannot reach Stripe to record live exchanges: the answers are written by hand, and checked,
+This machine cannot reach Stripe to record live exchanges: the answers are written by hand (five of them can
+be recorded from Stripe's test mode by `test_stripe_record`, see `fixtures/stripe/README.md`), and checked,
 like the requests recorded here, against the library's model of Stripe's API (`test_stripe_fixtures`). The
 library itself builds the requests, parses the answers and verifies webhook signatures.
 """
