@@ -32,7 +32,12 @@ def contact_list(request, organizer_slug: str):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.CRM_VIEW)
     q = request.GET.get("q", "")[:100]
     page = Paginator(selectors.search(organizer, q), 50).get_page(request.GET.get("page"))
-    return render(request, "crm/staff/contact_list.html", {"organizer": organizer, "page": page, "q": q})
+    can_change = has_organizer_perm(request.user, organizer, Perm.CRM_CHANGE)  # import, export
+    return render(
+        request,
+        "crm/staff/contact_list.html",
+        {"organizer": organizer, "page": page, "q": q, "can_change": can_change},
+    )
 
 
 @login_required

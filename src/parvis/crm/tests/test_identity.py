@@ -204,7 +204,11 @@ def test_roles_on_contact_pages(client, role, view, note):
     organizer = OrganizerFactory()
     contact = services.contact_resolve(organizer_id=organizer.pk, email="ana@example.org", first_name="Ana")
     login_staff(client, staff(organizer, role))
-    assert client.get(f"/staff/o/{organizer.slug}/publics/").status_code == view
+    listing = client.get(f"/staff/o/{organizer.slug}/publics/")
+    assert listing.status_code == view
+    # Import and export are offered to those who may use them (the others would meet a refusal).
+    offered = "publics/import/" in listing.content.decode() and "export.csv" in listing.content.decode()
+    assert offered is (note == 302)
     assert client.get(f"/staff/o/{organizer.slug}/publics/{contact.pk}/").status_code == view
     assert (
         client.post(
