@@ -30,6 +30,42 @@ class Presented(models.Model):
         return self.description
 
 
+# What the staff read for the actions of the audit log (the code stays beside it, for precision).
+ACTION_LABELS = {
+    "order.place": _("Commande passée"),
+    "order.paid": _("Commande payée"),
+    "order.refund": _("Remboursement"),
+    "order.cancel": _("Commande annulée"),
+    "order.self_cancel": _("Annulée par l'acheteur"),
+    "order.auto_refund": _("Remboursement automatique (paiement arrivé trop tard)"),
+    "ticket.exchange": _("Billet échangé"),
+    "payment.failed": _("Paiement échoué"),
+    "payment.attempt_failed": _("Tentative de paiement refusée"),
+    "voucher.issue": _("Bon cadeau émis"),
+    "voucher.extend": _("Bon cadeau prolongé"),
+    "boxoffice.sale": _("Vente au guichet"),
+    "pass.book": _("Réservation avec un pass"),
+    "pass.issue": _("Pass émis"),
+    "membership.issue": _("Adhésion émise"),
+    "membership.cancel": _("Adhésion annulée"),
+    "subscription.issue": _("Abonnement émis"),
+    "subscription.exchange": _("Date d'abonnement échangée"),
+    "organizer.update": _("Réglages modifiés"),
+    "terms.publish": _("Conditions de vente publiées"),
+    "staff.grant": _("Rôle donné"),
+    "staff.revoke": _("Rôle retiré"),
+    "event.create": _("Évènement créé"),
+    "event.update": _("Évènement modifié"),
+    "performance.create": _("Date créée"),
+    "performance.update": _("Date modifiée"),
+    "tariff.create": _("Tarif créé"),
+    "quota.create": _("Quota créé"),
+    "quota.capacity": _("Jauge modifiée"),
+    "promo.create": _("Code promo créé"),
+    "promo.deactivate": _("Code promo désactivé"),
+}
+
+
 class AuditLogEntry(models.Model):
     """Who changed what and when, with the values before and after. Rows are never updated."""
 
@@ -64,6 +100,10 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
         before, after = self.before or {}, self.after or {}
