@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from parvis.core.params import id_param
 from parvis.core.text import fold
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 
@@ -98,7 +99,9 @@ def _set_household(request, organizer, contact: Contact) -> None:
         )
         contact.household = Household.objects.create(organizer=organizer, name=name)
     elif choice:
-        contact.household = get_object_or_404(Household, pk=choice, organizer=organizer)
+        contact.household = get_object_or_404(
+            Household, pk=id_param(request.POST, "household"), organizer=organizer
+        )
     else:
         contact.household = None
     contact.save(update_fields=["household", "updated_at"])
@@ -181,7 +184,7 @@ def duplicates(request, organizer_slug: str):
             return redirect(request.path)
         candidate = get_object_or_404(
             DuplicateCandidate,
-            pk=request.POST.get("candidate"),
+            pk=id_param(request.POST, "candidate"),
             organizer=organizer,
             dismissed_at__isnull=True,
         )

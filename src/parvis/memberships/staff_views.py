@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from parvis.core.audit import audit_record
+from parvis.core.params import id_param
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 
 from . import selectors, services
@@ -60,7 +61,7 @@ def memberships(request, organizer_slug: str):
     elif request.method == "POST":
         require_organizer_perm(request.user, organizer_slug, Perm.SALES_CHANGE)
         card = get_object_or_404(
-            Membership, pk=request.POST.get("membership") or 0, level__program__organizer=organizer
+            Membership, pk=id_param(request.POST, "membership"), level__program__organizer=organizer
         )
         if request.POST.get("action") == "cancel":
             services.membership_cancel(membership=card, actor=request.user, request=request)

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core.params import id_param
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Ticket
 from parvis.ticketing.providers import providers_without_places
@@ -230,7 +231,7 @@ def subscription_view(request, code: str, secret: str):
             if request.POST.get("action") == "exchange":
                 ticket = get_object_or_404(
                     Ticket.objects.select_related("order", "performance"),
-                    pk=request.POST.get("ticket") or 0,
+                    pk=id_param(request.POST, "ticket"),
                     order__subscription=subscription,
                 )
                 subscriptions.subscription_exchange(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record
+from parvis.core.params import id_param
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 from parvis.ticketing.errors import SaleError
 
@@ -25,7 +26,7 @@ def passes(request, organizer_slug: str):
     if request.method == "POST" and request.POST.get("action") == "cancel_entry":
         require_organizer_perm(request.user, organizer_slug, Perm.SALES_CHANGE)
         entry = get_object_or_404(
-            PassEntry, pk=request.POST.get("entry") or 0, holding__product__organizer=organizer
+            PassEntry, pk=id_param(request.POST, "entry"), holding__product__organizer=organizer
         )
         try:
             services.pass_entry_cancel(entry=entry, actor=request.user, by_staff=True)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core.params import id_param
 from parvis.programming.models import Performance
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.providers import providers_without_places
@@ -100,7 +101,7 @@ def holding_view(request, code: str, secret: str):
                     % {"event": entry.performance.event.localized_title},
                 )
             elif request.POST.get("action") == "cancel":
-                entry = get_object_or_404(PassEntry, holding=holding, pk=request.POST.get("entry") or 0)
+                entry = get_object_or_404(PassEntry, holding=holding, pk=id_param(request.POST, "entry"))
                 services.pass_entry_cancel(entry=entry)
                 messages.success(request, _("Réservation annulée : l'entrée est rendue à votre pass."))
         except SaleError as exc:
@@ -133,7 +134,7 @@ def pass_use(request, performance_id: int):
     holding = None
     if request.POST.get("holding"):
         holding = PassHolding.objects.filter(
-            pk=request.POST["holding"] if request.POST["holding"].isdigit() else 0,
+            pk=id_param(request.POST, "holding"),
             id__in=remembered_ids(request),
         ).first()
     else:

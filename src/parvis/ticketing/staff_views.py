@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from parvis.core.audit import audit_record
 from parvis.core.models import AuditLogEntry
 from parvis.core.money import Money, format_money
+from parvis.core.params import id_param
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 from parvis.programming.models import Performance
 
@@ -223,14 +224,14 @@ def order_action(request, organizer_slug: str, code: str):
                 services.order_cancel(order=order, actor=request.user, reason=reason)
             messages.success(request, _("Commande annulée."))
         elif action == "refund_ticket":
-            ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
+            ticket = get_object_or_404(Ticket, order=order, pk=id_param(request.POST, "ticket"))
             with transaction.atomic(), services.refund_noticed(order):
                 services.tickets_refund(tickets=[ticket], actor=request.user, reason=reason, request=request)
             messages.success(request, _("Billet remboursé."))
         elif action in ("cancel_voucher", "refund_ticket_voucher") and order.state != "pending":
             tickets = None
             if action == "refund_ticket_voucher":
-                tickets = [get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)]
+                tickets = [get_object_or_404(Ticket, order=order, pk=id_param(request.POST, "ticket"))]
             voucher = services.refund_as_voucher(
                 order=order, tickets=tickets, actor=request.user, reason=reason, request=request
             )
@@ -244,7 +245,7 @@ def order_action(request, organizer_slug: str, code: str):
                 },
             )
         elif action == "exchange":
-            ticket = get_object_or_404(Ticket, order=order, pk=request.POST.get("ticket", "0") or 0)
+            ticket = get_object_or_404(Ticket, order=order, pk=id_param(request.POST, "ticket"))
             target = request.POST.get("tariff", "")
             services.ticket_exchange(
                 ticket=ticket,
@@ -285,7 +286,7 @@ def promo_codes(request, organizer_slug: str):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
     form = PromoCodeForm(request.POST or None, organizer=organizer)
     if request.method == "POST" and request.POST.get("deactivate"):
-        code = get_object_or_404(PromoCode, organizer=organizer, pk=request.POST["deactivate"])
+        code = get_object_or_404(PromoCode, organizer=organizer, pk=id_param(request.POST, "deactivate"))
         PromoCode.objects.filter(pk=code.pk).update(is_active=False)
         audit_record(actor=request.user, action="promo.deactivate", instance=code, organizer_id=organizer.pk)
         messages.success(request, _("Code désactivé."))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.accounts.customers import signed_in_email
 from parvis.core.compiled import CompiledQuery, insert
+from parvis.core.params import id_param
 from parvis.crm.privacy import self_service_token
 from parvis.network.models import Network
 from parvis.programming.models import Performance
@@ -758,7 +759,7 @@ def waitlist_join(request, performance_id: int):
 
     performance = get_object_or_404(Performance.objects.select_related("event"), pk=performance_id)
     tariff = Tariff.objects.filter(
-        pk=request.POST.get("tariff") or 0, performance=performance, is_active=True, sold_online=True
+        pk=id_param(request.POST, "tariff"), performance=performance, is_active=True, sold_online=True
     ).first()
     email = request.POST.get("email", "").strip()
     try:

@@ -159,3 +159,25 @@ def test_a_gunicorn_worker_loads_the_views_and_freezes_them_out_of_the_garbage_c
         assert gc.get_freeze_count() > 0 and "parvis.ticketing.views" in sys.modules
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.django_db
+def test_ids_no_database_can_hold_match_nothing_instead_of_failing():
+    from django import forms
+
+    from parvis.core.params import id_param
+    from parvis.core.testing import VenueFactory
+    from parvis.network.models import Venue
+
+    venue = VenueFactory()
+    huge = 10**20  # beyond a 64-bit integer: SQLite raised OverflowError, PostgreSQL an error
+    assert list(Venue.objects.filter(pk__in=[venue.pk, huge])) == [venue]
+    assert list(Venue.objects.filter(pk__in=[huge, -huge])) == []
+    assert list(Venue.objects.exclude(pk__in=[huge])) == [venue]
+    choice = forms.ModelMultipleChoiceField(queryset=Venue.objects.all())
+    with pytest.raises(forms.ValidationError):
+        choice.clean([str(huge)])
+    assert list(choice.clean([str(venue.pk)])) == [venue]
+    for junk in ("", "abc", "²", "-3", " 12 ", str(huge), "1e3"):
+        assert id_param({"x": junk}, "x") == (12 if junk == " 12 " else 0)
+    assert id_param({}, "x") == 0

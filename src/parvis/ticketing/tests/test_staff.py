@@ -271,3 +271,22 @@ def test_the_buyer_is_told_of_each_refund_staff_make_and_by_which_means(
         client.post(action, {"action": "refund_ticket", "ticket": ticket.pk})  # already refunded: no notice
         client.post(action, {"action": "cancel"})
     assert len(mail.outbox) == 2 and "is cancelled and refunded" in mail.outbox[1].body
+
+
+def test_junk_in_the_staff_forms_is_refused_not_a_server_error(client):
+    performance = on_sale_performance(capacity=10)
+    order = buy(tariff(performance, price="10.00"), 1)
+    login_staff(client, staff(performance.organizer, Role.ADMINISTRATOR))
+    slug = performance.organizer.slug
+    action = reverse("staff:order_action", args=[slug, order.code])
+    for junk in ("xxx", "99999999999999999999", "²"):
+        assert client.post(action, {"action": "refund_ticket", "ticket": junk}).status_code == 404
+        promo = client.post(reverse("staff:promo_codes", args=[slug]), {"deactivate": junk})
+        assert promo.status_code == 404
+        quota = client.post(
+            _sales_url(performance),
+            {"form": "quota", "quota-name": "J", "quota-capacity": "4", "quota-channels": "all",
+             "quota-tariffs": [junk]},
+        )  # fmt: skip
+        assert quota.status_code == 400
+    assert order.tickets.get().state == "valid" and not Quota.objects.filter(name="J").exists()
