@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from .models import Order, OrderState
@@ -78,6 +79,29 @@ def _send(order: Order) -> None:
         message.send()
 
 
+def _notify_buyer(order: Order, subject, template: str, context_of, attachments=()) -> None:
+    """E-mail the buyer of an order, in their language, a text drawn from `template`; replies go to the
+    organizer. `subject` is a lazy text with %(organizer)s and %(code)s; `context_of()` gives the rest of
+    the template's context (in the buyer's language); `attachments`: (name, bytes) PDFs."""
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
+            "base_url": settings.PARVIS_BASE_URL,
+            **context_of(),
+        }
+        message = EmailMultiAlternatives(
+            str(subject) % {"organizer": order.organizer.name, "code": order.code, **context},
+            render_to_string(template, context),
+            None,
+            [order.email],
+            reply_to=[order.organizer.email] if order.organizer.email else None,
+        )
+        for name, content in attachments:
+            message.attach(name, content, "application/pdf")
+        message.send()
+
+
 @task()
 def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
     """Tell a buyer that a date is cancelled and refunded. A second run sends the notice again (harmless)."""
@@ -85,24 +109,12 @@ def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
 
     order = Order.objects.select_related("organizer").get(pk=order_id)
     performance = Performance.objects.select_related("event", "venue").get(pk=performance_id)
-    with translation.override(order.language or settings.LANGUAGE_CODE):
-        context = {
-            "order": order,
-            "performance": performance,
-            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
-            "base_url": settings.PARVIS_BASE_URL,
-        }
-        subject = _("Annulation : %(event)s — commande %(code)s") % {
-            "event": performance.event.title,
-            "code": order.code,
-        }
-        EmailMultiAlternatives(
-            subject,
-            render_to_string("ticketing/email/cancellation.txt", context),
-            None,
-            [order.email],
-            reply_to=[order.organizer.email] if order.organizer.email else None,
-        ).send()
+    _notify_buyer(
+        order,
+        gettext_lazy("Annulation : %(event)s — commande %(code)s"),
+        "ticketing/email/cancellation.txt",
+        lambda: {"performance": performance, "event": performance.event.title},
+    )
 
 
 @task()
@@ -110,24 +122,13 @@ def send_auto_refund_notice(*, order_id: int, voucher: bool = False) -> None:
     """Tell a buyer whose payment came too late that it is refunded and no ticket was issued. A second run
     sends the notice again (harmless)."""
     order = Order.objects.select_related("organizer").get(pk=order_id)
-    with translation.override(order.language or settings.LANGUAGE_CODE):
-        context = {
-            "order": order,
-            "voucher": voucher,
-            "refunded": sum(p.amount for p in order.payments.filter(state="refunded", amount__gt=0)),
-            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
-        }
-        subject = _("Paiement remboursé — %(organizer)s — commande %(code)s") % {
-            "organizer": order.organizer.name,
-            "code": order.code,
-        }
-        EmailMultiAlternatives(
-            subject,
-            render_to_string("ticketing/email/auto_refund.txt", context),
-            None,
-            [order.email],
-            reply_to=[order.organizer.email] if order.organizer.email else None,
-        ).send()
+    refunded = sum(p.amount for p in order.payments.filter(state="refunded", amount__gt=0))
+    _notify_buyer(
+        order,
+        gettext_lazy("Paiement remboursé — %(organizer)s — commande %(code)s"),
+        "ticketing/email/auto_refund.txt",
+        lambda: {"voucher": voucher, "refunded": refunded},
+    )
 
 
 @task()
@@ -138,25 +139,18 @@ def send_refund_notice(*, order_id: int, payment_ids: list[int]) -> None:
 
     order = Order.objects.select_related("organizer").get(pk=order_id)
     refunds = list(Payment.objects.filter(order=order, pk__in=payment_ids).order_by("pk"))
-    with translation.override(order.language or settings.LANGUAGE_CODE):
-        context = {
-            "order": order,
-            "refunds": [(p.provider, p.provider_label, -p.amount) for p in refunds],
+    _notify_buyer(
+        order,
+        gettext_lazy("Remboursement — %(organizer)s — commande %(code)s"),
+        "ticketing/email/refund.txt",
+        lambda: {
+            "refunds": [
+                (p.provider, p.provider_label, -p.amount) for p in refunds
+            ],  # labels in their language
             "total": -sum((p.amount for p in refunds), 0),
             "cancelled": order.state == OrderState.REFUNDED,
-            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
-        }
-        subject = _("Remboursement — %(organizer)s — commande %(code)s") % {
-            "organizer": order.organizer.name,
-            "code": order.code,
-        }
-        EmailMultiAlternatives(
-            subject,
-            render_to_string("ticketing/email/refund.txt", context),
-            None,
-            [order.email],
-            reply_to=[order.organizer.email] if order.organizer.email else None,
-        ).send()
+        },
+    )
 
 
 @task()
@@ -167,26 +161,13 @@ def send_credit_voucher(*, voucher_id: int) -> None:
     from .pdf import voucher_pdf
 
     voucher = Voucher.objects.select_related("order__organizer").get(pk=voucher_id)
-    order = voucher.order
-    with translation.override(order.language or settings.LANGUAGE_CODE):
-        context = {
-            "order": order,
-            "voucher": voucher,
-            "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
-        }
-        subject = _("Votre avoir — %(organizer)s — commande %(code)s") % {
-            "organizer": order.organizer.name,
-            "code": order.code,
-        }
-        message = EmailMultiAlternatives(
-            subject,
-            render_to_string("ticketing/email/credit_voucher.txt", context),
-            None,
-            [order.email],
-            reply_to=[order.organizer.email] if order.organizer.email else None,
-        )
-        message.attach(f"bon-cadeau-{voucher.code}.pdf", voucher_pdf(voucher), "application/pdf")
-        message.send()
+    _notify_buyer(
+        voucher.order,
+        gettext_lazy("Votre avoir — %(organizer)s — commande %(code)s"),
+        "ticketing/email/credit_voucher.txt",
+        lambda: {"voucher": voucher},
+        attachments=[(f"bon-cadeau-{voucher.code}.pdf", voucher_pdf(voucher))],
+    )
 
 
 @task()
