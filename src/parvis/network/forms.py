@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Role
 
@@ -95,7 +96,7 @@ class OrganizerSettingsForm(forms.ModelForm):
              "website", "description", "description_en"],
         ),
         (
-            _("Vente"),
+            pgettext_lazy("settings section", "Vente"),
             ["self_cancellation_hours", "self_cancellation_fee", "bank_details", "sells_gift_vouchers",
              "terms_of_sale", "terms_of_sale_en"],
         ),

@@ -141,7 +141,7 @@ class Organizer(models.Model):
 
 
 # The version an order records when its buyer accepted an organizer that has written no terms of its own:
-# Parvis's general terms (ticketing/terms_default.html), drawn from the organizer's settings.
+# Parvis's general terms (ticketing/_terms_default.html), drawn from the organizer's settings.
 DEFAULT_TERMS_VERSION = "parvis-1"
 
 

@@ -24,6 +24,7 @@ def terms_versions(*, organizer_ids) -> dict[int, str]:
 
 def terms_of_version(*, organizer_id: int, version: str) -> TermsOfSale | None:
     """A published version by its name ("v3"); None for Parvis's general terms or an unknown name."""
-    if not (version.startswith("v") and version[1:].isdigit()):
+    number = version[1:]
+    if not (version.startswith("v") and number.isascii() and number.isdigit() and len(number) <= 9):
         return None
-    return TermsOfSale.objects.filter(organizer_id=organizer_id, number=int(version[1:])).first()
+    return TermsOfSale.objects.filter(organizer_id=organizer_id, number=int(number)).first()
