@@ -230,6 +230,8 @@ def test_a_channel_refunds_some_tickets_once_and_their_places_go_back(client, sa
     assert foreign.status_code == 422 and foreign.json()["code"] == "unknown_ticket"
     empty = client.post(url, {"tickets": []}, "application/json", headers=auth)
     assert empty.status_code == 422
+    huge = client.post(url, {"tickets": [10**20]}, "application/json", headers=auth)  # no database holds it
+    assert huge.status_code == 422 and huge.json()["code"] == "unknown_ticket"
     _p, _t, stranger = api_sale(capacity=1)
     assert (
         client.post(
