@@ -103,6 +103,7 @@ def test_without_terms_of_its_own_parvis_general_terms_follow_the_settings(clien
     assert "jusqu'à 48 heures avant la première date" in page and "2,00" in page
     english = client.get(url, headers={"accept-language": "en"}).content.decode()
     assert "up to 48 hours before the first date" in english and "right of withdrawal" in english
+    assert "SIRET: 12345678900012" in english and "SIRET : 12345678900012" in page  # each its typography
     # Emptied terms bring the general terms back, as a version of their own.
     terms_publish(actor=None, organizer=organizer, text="Les nôtres.")
     terms_publish(actor=None, organizer=organizer, text="")
