@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parvis.core.audit import audit_record
@@ -23,7 +24,7 @@ from parvis.programming.models import Performance
 
 from . import inventory, services
 from .errors import SaleError
-from .models import Channel, Order, Quota, SalesConfig, Tariff, Ticket, TicketState
+from .models import Channel, Order, OrderState, Quota, SalesConfig, Tariff, Ticket, TicketState
 from .staff_forms import (
     CancelPerformanceForm,
     CapacityForm,
@@ -188,6 +189,7 @@ def order_detail(request, organizer_slug: str, code: str):
     history = AuditLogEntry.objects.filter(object_type="ticketing.order", object_id=str(order.pk)).order_by(
         "created_at"
     )
+    history = [(entry, _history_changes(entry)) for entry in history]
     return render(
         request,
         "ticketing/staff/order_detail.html",
@@ -204,6 +206,39 @@ def order_detail(request, organizer_slug: str, code: str):
             "can_see_contact": has_organizer_perm(request.user, organizer, Perm.CRM_VIEW),
         },
     )
+
+
+# What the order's history says of the values its entries carry (the others are shown as written).
+HISTORY_FIELDS = {
+    "state": gettext_lazy("état"),
+    "payment": gettext_lazy("paiement"),
+    "provider": gettext_lazy("moyen de paiement"),
+    "total": gettext_lazy("total"),
+    "refunded": gettext_lazy("remboursé"),
+    "tickets": gettext_lazy("billets n°"),
+    "reason": gettext_lazy("motif"),
+    "fee_per_ticket": gettext_lazy("frais par billet"),
+}
+
+
+def _history_changes(entry: AuditLogEntry) -> list[tuple[str, object, object]]:
+    """An entry's changes in words: field names, order states and means of payment as the staff read them."""
+    from .providers import COUNTER_METHODS, PROVIDERS
+
+    def said(name, value):
+        if name == "state" and value in OrderState.values:
+            return OrderState(value).label
+        if name in ("payment", "provider") and isinstance(value, str):
+            known = COUNTER_METHODS.get(value) or (PROVIDERS[value].label if value in PROVIDERS else value)
+            return str(known)
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    return [
+        (str(HISTORY_FIELDS.get(name, name)), said(name, before), said(name, after))
+        for name, before, after in entry.changed_fields()
+    ]
 
 
 @login_required
