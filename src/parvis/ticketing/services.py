@@ -1279,10 +1279,11 @@ def tickets_refund(
                     inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
                     refunded += max(Decimal(0), ticket.price - fee_per_ticket)
                     refunded_tickets.append(ticket)
-            if refunded_tickets:  # tickets booked with a pass give their entry back
-                from parvis.passes.public import entries_of_tickets_release
+            if not refunded_tickets:  # all refunded already (a repeat, a double click): nothing to write
+                continue
+            from parvis.passes.public import entries_of_tickets_release  # a pass's entries come back
 
-                entries_of_tickets_release([t.pk for t in refunded_tickets])
+            entries_of_tickets_release([t.pk for t in refunded_tickets])
             still_valid = order.tickets.filter(state=TicketState.VALID).exists()
             before = order.state
             order.state = OrderState.PARTIALLY_REFUNDED if still_valid else OrderState.REFUNDED
@@ -1299,12 +1300,12 @@ def tickets_refund(
                 after={
                     "state": order.state,
                     "refunded": str(refunded),
-                    "tickets": [t.number for t in order_tickets],
+                    "tickets": [t.number for t in refunded_tickets],
                     "reason": reason,
                 },
                 request=request,
             )
-            if refunded_tickets and order.invoices.filter(kind="invoice").exists():
+            if order.invoices.filter(kind="invoice").exists():
                 from .invoicing import credit_note_for
 
                 credit_note_for(order, refunded_tickets, fee_per_ticket=fee_per_ticket)

@@ -238,6 +238,7 @@ def _history_changes(entry: AuditLogEntry) -> list[tuple[str, object, object]]:
     return [
         (str(HISTORY_FIELDS.get(name, name)), said(name, before), said(name, after))
         for name, before, after in entry.changed_fields()
+        if after not in (None, "", [])  # an empty reason says nothing
     ]
 
 

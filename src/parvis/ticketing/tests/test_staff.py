@@ -226,9 +226,12 @@ def test_staff_refund_an_online_ticket_then_the_rest_of_the_order_as_credit_vouc
     assert "paiement : Paiement de démonstration" in detail.content.decode()
     # The money stays with the organizer: nothing goes back to the demo payment.
     assert list(order.payments.filter(amount__lt=0).values_list("provider", "amount")) == [("voucher", -12)]
-    # The same ticket again: nothing to refund, no second voucher.
+    # The same ticket again: nothing to refund, no second voucher, nothing in the history.
+    refunds_logged = AuditLogEntry.objects.filter(action="order.refund").count()
     client.post(action, {"action": "refund_ticket_voucher", "ticket": ticket.pk})
+    client.post(action, {"action": "refund_ticket", "ticket": ticket.pk})
     assert Voucher.objects.count() == 1
+    assert AuditLogEntry.objects.filter(action="order.refund").count() == refunds_logged
     with django_capture_on_commit_callbacks(execute=True):
         client.post(action, {"action": "cancel_voucher", "reason": "annulation"})
     order.refresh_from_db()
