@@ -177,7 +177,11 @@ def test_buyer_on_a_phone_buys_two_tickets_for_two_venues_in_one_cart(
     page.get_by_role("textbox", name="E-mail").fill("lea@example.org")
     page.get_by_label("Prénom").fill("Léa")
     page.locator("#id_last_name").fill("Durand")
-    page.get_by_label("J'accepte les conditions générales de vente.").check()
+    terms = page.get_by_label("J'accepte les conditions générales de vente.")
+    links = page.locator(f"#{terms.get_attribute('aria-describedby').split()[0]} a")  # the box's description
+    expect(links).to_have_count(2)  # each seller's terms, in a new window
+    assert all(link.get_attribute("target") == "_blank" for link in links.all())
+    terms.check()
     page.get_by_label("Paiement de démonstration").check()
     page.get_by_role("button", name="Payer").click()
     page.wait_for_url("**/paiement/demo/**")
@@ -191,6 +195,7 @@ def test_buyer_on_a_phone_buys_two_tickets_for_two_venues_in_one_cart(
     assert all(m.attachments[0][1].startswith(b"%PDF") for m in mail.outbox)
     page.get_by_role("link").filter(has_text="Club A").click()
     expect(page.get_by_test_id("order-state")).to_have_text("Payée")
+    expect(page.get_by_test_id("order-terms")).to_contain_text("parvis-1")  # the terms its buyer accepted
 
 
 def test_buyer_on_a_phone_goes_from_the_tickets_straight_to_the_details(phone_page, organizer):
@@ -224,6 +229,8 @@ def test_no_serious_accessibility_violation_in_the_purchase_pages(page, organize
     page.wait_for_url("**/panier/")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Commander").click()
+    assert axe_violations(page) == []
+    page.goto(f"/o/{organizer.slug}/conditions-de-vente/")  # the general terms the checkout links to
     assert axe_violations(page) == []
 
 
