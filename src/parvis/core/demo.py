@@ -213,7 +213,8 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     )
     clubs: list[Venue] = []
     for i, (town, postcode, lat, lon) in enumerate(IDF_TOWNS):
-        name = f"Le {CLUB_WORDS[i]}" if not CLUB_WORDS[i].startswith(("Le", "La")) else CLUB_WORDS[i]
+        word = CLUB_WORDS[i]
+        name = word if word.startswith(("Le", "La")) else ("L'" if word[0] in "AEIOUÉÈ" else "Le ") + word
         slug = slugify(f"{CLUB_WORDS[i]}-{town}")[:60]
         club = _organizer(
             slug,
