@@ -100,6 +100,17 @@ CLUB_WORDS = [
     "Kiosque",
     "Usine",
 ]
+# The article each club's name takes (the others: "Le").
+CLUB_ARTICLES = {
+    "Péniche": "La ",
+    "Cave": "La ",
+    "Grange": "La ",
+    "Sept Lézards": "Les ",
+    "Arbre": "L'",
+    "Écluse": "L'",
+    "Archipel": "L'",
+    "Usine": "L'",
+}
 BANDS = [
     "Quartet Aurore",
     "Trio Sillage",
@@ -213,8 +224,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     )
     clubs: list[Venue] = []
     for i, (town, postcode, lat, lon) in enumerate(IDF_TOWNS):
-        word = CLUB_WORDS[i]
-        name = word if word.startswith(("Le", "La")) else ("L'" if word[0] in "AEIOUÉÈ" else "Le ") + word
+        name = CLUB_ARTICLES.get(CLUB_WORDS[i], "Le ") + CLUB_WORDS[i]
         slug = slugify(f"{CLUB_WORDS[i]}-{town}")[:60]
         club = _organizer(
             slug,
