@@ -189,7 +189,7 @@ def order_detail(request, organizer_slug: str, code: str):
     history = AuditLogEntry.objects.filter(object_type="ticketing.order", object_id=str(order.pk)).order_by(
         "created_at"
     )
-    history = [(entry, _history_changes(entry)) for entry in history]
+    history = [(entry, _history_changes(entry, order.currency)) for entry in history]
     return render(
         request,
         "ticketing/staff/order_detail.html",
@@ -221,13 +221,21 @@ HISTORY_FIELDS = {
 }
 
 
-def _history_changes(entry: AuditLogEntry) -> list[tuple[str, object, object]]:
-    """An entry's changes in words: field names, order states and means of payment as the staff read them."""
+def _history_changes(entry: AuditLogEntry, currency: str) -> list[tuple[str, object, object]]:
+    """An entry's changes in words: field names, order states, means of payment and amounts as the staff
+    read them."""
+    from decimal import Decimal, InvalidOperation
+
     from .providers import COUNTER_METHODS, PROVIDERS
 
     def said(name, value):
         if name == "state" and value in OrderState.values:
             return OrderState(value).label
+        if name in ("total", "refunded", "fee_per_ticket") and isinstance(value, str):
+            try:
+                return format_money(Money(Decimal(value), currency))
+            except InvalidOperation:
+                return value
         if name in ("payment", "provider") and isinstance(value, str):
             known = COUNTER_METHODS.get(value) or (PROVIDERS[value].label if value in PROVIDERS else value)
             return str(known)

@@ -223,6 +223,7 @@ def test_staff_refund_an_online_ticket_then_the_rest_of_the_order_as_credit_vouc
     # The history says what happened in words, with the action's code beside.
     assert "Remboursement <small><code>order.refund</code></small>" in detail.content.decode()
     assert "état : Payée → Partiellement remboursée" in detail.content.decode()
+    assert "remboursé : 12,00" in detail.content.decode()  # an amount, as money
     assert "paiement : Paiement de démonstration" in detail.content.decode()
     # The money stays with the organizer: nothing goes back to the demo payment.
     assert list(order.payments.filter(amount__lt=0).values_list("provider", "amount")) == [("voucher", -12)]
