@@ -241,3 +241,22 @@ def test_a_channel_refunds_some_tickets_once_and_their_places_go_back(client, sa
     last = client.post(url, {"tickets": [third]}, "application/json", headers=auth).json()
     assert (last["state"], last["refunded"]) == ("refunded", "60.00")
     assert "/api/v1/orders/{code}/refund" in client.get("/api/v1/openapi.json").json()["paths"]
+
+
+def test_an_exchanged_ticket_cannot_be_refunded_through_the_api(client, sale):
+    from parvis.ticketing import services
+    from parvis.ticketing.models import Ticket
+
+    performance, full, token = sale
+    created = _order(client, token, _body(full.pk, 1)).json()
+    ticket = Ticket.objects.get(pk=created["tickets"][0]["id"])
+    Ticket.objects.filter(pk=ticket.pk).update(state="exchanged")  # as an exchange leaves the old ticket
+    response = client.post(
+        f"/api/v1/orders/{created['code']}/refund",
+        {"tickets": [ticket.pk]},
+        "application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 409 and response.json()["code"] == "nothing_to_refund"
+    assert not Order.objects.get(code=created["code"]).payments.filter(amount__lt=0).exists()
+    assert services.order_effective_state(Order.objects.get(code=created["code"])) == "paid"
