@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -74,8 +76,6 @@ class OrganizerSettingsForm(forms.ModelForm):
             self.fields["terms_of_sale_en"].initial = current.text_en
 
     def clean_self_cancellation_fee(self):
-        from decimal import Decimal
-
         return self.cleaned_data["self_cancellation_fee"] or Decimal(0)
 
     def clean(self):

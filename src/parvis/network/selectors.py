@@ -9,17 +9,10 @@ def terms_current(*, organizer_id: int) -> TermsOfSale | None:
     return terms if terms is not None and terms.text else None
 
 
-def terms_versions(*, organizer_ids) -> dict[int, str]:
-    """The version of the terms in force for each organizer, as an order records its buyer's acceptance."""
-    versions = {o: DEFAULT_TERMS_VERSION for o in organizer_ids}
-    rows = TermsOfSale.objects.filter(organizer_id__in=versions).order_by("organizer_id", "-number")
-    seen = set()
-    for organizer_id, number, text in rows.values_list("organizer_id", "number", "text"):
-        if organizer_id not in seen:
-            seen.add(organizer_id)
-            if text:
-                versions[organizer_id] = f"v{number}"
-    return versions
+def terms_version(*, organizer_id: int) -> str:
+    """The version of the terms in force, as an order records its buyer's acceptance."""
+    terms = terms_current(organizer_id=organizer_id)
+    return terms.version if terms is not None else DEFAULT_TERMS_VERSION
 
 
 def terms_of_version(*, organizer_id: int, version: str) -> TermsOfSale | None:

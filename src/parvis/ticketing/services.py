@@ -303,9 +303,9 @@ class Buyer:
         case), and the version of its terms of sale the buyer accepted."""
         terms = ""
         if self.terms_accepted and organizer_id is not None:
-            from parvis.network.selectors import terms_versions
+            from parvis.network.selectors import terms_version
 
-            terms = terms_versions(organizer_ids=[organizer_id])[organizer_id]
+            terms = terms_version(organizer_id=organizer_id)
         return {
             "terms_version": terms,
             "email": self.email.strip().lower(),
@@ -1276,7 +1276,7 @@ def tickets_refund(
                 if Ticket.objects.filter(pk=ticket.pk, state=TicketState.VALID).update(
                     state=TicketState.REFUNDED
                 ):
-                    inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
+                    inventory.give_back_sold(quota_ids=[q.pk for q in ticket.quotas.all()])  # prefetched?
                     refunded += max(Decimal(0), ticket.price - fee_per_ticket)
                     refunded_tickets.append(ticket)
             if not refunded_tickets:  # all refunded already (a repeat, a double click): nothing to write
@@ -1313,17 +1313,25 @@ def tickets_refund(
 
 
 @contextlib.contextmanager
+def _refunds_written(order: Order):
+    """Around code that refunds an order: the list yielded holds, once the block is done, the refunds (the
+    negative payments) it wrote."""
+    last = order.payments.aggregate(last=Max("pk"))["last"] or 0
+    written: list[Payment] = []
+    yield written
+    written += order.payments.filter(pk__gt=last, amount__lt=0, state=PaymentState.REFUNDED).order_by("pk")
+
+
+@contextlib.contextmanager
 def refund_noticed(order: Order):
     """Around a refund of an order by its organizer or its buyer: the buyer is told by e-mail, after commit,
     what was given back and by which means (nothing if nothing was)."""
     from .tasks import send_refund_notice
 
-    last = order.payments.aggregate(last=Max("pk"))["last"] or 0
-    yield
-    refunds = order.payments.filter(pk__gt=last, amount__lt=0, state=PaymentState.REFUNDED)
-    payment_ids = list(refunds.values_list("pk", flat=True))
-    if payment_ids:
-        enqueue_on_commit(send_refund_notice, order_id=order.pk, payment_ids=payment_ids)
+    with _refunds_written(order) as refunds:
+        yield
+    if refunds:
+        enqueue_on_commit(send_refund_notice, order_id=order.pk, payment_ids=[p.pk for p in refunds])
 
 
 def refund_as_voucher(
@@ -1337,17 +1345,12 @@ def refund_as_voucher(
     from .vouchers import voucher_issue
 
     with transaction.atomic():
-        last = order.payments.aggregate(last=Max("pk"))["last"] or 0
-        if tickets is None:
-            order_cancel(order=order, actor=actor, reason=reason, method="voucher")
-        else:
-            tickets_refund(tickets=tickets, actor=actor, reason=reason, request=request, method="voucher")
-        refunded = -sum(
-            order.payments.filter(pk__gt=last, provider="voucher", state=PaymentState.REFUNDED).values_list(
-                "amount", flat=True
-            ),
-            Decimal(0),
-        )
+        with _refunds_written(order) as refunds:
+            if tickets is None:
+                order_cancel(order=order, actor=actor, reason=reason, method="voucher")
+            else:
+                tickets_refund(tickets=tickets, actor=actor, reason=reason, request=request, method="voucher")
+        refunded = -sum((p.amount for p in refunds if p.provider == "voucher"), Decimal(0))
         if not refunded:
             raise SaleError("nothing_to_refund")
         voucher = voucher_issue(

@@ -1,6 +1,7 @@
 """Staff pages of the ticketing: tariffs and quotas of a date; orders (search, cancel, refund, resend)."""
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,7 @@ from parvis.programming.models import Performance
 from . import inventory, services
 from .errors import SaleError
 from .models import Channel, Order, OrderState, Quota, SalesConfig, Tariff, Ticket, TicketState
+from .providers import COUNTER_METHODS, PROVIDERS
 from .staff_forms import (
     CancelPerformanceForm,
     CapacityForm,
@@ -224,9 +226,6 @@ HISTORY_FIELDS = {
 def _history_changes(entry: AuditLogEntry, currency: str) -> list[tuple[str, object, object]]:
     """An entry's changes in words: field names, order states, means of payment and amounts as the staff
     read them."""
-    from decimal import Decimal, InvalidOperation
-
-    from .providers import COUNTER_METHODS, PROVIDERS
 
     def said(name, value):
         if name == "state" and value in OrderState.values:
