@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
-from parvis.core import testing
+from parvis import testing
 
 
 @pytest.fixture(autouse=True)

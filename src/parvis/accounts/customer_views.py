@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from parvis.core.customers import SESSION_KEY
+
 from . import customers
 from .services import LoginThrottled, login_failure_record, login_throttle_check
 
@@ -24,7 +26,7 @@ class SignInForm(forms.Form):
 
 def _customer(request):
     user = request.user
-    if user.is_authenticated and request.session.get(customers.SESSION_KEY):
+    if user.is_authenticated and request.session.get(SESSION_KEY):
         return user
     return None
 
@@ -59,7 +61,7 @@ def sign_in_link(request, token: str):
             messages.error(request, _("Ce lien de connexion n'est plus valable : demandez-en un nouveau."))
             return redirect("customer:account")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        request.session[customers.SESSION_KEY] = True
+        request.session[SESSION_KEY] = True
         messages.success(request, _("Vous êtes connecté."))
         return redirect("customer:account")
     return render(request, "accounts/customer/sign_in_confirm.html")

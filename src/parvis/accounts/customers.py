@@ -18,17 +18,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from parvis.crm.models import Contact
+from parvis.crm.privacy import self_service_token
+from parvis.memberships.models import Membership, Subscription
+from parvis.network.models import NetworkStaff, OrganizerStaff
+from parvis.passes.models import PassHolding
+from parvis.ticketing.models import Order, OrderState
+
 LINK_SALT = "parvis.customer-sign-in"
 LINK_MAX_AGE = datetime.timedelta(minutes=30)
-SESSION_KEY = "parvis_customer"
-
-
-def signed_in_email(request) -> str:
-    """The address of the signed-in customer account ("" for visitors, and for staff)."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and request.session.get(SESSION_KEY):
-        return user.email
-    return ""
 
 
 def _normalise(email: str) -> str:
@@ -36,7 +34,6 @@ def _normalise(email: str) -> str:
 
 
 def _is_staff(user) -> bool:
-    from parvis.network.models import NetworkStaff, OrganizerStaff
 
     return (
         user.is_staff
@@ -106,16 +103,12 @@ def customer_for_token(token: str):
 
 
 def _orders_q(email: str):
-    from parvis.ticketing.models import Order
 
     return Order.objects.filter(email__iexact=email)
 
 
 def account_overview(user) -> dict:
     """Everything bought with the account's address (or while signed in), newest first."""
-    from parvis.memberships.models import Membership, Subscription
-    from parvis.passes.models import PassHolding
-    from parvis.ticketing.models import Order, OrderState
 
     email = _normalise(user.email)
     orders = list(
@@ -130,8 +123,6 @@ def account_overview(user) -> dict:
         order.upcoming = [
             t for t in order.tickets.all() if t.state == "valid" and t.performance.starts_at > now
         ]
-    from parvis.crm.models import Contact
-    from parvis.crm.privacy import self_service_token
 
     profiles = [
         (contact.organizer, self_service_token(contact))

@@ -1,6 +1,8 @@
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from parvis.network.permissions import requires_two_factor
+
 SESSION_2FA_KEY = "parvis_2fa_verified"
 
 
@@ -22,8 +24,6 @@ class TwoFactorMiddleware:
             and user.is_authenticated
             and not request.session.get(SESSION_2FA_KEY)
         ):
-            from parvis.network.permissions import requires_two_factor
-
             if requires_two_factor(user):
                 return redirect(reverse("accounts:totp_setup") + "?next=" + path)
         return self.get_response(request)

@@ -3,10 +3,9 @@
 from ninja import NinjaAPI
 
 from parvis.checkin.api import router as checkin_router
+from parvis.core import api_errors as errors
 from parvis.programming.api import router as programming_router
 from parvis.ticketing.api import router as ticketing_router
-
-from . import errors
 
 api = NinjaAPI(
     title="Parvis API",

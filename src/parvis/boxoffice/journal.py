@@ -16,10 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from parvis.core.money import vat_split
+from parvis.ticketing.models import SigningKey
+from parvis.ticketing.signing import private_key_of, signing_key_for
 
 from .models import Closure, ClosureKind, EntryKind, JournalEntry, JournalHead
 
@@ -59,7 +62,6 @@ def digest(values: dict) -> str:
 
 
 def sign(key, hash_hex: str) -> str:
-    from parvis.ticketing.signing import private_key_of
 
     private = private_key_of(key)
     return base64.urlsafe_b64encode(private.sign(bytes.fromhex(hash_hex))).decode("ascii")
@@ -113,7 +115,6 @@ def append(
     detail: dict | None = None,
 ) -> JournalEntry:
     """Append one entry at the end of the organizer's chain (in the caller's transaction)."""
-    from parvis.ticketing.signing import signing_key_for
 
     vat = vat or {}
     total = sum((Decimal(v["ttc"]) for v in vat.values()), Decimal(0))
@@ -269,7 +270,6 @@ def _entry_rows(
 def _walk_range(args) -> tuple[int, list, dict | None, int, int]:
     """One worker's part of a parallel walk: its own connection, its own seq range."""
     organizer_id, chain, first, last, previous, full = args
-    from django.db import connections
 
     connections.close_all()  # a forked child must not share the parent's socket
     report = Report()
@@ -331,7 +331,6 @@ def _closure_rows(organizer_id: int, chain: str) -> Iterator[dict]:
 
 
 def public_keys(organizer_id: int) -> dict[int, bytes]:
-    from parvis.ticketing.models import SigningKey
 
     return {
         pk: bytes(public)
@@ -343,8 +342,6 @@ def _parallelism(organizer_id: int, chain: str) -> int:
     """Long chains are walked by several processes, each over its own seq range (not inside a
     transaction: the workers could not see its rows)."""
     import os
-
-    from django.conf import settings
 
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1
@@ -416,7 +413,6 @@ def _as_text(vat: dict, methods: dict) -> tuple[dict, dict]:
 
 
 def _closure_append(organizer, chain: str, kind: str, start, end, *, totals: dict) -> Closure:
-    from parvis.ticketing.signing import signing_key_for
 
     head = _head(organizer.pk, chain)
     key = signing_key_for(organizer)
@@ -583,8 +579,6 @@ def archive_build(organizer, chain: str, period: str) -> tuple[bytes, dict]:
     import csv
     import io
     import zipfile
-
-    from parvis.ticketing.signing import signing_key_for
 
     first_day, last_day = _period_bounds(period)
     start, _ = _local_bounds(first_day)

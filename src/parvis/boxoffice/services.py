@@ -10,14 +10,34 @@ from django.utils import timezone
 
 from parvis.core.audit import audit_record
 from parvis.crm import services as crm
+from parvis.crm.models import Contact, Purpose
+from parvis.memberships.models import MembershipLevel
+from parvis.memberships.services import membership_order_place
+from parvis.passes.models import PassProduct
+from parvis.passes.services import pass_book, pass_order_place
 from parvis.ticketing import services as ticketing
 from parvis.ticketing import vouchers
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Cart, Channel, HoldState, Order, OrderState, Ticket, TicketState, Voucher
+from parvis.ticketing.models import (
+    Cart,
+    Channel,
+    HoldState,
+    Order,
+    OrderState,
+    Payment,
+    PaymentState,
+    Product,
+    Tariff,
+    Ticket,
+    TicketState,
+    Voucher,
+)
 from parvis.ticketing.providers import COUNTER_METHODS
 
 from . import journal
+from .forms import COUNTER_CONSENT_WORDING
 from .models import CashDrawer, EntryKind, JournalEntry, Reprint, TillSession
+from .tasks import close_journals
 
 
 class CounterError(Exception):
@@ -107,7 +127,6 @@ def _open(session: TillSession) -> TillSession:
 
 def basket_add(*, session: TillSession, tariff_id: int, quantity: int = 1, slot_id: int | None = None):
     """Hold places for the sale being made: the same capacity, the same guard, as online buyers."""
-    from parvis.ticketing.models import Tariff
 
     if not Tariff.objects.filter(
         pk=tariff_id, performance__event__organizer_id=session.organizer_id
@@ -142,7 +161,6 @@ def basket_clear(*, session: TillSession) -> None:
 
 def basket_extra(*, session: TillSession, product_id: int, delta: int) -> None:
     """One more (or one fewer) of an add-on in the sale being made."""
-    from parvis.ticketing.models import Product
 
     if not Product.objects.filter(pk=product_id, organizer_id=session.organizer_id, is_active=True).exists():
         raise SaleError("unknown_product")
@@ -159,7 +177,6 @@ def basket_extra(*, session: TillSession, product_id: int, delta: int) -> None:
 
 def basket_products(session: TillSession) -> list:
     """The add-ons of the sale being made, each with `quantity` and `line_total`."""
-    from parvis.ticketing.models import Product
 
     wanted = {int(pk): n for pk, n in session.basket_extras.items()}
     products = list(Product.objects.filter(pk__in=wanted, organizer_id=session.organizer_id).order_by("name"))
@@ -226,7 +243,6 @@ def _settle(total: Decimal, payments: list[CounterPayment], cash_tendered: Decim
 
 
 def _contact_for(session: TillSession, customer: Customer | None):
-    from parvis.crm.models import Contact, Purpose
 
     if customer is None:
         return None
@@ -245,8 +261,6 @@ def _contact_for(session: TillSession, customer: Customer | None):
         source=crm.Consent.Source.BOX_OFFICE,
     )
     if contact is not None:
-        from .forms import COUNTER_CONSENT_WORDING
-
         for purpose in customer.consents:
             if purpose in Purpose.values:
                 crm.consent_record(
@@ -417,7 +431,6 @@ def exchange(
 ) -> tuple[Ticket, JournalEntry]:
     """Another date or tariff for a ticket: the new place is taken like a sale, the old one goes back, the
     difference is paid or given back by `method`; the entry carries both lines (+ new, − old)."""
-    from parvis.ticketing.models import Tariff
 
     if method not in COUNTER_METHODS:
         raise CounterError("unknown_method")
@@ -526,8 +539,6 @@ def membership_sell(
     send_email: bool = True,
 ) -> SaleResult:
     """Sell a member card at the counter: paid at once, valid at once, written in the journal."""
-    from parvis.memberships.models import MembershipLevel
-    from parvis.memberships.services import membership_order_place
 
     level = (
         MembershipLevel.objects.select_related("program")
@@ -572,8 +583,6 @@ def pass_sell(
     send_email: bool = True,
 ) -> SaleResult:
     """Sell a pass at its seller's counter and book its concerts in one go: everything, or nothing."""
-    from parvis.passes.models import PassProduct
-    from parvis.passes.services import pass_book, pass_order_place
 
     product = PassProduct.objects.filter(pk=product_id, organizer_id=session.organizer_id).first()
     if product is None:
@@ -631,7 +640,6 @@ def method_correction(
     """A sale recorded with the wrong payment method (cash instead of card…): a new entry moves the amount
     from one method to the other (− and +, total 0), the order gets the matching payment lines; the sale's
     entry is never touched."""
-    from parvis.ticketing.models import Payment, PaymentState
 
     if not reason.strip():
         raise CounterError("reason_required")
@@ -722,7 +730,6 @@ def session_close(*, session: TillSession, actor, counted_cash: Decimal, note: s
                 "methods": {m: str(a) for m, a in summary["methods"].items()},
             },
         )
-    from .tasks import close_journals
 
     transaction.on_commit(close_journals.enqueue)
     session.refresh_from_db()

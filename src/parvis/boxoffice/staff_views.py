@@ -15,14 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.crm import selectors as crm_selectors
+from parvis.memberships.models import MembershipLevel
 from parvis.network.permissions import Perm, require_organizer_perm
+from parvis.passes.models import PassProduct
+from parvis.passes.services import eligible_performances
 from parvis.programming.models import Performance
 from parvis.ticketing import inventory
 from parvis.ticketing import services as ticketing
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Channel, Order, Product, Tariff, Ticket, TicketState
+from parvis.ticketing.models import Channel, Order, Product, Tariff, Ticket, TicketState, Voucher
 from parvis.ticketing.pdf import order_tickets_pdf
+from parvis.ticketing.pdf import voucher_pdf as render_voucher
 from parvis.ticketing.providers import COUNTER_METHODS
+from parvis.ticketing.tasks import send_order_confirmation
 
 from . import journal, services
 from .forms import COUNTER_CONSENT_WORDING, CashMoveForm, DrawerForm, SessionCloseForm, SessionOpenForm
@@ -177,7 +182,6 @@ def counter(request, organizer_slug: str):
 
 
 def _membership_levels(organizer) -> list:
-    from parvis.memberships.models import MembershipLevel
 
     return list(
         MembershipLevel.objects.filter(program__organizer=organizer, on_sale=True, program__on_sale=True)
@@ -188,8 +192,6 @@ def _membership_levels(organizer) -> list:
 
 def _pass_products(organizer) -> list:
     """Passes on sale at this counter, each with `dates`: the next eligible performances with places."""
-    from parvis.passes.models import PassProduct
-    from parvis.passes.services import eligible_performances
 
     products = list(
         PassProduct.objects.filter(organizer=organizer, on_sale=True, valid_until__gt=timezone.now())
@@ -380,7 +382,6 @@ def tickets_pdf(request, organizer_slug: str, code: str, layout: str):
 @login_required
 @require_POST
 def send_tickets(request, organizer_slug: str, code: str):
-    from parvis.ticketing.tasks import send_order_confirmation
 
     organizer = _organizer(request, organizer_slug)
     order = get_object_or_404(Order, organizer=organizer, code=code)
@@ -561,7 +562,6 @@ def membership_sell(request, organizer_slug: str):
 
 
 def _level_price(organizer, level_id) -> Decimal:
-    from parvis.memberships.models import MembershipLevel
 
     level = MembershipLevel.objects.filter(pk=_int(level_id), program__organizer=organizer).first()
     return level.price if level else Decimal(0)
@@ -570,7 +570,6 @@ def _level_price(organizer, level_id) -> Decimal:
 @login_required
 @require_POST
 def pass_sell(request, organizer_slug: str):
-    from parvis.passes.models import PassProduct
 
     organizer = _organizer(request, organizer_slug)
     session = _require_session(request, organizer)
@@ -606,8 +605,6 @@ def pass_sell(request, organizer_slug: str):
 
 @login_required
 def voucher_pdf(request, organizer_slug: str, code: str):
-    from parvis.ticketing.models import Voucher
-    from parvis.ticketing.pdf import voucher_pdf as render_voucher
 
     organizer = _organizer(request, organizer_slug)
     voucher = get_object_or_404(Voucher, organizer=organizer, code=code)

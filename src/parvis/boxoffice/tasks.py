@@ -3,6 +3,8 @@
 
 from django_tasks import task
 
+from parvis.network.models import Organizer
+
 from . import journal
 from .models import JournalHead
 
@@ -11,7 +13,5 @@ from .models import JournalHead
 def close_journals() -> int:
     made = 0
     for organizer_id, chain in JournalHead.objects.values_list("organizer_id", "chain"):
-        from parvis.network.models import Organizer
-
         made += len(journal.closures_generate(Organizer.objects.get(pk=organizer_id), chain))
     return made

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from parvis.ticketing.signing import public_keys_of
+
 # Why a ticket is refused, as the door staff read it (codes of services.redeem and of the offline judge).
 REFUSAL_LABELS = {
     "already_used": _("Déjà utilisé"),
@@ -99,7 +101,6 @@ class CheckinList(models.Model):
 
     @cached_property
     def public_keys(self) -> dict[int, bytes]:
-        from parvis.ticketing.signing import public_keys_of
 
         return public_keys_of(self.organizer)
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
+from parvis.memberships.public import card_keys_for
 from parvis.programming.models import Performance
 from parvis.ticketing import signing
 from parvis.ticketing.models import OrderState, Tariff, Ticket, TicketState
@@ -89,11 +90,6 @@ def offline_package(checkin_list: CheckinList) -> dict:
 def _member_cards(checkin_list) -> dict:
     """What a device needs to judge member cards offline: the keys of the programmes valid here, and the
     cards cancelled since they were printed (the QR cannot say so)."""
-    from django.db.models import Count, Q
-
-    from parvis.memberships.public import card_keys_for
-
-    from .models import Scan
 
     keys, cancelled = card_keys_for(checkin_list.organizer_id)
     inside = (

@@ -14,6 +14,8 @@ from django.utils import timezone
 from parvis.core.audit import audit_record, snapshot
 from parvis.core.tokens import token_new
 from parvis.crm import services as crm
+from parvis.memberships.models import Membership
+from parvis.memberships.public import card_check
 from parvis.programming.models import Performance
 from parvis.ticketing import signing
 from parvis.ticketing.models import Order, OrderState, Quota, Tariff, Ticket, TicketState
@@ -219,8 +221,6 @@ def _redeem_card(
 
     The membership's row is locked while its entries on this list are counted, so two doors scanning the
     same duo card at once let in two people, never three."""
-    from parvis.memberships.models import Membership
-    from parvis.memberships.public import card_check
 
     if not checkin_list.admit_members:
         reason, membership = "member_card_refused", None

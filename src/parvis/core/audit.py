@@ -5,7 +5,7 @@ import decimal
 import uuid
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
 from .compiled import insert
@@ -81,7 +81,6 @@ def audited_update(
     validate_unique: bool = True,
 ):
     """Set fields, validate, save and record before/after in one transaction. Nothing is written on error."""
-    from django.db import transaction
 
     with transaction.atomic():
         before = snapshot(instance)

@@ -2,10 +2,11 @@
 
 from django.core.mail.backends.base import BaseEmailBackend
 
+from .models import OutboxMessage
+
 
 class OutboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
-        from .models import OutboxMessage
 
         for message in email_messages:
             html = ""

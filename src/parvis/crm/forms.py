@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Contact
+from .services import normalise_phone
 
 SIGNUP_VERSION = "2026-11"
 SIGNUP_WORDING = _(
@@ -26,7 +27,6 @@ class CorrectForm(forms.ModelForm):
         widgets = {"language": forms.Select(choices=[("fr", "Français"), ("en", "English")])}
 
     def clean_phone(self):
-        from .services import normalise_phone
 
         value = self.cleaned_data["phone"].strip()
         if value and not normalise_phone(value):

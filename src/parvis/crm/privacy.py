@@ -20,6 +20,7 @@ from parvis.ticketing.models import Order, Ticket
 
 from . import services
 from .models import Consent, Contact, Identifier, Interaction, PrivacyRequest, Purpose
+from .selectors import consent_state
 
 LINK_SALT = "parvis.crm.self-service"
 LINK_MAX_AGE = datetime.timedelta(days=7)
@@ -197,7 +198,6 @@ def consents_set(
     *, contact: Contact, wanted: dict[str, bool], wording: dict[str, str], version: str, proof: dict
 ):
     """The person's own choices from the self-service page: only changes are written to the ledger."""
-    from .selectors import consent_state
 
     for purpose, given in wanted.items():
         current = consent_state(contact, purpose)
@@ -290,7 +290,6 @@ def signup_confirm(token: str, *, wording: str, proof: dict) -> Contact | None:
     ).first()
     if contact is None or data.get("p") not in Purpose.values:
         return None
-    from .selectors import consent_state
 
     current = consent_state(contact, data["p"])
     if current is None or not current.given:  # a second click changes nothing

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parvis.memberships.models import Membership, Subscription
 from parvis.programming.models import Genre
 from parvis.ticketing.models import OrderState, TariffKind, Ticket, TicketState
 
@@ -151,8 +152,6 @@ def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
             )
         )
     elif field == "member":  # a card bought by this contact, valid today
-        from parvis.memberships.models import Membership
-
         now = timezone.now()
         q = Q(
             Exists(
@@ -165,8 +164,6 @@ def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
             )
         )
     elif field == "subscriber":  # a subscription of this contact whose season has not ended
-        from parvis.memberships.models import Subscription
-
         q = Q(
             Exists(
                 Subscription.objects.filter(

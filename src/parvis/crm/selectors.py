@@ -5,6 +5,7 @@ from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from parvis.core.text import fold
 
 from .models import Consent, Contact, Interaction, Purpose
+from .services import normalise_phone
 
 
 def consent_state(contact: Contact, purpose: str, channel: str = "email") -> Consent | None:
@@ -91,7 +92,6 @@ def totals(contact: Contact) -> dict:
 
 def search(organizer, q: str):
     """By name, e-mail, or phone as people type it ("06 12 34 56 78" finds +33612345678)."""
-    from .services import normalise_phone
 
     contacts = Contact.objects.filter(organizer=organizer, merged_into__isnull=True)
     q = q.strip()

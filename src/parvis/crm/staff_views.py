@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,9 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from parvis.core.audit import audit_record
 from parvis.core.params import id_param
 from parvis.core.text import fold
-from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
+from parvis.network.models import Venue
+from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
+from parvis.programming.models import Event
 
 from . import dedupe, exports, importer, privacy, retention, selectors, services, tasks
 from . import segments as segments_mod
@@ -89,7 +93,6 @@ def contact_detail(request, organizer_slug: str, contact_pk: int):
 
 def _set_household(request, organizer, contact: Contact) -> None:
     """Join an existing household, start a new one, or leave; audited."""
-    from parvis.core.audit import audit_record
 
     before = contact.household_id
     choice = request.POST.get("household", "")
@@ -338,8 +341,6 @@ def _definition_from(data) -> dict:
 
 
 def _builder_context(organizer, definition: dict, segment=None) -> dict:
-    from parvis.network.models import Venue
-    from parvis.programming.models import Event
 
     choices = dict(segments_mod.CHOICES)
     choices["venue"] = [
@@ -451,7 +452,6 @@ def segment_edit(request, organizer_slug: str, segment_pk: int | None = None):
 
 
 def _segment_save(request, organizer, segment, name, definition, *, static: bool) -> Segment:
-    from django.db import transaction
 
     with transaction.atomic():
         if segment is None:
@@ -508,9 +508,6 @@ def retention_page(request, organizer_slug: str):
 @login_required
 def network_audience(request, network_slug: str):
     """The network's shared audience: only people who consented to share their profile with the network."""
-    from django.db.models import Count, Q
-
-    from parvis.network.permissions import require_network_perm
 
     network = require_network_perm(request.user, network_slug, Perm.NETWORK_AUDIENCE)
     contacts = selectors.messageable(

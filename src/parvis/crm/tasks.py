@@ -1,6 +1,7 @@
 """Background work of the audience relations: the e-mails that prove a person holds an address."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -8,8 +9,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from . import privacy
-from .models import Contact
+from parvis.network.models import Organizer
+
+from . import importer, privacy
+from .dedupe import duplicates_refresh
+from .models import Contact, ImportJob
+from .retention import apply
 
 
 @task()
@@ -54,17 +59,12 @@ def send_signup_confirmation(*, contact_id: int, purpose: str, version: str, lan
 
 @task()
 def find_duplicates(*, organizer_id: int) -> int:
-    from parvis.network.models import Organizer
-
-    from .dedupe import duplicates_refresh
 
     return duplicates_refresh(Organizer.objects.get(pk=organizer_id))
 
 
 @task()
 def run_import(*, job_id: int) -> None:
-    from . import importer
-    from .models import ImportJob
 
     job = ImportJob.objects.select_related("organizer", "created_by").get(pk=job_id)
     try:
@@ -76,11 +76,6 @@ def run_import(*, job_id: int) -> None:
 
 @task()
 def apply_retention(*, organizer_id: int, actor_id: int | None = None) -> int:
-    from django.contrib.auth import get_user_model
-
-    from parvis.network.models import Organizer
-
-    from .retention import apply
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     return apply(Organizer.objects.get(pk=organizer_id), actor=actor)

@@ -2,7 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.money import Money, format_money
+from parvis.network.models import Network
+from parvis.programming.models import Event, EventStatus
 from parvis.ticketing.forms import PayingBuyerForm
+
+from .models import MembershipLevel, MembershipProgram, SubscriptionOffer
 
 
 class MembershipJoinForm(PayingBuyerForm):
@@ -85,14 +89,11 @@ class MembershipProgramForm(forms.ModelForm):
     """A new membership programme of this organizer (or of one of its networks)."""
 
     class Meta:
-        from .models import MembershipProgram
-
         model = MembershipProgram
         fields = ["name", "name_en", "description", "description_en", "network", "reminder_days", "on_sale"]
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
-        from parvis.network.models import Network
 
         self.fields["network"].queryset = Network.objects.filter(memberships__organizer=organizer)
 
@@ -101,8 +102,6 @@ class MembershipLevelForm(forms.ModelForm):
     """A level of one of this organizer's programmes: price, length, people, and what it gives."""
 
     class Meta:
-        from .models import MembershipLevel
-
         model = MembershipLevel
         fields = [
             "program", "kind", "name", "name_en", "eligibility", "price", "vat_rate", "months", "persons",
@@ -112,9 +111,6 @@ class MembershipLevelForm(forms.ModelForm):
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
-        from parvis.programming.models import Event, EventStatus
-
-        from .models import MembershipProgram
 
         self.fields["program"].queryset = MembershipProgram.objects.filter(organizer=organizer)
         self.fields["free_events"].queryset = Event.objects.filter(
@@ -127,8 +123,6 @@ class SubscriptionOfferForm(forms.ModelForm):
     """A season subscription: its dates, the minimum number of shows, the shows it covers, the exchanges."""
 
     class Meta:
-        from .models import SubscriptionOffer
-
         model = SubscriptionOffer
         fields = [
             "name", "name_en", "description", "description_en", "season_starts", "season_ends", "min_shows",
@@ -142,7 +136,6 @@ class SubscriptionOfferForm(forms.ModelForm):
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
-        from parvis.programming.models import Event, EventStatus
 
         self.fields["events"].queryset = Event.objects.filter(
             organizer=organizer, status=EventStatus.PUBLISHED

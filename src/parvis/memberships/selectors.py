@@ -3,7 +3,7 @@
 import io
 
 import segno
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from parvis.programming.models import EventStatus, Performance, PerformanceStatus
@@ -53,7 +53,6 @@ def free_events_upcoming(membership: Membership, *, limit: int = 10) -> list[Per
 
 def members_of(organizer, *, query: str = "") -> QuerySet[Membership]:
     """The cards of the programmes this organizer runs, newest first, found by code, name or e-mail."""
-    from django.db.models import Q
 
     cards = Membership.objects.filter(level__program__organizer=organizer).select_related(
         "level__program", "order"
@@ -68,7 +67,6 @@ def members_of(organizer, *, query: str = "") -> QuerySet[Membership]:
 
 
 def subscribers_of(organizer, *, query: str = "") -> QuerySet[Subscription]:
-    from django.db.models import Q
 
     found = Subscription.objects.filter(offer__organizer=organizer).select_related("offer", "order")
     query = query.strip()
@@ -76,7 +74,6 @@ def subscribers_of(organizer, *, query: str = "") -> QuerySet[Subscription]:
 
 
 def offers_on_sale(*, organizer_ids) -> QuerySet[SubscriptionOffer]:
-    from django.utils import timezone
 
     return SubscriptionOffer.objects.filter(
         organizer_id__in=organizer_ids, on_sale=True, season_ends__gt=timezone.now()

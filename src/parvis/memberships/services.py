@@ -16,10 +16,12 @@ from parvis.core.audit import audit_record
 from parvis.crm import services as crm
 from parvis.network.models import NetworkMembership
 from parvis.ticketing import services as sales
+from parvis.ticketing import signing
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Channel, Order, OrderExtra
+from parvis.ticketing.providers import enabled_providers
 
-from .models import Membership, MembershipLevel
+from .models import Membership, MembershipLevel, MembershipProgram
 
 # Renewing early adds the new year after the current one; a card is renewable from this long before its end.
 RENEWABLE_BEFORE = datetime.timedelta(days=120)
@@ -92,7 +94,6 @@ def membership_order_place(
     """An order for one card, paid like any order; the card becomes valid once the order is paid.
 
     A renewal starts where the card it renews ends (or now, if that is past), so no day is lost."""
-    from parvis.ticketing.providers import enabled_providers
 
     now = timezone.now()
     program = level.program
@@ -283,7 +284,6 @@ def card_check(secret: str, *, organizer_id: int, at: datetime.datetime) -> tupl
 
     The QR is verified with the programme organizer's keys; validity comes from the database, so a card
     cancelled or ended since it was printed is refused."""
-    from parvis.ticketing import signing
 
     try:
         membership_id = signing.card_membership_id(secret)
@@ -306,10 +306,6 @@ def card_check(secret: str, *, organizer_id: int, at: datetime.datetime) -> tupl
 def card_keys_for(organizer_id: int) -> tuple[dict[int, bytes], list[int]]:
     """The public keys that sign the member cards valid at this organizer (its own programmes and its
     networks'), and the ids of those programmes' cards cancelled while they would still be valid."""
-    from parvis.network.models import NetworkMembership
-    from parvis.ticketing import signing
-
-    from .models import MembershipProgram
 
     networks = NetworkMembership.objects.filter(organizer_id=organizer_id).values("network_id")
     programs = MembershipProgram.objects.filter(

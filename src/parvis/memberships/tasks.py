@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from .models import Membership
+from .services import renewal_reminders_due
 
 
 @task()
@@ -42,7 +43,6 @@ def send_renewal_reminder(*, membership_id: int) -> None:
 @task()
 def send_renewal_reminders() -> int:
     """The daily run (cron or the worker): every card due for its reminder gets it once."""
-    from .services import renewal_reminders_due
 
     due = renewal_reminders_due()
     for membership_id in due:

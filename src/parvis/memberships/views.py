@@ -5,14 +5,15 @@ import hmac
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.core.params import id_param
+from parvis.ticketing import inventory
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Ticket
+from parvis.ticketing.models import Channel, TariffKind, Ticket
 from parvis.ticketing.providers import providers_without_places
 from parvis.ticketing.public import payment_target
 
@@ -155,8 +156,6 @@ def card_forget(request):
 
 def _offer_rows(offer, *, exclude=()) -> list[dict]:
     """The offer's dates with their subscriber tariff and the places left online."""
-    from parvis.ticketing import inventory
-    from parvis.ticketing.models import Channel, TariffKind
 
     performances = list(
         subscriptions.offer_performances(offer)
@@ -177,7 +176,6 @@ def _offer_rows(offer, *, exclude=()) -> list[dict]:
 
 
 def _date_label(row) -> str:
-    from django.utils import formats
 
     performance = row["performance"]
     when = formats.date_format(timezone.localtime(performance.starts_at), "l j F Y, H:i")

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import Role
+from .models import Organizer, Role, Venue
 
 
 class StaffAddForm(forms.Form):
@@ -16,8 +16,6 @@ class StaffAddForm(forms.Form):
 
 class OrganizerSettingsForm(forms.ModelForm):
     class Meta:
-        from .models import Organizer
-
         model = Organizer
         fields = [
             "name",
@@ -117,8 +115,6 @@ class OrganizerSettingsForm(forms.ModelForm):
 
 class VenueForm(forms.ModelForm):
     class Meta:
-        from .models import Venue
-
         model = Venue
         fields = [
             "name",
@@ -142,7 +138,6 @@ class VenueForm(forms.ModelForm):
         self.instance.organizer = organizer
 
     def clean_slug(self):
-        from .models import Venue
 
         slug = self.cleaned_data["slug"]
         clash = Venue.objects.filter(organizer=self.instance.organizer, slug=slug).exclude(

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record, audited_update, snapshot
 
-from .models import Organizer, OrganizerStaff, Role, TermsOfSale
+from .models import Organizer, OrganizerStaff, Role, Space, TermsOfSale, Venue
 from .tasks import send_staff_invitation
 
 
@@ -119,7 +119,6 @@ def terms_publish(*, actor, organizer: Organizer, text: str, text_en: str = "", 
 
 def venue_save(*, actor, venue, request=None):
     """Create or update a venue of an organizer (the form has set venue.organizer)."""
-    from .models import Venue
 
     with transaction.atomic():
         before = snapshot(Venue.objects.get(pk=venue.pk)) if venue.pk else None
@@ -138,7 +137,6 @@ def venue_save(*, actor, venue, request=None):
 
 
 def space_create(*, actor, venue, name: str, capacity: int | None, request=None):
-    from .models import Space
 
     with transaction.atomic():
         if Space.objects.filter(venue=venue, name__iexact=name.strip()).exists():

@@ -1,7 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.ticketing import extensions
+
 
 class PassesConfig(AppConfig):
     name = "parvis.passes"
     verbose_name = _("Pass")
+
+    def ready(self):
+        from .lines import PassLines, PassOptions
+
+        extensions.line_kinds.register("pass", PassLines())
+        extensions.ticket_page.register("passes", PassOptions())

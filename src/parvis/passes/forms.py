@@ -1,7 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.network.models import Network, Organizer
+from parvis.programming.models import Festival, Genre
 from parvis.ticketing.forms import PayingBuyerForm
+from parvis.ticketing.models import TariffKind
+
+from .models import PassProduct
 
 
 class PassBuyForm(PayingBuyerForm):
@@ -33,8 +38,6 @@ class PassProductForm(forms.ModelForm):
     )
 
     class Meta:
-        from .models import PassProduct
-
         model = PassProduct
         fields = [
             "name", "name_en", "description", "network", "price", "vat_rate", "entries",
@@ -51,9 +54,6 @@ class PassProductForm(forms.ModelForm):
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
-        from parvis.network.models import Network, Organizer
-        from parvis.programming.models import Festival, Genre
-        from parvis.ticketing.models import TariffKind
 
         networks = Network.objects.filter(memberships__organizer=organizer)
         self.fields["network"].queryset = networks

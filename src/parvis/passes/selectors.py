@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from parvis.ticketing import inventory
-from parvis.ticketing.models import Channel, Ticket, TicketState
+from parvis.ticketing.models import Channel, Tariff, Ticket, TicketState
 
 from .models import PassEntry, PassHolding, PassProduct
 from .services import eligible_performances
@@ -73,7 +73,6 @@ def suggestions(holding: PassHolding, *, limit: int = SUGGESTIONS) -> list[dict]
 
 
 def _tariff_performances(left: dict[int, int]) -> dict[int, int]:
-    from parvis.ticketing.models import Tariff
 
     places: dict[int, int] = {}
     for tariff_id, performance_id in Tariff.objects.filter(pk__in=list(left)).values_list(

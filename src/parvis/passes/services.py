@@ -28,6 +28,7 @@ from parvis.ticketing.models import (
     Payment,
     Tariff,
 )
+from parvis.ticketing.providers import enabled_providers
 
 from .models import PassEntry, PassHolding, PassProduct
 
@@ -88,7 +89,6 @@ def pass_order_place(
     """An order for passes (no places yet): paid like any order; the passes become valid once it is paid.
 
     At the seller's counter, `counter_payments` (method, amount, reference) pay it at once."""
-    from parvis.ticketing.providers import enabled_providers
 
     now = timezone.now()
     if not product.on_sale or product.valid_until <= now:

@@ -30,7 +30,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from parvis.checkin.models import Presence
 from parvis.core.money import vat_split
+from parvis.network.models import NetworkMembership, Organizer
+from parvis.programming.models import Festival
+from parvis.ticketing.models import OrderState, Ticket, TicketState
 
 from .models import PassEntry, PassHolding, PassProduct, SplitRule, UnusedRule
 
@@ -170,7 +174,6 @@ class Statement:
 def period_bounds(period: str, *, network=None) -> tuple[datetime.datetime, datetime.datetime, str]:
     """`2026-11` (month), `2026-Q4` (quarter), `2026` (year), `2026-11-01..2026-11-15` (dates, inclusive)
     or `festival:<slug>` (a network's festival), in the site's time zone; the end is exclusive."""
-    from parvis.programming.models import Festival
 
     period = (period or "").strip()
     tz = timezone.get_current_timezone()
@@ -210,7 +213,6 @@ def period_bounds(period: str, *, network=None) -> tuple[datetime.datetime, date
 
 
 def _partners(products: list[PassProduct]) -> dict[int, list[int]]:
-    from parvis.network.models import NetworkMembership
 
     partners = {}
     for product in products:
@@ -267,7 +269,6 @@ def network_lines(*, network, start, end, now=None) -> tuple[list[Line], int]:
 
 def on_behalf_lines(*, network, start, end) -> list[Line]:
     """The tickets the network's seller sold online for its members, for performances in [start, end)."""
-    from parvis.ticketing.models import OrderState, Ticket, TicketState
 
     if not network.ticket_seller_id:
         return []
@@ -325,7 +326,6 @@ def _fill(row: StatementRow, lines: list[Line]) -> StatementRow:
 
 def statement_build(*, network, start, end, now=None) -> Statement:
     """One row per organizer that receives something in the period, then the total."""
-    from parvis.network.models import Organizer
 
     lines, passes = network_lines(network=network, start=start, end=end, now=now)
     by_organizer: dict[int, list[Line]] = defaultdict(list)
@@ -397,7 +397,6 @@ def statement_csv(statement: Statement) -> str:
 
 def _earlier_ticket_at_venue():
     """For a pass entry: a ticket of the same person (e-mail) at the same venue, for an earlier date."""
-    from parvis.ticketing.models import Ticket, TicketState
 
     return Ticket.objects.filter(
         order__email=OuterRef("holding__email"),
@@ -410,7 +409,6 @@ def _earlier_ticket_at_venue():
 def discovery(*, network, start, end) -> list[dict]:
     """Per venue: entries booked with the network's passes for performances in the period, how many were
     the holder's first visit to that venue (no earlier ticket of theirs there), and how many were scanned."""
-    from parvis.checkin.models import Presence
 
     earlier = _earlier_ticket_at_venue()
     entries = (

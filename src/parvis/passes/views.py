@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core.customers import signed_in_email
 from parvis.core.params import id_param
 from parvis.programming.models import Performance
 from parvis.ticketing.errors import SaleError
@@ -29,7 +30,6 @@ def remember(request, holding: PassHolding) -> None:
 
 def remembered_ids(request) -> list[int]:
     """The passes this browser may book with: those opened here, and the signed-in customer's."""
-    from parvis.accounts.customers import signed_in_email
 
     ids = list(request.session.get(SESSION_KEY, []))
     email = signed_in_email(request)

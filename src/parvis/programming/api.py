@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from parvis.api.errors import reject_unknown_params
+from parvis.core.api_errors import reject_unknown_params
 from parvis.network.models import Network, Organizer, Venue
 
 from . import selectors

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "parvis.passes",
     "parvis.memberships",
     "parvis.api",
+    "parvis.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,13 +6,14 @@ import json
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from parvis.api.errors import ApiError
+from parvis.core.api_errors import ApiError
 from parvis.programming.models import Performance
 
 from . import inventory, services
@@ -140,7 +141,6 @@ class OrderOut(Schema):
 
 def _order_out(order: Order, tickets: list | None = None) -> dict:
     """The order as the API shows it (JSON-ready); `tickets`: those just issued, if the caller has them."""
-    from django.conf import settings
 
     refunded = Decimal(0)  # a sale just made has given nothing back
     if tickets is None:

@@ -9,9 +9,17 @@ class TicketingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from . import extensions, inventory, waitlist
         from .auth import _tokens
         from .models import ApiToken, SigningKey
+        from .receipts import DonationLines
         from .signing import forget_current_keys
+        from .voucher_sales import VoucherLines
+
+        # Ticketing's own products plug in as any other would (docs/adr/0005).
+        extensions.line_kinds.register("gift_voucher", VoucherLines())
+        extensions.line_kinds.register("donation", DonationLines())
+        inventory.places_freed.register("waiting_list", waitlist.offer_freed)
 
         # A token saved or deleted in this process is read again at its next call.
         post_save.connect(_tokens.forget, sender=ApiToken, dispatch_uid="api_tokens_forget")

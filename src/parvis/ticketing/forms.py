@@ -2,12 +2,14 @@ import uuid
 
 from django import forms
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.money import Money, format_money
 
 from .providers import enabled_providers
+from .services import Buyer
 
 # Consent wordings and their version, recorded with each order (the CRM issue turns them into a ledger).
 CONSENTS = {
@@ -192,9 +194,6 @@ class PayingBuyerForm(forms.Form):
 
     def buyer(self):
         """Who pays, in the language of the page they paid from (once the form is valid)."""
-        from django.utils import translation
-
-        from .services import Buyer
 
         data = self.cleaned_data
         return Buyer(

@@ -9,13 +9,14 @@ buyers can never give the same places back twice.
 
 import datetime
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django.db.models import F, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from parvis.core.compiled import CompiledQuery, insert, insert_many
+from parvis.core.registry import Registry
 
 from .models import Channel, Hold, HoldState, Quota, Tariff, WaitingEntry
 
@@ -88,12 +89,16 @@ def _end_hold(hold_id: int, *, from_state: str, to_state: str) -> bool:
     return bool(Hold.objects.filter(pk=hold_id, state=from_state).update(state=to_state))
 
 
-def _freed(performance_ids: Iterable[int]) -> None:
-    """Places came back: the people on the waiting list get them first (same transaction)."""
-    from .waitlist import offer_freed
+# Who is told, in the same transaction, that places of a date came back: the waiting list registers here
+# (TicketingConfig.ready), so that the people on it get them first.
+places_freed: Registry[Callable[[int], object]] = Registry("listeners to places given back")
 
+
+def _freed(performance_ids: Iterable[int]) -> None:
+    """Places came back: each listener hears of each date (same transaction)."""
     for performance_id in sorted(set(performance_ids)):
-        offer_freed(performance_id)
+        for listener in places_freed:
+            listener(performance_id)
 
 
 def reclaim_expired_holds(*, performance_ids: Iterable[int], now: datetime.datetime | None = None) -> int:

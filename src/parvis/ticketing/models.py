@@ -11,8 +11,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from .providers import COUNTER_METHODS, PROVIDERS
 
 
 class Channel(models.TextChoices):
@@ -372,7 +375,6 @@ class Order(models.Model):
         return self.code
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
 
         return reverse("ticketing:order", kwargs={"code": self.code, "secret": self.secret})
 
@@ -440,7 +442,6 @@ class Payment(models.Model):
     @property
     def provider_label(self) -> str:
         """How this payment was made, in words ("Canal de vente partenaire", "Espèces"…)."""
-        from .providers import COUNTER_METHODS, PROVIDERS
 
         if self.provider in COUNTER_METHODS:
             return str(COUNTER_METHODS[self.provider])

@@ -12,6 +12,9 @@ from django.db.models import Max
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from parvis.network.models import Organizer
+
+from .extensions import Attachment, LineKind
 from .models import DonationReceipt, Order, OrderExtra
 
 _UNITS = (
@@ -64,8 +67,6 @@ def euros_in_words(amount: Decimal) -> str:
 
 def receipts_of_order_issue(order: Order) -> list[DonationReceipt]:
     """The receipt for the order's donation, if its organizer issues them (once; caller's transaction)."""
-    from parvis.network.models import Organizer
-
     organizer = order.organizer
     if not organizer.issues_tax_receipts or order.donation_receipts.exists():
         return []
@@ -151,3 +152,22 @@ def receipt_pdf(receipt: DonationReceipt) -> bytes:
     page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+class DonationLines(LineKind):
+    """A donation in an order: its tax receipt once paid (where the organizer issues them), cancelled with
+    the refund, attached as a PDF."""
+
+    extra_kind = OrderExtra.Kind.DONATION
+
+    def order_paid(self, order, *, paid_at) -> None:
+        receipts_of_order_issue(order)
+
+    def extras_refunded(self, order) -> None:
+        receipts_of_order_cancel(order)
+
+    def attachments(self, order, context: dict) -> list[Attachment]:
+        return [
+            Attachment(f"recu-fiscal-{receipt.reference}.pdf", receipt_pdf(receipt))
+            for receipt in order.donation_receipts.filter(cancelled_at__isnull=True)
+        ]

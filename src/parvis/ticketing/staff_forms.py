@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.programming.models import Event
+
 from .models import PromoCode, Quota, SalesConfig, Tariff
 
 
@@ -79,7 +81,6 @@ class PromoCodeForm(forms.ModelForm):
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
-        from parvis.programming.models import Event
 
         self.organizer = organizer
         self.fields["events"].queryset = Event.objects.filter(organizer=organizer).order_by("title")

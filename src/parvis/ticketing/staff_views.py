@@ -23,19 +23,32 @@ from parvis.core.params import id_param
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 from parvis.programming.models import Performance
 
-from . import inventory, services
+from . import inventory, promo, services
 from .errors import SaleError
-from .models import Channel, Order, OrderState, Quota, SalesConfig, Tariff, Ticket, TicketState
+from .models import (
+    Channel,
+    Order,
+    OrderState,
+    PromoCode,
+    Quota,
+    SalesConfig,
+    Tariff,
+    Ticket,
+    TicketState,
+    Voucher,
+)
 from .providers import COUNTER_METHODS, PROVIDERS
 from .staff_forms import (
     CancelPerformanceForm,
     CapacityForm,
+    PromoCodeForm,
     QuotaForm,
     SalesConfigForm,
     SlotsForm,
     TariffForm,
 )
 from .tasks import send_order_confirmation
+from .vouchers import normalise_code, voucher_extend
 
 
 @login_required
@@ -322,9 +335,6 @@ def order_action(request, organizer_slug: str, code: str):
 @login_required
 def promo_codes(request, organizer_slug: str):
     """Promo codes: the list with their uses, a new one, and switching one off."""
-    from . import promo
-    from .models import PromoCode
-    from .staff_forms import PromoCodeForm
 
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
     form = PromoCodeForm(request.POST or None, organizer=organizer)
@@ -362,8 +372,6 @@ def promo_codes(request, organizer_slug: str):
 @login_required
 def vouchers(request, organizer_slug: str):
     """Find a gift voucher by its code: balance, validity, every movement."""
-    from .models import Voucher
-    from .vouchers import normalise_code
 
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
     can_change = has_organizer_perm(request.user, organizer, Perm.SALES_CHANGE)
@@ -387,8 +395,6 @@ def vouchers(request, organizer_slug: str):
 
 def _voucher_extend(request, organizer, can_change: bool):
     """Staff keep a voucher valid for longer (the change is in the audit log)."""
-    from .models import Voucher
-    from .vouchers import voucher_extend
 
     if not can_change:
         raise PermissionDenied

@@ -12,17 +12,7 @@ from parvis.core.audit import audit_record
 
 from . import services
 from .models import Order, Payment, PaymentState
-
-# Tests replace this with a client that answers from recorded fixtures.
-HTTP_CLIENT: stripe.HTTPClient | None = None
-
-
-def client() -> stripe.StripeClient:
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, http_client=HTTP_CLIENT, max_network_retries=2)
-
-
-def _cents(amount) -> int:
-    return int((amount * 100).to_integral_value())
+from .stripe_client import cents, client
 
 
 def checkout_session_create(*, orders: list[Order], success_url: str, cancel_url: str) -> str:
@@ -54,7 +44,7 @@ def checkout_session_create(*, orders: list[Order], success_url: str, cancel_url
                         "price_data": {
                             "currency": o.currency.lower(),
                             # what the card pays: the order less any gift voucher part
-                            "unit_amount": _cents(sum(p.amount for p in payments if p.order_id == o.pk)),
+                            "unit_amount": cents(sum(p.amount for p in payments if p.order_id == o.pk)),
                             "product_data": {"name": f"{o.organizer.name} — {o.code}"},
                         },
                     }
@@ -159,26 +149,3 @@ def webhook_handle(payload: bytes, signature: str) -> str:
                     after={"payment": payment.pk, "code": (error.code or error.type) if error else ""},
                 )
     return event.type
-
-
-def refund_send(payment_id: int) -> None:
-    """Send a recorded refund (a negative stripe payment) to Stripe. Stripe's idempotency key makes a second
-    run harmless; the refund id is kept as the payment's reference."""
-    refund = Payment.objects.select_related("order").get(pk=payment_id, provider="stripe", amount__lt=0)
-    if refund.reference:
-        return
-    original = refund.order.payments.filter(  # refunded in full when it came too late (`_auto_refund`)
-        provider="stripe", state__in=[PaymentState.CONFIRMED, PaymentState.REFUNDED], amount__gt=0
-    ).first()
-    if original is None or not original.reference.startswith("pi_"):
-        return
-    intent = original.reference.split(":")[0]
-    result = client().v1.refunds.create(
-        {
-            "payment_intent": intent,
-            "amount": _cents(-refund.amount),
-            "metadata": {"parvis_payment": str(refund.pk)},
-        },
-        {"idempotency_key": f"parvis-refund-{refund.pk}"},
-    )
-    Payment.objects.filter(pk=refund.pk, reference="").update(reference=result.id)

@@ -1,7 +1,7 @@
 """Background work of the ticketing. Tasks take ids and are safe to run twice."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -9,8 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
-from .models import Order, OrderState
-from .pdf import order_tickets_pdf
+from parvis.programming.models import Performance
+
+from . import extensions, stripe_client
+from .models import Order, OrderState, Payment, Voucher, WaitingEntry
+from .pdf import order_tickets_pdf, voucher_pdf
 
 
 @task()
@@ -32,21 +35,17 @@ def send_order_confirmation(*, order_id: int, resend: bool = False) -> None:
 
 
 def _send(order: Order) -> None:
+    kinds = extensions.kinds_of(order, set(order.extras.values_list("kind", flat=True)))
     with translation.override(order.language or settings.LANGUAGE_CODE):
+        made = {kind: kind.confirmation(order, base_url=settings.PARVIS_BASE_URL) for kind in kinds}
         context = {
             "order": order,
             "items": order.items.select_related("performance__event", "performance__venue", "tariff"),
             "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
             "base_url": settings.PARVIS_BASE_URL,
-            "passes": [
-                (holding, settings.PARVIS_BASE_URL + holding.get_absolute_url())
-                for holding in order.pass_holdings.filter(state="active").select_related("product")
-            ],
-            "memberships": [
-                (card, settings.PARVIS_BASE_URL + card.get_absolute_url())
-                for card in order.memberships.filter(state="active").select_related("level__program")
-            ],
         }
+        for part in made.values():  # what each product bought shows (its passes, its cards, …)
+            context.update(part)
         subject = _("Vos billets — %(organizer)s — commande %(code)s") % {
             "organizer": order.organizer.name,
             "code": order.code,
@@ -63,19 +62,9 @@ def _send(order: Order) -> None:
         )
         if order.tickets.exists():
             message.attach(f"billets-{order.code}.pdf", order_tickets_pdf(order), "application/pdf")
-        from .models import Voucher
-        from .pdf import voucher_pdf
-
-        for voucher in Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE):
-            message.attach(f"bon-cadeau-{voucher.code}.pdf", voucher_pdf(voucher), "application/pdf")
-        from parvis.memberships.pdf import card_pdf
-
-        for card, _url in context["memberships"]:
-            message.attach(f"carte-adherent-{card.code}.pdf", card_pdf(card), "application/pdf")
-        from .receipts import receipt_pdf
-
-        for receipt in order.donation_receipts.filter(cancelled_at__isnull=True):
-            message.attach(f"recu-fiscal-{receipt.reference}.pdf", receipt_pdf(receipt), "application/pdf")
+        for kind, part in made.items():  # and the files it gives (a voucher, a card, a tax receipt…)
+            for attachment in kind.attachments(order, part):
+                message.attach(attachment.filename, attachment.content, attachment.mimetype)
         message.send()
 
 
@@ -105,8 +94,6 @@ def _notify_buyer(order: Order, subject, template: str, context_of, attachments=
 @task()
 def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
     """Tell a buyer that a date is cancelled and refunded. A second run sends the notice again (harmless)."""
-    from parvis.programming.models import Performance
-
     order = Order.objects.select_related("organizer").get(pk=order_id)
     performance = Performance.objects.select_related("event", "venue").get(pk=performance_id)
     _notify_buyer(
@@ -135,8 +122,6 @@ def send_auto_refund_notice(*, order_id: int, voucher: bool = False) -> None:
 def send_refund_notice(*, order_id: int, payment_ids: list[int]) -> None:
     """Tell a buyer what a refund of their order gives back, and by which means. A second run sends the
     notice again (harmless)."""
-    from .models import Payment
-
     order = Order.objects.select_related("organizer").get(pk=order_id)
     refunds = list(Payment.objects.filter(order=order, pk__in=payment_ids).order_by("pk"))
     _notify_buyer(
@@ -157,9 +142,6 @@ def send_refund_notice(*, order_id: int, payment_ids: list[int]) -> None:
 def send_credit_voucher(*, voucher_id: int) -> None:
     """E-mail a credit voucher (a refund made as a gift voucher) to the buyer of its order, with its PDF.
     A second run sends it again (harmless: the same voucher)."""
-    from .models import Voucher
-    from .pdf import voucher_pdf
-
     voucher = Voucher.objects.select_related("order__organizer").get(pk=voucher_id)
     _notify_buyer(
         voucher.order,
@@ -173,22 +155,14 @@ def send_credit_voucher(*, voucher_id: int) -> None:
 @task()
 def refund_to_provider(*, payment_id: int) -> None:
     """Pass a refund recorded in Parvis on to the payment provider that took the money."""
-    from .models import Payment
-
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is not None and payment.provider == "stripe":
-        from .stripe_provider import refund_send
-
-        refund_send(payment_id)
+        stripe_client.refund_send(payment_id)
 
 
 @task()
 def send_waitlist_offer(*, entry_id: int) -> None:
     """Tell the next person on a waiting list that places are held for them, with the link and deadline."""
-    from django.core.mail import send_mail
-
-    from .models import WaitingEntry
-
     entry = (
         WaitingEntry.objects.select_related("performance__event", "performance__venue")
         .filter(pk=entry_id, state=WaitingEntry.State.OFFERED)
@@ -208,11 +182,3 @@ def send_waitlist_offer(*, entry_id: int) -> None:
             None,
             [entry.email],
         )
-
-
-@task()
-def refresh_waiting_lists() -> int:
-    """Pass expired offers on promptly (cron or the worker); correctness does not depend on it."""
-    from .waitlist import refresh
-
-    return refresh()

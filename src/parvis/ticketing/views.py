@@ -1,28 +1,25 @@
-"""Buying tickets: choose tariffs, the cart with its countdown, checkout, (demo) payment, the order page."""
+"""Buying tickets: choose tariffs, the cart with its countdown, checkout, (demo and Stripe) payment."""
 
 import hashlib
 import hmac
-import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.customers import signed_in_email
 from parvis.core.compiled import CompiledQuery, insert
-from parvis.core.params import id_param
-from parvis.crm.privacy import self_service_token
-from parvis.network.models import Network
+from parvis.core.customers import signed_in_email
+from parvis.network.models import Network, Organizer
 from parvis.programming.models import Performance
 
-from . import inventory, services
+from . import extensions, inventory, services, stripe_provider
 from .errors import SaleError
 from .forms import CONSENTS, CheckoutForm, extras_from
 from .models import (
@@ -30,19 +27,13 @@ from .models import (
     Channel,
     IdempotencyRecord,
     Order,
-    OrderExtra,
-    OrderItem,
     Payment,
     PaymentState,
     Product,
     Tariff,
     TariffKind,
-    Ticket,
-    Voucher,
 )
-from .pdf import order_tickets_pdf
-from .providers import enabled_providers, providers_without_places
-from .tasks import send_order_confirmation
+from .providers import enabled_providers
 
 CART_SESSION_KEY = "parvis_cart"
 
@@ -73,30 +64,17 @@ def _remembered_member_id(request) -> int | None:
     email = signed_in_email(request)
     if not email:
         return None
-    from parvis.memberships.models import Membership
-
-    now = timezone.now()
-    return (
-        Membership.objects.filter(
-            email__iexact=email, state=Membership.State.ACTIVE, valid_from__lte=now, valid_until__gt=now
-        )
-        .order_by("-valid_until")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    return extensions.benefits_provider().remembered_card_id(email=email)
 
 
 def _member_benefits(request, organizer_id: int):
     """This browser's member card benefits at this organizer (the cart's card, or the remembered one)."""
-    from parvis.memberships.models import Membership
-    from parvis.memberships.public import benefits_for
-
     cart = _cart(request, create=False)
     member_id = (cart.membership_id if cart else None) or _remembered_member_id(request)
     if not member_id:
         return None
-    membership = Membership.objects.select_related("level__program").filter(pk=member_id).first()
-    return benefits_for(membership, organizer_id)
+    provider = extensions.benefits_provider()
+    return provider.benefits_for(provider.card_by_id(member_id), organizer_id)
 
 
 # The tickets page is the busiest of a sale: its reads are written as SQL once per process.
@@ -188,13 +166,14 @@ def performance_tickets(request, performance_id: int):
             {"tariff": t, "left": left.get(t.pk, 0), "max": 0 if members_only else most,
              "members_only": members_only, "member_free": free}
         )  # fmt: skip
-    from parvis.passes.public import pass_options_for, remembered_pass_ids
-
+    offers = {}  # what the products above ticketing add to the page (the passes this browser holds, …)
+    for extension in extensions.ticket_page:
+        offers.update(extension.context(request, performance))
     return render(
         request,
         "ticketing/performance.html",
         {
-            **pass_options_for(performance=performance, holding_ids=remembered_pass_ids(request)),
+            **offers,
             "performance": performance,
             "event": performance.event,
             "rows": rows,
@@ -289,7 +268,6 @@ _idempotency_record = CompiledQuery(
 
 def _sellers(organizers, sellers: dict[int, int]) -> list:
     """Who sells a cart's places (each organizer, or the one that sells on its behalf): whose terms apply."""
-    from parvis.network.models import Organizer
 
     known = {o.pk: o for o in organizers}
     missing = set(sellers.values()) - set(known)
@@ -515,131 +493,9 @@ def demo_webhook(request):
     return HttpResponse(status=200)
 
 
-_order_of_code = CompiledQuery(  # the contact too: the order page links to its data page
-    Order,
-    lambda code: Order.objects.select_related("organizer", "contact").filter(code=code).order_by("pk")[:1],
-)
-
-
-def _order(code: str, secret: str) -> Order:
-    order = next(iter(_order_of_code(code)), None)
-    if order is None or not hmac.compare_digest(order.secret, secret):
-        raise Http404
-    return order
-
-
-def order_view(request, code: str, secret: str):
-    order = _order(code, secret)
-    if request.method == "POST" and request.POST.get("action") == "self_cancel":
-        try:
-            services.order_self_cancel(order=order)
-        except SaleError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Commande annulée ; le remboursement est en cours."))
-        return redirect(order.get_absolute_url())
-    if request.method == "POST" and request.POST.get("action") == "pay":
-        return redirect(_payment_resume(request, order))
-    if request.method == "POST" and request.POST.get("action") == "resend" and order.state == "paid":
-        send_order_confirmation.enqueue(order_id=order.pk, resend=True)
-        messages.success(request, _("Les billets ont été renvoyés à %(email)s.") % {"email": order.email})
-        return redirect(order.get_absolute_url())
-    paid = order.state == "paid"  # the page shows a paid order's tickets, another's items
-    extras = _extras_of_order(order.pk)
-    kinds = {extra.kind for extra in extras}  # what else the order bought (as payment_confirm reads it)
-    return render(
-        request,
-        "ticketing/order.html",
-        {
-            "order": order,
-            "tickets": _tickets_of_order(order.pk) if paid else [],
-            "items": [] if paid else _items_of_order(order.pk),
-            "vouchers": Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE)
-            if OrderExtra.Kind.VOUCHER in kinds
-            else [],
-            "memberships": order.memberships.select_related("level__program")
-            if OrderExtra.Kind.MEMBERSHIP in kinds
-            else [],
-            "passes": order.pass_holdings.select_related("product") if OrderExtra.Kind.PASS in kinds else [],
-            "receipt": OrderExtra.Kind.DONATION in kinds and order.donation_receipts.exists(),
-            "state": services.order_effective_state(order),
-            "awaiting_transfer": order.state == "pending"
-            and order.payments.filter(provider="transfer", state__in=["created", "pending"]).first(),
-            "can_self_cancel": services.self_cancellation_allowed(order),
-            "can_pay": bool(_providers_to_resume(order)),
-            # a payment that came too late, returned in full (`payment_confirm`)
-            "auto_refunded": order.state == "cancelled"
-            and order.payments.filter(state="refunded", amount__gt=0).exists(),
-            "extras": extras,
-            "privacy_url": reverse("crm:privacy", kwargs={"token": self_service_token(order.contact)})
-            if order.contact_id and order.contact.is_active
-            else "",
-        },
-    )
-
-
-_tickets_of_order = CompiledQuery(
-    Ticket,
-    lambda order_id: (
-        Ticket.objects.filter(order_id=order_id)
-        .select_related("performance__event", "performance__venue", "tariff", "slot")
-        .order_by("performance__starts_at", "number")
-    ),
-)
-_items_of_order = CompiledQuery(
-    OrderItem,
-    lambda order_id: (
-        OrderItem.objects.filter(order_id=order_id)
-        .select_related("performance__event", "performance__venue", "tariff")
-        .order_by("pk")
-    ),
-)
-_extras_of_order = CompiledQuery(
-    OrderExtra, lambda order_id: OrderExtra.objects.filter(order_id=order_id).order_by("pk")
-)
-
-
-def order_pdf(request, code: str, secret: str):
-    order = _order(code, secret)
-    if order.state != "paid":
-        raise Http404
-    response = HttpResponse(order_tickets_pdf(order), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="billets-{order.code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def order_invoice(request, code: str, secret: str):
-    from .invoicing import invoice_for, invoice_pdf
-
-    order = _order(code, secret)
-    if order.state not in ("paid", "partially_refunded"):
-        raise Http404
-    invoice = invoice_for(order)
-    response = HttpResponse(invoice_pdf(invoice, language=order.language), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="facture-{invoice.code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def order_receipt(request, code: str, secret: str):
-    """The donation's tax receipt (also e-mailed); a cancelled one says so."""
-    from .receipts import receipt_pdf
-
-    receipt = _order(code, secret).donation_receipts.first()
-    if receipt is None:
-        raise Http404
-    response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="recu-fiscal-{receipt.reference}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _stripe_target(request, orders, *, resume: bool = False) -> str:
     """Stripe's page for these orders: a new one, or (``resume``) the one still open for their checkout."""
     import stripe
-
-    from . import stripe_provider
 
     base = settings.PARVIS_BASE_URL
     urls = {
@@ -657,7 +513,7 @@ def _stripe_target(request, orders, *, resume: bool = False) -> str:
     return url or orders[0].get_absolute_url()  # nothing to pay there: the order says where it stands
 
 
-def _providers_to_resume(order: Order) -> set[str]:
+def providers_to_resume(order: Order) -> set[str]:
     """The online providers through which the buyer may (still) pay this order from its page."""
     if not order.is_payable:
         return set()
@@ -665,9 +521,9 @@ def _providers_to_resume(order: Order) -> set[str]:
     return set(due.values_list("provider", flat=True)) & {"stripe", "demo"} & set(enabled_providers())
 
 
-def _payment_resume(request, order: Order) -> str:
+def payment_resume(request, order: Order) -> str:
     """The buyer comes back to pay an order (Stripe's page left, or out of reach when it was placed)."""
-    providers = _providers_to_resume(order)
+    providers = providers_to_resume(order)
     if not providers:
         messages.error(request, SaleError("order_not_payable").message)
         return order.get_absolute_url()
@@ -679,8 +535,6 @@ def _payment_resume(request, order: Order) -> str:
 
 def stripe_return(request, checkout):
     import stripe
-
-    from . import stripe_provider
 
     orders = _checkout_orders(request, checkout)
     session_id = request.GET.get("session_id", "")[:200]
@@ -696,8 +550,6 @@ def stripe_return(request, checkout):
 @require_POST
 def stripe_webhook(request):
     import stripe
-
-    from . import stripe_provider
 
     if not settings.STRIPE_WEBHOOK_SECRET:
         raise Http404
@@ -716,135 +568,3 @@ def payment_target(request, order, provider_code: str) -> str:
     if provider_code == "demo" and order.state != "paid":
         return reverse("ticketing:demo_payment", kwargs={"checkout": order.checkout})
     return order.get_absolute_url()
-
-
-def voucher_buy(request, organizer_slug: str):
-    """Buy a gift voucher online; it is issued and e-mailed once paid."""
-    from parvis.network.models import Organizer
-
-    from .forms import VoucherBuyForm
-    from .vouchers import voucher_order_place
-
-    organizer = get_object_or_404(Organizer, slug=organizer_slug, sells_gift_vouchers=True)
-    providers = providers_without_places(1)
-    form = VoucherBuyForm(request.POST or None, providers=providers, sellers=[organizer])
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            order = voucher_order_place(
-                organizer=organizer,
-                value=data["value"],
-                recipient=data["recipient"],
-                provider_code=data["provider"],
-                buyer=form.buyer(),
-            )
-        except SaleError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect(payment_target(request, order, data["provider"]))
-    return render(
-        request,
-        "ticketing/voucher_buy.html",
-        {"organizer": organizer, "form": form},
-        status=400 if form.errors else 200,
-    )
-
-
-@require_POST
-def waitlist_join(request, performance_id: int):
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
-    from . import waitlist
-
-    performance = get_object_or_404(Performance.objects.select_related("event"), pk=performance_id)
-    tariff = Tariff.objects.filter(
-        pk=id_param(request.POST, "tariff"), performance=performance, is_active=True, sold_online=True
-    ).first()
-    email = request.POST.get("email", "").strip()
-    try:
-        validate_email(email)
-        quantity = int(request.POST.get("quantity") or 1)
-        if tariff is None:
-            raise SaleError("unknown_tariff")
-        _entry, rank = waitlist.join(
-            tariff=tariff,
-            quantity=quantity,
-            email=email,
-            first_name=request.POST.get("first_name", ""),
-            last_name=request.POST.get("last_name", ""),
-            language=translation.get_language() or "fr",
-        )
-    except ValidationError:
-        messages.error(request, _("Adresse e-mail invalide."))
-    except ValueError:
-        messages.error(request, SaleError("invalid_quantity").message)
-    except SaleError as exc:
-        messages.error(request, exc.message)
-    else:
-        text = _(
-            "Inscription sur la liste d'attente (rang %(rank)s). Des places libérées vous seront proposées."
-        )
-        messages.success(request, text % {"rank": rank})
-    return redirect("ticketing:performance", performance_id=performance.pk)
-
-
-def waitlist_offer(request, token: str):
-    """The link of the e-mail: the places held for this person become their cart, then checkout."""
-    from .models import WaitingEntry
-
-    entry = get_object_or_404(WaitingEntry.objects.select_related("cart"), token=token)
-    live = (
-        entry.state == WaitingEntry.State.OFFERED
-        and entry.cart is not None
-        and services.cart_live_holds(entry.cart)
-    )
-    if not live:
-        messages.error(
-            request,
-            _("Cette proposition n'est plus valable : le délai est passé ou les places ont été achetées."),
-        )
-        return redirect("ticketing:performance", performance_id=entry.performance_id)
-    request.session[CART_SESSION_KEY] = entry.cart.token
-    return redirect("ticketing:checkout")
-
-
-def waitlist_leave(request, token: str):
-    """Leave a waiting list: a page with a button (a link alone would be followed by mail scanners)."""
-    from . import waitlist
-    from .models import WaitingEntry
-
-    entry = get_object_or_404(WaitingEntry.objects.select_related("performance__event"), token=token)
-    if request.method == "POST":
-        if waitlist.leave(entry):
-            messages.success(request, _("Vous n'êtes plus sur la liste d'attente."))
-        return redirect("ticketing:performance", performance_id=entry.performance_id)
-    return render(request, "ticketing/waitlist_leave.html", {"entry": entry})
-
-
-def terms_of_sale(request, organizer_slug: str):
-    """An organizer's terms of sale in force, or the version an order names (`?version=v3`); Parvis's
-    general terms, drawn from its settings, while it has written none."""
-    from parvis.network.models import DEFAULT_TERMS_VERSION, Organizer
-    from parvis.network.selectors import terms_current, terms_of_version
-
-    organizer = get_object_or_404(Organizer, slug=organizer_slug)
-    asked = request.GET.get("version", "")
-    current = terms_current(organizer_id=organizer.pk)
-    if re.fullmatch(r"v\d{1,9}", asked):
-        terms = terms_of_version(organizer_id=organizer.pk, version=asked)
-        if terms is None:
-            raise Http404
-        terms = terms if terms.text else None  # emptied: Parvis's general terms applied
-    else:  # the terms in force; or Parvis's general terms ("parvis-1", or an order's from before versions)
-        terms = None if asked else current
-    return render(
-        request,
-        "ticketing/terms_of_sale.html",
-        {
-            "organizer": organizer,
-            "terms": terms,
-            "version": terms.version if terms else DEFAULT_TERMS_VERSION,
-            "superseded": bool(asked) and (terms.pk if terms else None) != (current.pk if current else None),
-        },
-    )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from parvis.core.audit import audit_record
 
 from .errors import SaleError
-from .models import Voucher, VoucherMovement
+from .models import OrderExtra, Voucher, VoucherMovement
 
 VALIDITY = datetime.timedelta(days=365)
 MAX_VALUE = Decimal("2000.00")
@@ -148,8 +148,6 @@ def vouchers_of_order_restore(order, amount: Decimal) -> None:
 
 def vouchers_of_order_issue(order) -> list[Voucher]:
     """Issue the vouchers an order bought (its VOUCHER lines), once: called when the order is paid."""
-    from .models import OrderExtra
-
     if Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE).exists():
         return []
     issued = []
@@ -165,46 +163,3 @@ def vouchers_of_order_issue(order) -> list[Voucher]:
                 )
             )
     return issued
-
-
-def voucher_order_place(*, organizer, value: Decimal, buyer, provider_code: str, recipient: str = ""):
-    """An order for one gift voucher (no places): paid like any order; the voucher is issued when it is."""
-    from .models import Order, OrderExtra, Payment
-    from .providers import enabled_providers
-    from .services import _order_fulfil
-
-    provider = enabled_providers().get(provider_code)
-    if provider is None or provider_code in ("free", "transfer"):
-        raise SaleError("provider_unavailable")
-    if not organizer.sells_gift_vouchers:
-        raise SaleError("voucher_unknown")
-    value = Decimal(value).quantize(Decimal("0.01"))
-    if not Decimal("1.00") <= value <= MAX_VALUE:
-        raise SaleError("voucher_value")
-    now = timezone.now()
-    with transaction.atomic():
-        order = Order.objects.create(
-            organizer=organizer,
-            **buyer.order_fields(organizer.pk),
-            total=value,
-            expires_at=now + provider.payment_window,
-        )
-        label = "Bon cadeau" + (f" — {recipient.strip()[:150]}" if recipient.strip() else "")
-        OrderExtra.objects.create(
-            order=order, kind=OrderExtra.Kind.VOUCHER, description=label, quantity=1, unit_price=value,
-            vat_rate=Decimal("0.00"),
-        )  # fmt: skip
-        payment = Payment.objects.create(
-            order=order, provider=provider_code, amount=value, currency=order.currency
-        )
-        audit_record(
-            actor=None,
-            action="order.place",
-            instance=order,
-            organizer_id=organizer.pk,
-            after={"state": order.state, "total": str(value), "provider": provider_code, "voucher": True},
-        )
-        if provider.confirms_immediately:
-            _order_fulfil(order, now, payment=payment)
-    order.refresh_from_db()
-    return order

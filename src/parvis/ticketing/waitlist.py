@@ -13,9 +13,12 @@ import datetime
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django_tasks import task
 
+from . import inventory
 from .errors import SaleError
 from .models import Cart, Channel, HoldState, Tariff, WaitingEntry
+from .tasks import send_waitlist_offer
 
 OFFER_WINDOW = datetime.timedelta(hours=12)
 _offering = contextvars.ContextVar("parvis_waitlist_offering", default=False)
@@ -23,7 +26,6 @@ _offering = contextvars.ContextVar("parvis_waitlist_offering", default=False)
 
 def join(*, tariff: Tariff, quantity: int, email: str, first_name: str, last_name: str, language: str = "fr"):
     """Put someone on the list (once per address and performance); returns the entry and its rank."""
-    from . import inventory
 
     if not 1 <= quantity <= 6:
         raise SaleError("invalid_quantity")
@@ -68,7 +70,6 @@ def _settle_offers(performance_id: int) -> None:
 def offer_freed(performance_id: int) -> int:
     """Offer freed places to the people waiting, in order (called by `inventory` when places come back).
     Stops at the first person whose places do not fit, so nobody is overtaken. Returns offers made."""
-    from . import inventory
 
     if _offering.get() or not _waiting(performance_id).exists():
         return 0
@@ -101,7 +102,6 @@ def offer_freed(performance_id: int) -> int:
                     offer_expires_at=expires,
                 )
                 made += 1
-                from .tasks import send_waitlist_offer
 
                 entry_id = entry.pk
                 transaction.on_commit(
@@ -114,7 +114,6 @@ def offer_freed(performance_id: int) -> int:
 
 def refresh() -> int:
     """Pass expired offers on now rather than at the next buyer's attempt (a task, for prompt e-mails)."""
-    from . import inventory
 
     performance_ids = set(
         WaitingEntry.objects.filter(
@@ -133,7 +132,6 @@ def waiting_count(performance_id: int) -> int:
 
 def leave(entry: WaitingEntry) -> bool:
     """The person leaves the list; places held for them go to the next person. False if already out."""
-    from . import inventory
 
     with transaction.atomic():
         entry = WaitingEntry.objects.select_for_update(of=("self",)).select_related("cart").get(pk=entry.pk)
@@ -144,3 +142,9 @@ def leave(entry: WaitingEntry) -> bool:
             for hold in entry.cart.holds.filter(state=HoldState.ACTIVE, order__isnull=True):
                 inventory.release_hold(hold)  # passes the places on
     return True
+
+
+@task()
+def refresh_waiting_lists() -> int:
+    """Pass expired offers on promptly (cron or the worker); correctness does not depend on it."""
+    return refresh()

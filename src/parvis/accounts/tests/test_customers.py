@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from parvis.accounts import customers
-from parvis.core.testing import staff
 from parvis.memberships.tests.factories import level, member, program
 from parvis.network.models import Role
 from parvis.passes.tests.factories import bought_pass, club, concert, pass_product
+from parvis.testing import staff
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
 
 pytestmark = pytest.mark.django_db

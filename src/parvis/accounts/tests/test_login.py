@@ -6,8 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from parvis.accounts.models import TOTPDevice
-from parvis.core.testing import staff
 from parvis.network.models import Role
+from parvis.testing import staff
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from parvis.core.testing import EventFactory, OrganizerFactory, PerformanceFactory, VenueFactory
+from parvis.testing import EventFactory, OrganizerFactory, PerformanceFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.db import connection
 
 from parvis.boxoffice import db, services
 from parvis.boxoffice.models import CashDrawer
-from parvis.core.testing import staff
 from parvis.network.models import Role
+from parvis.testing import staff
 
 
 def open_counter(

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from parvis.boxoffice import journal
 from parvis.boxoffice.models import Chain, Closure, TillSession
-from parvis.core.testing import staff
 from parvis.network.models import Role
+from parvis.testing import staff
 from parvis.ticketing.models import Order, TicketState
 from parvis.ticketing.tests.factories import on_sale_performance, tariff
 from parvis.web.tests.conftest import axe_violations, staff_login

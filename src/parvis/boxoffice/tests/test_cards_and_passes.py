@@ -8,11 +8,11 @@ from django.urls import reverse
 
 from parvis.boxoffice import journal, services
 from parvis.boxoffice.models import Chain, EntryKind, JournalEntry
-from parvis.core.testing import login_staff
 from parvis.memberships.models import Membership
 from parvis.memberships.tests.factories import level, member, program
 from parvis.passes.models import PassEntry, PassHolding
 from parvis.passes.tests.factories import club, concert, pass_product
+from parvis.testing import login_staff
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, OrderState
 from parvis.ticketing.tests.factories import on_sale_performance, tariff

@@ -81,7 +81,7 @@ def test_two_counters_and_online_buyers_never_oversell_the_last_places():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel walk: PostgreSQL")
 def test_a_long_chain_is_walked_in_parallel_and_still_names_the_entry(settings):
     from parvis.boxoffice.models import EntryKind
-    from parvis.core.testing import OrganizerFactory
+    from parvis.testing import OrganizerFactory
 
     from .helpers import guard_off
 

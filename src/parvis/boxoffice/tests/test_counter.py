@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from parvis.boxoffice import journal, services
 from parvis.boxoffice.models import Chain, EntryKind, JournalEntry, TillSession
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.crm.models import Consent, Contact
 from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing import services as ticketing
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Order, Quota, Ticket, TicketState

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from parvis.boxoffice import journal
 from parvis.boxoffice.models import Chain, Closure, ClosureKind, EntryKind, JournalEntry
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 
 from .helpers import guard_off
 

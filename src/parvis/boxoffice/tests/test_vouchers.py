@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from parvis.boxoffice import journal, services
 from parvis.boxoffice.models import Chain, EntryKind, JournalEntry
-from parvis.core.testing import login_staff
+from parvis.testing import login_staff
 from parvis.ticketing import vouchers
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Order, Voucher, VoucherMovement
@@ -81,7 +81,7 @@ def test_expired_unknown_and_foreign_vouchers_are_refused(show):
     user, session = open_counter(performance.organizer)
     old = vouchers.voucher_issue(organizer=performance.organizer, value=Decimal("20"), source="gift")
     Voucher.objects.filter(pk=old.pk).update(expires_at=timezone.now() - datetime.timedelta(days=1))
-    from parvis.core.testing import OrganizerFactory
+    from parvis.testing import OrganizerFactory
 
     foreign = vouchers.voucher_issue(organizer=OrganizerFactory(), value=Decimal("20"), source="gift")
     for code, reason in [

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from parvis.checkin import rules, services
 from parvis.checkin.models import CheckinList, Gate, Presence, Scan
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing import services as sales
 from parvis.ticketing import signing
 from parvis.ticketing.pdf import order_tickets_pdf

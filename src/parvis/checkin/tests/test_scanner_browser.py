@@ -7,8 +7,8 @@ from django.conf import settings
 
 from parvis.checkin.models import Presence, Scan
 from parvis.conftest import CHROMIUM
-from parvis.core.testing import staff
 from parvis.network.models import Role
+from parvis.testing import staff
 from parvis.ticketing import services as sales
 from parvis.ticketing.tests.factories import buy, tariff
 from parvis.web.tests.conftest import PHONE, axe_violations, staff_login

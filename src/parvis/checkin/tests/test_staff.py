@@ -8,8 +8,8 @@ import pytest
 from parvis.checkin import services
 from parvis.checkin.models import CheckinList, Device, Gate, Scan
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing.tests.factories import on_sale_performance, tariff
 
 from .test_redeem import _redeem, _setup

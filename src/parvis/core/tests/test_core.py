@@ -166,8 +166,8 @@ def test_ids_no_database_can_hold_match_nothing_instead_of_failing():
     from django import forms
 
     from parvis.core.params import id_param
-    from parvis.core.testing import VenueFactory
     from parvis.network.models import Venue
+    from parvis.testing import VenueFactory
 
     venue = VenueFactory()
     huge = 10**20  # beyond a 64-bit integer: SQLite raised OverflowError, PostgreSQL an error

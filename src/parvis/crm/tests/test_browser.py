@@ -2,8 +2,8 @@
 
 import pytest
 
-from parvis.core.testing import staff
 from parvis.network.models import Role
+from parvis.testing import staff
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
 from parvis.web.tests.conftest import axe_violations, htmx_settled, staff_login
 

@@ -3,10 +3,10 @@
 import pytest
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.crm import dedupe, selectors, services
 from parvis.crm.models import Contact, DuplicateCandidate, Household, Interaction, Tag
 from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing.tests.factories import buy, buyer, on_sale_performance, tariff
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,10 @@ from django.db import connections
 from parvis.checkin import services as door
 from parvis.checkin.models import CheckinList
 from parvis.checkin.tests.test_redeem import _soon
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.crm import selectors, services
 from parvis.crm.models import Consent, Contact, Identifier, Interaction, Purpose
 from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing import services as sales
 from parvis.ticketing.models import Cart
 from parvis.ticketing.tests.factories import buy, buyer, on_sale_performance, tariff

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.crm import importer, selectors
 from parvis.crm.models import Contact, ImportJob, ImportMapping
 from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
 
 pytestmark = pytest.mark.django_db

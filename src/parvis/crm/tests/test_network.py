@@ -2,9 +2,9 @@
 
 import pytest
 
-from parvis.core.testing import OrganizerFactory, join, login_staff, staff
 from parvis.crm import services
 from parvis.network.models import NetworkRole, NetworkStaff, Role
+from parvis.testing import OrganizerFactory, join, login_staff, staff
 from parvis.ticketing import services as sales
 from parvis.ticketing.models import Cart
 from parvis.ticketing.tests.factories import buyer, on_sale_performance, tariff

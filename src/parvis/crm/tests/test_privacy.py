@@ -9,10 +9,10 @@ import zipfile
 import pytest
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.crm import privacy, selectors, services
 from parvis.crm.models import Consent, Contact, Identifier, Interaction, PrivacyRequest
 from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing.models import Invoice, Order
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.crm import retention, services
 from parvis.crm.models import Contact, Interaction, PrivacyRequest
 from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from parvis.core.testing import EventFactory, OrganizerFactory, PerformanceFactory, VenueFactory
 from parvis.crm import rfm, segments, services
 from parvis.crm.models import Consent, Contact, Household, Interaction, Segment, Tag
+from parvis.testing import EventFactory, OrganizerFactory, PerformanceFactory, VenueFactory
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
 
 pytestmark = pytest.mark.django_db
@@ -269,8 +269,8 @@ def test_rfm_scores_and_groups():
 
 
 def _staff_world(client, role=None):
-    from parvis.core.testing import login_staff, staff
     from parvis.network.models import Role
+    from parvis.testing import login_staff, staff
 
     org, venues, performances, tags, rng = _world(n=40)
     user = staff(org, role or Role.MARKETING)

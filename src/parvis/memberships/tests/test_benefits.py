@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from parvis.core import testing
+from parvis import testing
 from parvis.memberships.models import Membership
 from parvis.memberships.services import membership_cancel
 from parvis.memberships.tests.factories import level, member, program

@@ -13,9 +13,9 @@ from django.core import mail
 from django.db import connection, connections
 from django.utils import timezone
 
+from parvis import testing
 from parvis.checkin import services as door
 from parvis.checkin.models import CheckinList, Scan
-from parvis.core import testing
 from parvis.memberships.models import Membership
 from parvis.memberships.services import membership_cancel, renewal_reminders_due
 from parvis.memberships.tasks import send_renewal_reminder

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from parvis.core.testing import login_staff, staff
 from parvis.memberships.models import Membership
 from parvis.memberships.tests.factories import level, member, program
 from parvis.network.models import Role
+from parvis.testing import login_staff, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +39,8 @@ def test_another_organizers_staff_see_nothing_and_cancel_nothing(client, organiz
 
 
 def test_administrators_create_a_programme_its_levels_and_a_subscription(client, organizer, other_organizer):
-    from parvis.core.testing import EventFactory
     from parvis.memberships.models import MembershipLevel, MembershipProgram, SubscriptionOffer
+    from parvis.testing import EventFactory
 
     url = reverse("staff:memberships", args=[organizer.slug])
     login_staff(client, staff(organizer, Role.BOX_OFFICE, username="guichet@example.org"))

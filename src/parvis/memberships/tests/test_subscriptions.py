@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from parvis.core import testing
+from parvis import testing
 from parvis.memberships.models import Subscription, SubscriptionOffer
 from parvis.memberships.subscriptions import (
     subscription_add,

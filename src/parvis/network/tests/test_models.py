@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from parvis.core.testing import OrganizerFactory, UserFactory, VenueFactory
 from parvis.network.models import OrganizerStaff, Role, Venue
+from parvis.testing import OrganizerFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 

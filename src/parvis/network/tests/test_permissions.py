@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import EventFactory, UserFactory, login_staff, staff
 from parvis.network.models import OrganizerStaff, Role
 from parvis.network.permissions import Perm, has_organizer_perm, organizers_with_perm, requires_two_factor
 from parvis.programming.models import Event
+from parvis.testing import EventFactory, UserFactory, login_staff, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -134,8 +134,8 @@ def test_only_administrators_require_two_factor(organizer):
 
 
 def test_coordinator_curates_only_own_network(client, network, organizer):
-    from parvis.core.testing import NetworkFactory
     from parvis.network.models import NetworkStaff
+    from parvis.testing import NetworkFactory
 
     other_network = NetworkFactory()
     coordinator = UserFactory()

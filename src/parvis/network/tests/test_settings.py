@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import login_staff, staff
 from parvis.network.models import Role, Space, Venue
+from parvis.testing import login_staff, staff
 
 pytestmark = pytest.mark.django_db
 

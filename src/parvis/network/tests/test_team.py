@@ -3,8 +3,8 @@ from django.core import mail
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import login_staff, staff
 from parvis.network.models import OrganizerStaff, Role
+from parvis.testing import login_staff, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +48,8 @@ def test_bad_input_keeps_the_form_and_changes_nothing(client, organizer):
 
 
 def test_invitation_task_is_safe_to_run_twice(organizer):
-    from parvis.core.testing import UserFactory
     from parvis.network.tasks import send_staff_invitation
+    from parvis.testing import UserFactory
 
     invited = UserFactory(username="invitee@example.org")
     invited.set_unusable_password()

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from parvis.core import testing
+from parvis import testing
 from parvis.passes.models import PassProduct
 from parvis.passes.services import pass_order_place
 from parvis.ticketing.tests.factories import buyer, tariff

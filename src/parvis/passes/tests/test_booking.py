@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from parvis.core.testing import NetworkFactory
 from parvis.passes.models import PassEntry, PassHolding
 from parvis.passes.services import (
     eligible_performances,
@@ -17,6 +16,7 @@ from parvis.passes.services import (
     pass_order_place,
 )
 from parvis.programming.models import Genre
+from parvis.testing import NetworkFactory
 from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Order, OrderExtra, Quota, Ticket, TicketState

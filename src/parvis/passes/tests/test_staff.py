@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import NetworkFactory, UserFactory, login_staff, staff
 from parvis.network.models import NetworkRole, NetworkStaff, Role
 from parvis.passes.models import PassEntry, PassProduct
 from parvis.passes.services import pass_book
+from parvis.testing import NetworkFactory, UserFactory, login_staff, staff
 
 from .factories import bought_pass, club, concert, pass_product
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from parvis.core.testing import EventFactory, PerformanceFactory, VenueFactory, local
 from parvis.programming.filters import date_range_for
 from parvis.programming.models import PerformanceStatus
+from parvis.testing import EventFactory, PerformanceFactory, VenueFactory, local
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def _soon(days=2, hour=20):
 def test_network_agenda_shows_published_shared_upcoming_dates_only(
     client, network, organizer, other_organizer, venue
 ):
-    from parvis.core.testing import OrganizerFactory
+    from parvis.testing import OrganizerFactory
 
     PerformanceFactory(
         event=EventFactory(organizer=organizer, title="Publié"), venue=venue, starts_at=_soon()

@@ -9,8 +9,8 @@ from decimal import Decimal
 import icalendar
 import pytest
 
-from parvis.core.testing import EventFactory, PerformanceFactory, local
 from parvis.programming.models import PerformanceStatus
+from parvis.testing import EventFactory, PerformanceFactory, local
 
 pytestmark = pytest.mark.django_db
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import EventFactory, staff
 from parvis.network.models import Role, Space
 from parvis.programming import services
 from parvis.programming.models import Event, Performance
+from parvis.testing import EventFactory, staff
 
 pytestmark = pytest.mark.django_db
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -196,7 +196,7 @@ def test_recurring_dates_refuse_bad_series(kwargs, message):
 def test_dates_cannot_use_a_venue_or_space_of_another_organizer(
     organizer, other_organizer, venue, programmer
 ):
-    from parvis.core.testing import VenueFactory
+    from parvis.testing import VenueFactory
 
     event = EventFactory(organizer=organizer)
     foreign_venue = VenueFactory(organizer=other_organizer)
@@ -236,7 +236,7 @@ def test_date_form_rejects_unreadable_times(client, programmer, organizer, venue
 
 
 def test_performance_status_change(client, programmer, organizer, venue):
-    from parvis.core.testing import PerformanceFactory
+    from parvis.testing import PerformanceFactory
 
     performance = PerformanceFactory(event=EventFactory(organizer=organizer), venue=venue)
     client.post(
@@ -249,9 +249,9 @@ def test_performance_status_change(client, programmer, organizer, venue):
 
 
 def test_festival_selection_only_takes_network_events(client, network, organizer, other_organizer):
-    from parvis.core.testing import OrganizerFactory, UserFactory
     from parvis.network.models import NetworkStaff
     from parvis.programming.models import Festival
+    from parvis.testing import OrganizerFactory, UserFactory
 
     coordinator = UserFactory()
     NetworkStaff.objects.create(network=network, user=coordinator)

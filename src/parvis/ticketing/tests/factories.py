@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from parvis.core.testing import EventFactory, PerformanceFactory
+from parvis.testing import EventFactory, PerformanceFactory
 from parvis.ticketing import services
 from parvis.ticketing.models import Cart, Channel
 

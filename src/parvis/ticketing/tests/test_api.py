@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from parvis.core import tokens
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing.auth import api_token_create
 from parvis.ticketing.models import ApiToken, IdempotencyRecord, Order, Quota
 from parvis.ticketing.signing import public_keys_of, verify_secret

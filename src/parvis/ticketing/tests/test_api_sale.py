@@ -146,8 +146,8 @@ def test_the_channel_provider_is_refused_to_a_web_checkout(sale):
 def test_staff_see_the_payment_method_in_words(client, sale):
     from django.urls import reverse
 
-    from parvis.core.testing import login_staff, staff
     from parvis.network.models import Role
+    from parvis.testing import login_staff, staff
 
     performance, full, token = sale
     code = _post(client, token, [{"tariff": full.pk, "quantity": 1}]).json()["code"]

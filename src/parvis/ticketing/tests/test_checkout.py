@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import (

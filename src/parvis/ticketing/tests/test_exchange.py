@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from parvis.core.testing import PerformanceFactory, login_staff, staff
 from parvis.network.models import Role
 from parvis.programming.models import Performance
+from parvis.testing import PerformanceFactory, login_staff, staff
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Quota, Ticket

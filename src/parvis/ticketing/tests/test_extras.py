@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.invoicing import invoice_for

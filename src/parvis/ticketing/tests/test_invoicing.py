@@ -7,7 +7,7 @@ import pypdfium2
 import pytest
 from django.db import connections
 
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing import services
 from parvis.ticketing.invoicing import invoice_for, invoice_pdf, vat_breakdown
 from parvis.ticketing.models import Cart, Invoice

@@ -13,7 +13,7 @@ from django.utils import timezone
 from parvis.boxoffice import services as counter
 from parvis.boxoffice.models import JournalEntry
 from parvis.boxoffice.tests.helpers import open_counter
-from parvis.core.testing import session_update
+from parvis.testing import session_update
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Order, PromoCode
@@ -158,7 +158,7 @@ def test_concurrent_buyers_never_use_a_code_more_than_allowed():
 
 @pytest.mark.django_db
 def test_promo_codes_are_created_in_the_admin_in_capitals(client):
-    from parvis.core.testing import UserFactory, login_staff
+    from parvis.testing import UserFactory, login_staff
 
     performance = on_sale_performance()
     login_staff(client, UserFactory(is_superuser=True, is_staff=True))
@@ -179,8 +179,8 @@ def test_promo_codes_are_created_in_the_admin_in_capitals(client):
 
 @pytest.mark.django_db
 def test_administrators_create_and_switch_off_codes_and_staff_look_up_vouchers(client):
-    from parvis.core.testing import OrganizerFactory, login_staff, staff
     from parvis.network.models import Role
+    from parvis.testing import OrganizerFactory, login_staff, staff
     from parvis.ticketing.vouchers import voucher_issue
 
     performance = on_sale_performance()
@@ -212,8 +212,8 @@ def test_administrators_create_and_switch_off_codes_and_staff_look_up_vouchers(c
 @pytest.mark.django_db
 def test_box_office_staff_extend_a_voucher_read_only_staff_cannot(client):
     from parvis.core.models import AuditLogEntry
-    from parvis.core.testing import OrganizerFactory, login_staff, staff
     from parvis.network.models import Role
+    from parvis.testing import OrganizerFactory, login_staff, staff
     from parvis.ticketing.models import Voucher
     from parvis.ticketing.vouchers import voucher_issue
 

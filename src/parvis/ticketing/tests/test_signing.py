@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing import signing
 
 pytestmark = pytest.mark.django_db

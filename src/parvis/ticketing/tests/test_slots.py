@@ -9,8 +9,8 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
-from parvis.core.testing import login_staff, staff
 from parvis.network.models import Role
+from parvis.testing import login_staff, staff
 from parvis.ticketing import inventory, services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Quota

@@ -5,8 +5,8 @@ from django.core import mail
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import login_staff, staff
 from parvis.network.models import Role
+from parvis.testing import login_staff, staff
 from parvis.ticketing.models import Order, Quota, Tariff, Ticket
 
 from .factories import buy, on_sale_performance, tariff

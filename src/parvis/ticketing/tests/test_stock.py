@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parvis.boxoffice.tests.helpers import open_counter
-from parvis.core.testing import login_staff
+from parvis.testing import login_staff
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Order, Product

@@ -22,7 +22,7 @@ from django.utils import timezone
 from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
-from parvis.ticketing import stripe_provider
+from parvis.ticketing import stripe_client
 from parvis.ticketing.models import Order, Ticket
 
 from .factories import on_sale_performance, tariff
@@ -65,7 +65,7 @@ def stripe_on(settings):
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     settings.PARVIS_PAYMENT_PROVIDERS = ["free", "stripe"]
     yield
-    stripe_provider.HTTP_CLIENT = None
+    stripe_client.HTTP_CLIENT = None
 
 
 def _sign(payload: str, secret: str = SECRET, at: int | None = None) -> str:
@@ -96,7 +96,7 @@ def test_checkout_redirects_to_stripe_and_the_signed_webhook_confirms_once(
     performance = on_sale_performance()
     data = _checkout(client, performance)
     answers = {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient(answers)
+    stripe_client.HTTP_CLIENT = fake = FixtureClient(answers)
     response = client.post("/panier/commande/", data)
     assert response.status_code == 302
     assert response["Location"].startswith("https://checkout.stripe.com/c/pay/cs_test_")
@@ -141,14 +141,14 @@ def test_checkout_redirects_to_stripe_and_the_signed_webhook_confirms_once(
 def test_the_buyers_return_confirms_if_stripe_says_paid(client, stripe_on):
     performance = on_sale_performance()
     data = _checkout(client, performance)
-    stripe_provider.HTTP_CLIENT = FixtureClient(
+    stripe_client.HTTP_CLIENT = FixtureClient(
         {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
     )
     client.post("/panier/commande/", data)
     order = Order.objects.get()
     payment = order.payments.get()
     session = "cs_test_a1PaRvIs0000000000000000000000000000000000000000000000"
-    stripe_provider.HTTP_CLIENT = FixtureClient(
+    stripe_client.HTTP_CLIENT = FixtureClient(
         {
             ("GET", f"/v1/checkout/sessions/{session}"): (
                 "checkout_session_retrieve_paid.json",
@@ -177,7 +177,7 @@ def test_stripe_is_not_offered_without_keys(client, settings):
 def test_a_stripe_outage_keeps_the_order_and_says_so(client, stripe_on):
     performance = on_sale_performance()
     data = _checkout(client, performance)
-    stripe_provider.HTTP_CLIENT = Unreachable()
+    stripe_client.HTTP_CLIENT = Unreachable()
     response = client.post("/panier/commande/", data, follow=True)
     order = Order.objects.get()
     assert order.state == "pending" and "ne répond pas" in response.content.decode()
@@ -192,7 +192,7 @@ def test_refunds_of_stripe_orders_are_sent_to_stripe_once(
 
     performance = on_sale_performance()
     data = _checkout(client, performance)
-    stripe_provider.HTTP_CLIENT = FixtureClient(
+    stripe_client.HTTP_CLIENT = FixtureClient(
         {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
     )
     client.post("/panier/commande/", data)
@@ -210,7 +210,7 @@ def test_refunds_of_stripe_orders_are_sent_to_stripe_once(
         headers={"Stripe-Signature": _sign(event)},
     )
     ticket = order.tickets.order_by("number").first()
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
+    stripe_client.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
     with django_capture_on_commit_callbacks(execute=True):
         services.tickets_refund(tickets=[ticket], reason="test")
     refund = Payment.objects.get(order=order, amount__lt=0)
@@ -218,7 +218,7 @@ def test_refunds_of_stripe_orders_are_sent_to_stripe_once(
     ((method, path, sent),) = fake.requests
     assert (method, path) == ("POST", "/v1/refunds") and request_problems(sent, RefundCreateParams) == []
     assert sent["payment_intent"] == ["pi_3PaRvIs0000000000000001"] and sent["amount"] == ["2000"]
-    stripe_provider.refund_send(refund.pk)  # a second run sends nothing
+    stripe_client.refund_send(refund.pk)  # a second run sends nothing
     assert len(fake.requests) == 1
 
 
@@ -234,7 +234,7 @@ def test_a_stripe_payment_for_places_sold_meanwhile_is_refunded_at_stripe_once(
     settings.PARVIS_PAYMENT_PROVIDERS = ["free", "stripe", "demo"]
     buy(late.items.get().tariff, 2)  # the buyer lingered on Stripe's page: both places went to another
     payment = late.payments.get()
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
+    stripe_client.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
     mail.outbox.clear()
     for _ in range(2):  # Stripe retries deliveries: refunded once
         with django_capture_on_commit_callbacks(execute=True):
@@ -268,14 +268,14 @@ def _deliver(client, name: str, replacements: dict[str, str]):
 
 def _order_placed_while_stripe_is_unreachable(client) -> Order:
     data = _checkout(client, on_sale_performance())
-    stripe_provider.HTTP_CLIENT = Unreachable()
+    stripe_client.HTTP_CLIENT = Unreachable()
     client.post("/panier/commande/", data)
     return Order.objects.get()
 
 
 def _pending_stripe_order(client, performance) -> Order:
     data = _checkout(client, performance)
-    stripe_provider.HTTP_CLIENT = FixtureClient(
+    stripe_client.HTTP_CLIENT = FixtureClient(
         {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
     )
     client.post("/panier/commande/", data)
@@ -325,7 +325,7 @@ def test_a_buyer_back_from_stripes_page_is_sent_to_the_same_page_while_it_is_ope
     assert (payment.state, payment.reference) == ("pending", f"{SESSION}:{payment.pk}")
     page = Client().get(order.get_absolute_url()).content.decode()  # from the e-mail, in another browser
     assert 'value="pay"' in page and "Payer la commande" in page
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+    stripe_client.HTTP_CLIENT = fake = FixtureClient(
         {("GET", f"/v1/checkout/sessions/{SESSION}"): ("checkout_session_create.json", {})}
     )
     other = Client()
@@ -341,7 +341,7 @@ def test_a_buyer_back_from_stripes_page_is_sent_to_the_same_page_while_it_is_ope
 def test_an_expired_stripe_page_is_replaced_by_a_new_one_and_the_old_payment_closed(client, stripe_on):
     order = _pending_stripe_order(client, on_sale_performance())
     old = order.payments.get()
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+    stripe_client.HTTP_CLIENT = fake = FixtureClient(
         {
             ("GET", f"/v1/checkout/sessions/{SESSION}"): ("checkout_session_retrieve_expired.json", {}),
             ("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {"a1PaRvIs": "b2PaRvIs"}),
@@ -365,7 +365,7 @@ def test_stripe_out_of_reach_at_checkout_then_the_buyer_pays_from_the_order_page
     assert order.payments.get().state == "created"
     response = client.post(order.get_absolute_url(), {"action": "pay"}, follow=True)  # still out of reach
     assert "ne répond pas" in response.content.decode() and order.payments.get().state == "created"
-    stripe_provider.HTTP_CLIENT = FixtureClient(
+    stripe_client.HTTP_CLIENT = FixtureClient(
         {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
     )
     response = client.post(order.get_absolute_url(), {"action": "pay"})
@@ -378,7 +378,7 @@ def test_a_page_paid_meanwhile_confirms_the_order_instead_of_opening_another(
 ):
     order = _pending_stripe_order(client, on_sale_performance())
     payment = order.payments.get()
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+    stripe_client.HTTP_CLIENT = fake = FixtureClient(
         {
             ("GET", f"/v1/checkout/sessions/{SESSION}"): (
                 "checkout_session_retrieve_paid.json",
@@ -401,7 +401,7 @@ def test_an_expired_order_offers_no_payment_and_refuses_one(client, stripe_on):
     past = timezone.now() - datetime.timedelta(seconds=1)
     Order.objects.filter(pk=order.pk).update(expires_at=past)
     Hold.objects.filter(order=order).update(expires_at=past)
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient({})
+    stripe_client.HTTP_CLIENT = fake = FixtureClient({})
     assert 'value="pay"' not in client.get(order.get_absolute_url()).content.decode()
     response = client.post(order.get_absolute_url(), {"action": "pay"}, follow=True)
     assert response.redirect_chain == [(order.get_absolute_url(), 302)] and not fake.requests
@@ -420,7 +420,7 @@ def test_a_double_click_on_pay_opens_one_stripe_page(client, stripe_on):
                 second["response"] = Client().post(order.get_absolute_url(), {"action": "pay"})
             return super().request(*args, **kwargs)
 
-    stripe_provider.HTTP_CLIENT = fake = Slow(
+    stripe_client.HTTP_CLIENT = fake = Slow(
         {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
     )
     first = client.post(order.get_absolute_url(), {"action": "pay"})
@@ -442,7 +442,7 @@ def test_a_refund_of_an_order_paid_partly_with_a_voucher_sends_stripe_only_the_c
     performance = on_sale_performance()
     voucher = voucher_issue(organizer=performance.organizer, value=Decimal("30"), source="gift")
     data = _checkout(client, performance) | {"voucher": voucher.code}  # 40 € = 30 € voucher + 10 € card
-    stripe_provider.HTTP_CLIENT = FixtureClient(
+    stripe_client.HTTP_CLIENT = FixtureClient(
         {("POST", "/v1/checkout/sessions"): ("checkout_session_create.json", {})}
     )
     client.post("/panier/commande/", data)
@@ -450,7 +450,7 @@ def test_a_refund_of_an_order_paid_partly_with_a_voucher_sends_stripe_only_the_c
     card = order.payments.get(provider="stripe")
     assert card.amount == Decimal("10.00")
     _deliver(client, "event_payment_intent_succeeded.json", {"__PAYMENTS__": str(card.pk)})
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
+    stripe_client.HTTP_CLIENT = fake = FixtureClient({("POST", "/v1/refunds"): ("refund_create.json", {})})
     with django_capture_on_commit_callbacks(execute=True):
         services.order_cancel(order=order, reason="test")
     ((_, _, sent),) = fake.requests
@@ -462,7 +462,7 @@ def test_a_refund_of_an_order_paid_partly_with_a_voucher_sends_stripe_only_the_c
 def test_a_delayed_payment_under_way_opens_no_second_page(client, stripe_on):
     order = _pending_stripe_order(client, on_sale_performance())
     payment = order.payments.get()
-    stripe_provider.HTTP_CLIENT = fake = FixtureClient(
+    stripe_client.HTTP_CLIENT = fake = FixtureClient(
         {
             ("GET", f"/v1/checkout/sessions/{SESSION}"): (
                 "checkout_session_retrieve_paid.json",  # completed, the debit still to clear

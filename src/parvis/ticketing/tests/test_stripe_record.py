@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import stripe
 
-from parvis.ticketing import services, stripe_provider
+from parvis.ticketing import services, stripe_client, stripe_provider
 from parvis.ticketing.models import Cart, Payment
 
 from .factories import buyer, on_sale_performance, tariff
@@ -73,9 +73,9 @@ def recorder(settings):
     settings.STRIPE_SECRET_KEY = KEY or "sk_test_parvis"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_recording"  # Stripe is offered with both keys only
     settings.PARVIS_PAYMENT_PROVIDERS = ["free", "stripe"]
-    stripe_provider.HTTP_CLIENT = client = RecordingClient()
+    stripe_client.HTTP_CLIENT = client = RecordingClient()
     yield client
-    stripe_provider.HTTP_CLIENT = None
+    stripe_client.HTTP_CLIENT = None
 
 
 def _write(name: str, answer: dict, *, ids: dict[str, str], texts: dict[str, str]) -> None:
@@ -103,7 +103,7 @@ def _urls(order) -> tuple[str, str]:
 def _event(recorder: RecordingClient, kind: str, intent_id: str) -> dict:
     """The event Stripe made for this payment intent, as sent (events take a moment to be listed)."""
     for _ in range(30):
-        stripe_provider.client().v1.events.list({"type": kind, "limit": 20})
+        stripe_client.client().v1.events.list({"type": kind, "limit": 20})
         for event in recorder.answer("GET", "/v1/events")["data"]:
             if event["data"]["object"]["id"] == intent_id:
                 return event
@@ -128,7 +128,7 @@ def test_record_the_checkout_session_and_a_buyer_back_after_it_expired(recorder)
     _write("checkout_session_create.json", created, ids=session_ids, texts=texts)
 
     # Stripe closes the page (as when it expires); the buyer back on the order page is sent to a new one.
-    stripe_provider.client().v1.checkout.sessions.expire(created["id"])
+    stripe_client.client().v1.checkout.sessions.expire(created["id"])
     order.refresh_from_db()
     assert stripe_provider.payment_resume(order, success_url=success, cancel_url=cancel)
     expired = recorder.answer("GET", f"/v1/checkout/sessions/{created['id']}")
@@ -139,7 +139,7 @@ def test_record_the_checkout_session_and_a_buyer_back_after_it_expired(recorder)
 @pytest.mark.stripe_record
 @LIVE
 def test_record_a_refund_and_the_events_of_a_paid_and_a_refused_intent(recorder):
-    client = stripe_provider.client()
+    client = stripe_client.client()
     order = _stripe_order()
     payment = order.payments.get(provider="stripe")
     metadata = {"parvis_payments": str(payment.pk)}
@@ -163,7 +163,7 @@ def test_record_a_refund_and_the_events_of_a_paid_and_a_refused_intent(recorder)
     services.payment_confirm(payment_id=payment.pk, reference=f"{intent.id}:{payment.pk}")
     services.tickets_refund(tickets=[order.tickets.first()], reason="recording")
     refund = Payment.objects.get(order=order, provider="stripe", amount__lt=0)
-    stripe_provider.refund_send(refund.pk)
+    stripe_client.refund_send(refund.pk)
     answer = recorder.answer("POST", "/v1/refunds")
     assert answer["amount"] == 2000 and answer["status"] == "succeeded"
     ids |= {

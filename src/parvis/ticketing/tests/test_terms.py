@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from parvis.core.models import AuditLogEntry
-from parvis.core.testing import OrganizerFactory, login_staff, staff
 from parvis.network.models import Role, TermsOfSale
 from parvis.network.services import terms_publish
+from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing.models import Order
 
 from .factories import api_sale, on_sale_performance, tariff

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from parvis.core.testing import login_staff, staff
 from parvis.network.models import Role
+from parvis.testing import login_staff, staff
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Hold, Quota

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing.models import Order, Voucher
 
 from .factories import on_sale_performance, tariff

@@ -121,8 +121,8 @@ def test_joining_is_refused_while_places_are_left_and_the_page_offers_the_list(c
 
 
 def test_leaving_passes_held_places_on_and_staff_see_the_list(full_house, client):
-    from parvis.core.testing import login_staff, staff
     from parvis.network.models import Role
+    from parvis.testing import login_staff, staff
 
     performance, full, order = full_house
     first, _ = _join(full, "un@example.org")

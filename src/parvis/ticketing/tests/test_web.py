@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from parvis.core.testing import OrganizerFactory
+from parvis.testing import OrganizerFactory
 from parvis.ticketing.models import Hold, Order, Quota, Ticket
 from parvis.ticketing.views import demo_webhook_signature
 

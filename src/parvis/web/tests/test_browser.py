@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from parvis.core.testing import EventFactory, PerformanceFactory, VenueFactory, join, staff
 from parvis.network.models import Role
+from parvis.testing import EventFactory, PerformanceFactory, VenueFactory, join, staff
 
 from .conftest import axe_violations
 

@@ -4,6 +4,7 @@ import datetime
 import zoneinfo
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from parvis.network.models import Network, NetworkMembership, Organizer, OrganizerStaff, Venue
@@ -102,7 +103,6 @@ def login_staff(client, user) -> None:
 def session_update(client, **values) -> None:
     """Put values in the test client's session (a buyer's session lives in its cookie, whose value changes
     with what it holds: the client is given the new one)."""
-    from django.conf import settings
 
     session = client.session
     session.update(values)

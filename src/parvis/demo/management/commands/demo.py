@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from parvis.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, build_demo
+from parvis.demo.builder import build_demo
+from parvis.demo.data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):

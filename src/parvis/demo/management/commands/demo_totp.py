@@ -2,7 +2,7 @@ import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from parvis.core.demo import DEMO_TOTP_SECRET
+from parvis.demo.data import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):

@@ -1,0 +1,108 @@
+"""What the ticketing core lets the products built on it plug in (docs/adr/0005).
+
+- `line_kinds`: each kind of thing an order sells besides places (a gift voucher, a donation, a pass, a
+  member card, a subscription, later a seat or a stand) registers one `LineKind`. The order's life reaches
+  it through these calls only: paid, cancelled by the staff or the buyer, its tickets refunded; its
+  confirmation e-mail and order page show what it made.
+- `benefits`: the one provider of member cards and subscriptions whose benefits a cart applies (member
+  tariffs, free entries, priority booking, subscriber tariffs). Without one, no cart has benefits.
+- `ticket_page`: what else the tickets page of a date offers (a pass the buyer holds, …).
+
+Ticketing never imports the apps that register here: they sit above it.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from parvis.core.registry import Registry
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/pdf"
+
+
+class LineKind:
+    """One kind of order line a product sells. Subclass it, override what the product needs, and register
+    an instance in the product's `AppConfig.ready()`: `line_kinds.register("pass", PassLines())`.
+
+    Every hook runs inside the caller's transaction: raising a `SaleError` refuses the whole operation."""
+
+    #: the `OrderExtra.Kind` of this product's lines ("" when it rides on the order itself)
+    extra_kind: str = ""
+
+    def concerns(self, order, extra_kinds: set[str]) -> bool:
+        """Whether this order has lines of this kind (`extra_kinds`: the kinds of its extras)."""
+        return bool(self.extra_kind) and self.extra_kind in extra_kinds
+
+    def order_paid(self, order, *, paid_at: datetime.datetime) -> None:
+        """The order is paid: what it bought becomes valid (called once per confirmation)."""
+
+    def order_cancelled(self, order, *, actor=None) -> None:
+        """A paid order is cancelled, before its tickets are refunded: undo what `order_paid` made, or
+        refuse (`SaleError`) when it can no longer be undone."""
+
+    def extras_refunded(self, order) -> None:
+        """The order's extras (add-ons, donation, …) were refunded with it."""
+
+    def tickets_released(self, ticket_ids: list[int]) -> None:
+        """These tickets were refunded (by the buyer, the staff, or a cancelled date)."""
+
+    def confirmation(self, order, *, base_url: str) -> dict:
+        """What the confirmation e-mail and the order page show of this kind (template context)."""
+        return {}
+
+    def attachments(self, order, context: dict) -> list[Attachment]:
+        """Files the confirmation e-mail carries for this kind (`context`: what `confirmation` gave)."""
+        return []
+
+
+line_kinds: Registry[LineKind] = Registry("order line kinds")
+
+
+def kinds_of(order, extra_kinds: set[str]) -> list[LineKind]:
+    """The registered line kinds this order has lines of."""
+    return [kind for kind in line_kinds if kind.concerns(order, extra_kinds)]
+
+
+class BenefitsProvider:
+    """Member cards and subscriptions, as a cart applies them. The memberships app registers the one."""
+
+    def benefits_for(self, membership, organizer_id: int, *, at=None):
+        """The benefits of this card at this organizer, or None: an object with `membership_id`, `persons`,
+        `priority_days`, `addon_discount_percent` and `free_event_ids` (memberships.services.Benefits)."""
+        return None
+
+    def membership_find(self, *, code: str, email: str | None):
+        """The card of this code (the holder's e-mail must match, unless None at the counter)."""
+        return None
+
+    def remembered_card_id(self, *, email: str) -> int | None:
+        """The valid card of a signed-in customer, if any."""
+        return None
+
+    def card_by_id(self, membership_id: int):
+        return None
+
+    def subscription_covers(self, subscription, performance) -> bool:
+        return False
+
+
+benefits: Registry[BenefitsProvider] = Registry("member benefits providers")
+
+
+def benefits_provider() -> BenefitsProvider:
+    """The registered provider, or one that gives nothing (no memberships app installed)."""
+    return benefits.get("memberships") or BenefitsProvider()
+
+
+class TicketPageExtension:
+    """Adds to the tickets page of a date (template context)."""
+
+    def context(self, request, performance) -> dict:
+        return {}
+
+
+ticket_page: Registry[TicketPageExtension] = Registry("tickets page extensions")

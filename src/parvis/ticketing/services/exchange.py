@@ -1,0 +1,116 @@
+"""Exchanging a ticket for another date or tariff of the same organizer."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from parvis.core.audit import audit_record
+from parvis.core.background import enqueue_on_commit
+
+from .. import inventory, signing
+from ..errors import SaleError
+from ..models import (
+    Cart,
+    Channel,
+    Hold,
+    Order,
+    OrderItem,
+    Payment,
+    PaymentState,
+    Tariff,
+    Ticket,
+    TicketState,
+)
+from ..tasks import (
+    send_order_confirmation,
+)
+from .cart import cart_add
+from .fulfilment import tickets_issue
+
+
+def ticket_exchange(
+    *,
+    ticket: Ticket,
+    tariff_id: int,
+    actor,
+    difference_paid: bool = False,
+    slot_id: int | None = None,
+    request=None,
+    method: str = "manual",
+    channel: str = Channel.BOX_OFFICE,
+    subscription=None,
+) -> Ticket:
+    """Exchange a valid ticket for a place of another performance (or tariff) of the same organizer.
+
+    The new place is taken like any sale; the old one goes back. A cheaper target refunds the difference;
+    a dearer one needs the difference paid at the counter first (recorded as a manual payment).
+    """
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("order__organizer").get(pk=ticket.pk)
+        order = ticket.order
+        target = (
+            Tariff.objects.select_related("performance__event")
+            .filter(pk=tariff_id, performance__organizer_id=ticket.organizer_id, is_active=True)
+            .first()
+        )
+        if (
+            ticket.state != TicketState.VALID
+            or target is None
+            or target.pk == ticket.tariff_id
+            and slot_id is None
+        ):
+            raise SaleError("not_exchangeable")
+        difference = target.price - ticket.price
+        if difference > 0 and not difference_paid:
+            raise SaleError("price_difference_due")
+        cart = Cart.objects.create(channel=channel, subscription=subscription)
+        hold = cart_add(cart=cart, tariff_id=target.pk, quantity=1, channel=channel, slot_id=slot_id)
+        Hold.objects.filter(pk=hold.pk).update(order=order)
+        item = OrderItem.objects.create(
+            order=order,
+            performance=target.performance,
+            tariff=target,
+            quantity=1,
+            unit_price=target.price,
+            vat_rate=target.vat_rate,
+            hold=hold,
+            slot_id=slot_id,
+            attendee_names=[ticket.attendee_name],
+        )
+        quota_ids = inventory.convert_hold(hold, channel=channel)
+        Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.EXCHANGED)
+        inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
+        if difference:
+            Payment.objects.create(
+                order=order,
+                provider=method,
+                amount=difference,
+                currency=order.currency,
+                state=PaymentState.CONFIRMED if difference > 0 else PaymentState.REFUNDED,
+                confirmed_at=timezone.now(),
+            )
+            Order.objects.filter(pk=order.pk).update(total=F("total") + difference)
+        key = signing.signing_key_for(target.performance.organizer)
+        new_ticket = tickets_issue(order, item, quota_ids, key)[0]
+        audit_record(
+            actor=actor,
+            action="ticket.exchange",
+            instance=order,
+            organizer_id=order.organizer_id,
+            before={
+                "ticket": ticket.number,
+                "performance": ticket.performance_id,
+                "tariff": ticket.tariff_id,
+            },
+            after={
+                "ticket": new_ticket.number,
+                "performance": target.performance_id,
+                "tariff": target.pk,
+                "difference": str(difference),
+            },
+            request=request,
+        )
+
+        if order.email:
+            enqueue_on_commit(send_order_confirmation, order_id=order.pk, resend=True)
+    return new_ticket

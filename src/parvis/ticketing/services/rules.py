@@ -1,0 +1,95 @@
+"""When a tariff can be sold, and how many at once: the rules every sale checks first."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from parvis.core.compiled import CompiledQuery
+from parvis.programming.models import EventStatus, PerformanceStatus
+
+from .. import extensions
+from ..errors import SaleError
+from ..models import (
+    Channel,
+    SalesConfig,
+    Tariff,
+    TariffKind,
+)
+
+DEFAULT_MAX_PER_ORDER = 10
+
+
+def hold_duration() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.PARVIS_HOLD_MINUTES)
+
+
+def _sales_config(performance) -> SalesConfig:
+    try:
+        return performance.sales
+    except SalesConfig.DoesNotExist:
+        return SalesConfig(performance=performance)
+
+
+def check_on_sale(
+    tariff: Tariff, *, channel: str, now: datetime.datetime | None = None, benefits=None, subscription=None
+) -> None:
+    """Raise SaleError unless this tariff can be sold on this channel now.
+
+    `benefits` are those of the buyer's member card here (see `extensions.BenefitsProvider`): member
+    tariffs need them, and members may buy `priority_days` before the public on-sale date."""
+    now = now or timezone.now()
+    performance = tariff.performance
+    if (
+        not tariff.is_active
+        or not tariff.sold_on(channel)
+        or performance.event.status != EventStatus.PUBLISHED
+        or performance.status not in (PerformanceStatus.PUBLISHED, PerformanceStatus.SOLD_OUT)
+    ):
+        raise SaleError("unknown_tariff")
+    if tariff.kind == TariffKind.MEMBER and benefits is None:
+        raise SaleError("member_only")
+    if tariff.kind == TariffKind.SUBSCRIBER:
+        covers = extensions.benefits_provider().subscription_covers
+        if subscription is None or not covers(subscription, performance):
+            raise SaleError("subscriber_only")
+    config = _sales_config(performance)
+    opens = max(filter(None, [config.opens_at, tariff.sales_open_at]), default=None)
+    if opens and benefits is not None and benefits.priority_days:
+        opens -= datetime.timedelta(days=benefits.priority_days)
+    if opens and now < opens:
+        raise SaleError("sales_not_open")
+    closes = [tariff.sales_close_at]
+    if channel != Channel.BOX_OFFICE:
+        closes.append(performance.starts_at - datetime.timedelta(minutes=config.online_close_minutes))
+    else:
+        closes.append(performance.ends_at or performance.starts_at + datetime.timedelta(hours=4))
+    close = min(filter(None, closes), default=None)
+    if close and now >= close:
+        raise SaleError("sales_closed")
+
+
+def max_per_order(tariff: Tariff) -> int:
+    limits = [_sales_config(tariff.performance).max_per_order, tariff.max_per_order or DEFAULT_MAX_PER_ORDER]
+    return min(limits)
+
+
+# What a sale reads of a tariff, its performance and event (not the event's texts).
+SALE_TARIFF_FIELDS = [
+    *(f.name for f in Tariff._meta.concrete_fields),
+    *(f"performance__{f}" for f in ("organizer", "event", "venue", "starts_at", "ends_at", "status")),
+    "performance__event__organizer",
+    "performance__event__status",
+    "performance__sales",
+]
+
+
+# The paid-at-once sale's first read, written as SQL once per process (`CompiledQuery`).
+sale_tariffs = CompiledQuery(
+    Tariff,
+    lambda tariff_ids: (
+        Tariff.objects.select_related("performance__event", "performance__sales")
+        .only(*SALE_TARIFF_FIELDS)
+        .filter(pk__in=tariff_ids)
+    ),
+)
