@@ -31,6 +31,9 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T | None:
         return self._items.get(name)
 
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._items.items())
+
     def __iter__(self) -> Iterator[T]:
         return iter(list(self._items.values()))
 

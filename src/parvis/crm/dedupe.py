@@ -16,9 +16,8 @@ from django.utils import timezone
 
 from parvis.core.audit import audit_record
 from parvis.core.text import fold
-from parvis.ticketing.models import Order
 
-from . import services
+from . import extensions, services
 from .models import (
     Affiliation,
     Consent,
@@ -163,15 +162,18 @@ def dismiss(*, candidate: DuplicateCandidate, actor) -> None:
     DuplicateCandidate.objects.filter(pk=candidate.pk).update(dismissed_at=timezone.now(), dismissed_by=actor)
 
 
-# What belongs to a contact and moves with a merge: model, field.
-_OWNED = (
-    ("orders", Order, "contact"),
+# What belongs to a contact and moves with a merge: model, field (the apps above add theirs: its orders…).
+_OWN = (
     ("interactions", Interaction, "contact"),
     ("consents", Consent, "contact"),
     ("identifiers", Identifier, "contact"),
     ("affiliations", Affiliation, "contact"),
     ("privacy_requests", PrivacyRequest, "contact"),
 )
+
+
+def _owned() -> tuple:
+    return extensions.owned_relations() + _OWN
 
 
 def contacts_merge(*, survivor: Contact, merged: Contact, actor=None) -> Merge:
@@ -184,7 +186,7 @@ def contacts_merge(*, survivor: Contact, merged: Contact, actor=None) -> Merge:
         if not (survivor.is_active and merged.is_active):
             raise ValueError("only active contacts are merged")
         moved = {}
-        for name, model, field in _OWNED:
+        for name, model, field in _owned():
             ids = list(model.objects.filter(**{field: merged}).values_list("pk", flat=True))
             if name == "affiliations":  # the survivor may already belong to the same organisation
                 taken = set(survivor.affiliations.values_list("organisation_id", flat=True))
@@ -243,7 +245,7 @@ def merge_undo(*, merge: Merge, actor=None) -> Contact:
         if merge.undone_at:
             raise ValueError("this merge was already undone")
         survivor, merged = merge.survivor, merge.merged
-        for name, model, field in _OWNED:
+        for name, model, field in _owned():
             model.objects.filter(pk__in=merge.moved.get(name, []), **{field: survivor}).update(
                 **{field: merged}
             )

@@ -16,9 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
-from parvis.ticketing.models import Order, Ticket
 
-from . import services
+from . import extensions, services
 from .models import Consent, Contact, Identifier, Interaction, PrivacyRequest, Purpose
 from .selectors import consent_state
 
@@ -75,11 +74,15 @@ def _request(contact: Contact, kind: str, *, completed: bool = True, actor=None)
 # --- Access: everything the organizer holds about the person, as JSON and CSV in a zip ---------------------
 
 
+def _held_elsewhere(contact: Contact) -> dict:
+    sections: dict = {}
+    for holder in extensions.personal_data:
+        sections.update(holder.export(contact))
+    return sections
+
+
 def personal_data(contact: Contact) -> dict:
-    orders = Order.objects.filter(contact=contact).order_by("created_at")
-    tickets = Ticket.objects.filter(order__contact=contact).select_related(
-        "performance__event", "performance__venue", "tariff"
-    )
+    """Everything the organizer holds about the person: the CRM's own, and each holder's (its orders…)."""
     return {
         "controller": {"name": contact.organizer.name, "id": contact.organizer.slug},
         "generated_at": timezone.now(),
@@ -98,34 +101,9 @@ def personal_data(contact: Contact) -> dict:
             "created_at": contact.created_at,
         },
         "identifiers": list(contact.identifiers.values("kind", "value", "created_at")),
-        "orders": [
-            {
-                "code": o.code,
-                "created_at": o.created_at,
-                "state": o.state,
-                "total": str(o.total),
-                "currency": o.currency,
-                "email": o.email,
-                "first_name": o.first_name,
-                "last_name": o.last_name,
-                "postal_code": o.postal_code,
-            }
-            for o in orders
-        ],
-        "tickets": [
-            {
-                "order": t.order_id and t.order.code,
-                "event": t.performance.event.title,
-                "venue": t.performance.venue.name,
-                "starts_at": t.performance.starts_at,
-                "tariff": t.tariff.name,
-                "price": str(t.price),
-                "number": t.number,
-                "attendee_name": t.attendee_name,
-                "state": t.state,
-            }
-            for t in tickets.select_related("order")
-        ],
+        **{
+            key: value for holder in extensions.personal_data for key, value in holder.export(contact).items()
+        },
         "interactions": list(
             contact.interactions.order_by("occurred_at").values(
                 "kind", "occurred_at", "summary", "amount", "ref"
@@ -232,12 +210,9 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         if contact.anonymised_at:
             return
-        orders = Order.objects.filter(contact=contact)
-        for order in orders.only("pk"):
-            Order.objects.filter(pk=order.pk).update(
-                email=f"anonyme-{order.pk}@anonyme.invalid", first_name="", last_name="", postal_code=""
-            )
-        Ticket.objects.filter(order__contact=contact).update(attendee_name="")
+        erased: dict = {}
+        for holder in extensions.personal_data:  # its orders and tickets, …
+            erased.update(holder.erase(contact))
         Interaction.objects.filter(contact=contact, kind=Interaction.Kind.NOTE).delete()
         for consent in Consent.objects.filter(contact=contact).exclude(proof={}):
             consent.proof = {k: v for k, v in consent.proof.items() if k not in ("ip", "user_agent", "email")}
@@ -265,7 +240,7 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
             action="crm.erase" if register else "crm.retention",
             instance=contact,
             organizer_id=contact.organizer_id,
-            after={"orders": orders.count()},
+            after=erased,
         )
 
 

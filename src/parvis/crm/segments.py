@@ -9,6 +9,7 @@ into Python to be filtered.
 """
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import (
@@ -28,10 +29,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parvis.memberships.models import Membership, Subscription
 from parvis.programming.models import Genre
-from parvis.ticketing.models import OrderState, TariffKind, Ticket, TicketState
 
+from .extensions import rule_kinds
 from .models import Consent, Contact, Interaction, Purpose, Segment
 
 RFM_GROUPS = {
@@ -54,9 +54,6 @@ FIELDS = {
     "spend_at_least": (_("Dépense totale au moins (€)"), "money"),
     "last_visit_before": (_("Dernière venue avant le"), "date"),
     "last_visit_after": (_("Dernière venue après le"), "date"),
-    "bought_tariff": (_("A acheté un tarif"), "tariff_kind"),
-    "member": (_("Adhérent (carte valable)"), "bool"),
-    "subscriber": (_("Abonné (abonnement en cours)"), "bool"),
     "consent": (_("A consenti à"), "purpose"),
     "departement": (_("Département"), "text"),
     "town": (_("Commune"), "text"),
@@ -69,11 +66,19 @@ FIELDS = {
 }
 CHOICES = {
     "genre": Genre.choices,
-    "tariff_kind": TariffKind.choices,
     "purpose": Purpose.choices,
     "rfm": list(RFM_GROUPS.items()),
     "bool": [("yes", _("oui"))],
 }
+
+
+def all_fields() -> dict:
+    """field: (label, kind of value), the CRM's own and those registered."""
+    return {**FIELDS, **{name: (kind.label, kind.value_kind) for name, kind in rule_kinds.items()}}
+
+
+def all_choices() -> dict:
+    return {**CHOICES, **{kind.value_kind: kind.choices for kind in rule_kinds if kind.choices}}
 
 
 class InvalidDefinition(ValueError):
@@ -99,111 +104,109 @@ def _attendance(organizer) -> "Interaction.objects":
     return Interaction.objects.filter(organizer=organizer, kind=Interaction.Kind.ATTENDANCE)
 
 
+def _visits_at_least(organizer, value) -> Q:
+    n = _int(value)
+    # "At least 0" is everyone: a true condition (not an empty Q, whose negation would also be true).
+    # "At least n" is "an n-th visit exists" (OFFSET n-1 LIMIT 1): the database looks at the contacts the
+    # other rules keep, a few index rows each, instead of counting every visit of every contact.
+    if n <= 0:
+        return Q(pk__isnull=False)
+    return Q(Exists(_attendance(organizer).filter(contact=OuterRef("pk")).order_by()[n - 1 : n]))
+
+
+def _visits_at_most(organizer, value) -> Q:
+    n = _int(value)  # "at most n": no (n+1)-th visit; below zero, nobody
+    if n < 0:
+        return Q(pk__isnull=True)
+    return ~Q(Exists(_attendance(organizer).filter(contact=OuterRef("pk")).order_by()[n : n + 1]))
+
+
+def _spend_at_least(organizer, value) -> Q:
+    try:
+        amount = Decimal(str(value).replace(",", "."))
+    except InvalidOperation:
+        raise InvalidDefinition(f"not an amount: {value!r}") from None
+    return Q(pk__in=_net_spend(organizer, amount))
+
+
+def _last_visit_before(organizer, value) -> Q:  # came, and not since that date
+    visits = _attendance(organizer)
+    since = visits.filter(contact=OuterRef("pk"), occurred_at__gte=_date(value))
+    return Q(Exists(visits.filter(contact=OuterRef("pk")))) & ~Q(Exists(since))
+
+
+def _consent(organizer, value) -> Q:
+    if value not in Purpose.values:
+        raise InvalidDefinition(f"unknown purpose {value!r}")
+    latest = Consent.objects.filter(contact=OuterRef("pk"), purpose=value, channel="email").order_by(
+        "-at", "-pk"
+    )
+    # The latest answer, read on the contact itself (no second pass over contacts); none is "no".
+    given = Coalesce(Subquery(latest.values("given")[:1]), Value(False), output_field=BooleanField())
+    return Q(given)
+
+
+def _departement(organizer, value) -> Q:
+    return Q(departement__in=[part.strip().upper() for part in str(value).split(",") if part.strip()])
+
+
+def _tag(organizer, value) -> Q:
+    return Q(Exists(Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag_id=_int(value))))
+
+
+def _attended(organizer, **lookup) -> Q:
+    return Q(Exists(_attendance(organizer).filter(contact=OuterRef("pk"), **lookup)))
+
+
+# The CRM's own rules: field -> (organizer, value) -> Q on Contact.
+_RULES: dict[str, Callable] = {
+    "attended_genre": lambda o, v: _attended(o, performance__event__genre=v),
+    "attended_venue": lambda o, v: _attended(o, venue_id=_int(v)),
+    "attended_event": lambda o, v: _attended(o, performance__event_id=_int(v)),
+    "attended_since": lambda o, v: _attended(o, occurred_at__gte=_date(v)),
+    "visits_at_least": _visits_at_least,
+    "visits_at_most": _visits_at_most,
+    "spend_at_least": _spend_at_least,
+    "last_visit_before": _last_visit_before,
+    "last_visit_after": lambda o, v: _attended(o, occurred_at__gte=_date(v)),
+    "consent": _consent,
+    "departement": lambda o, v: Q(
+        departement__in=[p.strip().upper() for p in str(v).split(",") if p.strip()]
+    ),
+    "town": lambda o, v: Q(town__iexact=str(v).strip()),
+    "age_at_least": lambda o, v: Q(birth_year__lte=timezone.localdate().year - _int(v)),
+    "age_at_most": lambda o, v: Q(birth_year__gte=timezone.localdate().year - _int(v)),
+    "tag": lambda o, v: Q(
+        Exists(Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag_id=_int(v)))
+    ),
+    "in_household": lambda o, v: Q(household__isnull=False),
+    "rfm_group": lambda o, v: Q(rfm_group=v),
+}
+
+
+def _in_segment(organizer, value, seen: frozenset[int]) -> Q:
+    segment_id = _int(value)
+    if segment_id in seen:
+        raise InvalidDefinition("a segment cannot include itself")
+    segment = Segment.objects.filter(organizer=organizer, pk=segment_id).first()
+    if segment is None:
+        raise InvalidDefinition(f"unknown segment {value!r}")
+    return Q(pk__in=members(segment, seen=seen | {segment_id}).values("pk"))
+
+
 def _rule(organizer, rule: dict, seen: frozenset[int]) -> Q:
     field, value = rule.get("field"), rule.get("value")
-    if field not in FIELDS:
+    if not isinstance(field, str):
         raise InvalidDefinition(f"unknown field {field!r}")
-    visits = _attendance(organizer)
-    if field == "attended_genre":
-        q = Q(Exists(visits.filter(contact=OuterRef("pk"), performance__event__genre=value)))
-    elif field == "attended_venue":
-        q = Q(Exists(visits.filter(contact=OuterRef("pk"), venue_id=_int(value))))
-    elif field == "attended_event":
-        q = Q(Exists(visits.filter(contact=OuterRef("pk"), performance__event_id=_int(value))))
-    elif field == "attended_since":
-        q = Q(Exists(visits.filter(contact=OuterRef("pk"), occurred_at__gte=_date(value))))
-    elif field == "visits_at_least":
-        n = _int(value)
-        # "At least 0" is everyone: a true condition (not an empty Q, whose negation would also be true).
-        # "At least n" is "an n-th visit exists" (OFFSET n-1 LIMIT 1): the database looks at the contacts the
-        # other rules keep, a few index rows each, instead of counting every visit of every contact.
-        q = (
-            Q(Exists(visits.filter(contact=OuterRef("pk")).order_by()[n - 1 : n]))
-            if n > 0
-            else Q(pk__isnull=False)
-        )
-    elif field == "visits_at_most":
-        n = _int(value)  # "at most n": no (n+1)-th visit; below zero, nobody
-        q = (
-            ~Q(Exists(visits.filter(contact=OuterRef("pk")).order_by()[n : n + 1]))
-            if n >= 0
-            else Q(pk__isnull=True)
-        )
-    elif field == "spend_at_least":
-        try:
-            amount = Decimal(str(value).replace(",", "."))
-        except InvalidOperation:
-            raise InvalidDefinition(f"not an amount: {value!r}") from None
-        q = Q(pk__in=_net_spend(organizer, amount))
-    elif field == "last_visit_before":  # came, and not since that date
-        since = visits.filter(contact=OuterRef("pk"), occurred_at__gte=_date(value))
-        q = Q(Exists(visits.filter(contact=OuterRef("pk")))) & ~Q(Exists(since))
-    elif field == "last_visit_after":
-        q = Q(Exists(visits.filter(contact=OuterRef("pk"), occurred_at__gte=_date(value))))
-    elif field == "bought_tariff":
-        q = Q(
-            Exists(
-                Ticket.objects.filter(
-                    order__contact=OuterRef("pk"),
-                    tariff__kind=value,
-                    state=TicketState.VALID,
-                    order__state__in=[OrderState.PAID, OrderState.PARTIALLY_REFUNDED],
-                )
-            )
-        )
-    elif field == "member":  # a card bought by this contact, valid today
-        now = timezone.now()
-        q = Q(
-            Exists(
-                Membership.objects.filter(
-                    order__contact=OuterRef("pk"),
-                    state=Membership.State.ACTIVE,
-                    valid_from__lte=now,
-                    valid_until__gt=now,
-                )
-            )
-        )
-    elif field == "subscriber":  # a subscription of this contact whose season has not ended
-        q = Q(
-            Exists(
-                Subscription.objects.filter(
-                    order__contact=OuterRef("pk"),
-                    state=Subscription.State.ACTIVE,
-                    offer__season_ends__gt=timezone.now(),
-                )
-            )
-        )
-    elif field == "consent":
-        if value not in Purpose.values:
-            raise InvalidDefinition(f"unknown purpose {value!r}")
-        latest = Consent.objects.filter(contact=OuterRef("pk"), purpose=value, channel="email").order_by(
-            "-at", "-pk"
-        )
-        # The latest answer, read on the contact itself (no second pass over contacts); none is "no".
-        given = Coalesce(Subquery(latest.values("given")[:1]), Value(False), output_field=BooleanField())
-        q = Q(given)
-    elif field == "departement":
-        q = Q(departement__in=[v.strip().upper() for v in str(value).split(",") if v.strip()])
-    elif field == "town":
-        q = Q(town__iexact=str(value).strip())
-    elif field == "age_at_least":
-        q = Q(birth_year__lte=timezone.localdate().year - _int(value))
-    elif field == "age_at_most":
-        q = Q(birth_year__gte=timezone.localdate().year - _int(value))
-    elif field == "tag":
-        q = Q(Exists(Contact.tags.through.objects.filter(contact=OuterRef("pk"), tag_id=_int(value))))
-    elif field == "in_household":
-        q = Q(household__isnull=False)
-    elif field == "rfm_group":
-        q = Q(rfm_group=value)
-    else:  # in_segment
-        segment_id = _int(value)
-        if segment_id in seen:
-            raise InvalidDefinition("a segment cannot include itself")
-        segment = Segment.objects.filter(organizer=organizer, pk=segment_id).first()
-        if segment is None:
-            raise InvalidDefinition(f"unknown segment {value!r}")
-        q = Q(pk__in=members(segment, seen=seen | {segment_id}).values("pk"))
+    registered = rule_kinds.get(field)
+    if field == "in_segment":
+        q = _in_segment(organizer, value, seen)
+    elif field in _RULES:
+        q = _RULES[field](organizer, value)
+    elif registered is not None:  # an app's own facts: tickets of a tariff, a valid member card…
+        q = registered.condition(organizer, value)
+    else:
+        raise InvalidDefinition(f"unknown field {field!r}")
     return ~q if rule.get("not") else q
 
 

@@ -342,7 +342,7 @@ def _definition_from(data) -> dict:
 
 def _builder_context(organizer, definition: dict, segment=None) -> dict:
 
-    choices = dict(segments_mod.CHOICES)
+    choices = segments_mod.all_choices()
     choices["venue"] = [
         (str(v.pk), v.name) for v in Venue.objects.filter(organizer=organizer).order_by("name")
     ]
@@ -359,7 +359,7 @@ def _builder_context(organizer, definition: dict, segment=None) -> dict:
     groups = definition.get("groups") or [{"op": "and", "rules": []}]
     for group in groups:
         for rule in group["rules"]:
-            kind = segments_mod.FIELDS.get(rule["field"], ("", "text"))[1]
+            kind = segments_mod.all_fields().get(rule["field"], ("", "text"))[1]
             rule["kind"] = kind
             rule["choices"] = [(str(k), v) for k, v in choices.get(kind, [])]
     try:
@@ -369,7 +369,7 @@ def _builder_context(organizer, definition: dict, segment=None) -> dict:
         count, error = None, _("Une condition est incomplète ou invalide.")
     return {
         "definition": {**definition, "groups": groups},
-        "fields": [(k, label) for k, (label, _kind) in segments_mod.FIELDS.items()],
+        "fields": [(k, label) for k, (label, _kind) in segments_mod.all_fields().items()],
         "count": count,
         "count_error": error,
         "segment": segment,

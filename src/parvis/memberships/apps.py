@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.crm.extensions import rule_kinds
+from parvis.programming.extensions import offers
 from parvis.ticketing import extensions
 
 
@@ -9,8 +11,18 @@ class MembershipsConfig(AppConfig):
     verbose_name = _("Adhésions")
 
     def ready(self):
-        from .lines import MemberBenefits, MembershipLines, SubscriptionLines
+        from .lines import (
+            MEMBER,
+            SUBSCRIBER,
+            MemberBenefits,
+            MembershipLines,
+            MembershipOffers,
+            SubscriptionLines,
+        )
 
         extensions.line_kinds.register("membership", MembershipLines())
         extensions.line_kinds.register("subscription", SubscriptionLines())
         extensions.benefits.register("memberships", MemberBenefits())
+        offers.register("memberships", MembershipOffers())
+        rule_kinds.register("member", MEMBER)
+        rule_kinds.register("subscriber", SUBSCRIBER)

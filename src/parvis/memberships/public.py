@@ -1,30 +1,6 @@
-"""What other apps may use of the memberships."""
+"""What other apps may use of the memberships (the door reads member cards). The order's life and the cart's
+benefits reach the memberships through `lines.py`, registered with the ticketing (docs/adr/0005)."""
 
-from .selectors import offers_on_sale, programs_on_sale
-from .services import (
-    Benefits,
-    benefits_for,
-    card_check,
-    card_keys_for,
-    covers,
-    membership_find,
-    memberships_of_order_cancel,
-    memberships_of_order_issue,
-)
-from .subscriptions import subscription_covers, subscriptions_of_order_cancel, subscriptions_of_order_issue
+from .services import card_check, card_keys_for
 
-__all__ = [
-    "Benefits",
-    "benefits_for",
-    "card_check",
-    "card_keys_for",
-    "covers",
-    "membership_find",
-    "memberships_of_order_cancel",
-    "memberships_of_order_issue",
-    "offers_on_sale",
-    "programs_on_sale",
-    "subscription_covers",
-    "subscriptions_of_order_cancel",
-    "subscriptions_of_order_issue",
-]
+__all__ = ["card_check", "card_keys_for"]

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.programming.extensions import offers
 from parvis.ticketing import extensions
 
 
@@ -9,7 +10,8 @@ class PassesConfig(AppConfig):
     verbose_name = _("Pass")
 
     def ready(self):
-        from .lines import PassLines, PassOptions
+        from .lines import PassLines, PassOffers, PassOptions
 
         extensions.line_kinds.register("pass", PassLines())
         extensions.ticket_page.register("passes", PassOptions())
+        offers.register("passes", PassOffers())

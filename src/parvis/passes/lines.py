@@ -2,11 +2,12 @@
 is paid; refunding it cancels only passes with no entry booked; a refunded ticket booked with a pass gives
 its entry back; the tickets page of a date offers the passes this browser holds."""
 
+from parvis.programming.extensions import OffersOnSale
 from parvis.ticketing.extensions import LineKind, TicketPageExtension
 from parvis.ticketing.models import OrderExtra
 
 from .models import PassHolding
-from .selectors import pass_options_for
+from .selectors import pass_options_for, products_on_sale
 from .services import entries_of_tickets_release, holdings_of_order_cancel, holdings_of_order_issue
 from .views import remembered_ids
 
@@ -31,3 +32,8 @@ class PassLines(LineKind):
 class PassOptions(TicketPageExtension):
     def context(self, request, performance) -> dict:
         return pass_options_for(performance=performance, holding_ids=remembered_ids(request))
+
+
+class PassOffers(OffersOnSale):
+    def for_network(self, network) -> dict:
+        return {"passes": products_on_sale(network=network)}

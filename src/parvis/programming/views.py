@@ -7,12 +7,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from parvis.memberships.public import offers_on_sale, programs_on_sale
 from parvis.network.models import Network, Organizer, Venue
 from parvis.network.permissions import Perm, has_organizer_perm
-from parvis.passes.public import products_on_sale
 
-from . import selectors
+from . import extensions, selectors
 from .filters import parse_agenda_filters
 from .ical import calendar_for
 from .jsonld import event_jsonld, jsonld_script
@@ -56,8 +54,7 @@ def network_agenda(request, network_slug: str):
             "network": network,
             "featured": selectors.featured_events(network=network),
             "festivals": network.festivals.all(),
-            "passes": products_on_sale(network=network),
-            "membership_programs": programs_on_sale(network_id=network.pk),
+            **extensions.network_offers(network),  # passes, membership programmes…
             "ical_url": f"/r/{network.slug}/agenda.ics",
         },
     )
@@ -73,8 +70,7 @@ def organizer_page(request, organizer_slug: str):
         context={
             "organizer": organizer,
             "venues": organizer.venues.all(),
-            "membership_programs": programs_on_sale(organizer_ids=[organizer.pk]),
-            "subscription_offers": offers_on_sale(organizer_ids=[organizer.pk]),
+            **extensions.organizer_offers(organizer),  # membership programmes, subscriptions…
             "ical_url": f"/o/{organizer.slug}/agenda.ics",
         },
     )

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.crm.extensions import personal_data, rule_kinds
+
 
 class TicketingConfig(AppConfig):
     name = "parvis.ticketing"
@@ -10,6 +12,7 @@ class TicketingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import extensions, inventory, waitlist
+        from .audience import BOUGHT_TARIFF, OrdersAndTickets
         from .auth import _tokens
         from .models import ApiToken, SigningKey
         from .receipts import DonationLines
@@ -20,6 +23,9 @@ class TicketingConfig(AppConfig):
         extensions.line_kinds.register("gift_voucher", VoucherLines())
         extensions.line_kinds.register("donation", DonationLines())
         inventory.places_freed.register("waiting_list", waitlist.offer_freed)
+        # The facts the CRM cannot know of itself, being below: orders and tickets of a person.
+        personal_data.register("orders_and_tickets", OrdersAndTickets())
+        rule_kinds.register("bought_tariff", BOUGHT_TARIFF)
 
         # A token saved or deleted in this process is read again at its next call.
         post_save.connect(_tokens.forget, sender=ApiToken, dispatch_uid="api_tokens_forget")

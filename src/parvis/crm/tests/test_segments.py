@@ -161,7 +161,7 @@ def _python(facts, definition, seg_lookup):
 
 def _random_rule(rng, venues, performances, tags, segment_ids):
     field = rng.choice(
-        [f for f in segments.FIELDS if f != "bought_tariff" and (f != "in_segment" or segment_ids)]
+        [f for f in segments.all_fields() if f != "bought_tariff" and (f != "in_segment" or segment_ids)]
     )
     value = {
         "attended_genre": lambda: rng.choice(GENRES),

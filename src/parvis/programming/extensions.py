@@ -1,0 +1,34 @@
+"""What the programming lets the apps above it add to its public pages (docs/adr/0005).
+
+A product on sale across a network or at an organizer (a pass, a membership programme, a subscription)
+registers an `OffersOnSale` in its `AppConfig.ready()`; the network's and the organizer's pages show what
+each gives (template context), without the programming knowing of them."""
+
+from parvis.core.registry import Registry
+
+
+class OffersOnSale:
+    def for_network(self, network) -> dict:
+        """Template context for the network's home page."""
+        return {}
+
+    def for_organizer(self, organizer) -> dict:
+        """Template context for an organizer's page."""
+        return {}
+
+
+offers: Registry[OffersOnSale] = Registry("offers on the public pages")
+
+
+def network_offers(network) -> dict:
+    context: dict = {}
+    for offer in offers:
+        context.update(offer.for_network(network))
+    return context
+
+
+def organizer_offers(organizer) -> dict:
+    context: dict = {}
+    for offer in offers:
+        context.update(offer.for_organizer(organizer))
+    return context
