@@ -46,6 +46,7 @@ test-browser: install
 lint: install
 	$(VENV)/bin/ruff check src bench
 	$(VENV)/bin/ruff format --check src bench
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=parvis.settings.test $(PARVIS) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=parvis.settings.test $(PARVIS) check
 

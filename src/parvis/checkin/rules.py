@@ -9,10 +9,12 @@ processes see it within `PARVIS_CHECKIN_RULES_TTL` seconds (5 by default).
 import time
 
 from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from parvis.core.tokens import RecentTokens
+from parvis.ticketing.models import SigningKey
 
-from .models import CheckinList, Device
+from .models import CheckinList, Device, Gate
 
 _lists: dict[int, tuple[float, CheckinList | None]] = {}
 
@@ -48,3 +50,13 @@ def device_for_token(token: str) -> Device | None:
 def forget(**kwargs) -> None:
     _lists.clear()
     _devices.forget()
+
+
+def forget_on_change() -> None:
+    """Read the rules again after any change to what they are made of (lists, keys, devices, gates): a
+    cache signal, not domain flow (called once, from CheckinConfig.ready)."""
+    for model in (CheckinList, SigningKey, Device, Gate):
+        post_save.connect(forget, sender=model, dispatch_uid=f"checkin_rules_{model.__name__}")
+        post_delete.connect(forget, sender=model, dispatch_uid=f"checkin_rules_del_{model.__name__}")
+    for through in (CheckinList.performances.through, CheckinList.tariffs.through):
+        m2m_changed.connect(forget, sender=through, dispatch_uid=f"checkin_rules_{through.__name__}")

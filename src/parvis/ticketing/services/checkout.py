@@ -1,7 +1,9 @@
 """Checkout: a cart's holds become one order per seller, each paid by its steps (docs/adr/0005)."""
 
+import datetime
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -49,6 +51,213 @@ _holds_to_order = CompiledQuery(  # each checkout's first read, written as SQL o
 )
 
 
+def payer_check(provider_code: str, *, channel: str, counter_payments, voucher_code: str) -> None:
+    """Who pays, and whether they may on this channel: the counter's money at the box office, a partner
+    channel through its API only, a gift voucher with its code, or an enabled payment provider."""
+    if provider_code == "box_office":
+        if channel != Channel.BOX_OFFICE or counter_payments is None:
+            raise SaleError("provider_unavailable")
+    elif provider_code == "channel":  # paid to a partner sales channel: only through its API
+        if channel != Channel.API:
+            raise SaleError("provider_unavailable")
+    elif provider_code == "voucher":
+        if not voucher_code.strip():
+            raise SaleError("voucher_unknown")
+    elif enabled_providers().get(provider_code) is None:
+        raise SaleError("provider_unavailable")
+
+
+def _holds_locked(cart: Cart, now) -> list[Hold]:
+    """The cart's live holds, locked: none, or one expired, refuses the checkout."""
+    holds = _holds_to_order(cart.pk)
+    for hold in holds:
+        hold.cart = cart
+    if not holds:
+        expired = cart.holds.filter(
+            order__isnull=True, state__in=[HoldState.EXPIRED, HoldState.ACTIVE]
+        ).exists()
+        raise SaleError("hold_expired" if expired else "cart_empty")
+    if any(h.expires_at <= now for h in holds):
+        raise SaleError("hold_expired")
+    return holds
+
+
+@dataclass
+class Priced:
+    """A cart priced at checkout: what each hold costs, the add-ons and donations, who sells what."""
+
+    holds: list[Hold]
+    member: dict  # organizer id -> the member card's benefits there (or None)
+    off: dict  # hold id -> discount per ticket
+    promo_used: bool
+    extra_lines: dict  # organizer id -> add-on and donation lines (not saved)
+    sellers: dict  # organizer id -> the organizer that sells its places on this channel
+    total: Decimal = Decimal(0)
+
+    def by_seller(self) -> dict[int, list[Hold]]:
+        grouped: dict[int, list[Hold]] = defaultdict(list)
+        for hold in self.holds:
+            grouped[self.sellers[hold.performance.event.organizer_id]].append(hold)
+        return grouped
+
+    def order_extras(self, seller_id: int) -> list:
+        return [e for o, lines in self.extra_lines.items() if self.sellers[o] == seller_id for e in lines]
+
+    def membership_id(self, seller_id: int) -> int | None:
+        """The member card whose benefits this seller's order used."""
+        cards = (b.membership_id for o, b in self.member.items() if b and self.sellers[o] == seller_id)
+        return next(cards, None)
+
+    def order_total(self, seller_id: int, holds: list[Hold]) -> Decimal:
+        total = sum(((h.tariff.price - self.off[h.pk]) * h.quantity for h in holds), Decimal(0))
+        return total + sum((e.unit_price * e.quantity for e in self.order_extras(seller_id)), Decimal(0))
+
+
+def cart_price(cart: Cart, holds: list[Hold], now, *, extras: dict, donations: dict, channel: str) -> Priced:
+    """Price the cart from the tariffs and products (never from the buyer): member benefits, the promo
+    code (one use taken), add-ons and donations; and who sells each organizer's places."""
+    organizer_ids = {h.performance.event.organizer_id for h in holds}
+    member = {o: cart_benefits(cart, o, at=now) for o in organizer_ids}
+    if any(
+        h.tariff.kind == TariffKind.MEMBER and not member[h.performance.event.organizer_id] for h in holds
+    ):
+        raise SaleError("member_only")  # the card was cancelled or ended since the places were chosen
+    extra_lines = _extra_lines(organizer_ids, extras, donations, member=member)
+    off, promo_used = cart_discounts(cart, holds, at=now)
+    if promo_used:
+        promo.take_use(cart.promo)
+    priced = Priced(holds, member, off, promo_used, extra_lines, sellers_of(organizer_ids, channel=channel))
+    priced.total = sum(((h.tariff.price - off[h.pk]) * h.quantity for h in holds), Decimal(0))
+    priced.total += sum(
+        (e.unit_price * e.quantity for lines in extra_lines.values() for e in lines), Decimal(0)
+    )
+    if any(amount and priced.sellers.get(o, o) != o for o, amount in donations.items()):
+        raise SaleError("invalid_donation")  # a gift goes to the organizer itself, with its receipt
+    return priced
+
+
+def _payment_window(code: str, holds: list[Hold], seller_id: int, now) -> datetime.timedelta:
+    """How long the buyer has to pay; a transfer must arrive before the first performance."""
+    window = PROVIDERS[code].payment_window
+    if code == "transfer":
+        first = min(h.performance.starts_at for h in holds)
+        window = min(window, first - TRANSFER_MARGIN - now)
+        seller = Organizer.objects.filter(pk=seller_id).values_list("bank_details", flat=True)
+        if window < TRANSFER_MIN_WINDOW or not seller.first():
+            raise SaleError("provider_unavailable")
+    return window
+
+
+def _order_items(order: Order, holds: list[Hold], off: dict, buyer: Buyer) -> None:
+    """The order's places: each hold kept until the payment deadline and tied to the order, at once."""
+    for hold in holds:
+        if not Hold.objects.filter(pk=hold.pk, state=HoldState.ACTIVE, expires_at__gt=timezone.now()).update(
+            expires_at=order.expires_at, order=order
+        ):
+            raise SaleError("hold_expired")
+        names = [n.strip()[:200] for n in buyer.attendee_names.get(hold.pk, [])][: hold.quantity]
+        insert(
+            OrderItem(
+                order=order,
+                performance=hold.performance,
+                tariff=hold.tariff,
+                quantity=hold.quantity,
+                unit_price=hold.tariff.price - off[hold.pk],
+                discount=off[hold.pk],
+                slot_id=hold.slot_id,
+                vat_rate=hold.tariff.vat_rate,
+                hold=hold,
+                attendee_names=names,
+            )
+        )
+
+
+@dataclass
+class Checkout:
+    """What a buyer asks at checkout: the parameters of `checkout_place_orders`."""
+
+    cart: Cart
+    buyer: Buyer
+    provider_code: str
+    consents: list[dict]
+    customer: object
+    counter_payments: list | None
+    notify: bool
+    voucher_code: str
+
+
+def _order_place(request: Checkout, priced: Priced, seller_id: int, holds, *, now, checkout_id, contact):
+    """One seller's order of the cart (not paid yet), its places, add-ons and the consents given."""
+    order_total = priced.order_total(seller_id, holds)
+    code = "free" if order_total == 0 else request.provider_code
+    window = _payment_window(code, holds, seller_id, now)
+    cart, off = request.cart, priced.off
+    order = insert(
+        Order(
+            contact=contact,
+            organizer_id=seller_id,
+            checkout=checkout_id,
+            channel=cart.channel,
+            **request.buyer.order_fields(seller_id),
+            total=order_total,
+            currency=holds[0].tariff.currency,
+            expires_at=now + window,
+            consents=request.consents,
+            customer=request.customer,
+            promo=cart.promo if priced.promo_used and any(off[h.pk] for h in holds) else None,
+            membership_id=next(
+                (b.membership_id for o, b in priced.member.items() if b and priced.sellers[o] == seller_id),
+                None,
+            ),
+            subscription_id=cart.subscription_id,
+        )
+    )
+    _order_items(order, holds, off, request.buyer)
+    for extra in priced.order_extras(seller_id):
+        extra.order = order
+        extra.save()
+    consents_record(contact, order, request.consents)
+    return order, code
+
+
+def _order_pay(request: Checkout, order: Order, code: str, now) -> bool:
+    """Start paying one order: at once (the counter's money, a gift voucher covering it), or a payment
+    waiting for the buyer, with a voucher's part spent when the rest is paid. True if a voucher paid."""
+    voucher_code, voucher_part = request.voucher_code, Decimal(0)
+    if voucher_code.strip() and code not in ("box_office", "voucher", "free"):
+        voucher_part = _voucher_part(order.organizer_id, voucher_code, order.total, now)
+        if voucher_part == order.total:  # it covers the whole order after all
+            code, voucher_part = "voucher", Decimal(0)
+    if code in ("box_office", "voucher"):
+        lines = request.counter_payments if code == "box_office" else [("voucher", order.total, voucher_code)]
+        _counter_payments_record(order, lines or [], now)
+        order_fulfil(order, now, notify=request.notify, paid_by=code)
+        return code == "voucher" and request.provider_code != "voucher"
+    if voucher_part:  # spent when the rest is paid (see order_fulfil)
+        Payment.objects.create(
+            order=order,
+            provider="voucher",
+            amount=voucher_part,
+            currency=order.currency,
+            reference=f"{normalise_code(voucher_code)}/{order.code}",
+        )
+    payment = insert(
+        Payment(order=order, provider=code, amount=order.total - voucher_part, currency=order.currency)
+    )
+    audit_record(
+        actor=request.customer,
+        action="order.place",
+        instance=order,
+        organizer_id=order.organizer_id,
+        after={"state": order.state, "total": str(order.total), "provider": code},
+    )
+    order.first_payment = payment
+    if PROVIDERS[code].confirms_immediately:
+        payment_confirm(payment_id=payment.pk)
+        order.refresh_from_db()
+    return voucher_part > 0
+
+
 def checkout_place_orders(
     *,
     cart: Cart,
@@ -72,158 +281,36 @@ def checkout_place_orders(
     A gift voucher (`voucher_code`) pays its organizer's order: all of it with `provider_code="voucher"`, or
     up to its balance with another provider paying the rest; the voucher is then spent when that payment is
     confirmed (so an order left unpaid never holds a voucher's money).
+    Each step (who pays, the holds, the price, each seller's order, its payment) is a function of its own.
     """
-    if provider_code == "box_office":
-        if cart.channel != Channel.BOX_OFFICE or counter_payments is None:
-            raise SaleError("provider_unavailable")
-    elif provider_code == "channel":  # paid to a partner sales channel: only through its API
-        if cart.channel != Channel.API:
-            raise SaleError("provider_unavailable")
-    elif provider_code == "voucher":
-        if not voucher_code.strip():
-            raise SaleError("voucher_unknown")
-    elif enabled_providers().get(provider_code) is None:
-        raise SaleError("provider_unavailable")
+    payer_check(
+        provider_code, channel=cart.channel, counter_payments=counter_payments, voucher_code=voucher_code
+    )
+    request = Checkout(
+        cart, buyer, provider_code, consents or [], customer, counter_payments, notify, voucher_code
+    )
     now = timezone.now()
     with transaction.atomic():
-        holds = _holds_to_order(cart.pk)
-        for hold in holds:
-            hold.cart = cart
-        if not holds:
-            expired = cart.holds.filter(
-                order__isnull=True, state__in=[HoldState.EXPIRED, HoldState.ACTIVE]
-            ).exists()
-            raise SaleError("hold_expired" if expired else "cart_empty")
-        if any(h.expires_at <= now for h in holds):
-            raise SaleError("hold_expired")
-        organizer_ids = {h.performance.event.organizer_id for h in holds}
-        member = {o: cart_benefits(cart, o, at=now) for o in organizer_ids}
-        if any(
-            h.tariff.kind == TariffKind.MEMBER and not member[h.performance.event.organizer_id] for h in holds
-        ):
-            raise SaleError("member_only")  # the card was cancelled or ended since the places were chosen
-        extra_lines = _extra_lines(organizer_ids, extras or {}, donations or {}, member=member)
-        promo_code = cart.promo if cart.promo_id else None
-        off, promo_used = cart_discounts(cart, holds, at=now)
-        if promo_used:
-            promo.take_use(promo_code)
-        total = sum(((h.tariff.price - off[h.pk]) * h.quantity for h in holds), Decimal(0))
-        total += sum((e.unit_price * e.quantity for lines in extra_lines.values() for e in lines), Decimal(0))
-        if expected_total is not None and Decimal(expected_total) != total:
-            raise SaleError("price_mismatch", total=str(total))
-        if total > 0 and provider_code == "free":
+        holds = _holds_locked(cart, now)
+        priced = cart_price(
+            cart, holds, now, extras=extras or {}, donations=donations or {}, channel=cart.channel
+        )
+        if expected_total is not None and Decimal(expected_total) != priced.total:
+            raise SaleError("price_mismatch", total=str(priced.total))
+        if priced.total > 0 and provider_code == "free":
             raise SaleError("provider_unavailable")
-        sellers = sellers_of(organizer_ids, channel=cart.channel)
-        if any(amount and sellers.get(o, o) != o for o, amount in (donations or {}).items()):
-            raise SaleError("invalid_donation")  # a gift goes to the organizer itself, with its receipt
-        by_organizer: dict[int, list[Hold]] = defaultdict(list)
-        for hold in holds:
-            by_organizer[sellers[hold.performance.event.organizer_id]].append(hold)
-        orders = []
-        voucher_used = False
+        orders, voucher_used = [], False
         checkout_id = uuid.uuid4()  # one payment page for the orders of one cart
-        for organizer_id, organizer_holds in by_organizer.items():
-            order_total = sum(
-                ((h.tariff.price - off[h.pk]) * h.quantity for h in organizer_holds), Decimal(0)
-            )
-            order_extras = [
-                e for o, lines in extra_lines.items() if sellers[o] == organizer_id for e in lines
-            ]
-            order_total += sum((e.unit_price * e.quantity for e in order_extras), Decimal(0))
-            code = "free" if order_total == 0 else provider_code
-            window = PROVIDERS[code].payment_window
-            if code == "transfer":  # the money must arrive before the first performance
-                first = min(h.performance.starts_at for h in organizer_holds)
-                window = min(window, first - TRANSFER_MARGIN - now)
-
-                seller = Organizer.objects.filter(pk=organizer_id).values_list("bank_details", flat=True)
-                if window < TRANSFER_MIN_WINDOW or not seller.first():
-                    raise SaleError("provider_unavailable")
+        for seller_id, seller_holds in priced.by_seller().items():
             if contact is None:
-                contact = buyer.contact_at(organizer_id, source=cart.channel)
-            order = insert(
-                Order(
-                    contact=contact,
-                    organizer_id=organizer_id,
-                    checkout=checkout_id,
-                    channel=cart.channel,
-                    **buyer.order_fields(organizer_id),
-                    total=order_total,
-                    currency=organizer_holds[0].tariff.currency,
-                    expires_at=now + window,
-                    consents=consents or [],
-                    customer=customer,
-                    promo=promo_code if promo_used and any(off[h.pk] for h in organizer_holds) else None,
-                    membership_id=next(
-                        (b.membership_id for o, b in member.items() if b and sellers[o] == organizer_id), None
-                    ),
-                    subscription_id=cart.subscription_id,
-                )
+                contact = buyer.contact_at(seller_id, source=cart.channel)
+            order, code = _order_place(
+                request, priced, seller_id, seller_holds, now=now, checkout_id=checkout_id, contact=contact
             )
-            for hold in organizer_holds:  # kept until the payment deadline, and tied to the order, at once
-                if not Hold.objects.filter(
-                    pk=hold.pk, state=HoldState.ACTIVE, expires_at__gt=timezone.now()
-                ).update(expires_at=order.expires_at, order=order):
-                    raise SaleError("hold_expired")
-                insert(
-                    OrderItem(
-                        order=order,
-                        performance=hold.performance,
-                        tariff=hold.tariff,
-                        quantity=hold.quantity,
-                        unit_price=hold.tariff.price - off[hold.pk],
-                        discount=off[hold.pk],
-                        slot_id=hold.slot_id,
-                        vat_rate=hold.tariff.vat_rate,
-                        hold=hold,
-                        attendee_names=[n.strip()[:200] for n in buyer.attendee_names.get(hold.pk, [])][
-                            : hold.quantity
-                        ],
-                    )
-                )
-            for extra in order_extras:
-                extra.order = order
-                extra.save()
-            consents_record(contact, order, consents or [])
-            voucher_part = Decimal(0)
-            if voucher_code.strip() and code not in ("box_office", "voucher", "free"):
-                voucher_part = _voucher_part(organizer_id, voucher_code, order_total, now)
-                voucher_used = voucher_used or voucher_part > 0
-                if voucher_part == order_total:  # it covers the whole order after all
-                    code, voucher_part = "voucher", Decimal(0)
-            if code in ("box_office", "voucher"):
-                lines = counter_payments if code == "box_office" else [("voucher", order_total, voucher_code)]
-                _counter_payments_record(order, lines or [], now)
-                order_fulfil(order, now, notify=notify, paid_by=code)
-                orders.append(order)
-                continue
-            if voucher_part:  # spent when the rest is paid (see order_fulfil)
-                Payment.objects.create(
-                    order=order,
-                    provider="voucher",
-                    amount=voucher_part,
-                    currency=order.currency,
-                    reference=f"{normalise_code(voucher_code)}/{order.code}",
-                )
-            payment = insert(
-                Payment(
-                    order=order, provider=code, amount=order_total - voucher_part, currency=order.currency
-                )
-            )
-            audit_record(
-                actor=customer,
-                action="order.place",
-                instance=order,
-                organizer_id=organizer_id,
-                after={"state": order.state, "total": str(order_total), "provider": code},
-            )
-            order.first_payment = payment
-            if PROVIDERS[code].confirms_immediately:
-                payment_confirm(payment_id=payment.pk)
-                order.refresh_from_db()
+            voucher_used = _order_pay(request, order, code, now) or voucher_used
             orders.append(order)
         if voucher_code.strip() and provider_code not in ("voucher", "box_office") and not voucher_used:
-            if total:  # a code typed in that pays nothing of this cart: say so rather than ignore it
+            if priced.total:  # a code typed in that pays nothing of this cart: say so rather than ignore it
                 raise SaleError("voucher_unknown")
     for order in orders:
         if order.state != OrderState.PENDING or not hasattr(order, "first_payment"):
