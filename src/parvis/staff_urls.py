@@ -3,6 +3,7 @@
 from django.urls import path
 
 from parvis.boxoffice import staff_views as boxoffice_views
+from parvis.boxoffice import till_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
 from parvis.memberships import staff_views as memberships_views
@@ -58,8 +59,8 @@ urlpatterns = [
         name="order_action",
     ),
     path("o/<slug:organizer_slug>/guichet/", boxoffice_views.counter, name="boxoffice"),
-    path("o/<slug:organizer_slug>/guichet/ouvrir/", boxoffice_views.session_open, name="boxoffice_open"),
-    path("o/<slug:organizer_slug>/guichet/caisses/", boxoffice_views.drawer_add, name="boxoffice_drawer_add"),
+    path("o/<slug:organizer_slug>/guichet/ouvrir/", till_views.session_open, name="boxoffice_open"),
+    path("o/<slug:organizer_slug>/guichet/caisses/", till_views.drawer_add, name="boxoffice_drawer_add"),
     path("o/<slug:organizer_slug>/guichet/panier/", boxoffice_views.basket, name="boxoffice_basket"),
     path("o/<slug:organizer_slug>/guichet/encaisser/", boxoffice_views.pay, name="boxoffice_pay"),
     path(
@@ -94,20 +95,18 @@ urlpatterns = [
         boxoffice_views.voucher_pdf,
         name="boxoffice_voucher_pdf",
     ),
-    path("o/<slug:organizer_slug>/guichet/especes/", boxoffice_views.cash_move, name="boxoffice_cash_move"),
-    path("o/<slug:organizer_slug>/guichet/fermer/", boxoffice_views.session_close, name="boxoffice_close"),
-    path(
-        "o/<slug:organizer_slug>/guichet/corriger/", boxoffice_views.correct_method, name="boxoffice_correct"
-    ),
+    path("o/<slug:organizer_slug>/guichet/especes/", till_views.cash_move, name="boxoffice_cash_move"),
+    path("o/<slug:organizer_slug>/guichet/fermer/", till_views.session_close, name="boxoffice_close"),
+    path("o/<slug:organizer_slug>/guichet/corriger/", till_views.correct_method, name="boxoffice_correct"),
     path(
         "o/<slug:organizer_slug>/guichet/sessions/<int:session_pk>/",
-        boxoffice_views.session_report,
+        till_views.session_report,
         name="boxoffice_session",
     ),
-    path("o/<slug:organizer_slug>/guichet/clotures/", boxoffice_views.closures, name="boxoffice_closures"),
+    path("o/<slug:organizer_slug>/guichet/clotures/", till_views.closures, name="boxoffice_closures"),
     path(
         "o/<slug:organizer_slug>/guichet/clotures/<int:closure_pk>/",
-        boxoffice_views.closure_detail,
+        till_views.closure_detail,
         name="boxoffice_closure",
     ),
     path("o/<slug:organizer_slug>/controle/", checkin_views.door_home, name="door_home"),

@@ -1,7 +1,6 @@
 """Counter operations. Each one is a ticketing or CRM action plus its journal entry, in one transaction:
 if the journal cannot be written, the sale does not happen."""
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -9,12 +8,6 @@ from django.db.models import Count
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
-from parvis.crm import services as crm
-from parvis.crm.models import Contact, Purpose
-from parvis.memberships.models import MembershipLevel
-from parvis.memberships.services import membership_order_place
-from parvis.passes.models import PassProduct
-from parvis.passes.services import pass_book, pass_order_place
 from parvis.ticketing import services as ticketing
 from parvis.ticketing import vouchers
 from parvis.ticketing.errors import SaleError
@@ -35,52 +28,21 @@ from parvis.ticketing.models import (
 from parvis.ticketing.providers import COUNTER_METHODS
 
 from . import journal
-from .forms import COUNTER_CONSENT_WORDING
 from .models import CashDrawer, EntryKind, JournalEntry, Reprint, TillSession
+from .product_sales import membership_sell, pass_sell, voucher_sell  # noqa: F401 - the counter's views call them here
 from .tasks import close_journals
-
-
-class CounterError(Exception):
-    """A counter operation refused, with a stable code (the views translate it)."""
-
-    def __init__(self, code: str, **params):
-        self.code, self.params = code, params
-        super().__init__(code)
-
-
-@dataclass
-class CounterPayment:
-    method: str  # one of COUNTER_METHODS
-    amount: Decimal
-    reference: str = ""
-
-
-@dataclass
-class Customer:
-    """Who buys: an existing contact, a new one (with the consents ticked), or nobody (anonymous)."""
-
-    contact_id: int | None = None
-    email: str = ""
-    phone: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    postal_code: str = ""
-    consents: list[str] = field(default_factory=list)  # purposes ticked, with the counter's wording
-
-
-@dataclass
-class SaleResult:
-    order: Order | None
-    entry: JournalEntry
-    total: Decimal
-    change: Decimal
-
-
-def _write(session: TillSession, actor, kind: str, **fields) -> JournalEntry:
-    """One entry of this session's chain (live or training), in the caller's transaction."""
-    return journal.append(
-        organizer=session.organizer, chain=session.chain, kind=kind, staff=actor, session=session, **fields
-    )
+from .till import (  # noqa: F401
+    CounterError,
+    CounterPayment,
+    Customer,
+    SaleResult,
+    buyer_of,
+    contact_for,
+    journal_write,
+    payments_settle,
+    sale_entry,
+    session_check_open,
+)
 
 
 def session_open(*, actor, drawer: CashDrawer, opening_float: Decimal, training: bool = False) -> TillSession:
@@ -111,17 +73,6 @@ def session_open(*, actor, drawer: CashDrawer, opening_float: Decimal, training:
             session=session,
             detail={"drawer": drawer.name, "opening_float": str(session.opening_float)},
         )
-    return session
-
-
-def _open(session: TillSession) -> TillSession:
-    session = (
-        TillSession.objects.select_for_update(of=("self",))
-        .select_related("organizer", "cart")
-        .get(pk=session.pk)
-    )
-    if session.closed_at is not None:
-        raise CounterError("session_closed")
     return session
 
 
@@ -213,66 +164,32 @@ def basket_member(*, session: TillSession, code: str):
     return ticketing.cart_apply_membership(cart=session.cart, code=code, email=None)
 
 
-def _settle(total: Decimal, payments: list[CounterPayment], cash_tendered: Decimal | None):
-    """The payment lines as recorded (cash at the amount due in cash) and the change to give."""
-    for payment in payments:
-        if payment.method not in COUNTER_METHODS:
-            raise CounterError("unknown_method")
-        if payment.amount < 0:
-            raise CounterError("invalid_amount")
-    non_cash = sum((p.amount for p in payments if p.method != "cash"), Decimal(0))
-    if non_cash > total:
-        raise CounterError("overpaid")
-    cash_due = total - non_cash
-    has_cash = any(p.method == "cash" for p in payments)
-    if cash_due and not has_cash:
-        raise CounterError("underpaid", due=str(cash_due))
-    tendered = cash_due if cash_tendered is None else journal.money(cash_tendered)
-    if has_cash and tendered < cash_due:
-        raise CounterError("underpaid", due=str(cash_due - tendered))
-    lines = [
-        (p.method, journal.money(p.amount), p.reference.strip()[:200]) for p in payments if p.method != "cash"
-    ]
-    if cash_due:
-        lines.append(("cash", journal.money(cash_due), ""))
-    merged: dict[tuple[str, str], Decimal] = {}
-    for method, amount, reference in lines:
-        if amount:
-            merged[(method, reference)] = merged.get((method, reference), Decimal(0)) + amount
-    return [(m, a, r) for (m, r), a in merged.items()], (tendered - cash_due if has_cash else Decimal(0))
-
-
-def _contact_for(session: TillSession, customer: Customer | None):
-
-    if customer is None:
-        return None
-    if customer.contact_id:
-        contact = Contact.objects.filter(pk=customer.contact_id, organizer_id=session.organizer_id).first()
-        if contact is None:
-            raise CounterError("unknown_contact")
-        return contact
-    contact = crm.contact_resolve(
-        organizer_id=session.organizer_id,
-        email=customer.email,
-        phone=customer.phone,
-        first_name=customer.first_name,
-        last_name=customer.last_name,
-        postal_code=customer.postal_code,
-        source=crm.Consent.Source.BOX_OFFICE,
+def _sale_figures(session: TillSession, holds, products, donation: Decimal, lines) -> tuple[dict, dict, dict]:
+    """What a sale's journal entry says: VAT per rate, amount per method, the promo code or card used."""
+    vat_lines = [(h.tariff.vat_rate, h.line_total) for h in holds]
+    promo = session.cart.promo if session.cart.promo_id else None
+    discount = sum(((h.tariff.price - h.unit_price) * h.quantity for h in holds), Decimal(0))
+    promo_detail = (
+        {"promo": promo.code, "promo_reason": promo.reason, "discount": str(discount)} if discount else {}
     )
-    if contact is not None:
-        for purpose in customer.consents:
-            if purpose in Purpose.values:
-                crm.consent_record(
-                    contact=contact,
-                    purpose=purpose,
-                    given=True,
-                    source=crm.Consent.Source.BOX_OFFICE,
-                    wording=str(COUNTER_CONSENT_WORDING.get(purpose, "")),
-                    version="guichet-1",
-                    proof={"session": session.pk},
-                )
-    return contact
+    if session.cart.membership_id:
+        promo_detail["membership"] = session.cart.membership.code
+    vat_lines += [(p.vat_rate, p.line_total) for p in products]
+    vat_lines += [(Decimal(0), donation)] if donation else []  # a gift: outside the scope of VAT
+    methods: dict[str, Decimal] = {}
+    for method, amount, _reference in lines:
+        methods[method] = methods.get(method, Decimal(0)) + amount
+    return journal.vat_breakdown(vat_lines), methods, promo_detail
+
+
+def _counter_buyer(customer: Customer | None, contact) -> ticketing.Buyer:
+    """Who the counter sells to: the details typed in, else the audience profile chosen."""
+    return ticketing.Buyer(
+        email=(customer.email if customer else "") or (contact.email if contact else ""),
+        first_name=(customer.first_name if customer else "") or (contact.first_name if contact else ""),
+        last_name=(customer.last_name if customer else "") or (contact.last_name if contact else ""),
+        postal_code=customer.postal_code if customer else "",
+    )
 
 
 def sale(
@@ -289,7 +206,7 @@ def sale(
     """Sell what the basket holds. Training: nothing is sold, the places go back, the training chain
     records it. Otherwise one paid order, its tickets, and the SALE entry, or nothing at all."""
     with transaction.atomic():
-        session = _open(session)
+        session = session_check_open(session)
         holds = basket_holds(session)
         products = basket_products(session)
         if not holds and not products:
@@ -300,44 +217,16 @@ def sale(
         total = basket_total(session, donation)
         if expected_total is not None and journal.money(expected_total) != journal.money(total):
             raise SaleError("price_mismatch", total=str(total))
-        lines, change = _settle(total, payments, cash_tendered)
-        vat_lines = [(h.tariff.vat_rate, h.line_total) for h in holds]
-        promo = session.cart.promo if session.cart.promo_id else None
-        discount = sum(((h.tariff.price - h.unit_price) * h.quantity for h in holds), Decimal(0))
-        promo_detail = (
-            {"promo": promo.code, "promo_reason": promo.reason, "discount": str(discount)} if discount else {}
-        )
-        if session.cart.membership_id:
-            promo_detail["membership"] = session.cart.membership.code
-        vat_lines += [(p.vat_rate, p.line_total) for p in products]
-        vat_lines += [(Decimal(0), donation)] if donation else []  # a gift: outside the scope of VAT
-        vat = journal.vat_breakdown(vat_lines)
-        methods: dict[str, Decimal] = {}
-        for method, amount, _reference in lines:
-            methods[method] = methods.get(method, Decimal(0)) + amount
+        lines, change = payments_settle(total, payments, cash_tendered)
+        vat, methods, promo_detail = _sale_figures(session, holds, products, donation, lines)
         if session.training:
             basket_clear(session=session)
-            entry = _write(
-                session,
-                actor,
-                EntryKind.SALE,
-                vat=vat,
-                methods=methods,
-                detail={
-                    "training": True,
-                    "lines": [[h.tariff_id, h.quantity] for h in holds],
-                    **promo_detail,
-                },
-            )
+            detail = {"training": True, "lines": [[h.tariff_id, h.quantity] for h in holds], **promo_detail}
+            entry = journal_write(session, actor, EntryKind.SALE, vat=vat, methods=methods, detail=detail)
             return SaleResult(None, entry, total, change)
-        contact = _contact_for(session, customer)
-        email = (customer.email if customer else "") or (contact.email if contact else "")
-        buyer = ticketing.Buyer(
-            email=email,
-            first_name=(customer.first_name if customer else "") or (contact.first_name if contact else ""),
-            last_name=(customer.last_name if customer else "") or (contact.last_name if contact else ""),
-            postal_code=customer.postal_code if customer else "",
-        )
+        contact = contact_for(session, customer)
+        buyer = _counter_buyer(customer, contact)
+        email = buyer.email
         if not holds:
             raise CounterError("tickets_required")  # add-ons are sold with tickets
         orders = ticketing.checkout_place_orders(
@@ -358,7 +247,7 @@ def sale(
             raise SaleError("sold_out")  # places lost meanwhile: roll the whole sale back
         order = orders[0]
         tickets = list(order.tickets.order_by("number").values_list("performance_id", "number"))
-        entry = _write(
+        entry = journal_write(
             session,
             actor,
             EntryKind.SALE,
@@ -390,7 +279,7 @@ def refund(
     if method not in COUNTER_METHODS:
         raise CounterError("unknown_method")
     with transaction.atomic():
-        session = _open(session)
+        session = session_check_open(session)
         if session.training:
             raise CounterError("training_no_refund")
         # Only what this counter's organizer sold: a ticket a network sold on its behalf is refunded by the
@@ -411,7 +300,7 @@ def refund(
                 organizer=session.organizer, value=amount, source=Voucher.Source.REFUND, actor=actor,
                 order=done[0].order,
             )  # fmt: skip
-        return _write(
+        return journal_write(
             session,
             actor,
             EntryKind.REFUND,
@@ -435,7 +324,7 @@ def exchange(
     if method not in COUNTER_METHODS:
         raise CounterError("unknown_method")
     with transaction.atomic():
-        session = _open(session)
+        session = session_check_open(session)
         if session.training:
             raise CounterError("training_no_refund")
         if ticket.organizer_id != session.organizer_id:
@@ -450,7 +339,7 @@ def exchange(
             ticket=ticket, tariff_id=target.pk, actor=actor, difference_paid=True, method=method
         )
         difference = new_ticket.price - old_price
-        entry = _write(
+        entry = journal_write(
             session,
             actor,
             EntryKind.EXCHANGE,
@@ -466,157 +355,10 @@ def exchange(
     return new_ticket, entry
 
 
-def voucher_sell(
-    *, session: TillSession, actor, value: Decimal, method: str, reference: str = "", recipient: str = ""
-) -> tuple[Voucher | None, JournalEntry]:
-    """Sell a gift voucher. Its money is taken now but is not revenue yet (VAT is due when it is spent):
-    the entry takes the money by `method` and records the same amount as vouchers issued (−), total 0."""
-    if method not in COUNTER_METHODS or method == "voucher":
-        raise CounterError("unknown_method")
-    with transaction.atomic():
-        session = _open(session)
-        voucher = None
-        if not session.training:
-            voucher = vouchers.voucher_issue(
-                organizer=session.organizer, value=value, source=Voucher.Source.BOX_OFFICE, actor=actor,
-                recipient=recipient,
-            )  # fmt: skip
-        elif not Decimal("1") <= value <= vouchers.MAX_VALUE:
-            raise SaleError("voucher_value")
-        value = journal.money(value)
-        entry = _write(
-            session,
-            actor,
-            EntryKind.SALE,
-            methods={method: value, "voucher": -value},
-            detail={
-                "voucher_sold": voucher.code if voucher else "training",
-                "reference": reference.strip()[:200],
-            },
-        )
-    return voucher, entry
-
-
-def _buyer_of(session: TillSession, customer: Customer | None):
-    """Who a card or a pass is for: a customer with a name and an e-mail (it is sent to them)."""
-    contact = _contact_for(session, customer)
-    email = (customer.email if customer else "") or (contact.email if contact else "")
-    first = (customer.first_name if customer else "") or (contact.first_name if contact else "")
-    last = (customer.last_name if customer else "") or (contact.last_name if contact else "")
-    if not (email and first and last):
-        raise CounterError("holder_required")
-    return contact, ticketing.Buyer(email=email, first_name=first, last_name=last)
-
-
-def _sale_entry(
-    session, actor, order, payments, cash_tendered, vat_rate, detail
-) -> tuple[JournalEntry, Decimal]:
-    lines, change = _settle(order.total, payments, cash_tendered)
-    methods: dict[str, Decimal] = {}
-    for method, amount, _reference in lines:
-        methods[method] = methods.get(method, Decimal(0)) + amount
-    entry = _write(
-        session,
-        actor,
-        EntryKind.SALE,
-        order_code=order.code,
-        vat=journal.vat_breakdown([(vat_rate, order.total)]),
-        methods=methods,
-        detail={**detail, "change": str(journal.money(change))},
-    )
-    return entry, change
-
-
-def membership_sell(
-    *,
-    session: TillSession,
-    actor,
-    level_id: int,
-    customer: Customer | None,
-    payments: list[CounterPayment],
-    cash_tendered: Decimal | None = None,
-    other_names: list[str] = (),
-    send_email: bool = True,
-) -> SaleResult:
-    """Sell a member card at the counter: paid at once, valid at once, written in the journal."""
-
-    level = (
-        MembershipLevel.objects.select_related("program")
-        .filter(pk=level_id, program__organizer_id=session.organizer_id, on_sale=True, program__on_sale=True)
-        .first()
-    )
-    if level is None:
-        raise SaleError("membership_not_on_sale")
-    with transaction.atomic():
-        session = _open(session)
-        if session.training:
-            raise CounterError("training_not_supported")
-        contact, buyer = _buyer_of(session, customer)
-        lines, _change = _settle(level.price, payments, cash_tendered)
-        order = membership_order_place(
-            level=level,
-            buyer=buyer,
-            provider_code="box_office",
-            other_names=other_names,
-            channel=Channel.BOX_OFFICE,
-            counter_payments=lines,
-            actor=actor,
-            notify=send_email,
-            contact=contact,
-        )
-        entry, change = _sale_entry(
-            session, actor, order, payments, cash_tendered, level.vat_rate,
-            {"membership": order.memberships.get().code},
-        )  # fmt: skip
-    return SaleResult(order, entry, order.total, change)
-
-
-def pass_sell(
-    *,
-    session: TillSession,
-    actor,
-    product_id: int,
-    customer: Customer | None,
-    payments: list[CounterPayment],
-    performance_ids: list[int] = (),
-    cash_tendered: Decimal | None = None,
-    send_email: bool = True,
-) -> SaleResult:
-    """Sell a pass at its seller's counter and book its concerts in one go: everything, or nothing."""
-
-    product = PassProduct.objects.filter(pk=product_id, organizer_id=session.organizer_id).first()
-    if product is None:
-        raise SaleError("pass_not_on_sale")
-    if len(performance_ids) > product.entries:
-        raise SaleError("pass_used_up")
-    with transaction.atomic():
-        session = _open(session)
-        if session.training:
-            raise CounterError("training_not_supported")
-        contact, buyer = _buyer_of(session, customer)
-        lines, _change = _settle(product.price, payments, cash_tendered)
-        order = pass_order_place(
-            product=product, buyer=buyer, provider_code="box_office", counter_payments=lines, contact=contact,
-            notify=send_email,
-        )  # fmt: skip
-        holding = order.pass_holdings.get()
-        booked = [
-            pass_book(
-                holding=holding, performance_id=pk, channel=Channel.BOX_OFFICE, actor=actor, notify=send_email
-            )
-            for pk in performance_ids
-        ]
-        entry, change = _sale_entry(
-            session, actor, order, payments, cash_tendered, product.vat_rate,
-            {"pass": holding.code, "booked": [e.ticket.order.code for e in booked]},
-        )  # fmt: skip
-    return SaleResult(order, entry, order.total, change)
-
-
 def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:
     """A copy of a ticket: numbered, marked DUPLICATA, and written in the journal."""
     with transaction.atomic():
-        session = _open(session)
+        session = session_check_open(session)
         if ticket.organizer_id != session.organizer_id:
             raise CounterError("unknown_ticket")
         if ticket.state != TicketState.VALID:
@@ -624,7 +366,7 @@ def reprint(*, session: TillSession, actor, ticket: Ticket) -> Reprint:
         Ticket.objects.select_for_update().filter(pk=ticket.pk).first()  # numbers per ticket, one at a time
         number = Reprint.objects.filter(ticket=ticket).count() + 1
         copy = Reprint.objects.create(ticket=ticket, number=number, staff=actor)
-        _write(
+        journal_write(
             session,
             actor,
             EntryKind.REPRINT,
@@ -646,7 +388,7 @@ def method_correction(
     if to_method not in COUNTER_METHODS or "voucher" in (from_method, to_method) or from_method == to_method:
         raise CounterError("unknown_method")
     with transaction.atomic():
-        session = _open(session)
+        session = session_check_open(session)
         original = JournalEntry.objects.filter(
             session=session, seq=entry_seq, kind=EntryKind.SALE, chain=session.chain
         ).first()
@@ -669,7 +411,7 @@ def method_correction(
                             state=PaymentState.CONFIRMED, confirmed_at=now),
                 ]
             )  # fmt: skip
-        return _write(
+        return journal_write(
             session,
             actor,
             EntryKind.CORRECTION,
@@ -684,8 +426,8 @@ def cash_move(*, session: TillSession, actor, amount: Decimal, reason: str) -> J
     if not amount or not reason.strip():
         raise CounterError("reason_required" if amount else "invalid_amount")
     with transaction.atomic():
-        session = _open(session)
-        return _write(
+        session = session_check_open(session)
+        return journal_write(
             session,
             actor,
             EntryKind.CASH_IN if amount > 0 else EntryKind.CASH_OUT,
@@ -706,7 +448,7 @@ def session_close(*, session: TillSession, actor, counted_cash: Decimal, note: s
     if counted_cash < 0:
         raise CounterError("invalid_amount")
     with transaction.atomic():
-        session = _open(session)
+        session = session_check_open(session)
         basket_clear(session=session)
         expected = expected_cash(session)
         counted = journal.money(counted_cash)
@@ -718,7 +460,7 @@ def session_close(*, session: TillSession, actor, counted_cash: Decimal, note: s
             discrepancy=counted - expected,
             closing_note=note.strip()[:300],
         )
-        _write(
+        journal_write(
             session,
             actor,
             EntryKind.SESSION_CLOSE,

@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,8 +29,8 @@ from parvis.ticketing.providers import COUNTER_METHODS
 from parvis.ticketing.tasks import send_order_confirmation
 
 from . import journal, services
-from .forms import COUNTER_CONSENT_WORDING, CashMoveForm, DrawerForm, SessionCloseForm, SessionOpenForm
-from .models import Chain, Closure, ClosureKind, EntryKind, TillSession
+from .forms import COUNTER_CONSENT_WORDING, CashMoveForm, DrawerForm, SessionOpenForm
+from .models import Chain, TillSession
 
 ERRORS = {
     "invalid_amount": _("Montant invalide."),
@@ -58,7 +57,7 @@ ERRORS = {
 }
 
 
-def _error(exc) -> str:
+def error_text(exc) -> str:
     if isinstance(exc, SaleError):
         return exc.message
     return (
@@ -68,7 +67,7 @@ def _error(exc) -> str:
     )
 
 
-def _amount(value: str) -> Decimal | None:
+def amount_param(value: str) -> Decimal | None:
     try:
         amount = Decimal((value or "").replace(",", ".").replace("€", "").strip())
     except InvalidOperation:
@@ -78,11 +77,11 @@ def _amount(value: str) -> Decimal | None:
 
 def _expected(value: str, donation: Decimal) -> Decimal | None:
     """The total the seller saw (tickets and add-ons), plus the donation typed in the payment form."""
-    amount = _amount(value)
+    amount = amount_param(value)
     return None if amount is None else amount + donation
 
 
-def _session_of(request, organizer) -> TillSession | None:
+def session_of(request, organizer) -> TillSession | None:
     return (
         TillSession.objects.filter(organizer=organizer, staff=request.user, closed_at__isnull=True)
         .select_related("drawer__venue", "cart", "organizer")
@@ -129,15 +128,15 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _organizer(request, organizer_slug):
+def organizer_for(request, organizer_slug):
     return require_organizer_perm(request.user, organizer_slug, Perm.BOXOFFICE_SELL)
 
 
 @login_required
 def counter(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
+    organizer = organizer_for(request, organizer_slug)
     journal.closures_generate(organizer, Chain.LIVE)  # days past are closed even if nobody asked
-    session = _session_of(request, organizer)
+    session = session_of(request, organizer)
     if session is None:
         return render(
             request,
@@ -225,41 +224,8 @@ def _orders_found(organizer, q: str):
     )
 
 
-@login_required
-@require_POST
-def drawer_add(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    form = DrawerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.drawer_create(actor=request.user, organizer=organizer, name=form.cleaned_data["name"])
-        except IntegrityError:
-            messages.error(request, _("Une caisse porte déjà ce nom."))
-    return redirect("staff:boxoffice", organizer.slug)
-
-
-@login_required
-@require_POST
-def session_open(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    form = SessionOpenForm(request.POST, organizer=organizer)
-    if not form.is_valid():
-        return render(
-            request,
-            "boxoffice/open.html",
-            {"organizer": organizer, "form": form, "drawer_form": DrawerForm()},
-        )
-    try:
-        services.session_open(actor=request.user, **form.cleaned_data)
-    except (services.CounterError, IntegrityError) as exc:
-        messages.error(
-            request, _error(exc) if isinstance(exc, services.CounterError) else ERRORS["drawer_busy"]
-        )
-    return redirect("staff:boxoffice", organizer.slug)
-
-
-def _require_session(request, organizer) -> TillSession:
-    session = _session_of(request, organizer)
+def session_required(request, organizer) -> TillSession:
+    session = session_of(request, organizer)
     if session is None:
         raise Http404
     return session
@@ -269,8 +235,8 @@ def _require_session(request, organizer) -> TillSession:
 @require_POST
 def basket(request, organizer_slug: str):
     """Add a tariff's places (the buttons), take some back, or empty the basket."""
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
     action = request.POST.get("action", "add")
     try:
         if action == "add":
@@ -324,12 +290,14 @@ def _customer_from(post) -> services.Customer | None:
 
 def _payments_from(post, method: str, total: Decimal) -> tuple[list[services.CounterPayment], Decimal | None]:
     """One button per method pays everything with it; "mixed" reads an amount per method."""
-    tendered = _amount(post.get("cash_tendered", "")) if post.get("cash_tendered", "").strip() else None
+    tendered = amount_param(post.get("cash_tendered", "")) if post.get("cash_tendered", "").strip() else None
     if method in COUNTER_METHODS:
         return [services.CounterPayment(method, total, post.get(f"{method}_reference", ""))], tendered
     payments = []
     for code in COUNTER_METHODS:
-        amount = _amount(post.get(f"amount_{code}", "")) if post.get(f"amount_{code}", "").strip() else None
+        amount = (
+            amount_param(post.get(f"amount_{code}", "")) if post.get(f"amount_{code}", "").strip() else None
+        )
         if amount:
             payments.append(services.CounterPayment(code, amount, post.get(f"{code}_reference", "")))
     return payments, tendered
@@ -338,9 +306,11 @@ def _payments_from(post, method: str, total: Decimal) -> tuple[list[services.Cou
 @login_required
 @require_POST
 def pay(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
-    donation = _amount(request.POST.get("donation", "")) if request.POST.get("donation", "").strip() else None
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
+    donation = (
+        amount_param(request.POST.get("donation", "")) if request.POST.get("donation", "").strip() else None
+    )
     if donation is None and request.POST.get("donation", "").strip():
         messages.error(request, _("Montant du don invalide."))
         return redirect("staff:boxoffice", organizer.slug)
@@ -359,7 +329,7 @@ def pay(request, organizer_slug: str):
             donation=donation,
         )
     except (SaleError, services.CounterError) as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, error_text(exc))
         return redirect("staff:boxoffice", organizer.slug)
     request.session["boxoffice_last_sale"] = {
         "order": result.order.code if result.order else "",
@@ -372,7 +342,7 @@ def pay(request, organizer_slug: str):
 
 @login_required
 def tickets_pdf(request, organizer_slug: str, code: str, layout: str):
-    organizer = _organizer(request, organizer_slug)
+    organizer = organizer_for(request, organizer_slug)
     order = get_object_or_404(Order, organizer=organizer, code=code)
     if layout not in ("a4", "80mm"):
         raise Http404
@@ -383,7 +353,7 @@ def tickets_pdf(request, organizer_slug: str, code: str, layout: str):
 @require_POST
 def send_tickets(request, organizer_slug: str, code: str):
 
-    organizer = _organizer(request, organizer_slug)
+    organizer = organizer_for(request, organizer_slug)
     order = get_object_or_404(Order, organizer=organizer, code=code)
     if not order.email:
         messages.error(request, _("Cette commande n'a pas d'adresse e-mail."))
@@ -396,13 +366,13 @@ def send_tickets(request, organizer_slug: str, code: str):
 @login_required
 @require_POST
 def reprint(request, organizer_slug: str, ticket_pk: int):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
     ticket = get_object_or_404(Ticket.objects.select_related("order"), pk=ticket_pk, organizer=organizer)
     try:
         copy = services.reprint(session=session, actor=request.user, ticket=ticket)
     except services.CounterError as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, error_text(exc))
         return redirect("staff:boxoffice", organizer.slug)
     pdf = order_tickets_pdf(
         ticket.order,
@@ -416,8 +386,8 @@ def reprint(request, organizer_slug: str, ticket_pk: int):
 @login_required
 @require_POST
 def refund(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
     ids = [int(pk) for pk in request.POST.getlist("ticket") if pk.isdigit()]
     tickets = list(
         Ticket.objects.filter(pk__in=ids, organizer=organizer, state=TicketState.VALID).select_related(
@@ -435,7 +405,7 @@ def refund(request, organizer_slug: str):
             method=request.POST.get("method", "cash"),
         )
     except services.CounterError as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, error_text(exc))
     else:
         method = COUNTER_METHODS.get(request.POST.get("method", "cash"), "")
         amount = formats.localize(-entry.total)
@@ -452,11 +422,11 @@ def refund(request, organizer_slug: str):
 @login_required
 @require_POST
 def exchange(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
     ticket = (
         Ticket.objects.filter(
-            pk=_int(request.POST.get("ticket")), organizer=organizer, state=TicketState.VALID
+            pk=int_param(request.POST.get("ticket")), organizer=organizer, state=TicketState.VALID
         )
         .select_related("order")
         .first()
@@ -468,12 +438,12 @@ def exchange(request, organizer_slug: str):
             session=session,
             actor=request.user,
             ticket=ticket,
-            tariff_id=_int(request.POST.get("tariff")),
+            tariff_id=int_param(request.POST.get("tariff")),
             method=request.POST.get("method", "cash"),
             reason=request.POST.get("reason", ""),
         )
     except (services.CounterError, SaleError) as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, error_text(exc))
     else:
         if entry.total > 0:
             done = _("Échangé : billet n° %(number)s, %(amount)s € à encaisser.")
@@ -488,7 +458,7 @@ def exchange(request, organizer_slug: str):
     return redirect(f"{reverse('staff:boxoffice', args=[organizer.slug])}?{query}")
 
 
-def _int(value) -> int:
+def int_param(value) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -498,9 +468,9 @@ def _int(value) -> int:
 @login_required
 @require_POST
 def voucher_sell(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
-    value = _amount(request.POST.get("value", ""))
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
+    value = amount_param(request.POST.get("value", ""))
     try:
         if value is None:
             raise SaleError("voucher_value")
@@ -513,7 +483,7 @@ def voucher_sell(request, organizer_slug: str):
             recipient=request.POST.get("recipient", ""),
         )
     except (SaleError, services.CounterError) as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, error_text(exc))
         return redirect("staff:boxoffice", organizer.slug)
     if voucher is None:
         messages.success(request, _("Bon cadeau de formation enregistré (aucun bon émis)."))
@@ -540,14 +510,14 @@ def _sold(request, organizer, result, message: str):
 @login_required
 @require_POST
 def membership_sell(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
     method = request.POST.get("method", "cash")
     try:
         result = services.membership_sell(
             session=session,
             actor=request.user,
-            level_id=_int(request.POST.get("level")),
+            level_id=int_param(request.POST.get("level")),
             customer=_customer_from(request.POST),
             payments=[services.CounterPayment(method, _level_price(organizer, request.POST.get("level")),
                                               request.POST.get("reference", ""))],
@@ -555,7 +525,7 @@ def membership_sell(request, organizer_slug: str):
             send_email=bool(request.POST.get("send_email")),
         )  # fmt: skip
     except (SaleError, services.CounterError) as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, error_text(exc))
         return redirect("staff:boxoffice", organizer.slug)
     card = result.order.memberships.get()
     return _sold(request, organizer, result, _("Carte d'adhérent n° %(code)s vendue.") % {"code": card.code})
@@ -563,7 +533,7 @@ def membership_sell(request, organizer_slug: str):
 
 def _level_price(organizer, level_id) -> Decimal:
 
-    level = MembershipLevel.objects.filter(pk=_int(level_id), program__organizer=organizer).first()
+    level = MembershipLevel.objects.filter(pk=int_param(level_id), program__organizer=organizer).first()
     return level.price if level else Decimal(0)
 
 
@@ -571,9 +541,11 @@ def _level_price(organizer, level_id) -> Decimal:
 @require_POST
 def pass_sell(request, organizer_slug: str):
 
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
-    product = PassProduct.objects.filter(pk=_int(request.POST.get("product")), organizer=organizer).first()
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
+    product = PassProduct.objects.filter(
+        pk=int_param(request.POST.get("product")), organizer=organizer
+    ).first()
     try:
         if product is None:
             raise SaleError("pass_not_on_sale")
@@ -587,11 +559,11 @@ def pass_sell(request, organizer_slug: str):
                     request.POST.get("method", "cash"), product.price, request.POST.get("reference", "")
                 )
             ],
-            performance_ids=[_int(pk) for pk in request.POST.getlist("performance") if _int(pk)],
+            performance_ids=[int_param(pk) for pk in request.POST.getlist("performance") if int_param(pk)],
             send_email=bool(request.POST.get("send_email")),
         )
     except (SaleError, services.CounterError) as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, error_text(exc))
         return redirect("staff:boxoffice", organizer.slug)
     holding = result.order.pass_holdings.get()
     return _sold(
@@ -606,128 +578,15 @@ def pass_sell(request, organizer_slug: str):
 @login_required
 def voucher_pdf(request, organizer_slug: str, code: str):
 
-    organizer = _organizer(request, organizer_slug)
+    organizer = organizer_for(request, organizer_slug)
     voucher = get_object_or_404(Voucher, organizer=organizer, code=code)
     return _pdf(render_voucher(voucher), f"bon-cadeau-{voucher.code}.pdf")
 
 
 @login_required
-@require_POST
-def cash_move(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
-    form = CashMoveForm(request.POST)
-    if form.is_valid():
-        amount = form.cleaned_data["amount"] * (1 if form.cleaned_data["direction"] == "in" else -1)
-        try:
-            services.cash_move(
-                session=session, actor=request.user, amount=amount, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Mouvement d'espèces enregistré."))
-        except services.CounterError as exc:
-            messages.error(request, _error(exc))
-    else:
-        messages.error(request, _("Indiquez le montant et le motif du mouvement."))
-    return redirect("staff:boxoffice", organizer.slug)
-
-
-@login_required
-def session_close(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
-    form = SessionCloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            closed = services.session_close(session=session, actor=request.user, **form.cleaned_data)
-        except services.CounterError as exc:
-            messages.error(request, _error(exc))
-        else:
-            return redirect("staff:boxoffice_session", organizer.slug, closed.pk)
-    return render(
-        request,
-        "boxoffice/close.html",
-        {
-            "organizer": organizer,
-            "session": session,
-            "form": form,
-            "summary": services.session_summary(session),
-            "sales": session.entries.filter(kind=EntryKind.SALE).exclude(order_code="").order_by("seq"),
-            "methods": COUNTER_METHODS,
-        },
-    )
-
-
-@login_required
-@require_POST
-def correct_method(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    session = _require_session(request, organizer)
-    try:
-        services.method_correction(
-            session=session,
-            actor=request.user,
-            entry_seq=_int(request.POST.get("entry")),
-            from_method=request.POST.get("from_method", ""),
-            to_method=request.POST.get("to_method", ""),
-            reason=request.POST.get("reason", ""),
-        )
-    except services.CounterError as exc:
-        messages.error(request, _error(exc))
-    else:
-        messages.success(request, _("Correction enregistrée au journal."))
-    return redirect("staff:boxoffice_close", organizer.slug)
-
-
-@login_required
-def session_report(request, organizer_slug: str, session_pk: int):
-    organizer = _organizer(request, organizer_slug)
-    session = get_object_or_404(
-        TillSession.objects.select_related("drawer", "staff"), pk=session_pk, organizer=organizer
-    )
-    return render(
-        request,
-        "boxoffice/session_report.html",
-        {
-            "organizer": organizer,
-            "session": session,
-            "summary": services.session_summary(session),
-            "entries": session.entries.order_by("seq"),
-            "methods": COUNTER_METHODS,
-        },
-    )
-
-
-@login_required
-def closures(request, organizer_slug: str):
-    organizer = _organizer(request, organizer_slug)
-    chain = Chain.TRAINING if request.GET.get("formation") else Chain.LIVE
-    journal.closures_generate(organizer, chain)
-    return render(
-        request,
-        "boxoffice/closures.html",
-        {
-            "organizer": organizer,
-            "chain": chain,
-            "closures": Closure.objects.filter(organizer=organizer, chain=chain).order_by("-seq")[:200],
-        },
-    )
-
-
-@login_required
-def closure_detail(request, organizer_slug: str, closure_pk: int):
-    organizer = _organizer(request, organizer_slug)
-    closure = get_object_or_404(Closure, pk=closure_pk, organizer=organizer)
-    return render(
-        request,
-        "boxoffice/closure.html",
-        {"organizer": organizer, "closure": closure, "methods": COUNTER_METHODS, "kinds": ClosureKind},
-    )
-
-
-@login_required
 def customers(request, organizer_slug: str):
     """Search as you type (htmx): name, e-mail or phone."""
-    organizer = _organizer(request, organizer_slug)
+    organizer = organizer_for(request, organizer_slug)
     q = request.GET.get("q", "").strip()
     found = list(crm_selectors.search(organizer, q)[:8]) if len(q) >= 2 else []
     return render(request, "boxoffice/_customers.html", {"customers": found, "q": q})
