@@ -113,6 +113,18 @@ def _demo_jazz(*, start, rng, accounts):
         )
         clubs.append(venue)
 
+    festival = _jazz_festival(jazz=jazz, clubs=clubs, start=start, rng=rng)
+    coordinator = add_user("coordination@jazz-idf.example", "Camille", "Roux")
+    NetworkStaff.objects.get_or_create(network=jazz, user=coordinator, role=NetworkRole.COORDINATOR)
+    accounts.append(DemoAccount(coordinator.username, "coordination du réseau", jazz.name))
+    club_prog = add_user("programmation@caveau.example", "Malik", "Benali")
+    OrganizerStaff.objects.get_or_create(organizer=clubs[1].organizer, user=club_prog, role=Role.PROGRAMMING)
+    accounts.append(DemoAccount(club_prog.username, "programmation", clubs[1].organizer.name))
+    return jazz, festival
+
+
+def _jazz_festival(*, jazz, clubs, start, rng):
+    """The network's two-week festival: 180 concerts across its clubs, six of them featured."""
     festival_start = start
     festival, _ = Festival.objects.get_or_create(
         network=jazz,
@@ -155,13 +167,31 @@ def _demo_jazz(*, start, rng, accounts):
         for position, event in enumerate(festival_events[:6]):
             FeaturedEvent.objects.get_or_create(network=jazz, event=event, defaults={"position": position})
 
-    coordinator = add_user("coordination@jazz-idf.example", "Camille", "Roux")
-    NetworkStaff.objects.get_or_create(network=jazz, user=coordinator, role=NetworkRole.COORDINATOR)
-    accounts.append(DemoAccount(coordinator.username, "coordination du réseau", jazz.name))
-    club_prog = add_user("programmation@caveau.example", "Malik", "Benali")
-    OrganizerStaff.objects.get_or_create(organizer=clubs[1].organizer, user=club_prog, role=Role.PROGRAMMING)
-    accounts.append(DemoAccount(club_prog.username, "programmation", clubs[1].organizer.name))
-    return jazz, festival
+    return festival
+
+
+def _theatre_staff(*, theatre, accounts):
+    """A staff account for every role (the administrator with two factors), and a newcomer invited."""
+    for role in Role:
+        user = add_user(f"{role.value.replace('_', '-')}@theatre-du-parvis.example", role.label, "Démo")
+        OrganizerStaff.objects.get_or_create(organizer=theatre, user=user, role=role)
+        accounts.append(DemoAccount(user.username, str(role.label), theatre.name))
+        if role == Role.ADMINISTRATOR:
+            # Updated, not only created: a demo loaded by an earlier version kept a key no app could read.
+            TOTPDevice.objects.update_or_create(
+                user=user, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": timezone.now()}
+            )
+    # A newcomer invited to the team: the invitation e-mail goes through the task worker to the outbox.
+    recruit = "nouvelle.recrue@theatre-du-parvis.example"
+    if not get_user_model().objects.filter(username=recruit).exists():
+        staff_role_grant(
+            actor=None,
+            organizer=theatre,
+            email=recruit,
+            role=Role.MARKETING,
+            first_name="Nina",
+            last_name="Recrue",
+        )
 
 
 def _demo_theatre(*, start, jazz, accounts):
@@ -224,26 +254,7 @@ def _demo_theatre(*, start, jazz, accounts):
                 )
             )
             Performance.objects.bulk_create(perfs, ignore_conflicts=True)
-    for role in Role:
-        user = add_user(f"{role.value.replace('_', '-')}@theatre-du-parvis.example", role.label, "Démo")
-        OrganizerStaff.objects.get_or_create(organizer=theatre, user=user, role=role)
-        accounts.append(DemoAccount(user.username, str(role.label), theatre.name))
-        if role == Role.ADMINISTRATOR:
-            # Updated, not only created: a demo loaded by an earlier version kept a key no app could read.
-            TOTPDevice.objects.update_or_create(
-                user=user, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": timezone.now()}
-            )
-    # A newcomer invited to the team: the invitation e-mail goes through the task worker to the outbox.
-    recruit = "nouvelle.recrue@theatre-du-parvis.example"
-    if not get_user_model().objects.filter(username=recruit).exists():
-        staff_role_grant(
-            actor=None,
-            organizer=theatre,
-            email=recruit,
-            role=Role.MARKETING,
-            first_name="Nina",
-            last_name="Recrue",
-        )
+    _theatre_staff(theatre=theatre, accounts=accounts)
     add_event(
         theatre,
         "Lecture : nouvelles écritures",

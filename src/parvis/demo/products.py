@@ -248,40 +248,66 @@ def demo_passes(*, jazz, festival) -> None:
             sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-agent-{order.pk}")
 
 
-def demo_sales(*, theatre, museum, jazz, rng) -> None:
-    """Tariffs and quotas on every sold performance, a few orders, and sold-out dates."""
+def _tariffs_for(performance, rows):
+    """The date's tariffs, made once (None when it has some already)."""
+    if Tariff.objects.filter(performance=performance).exists():
+        return None
+    return [sales.tariff_create(actor=None, performance=performance, **row) for row in rows]
 
-    def tariffs_for(performance, rows):
-        if Tariff.objects.filter(performance=performance).exists():
-            return None
-        made = [sales.tariff_create(actor=None, performance=performance, **row) for row in rows]
-        return made
 
+THEATRE_TARIFFS = [
+    {"name": "Plein tarif", "name_en": "Full price", "price": Decimal("28"), "kind": "full"},
+    {
+        "name": "Tarif réduit",
+        "name_en": "Reduced",
+        "price": Decimal("18"),
+        "kind": "reduced",
+        "eligibility": "Demandeurs d'emploi, plus de 65 ans, sur justificatif",
+        "eligibility_en": "Job seekers, over 65, with proof",
+    },
+    {
+        "name": "Moins de 26 ans",
+        "name_en": "Under 26",
+        "price": Decimal("10"),
+        "kind": "youth",
+        "eligibility": "Sur justificatif",
+        "eligibility_en": "With proof",
+    },
+    {"name": "Abonné", "name_en": "Subscriber", "price": Decimal("20"), "kind": "subscriber"},
+]
+MUSEUM_TARIFFS = [
+    {"name": "Plein tarif", "name_en": "Full price", "price": Decimal("14"), "vat_rate": Decimal("10")},
+    {
+        "name": "Réduit",
+        "name_en": "Reduced",
+        "price": Decimal("8"),
+        "kind": "reduced",
+        "vat_rate": Decimal("10"),
+    },
+    {
+        "name": "Gratuit (moins de 18 ans)",
+        "name_en": "Free (under 18)",
+        "price": Decimal("0"),
+        "kind": "free",
+        "vat_rate": Decimal("10"),
+    },
+    {
+        "name": "Adhérent",
+        "name_en": "Member",
+        "price": Decimal("7"),
+        "kind": "member",
+        "vat_rate": Decimal("10"),
+        "eligibility": "Sur présentation de la carte d'adhérent",
+        "eligibility_en": "With a member card",
+    },
+]
+
+
+def _theatre_tariffs(theatre):
+    """The theatre's four tariffs on every published date, a youth quota and the online quota."""
     theatre_perfs = Performance.objects.filter(organizer=theatre, event__status=EventStatus.PUBLISHED)
     for performance in theatre_perfs:
-        made = tariffs_for(
-            performance,
-            [
-                {"name": "Plein tarif", "name_en": "Full price", "price": Decimal("28"), "kind": "full"},
-                {
-                    "name": "Tarif réduit",
-                    "name_en": "Reduced",
-                    "price": Decimal("18"),
-                    "kind": "reduced",
-                    "eligibility": "Demandeurs d'emploi, plus de 65 ans, sur justificatif",
-                    "eligibility_en": "Job seekers, over 65, with proof",
-                },
-                {
-                    "name": "Moins de 26 ans",
-                    "name_en": "Under 26",
-                    "price": Decimal("10"),
-                    "kind": "youth",
-                    "eligibility": "Sur justificatif",
-                    "eligibility_en": "With proof",
-                },
-                {"name": "Abonné", "name_en": "Subscriber", "price": Decimal("20"), "kind": "subscriber"},
-            ],
-        )
+        made = _tariffs_for(performance, THEATRE_TARIFFS)
         if made:
             sales.quota_create(
                 actor=None, performance=performance, name="Jeunes", capacity=40, tariffs=[made[2]]
@@ -294,59 +320,29 @@ def demo_sales(*, theatre, museum, jazz, rng) -> None:
                 capacity=max(0, capacity - 20),
                 channels=Quota.Channels.ONLINE,
             )
+    return theatre_perfs
+
+
+def _museum_and_festival_tariffs(museum, jazz):
+    """The museum's days in timed-entry slots; one price per festival concert."""
     for performance in Performance.objects.filter(organizer=museum):
-        made = tariffs_for(
-            performance,
-            [
-                {
-                    "name": "Plein tarif",
-                    "name_en": "Full price",
-                    "price": Decimal("14"),
-                    "vat_rate": Decimal("10"),
-                },
-                {
-                    "name": "Réduit",
-                    "name_en": "Reduced",
-                    "price": Decimal("8"),
-                    "kind": "reduced",
-                    "vat_rate": Decimal("10"),
-                },
-                {
-                    "name": "Gratuit (moins de 18 ans)",
-                    "name_en": "Free (under 18)",
-                    "price": Decimal("0"),
-                    "kind": "free",
-                    "vat_rate": Decimal("10"),
-                },
-                {
-                    "name": "Adhérent",
-                    "name_en": "Member",
-                    "price": Decimal("7"),
-                    "kind": "member",
-                    "vat_rate": Decimal("10"),
-                    "eligibility": "Sur présentation de la carte d'adhérent",
-                    "eligibility_en": "With a member card",
-                },
-            ],
-        )
-        if made:  # timed entry: a slot every 30 minutes, 40 visitors each
+        if _tariffs_for(
+            performance, MUSEUM_TARIFFS
+        ):  # timed entry: a slot every 30 minutes, 40 visitors each
             sales.timed_slots_create(actor=None, performance=performance, every_minutes=30, capacity=40)
     festival_perfs = Performance.objects.filter(event__festivals__network=jazz).select_related("event")
     for performance in festival_perfs:
         event = performance.event
         price = Decimal("0") if event.is_free else (event.price_min or Decimal("15"))
-        tariffs_for(
-            performance,
-            [
-                {
-                    "name": "Tarif unique",
-                    "name_en": "Single price",
-                    "price": price,
-                    "kind": "free" if not price else "full",
-                }
-            ],
+        kind = "free" if not price else "full"
+        _tariffs_for(
+            performance, [{"name": "Tarif unique", "name_en": "Single price", "price": price, "kind": kind}]
         )
+    return festival_perfs
 
+
+def _theatre_extras(theatre, theatre_perfs):
+    """The theatre's add-ons, donations and gift vouchers; its door and its till."""
     if not Product.objects.filter(organizer=theatre).exists():
         Product.objects.create(
             organizer=theatre, name="Programme de salle", name_en="Programme", price=Decimal("5")
@@ -377,9 +373,12 @@ def demo_sales(*, theatre, museum, jazz, rng) -> None:
     CashDrawer.objects.get_or_create(
         organizer=theatre, name="Accueil", defaults={"venue": theatre.venues.order_by("pk").first()}
     )
+
+
+def _demo_orders(theatre_perfs, festival_perfs, rng):
+    """A few buyers, and two sold-out dates (a club's small room and a theatre evening)."""
     if Order.objects.filter(email__endswith="@public.example").exists():
         return
-    # A few buyers, and two sold-out dates (a club's small room and a theatre evening).
     buyers = [("Lucie", "Moreau"), ("Karim", "Haddad"), ("Élodie", "Petit"), ("Tom", "Nguyen")]
 
     def sell(tariff, quantity, n):
@@ -413,3 +412,11 @@ def demo_sales(*, theatre, museum, jazz, rng) -> None:
             sell(full, 2, n)
         evening.status = PerformanceStatus.SOLD_OUT
         evening.save(update_fields=["status"])
+
+
+def demo_sales(*, theatre, museum, jazz, rng) -> None:
+    """Tariffs and quotas on every sold performance, a few orders, and sold-out dates."""
+    theatre_perfs = _theatre_tariffs(theatre)
+    festival_perfs = _museum_and_festival_tariffs(museum, jazz)
+    _theatre_extras(theatre, theatre_perfs)
+    _demo_orders(theatre_perfs, festival_perfs, rng)

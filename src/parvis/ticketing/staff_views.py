@@ -51,6 +51,81 @@ from .tasks import send_order_confirmation
 from .vouchers import normalise_code, voucher_extend
 
 
+def _tariff_add(request, performance, form, total):
+    services.tariff_create(actor=request.user, performance=performance, request=request, **form.cleaned_data)
+    return _("Tarif ajouté.")
+
+
+def _quota_add(request, performance, form, total):
+    if total is None:
+        raise ValidationError(_("Ajoutez d'abord un tarif : il crée la jauge totale."))
+    services.quota_create(actor=request.user, performance=performance, request=request, **form.cleaned_data)
+    return _("Contingent ajouté.")
+
+
+def _capacity_set(request, performance, form, total):
+    if total is None:
+        return None
+    services.quota_set_capacity(
+        actor=request.user, quota=total, capacity=form.cleaned_data["capacity"], request=request
+    )
+    return _("Jauge modifiée.")
+
+
+def _config_save(request, performance, form, total):
+    form.save()
+    return _("Paramètres de vente enregistrés.")
+
+
+def _slots_add(request, performance, form, total):
+    made = services.timed_slots_create(
+        actor=request.user, performance=performance, request=request, **form.cleaned_data
+    )
+    return _("%(n)d créneaux créés.") % {"n": len(made)}
+
+
+def _date_cancel(request, performance, form, total):
+    n = services.performance_cancel(
+        actor=request.user, performance=performance, reason=form.cleaned_data["reason"], request=request
+    )
+    return _("Date annulée ; %(n)d commande(s) remboursée(s) et prévenue(s).") % {"n": n}
+
+
+# The forms of a date's sales page: each bound from the POST, then its action (which says what it did).
+_SALES_FORMS = {
+    "tariff": (lambda data, performance, config: TariffForm(data, prefix="tariff"), _tariff_add),
+    "quota": (
+        lambda data, performance, config: QuotaForm(data, prefix="quota", performance=performance),
+        _quota_add,
+    ),
+    "capacity": (lambda data, performance, config: CapacityForm(data, prefix="capacity"), _capacity_set),
+    "config": (
+        lambda data, performance, config: SalesConfigForm(data, prefix="config", instance=config),
+        _config_save,
+    ),
+    "slots": (lambda data, performance, config: SlotsForm(data, prefix="slots"), _slots_add),
+    "cancel": (lambda data, performance, config: CancelPerformanceForm(data, prefix="cancel"), _date_cancel),
+}
+
+
+def _sales_form_post(request, performance, which: str, forms: dict, *, config, total):
+    """One form of the sales page posted: its action done (a redirect), or its errors kept in `forms`."""
+    bind, action = _SALES_FORMS[which]
+    form = forms[which] = bind(request.POST, performance, config)
+    try:
+        if form.is_valid():
+            message = action(request, performance, form, total)
+            if message is not None:
+                messages.success(request, message)
+                return redirect(request.path)
+    except SaleError as exc:
+        form.add_error(None, exc.message)
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+    return None
+
+
 @login_required
 def performance_sales(request, organizer_slug: str, performance_pk: int):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.PROGRAMMING_VIEW)
@@ -75,70 +150,9 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
         which = request.POST.get("form")
         if which not in forms or not can_change or (which == "cancel" and not can_cancel):
             raise PermissionDenied
-        data = request.POST
-        try:
-            if which == "tariff":
-                form = forms["tariff"] = TariffForm(data, prefix="tariff")
-                if form.is_valid():
-                    services.tariff_create(
-                        actor=request.user, performance=performance, request=request, **form.cleaned_data
-                    )
-                    messages.success(request, _("Tarif ajouté."))
-                    return redirect(request.path)
-            elif which == "quota":
-                form = forms["quota"] = QuotaForm(data, prefix="quota", performance=performance)
-                if form.is_valid():
-                    if total is None:
-                        raise ValidationError(_("Ajoutez d'abord un tarif : il crée la jauge totale."))
-                    services.quota_create(
-                        actor=request.user, performance=performance, request=request, **form.cleaned_data
-                    )
-                    messages.success(request, _("Contingent ajouté."))
-                    return redirect(request.path)
-            elif which == "capacity":
-                form = forms["capacity"] = CapacityForm(data, prefix="capacity")
-                if form.is_valid() and total is not None:
-                    services.quota_set_capacity(
-                        actor=request.user,
-                        quota=total,
-                        capacity=form.cleaned_data["capacity"],
-                        request=request,
-                    )
-                    messages.success(request, _("Jauge modifiée."))
-                    return redirect(request.path)
-            elif which == "config":
-                form = forms["config"] = SalesConfigForm(data, prefix="config", instance=config)
-                if form.is_valid():
-                    form.save()
-                    messages.success(request, _("Paramètres de vente enregistrés."))
-                    return redirect(request.path)
-            elif which == "slots":
-                form = forms["slots"] = SlotsForm(data, prefix="slots")
-                if form.is_valid():
-                    made = services.timed_slots_create(
-                        actor=request.user, performance=performance, request=request, **form.cleaned_data
-                    )
-                    messages.success(request, _("%(n)d créneaux créés.") % {"n": len(made)})
-                    return redirect(request.path)
-            elif which == "cancel":
-                form = forms["cancel"] = CancelPerformanceForm(data, prefix="cancel")
-                if form.is_valid():
-                    n = services.performance_cancel(
-                        actor=request.user,
-                        performance=performance,
-                        reason=form.cleaned_data["reason"],
-                        request=request,
-                    )
-                    messages.success(
-                        request,
-                        _("Date annulée ; %(n)d commande(s) remboursée(s) et prévenue(s).") % {"n": n},
-                    )
-                    return redirect(request.path)
-        except SaleError as exc:
-            forms[which].add_error(None, exc.message)
-        except ValidationError as exc:
-            for message in exc.messages:
-                forms[which].add_error(None, message)
+        done = _sales_form_post(request, performance, which, forms, config=config, total=total)
+        if done is not None:
+            return done
     has_errors = any(f.errors for f in forms.values())
     quotas = Quota.objects.filter(performance=performance).prefetch_related("tariffs")
     left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)

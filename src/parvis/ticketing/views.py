@@ -94,63 +94,51 @@ _tariffs_online = CompiledQuery(
 )
 
 
-def performance_tickets(request, performance_id: int):
-    performance = next(iter(_published_performance(performance_id)), None)
-    if performance is None:
-        raise Http404
-    tariffs = _tariffs_online(performance.pk)
+def _tickets_choose(request, tariffs, errors: list):
+    """The quantities chosen, held all or nothing; then to the checkout or the cart (None, with `errors`
+    filled, when the choice is refused)."""
+    slot_raw = request.POST.get("slot", "")
+    slot_id = int(slot_raw) if slot_raw.isdigit() else None
+    wanted = []
     for tariff in tariffs:
-        tariff.performance = performance
-    errors = []
-    if request.method == "POST":
-        slot_raw = request.POST.get("slot", "")
-        slot_id = int(slot_raw) if slot_raw.isdigit() else None
-        wanted = []
-        for tariff in tariffs:
-            raw = request.POST.get(f"q-{tariff.pk}", "0").strip() or "0"
-            if not raw.isdigit():
-                errors.append(SaleError("invalid_quantity").message)
-                break
-            if int(raw):
-                wanted.append((tariff, int(raw)))
-        if not wanted and not errors:
-            errors.append(_("Choisissez au moins un billet."))
-        if not errors:
-            had_cart = bool(request.session.get(CART_SESSION_KEY))
-            cart = _cart(request, create=True)
-            added = []
-            try:
-                for tariff, quantity in wanted:
-                    added.append(
-                        services.cart_add(
-                            cart=cart,
-                            tariff_id=tariff.pk,
-                            tariff=tariff,  # read above with its performance: not again
-                            quantity=quantity,
-                            slot_id=slot_id,
-                            new_cart=not had_cart and not added,
-                        )
+        raw = request.POST.get(f"q-{tariff.pk}", "0").strip() or "0"
+        if not raw.isdigit():
+            errors.append(SaleError("invalid_quantity").message)
+            break
+        if int(raw):
+            wanted.append((tariff, int(raw)))
+    if not wanted and not errors:
+        errors.append(_("Choisissez au moins un billet."))
+    if not errors:
+        had_cart = bool(request.session.get(CART_SESSION_KEY))
+        cart = _cart(request, create=True)
+        added = []
+        try:
+            for tariff, quantity in wanted:
+                added.append(
+                    services.cart_add(
+                        cart=cart,
+                        tariff_id=tariff.pk,
+                        tariff=tariff,  # read above with its performance: not again
+                        quantity=quantity,
+                        slot_id=slot_id,
+                        new_cart=not had_cart and not added,
                     )
-            except SaleError as exc:
-                for hold in added:  # all or nothing for one choice
-                    inventory.release_hold(hold)
-                errors.append(exc.message)
-            else:
-                # "Commander" goes straight to the buyer's details; "Ajouter au panier" to the cart, to
-                # choose more (other dates, other venues of the network) before paying.
-                then = "ticketing:checkout" if request.POST.get("then") == "checkout" else "ticketing:cart"
-                return redirect(then)
-    # Read only to show the page: a choice that succeeds has redirected already.
-    left, slots = inventory.performance_availability(
-        performance_id=performance.pk, channel=Channel.ONLINE, tariffs=tariffs
-    )
-    benefits = _member_benefits(request, performance.event.organizer_id)
-    on_sale, reason = True, ""
-    try:
-        for tariff in [t for t in tariffs if t.kind != TariffKind.MEMBER][:1] or tariffs[:1]:
-            services.check_on_sale(tariff, channel=Channel.ONLINE, benefits=benefits)
-    except SaleError as exc:
-        on_sale, reason = False, exc.message
+                )
+        except SaleError as exc:
+            for hold in added:  # all or nothing for one choice
+                inventory.release_hold(hold)
+            errors.append(exc.message)
+        else:
+            # "Commander" goes straight to the buyer's details; "Ajouter au panier" to the cart, to
+            # choose more (other dates, other venues of the network) before paying.
+            then = "ticketing:checkout" if request.POST.get("then") == "checkout" else "ticketing:cart"
+            return redirect(then)
+    return None
+
+
+def _tariff_rows(tariffs, left: dict, benefits, performance) -> list[dict]:
+    """Each tariff as the page offers it: places left, the most one may take, member-only or free."""
     rows = []
     for t in tariffs:
         most = min(left.get(t.pk, 0), services.max_per_order(t))
@@ -166,6 +154,33 @@ def performance_tickets(request, performance_id: int):
             {"tariff": t, "left": left.get(t.pk, 0), "max": 0 if members_only else most,
              "members_only": members_only, "member_free": free}
         )  # fmt: skip
+    return rows
+
+
+def performance_tickets(request, performance_id: int):
+    performance = next(iter(_published_performance(performance_id)), None)
+    if performance is None:
+        raise Http404
+    tariffs = _tariffs_online(performance.pk)
+    for tariff in tariffs:
+        tariff.performance = performance
+    errors = []
+    if request.method == "POST":
+        done = _tickets_choose(request, tariffs, errors)
+        if done is not None:
+            return done
+    # Read only to show the page: a choice that succeeds has redirected already.
+    left, slots = inventory.performance_availability(
+        performance_id=performance.pk, channel=Channel.ONLINE, tariffs=tariffs
+    )
+    benefits = _member_benefits(request, performance.event.organizer_id)
+    on_sale, reason = True, ""
+    try:
+        for tariff in [t for t in tariffs if t.kind != TariffKind.MEMBER][:1] or tariffs[:1]:
+            services.check_on_sale(tariff, channel=Channel.ONLINE, benefits=benefits)
+    except SaleError as exc:
+        on_sale, reason = False, exc.message
+    rows = _tariff_rows(tariffs, left, benefits, performance)
     offers = {}  # what the products above ticketing add to the page (the passes this browser holds, …)
     for extension in extensions.ticket_page:
         offers.update(extension.context(request, performance))
@@ -275,15 +290,14 @@ def _sellers(organizers, sellers: dict[int, int]) -> list:
     return [known[pk] for pk in sorted(set(sellers.values()))]
 
 
-def checkout_view(request):
-    cart = _cart(request, create=False)
-    holds, total = _priced(cart)
+def _checkout_form_kwargs(holds, total) -> dict:
+    """What the checkout form offers for these holds: the sellers and their terms, add-ons, donations."""
     organizers = sorted({h.performance.event.organizer.name for h in holds})
     organizer_objs = {h.performance.event.organizer for h in holds}
     organizer_ids = [o.pk for o in organizer_objs]
     networks = sorted({name for (name,) in _network_names(organizer_ids)})
     sellers = services.sellers_of(organizer_ids, channel=Channel.ONLINE)
-    form_kwargs = {
+    return {
         "sellers": _sellers(organizer_objs, sellers),
         "organizer_names": ", ".join(organizers),
         "network_names": ", ".join(networks),
@@ -293,6 +307,79 @@ def checkout_view(request):
             (o for o in organizer_objs if o.accepts_donations and sellers[o.pk] == o.pk), key=lambda o: o.name
         ),
     }
+
+
+def _checkout_consents(form, data) -> list[dict]:
+    """The boxes of the form, ticked or not, with their wording and version (the consent ledger's proof)."""
+    now = timezone.now().isoformat()
+    return [
+        {
+            "purpose": purpose,
+            "given": bool(data.get(purpose)),
+            "version": CONSENTS[purpose][0],
+            "text": str(form.fields[purpose].label),
+            "at": now,
+            "source": "checkout",
+        }
+        for purpose in CONSENTS
+        if purpose in form.fields
+    ]
+
+
+def _checkout_place(request, form, cart, holds):
+    """Place the orders of a valid checkout form; where the buyer goes next (None, with the form's error,
+    when the sale is refused)."""
+    data = form.cleaned_data
+    names = {h.pk: [request.POST.get(f"attendee-{h.pk}-{i}", "") for i in range(h.quantity)] for h in holds}
+    try:
+        extras, donations = extras_from(data)
+        orders = services.checkout_place_orders(
+            extras=extras,
+            donations=donations,
+            cart=cart,
+            provider_code=data["provider"] or "voucher",
+            voucher_code=data.get("voucher", "").strip(),
+            consents=_checkout_consents(form, data),
+            buyer=services.Buyer(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                postal_code=data["postal_code"],
+                postal_address=data.get("postal_address", ""),
+                language=translation.get_language() or "fr",
+                attendee_names=names,
+                terms_accepted=True,
+            ),
+            customer=request.user if request.user.is_authenticated else None,
+        )
+    except SaleError as exc:
+        form.add_error(None, exc.message)
+        return None, None
+    if data["provider"] == "stripe" and not all(o.state == "paid" for o in orders):
+        return orders, _stripe_target(request, orders)
+    if data["provider"] == "demo" and not all(o.state == "paid" for o in orders):
+        return orders, f"/paiement/demo/{orders[0].checkout}/"
+    if len(orders) == 1:
+        return orders, orders[0].get_absolute_url()  # paid, or the transfer instructions
+    return orders, f"/paiement/termine/{orders[0].checkout}/"
+
+
+def _replay_record(scope: str, key: str, target: str) -> None:
+    """One insert; a record already there (a race lost) keeps the first answer."""
+    IdempotencyRecord.objects.bulk_create(
+        [
+            IdempotencyRecord(
+                scope=scope, key=key, request_hash="", status_code=302, response={"next": target}
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def checkout_view(request):
+    cart = _cart(request, create=False)
+    holds, total = _priced(cart)
+    form_kwargs = _checkout_form_kwargs(holds, total)
     if request.method == "POST" and cart is not None:
         key = request.POST.get("idempotency_key", "")[:64]
         scope = f"checkout:{cart.token}"
@@ -306,69 +393,10 @@ def checkout_view(request):
             form.errors.clear()
             form.add_error(None, SaleError("hold_expired" if expired else "cart_empty").message)
         elif form.is_valid():
-            data = form.cleaned_data
-            names = {
-                h.pk: [request.POST.get(f"attendee-{h.pk}-{i}", "") for i in range(h.quantity)] for h in holds
-            }
-            now = timezone.now().isoformat()
-            consents = [
-                {
-                    "purpose": purpose,
-                    "given": bool(data.get(purpose)),
-                    "version": CONSENTS[purpose][0],
-                    "text": str(form.fields[purpose].label),
-                    "at": now,
-                    "source": "checkout",
-                }
-                for purpose in CONSENTS
-                if purpose in form.fields
-            ]
-            try:
-                extras, donations = extras_from(data)
-                voucher_code = data.get("voucher", "").strip()
-                orders = services.checkout_place_orders(
-                    extras=extras,
-                    donations=donations,
-                    cart=cart,
-                    provider_code=data["provider"] or "voucher",
-                    voucher_code=voucher_code,
-                    consents=consents,
-                    buyer=services.Buyer(
-                        email=data["email"],
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                        postal_code=data["postal_code"],
-                        postal_address=data.get("postal_address", ""),
-                        language=translation.get_language() or "fr",
-                        attendee_names=names,
-                        terms_accepted=True,
-                    ),
-                    customer=request.user if request.user.is_authenticated else None,
-                )
-            except SaleError as exc:
-                form.add_error(None, exc.message)
-            else:
-                if data["provider"] == "stripe" and not all(o.state == "paid" for o in orders):
-                    target = _stripe_target(request, orders)
-                elif data["provider"] == "demo" and not all(o.state == "paid" for o in orders):
-                    target = f"/paiement/demo/{orders[0].checkout}/"
-                elif len(orders) == 1:
-                    target = orders[0].get_absolute_url()  # paid, or the transfer instructions
-                else:
-                    target = f"/paiement/termine/{orders[0].checkout}/"
-                if key:  # one insert; a record already there (a race lost) keeps the first answer
-                    IdempotencyRecord.objects.bulk_create(
-                        [
-                            IdempotencyRecord(
-                                scope=scope,
-                                key=key,
-                                request_hash="",
-                                status_code=302,
-                                response={"next": target},
-                            )
-                        ],
-                        ignore_conflicts=True,
-                    )
+            orders, target = _checkout_place(request, form, cart, holds)
+            if target is not None:
+                if key:
+                    _replay_record(scope, key, target)
                 _checkout_remember(request, orders[0].checkout)
                 return redirect(target)
     else:

@@ -28,6 +28,26 @@ from .cart import cart_add
 from .fulfilment import tickets_issue
 
 
+def _new_place(ticket: Ticket, target: Tariff, *, channel: str, slot_id, subscription):
+    """The exchange's new place, taken like any sale and tied to the ticket's order: its line and quotas."""
+    order = ticket.order
+    cart = Cart.objects.create(channel=channel, subscription=subscription)
+    hold = cart_add(cart=cart, tariff_id=target.pk, quantity=1, channel=channel, slot_id=slot_id)
+    Hold.objects.filter(pk=hold.pk).update(order=order)
+    item = OrderItem.objects.create(
+        order=order,
+        performance=target.performance,
+        tariff=target,
+        quantity=1,
+        unit_price=target.price,
+        vat_rate=target.vat_rate,
+        hold=hold,
+        slot_id=slot_id,
+        attendee_names=[ticket.attendee_name],
+    )
+    return item, inventory.convert_hold(hold, channel=channel)
+
+
 def ticket_exchange(
     *,
     ticket: Ticket,
@@ -63,21 +83,9 @@ def ticket_exchange(
         difference = target.price - ticket.price
         if difference > 0 and not difference_paid:
             raise SaleError("price_difference_due")
-        cart = Cart.objects.create(channel=channel, subscription=subscription)
-        hold = cart_add(cart=cart, tariff_id=target.pk, quantity=1, channel=channel, slot_id=slot_id)
-        Hold.objects.filter(pk=hold.pk).update(order=order)
-        item = OrderItem.objects.create(
-            order=order,
-            performance=target.performance,
-            tariff=target,
-            quantity=1,
-            unit_price=target.price,
-            vat_rate=target.vat_rate,
-            hold=hold,
-            slot_id=slot_id,
-            attendee_names=[ticket.attendee_name],
+        item, quota_ids = _new_place(
+            ticket, target, channel=channel, slot_id=slot_id, subscription=subscription
         )
-        quota_ids = inventory.convert_hold(hold, channel=channel)
         Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.EXCHANGED)
         inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
         if difference:
@@ -110,7 +118,6 @@ def ticket_exchange(
             },
             request=request,
         )
-
         if order.email:
             enqueue_on_commit(send_order_confirmation, order_id=order.pk, resend=True)
     return new_ticket

@@ -39,6 +39,83 @@ class PaidLine:
     attendee_names: list[str] = field(default_factory=list)
 
 
+def _paid_lines_check(organizer_id: int, lines: list[PaidLine], channel: str, now):
+    """The tariffs of the lines (each on sale on this channel, within the per-order limit), and the quotas
+    of their dates (no timed-entry slot: a channel sells whole dates)."""
+    tariffs = {tariff.pk: tariff for tariff in sale_tariffs([line.tariff_id for line in lines])}
+    per_performance: dict[int, int] = defaultdict(int)
+    for line in lines:
+        tariff = tariffs.get(line.tariff_id)
+        if tariff is None or tariff.performance.organizer_id != organizer_id:
+            raise SaleError("unknown_tariff")
+        check_on_sale(tariff, channel=channel, now=now)
+        per_performance[tariff.performance_id] += line.quantity
+        if per_performance[tariff.performance_id] > max_per_order(tariff):
+            raise SaleError("quantity_limit", limit=max_per_order(tariff))
+    quotas = {pk: inventory.performance_quotas(pk) for pk in per_performance}
+    if any(q.is_slot for performance_quotas in quotas.values() for q in performance_quotas):
+        raise SaleError("slot_required")
+    return tariffs, quotas
+
+
+def _paid_order_write(organizer_id, lines, tariffs, *, buyer, channel, provider_code, reference, total, now):
+    """The paid order, its lines and its payment; the buyer's profile hears of it."""
+    contact = buyer.contact_at(organizer_id, source=channel)
+    order = insert(
+        Order(
+            contact=contact,
+            organizer_id=organizer_id,
+            channel=channel,
+            state=OrderState.PAID,
+            **buyer.order_fields(),
+            total=total,
+            currency=tariffs[lines[0].tariff_id].currency,
+            expires_at=now,
+            paid_at=now,
+        )
+    )
+    items = insert_many(
+        OrderItem(
+            order=order,
+            performance=tariffs[line.tariff_id].performance,
+            tariff=tariffs[line.tariff_id],
+            quantity=line.quantity,
+            unit_price=tariffs[line.tariff_id].price,
+            vat_rate=tariffs[line.tariff_id].vat_rate,
+            attendee_names=[n.strip()[:200] for n in line.attendee_names][: line.quantity],
+        )
+        for line in lines
+    )
+    payment = insert(
+        Payment(
+            order=order,
+            provider=provider_code,
+            amount=total,
+            currency=order.currency,
+            state=PaymentState.CONFIRMED,
+            confirmed_at=now,
+            reference=reference,
+        )
+    )
+    crm.interaction_record(
+        contact=contact,
+        organizer_id=organizer_id,
+        kind=crm.Interaction.Kind.ORDER,
+        at=now,
+        summary=order.code,
+        amount=total,
+        ref=f"order:{order.code}",
+    )
+    audit_record(
+        actor=None,
+        action="order.paid",
+        instance=order,
+        organizer_id=organizer_id,
+        after={"state": OrderState.PAID, "total": str(total), "payment": payment.provider},
+    )
+    return order, items
+
+
 def order_place_paid(
     *,
     organizer_id: int,
@@ -67,77 +144,22 @@ def order_place_paid(
         raise SaleError("invalid_quantity")
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        tariffs = {tariff.pk: tariff for tariff in sale_tariffs([line.tariff_id for line in lines])}
-        per_performance: dict[int, int] = defaultdict(int)
-        for line in lines:
-            tariff = tariffs.get(line.tariff_id)
-            if tariff is None or tariff.performance.organizer_id != organizer_id:
-                raise SaleError("unknown_tariff")
-            check_on_sale(tariff, channel=channel, now=now)
-            per_performance[tariff.performance_id] += line.quantity
-            if per_performance[tariff.performance_id] > max_per_order(tariff):
-                raise SaleError("quantity_limit", limit=max_per_order(tariff))
-        quotas = {pk: inventory.performance_quotas(pk) for pk in per_performance}
-        if any(q.is_slot for performance_quotas in quotas.values() for q in performance_quotas):
-            raise SaleError("slot_required")
+        tariffs, quotas = _paid_lines_check(organizer_id, lines, channel, now)
         total = sum((tariffs[line.tariff_id].price * line.quantity for line in lines), Decimal(0))
         if expected_total is not None and Decimal(expected_total) != total:
             raise SaleError("price_mismatch", total=str(total))
         if total > 0 and provider_code == "free":
             raise SaleError("provider_unavailable")
-        contact = buyer.contact_at(organizer_id, source=channel)
-        provider_code = "free" if total == 0 else provider_code
-        order = insert(
-            Order(
-                contact=contact,
-                organizer_id=organizer_id,
-                channel=channel,
-                state=OrderState.PAID,
-                **buyer.order_fields(),
-                total=total,
-                currency=tariffs[lines[0].tariff_id].currency,
-                expires_at=now,
-                paid_at=now,
-            )
-        )
-        items = insert_many(
-            OrderItem(
-                order=order,
-                performance=tariffs[line.tariff_id].performance,
-                tariff=tariffs[line.tariff_id],
-                quantity=line.quantity,
-                unit_price=tariffs[line.tariff_id].price,
-                vat_rate=tariffs[line.tariff_id].vat_rate,
-                attendee_names=[n.strip()[:200] for n in line.attendee_names][: line.quantity],
-            )
-            for line in lines
-        )
-        payment = insert(
-            Payment(
-                order=order,
-                provider=provider_code,
-                amount=total,
-                currency=order.currency,
-                state=PaymentState.CONFIRMED,
-                confirmed_at=now,
-                reference=reference,
-            )
-        )
-        crm.interaction_record(
-            contact=contact,
-            organizer_id=organizer_id,
-            kind=crm.Interaction.Kind.ORDER,
-            at=now,
-            summary=order.code,
-            amount=total,
-            ref=f"order:{order.code}",
-        )
-        audit_record(
-            actor=None,
-            action="order.paid",
-            instance=order,
-            organizer_id=organizer_id,
-            after={"state": OrderState.PAID, "total": str(total), "payment": payment.provider},
+        order, items = _paid_order_write(
+            organizer_id,
+            lines,
+            tariffs,
+            buyer=buyer,
+            channel=channel,
+            provider_code="free" if total == 0 else provider_code,
+            reference=reference,
+            total=total,
+            now=now,
         )
         if notify and order.email:  # written now, and sent only if the sale commits
             enqueue_on_commit(send_order_confirmation, order_id=order.pk)
