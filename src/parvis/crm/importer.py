@@ -384,6 +384,37 @@ def _import_chunk(job: ImportJob, rows: list[dict], tags: dict) -> dict:
     return counts
 
 
+def _newsletter_consents(job, contact_ids: list[int], now) -> list:
+    """The newsletter consents the file gives (written), and the timeline entries that say so (returned)."""
+    consents = Consent.objects.bulk_create(
+        [
+            Consent(
+                organizer_id=job.organizer_id,
+                contact_id=contact_id,
+                purpose=Purpose.ORGANIZER_NEWSLETTER,
+                given=True,
+                at=now,
+                source=Consent.Source.IMPORT,
+                wording=str(FIELDS["newsletter"]),
+                proof={"import": job.pk, "file": job.filename},
+                actor=job.created_by,
+            )
+            for contact_id in contact_ids
+        ]
+    )
+    return [
+        Interaction(
+            organizer_id=job.organizer_id,
+            contact_id=consent.contact_id,
+            kind=Interaction.Kind.CONSENT,
+            occurred_at=now,
+            summary=f"+ {Purpose.ORGANIZER_NEWSLETTER.label}",
+            ref=f"consent:{consent.pk}",
+        )
+        for consent in consents
+    ]
+
+
 def _create(job, fresh, tags, identifiers, tag_links, newsletter) -> dict:
     organizer_id = job.organizer_id
     contacts = Contact.objects.bulk_create(
@@ -441,33 +472,7 @@ def _create(job, fresh, tags, identifiers, tag_links, newsletter) -> dict:
             )
         )
     Contact.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
-    consents = Consent.objects.bulk_create(
-        [
-            Consent(
-                organizer_id=organizer_id,
-                contact_id=contact_id,
-                purpose=Purpose.ORGANIZER_NEWSLETTER,
-                given=True,
-                at=now,
-                source=Consent.Source.IMPORT,
-                wording=str(FIELDS["newsletter"]),
-                proof={"import": job.pk, "file": job.filename},
-                actor=job.created_by,
-            )
-            for contact_id in newsletter
-        ]
-    )
-    interactions += [
-        Interaction(
-            organizer_id=organizer_id,
-            contact_id=consent.contact_id,
-            kind=Interaction.Kind.CONSENT,
-            occurred_at=now,
-            summary=f"+ {Purpose.ORGANIZER_NEWSLETTER.label}",
-            ref=f"consent:{consent.pk}",
-        )
-        for consent in consents
-    ]
+    interactions += _newsletter_consents(job, newsletter, now)
     Interaction.objects.bulk_create(interactions)
     counts = {"created": len(contacts) - len(orphans), "updated": 0, "unchanged": 0}
     for _contact, clean in orphans:  # rare: through the one-by-one path, which finds the other contact

@@ -78,6 +78,39 @@ def membership_find(*, code: str, email: str | None) -> Membership:
     return membership
 
 
+def _payment_window(
+    level: MembershipLevel, code: str, *, channel: str, counter_payments
+) -> datetime.timedelta:
+    """How long the buyer has to pay a card: at the counter it is paid at once (or it is free)."""
+    if channel == Channel.BOX_OFFICE:
+        if counter_payments is None and code != "free":
+            raise SaleError("provider_unavailable")
+        return datetime.timedelta(minutes=15)
+    provider = enabled_providers().get(code)
+    if provider is None or code == "transfer" or (code == "free" and level.price):
+        raise SaleError("provider_unavailable")
+    return provider.payment_window
+
+
+def _card_create(level, order, buyer, renewed_from, other_names, valid_from, valid_until) -> Membership:
+    """The card the order bought (pending until the order is paid)."""
+    return Membership.objects.create(
+        level=level,
+        order=order,
+        renewed_from=renewed_from,
+        first_name=order.first_name,
+        last_name=order.last_name,
+        email=order.email,
+        other_names=other_names,
+        language=buyer.language,
+        price=level.price,
+        vat_rate=level.vat_rate,
+        currency=level.currency,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
 def membership_order_place(
     *,
     level: MembershipLevel,
@@ -103,15 +136,7 @@ def membership_order_place(
     if len(other_names) > level.persons - 1:
         raise SaleError("membership_people", limit=level.persons - 1)
     code = "free" if level.price == 0 else provider_code
-    if channel == Channel.BOX_OFFICE:
-        if counter_payments is None and code != "free":
-            raise SaleError("provider_unavailable")
-        window = datetime.timedelta(minutes=15)
-    else:
-        provider = enabled_providers().get(code)
-        if provider is None or code == "transfer" or (code == "free" and level.price):
-            raise SaleError("provider_unavailable")
-        window = provider.payment_window
+    window = _payment_window(level, code, channel=channel, counter_payments=counter_payments)
     with transaction.atomic():
         if renewed_from is not None:
             renewed_from = Membership.objects.select_for_update().get(pk=renewed_from.pk)
@@ -139,21 +164,7 @@ def membership_order_place(
             unit_price=level.price,
             vat_rate=level.vat_rate,
         )
-        membership = Membership.objects.create(
-            level=level,
-            order=order,
-            renewed_from=renewed_from,
-            first_name=order.first_name,
-            last_name=order.last_name,
-            email=order.email,
-            other_names=other_names,
-            language=buyer.language,
-            price=level.price,
-            vat_rate=level.vat_rate,
-            currency=level.currency,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
+        membership = _card_create(level, order, buyer, renewed_from, other_names, valid_from, valid_until)
         audit_record(
             actor=actor,
             action="order.place",

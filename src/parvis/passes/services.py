@@ -198,6 +198,45 @@ def _check_rules(holding: PassHolding, product: PassProduct, performance: Perfor
             raise SaleError("pass_venues_required", venues=product.min_venues)
 
 
+def _entry_order(holding: PassHolding, performance, tariff, hold, *, channel: str, now) -> Order:
+    """The free order of one pass entry, for the holder's profile at the performance's organizer, with its
+    one line (the place held, its price given by the pass)."""
+    contact = crm.contact_resolve(
+        organizer_id=performance.organizer_id,
+        email=holding.email,
+        first_name=holding.first_name,
+        last_name=holding.last_name,
+        language=holding.language,
+        source=channel,
+    )
+    order = Order.objects.create(
+        organizer_id=performance.organizer_id,
+        contact=contact,
+        channel=channel,
+        email=holding.email,
+        first_name=holding.first_name,
+        last_name=holding.last_name,
+        language=holding.language,
+        total=Decimal(0),
+        currency=holding.currency,
+        expires_at=now + sales.hold_duration(),
+    )
+    hold.order = order
+    hold.save(update_fields=["order"])
+    OrderItem.objects.create(
+        order=order,
+        performance=performance,
+        tariff=tariff,
+        quantity=1,
+        unit_price=Decimal(0),
+        discount=tariff.price,
+        vat_rate=tariff.vat_rate,
+        hold=hold,
+        attendee_names=[holding.holder_name],
+    )
+    return order
+
+
 def pass_book(
     *,
     holding: PassHolding,
@@ -240,39 +279,7 @@ def pass_book(
             )
         except inventory.SoldOut:
             raise SaleError("sold_out") from None
-        contact = crm.contact_resolve(
-            organizer_id=performance.organizer_id,
-            email=holding.email,
-            first_name=holding.first_name,
-            last_name=holding.last_name,
-            language=holding.language,
-            source=channel,
-        )
-        order = Order.objects.create(
-            organizer_id=performance.organizer_id,
-            contact=contact,
-            channel=channel,
-            email=holding.email,
-            first_name=holding.first_name,
-            last_name=holding.last_name,
-            language=holding.language,
-            total=Decimal(0),
-            currency=holding.currency,
-            expires_at=now + sales.hold_duration(),
-        )
-        hold.order = order
-        hold.save(update_fields=["order"])
-        OrderItem.objects.create(
-            order=order,
-            performance=performance,
-            tariff=tariff,
-            quantity=1,
-            unit_price=Decimal(0),
-            discount=tariff.price,
-            vat_rate=tariff.vat_rate,
-            hold=hold,
-            attendee_names=[holding.holder_name],
-        )
+        order = _entry_order(holding, performance, tariff, hold, channel=channel, now=now)
         payment = Payment.objects.create(
             order=order, provider="pass", amount=Decimal(0), currency=order.currency, reference=""
         )
