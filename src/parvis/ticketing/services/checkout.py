@@ -302,10 +302,10 @@ def checkout_place_orders(
         orders, voucher_used = [], False
         checkout_id = uuid.uuid4()  # one payment page for the orders of one cart
         for seller_id, seller_holds in priced.by_seller().items():
-            if contact is None:
-                contact = buyer.contact_at(seller_id, source=cart.channel)
+            # The buyer's profile at this seller (one per person and organizer), unless the counter chose it.
+            profile = contact if contact is not None else buyer.contact_at(seller_id, source=cart.channel)
             order, code = _order_place(
-                request, priced, seller_id, seller_holds, now=now, checkout_id=checkout_id, contact=contact
+                request, priced, seller_id, seller_holds, now=now, checkout_id=checkout_id, contact=profile
             )
             voucher_used = _order_pay(request, order, code, now) or voucher_used
             orders.append(order)

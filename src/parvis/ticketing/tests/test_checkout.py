@@ -292,3 +292,18 @@ def test_the_late_payment_notice_speaks_the_buyers_language(django_capture_on_co
     (notice,) = mail.outbox
     assert notice.subject.startswith("Payment refunded — ") and late.code in notice.subject
     assert "the places were sold in the meantime" in notice.body and "refunded in full" in notice.body
+
+
+def test_a_cart_of_two_organizers_gives_each_order_the_buyers_profile_at_its_own_organizer():
+    """One profile per person and organizer: the second organizer's order must not point to the profile the
+    buyer has at the first (each organizer sees only its own audience)."""
+    first, second = on_sale_performance(), on_sale_performance()
+    assert first.organizer_id != second.organizer_id
+    cart = Cart.objects.create()
+    for performance in (first, second):
+        services.cart_add(cart=cart, tariff_id=tariff(performance).pk, quantity=1)
+    orders = services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo")
+    assert len(orders) == 2
+    for order in orders:
+        assert order.contact.organizer_id == order.organizer_id
+        assert order.contact.email == "ana@example.org"
