@@ -34,7 +34,6 @@ def _normalise(email: str) -> str:
 
 
 def _is_staff(user) -> bool:
-
     return (
         user.is_staff
         or user.is_superuser
@@ -103,7 +102,6 @@ def customer_for_token(token: str):
 
 
 def _orders_q(email: str):
-
     return Order.objects.filter(email__iexact=email)
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
+from parvis.core.params import is_digits
 
 from .models import TOTPDevice
 
@@ -69,7 +70,7 @@ def totp_provisioning_uri(*, secret: str, username: str) -> str:
 
 def _matching_step(secret: str, code: str, *, at: float | None = None) -> int | None:
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (is_digits(code, max_len=6) and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     now = at if at is not None else time.time()

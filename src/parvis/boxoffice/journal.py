@@ -62,7 +62,6 @@ def digest(values: dict) -> str:
 
 
 def sign(key, hash_hex: str) -> str:
-
     private = private_key_of(key)
     return base64.urlsafe_b64encode(private.sign(bytes.fromhex(hash_hex))).decode("ascii")
 
@@ -331,7 +330,6 @@ def _closure_rows(organizer_id: int, chain: str) -> Iterator[dict]:
 
 
 def public_keys(organizer_id: int) -> dict[int, bytes]:
-
     return {
         pk: bytes(public)
         for pk, public in SigningKey.objects.filter(organizer_id=organizer_id).values_list("pk", "public_key")
@@ -413,7 +411,6 @@ def _as_text(vat: dict, methods: dict) -> tuple[dict, dict]:
 
 
 def _closure_append(organizer, chain: str, kind: str, start, end, *, totals: dict) -> Closure:
-
     head = _head(organizer.pk, chain)
     key = signing_key_for(organizer)
     vat_text, methods_text = _as_text(totals["vat"], totals["methods"])

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core.params import is_digits
 from parvis.crm import selectors as crm_selectors
 from parvis.memberships.models import MembershipLevel
 from parvis.network.permissions import Perm, require_organizer_perm
@@ -181,7 +182,6 @@ def counter(request, organizer_slug: str):
 
 
 def _membership_levels(organizer) -> list:
-
     return list(
         MembershipLevel.objects.filter(program__organizer=organizer, on_sale=True, program__on_sale=True)
         .select_related("program")
@@ -352,7 +352,6 @@ def tickets_pdf(request, organizer_slug: str, code: str, layout: str):
 @login_required
 @require_POST
 def send_tickets(request, organizer_slug: str, code: str):
-
     organizer = organizer_for(request, organizer_slug)
     order = get_object_or_404(Order, organizer=organizer, code=code)
     if not order.email:
@@ -388,7 +387,7 @@ def reprint(request, organizer_slug: str, ticket_pk: int):
 def refund(request, organizer_slug: str):
     organizer = organizer_for(request, organizer_slug)
     session = session_required(request, organizer)
-    ids = [int(pk) for pk in request.POST.getlist("ticket") if pk.isdigit()]
+    ids = [int(pk) for pk in request.POST.getlist("ticket") if is_digits(pk)]
     tickets = list(
         Ticket.objects.filter(pk__in=ids, organizer=organizer, state=TicketState.VALID).select_related(
             "order"
@@ -532,7 +531,6 @@ def membership_sell(request, organizer_slug: str):
 
 
 def _level_price(organizer, level_id) -> Decimal:
-
     level = MembershipLevel.objects.filter(pk=int_param(level_id), program__organizer=organizer).first()
     return level.price if level else Decimal(0)
 
@@ -540,7 +538,6 @@ def _level_price(organizer, level_id) -> Decimal:
 @login_required
 @require_POST
 def pass_sell(request, organizer_slug: str):
-
     organizer = organizer_for(request, organizer_slug)
     session = session_required(request, organizer)
     product = PassProduct.objects.filter(
@@ -577,7 +574,6 @@ def pass_sell(request, organizer_slug: str):
 
 @login_required
 def voucher_pdf(request, organizer_slug: str, code: str):
-
     organizer = organizer_for(request, organizer_slug)
     voucher = get_object_or_404(Voucher, organizer=organizer, code=code)
     return _pdf(render_voucher(voucher), f"bon-cadeau-{voucher.code}.pdf")

@@ -101,7 +101,6 @@ def payments_settle(total: Decimal, payments: list[CounterPayment], cash_tendere
 
 
 def contact_for(session: TillSession, customer: Customer | None):
-
     if customer is None:
         return None
     if customer.contact_id:

@@ -101,7 +101,6 @@ class CheckinList(models.Model):
 
     @cached_property
     def public_keys(self) -> dict[int, bytes]:
-
         return public_keys_of(self.organizer)
 
 

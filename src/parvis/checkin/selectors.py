@@ -7,6 +7,7 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
+from parvis.core.params import is_digits
 from parvis.memberships.public import card_keys_for
 from parvis.programming.models import Performance
 from parvis.ticketing import signing
@@ -135,7 +136,7 @@ def lists_for_device(device) -> list[dict]:
 def search_tickets(checkin_list: CheckinList, q: str, *, limit: int = 20) -> list[dict]:
     """Tickets of the list's performances by attendee or buyer name, order code or ticket number."""
     q = q.strip()
-    if len(q) < 2 and not q.isdigit():
+    if len(q) < 2 and not is_digits(q):
         return []
     match = (
         Q(attendee_name__icontains=q)
@@ -143,7 +144,7 @@ def search_tickets(checkin_list: CheckinList, q: str, *, limit: int = 20) -> lis
         | Q(order__email__iexact=q)
         | Q(order__code__iexact=q)
     )
-    if q.isdigit():
+    if is_digits(q, max_len=9):
         match |= Q(number=int(q))
     tickets = (
         Ticket.objects.filter(match, performance_id__in=checkin_list.performance_ids)

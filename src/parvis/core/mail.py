@@ -7,7 +7,6 @@ from .models import OutboxMessage
 
 class OutboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
-
         for message in email_messages:
             html = ""
             for content, mimetype in getattr(message, "alternatives", []) or []:

@@ -1,6 +1,12 @@
-"""Content-Security-Policy on every response: a venue's pages load nothing from third parties."""
+"""Content-Security-Policy on every response: a venue's pages load nothing from third parties. Requests
+whose input no column can hold (a NUL character) or too large to read are answered 4xx where they enter."""
+
+import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 DEFAULT_POLICY = {
     "default-src": "'self'",
@@ -30,3 +36,58 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = build_policy(getattr(response, "csp_overrides", None))
         return response
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class RejectNulMiddleware:
+    """A NUL character fits in no text column (PostgreSQL refuses it; SQLite would keep a name cut short):
+    a request that carries one in its path, its query, a form field or a JSON body is answered 400, in the
+    person's language (the API in its `{"code", "message"}` shape), before any view writes anything."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            refused = self._carries_nul(request)
+        except RequestDataTooBig:
+            return self._refuse(request, 413, "too_large", _("La requête est trop volumineuse."))
+        except TooManyFieldsSent:
+            return self._refuse(request, 400, "invalid_input", _("La requête a trop de champs."))
+        if refused:
+            return self._refuse(request, 400, "invalid_input", _("Caractère invalide (NUL) dans la requête."))
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, status: int, code: str, message: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": code, "message": message}, status=status)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+    @staticmethod
+    def _carries_nul(request) -> bool:
+        if "\x00" in request.path or _has_nul(dict(request.GET.lists())):
+            return True
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return False
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            body = request.body
+            if b"\\u0000" not in body and b"\x00" not in body:  # the common case: one bytes search
+                return False
+            try:
+                return _has_nul(json.loads(body))
+            except ValueError:
+                return b"\x00" in body
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return _has_nul(dict(request.POST.lists()))
+        return False

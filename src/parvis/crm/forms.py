@@ -27,7 +27,6 @@ class CorrectForm(forms.ModelForm):
         widgets = {"language": forms.Select(choices=[("fr", "Français"), ("en", "English")])}
 
     def clean_phone(self):
-
         value = self.cleaned_data["phone"].strip()
         if value and not normalise_phone(value):
             raise forms.ValidationError(_("Numéro de téléphone invalide."))

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.params import is_digits
 from parvis.core.text import fold
 
 from . import services
@@ -182,9 +183,9 @@ def _birth_year(value) -> int | None:
         if not text:
             return None
         year = None
-        if text.isdigit() and len(text) == 4:
+        if is_digits(text, max_len=4) and len(text) == 4:
             year = int(text)
-        elif text.replace(".", "", 1).isdigit():  # an Excel serial day number
+        elif is_digits(text.replace(".", "", 1), max_len=12):  # an Excel serial day number
             serial = float(text)
             if not 1 <= serial < 80_000:
                 raise ValueError
@@ -215,7 +216,9 @@ def validate(row: list, mapping: dict[str, str]) -> tuple[dict, list[tuple[str, 
     for field in ("first_name", "last_name", "town", "address"):
         clean[field] = _text(values.get(field))[: 100 if field != "address" else 300]
     postal = _text(values.get("postal_code"))
-    clean["postal_code"] = postal.zfill(5) if postal.isdigit() and len(postal) == 4 else postal[:10]
+    clean["postal_code"] = (
+        postal.zfill(5) if is_digits(postal, max_len=4) and len(postal) == 4 else postal[:10]
+    )
     email = _text(values.get("email"))
     clean["email"] = services.normalise_email(email)
     if email and not clean["email"]:

@@ -102,7 +102,7 @@ def search(organizer, q: str):
             | Q(identifiers__value__iexact=q.lower())
             | Q(email__icontains=q)
         )
-        phone = normalise_phone(q) if sum(c.isdigit() for c in q) >= 6 else ""
+        phone = normalise_phone(q) if sum(c in "0123456789" for c in q) >= 6 else ""
         if phone:
             match |= Q(identifiers__value=phone)
         contacts = contacts.filter(match).distinct()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parvis.core.compiled import CompiledQuery, insert
+from parvis.core.params import is_digits
 
 from .models import Consent, Contact, Identifier, Interaction, Purpose, name_key
 
@@ -43,7 +44,7 @@ def normalise_phone(value: str, region: str = "FR") -> str:
 def departement_of(postal_code: str, country: str = "FR") -> str:
     """The French département of a postcode: 75011 → 75, 20090 → 2A, 20200 → 2B, 97400 → 974."""
     code = (postal_code or "").strip().replace(" ", "")
-    if country != "FR" or len(code) != 5 or not code.isdigit():
+    if country != "FR" or len(code) != 5 or not is_digits(code, max_len=5):
         return ""
     if code.startswith("97") or code.startswith("98"):
         return code[:3]

@@ -341,7 +341,6 @@ def _definition_from(data) -> dict:
 
 
 def _builder_context(organizer, definition: dict, segment=None) -> dict:
-
     choices = segments_mod.all_choices()
     choices["venue"] = [
         (str(v.pk), v.name) for v in Venue.objects.filter(organizer=organizer).order_by("name")
@@ -452,7 +451,6 @@ def segment_edit(request, organizer_slug: str, segment_pk: int | None = None):
 
 
 def _segment_save(request, organizer, segment, name, definition, *, static: bool) -> Segment:
-
     with transaction.atomic():
         if segment is None:
             segment = Segment(organizer=organizer, created_by=request.user)

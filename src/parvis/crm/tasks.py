@@ -59,13 +59,11 @@ def send_signup_confirmation(*, contact_id: int, purpose: str, version: str, lan
 
 @task()
 def find_duplicates(*, organizer_id: int) -> int:
-
     return duplicates_refresh(Organizer.objects.get(pk=organizer_id))
 
 
 @task()
 def run_import(*, job_id: int) -> None:
-
     job = ImportJob.objects.select_related("organizer", "created_by").get(pk=job_id)
     try:
         importer.run(job)
@@ -76,6 +74,5 @@ def run_import(*, job_id: int) -> None:
 
 @task()
 def apply_retention(*, organizer_id: int, actor_id: int | None = None) -> int:
-
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     return apply(Organizer.objects.get(pk=organizer_id), actor=actor)

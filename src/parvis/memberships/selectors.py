@@ -67,14 +67,12 @@ def members_of(organizer, *, query: str = "") -> QuerySet[Membership]:
 
 
 def subscribers_of(organizer, *, query: str = "") -> QuerySet[Subscription]:
-
     found = Subscription.objects.filter(offer__organizer=organizer).select_related("offer", "order")
     query = query.strip()
     return found.filter(Q(code__iexact=query) | Q(email__iexact=query) | Q(last_name__icontains=query))
 
 
 def offers_on_sale(*, organizer_ids) -> QuerySet[SubscriptionOffer]:
-
     return SubscriptionOffer.objects.filter(
         organizer_id__in=organizer_ids, on_sale=True, season_ends__gt=timezone.now()
     )

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.core.params import id_param
+from parvis.core.params import id_param, is_digits
 from parvis.ticketing import inventory
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Channel, TariffKind, Ticket
@@ -176,7 +176,6 @@ def _offer_rows(offer, *, exclude=()) -> list[dict]:
 
 
 def _date_label(row) -> str:
-
     performance = row["performance"]
     when = formats.date_format(timezone.localtime(performance.starts_at), "l j F Y, H:i")
     label = f"{performance.event.localized_title} — {when} — {row['tariff'].price} €"
@@ -242,7 +241,7 @@ def subscription_view(request, code: str, secret: str):
                 provider = request.POST.get("provider", "")
                 order = subscriptions.subscription_add(
                     subscription=subscription,
-                    performance_ids=[int(pk) for pk in request.POST.getlist("performance") if pk.isdigit()],
+                    performance_ids=[int(pk) for pk in request.POST.getlist("performance") if is_digits(pk)],
                     provider_code=provider,
                 )
                 return redirect(payment_target(request, order, provider))

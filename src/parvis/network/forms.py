@@ -138,7 +138,6 @@ class VenueForm(forms.ModelForm):
         self.instance.organizer = organizer
 
     def clean_slug(self):
-
         slug = self.cleaned_data["slug"]
         clash = Venue.objects.filter(organizer=self.instance.organizer, slug=slug).exclude(
             pk=self.instance.pk

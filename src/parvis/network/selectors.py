@@ -1,5 +1,7 @@
 """Reads about organizers that other apps need."""
 
+from parvis.core.params import is_digits
+
 from .models import DEFAULT_TERMS_VERSION, TermsOfSale
 
 
@@ -18,6 +20,6 @@ def terms_version(*, organizer_id: int) -> str:
 def terms_of_version(*, organizer_id: int, version: str) -> TermsOfSale | None:
     """A published version by its name ("v3"); None for Parvis's general terms or an unknown name."""
     number = version[1:]
-    if not (version.startswith("v") and number.isascii() and number.isdigit() and len(number) <= 9):
+    if not (version.startswith("v") and is_digits(number, max_len=9)):
         return None
     return TermsOfSale.objects.filter(organizer_id=organizer_id, number=int(number)).first()

@@ -137,7 +137,6 @@ def venue_save(*, actor, venue, request=None):
 
 
 def space_create(*, actor, venue, name: str, capacity: int | None, request=None):
-
     with transaction.atomic():
         if Space.objects.filter(venue=venue, name__iexact=name.strip()).exists():
             raise ValidationError(_("Une salle de ce nom existe déjà dans ce lieu."))

@@ -73,7 +73,6 @@ def suggestions(holding: PassHolding, *, limit: int = SUGGESTIONS) -> list[dict]
 
 
 def _tariff_performances(left: dict[int, int]) -> dict[int, int]:
-
     places: dict[int, int] = {}
     for tariff_id, performance_id in Tariff.objects.filter(pk__in=list(left)).values_list(
         "pk", "performance_id"

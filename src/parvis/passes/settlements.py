@@ -213,7 +213,6 @@ def period_bounds(period: str, *, network=None) -> tuple[datetime.datetime, date
 
 
 def _partners(products: list[PassProduct]) -> dict[int, list[int]]:
-
     partners = {}
     for product in products:
         chosen = [o.pk for o in product.organizers.all()]

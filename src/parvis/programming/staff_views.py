@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.core.models import AuditLogEntry
+from parvis.core.params import is_digits
 from parvis.core.text import fold
 from parvis.network.permissions import (
     Perm,
@@ -254,7 +255,7 @@ def festival_edit(request, network_slug: str, festival_pk: int):
         .order_by("organizer__name", "title")
     )
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("events") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("events") if is_digits(i)]
         try:
             services.festival_set_selection(
                 actor=request.user, festival=festival, events=candidates.filter(pk__in=ids), request=request

@@ -135,7 +135,6 @@ def order_pdf(request, code: str, secret: str):
 
 
 def order_invoice(request, code: str, secret: str):
-
     order = _order(code, secret)
     if order.state not in ("paid", "partially_refunded"):
         raise Http404
@@ -188,7 +187,6 @@ def voucher_buy(request, organizer_slug: str):
 
 @require_POST
 def waitlist_join(request, performance_id: int):
-
     performance = get_object_or_404(Performance.objects.select_related("event"), pk=performance_id)
     tariff = Tariff.objects.filter(
         pk=id_param(request.POST, "tariff"), performance=performance, is_active=True, sold_online=True

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from parvis.core.audit import audit_record
 from parvis.core.models import AuditLogEntry
 from parvis.core.money import Money, format_money
-from parvis.core.params import id_param
+from parvis.core.params import id_param, int_or_none
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 from parvis.programming.models import Performance
 
@@ -319,7 +319,7 @@ def order_action(request, organizer_slug: str, code: str):
             target = request.POST.get("tariff", "")
             services.ticket_exchange(
                 ticket=ticket,
-                tariff_id=int(target) if target.isdigit() else 0,
+                tariff_id=int_or_none(target) or 0,
                 actor=request.user,
                 difference_paid=request.POST.get("difference_paid") == "on",
                 request=request,

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
+from parvis.core.params import is_digits
 
 from . import services
 from .models import Order, Payment, PaymentState
@@ -106,7 +107,7 @@ def _payments_of(obj) -> str:
 def _confirm(ids: str, intent: str) -> list[Order]:
     orders = []
     for raw in ids.split(","):
-        if raw.strip().isdigit():
+        if is_digits(raw.strip()):
             payment = Payment.objects.filter(pk=int(raw), provider="stripe").first()
             if payment is not None:
                 orders.append(
@@ -138,7 +139,7 @@ def webhook_handle(payload: bytes, signature: str) -> str:
         for raw in _payments_of(data).split(","):
             raw = raw.strip()
             payment = (
-                Payment.objects.filter(pk=int(raw), provider="stripe").first() if raw.isdigit() else None
+                Payment.objects.filter(pk=int(raw), provider="stripe").first() if is_digits(raw) else None
             )
             if payment is not None:
                 audit_record(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.core.compiled import CompiledQuery, insert
 from parvis.core.customers import signed_in_email
+from parvis.core.params import int_or_none, is_digits
 from parvis.network.models import Network, Organizer
 from parvis.programming.models import Performance
 
@@ -98,11 +99,11 @@ def _tickets_choose(request, tariffs, errors: list):
     """The quantities chosen, held all or nothing; then to the checkout or the cart (None, with `errors`
     filled, when the choice is refused)."""
     slot_raw = request.POST.get("slot", "")
-    slot_id = int(slot_raw) if slot_raw.isdigit() else None
+    slot_id = int_or_none(slot_raw)
     wanted = []
     for tariff in tariffs:
         raw = request.POST.get(f"q-{tariff.pk}", "0").strip() or "0"
-        if not raw.isdigit():
+        if not is_digits(raw):
             errors.append(SaleError("invalid_quantity").message)
             break
         if int(raw):
@@ -207,7 +208,7 @@ def cart_view(request):
     cart = _cart(request, create=False)
     if request.method == "POST" and cart is not None:
         hold_id = request.POST.get("remove", "")
-        if hold_id.isdigit():
+        if is_digits(hold_id):
             services.cart_remove(cart=cart, hold_id=int(hold_id))
             messages.success(request, _("Billets retirés du panier."))
         elif "member_code" in request.POST:
@@ -510,7 +511,7 @@ def demo_webhook(request):
     """What a provider's server calls: signed, idempotent (a second call confirms nothing more)."""
     payment_id = request.POST.get("payment", "")
     signature = request.headers.get("X-Parvis-Demo-Signature", "")
-    if not payment_id.isdigit() or not hmac.compare_digest(
+    if not is_digits(payment_id) or not hmac.compare_digest(
         signature, demo_webhook_signature(int(payment_id))
     ):
         return HttpResponse(status=400)

@@ -102,3 +102,15 @@ def test_the_checks_see_what_they_look_for(tmp_path):
     assert [_imported(n, "parvis.ticketing.pdf", False) for n in inner] == [["parvis.passes"]]
     function = tree.body[0]
     assert function.end_lineno - function.lineno + 1 > MAX_FUNCTION_LINES
+
+
+def test_numbers_from_requests_are_read_as_ascii_digits():
+    """`str.isdigit()` accepts "²", which `int()` refuses: numbers are read through core.params."""
+    found = [
+        f"{path.relative_to(SRC)}:{n}"
+        for path, _parts in _product_modules()
+        if path.name != "params.py" or path.parent.name != "core"
+        for n, line in enumerate(path.read_text().splitlines(), start=1)
+        if ".isdigit()" in line
+    ]
+    assert found == []

@@ -165,7 +165,6 @@ class Order(models.Model):
         return self.code
 
     def get_absolute_url(self) -> str:
-
         return reverse("ticketing:order", kwargs={"code": self.code, "secret": self.secret})
 
     @property
