@@ -32,7 +32,9 @@ def test_a_100000_value_in_on_ids_finds_the_rows(contacts):
         found = set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
     assert found == {people[0].pk, people[2].pk}
     sql = queries[0]["sql"]
-    assert len(queries) == 1 and ("json_each(" in sql or "= ANY(" in sql)  # one value, not 100,000 placeholders
+    assert len(queries) == 1 and (
+        "json_each(" in sql or "= ANY(" in sql
+    )  # one value, not 100,000 placeholders
     others = Contact.objects.filter(organizer=organizer).exclude(pk__in=ids)
     assert list(others.values_list("pk", flat=True)) == [people[1].pk]
 
