@@ -6,6 +6,7 @@ from typing import Literal
 from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
+from pydantic import AwareDatetime
 
 from . import rules, selectors, services
 from .models import CheckinList, Scan
@@ -33,7 +34,10 @@ class RedeemIn(Schema):
     secret: str = Field("", max_length=10_000, description="The QR code's content")
     ticket: TicketRef | None = Field(None, description="Manual entry, instead of a secret")
     nonce: str = Field(..., min_length=8, max_length=64, description="Unique per scan on this device")
-    scanned_at: datetime.datetime | None = Field(None, description="When the device scanned (offline sync)")
+    # With its UTC offset: a time without one means nothing across time zones (422, not 500).
+    scanned_at: AwareDatetime | None = Field(
+        None, description="When the device scanned (offline sync), with offset"
+    )
     type: Scan.Kind = Scan.Kind.ENTRY
     offline_verdict: Literal["accepted", "refused"] | None = Field(
         None, description="What the device decided offline; only on synchronisation"

@@ -6,9 +6,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from ninja import Field, FilterSchema, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from parvis.core.api_errors import reject_unknown_params
+from parvis.core.pagination import BoundedPagination
 from parvis.network.models import Network, Organizer, Venue
 
 from . import selectors
@@ -167,14 +168,14 @@ PERFORMANCE_PARAMS = set(PerformanceFilters.model_fields) | {"limit", "offset"}
 
 
 @router.get("/networks", response=list[NetworkOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_networks(request):
     reject_unknown_params(request, {"limit", "offset"})
     return Network.objects.order_by("slug")
 
 
 @router.get("/organizers", response=list[OrganizerOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_organizers(request, network: str | None = None):
     reject_unknown_params(request, {"network", "limit", "offset"})
     qs = Organizer.objects.order_by("slug")
@@ -184,7 +185,7 @@ def list_organizers(request, network: str | None = None):
 
 
 @router.get("/venues", response=list[VenueOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_venues(request, organizer: str | None = None, town: str | None = None):
     reject_unknown_params(request, {"organizer", "town", "limit", "offset"})
     qs = Venue.objects.select_related("organizer").order_by("organizer__slug", "slug")
@@ -196,7 +197,7 @@ def list_venues(request, organizer: str | None = None, town: str | None = None):
 
 
 @router.get("/events", response=list[EventOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_events(request, organizer: str | None = None, genre: Genre | None = None):
     reject_unknown_params(request, {"organizer", "genre", "limit", "offset"})
     qs = Event.objects.filter(status=EventStatus.PUBLISHED).select_related("organizer").order_by("id")
@@ -215,7 +216,7 @@ def get_event(request, event_id: int):
 
 
 @router.get("/performances", response=list[PerformanceOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_performances(request, filters: Query[PerformanceFilters]):
     reject_unknown_params(request, PERFORMANCE_PARAMS)
     if filters.network:

@@ -14,10 +14,14 @@ from parvis.network.models import Network, NetworkMembership, Organizer, Venue
 from .filters import AgendaFilters
 from .models import PUBLIC_PERFORMANCE_STATUSES, Event, EventStatus, FeaturedEvent, Festival, Performance
 
+# The dates a filter may name: beyond them a day's start in UTC, or the day after, is no datetime at all
+# (?date_to=9999-12-31 failed with OverflowError); a bound beyond them is no bound.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+
 
 def _start_of_local_day(day: datetime.date) -> datetime.datetime:
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return datetime.datetime.combine(min(max(day, FIRST_DAY), LAST_DAY), datetime.time.min, tzinfo=tz)
 
 
 def public_performances() -> QuerySet[Performance]:
@@ -46,7 +50,7 @@ def apply_agenda_filters(
         qs = qs.filter(starts_at__gte=_start_of_local_day(filters.date_from))
     elif upcoming:
         qs = qs.filter(starts_at__gte=_start_of_local_day(timezone.localdate()))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < LAST_DAY:
         qs = qs.filter(starts_at__lt=_start_of_local_day(filters.date_to + datetime.timedelta(days=1)))
     if filters.genres:
         qs = qs.filter(event__genre__in=filters.genres)

@@ -4,6 +4,8 @@
 import pytest
 from django.test import override_settings
 
+from parvis.checkin.tests.test_redeem import _redeem, _setup
+from parvis.testing import NetworkFactory
 from parvis.ticketing.models import Cart, Hold, Order, WaitingEntry
 from parvis.ticketing.tests.factories import api_sale, on_sale_performance, tariff
 
@@ -75,3 +77,39 @@ def test_a_body_over_the_limit_is_413(client):
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("offset=9223372036854775808", 422),
+        ("offset=-1", 422),
+        ("limit=1000000", 422),
+        ("limit=0", 422),
+        ("limit=100&offset=1000000000", 200),
+        ("date_to=9999-12-31", 200),
+        ("date_from=0001-01-01&date_to=0001-01-02", 200),
+        ("date_from=9999-12-31", 200),
+    ],
+)
+def test_the_api_lists_answer_out_of_range_numbers_and_dates_without_failing(client, query, status):
+    on_sale_performance()
+    response = client.get(f"/api/v1/performances?{query}")
+    assert response.status_code == status, response.content
+    if status == 422:
+        assert response.json()["code"] == "invalid_input"
+
+
+def test_the_agenda_takes_the_last_possible_date(client):
+    network = NetworkFactory()
+    for query in ("date_to=9999-12-31", "date_from=9999-12-31", "date_from=0001-01-01"):
+        assert client.get(f"/r/{network.slug}/?{query}").status_code == 200
+
+
+def test_a_door_scan_time_without_its_utc_offset_is_a_422(client):
+    _performance, order, checkin_list, _device, token = _setup()
+    secret = order.tickets.first().secret
+    response = _redeem(client, token, checkin_list, secret, scanned_at="2026-12-05T20:00:00")
+    assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+    with_offset = _redeem(client, token, checkin_list, secret, scanned_at="2026-12-05T20:00:00+01:00")
+    assert with_offset.status_code == 200
