@@ -1,12 +1,17 @@
 """Shared test helpers: factories for the tenancy and the programming."""
 
 import datetime
+import functools
+import json
+import re
 import zoneinfo
 
 import factory
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import Resolver404, resolve
 
+from parvis.api.api import api
 from parvis.network.models import Network, NetworkMembership, Organizer, OrganizerStaff, Venue
 from parvis.programming.models import Event, EventStatus, Genre, Performance
 
@@ -108,3 +113,59 @@ def session_update(client, **values) -> None:
     session.update(values)
     session.save()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+
+
+# -- The API's contract, checked on every answer the tests observe ------------------------------------------
+
+_ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+@functools.cache
+def _openapi() -> dict:
+    return json.loads(json.dumps(api.get_openapi_schema()))  # as a client reads it: statuses as strings
+
+
+def api_answer_undeclared(method: str, path: str, status: int, body: bytes) -> str | None:
+    """Why this answer of the API is not in its OpenAPI document (None if it is): its status is not
+    declared for the operation, or an error's code is not among those the document lists for it. Paths that
+    are no operation (the document itself, an unknown path, a method the path does not take) pass."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    template = "/" + _ROUTE_PARAM.sub(r"{\1}", match.route)
+    document = _openapi()
+    operation = document["paths"].get(template, {}).get(method.lower())
+    if operation is None:
+        return None
+    declared = operation["responses"].get(str(status))
+    if declared is None:
+        return f"{method} {template} answered {status}, not declared ({sorted(operation['responses'])})"
+    if status < 400:
+        return None
+    schema = declared["content"]["application/json"]["schema"]
+    schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    code = json.loads(body).get("code")
+    code_schema = schema["properties"]["code"]
+    codes = code_schema.get("enum") or [code_schema.get("const")]  # one code: a const
+    if code not in codes:
+        return f"{method} {template} answered {status} with code {code!r}, not among {codes}"
+    return None
+
+
+class ApiContractMiddleware:
+    """In the test settings: an API answer that the OpenAPI document does not declare fails the test that
+    observed it (the error is raised to the test client)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/") and not getattr(response, "streaming", False):
+            problem = api_answer_undeclared(
+                request.method, request.path, response.status_code, response.content
+            )
+            if problem:
+                raise AssertionError(f"The OpenAPI document does not declare this answer: {problem}")
+        return response

@@ -8,6 +8,8 @@ from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 from pydantic import AwareDatetime
 
+from parvis.core.api_errors import errors
+
 from . import rules, selectors, services
 from .models import CheckinList, Scan
 
@@ -139,12 +141,18 @@ def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
     }
 
 
-@router.post("/checkin/redeem", response=RedeemOut, auth=DeviceAuth())
+@router.post(
+    "/checkin/redeem",
+    response={200: RedeemOut, **errors("Redeem", auth=True, lookup=True)},
+    auth=DeviceAuth(),
+)
 def redeem(request, payload: RedeemIn):
     return _redeem_one(request.device, _list_of(request.device, payload.list), payload)
 
 
-@router.post("/checkin/sync", response=SyncOut, auth=DeviceAuth())
+@router.post(
+    "/checkin/sync", response={200: SyncOut, **errors("Sync", auth=True, lookup=True)}, auth=DeviceAuth()
+)
 def sync(request, payload: SyncIn):
     """Scans a device recorded offline, in the order it made them; each is idempotent by its nonce."""
     lists: dict[int, CheckinList] = {}
@@ -156,24 +164,36 @@ def sync(request, payload: SyncIn):
     return {"results": results}
 
 
-@router.get("/checkin/lists", auth=DeviceAuth())
+@router.get("/checkin/lists", response={200: dict, **errors("Lists", auth=True)}, auth=DeviceAuth())
 def lists(request):
     """The device's organizer's lists with a performance from yesterday on."""
     return {"device": request.device.name, "lists": selectors.lists_for_device(request.device)}
 
 
-@router.get("/checkin/lists/{list_id}/download", auth=DeviceAuth())
+@router.get(
+    "/checkin/lists/{list_id}/download",
+    response={200: dict, **errors("Download", auth=True, lookup=True)},
+    auth=DeviceAuth(),
+)
 def download(request, list_id: int):
     """The offline package of a list: rules, public keys, every ticket with its state."""
     return selectors.offline_package(_list_of(request.device, list_id))
 
 
-@router.get("/checkin/lists/{list_id}/search", auth=DeviceAuth())
+@router.get(
+    "/checkin/lists/{list_id}/search",
+    response={200: dict, **errors("Search", auth=True, lookup=True)},
+    auth=DeviceAuth(),
+)
 def search(request, list_id: int, q: str = ""):
     """Manual search by name, order code or ticket number, when a QR code cannot be read."""
     return {"tickets": selectors.search_tickets(_list_of(request.device, list_id), q[:100])}
 
 
-@router.get("/checkin/lists/{list_id}/attendance", auth=DeviceAuth())
+@router.get(
+    "/checkin/lists/{list_id}/attendance",
+    response={200: dict, **errors("Attendance", auth=True, lookup=True)},
+    auth=DeviceAuth(),
+)
 def attendance(request, list_id: int):
     return selectors.attendance(_list_of(request.device, list_id))

@@ -1,8 +1,58 @@
-"""One JSON shape for every API error: {"code": "<stable machine code>", "message": "<human text>", ...}."""
+"""One JSON shape for every API error: {"code": "<stable machine code>", "message": "<human text>", ...}.
+
+Each operation declares, in the OpenAPI document, the error answers it can give and, for each, the codes it
+can carry (an enum): `errors(...)` builds them. A client generated from the document handles them all.
+"""
+
+from collections.abc import Iterable
+from typing import Literal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import ConfigDict, create_model
+
+
+class FieldError(Schema):
+    field: str = Field(..., description="Where, dotted (buyer.email, items.0.quantity)")
+    message: str
+
+
+class ErrorOut(Schema):
+    """An error: its stable code, a sentence in the client's language (Accept-Language: fr or en), and for
+    some codes more: `errors` (invalid_input), `parameters` (unknown_parameter)."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+    errors: list[FieldError] | None = Field(None, description="invalid_input: each field refused")
+
+
+# What any operation may answer before its view runs: a NUL character or a malformed value (400), a body
+# over the size limit (413), a parameter of the wrong type or out of range (422).
+COMMON = {400: ("invalid_input",), 413: ("too_large",), 422: ("invalid_input",)}
+
+
+def errors(operation: str, *, auth: bool = False, lookup: bool = False, **codes: Iterable[str]) -> dict:
+    """The error answers of an operation, to merge into its `response=`: the common ones, 401 with `auth`,
+    404 with `lookup` (something named in the path or the query may not exist), and its own codes by status
+    (`e409=("sold_out", ...)`). Each answer's schema names its codes as an enum."""
+    by_status: dict[int, set[str]] = {status: set(c) for status, c in COMMON.items()}
+    if auth:
+        by_status[401] = {"unauthorized"}
+    if lookup:
+        by_status[404] = {"not_found"}
+    for key, values in codes.items():
+        by_status.setdefault(int(key.removeprefix("e")), set()).update(values)
+    return {
+        status: create_model(
+            f"{operation}Error{status}",
+            __base__=ErrorOut,
+            code=(Literal[tuple(sorted(values))], ...),  # noqa: F821 (a Literal built from values)
+        )
+        for status, values in sorted(by_status.items())
+    }
 
 
 class ApiError(Exception):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 
-from parvis.core.api_errors import reject_unknown_params
+from parvis.core.api_errors import errors, reject_unknown_params
 from parvis.core.pagination import BoundedPagination
 from parvis.network.models import Network, Organizer, Venue
 
@@ -165,16 +165,17 @@ class PerformanceFilters(FilterSchema):
 
 
 PERFORMANCE_PARAMS = set(PerformanceFilters.model_fields) | {"limit", "offset"}
+LIST_CODES = ("unknown_parameter",)
 
 
-@router.get("/networks", response=list[NetworkOut])
+@router.get("/networks", response={200: list[NetworkOut], **errors("ListNetworks", e400=LIST_CODES)})
 @paginate(BoundedPagination)
 def list_networks(request):
     reject_unknown_params(request, {"limit", "offset"})
     return Network.objects.order_by("slug")
 
 
-@router.get("/organizers", response=list[OrganizerOut])
+@router.get("/organizers", response={200: list[OrganizerOut], **errors("ListOrganizers", e400=LIST_CODES)})
 @paginate(BoundedPagination)
 def list_organizers(request, network: str | None = None):
     reject_unknown_params(request, {"network", "limit", "offset"})
@@ -184,7 +185,7 @@ def list_organizers(request, network: str | None = None):
     return qs
 
 
-@router.get("/venues", response=list[VenueOut])
+@router.get("/venues", response={200: list[VenueOut], **errors("ListVenues", e400=LIST_CODES)})
 @paginate(BoundedPagination)
 def list_venues(request, organizer: str | None = None, town: str | None = None):
     reject_unknown_params(request, {"organizer", "town", "limit", "offset"})
@@ -196,7 +197,7 @@ def list_venues(request, organizer: str | None = None, town: str | None = None):
     return qs
 
 
-@router.get("/events", response=list[EventOut])
+@router.get("/events", response={200: list[EventOut], **errors("ListEvents", e400=LIST_CODES)})
 @paginate(BoundedPagination)
 def list_events(request, organizer: str | None = None, genre: Genre | None = None):
     reject_unknown_params(request, {"organizer", "genre", "limit", "offset"})
@@ -208,14 +209,17 @@ def list_events(request, organizer: str | None = None, genre: Genre | None = Non
     return qs
 
 
-@router.get("/events/{event_id}", response=EventOut)
+@router.get("/events/{event_id}", response={200: EventOut, **errors("GetEvent", lookup=True)})
 def get_event(request, event_id: int):
     return get_object_or_404(
         Event.objects.select_related("organizer"), pk=event_id, status=EventStatus.PUBLISHED
     )
 
 
-@router.get("/performances", response=list[PerformanceOut])
+@router.get(
+    "/performances",
+    response={200: list[PerformanceOut], **errors("ListPerformances", lookup=True, e400=LIST_CODES)},
+)
 @paginate(BoundedPagination)
 def list_performances(request, filters: Query[PerformanceFilters]):
     reject_unknown_params(request, PERFORMANCE_PARAMS)

@@ -18,3 +18,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("PARVIS_TEST_SQLITE_NAME") or str(VAR_DIR / "test.sqlite3")
     }
+# Every API answer a test observes must be declared in the OpenAPI document (status and error code).
+MIDDLEWARE = ["parvis.testing.ApiContractMiddleware", *MIDDLEWARE]  # noqa: F405

@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from parvis.core.api_errors import ApiError
+from parvis.core.api_errors import ApiError, errors
 from parvis.programming.models import Performance
 
 from . import inventory, services
 from .auth import SalesChannelAuth
-from .errors import SaleError
+from .errors import MESSAGES, SaleError
 from .models import Cart, Channel, IdempotencyRecord, Order, Tariff, TicketState
 
 router = Router(tags=["ticketing"])
@@ -29,6 +29,10 @@ SALE_ERROR_STATUS = {
     "not_cancellable": 409,
     "nothing_to_refund": 409,
 }
+# What a sale can be refused for: the conflicts (409: try again with other places or prices) and the
+# refusals (422: the request itself cannot be served), every code of `errors.MESSAGES`.
+CONFLICTS = sorted(SALE_ERROR_STATUS)
+REFUSALS = sorted(set(MESSAGES) - set(SALE_ERROR_STATUS))
 
 
 class TariffAvailability(Schema):
@@ -50,7 +54,10 @@ class AvailabilityOut(Schema):
     tariffs: list[TariffAvailability]
 
 
-@router.get("/performances/{performance_id}/availability", response=AvailabilityOut)
+@router.get(
+    "/performances/{performance_id}/availability",
+    response={200: AvailabilityOut, **errors("PerformanceAvailability", lookup=True)},
+)
 def performance_availability(request, performance_id: int):
     performance = get_object_or_404(Performance, pk=performance_id, event__status="published")
     left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
@@ -178,7 +185,19 @@ def _sale_error(exc: SaleError) -> ApiError:
     return ApiError(exc.code, exc.message, status=SALE_ERROR_STATUS.get(exc.code, 422), **exc.params)
 
 
-@router.post("/orders", response={201: OrderOut}, auth=SalesChannelAuth())
+@router.post(
+    "/orders",
+    response={
+        201: OrderOut,
+        **errors(
+            "CreateOrder",
+            auth=True,
+            e409=[*CONFLICTS, "request_in_progress"],
+            e422=[*REFUSALS, "idempotency_key_reused"],
+        ),
+    },
+    auth=SalesChannelAuth(),
+)
 def create_order(request, payload: OrderIn):
     """The sale and its Idempotency-Key are written in one transaction, the key last with the answer: a failed
     sale leaves no key behind (it may be retried), and a repeat replays the first answer.
@@ -305,12 +324,23 @@ def _place(token, payload: OrderIn) -> tuple[Order, list | None]:
     return order, None
 
 
-@router.get("/orders/{code}", response=OrderOut, auth=SalesChannelAuth())
+@router.get(
+    "/orders/{code}",
+    response={200: OrderOut, **errors("GetOrder", auth=True, lookup=True)},
+    auth=SalesChannelAuth(),
+)
 def get_order(request, code: str):
     return _order_out(get_object_or_404(Order, code=code, organizer_id=request.api_token.organizer_id))
 
 
-@router.post("/orders/{code}/cancel", response=OrderOut, auth=SalesChannelAuth())
+@router.post(
+    "/orders/{code}/cancel",
+    response={
+        200: OrderOut,
+        **errors("CancelOrder", auth=True, lookup=True, e409=["not_cancellable"], e422=REFUSALS),
+    },
+    auth=SalesChannelAuth(),
+)
 def cancel_order(request, code: str):
     order = get_object_or_404(Order, code=code, organizer_id=request.api_token.organizer_id)
     try:
@@ -325,7 +355,20 @@ class RefundIn(Schema):
     reason: str = Field("", max_length=300)
 
 
-@router.post("/orders/{code}/refund", response=OrderOut, auth=SalesChannelAuth())
+@router.post(
+    "/orders/{code}/refund",
+    response={
+        200: OrderOut,
+        **errors(
+            "RefundTickets",
+            auth=True,
+            lookup=True,
+            e409=["nothing_to_refund"],
+            e422=["unknown_ticket", *REFUSALS],
+        ),
+    },
+    auth=SalesChannelAuth(),
+)
 def refund_tickets(request, code: str, payload: RefundIn):
     """Refund some tickets of a paid order, to the methods that paid it (the whole order: `cancel`). Their
     places go back on sale. A ticket is refunded once: a repeat of the request (a retry after a lost answer)
