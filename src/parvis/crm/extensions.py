@@ -23,8 +23,24 @@ class PersonalDataHolder:
 
     def erase(self, contact) -> dict:
         """Anonymise what this app holds of the person (in the caller's transaction); what to say in the
-        erasure's audit entry (counts, never the person's data)."""
+        erasure's audit entry (counts, never the person's data). Called before the CRM forgets the
+        contact's identifiers: `contact_emails(contact)` still gives every address."""
         return {}
+
+    def about(self, contact) -> list[tuple[str, object]]:
+        """The rows about the person, as (model label, ids): their audit entries are pseudonymised at
+        the erasure. By default, the `owned` rows."""
+        return [
+            (model._meta.label_lower, model.objects.filter(**{field: contact}).values_list("pk", flat=True))
+            for _, model, field in self.owned
+        ]
+
+
+def contact_emails(contact) -> list[str]:
+    """Every address the organizer knows for the person: the main one and each identifier."""
+    emails = {contact.email.lower()} if contact.email else set()
+    emails.update(contact.identifiers.filter(kind="email").values_list("value", flat=True))
+    return sorted(emails)
 
 
 personal_data: Registry[PersonalDataHolder] = Registry("holders of personal data")

@@ -15,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from parvis.core import erasure
 from parvis.core.audit import audit_record
 
 from . import extensions, services
@@ -44,17 +45,18 @@ def contact_for_token(token: str) -> Contact | None:
     return contact
 
 
-def contacts_for_email(email: str):
-    """Every organizer's contact for this address (one link each: each organizer is its own controller)."""
-    value = services.normalise_email(email)
-    if not value:
-        return Contact.objects.none()
-    return Contact.objects.filter(
-        identifiers__kind=Identifier.Kind.EMAIL,
-        identifiers__value=value,
-        merged_into__isnull=True,
-        anonymised_at__isnull=True,
-    ).select_related("organizer")
+def email_identifiers(email: str) -> list[int]:
+    """The ids of this address's identifiers, one per organizer's live contact that holds it."""
+    return list(
+        Identifier.objects.filter(
+            kind=Identifier.Kind.EMAIL,
+            value=services.normalise_email(email) or "-",
+            contact__merged_into__isnull=True,
+            contact__anonymised_at__isnull=True,
+        )
+        .order_by("contact__organizer__name")
+        .values_list("pk", flat=True)
+    )
 
 
 def _request(contact: Contact, kind: str, *, completed: bool = True, actor=None) -> PrivacyRequest:
@@ -203,13 +205,20 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
     Orders, tickets, payments and the consent ledger stay (accounting, ticketing records and proof of
     consent), without name, e-mail, phone or address. Invoices are legal documents issued to the buyer
     and are kept unchanged (10-year retention). Staff notes are deleted: they are free text about the
-    person. Statistics keep the département.
+    person. Statistics keep the département. Copies no app owns forget the person too: the audit entries
+    about them keep what happened but not who, stored background work naming them is deleted, and so are
+    the development outbox's messages to them.
     """
     now = timezone.now()
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         if contact.anonymised_at:
             return
+        emails = extensions.contact_emails(contact)
+        phones = list(contact.identifiers.filter(kind=Identifier.Kind.PHONE).values_list("value", flat=True))
+        about = [("crm.contact", [contact.pk])]
+        for holder in extensions.personal_data:
+            about += [(label, list(ids)) for label, ids in holder.about(contact)]
         erased: dict = {}
         for holder in extensions.personal_data:  # its orders and tickets, …
             erased.update(holder.erase(contact))
@@ -233,8 +242,21 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
             household=None,
             anonymised_at=now,
         )
+        words = erasure.words_of(
+            contact.first_name,
+            contact.last_name,
+            f"{contact.first_name} {contact.last_name}",
+            contact.phone,
+            contact.address,
+            *phones,
+            *emails,
+        )
+        erased["audit_entries"] = erasure.audit_pseudonymise(about, words)
+        erased["stored_tasks"] = erasure.task_results_forget(words)
+        erasure.outbox_forget(emails)
         if register:  # a person's request (not the retention job)
             _request(contact, PrivacyRequest.Kind.ERASURE, actor=actor)
+        contact.refresh_from_db()  # the entry names the contact as it is now: anonymous
         audit_record(
             actor=actor,
             action="crm.erase" if register else "crm.retention",

@@ -13,30 +13,35 @@ from parvis.network.models import Organizer
 
 from . import importer, privacy
 from .dedupe import duplicates_refresh
-from .models import Contact, ImportJob
+from .models import Contact, Identifier, ImportJob
 from .retention import apply
 
 
 @task()
-def send_privacy_links(*, email: str, language: str = "fr") -> None:
-    """One link per organizer that knows this address; nothing is sent (nor said) if none does."""
-    contacts = list(privacy.contacts_for_email(email))
-    if not contacts:
+def send_privacy_links(*, identifier_ids: list[int], language: str = "fr") -> None:
+    """One link per organizer that knows the address, sent to it. The task names the address by its
+    identifiers' ids: a stored task keeps no address (an erasure need not find it there)."""
+    identifiers = list(
+        Identifier.objects.filter(
+            pk__in=identifier_ids, contact__merged_into__isnull=True, contact__anonymised_at__isnull=True
+        ).select_related("contact__organizer")
+    )
+    if not identifiers:  # erased or merged meanwhile
         return
     with translation.override(language or settings.LANGUAGE_CODE):
         links = [
             (
-                c.organizer.name,
+                i.contact.organizer.name,
                 settings.PARVIS_BASE_URL
-                + reverse("crm:privacy", kwargs={"token": privacy.self_service_token(c)}),
+                + reverse("crm:privacy", kwargs={"token": privacy.self_service_token(i.contact)}),
             )
-            for c in contacts
+            for i in identifiers
         ]
         EmailMessage(
             _("Vos données personnelles"),
             render_to_string("crm/email/privacy_links.txt", {"links": links}),
             None,
-            [contacts[0].email or email],
+            [identifiers[0].value],
         ).send()
 
 

@@ -30,9 +30,11 @@ def privacy_request(request):
     """Ask for a link to one's data. The answer is the same whether the address is known or not."""
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        tasks.send_privacy_links.enqueue(
-            email=form.cleaned_data["email"], language=translation.get_language() or "fr"
-        )
+        known = privacy.email_identifiers(form.cleaned_data["email"])
+        if known:  # nothing is sent (nor said) for an unknown address
+            tasks.send_privacy_links.enqueue(
+                identifier_ids=known, language=translation.get_language() or "fr"
+            )
         messages.success(
             request,
             _("Si cette adresse est connue, un lien vient d'y être envoyé. Il est valable 7 jours."),

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parvis.crm.extensions import rule_kinds
+from parvis.crm.extensions import personal_data, rule_kinds
 from parvis.programming.extensions import offers
 from parvis.ticketing import extensions
 
@@ -19,6 +19,7 @@ class MembershipsConfig(AppConfig):
             MembershipOffers,
             SubscriptionLines,
         )
+        from .models import Membership, Subscription
 
         extensions.line_kinds.register("membership", MembershipLines())
         extensions.line_kinds.register("subscription", SubscriptionLines())
@@ -26,3 +27,4 @@ class MembershipsConfig(AppConfig):
         offers.register("memberships", MembershipOffers())
         rule_kinds.register("member", MEMBER)
         rule_kinds.register("subscriber", SUBSCRIBER)
+        personal_data.register("memberships", extensions.NamedOnOrders(Membership, Subscription))

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.crm.extensions import personal_data
 from parvis.programming.extensions import offers
 from parvis.ticketing import extensions
 
@@ -11,7 +12,9 @@ class PassesConfig(AppConfig):
 
     def ready(self):
         from .lines import PassLines, PassOffers, PassOptions
+        from .models import PassHolding
 
         extensions.line_kinds.register("pass", PassLines())
         extensions.ticket_page.register("passes", PassOptions())
         offers.register("passes", PassOffers())
+        personal_data.register("passes", extensions.NamedOnOrders(PassHolding))

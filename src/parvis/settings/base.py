@@ -199,6 +199,8 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[PARVIS_TASKS_BACKEND]}}
 # (an on-sale rush), for this many seconds at most (0: never): core/management/commands/db_worker.py.
 PARVIS_WORKER_YIELD_IDLE = env.float("PARVIS_WORKER_YIELD_IDLE", default=0.25)
 PARVIS_WORKER_YIELD_MAX_S = env.float("PARVIS_WORKER_YIELD_MAX_S", default=30.0)
+# Finished background work (done or failed) is kept this many days, then forgotten by the worker.
+PARVIS_TASK_RESULTS_DAYS = env.float("PARVIS_TASK_RESULTS_DAYS", default=7.0)
 if PARVIS_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}

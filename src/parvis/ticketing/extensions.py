@@ -15,6 +15,7 @@ import datetime
 from dataclasses import dataclass
 
 from parvis.core.registry import Registry
+from parvis.crm.extensions import PersonalDataHolder
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,40 @@ class TicketPageExtension:
 
 
 ticket_page: Registry[TicketPageExtension] = Registry("tickets page extensions")
+
+
+class NamedOnOrders(PersonalDataHolder):
+    """Rows of an app above the ticketing that name the buyer and belong to one of their orders (a member
+    card, a subscription, a pass): in the person's export, anonymised at their erasure, their audit entries
+    pseudonymised. Registered by that app with its models."""
+
+    def __init__(self, *models):
+        self.models = models
+
+    def _rows(self, model, contact):
+        return model.objects.filter(order__contact=contact)
+
+    def export(self, contact) -> dict:
+        fields = ("code", "first_name", "last_name", "email", "state")
+        return {
+            f"{model._meta.model_name}s": list(self._rows(model, contact).values(*fields))
+            for model in self.models
+        }
+
+    def erase(self, contact) -> dict:
+        erased = {}
+        for model in self.models:
+            rows = self._rows(model, contact)
+            extra = {"other_names": []} if any(f.name == "other_names" for f in model._meta.fields) else {}
+            for row in rows.only("pk"):
+                model.objects.filter(pk=row.pk).update(
+                    first_name="", last_name="", email=f"anonyme-{row.pk}@anonyme.invalid", **extra
+                )
+            erased[f"{model._meta.model_name}s"] = rows.count()
+        return erased
+
+    def about(self, contact) -> list[tuple[str, object]]:
+        return [
+            (model._meta.label_lower, self._rows(model, contact).values_list("pk", flat=True))
+            for model in self.models
+        ]

@@ -1,8 +1,12 @@
 """Background work enqueued so that it happens only if the transaction commits (`core.background`)."""
 
+import datetime
+
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
@@ -243,3 +247,31 @@ def test_parvis_db_worker_makes_way_after_each_task(monkeypatch):
     with override_settings(PARVIS_WORKER_YIELD_MAX_S=0):  # turned off
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     assert sorted(RAN) == [1, 2, 3] and waits == []
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS, PARVIS_TASK_RESULTS_DAYS=7)
+def test_the_worker_forgets_finished_work_after_its_days():
+    now = timezone.now()
+
+    def row(status, days_ago):
+        finished = now - datetime.timedelta(days=days_ago) if status != "READY" else None
+        return DBTaskResult.objects.create(
+            args_kwargs={"args": [], "kwargs": {"order_id": 1}},
+            task_path="parvis.ticketing.tasks.send_order_confirmation",
+            backend_name="default",
+            queue_name="default",
+            run_after=now + datetime.timedelta(days=365),  # not due: the worker leaves it
+            status=status,
+            finished_at=finished,
+        ).pk
+
+    old_done, old_failed, recent, waiting = (
+        row("SUCCESSFUL", 8),
+        row("FAILED", 30),
+        row("SUCCESSFUL", 1),
+        row("READY", 0),
+    )
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {recent, waiting}
+    assert old_done and old_failed

@@ -10,6 +10,8 @@ looked, it waits, a second at a time while that lasts, before taking the next ta
 Draining a backlog on a quiet machine costs no wait. The task is already recorded as done: stopping the
 worker while it waits loses nothing. `PARVIS_WORKER_YIELD_MAX_S=0` turns the wait off; where `/proc/stat`
 cannot be read (other systems than Linux) there is no wait. ADR 0004 gives the measures and the trade-off.
+
+It also forgets finished work older than `PARVIS_TASK_RESULTS_DAYS` (7), at start and then every hour.
 """
 
 import os
@@ -19,10 +21,14 @@ from django.conf import settings
 from django_tasks.signals import task_finished
 from django_tasks_db.management.commands import db_worker
 
+from parvis.core.background import purge_finished
+
 PROC_STAT = "/proc/stat"
 # Shorter looks say little (the kernel counts in ticks of 10 ms): they are added to the next one.
 MIN_LOOK_TICKS = 50
 RECEIVER_UID = "parvis.core.db_worker.make_way"  # connected to `task_finished` while the worker runs
+PURGE_UID = "parvis.core.db_worker.purge"
+PURGE_EVERY_S = 3600  # finished work older than PARVIS_TASK_RESULTS_DAYS is forgotten at start, then hourly
 
 
 def cpu_times(path: str = PROC_STAT) -> tuple[int, int] | None:
@@ -85,6 +91,12 @@ class Command(db_worker.Command):
 
     def handle(self, **options):
         load = MachineLoad()
+        purged = [0.0]  # when finished work was last purged (monotonic clock)
+
+        def purge(**kwargs):
+            if time.monotonic() - purged[0] >= PURGE_EVERY_S or not purged[0]:
+                purged[0] = time.monotonic()
+                purge_finished(days=settings.PARVIS_TASK_RESULTS_DAYS)
 
         def after_task(**kwargs):
             waited = make_way(
@@ -95,9 +107,12 @@ class Command(db_worker.Command):
             if waited:
                 db_worker.logger.info("Made way for the sale for %.1f s (the machine was busy)", waited)
 
+        purge()
+        task_finished.connect(purge, dispatch_uid=PURGE_UID, weak=False)
         if settings.PARVIS_WORKER_YIELD_MAX_S > 0:
             task_finished.connect(after_task, dispatch_uid=RECEIVER_UID, weak=False)
         try:
             return super().handle(**options)
         finally:
             task_finished.disconnect(dispatch_uid=RECEIVER_UID)
+            task_finished.disconnect(dispatch_uid=PURGE_UID)
