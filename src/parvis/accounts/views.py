@@ -3,10 +3,11 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+
+from parvis.core.params import next_url
 
 from . import services
 from .forms import LoginForm, TOTPForm
@@ -21,10 +22,7 @@ def _client_ip(request) -> str:
 
 
 def _next_url(request, default: str = "/staff/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return next_url(request, default)
 
 
 def _throttled_message(exc: services.LoginThrottled) -> str:

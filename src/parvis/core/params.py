@@ -1,5 +1,11 @@
 """Values read from a request's parameters."""
 
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# The largest whole number a database column holds (PostgreSQL's bigint, SQLite's INTEGER): a number a form
+# reads that a query will compare to an id or a count is bounded by it, or the query fails (not a 4xx).
+MAX_ID = 2**63 - 1
+
 
 def id_param(data, name: str) -> int:
     """The id a form or a link sent under `name`, or 0 (which matches no row) when it is not one: junk
@@ -19,3 +25,16 @@ def int_or_none(value, *, max_len: int = 18) -> int | None:
     """A whole number typed in a form or a link, or None when it is not one."""
     value = (value or "").strip() if isinstance(value, str) else ""
     return int(value) if is_digits(value, max_len=max_len) else None
+
+
+def next_url(request, default: str = "/") -> str:
+    """Where to go back to after a form (`next` in the form or the link): a path of this site, or `default`.
+    Anything else (another site, a bare word that `redirect()` would try as a view's name) is ignored."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return target
+    return default

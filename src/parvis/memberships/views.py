@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.core.params import id_param, is_digits
+from parvis.core.params import id_param, is_digits, next_url
 from parvis.ticketing import inventory
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Channel, TariffKind, Ticket
@@ -148,10 +147,7 @@ def card_forget(request):
     """Stop buying as a member in this browser (a shared computer)."""
     request.session.pop(SESSION_KEY, None)
     messages.success(request, _("Cette carte d'adhérent n'est plus utilisée dans ce navigateur."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return redirect(target)
+    return redirect(next_url(request))
 
 
 def _offer_rows(offer, *, exclude=()) -> list[dict]:

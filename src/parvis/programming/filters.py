@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.params import MAX_ID
+
 from .models import Accessibility, Genre
 
 MAX_QUERY_LENGTH = 100
@@ -33,7 +35,9 @@ class AgendaFilterForm(forms.Form):
     genre = forms.MultipleChoiceField(
         label=_("Genre"), choices=Genre.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    venue = forms.IntegerField(label=_("Lieu"), required=False, min_value=1, widget=forms.Select)
+    venue = forms.IntegerField(
+        label=_("Lieu"), required=False, min_value=1, max_value=MAX_ID, widget=forms.Select
+    )
     town = forms.CharField(label=_("Ville"), required=False, max_length=100, widget=forms.Select)
     free = forms.BooleanField(label=_("Gratuit uniquement"), required=False)
     price_max = forms.DecimalField(

@@ -220,3 +220,24 @@ class VoucherBuyForm(PayingBuyerForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("Votre e-mail (le bon y est envoyé)")
+
+
+class WaitlistForm(forms.Form):
+    """Joining a sold-out date's waiting list (the tariff is read by the view, with the date)."""
+
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=254, error_messages={"invalid": _("Adresse e-mail invalide.")}
+    )
+    first_name = forms.CharField(label=_("Prénom"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Nom"), max_length=100, required=False)
+    quantity = forms.IntegerField(
+        label=_("Places"),
+        min_value=1,
+        max_value=6,
+        required=False,
+        error_messages={
+            "invalid": _("Le nombre de billets doit être un entier positif."),
+            "min_value": _("Le nombre de billets doit être un entier positif."),
+            "max_value": _("Six places au plus sur une liste d'attente."),
+        },
+    )

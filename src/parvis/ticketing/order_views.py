@@ -4,8 +4,6 @@ import hmac
 import re
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +20,7 @@ from parvis.programming.models import Performance
 
 from . import services, waitlist
 from .errors import SaleError
-from .forms import VoucherBuyForm
+from .forms import VoucherBuyForm, WaitlistForm
 from .invoicing import invoice_for, invoice_pdf
 from .models import (
     Order,
@@ -191,24 +189,23 @@ def waitlist_join(request, performance_id: int):
     tariff = Tariff.objects.filter(
         pk=id_param(request.POST, "tariff"), performance=performance, is_active=True, sold_online=True
     ).first()
-    email = request.POST.get("email", "").strip()
+    form = WaitlistForm(request.POST)
+    if not form.is_valid():  # each error in the person's language, nothing written
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("ticketing:performance", performance_id=performance.pk)
     try:
-        validate_email(email)
-        quantity = int(request.POST.get("quantity") or 1)
         if tariff is None:
             raise SaleError("unknown_tariff")
         _entry, rank = waitlist.join(
             tariff=tariff,
-            quantity=quantity,
-            email=email,
-            first_name=request.POST.get("first_name", ""),
-            last_name=request.POST.get("last_name", ""),
+            quantity=form.cleaned_data["quantity"] or 1,
+            email=form.cleaned_data["email"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
             language=translation.get_language() or "fr",
         )
-    except ValidationError:
-        messages.error(request, _("Adresse e-mail invalide."))
-    except ValueError:
-        messages.error(request, SaleError("invalid_quantity").message)
     except SaleError as exc:
         messages.error(request, exc.message)
     else:

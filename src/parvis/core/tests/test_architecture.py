@@ -6,9 +6,11 @@
 """
 
 import ast
+import importlib
 import pathlib
 
 import pytest
+from django import forms
 
 SRC = pathlib.Path(__file__).resolve().parents[2]  # src/parvis
 MAX_MODULE_LINES = 700
@@ -114,3 +116,28 @@ def test_numbers_from_requests_are_read_as_ascii_digits():
         if ".isdigit()" in line
     ]
     assert found == []
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_number_a_plain_form_reads_is_bounded():
+    """A plain form's number goes straight to a query: unbounded, 2**63 fails there (500, not a form
+    error). A model form's numbers are bounded by their columns' validators when the row is validated."""
+    for _path, parts in _product_modules():
+        if parts[0] not in ("settings", "__main__.py", "wsgi.py"):
+            importlib.import_module(_module_name(parts))
+    unbounded = []
+    for form in _subclasses(forms.BaseForm):
+        module = form.__module__
+        if not module.startswith("parvis.") or ".tests" in module or issubclass(form, forms.BaseModelForm):
+            continue
+        for name, field in getattr(form, "base_fields", {}).items():
+            if isinstance(field, forms.DecimalField) and field.max_digits:
+                continue
+            if isinstance(field, forms.IntegerField) and field.max_value is None:
+                unbounded.append(f"{form.__module__}.{form.__name__}.{name}")
+    assert unbounded == []

@@ -151,3 +151,30 @@ def test_a_date_marked_sold_out_leads_from_its_event_page_to_the_waiting_list(cl
     performance.status = "cancelled"
     performance.save(update_fields=["status"])
     assert tickets not in client.get(performance.event.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("email", "a" * 256 + "@example.org", "254"),  # longer than the column: a form error, not a 500
+        ("email", "zoé@", "Adresse e-mail invalide"),
+        ("quantity", "²", "entier positif"),
+        ("quantity", "9" * 10_000, "entier positif"),
+        ("quantity", "7", "Six places au plus"),
+        ("first_name", "Z" * 101, "100"),
+    ],
+)
+def test_junk_on_the_waiting_list_form_is_a_message_and_writes_nothing(client, field, value, said):
+    performance = on_sale_performance(capacity=1)
+    full = tariff(performance, price="15.00")
+    buy(full, 1)
+    data = {
+        "email": "zoe@example.org",
+        "first_name": "Zoé",
+        "last_name": "M",
+        "tariff": full.pk,
+        "quantity": "1",
+    }
+    response = client.post(f"/billets/{performance.pk}/attente/", {**data, field: value}, follow=True)
+    assert response.status_code == 200 and said in response.content.decode()
+    assert not WaitingEntry.objects.exists()
