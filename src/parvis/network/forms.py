@@ -127,6 +127,7 @@ class VenueForm(forms.ModelForm):
             "longitude",
             "timezone",
             "capacity",
+            "online_close_minutes",
             "wheelchair_accessible",
             "accessibility_info",
             "website",
@@ -136,6 +137,10 @@ class VenueForm(forms.ModelForm):
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organizer = organizer
+        self.fields["online_close_minutes"].required = False  # empty: until the start
+
+    def clean_online_close_minutes(self):
+        return self.cleaned_data.get("online_close_minutes") or 0
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

@@ -235,6 +235,16 @@ class Venue(models.Model):
         _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
     )
     capacity = models.PositiveIntegerField(_("jauge"), null=True, blank=True)
+    # Each date's own sales settings may say otherwise; 0: a spectator buys online until the date starts
+    # (for timed entry, until each slot starts).
+    online_close_minutes = models.PositiveIntegerField(
+        _("fin des ventes en ligne (minutes avant le début)"),
+        default=0,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+        help_text=_(
+            "0 : jusqu'au début (de chaque créneau, pour une entrée horodatée). Ensuite, billets sur place."
+        ),
+    )
     accessibility_info = models.TextField(_("informations d'accessibilité"), blank=True)
     wheelchair_accessible = models.BooleanField(_("accessible en fauteuil roulant"), default=False)
     website = models.URLField(_("site web"), blank=True)

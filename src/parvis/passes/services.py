@@ -68,7 +68,7 @@ def eligible_performances(product: PassProduct) -> QuerySet[Performance]:
 def entry_tariff(product: PassProduct, performance: Performance) -> Tariff | None:
     """The tariff an entry stands for at this performance: the dearest active one of the kinds it replaces."""
     return (
-        Tariff.objects.select_related("performance__event", "performance__sales")
+        Tariff.objects.select_related("performance__event", "performance__sales", "performance__venue")
         .filter(performance=performance, is_active=True, kind__in=product.replaced_kinds)
         .order_by("-price", "pk")
         .first()

@@ -64,7 +64,7 @@ def performance_availability(request, performance_id: int):
     rows = []
     for tariff in Tariff.objects.filter(
         performance=performance, is_active=True, sold_online=True
-    ).select_related("performance__event", "performance__sales"):
+    ).select_related("performance__event", "performance__sales", "performance__venue"):
         try:
             services.check_on_sale(tariff, channel=Channel.ONLINE)
             on_sale, reason = True, None

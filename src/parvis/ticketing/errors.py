@@ -24,7 +24,14 @@ MESSAGES = {
     "sold_out": _("Complet : il ne reste pas assez de places pour ce tarif."),
     "hold_expired": _("Le délai de réservation de vos places est dépassé. Choisissez-les à nouveau."),
     "sales_not_open": _("La vente n'est pas encore ouverte pour cette date."),
-    "sales_closed": _("La vente en ligne est terminée pour cette date."),
+    "sales_closed": _(
+        "La vente en ligne est terminée pour cette date. S'il reste des places, elles sont en vente sur "
+        "place : au guichet ou à l'accueil de %(venue)s."
+    ),
+    "slot_closed": _(
+        "Ce créneau n'est plus en vente en ligne : choisissez-en un plus tard, ou présentez-vous à l'accueil "
+        "de %(venue)s."
+    ),
     "unknown_tariff": _("Ce tarif n'existe pas ou n'est plus proposé."),
     "quantity_limit": _("Vous demandez plus de billets que le maximum autorisé par commande."),
     "invalid_quantity": _("Le nombre de billets doit être un entier positif."),

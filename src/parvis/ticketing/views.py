@@ -174,6 +174,9 @@ def performance_tickets(request, performance_id: int):
     left, slots = inventory.performance_availability(
         performance_id=performance.pk, channel=Channel.ONLINE, tariffs=tariffs
     )
+    margin, now = services.online_close_margin(performance), timezone.now()
+    # (slot, places left, whether its online sales have ended: it is then sold at the venue only)
+    slots = [(slot, free, now >= slot.slot_starts_at - margin) for slot, free in slots]
     benefits = _member_benefits(request, performance.event.organizer_id)
     on_sale, reason = True, ""
     try:

@@ -179,8 +179,12 @@ def test_a_sold_out_performance_refuses_and_keeps_the_entry(network, organizer, 
 def test_sales_windows_apply_to_bookings(network, organizer, clubs):
     holding = bought_pass(pass_product(organizer, network))
     soon = concert(clubs[0])
-    soon.starts_at = timezone.now() + datetime.timedelta(minutes=30)  # online sales close 2 h before
+    soon.starts_at = timezone.now() + datetime.timedelta(
+        minutes=30
+    )  # the club closes online sales 2 h before
     soon.save(update_fields=["starts_at"])
+    soon.venue.online_close_minutes = 120
+    soon.venue.save(update_fields=["online_close_minutes"])
     with pytest.raises(SaleError) as err:
         pass_book(holding=holding, performance_id=soon.pk)
     assert err.value.code == "sales_closed"

@@ -43,8 +43,13 @@ class SalesConfig(models.Model):
         "programming.Performance", on_delete=models.CASCADE, related_name="sales"
     )
     opens_at = models.DateTimeField(_("ouverture des ventes"), null=True, blank=True)
+    # None: the venue's rule (`Venue.online_close_minutes`, until the start by default).
     online_close_minutes = models.PositiveIntegerField(
-        _("fin des ventes en ligne (minutes avant le début)"), default=120
+        _("fin des ventes en ligne (minutes avant le début)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+        help_text=_("Vide : la règle du lieu."),
     )
     max_per_order = models.PositiveSmallIntegerField(
         _("billets au plus par commande"),

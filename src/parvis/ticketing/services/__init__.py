@@ -49,8 +49,11 @@ from .rules import (
     DEFAULT_MAX_PER_ORDER,
     SALE_TARIFF_FIELDS,
     check_on_sale,
+    check_slot_on_sale,
     hold_duration,
     max_per_order,
+    online_close_at,
+    online_close_margin,
     sale_tariffs,
 )
 
@@ -69,6 +72,9 @@ __all__ = [
     "cart_remove",
     "cart_unit_prices",
     "check_on_sale",
+    "check_slot_on_sale",
+    "online_close_at",
+    "online_close_margin",
     "checkout_place_orders",
     "consents_record",
     "hold_duration",

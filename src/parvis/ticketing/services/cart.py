@@ -19,7 +19,7 @@ from ..models import (
     Tariff,
     TariffKind,
 )
-from .rules import check_on_sale, hold_duration, max_per_order, sale_tariffs
+from .rules import check_on_sale, check_slot_on_sale, hold_duration, max_per_order, sale_tariffs
 
 # Read on every page of a purchase: written as SQL once per process (`CompiledQuery`).
 _live_holds = CompiledQuery(
@@ -99,6 +99,9 @@ def cart_add(
         raise SaleError("slot_required")
     if slot_id is not None and slot_id not in slots:
         raise SaleError("unknown_slot")
+    if slot_id is not None:
+        slot = next(q for q in quotas if q.pk == slot_id)
+        check_slot_on_sale(slot, tariff.performance, channel=channel)
     try:
         return inventory.hold_places(
             cart=cart,

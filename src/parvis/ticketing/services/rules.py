@@ -8,7 +8,7 @@ from django.utils import timezone
 from parvis.core.compiled import CompiledQuery
 from parvis.programming.models import EventStatus, PerformanceStatus
 
-from .. import extensions
+from .. import extensions, inventory
 from ..errors import SaleError
 from ..models import (
     Channel,
@@ -61,12 +61,48 @@ def check_on_sale(
         raise SaleError("sales_not_open")
     closes = [tariff.sales_close_at]
     if channel != Channel.BOX_OFFICE:
-        closes.append(performance.starts_at - datetime.timedelta(minutes=config.online_close_minutes))
+        closes.append(online_close_at(performance, now=now, config=config))
     else:
         closes.append(performance.ends_at or performance.starts_at + datetime.timedelta(hours=4))
     close = min(filter(None, closes), default=None)
     if close and now >= close:
-        raise SaleError("sales_closed")
+        raise SaleError("sales_closed", venue=performance.venue.name)
+
+
+def online_close_margin(performance, config: SalesConfig | None = None) -> datetime.timedelta:
+    """How long before a date (or a timed-entry slot) starts its online sales end: the date's own setting,
+    else its venue's (0 by default: until the start)."""
+    config = config or _sales_config(performance)
+    minutes = config.online_close_minutes
+    if minutes is None:
+        minutes = performance.venue.online_close_minutes
+    return datetime.timedelta(minutes=minutes)
+
+
+def online_close_at(performance, *, now: datetime.datetime, config: SalesConfig | None = None, quotas=None):
+    """When a date's online sales end. For timed entry, the rule applies to each slot: the date sells
+    online until its last slot's closing (each slot's own is checked when it is chosen). The slots are read
+    only when the date has started (or is about to) and not ended: a sale before then costs no query."""
+    margin = online_close_margin(performance, config)
+    close = performance.starts_at - margin
+    if now >= close and performance.ends_at and now < performance.ends_at:
+        if quotas is None:
+            quotas = inventory.performance_quotas(performance.pk)
+        slots = [q.slot_starts_at for q in quotas if q.is_slot]
+        if slots:
+            close = max(slots) - margin
+    return close
+
+
+def check_slot_on_sale(slot, performance, *, channel: str, now: datetime.datetime | None = None) -> None:
+    """A timed-entry slot sells online until it starts (less the date's margin); the counter sells it
+    until it ends."""
+    now = now or timezone.now()
+    if channel == Channel.BOX_OFFICE:
+        if slot.slot_ends_at and now >= slot.slot_ends_at:
+            raise SaleError("slot_closed", venue=performance.venue.name)
+    elif now >= slot.slot_starts_at - online_close_margin(performance):
+        raise SaleError("slot_closed", venue=performance.venue.name)
 
 
 def max_per_order(tariff: Tariff) -> int:
@@ -81,6 +117,8 @@ SALE_TARIFF_FIELDS = [
     "performance__event__organizer",
     "performance__event__status",
     "performance__sales",
+    "performance__venue__name",
+    "performance__venue__online_close_minutes",
 ]
 
 
@@ -88,7 +126,7 @@ SALE_TARIFF_FIELDS = [
 sale_tariffs = CompiledQuery(
     Tariff,
     lambda tariff_ids: (
-        Tariff.objects.select_related("performance__event", "performance__sales")
+        Tariff.objects.select_related("performance__event", "performance__sales", "performance__venue")
         .only(*SALE_TARIFF_FIELDS)
         .filter(pk__in=tariff_ids)
     ),

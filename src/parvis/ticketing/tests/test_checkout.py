@@ -33,16 +33,68 @@ def _error(fn, **kwargs) -> str:
     return exc.value.code
 
 
-def test_online_sales_close_two_hours_before_but_the_box_office_still_sells():
+def test_online_sales_run_until_the_start_unless_the_venue_or_the_date_says_otherwise():
     performance = on_sale_performance()
     performance.starts_at = timezone.now() + datetime.timedelta(minutes=90)
     performance.save()
     full = tariff(performance)
+    services.cart_add(cart=Cart.objects.create(), tariff_id=full.pk, quantity=1)  # 90 min before: on sale
+    performance.venue.online_close_minutes = 120  # the venue closes online sales two hours before
+    performance.venue.save()
+    with pytest.raises(SaleError) as exc:
+        services.cart_add(cart=Cart.objects.create(), tariff_id=full.pk, quantity=1)
+    assert exc.value.code == "sales_closed"
+    assert performance.venue.name in exc.value.message and "sur place" in exc.value.message
+    box = Cart.objects.create(channel=Channel.BOX_OFFICE)
+    services.cart_add(
+        cart=box, tariff_id=full.pk, quantity=1, channel=Channel.BOX_OFFICE
+    )  # the counter sells
+    SalesConfig.objects.create(performance=performance, online_close_minutes=30)  # this date: until 30 min
+    services.cart_add(cart=Cart.objects.create(), tariff_id=full.pk, quantity=1)
+    performance.starts_at = timezone.now() - datetime.timedelta(minutes=1)
+    performance.save()
     assert (
         _error(services.cart_add, cart=Cart.objects.create(), tariff_id=full.pk, quantity=1) == "sales_closed"
     )
-    box = Cart.objects.create(channel=Channel.BOX_OFFICE)
-    services.cart_add(cart=box, tariff_id=full.pk, quantity=1, channel=Channel.BOX_OFFICE)
+
+
+def test_timed_entry_closes_online_slot_by_slot(client):
+    """An exhibition's day starts at 10:00 with slots until 17:30: at 11:00, the 10:00 and 10:30 slots are
+    off sale online, the later ones sell; the page says which and where the others are sold."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    performance = on_sale_performance()
+    performance.starts_at, performance.ends_at = (
+        now - datetime.timedelta(hours=1),
+        now + datetime.timedelta(hours=7),
+    )
+    performance.save()
+    entry = tariff(performance, "Entrée", "12.00")
+    slots = services.timed_slots_create(actor=None, performance=performance, every_minutes=30, capacity=20)
+    past, later = slots[0], slots[-1]  # 10:00 (an hour ago) and 17:30 (in six and a half hours)
+    assert (
+        _error(services.cart_add, cart=Cart.objects.create(), tariff_id=entry.pk, quantity=1, slot_id=past.pk)
+        == "slot_closed"
+    )
+    services.cart_add(cart=Cart.objects.create(), tariff_id=entry.pk, quantity=1, slot_id=later.pk)
+    box = Cart.objects.create(channel=Channel.BOX_OFFICE)  # the counter sells a slot until it ends
+    assert (
+        _error(
+            services.cart_add, cart=Cart.objects.create(), tariff_id=entry.pk, quantity=1, slot_id=slots[2].pk
+        )
+        == "slot_closed"
+    )
+    services.cart_add(
+        cart=box, tariff_id=entry.pk, quantity=1, channel=Channel.BOX_OFFICE, slot_id=slots[2].pk
+    )
+    with pytest.raises(SaleError):  # the 10:00 slot has ended: not even at the counter
+        services.cart_add(
+            cart=box, tariff_id=entry.pk, quantity=1, channel=Channel.BOX_OFFICE, slot_id=past.pk
+        )
+    page = client.get(f"/billets/{performance.pk}/").content.decode()
+    assert "vente en ligne terminée" in page and f'value="{later.pk}" required' in page
+    assert f'value="{past.pk}" disabled' in page
+    api = client.get(f"/api/v1/performances/{performance.pk}/availability").json()
+    assert api["tariffs"][0]["on_sale"] is True
 
 
 def test_sales_not_open_yet_and_tariff_windows():
