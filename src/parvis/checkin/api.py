@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from parvis.core.api_errors import errors
 
-from . import rules, selectors, services
+from . import defaults, rules, selectors, services
 from .models import CheckinList, Scan
 
 router = Router(tags=["checkin"])
@@ -166,7 +166,8 @@ def sync(request, payload: SyncIn):
 
 @router.get("/checkin/lists", response={200: dict, **errors("Lists", auth=True)}, auth=DeviceAuth())
 def lists(request):
-    """The device's organizer's lists with a performance from yesterday on."""
+    """The device's organizer's lists with a performance from yesterday on (each date has its own)."""
+    defaults.default_lists_ensure(defaults.upcoming_of(request.device.organizer_id))
     return {"device": request.device.name, "lists": selectors.lists_for_device(request.device)}
 
 

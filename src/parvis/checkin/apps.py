@@ -7,6 +7,7 @@ class CheckinConfig(AppConfig):
     verbose_name = _("Contrôle d'accès")
 
     def ready(self):
-        from . import rules
+        from . import defaults, rules
 
         rules.forget_on_change()
+        defaults.connect()

@@ -82,6 +82,15 @@ class CheckinList(models.Model):
         default=False,
         help_text=_("Une carte d'adhérent valable ici fait entrer ses titulaires sans billet."),
     )
+    # The list each date gets with it (all its valid tickets); other lists cover several dates.
+    default_for = models.OneToOneField(
+        "programming.Performance",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="default_checkin_list",
+        verbose_name=_("liste par défaut de la date"),
+    )
 
     class Meta:
         verbose_name = _("liste de contrôle")

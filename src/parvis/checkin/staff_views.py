@@ -1,18 +1,22 @@
 """Staff pages of the door: gates, devices (pairing, revocation), check-in lists, attendance, conflicts."""
 
+import datetime
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max, Min
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 
-from . import selectors, services
+from . import defaults, selectors, services
 from .forms import CheckinListForm, DeviceForm, GateForm
 from .models import CheckinList, Device, Gate, Scan
 
@@ -44,14 +48,23 @@ def door_home(request, organizer_slug: str):
                     actor=request.user, organizer=organizer, request=request, **device_form.cleaned_data
                 )
                 return _paired(request, organizer, device, token)
-    lists = CheckinList.objects.filter(organizer=organizer).prefetch_related("performances__event")
+    defaults.default_lists_ensure(defaults.upcoming_of(organizer.pk))
+    past = request.GET.get("passees") == "1"
+    since = timezone.now() - datetime.timedelta(days=1)
+    lists = (
+        CheckinList.objects.filter(organizer=organizer)
+        .annotate(first=Min("performances__starts_at"), last=Max("performances__starts_at"))
+        .filter(**({"last__lt": since} if past else {"last__gte": since}))
+        .prefetch_related("performances__event")
+    )
     return render(
         request,
         "checkin/staff/home.html",
         {
             "organizer": organizer,
             "can_manage": can_manage,
-            "lists": lists.order_by("-pk"),
+            "lists": lists.order_by("-first", "name") if past else lists.order_by("first", "name"),
+            "past": past,
             "gates": Gate.objects.filter(organizer=organizer).order_by("name"),
             "devices": Device.objects.filter(organizer=organizer).select_related("gate").order_by("-pk"),
             "gate_form": gate_form,

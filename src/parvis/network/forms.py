@@ -128,6 +128,7 @@ class VenueForm(forms.ModelForm):
             "timezone",
             "capacity",
             "online_close_minutes",
+            "doors_minutes_before",
             "wheelchair_accessible",
             "accessibility_info",
             "website",
@@ -138,9 +139,14 @@ class VenueForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.organizer = organizer
         self.fields["online_close_minutes"].required = False  # empty: until the start
+        self.fields["doors_minutes_before"].required = False
 
     def clean_online_close_minutes(self):
         return self.cleaned_data.get("online_close_minutes") or 0
+
+    def clean_doors_minutes_before(self):
+        value = self.cleaned_data.get("doors_minutes_before")
+        return 60 if value is None else value
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

@@ -245,6 +245,14 @@ class Venue(models.Model):
             "0 : jusqu'au début (de chaque créneau, pour une entrée horodatée). Ensuite, billets sur place."
         ),
     )
+    doors_minutes_before = models.PositiveIntegerField(
+        _("ouverture des portes (minutes avant le début)"),
+        default=60,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_(
+            "Le contrôle d'accès de chaque date ouvre alors, sauf heure d'ouverture propre à la date."
+        ),
+    )
     accessibility_info = models.TextField(_("informations d'accessibilité"), blank=True)
     wheelchair_accessible = models.BooleanField(_("accessible en fauteuil roulant"), default=False)
     website = models.URLField(_("site web"), blank=True)
