@@ -261,6 +261,7 @@ def _priced(cart):
     prices = services.cart_unit_prices(cart, holds) if cart else {}
     for hold in holds:
         hold.unit_price = prices[hold.pk]
+        hold.line_total = hold.unit_price * hold.quantity
     return holds, sum((h.unit_price * h.quantity for h in holds), Decimal(0))
 
 

@@ -173,7 +173,14 @@ def test_buyer_on_a_phone_buys_two_tickets_for_two_venues_in_one_cart(
     assert "21,50" in page.locator("main").inner_text()
     expect(page.locator("[data-countdown-left]")).to_contain_text(":")  # the countdown runs
     page.get_by_role("link", name="Commander").click()
-    expect(page.locator("main")).to_contain_text("Matin clair")
+    summary = page.get_by_test_id("order-summary")  # what is bought, before any field to fill
+    expect(summary.locator("tbody tr")).to_have_count(2)
+    first = summary.locator("tbody tr").filter(has_text="Nuit bleue")
+    for text in ("Nuit bleue", a.venue.name, "Plein", "12,00"):
+        expect(first).to_contain_text(text)
+    expect(first).to_contain_text(str(a.local_starts_at.day))
+    expect(summary.locator("tfoot")).to_contain_text("21,50")
+    assert axe_violations(page) == []
     page.get_by_role("textbox", name="E-mail").fill("lea@example.org")
     page.get_by_label("Prénom").fill("Léa")
     page.locator("#id_last_name").fill("Durand")
