@@ -1,12 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.text import of_name
+
 from .models import Contact
 from .services import normalise_phone
 
-SIGNUP_VERSION = "2026-11"
+SIGNUP_VERSION = "2026-12"
+# %(of_organizer)s: "du Caveau", "de L'Arbre" (core.text.of_name)
 SIGNUP_WORDING = _(
-    "J'accepte de recevoir la lettre d'information de %(organizer)s. Je peux me désinscrire à tout moment."
+    "J'accepte de recevoir la lettre d'information %(of_organizer)s. Je peux me désinscrire à tout moment."
 )
 
 
@@ -42,7 +45,7 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent"].label = SIGNUP_WORDING % {"organizer": organizer.name}
+        self.fields["consent"].label = SIGNUP_WORDING % {"of_organizer": of_name(organizer.name)}
 
 
 class EraseForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from parvis.core import erasure
 from parvis.core.audit import audit_record
+from parvis.core.text import of_name
 
 from . import extensions, services
 from .models import Consent, Contact, Identifier, Interaction, PrivacyRequest, Purpose
@@ -276,7 +277,7 @@ def signup_token(contact: Contact, purpose: str, version: str) -> str:
 def signup_confirm(token: str, *, wording: str, proof: dict) -> Contact | None:
     """The person confirmed from the e-mail's link: the consent is given now, with its proof.
 
-    `wording` is the text of the sign-up form, with "%(organizer)s" for the organizer's name.
+    `wording` is the text of the sign-up form, with "%(of_organizer)s" for "du Caveau" (core.text.of_name).
     """
     try:
         data = signing.loads(token, salt=SIGNUP_SALT, max_age=SIGNUP_MAX_AGE)
@@ -296,7 +297,7 @@ def signup_confirm(token: str, *, wording: str, proof: dict) -> Contact | None:
                 purpose=data["p"],
                 given=True,
                 source=Consent.Source.DOUBLE_OPT_IN,
-                wording=wording % {"organizer": contact.organizer.name},
+                wording=wording % {"of_organizer": of_name(contact.organizer.name)},
                 version=data.get("v", ""),
                 proof=proof,
             )

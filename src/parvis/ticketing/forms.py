@@ -7,13 +7,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.money import Money, format_money
+from parvis.core.text import of_names
 
 from .providers import enabled_providers
 from .services import Buyer
 
 # Consent wordings and their version, recorded with each order (the CRM issue turns them into a ledger).
 CONSENTS = {
-    "organizer_newsletter": ("2026-11", _("Je souhaite recevoir la lettre d'information de %(organizer)s.")),
+    # %(of_organizer)s: "du Caveau", "de L'Arbre" (core.text.of_names)
+    "organizer_newsletter": ("2026-12", _("Je souhaite recevoir la lettre d'information %(of_organizer)s.")),
     "network_newsletter": (
         "2026-11",
         _("Je souhaite recevoir la lettre d'information du réseau %(network)s."),
@@ -79,7 +81,7 @@ class CheckoutForm(forms.Form):
     def __init__(
         self,
         *args,
-        organizer_names: str = "",
+        organizer_names: list[str] = (),
         network_names: str = "",
         total=None,
         products=(),
@@ -128,7 +130,7 @@ class CheckoutForm(forms.Form):
         if len(providers) == 1:
             self.fields["provider"].initial = next(iter(providers))
         self.fields["organizer_newsletter"].label = CONSENTS["organizer_newsletter"][1] % {
-            "organizer": organizer_names
+            "of_organizer": of_names(organizer_names)
         }
         for purpose in ("network_newsletter", "network_sharing"):
             if network_names:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
@@ -34,6 +34,26 @@ def send_order_confirmation(*, order_id: int, resend: bool = False) -> None:
         raise
 
 
+def _confirmation_subject(order: Order, items) -> str:
+    """Names what the buyer will see, not who sold it: the show, its date and its venue (a network may sell
+    a club's concert); several dates at one venue, the venue; otherwise the seller."""
+    performances = {item.performance_id: item.performance for item in items if item.performance_id}
+    venues = {p.venue.name for p in performances.values()}
+    if len(performances) == 1:
+        (performance,) = performances.values()
+        local = timezone.localtime(performance.starts_at, performance.venue.tzinfo)
+        return _("Vos billets : %(event)s, %(date)s — %(venue)s (commande %(code)s)") % {
+            "event": performance.event.localized_title,
+            "date": formats.date_format(local, "DATE_FORMAT"),
+            "venue": performance.venue.name,
+            "code": order.code,
+        }
+    return _("Vos billets — %(organizer)s — commande %(code)s") % {
+        "organizer": venues.pop() if len(venues) == 1 else order.organizer.name,
+        "code": order.code,
+    }
+
+
 def _send(order: Order) -> None:
     kinds = extensions.kinds_of(order, set(order.extras.values_list("kind", flat=True)))
     with translation.override(order.language or settings.LANGUAGE_CODE):
@@ -46,10 +66,7 @@ def _send(order: Order) -> None:
         }
         for part in made.values():  # what each product bought shows (its passes, its cards, …)
             context.update(part)
-        subject = _("Vos billets — %(organizer)s — commande %(code)s") % {
-            "organizer": order.organizer.name,
-            "code": order.code,
-        }
+        subject = _confirmation_subject(order, list(context["items"]))
         message = EmailMultiAlternatives(
             subject,
             render_to_string("ticketing/email/confirmation.txt", context),

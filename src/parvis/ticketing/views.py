@@ -304,7 +304,7 @@ def _checkout_form_kwargs(holds, total) -> dict:
     sellers = services.sellers_of(organizer_ids, channel=Channel.ONLINE)
     return {
         "sellers": _sellers(organizer_objs, sellers),
-        "organizer_names": ", ".join(organizers),
+        "organizer_names": organizers,
         "network_names": ", ".join(networks),
         "total": total,
         "products": _products_on_sale(organizer_ids),

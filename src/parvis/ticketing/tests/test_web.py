@@ -52,7 +52,7 @@ def test_a_buyer_buys_two_tickets_in_two_venues_and_receives_them(client, django
     assert done.status_code == 302
     orders = Order.objects.order_by("total")
     assert [o.state for o in orders] == ["paid", "paid"]
-    assert orders[0].consents[0]["given"] is True and orders[0].consents[0]["version"] == "2026-11"
+    assert orders[0].consents[0]["given"] is True and orders[0].consents[0]["version"] == "2026-12"
     assert "Club A" in orders[0].consents[0]["text"]
     assert len(mail.outbox) == 2 and {m.to[0] for m in mail.outbox} == {"zoe@example.org"}
     order_page = client.get(orders[0].get_absolute_url())
@@ -200,3 +200,29 @@ def test_terms_must_be_accepted_and_consents_are_unticked_by_default(client):
     del data["terms"]
     response = client.post("/panier/commande/", data)
     assert response.status_code == 400 and not Order.objects.exists()
+
+
+def test_the_confirmation_names_the_show_and_its_venue_and_the_consent_says_du(
+    client, django_capture_on_commit_callbacks
+):
+    seller = OrganizerFactory(name="Le Caveau")
+    concert = on_sale_performance(organizer=seller, title="Trio Sillage")
+    concert.venue.name = "Cave voûtée de Montreuil"
+    concert.venue.save()
+    price = tariff(concert, price="12.00")
+    client.post(f"/billets/{concert.pk}/", {f"q-{price.pk}": "2"})
+    checkout = client.get("/panier/commande/").content.decode()
+    assert (
+        "la lettre d&#x27;information du Caveau" in checkout
+        or "la lettre d'information du Caveau" in checkout
+    )
+    response = client.post("/panier/commande/", _checkout_data(client, organizer_newsletter="on"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {"action": "pay"})
+    order = Order.objects.get()
+    assert "lettre d'information du Caveau" in order.consents[0]["text"]
+    (message,) = mail.outbox
+    assert message.subject.startswith("Vos billets : Trio Sillage, ")
+    assert f"Cave voûtée de Montreuil (commande {order.code})" in message.subject
+    day = timezone.localtime(concert.starts_at).day
+    assert f" {day} " in message.subject

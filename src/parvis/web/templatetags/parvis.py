@@ -4,6 +4,7 @@ from django import template
 from django.utils import formats, translation
 
 from parvis.core.money import Money, format_money
+from parvis.core.text import of_name
 
 register = template.Library()
 
@@ -51,3 +52,9 @@ def make_list_range(value):
         return range(int(value))
     except (TypeError, ValueError):
         return range(0)
+
+
+@register.filter(name="of_name")
+def of_name_filter(name: str) -> str:
+    """{{ organizer.name|of_name }}: "du Caveau", "de L'Arbre" in French (core.text.of_name)."""
+    return of_name(name)
