@@ -1,6 +1,7 @@
 """Counter operations. Each one is a ticketing or CRM action plus its journal entry, in one transaction:
 if the journal cannot be written, the sale does not happen."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -147,6 +148,33 @@ def basket_holds(session: TillSession) -> list:
         hold.unit_price = prices[hold.pk]
         hold.line_total = hold.unit_price * hold.quantity
     return holds
+
+
+@dataclass
+class BasketLine:
+    """Places of one date, tariff and slot at one price, however many taps added them."""
+
+    performance: object
+    tariff: object
+    slot: object
+    unit_price: Decimal
+    quantity: int = 0
+    line_total: Decimal = Decimal(0)
+    hold_id: int = 0  # the latest hold: "−1" gives back one of its places
+
+
+def basket_lines(holds: list) -> list[BasketLine]:
+    """The basket's holds as the counter shows them: one line per date, tariff and slot, in date order."""
+    lines: dict[tuple, BasketLine] = {}
+    for hold in sorted(holds, key=lambda h: h.pk):
+        key = (hold.performance_id, hold.tariff_id, hold.slot_id, hold.unit_price)
+        line = lines.setdefault(key, BasketLine(hold.performance, hold.tariff, hold.slot, hold.unit_price))
+        line.quantity += hold.quantity
+        line.line_total += hold.line_total
+        line.hold_id = hold.pk
+    return sorted(
+        lines.values(), key=lambda line: (line.performance.starts_at, line.tariff.position, line.tariff.pk)
+    )
 
 
 def basket_total(session: TillSession, donation: Decimal = Decimal(0)) -> Decimal:

@@ -1,6 +1,5 @@
 """The counter screen and its till session: sell, find an order, refund, reprint, move cash, close, Z."""
 
-import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -13,23 +12,21 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.core.params import is_digits
+from parvis.core.params import int_or_none, is_digits
 from parvis.crm import selectors as crm_selectors
 from parvis.memberships.models import MembershipLevel
 from parvis.network.permissions import Perm, require_organizer_perm
 from parvis.passes.models import PassProduct
 from parvis.passes.services import eligible_performances
-from parvis.programming.models import Performance
-from parvis.ticketing import inventory
 from parvis.ticketing import services as ticketing
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Channel, Order, Product, Tariff, Ticket, TicketState, Voucher
+from parvis.ticketing.models import Order, Product, Ticket, TicketState, Voucher
 from parvis.ticketing.pdf import order_tickets_pdf
 from parvis.ticketing.pdf import voucher_pdf as render_voucher
 from parvis.ticketing.providers import COUNTER_METHODS
 from parvis.ticketing.tasks import send_order_confirmation
 
-from . import journal, services
+from . import counter_dates, journal, services
 from .forms import COUNTER_CONSENT_WORDING, CashMoveForm, DrawerForm, SessionOpenForm
 from .models import Chain, TillSession
 
@@ -90,39 +87,6 @@ def session_of(request, organizer) -> TillSession | None:
     )
 
 
-def _performances(organizer, session: TillSession):
-    """Today's performances of the drawer's venue first, then the next ones (two weeks)."""
-    now = timezone.now()
-    today = timezone.localdate()
-    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=timezone.get_current_timezone())
-    performances = (
-        Performance.objects.filter(
-            event__organizer=organizer,
-            starts_at__gte=min(start, now - datetime.timedelta(hours=4)),
-            starts_at__lt=start + datetime.timedelta(days=15),
-        )
-        .select_related("event", "venue")
-        .order_by("starts_at")
-    )
-    if session.drawer.venue_id:
-        performances = performances.filter(venue_id=session.drawer.venue_id)
-    performances = list(performances[:40])
-    tariffs = list(
-        Tariff.objects.filter(performance__in=performances, is_active=True, sold_at_box_office=True).order_by(
-            "performance_id", "position", "pk"
-        )
-    )
-    left = inventory.availability(performance_ids=[p.pk for p in performances], channel=Channel.BOX_OFFICE)
-    by_performance: dict[int, list] = {}
-    for tariff in tariffs:
-        tariff.left = left.get(tariff.pk, 0)
-        by_performance.setdefault(tariff.performance_id, []).append(tariff)
-    for performance in performances:
-        performance.counter_tariffs = by_performance.get(performance.pk, [])
-        performance.is_today = timezone.localtime(performance.starts_at).date() == today
-    return performances
-
-
 def _pdf(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -151,6 +115,7 @@ def counter(request, organizer_slug: str):
     holds = services.basket_holds(session)
     basket_products = services.basket_products(session)
     total = services.basket_total(session)
+    search = counter_dates.CounterSearch.of(request.GET)
     found = None
     q = request.GET.get("commande", "").strip()
     if q:
@@ -161,8 +126,10 @@ def counter(request, organizer_slug: str):
         {
             "organizer": organizer,
             "session": session,
-            "performances": _performances(organizer, session),
+            "performances": counter_dates.performances(organizer, session, search),
+            "search": search,
             "holds": holds,
+            "basket_lines": services.basket_lines(holds),
             "promo": session.cart.promo,
             "basket_products": basket_products,
             "products": _products(organizer),
@@ -241,7 +208,12 @@ def basket(request, organizer_slug: str):
     try:
         if action == "add":
             quantity = int(request.POST.get("quantity") or 1)
-            services.basket_add(session=session, tariff_id=int(request.POST["tariff"]), quantity=quantity)
+            services.basket_add(
+                session=session,
+                tariff_id=int(request.POST["tariff"]),
+                quantity=quantity,
+                slot_id=int_or_none(request.POST.get("slot")),
+            )
         elif action == "remove":
             services.basket_remove(session=session, hold_id=int(request.POST["hold"]), quantity=1)
         elif action in ("extra_add", "extra_remove"):
@@ -390,18 +362,37 @@ def refund(request, organizer_slug: str):
     ids = [int(pk) for pk in request.POST.getlist("ticket") if is_digits(pk)]
     tickets = list(
         Ticket.objects.filter(pk__in=ids, organizer=organizer, state=TicketState.VALID).select_related(
-            "order"
+            "order", "performance__event", "tariff"
         )
     )
+    method = request.POST.get("method", "cash")
     try:
         if not tickets:
             raise services.CounterError("nothing_to_refund")
+        if not request.POST.get("reason", "").strip():
+            raise services.CounterError("reason_required")
+        if method not in COUNTER_METHODS:
+            raise services.CounterError("unknown_method")
+        if request.POST.get("confirm") != "1":  # a step to check the amount and the means first
+            return render(
+                request,
+                "boxoffice/refund_confirm.html",
+                {
+                    "organizer": organizer,
+                    "tickets": tickets,
+                    "amount": sum((t.price for t in tickets), Decimal(0)),
+                    "method": method,
+                    "method_label": COUNTER_METHODS.get(method, method),
+                    "reason": request.POST.get("reason", "").strip()[:300],
+                    "order": request.POST.get("order", ""),
+                },
+            )
         entry = services.refund(
             session=session,
             actor=request.user,
             tickets=tickets,
             reason=request.POST.get("reason", ""),
-            method=request.POST.get("method", "cash"),
+            method=method,
         )
     except services.CounterError as exc:
         messages.error(request, error_text(exc))

@@ -428,3 +428,57 @@ def test_the_counter_finds_a_customer_by_phone_and_emails_the_tickets(
     assert order.contact == contact and order.email == "lea@example.org"
     (email,) = mail.outbox
     assert email.to == ["lea@example.org"] and email.attachments[0][0] == f"billets-{order.code}.pdf"
+
+
+def test_the_counter_sells_the_whole_season_and_groups_the_basket_by_date_and_tariff(show, client):
+    performance, full, _youth = show
+    organizer = performance.organizer
+    user, session = open_counter(organizer)
+    login_staff(client, user)
+    dates = [on_sale_performance(organizer=organizer, days=20 + d, title=f"Saison {d}") for d in range(25)]
+    for p in dates:
+        tariff(p, price="12.00")
+    late = on_sale_performance(organizer=organizer, days=200, title="Le Misanthrope")
+    late_full = tariff(late, price="25.00")
+    base = reverse("staff:boxoffice", args=[organizer.slug])
+    page = client.get(base).content.decode()
+    assert performance.event.title in page and "Dates suivantes" in page and "Le Misanthrope" not in page
+    found = client.get(base, {"spectacle": "misanthrope"}).content.decode()
+    assert "Le Misanthrope" in found and "Saison 3" not in found
+    day = timezone.localtime(late.starts_at).date().isoformat()
+    assert "Le Misanthrope" in client.get(base, {"jour": day}).content.decode()
+    assert "Aucune date ne correspond" in client.get(base, {"spectacle": "zzz"}).content.decode()
+    assert client.get(base, {"jour": "9999-99-99", "plus": "²"}).status_code == 200  # junk: no filter
+    for tariff_obj in (full, full, full, late_full):
+        client.post(reverse("staff:boxoffice_basket", args=[organizer.slug]), {"tariff": tariff_obj.pk})
+    lines = services.basket_lines(services.basket_holds(session))
+    assert [(line.performance.pk, line.quantity, line.line_total) for line in lines] == [
+        (performance.pk, 3, Decimal("54.00")),
+        (late.pk, 1, Decimal("25.00")),
+    ]
+
+
+def test_a_refund_at_the_counter_is_confirmed_with_its_amount_and_means(show, client):
+    performance, full, _youth = show
+    organizer = performance.organizer
+    user, session = open_counter(organizer)
+    order = cash_sale(session, user, full, quantity=2).order
+    login_staff(client, user)
+    ticket = order.tickets.order_by("number").first()
+    url = reverse("staff:boxoffice_refund", args=[organizer.slug])
+    data = {"order": order.code, "ticket": [ticket.pk], "reason": "Malade", "method": "card_terminal"}
+    step = client.post(url, data)
+    assert step.status_code == 200
+    text = step.content.decode()
+    assert "18,00 €" in text and "Carte" in text and 'name="confirm" value="1"' in text
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.VALID  # nothing done before the confirmation
+    assert "Paiement inconnu" not in text
+    unknown = client.post(url, {**data, "method": "bitcoin"}, follow=True)
+    assert 'name="confirm"' not in unknown.content.decode()
+    no_reason = client.post(url, {**data, "reason": " "}, follow=True)
+    assert "motif" in no_reason.content.decode().lower()
+    done = client.post(url, {**data, "confirm": "1"}, follow=True)
+    assert "Remboursé : 18,00 €" in done.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.REFUNDED
