@@ -12,8 +12,8 @@ from parvis.memberships.models import Membership, MembershipLevel, MembershipPro
 from parvis.memberships.services import membership_order_place
 from parvis.memberships.subscriptions import offer_performances, subscription_order_place
 from parvis.network.models import NetworkMembership
-from parvis.passes.models import PassProduct
-from parvis.passes.services import pass_book, pass_order_place
+from parvis.passes.models import OverlapRule, PassProduct
+from parvis.passes.services import overlapping, pass_book, pass_order_place
 from parvis.programming.models import EventStatus, Performance, PerformanceStatus
 from parvis.ticketing import services as sales
 from parvis.ticketing import waitlist
@@ -217,9 +217,10 @@ def demo_passes(*, jazz, festival) -> None:
         max_per_venue=1,
         cancel_hours=24,
         commission_percent=Decimal("10"),
+        overlap_rule=OverlapRule.CONFIRM,  # two concerts at the same hour: asked, not refused
     )
     paid = Performance.objects.filter(event__festivals=festival, tariffs__kind="full").order_by("starts_at")
-    choices = list(paid.exclude(status=PerformanceStatus.SOLD_OUT)[:12])
+    choices = list(paid.exclude(status=PerformanceStatus.SOLD_OUT).select_related("event")[:12])
     for n, (first, last) in enumerate([("Lucie", "Moreau"), ("Karim", "Haddad")]):
         order = pass_order_place(
             product=product,
@@ -231,11 +232,13 @@ def demo_passes(*, jazz, festival) -> None:
         sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-pass-{order.pk}")
         holding = order.pass_holdings.get()
         venues: set[int] = set()
+        booked: list = []
         for performance in choices[n::2]:
-            if len(venues) == 2 - n or performance.venue_id in venues:
+            if len(venues) == 2 - n or performance.venue_id in venues or overlapping(performance, booked):
                 continue
             pass_book(holding=holding, performance_id=performance.pk, notify=False)
             venues.add(performance.venue_id)
+            booked.append(performance)
     # A festival concert bought online after that: the association is the seller, the club's ticket.
 
     concert = choices[-1] if choices else None

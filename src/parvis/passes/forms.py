@@ -42,7 +42,7 @@ class PassProductForm(forms.ModelForm):
         fields = [
             "name", "name_en", "description", "network", "price", "vat_rate", "entries",
             "valid_from", "valid_until", "organizers", "festival", "genres", "tariff_kinds",
-            "max_per_venue", "min_venues", "cancel_hours",
+            "max_per_venue", "min_venues", "overlap_rule", "cancel_hours",
             "split_rule", "fixed_amount", "unused_rule", "commission_percent", "on_sale",
         ]  # fmt: skip
         widgets = {

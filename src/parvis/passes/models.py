@@ -19,6 +19,14 @@ from parvis.core.models import Presented
 from parvis.ticketing.models import VAT_RATES
 
 
+class OverlapRule(models.TextChoices):
+    """Two bookings of one pass whose dates overlap in time (three concerts at 19:30 in three towns)."""
+
+    REFUSE = "refuse", _("Refusées")
+    CONFIRM = "confirm", _("Acceptées après confirmation")
+    ALLOW = "allow", _("Acceptées")
+
+
 class SplitRule(models.TextChoices):
     PROPORTIONAL = "proportional", _("Part du prix proportionnelle aux entrées utilisées")
     FIXED = "fixed", _("Montant fixe par entrée utilisée")
@@ -94,6 +102,9 @@ class PassProduct(Presented):
     )
     min_venues = models.PositiveSmallIntegerField(
         _("lieux différents au moins"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    overlap_rule = models.CharField(
+        _("dates qui se chevauchent"), max_length=8, choices=OverlapRule.choices, default=OverlapRule.REFUSE
     )
     cancel_hours = models.PositiveIntegerField(
         _("réservation annulable jusqu'à (heures avant)"),

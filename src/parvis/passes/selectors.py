@@ -1,10 +1,13 @@
 """Reads for the passes: what is on sale, what a holder may book next."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from parvis.core.params import id_param
+from parvis.core.text import fold
 from parvis.ticketing import inventory
 from parvis.ticketing.models import Channel, Tariff, Ticket, TicketState
 
@@ -42,12 +45,35 @@ def visited_venue_ids(email: str) -> set[int]:
     )
 
 
-def suggestions(holding: PassHolding, *, limit: int = SUGGESTIONS) -> list[dict]:
-    """Eligible performances still to book, with places left: venues the holder has never been to first
-    (the discovery the pass exists for), then by date."""
+@dataclass
+class SuggestionFilters:
+    """What the holder narrows the dates to: a day from which, a town, a venue."""
+
+    date_from: datetime.date | None = None
+    town: str = ""
+    venue_id: int | None = None
+
+    @classmethod
+    def of(cls, params) -> "SuggestionFilters":
+        try:
+            date_from = datetime.date.fromisoformat(params.get("du", ""))
+        except ValueError:
+            date_from = None
+        return cls(
+            date_from=date_from,
+            town=params.get("ville", "").strip()[:100],
+            venue_id=id_param(params, "lieu") or None,
+        )
+
+    @property
+    def any(self) -> bool:
+        return bool(self.date_from or self.town or self.venue_id)
+
+
+def _bookable(holding: PassHolding):
     now = timezone.now()
     booked = PassEntry.objects.filter(holding=holding, state=PassEntry.State.BOOKED).values("performance_id")
-    candidates = list(
+    return (
         eligible_performances(holding.product)
         .filter(
             starts_at__gt=now + datetime.timedelta(hours=2),
@@ -55,8 +81,40 @@ def suggestions(holding: PassHolding, *, limit: int = SUGGESTIONS) -> list[dict]
             starts_at__lte=holding.valid_until,
         )
         .exclude(pk__in=booked)
-        .select_related("event", "venue", "organizer")
-        .order_by("starts_at")[: limit * 5]
+    )
+
+
+def suggestion_choices(holding: PassHolding) -> dict:
+    """The towns and venues of the dates the pass may still book (the filters' choices)."""
+    venues = {
+        pk: (name, town)
+        for pk, name, town in _bookable(holding)
+        .values_list("venue_id", "venue__name", "venue__town")
+        .distinct()
+    }
+    return {
+        "towns": sorted({town for _name, town in venues.values() if town}, key=fold),
+        "venues": sorted(((pk, name) for pk, (name, _town) in venues.items()), key=lambda v: fold(v[1])),
+    }
+
+
+def suggestions(
+    holding: PassHolding, *, limit: int = SUGGESTIONS, filters: SuggestionFilters | None = None
+) -> list[dict]:
+    """Eligible performances still to book, with places left: venues the holder has never been to first
+    (the discovery the pass exists for), then by date; narrowed by the holder's filters."""
+    performances = _bookable(holding)
+    if filters and filters.date_from:
+        start = datetime.datetime.combine(
+            filters.date_from, datetime.time.min, tzinfo=timezone.get_current_timezone()
+        )
+        performances = performances.filter(starts_at__gte=start)
+    if filters and filters.town:
+        performances = performances.filter(venue__town__iexact=filters.town)
+    if filters and filters.venue_id:
+        performances = performances.filter(venue_id=filters.venue_id)
+    candidates = list(
+        performances.select_related("event", "venue", "organizer").order_by("starts_at")[: limit * 5]
     )
     left = inventory.availability(performance_ids=[p.pk for p in candidates], channel=Channel.ONLINE)
     open_performances = {

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from parvis.core.audit import audit_record
 from parvis.crm import services as crm
@@ -30,7 +30,7 @@ from parvis.ticketing.models import (
 )
 from parvis.ticketing.providers import enabled_providers
 
-from .models import PassEntry, PassHolding, PassProduct
+from .models import OverlapRule, PassEntry, PassHolding, PassProduct
 
 MAX_PER_ORDER = 6
 
@@ -180,7 +180,49 @@ def holdings_of_order_cancel(order: Order) -> None:
     PassHolding.objects.filter(pk__in=[h.pk for h in holdings]).update(state=PassHolding.State.CANCELLED)
 
 
-def _check_rules(holding: PassHolding, product: PassProduct, performance: Performance) -> None:
+DEFAULT_LENGTH = datetime.timedelta(hours=2)  # a date with no end nor duration is taken to last this long
+
+
+def _span(performance: Performance) -> tuple[datetime.datetime, datetime.datetime]:
+    if performance.ends_at:
+        return performance.starts_at, performance.ends_at
+    minutes = performance.event.duration_minutes
+    return performance.starts_at, performance.starts_at + (
+        datetime.timedelta(minutes=minutes) if minutes else DEFAULT_LENGTH
+    )
+
+
+def overlapping(performance: Performance, others) -> Performance | None:
+    """The first of `others` whose time overlaps this date's."""
+    start, end = _span(performance)
+    for other in others:
+        other_start, other_end = _span(other)
+        if other_start < end and start < other_end:
+            return other
+    return None
+
+
+def _check_overlap(holding: PassHolding, product: PassProduct, performance: Performance, confirmed: bool):
+    if product.overlap_rule == OverlapRule.ALLOW:
+        return
+    booked = Performance.objects.filter(
+        pk__in=PassEntry.objects.filter(holding=holding, state=PassEntry.State.BOOKED).values(
+            "performance_id"
+        )
+    ).select_related("event")
+    other = overlapping(performance, booked)
+    if other is None or (confirmed and product.overlap_rule == OverlapRule.CONFIRM):
+        return
+    code = "pass_overlap" if product.overlap_rule == OverlapRule.REFUSE else "pass_overlap_confirm"
+    local = timezone.localtime(other.starts_at)
+    raise SaleError(
+        code, event=other.event.localized_title, time=formats.date_format(local, "SHORT_DATETIME_FORMAT")
+    )
+
+
+def _check_rules(
+    holding: PassHolding, product: PassProduct, performance: Performance, *, overlap_confirmed: bool = False
+) -> None:
     """The pass's rules of use, read after its row is locked: every earlier booking is visible."""
     booked = list(
         PassEntry.objects.filter(holding=holding, state=PassEntry.State.BOOKED).values_list(
@@ -189,6 +231,7 @@ def _check_rules(holding: PassHolding, product: PassProduct, performance: Perfor
     )
     if any(performance_id == performance.pk for _venue, performance_id in booked):
         raise SaleError("pass_already_booked")
+    _check_overlap(holding, product, performance, overlap_confirmed)
     if product.max_per_venue and sum(v == performance.venue_id for v, _p in booked) >= product.max_per_venue:
         raise SaleError("pass_venue_limit", limit=product.max_per_venue)
     if product.min_venues:
@@ -244,8 +287,11 @@ def pass_book(
     channel: str = Channel.ONLINE,
     actor=None,
     notify: bool = True,
+    overlap_confirmed: bool = False,
 ) -> PassEntry:
-    """Book one performance with a pass: one entry used, one place taken, one ticket issued, or nothing."""
+    """Book one performance with a pass: one entry used, one place taken, one ticket issued, or nothing.
+    `overlap_confirmed`: the holder has confirmed a booking whose time overlaps another (passes whose rule
+    asks for a confirmation)."""
     now = timezone.now()
     holding = PassHolding.objects.select_related("product").get(pk=holding.pk)
     product = holding.product
@@ -267,7 +313,7 @@ def pass_book(
         ).update(entries_used=F("entries_used") + 1)
         if not taken:
             raise SaleError("pass_used_up")
-        _check_rules(holding, product, performance)
+        _check_rules(holding, product, performance, overlap_confirmed=overlap_confirmed)
         cart = Cart.objects.create(channel=channel)
         try:
             hold = inventory.hold_places(

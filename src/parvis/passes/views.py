@@ -93,8 +93,18 @@ def holding_view(request, code: str, secret: str):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "book":
-                performance_id = int(request.POST.get("performance") or 0)
-                entry = services.pass_book(holding=holding, performance_id=performance_id)
+                performance_id = id_param(request.POST, "performance")
+                try:
+                    entry = services.pass_book(
+                        holding=holding,
+                        performance_id=performance_id,
+                        overlap_confirmed=request.POST.get("overlap_ok") == "1",
+                    )
+                except SaleError as exc:
+                    if exc.code != "pass_overlap_confirm":
+                        raise
+                    messages.warning(request, exc.message)  # the page asks for the confirmation
+                    return redirect(f"{holding.get_absolute_url()}?confirmer={performance_id}#confirm")
                 messages.success(
                     request,
                     _("Réservé : %(event)s. Votre billet est envoyé par e-mail.")
@@ -112,6 +122,8 @@ def holding_view(request, code: str, secret: str):
     entries = selectors.holding_entries(holding)
     for entry in entries:
         entry.cancellable = services.cancellation_allowed(entry)
+    filters = selectors.SuggestionFilters.of(request.GET)
+    active = holding.state == "active" and holding.entries_left
     return render(
         request,
         "passes/holding.html",
@@ -119,9 +131,12 @@ def holding_view(request, code: str, secret: str):
             "holding": holding,
             "product": holding.product,
             "entries": entries,
-            "suggestions": selectors.suggestions(holding)
-            if holding.state == "active" and holding.entries_left
-            else [],
+            "filters": filters,
+            "choices": selectors.suggestion_choices(holding) if active else {},
+            "suggestions": selectors.suggestions(holding, filters=filters) if active else [],
+            "confirm": Performance.objects.select_related("event", "venue")
+            .filter(pk=id_param(request.GET, "confirmer"))
+            .first(),
         },
     )
 

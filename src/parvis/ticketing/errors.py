@@ -61,6 +61,14 @@ MESSAGES = {
         "Ce pass doit servir dans au moins %(venues)s lieux différents : choisissez un lieu où vous n'avez "
         "pas encore réservé."
     ),
+    "pass_overlap": _(
+        "Vous avez déjà réservé « %(event)s » (%(time)s) à la même heure : ce pass ne permet pas deux dates "
+        "qui se chevauchent."
+    ),
+    "pass_overlap_confirm": _(
+        "Vous avez déjà réservé « %(event)s » (%(time)s) à la même heure. Confirmez si vous voulez aussi "
+        "cette date."
+    ),
     "pass_not_cancellable": _("Cette réservation ne peut plus être annulée."),
     "pass_in_use": _("Ce pass a déjà servi : il ne peut pas être remboursé."),
     "member_only": _("Ce tarif est réservé aux adhérents : indiquez votre carte d'adhérent dans le panier."),

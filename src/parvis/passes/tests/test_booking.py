@@ -258,3 +258,57 @@ def test_a_pass_off_sale_or_expired_cannot_be_bought(network, organizer):
         pass_order_place(product=product, buyer=buyer(), provider_code="demo")
     assert err.value.code == "pass_not_on_sale"
     assert not Order.objects.exists() and not PassHolding.objects.exists()
+
+
+def _same_evening(clubs):
+    """Three concerts at 19:30 on the same evening in three towns."""
+    concerts = [concert(c, days=5) for c in clubs]
+    starts = concerts[0].starts_at
+    for p in concerts:
+        type(p).objects.filter(pk=p.pk).update(starts_at=starts)
+        p.refresh_from_db()
+    return concerts
+
+
+@pytest.mark.parametrize("rule", ["refuse", "confirm", "allow"])
+def test_overlapping_bookings_follow_the_pass_rule(network, organizer, clubs, rule):
+    holding = bought_pass(pass_product(organizer, network, overlap_rule=rule))
+    first, second, _third = _same_evening(clubs)
+    later = concert(clubs[1], days=6)
+    pass_book(holding=holding, performance_id=first.pk)
+    pass_book(holding=holding, performance_id=later.pk)  # another evening: always fine
+    if rule == "allow":
+        pass_book(holding=holding, performance_id=second.pk)
+        return
+    with pytest.raises(SaleError) as err:
+        pass_book(holding=holding, performance_id=second.pk)
+    assert err.value.code == ("pass_overlap" if rule == "refuse" else "pass_overlap_confirm")
+    assert first.event.title in err.value.message
+    assert _used(second) == 0 and PassHolding.objects.get(pk=holding.pk).entries_used == 2  # nothing taken
+    if rule == "confirm":
+        pass_book(holding=holding, performance_id=second.pk, overlap_confirmed=True)
+        assert _used(second) == 1
+    else:
+        with pytest.raises(SaleError):  # a confirmation changes nothing where the pass refuses
+            pass_book(holding=holding, performance_id=second.pk, overlap_confirmed=True)
+
+
+def test_the_pass_page_confirms_an_overlap_and_filters_its_dates(client, network, organizer, clubs):
+    holding = bought_pass(pass_product(organizer, network, overlap_rule="confirm", entries=5))
+    first, second, third = _same_evening(clubs)
+    url = holding.get_absolute_url()
+    client.post(url, {"action": "book", "performance": first.pk})
+    asked = client.post(url, {"action": "book", "performance": second.pk})
+    assert asked.status_code == 302 and f"confirmer={second.pk}" in asked["Location"]
+    page = client.get(asked["Location"]).content.decode()
+    assert 'name="overlap_ok" value="1"' in page and "même heure" in page
+    client.post(url, {"action": "book", "performance": second.pk, "overlap_ok": "1"})
+    assert PassEntry.objects.filter(holding=holding, state="booked").count() == 2
+    pantin = client.get(url, {"ville": "Pantin"})
+    titles = [row["performance"].pk for row in pantin.context["suggestions"]]
+    assert titles == [third.pk]
+    assert "Montreuil" in pantin.content.decode()  # the towns to choose from
+    assert client.get(url, {"lieu": third.venue_id}).context["suggestions"][0]["performance"] == third
+    late = client.get(url, {"du": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()})
+    assert late.context["suggestions"] == [] and "Aucune date avec des places" in late.content.decode()
+    assert client.get(url, {"du": "junk", "lieu": "²"}).status_code == 200

@@ -32,6 +32,7 @@ def _form(network, **overrides):
         "commission_percent": "10",
         "on_sale": "on",
         "max_per_venue": "1",
+        "overlap_rule": "confirm",
     }
     data.update(overrides)
     return data
@@ -46,6 +47,7 @@ def test_an_administrator_creates_a_network_pass(client, network, organizer):
     assert response.status_code == 302
     product = PassProduct.objects.get()
     assert product.organizer == organizer and product.network == network and product.max_per_venue == 1
+    assert product.overlap_rule == "confirm"
     assert AuditLogEntry.objects.filter(action="pass.create").exists()
 
 
