@@ -20,6 +20,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 ## make run: install, migrate SQLite, load the demo, serve on http://127.0.0.1:8000 with the task worker.
+# The links the demo's e-mails and pairing codes carry name the address the server runs on.
+run: export PARVIS_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(PARVIS) migrate --noinput -v0
 	$(PARVIS) demo

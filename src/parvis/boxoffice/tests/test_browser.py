@@ -19,6 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_counter_shift(page):
+    csp = []  # each counter action once logged a Content-Security-Policy violation: none now
+    page.on("console", lambda msg: csp.append(msg.text) if "Content Security Policy" in msg.text else None)
     performance = on_sale_performance(capacity=20, days=0)
     tariff(performance, name="Plein", price="18.00")
     organizer = performance.organizer
@@ -111,3 +113,4 @@ def test_a_counter_shift(page):
     page.get_by_role("button", name="Imprimer").click()
     assert page.evaluate("window.printed") is True
     assert axe_violations(page) == []
+    assert csp == []

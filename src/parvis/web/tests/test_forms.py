@@ -98,3 +98,11 @@ def test_the_site_renders_its_forms_with_it():
     from django.forms.renderers import get_default_renderer
 
     assert isinstance(get_default_renderer(), InputRenderer)
+
+
+@pytest.mark.django_db
+def test_every_page_names_its_icon_and_favicon_ico_leads_to_it(client):
+    page = client.get("/mes-donnees/").content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("parvis/favicon.svg")
