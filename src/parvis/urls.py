@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -13,7 +14,7 @@ urlpatterns = [
     path("staff/", include("parvis.staff_urls")),
     path("admin/login/", RedirectView.as_view(url="/staff/login/?next=/admin/")),
     # Browsers ask for /favicon.ico whatever the page says.
-    path("favicon.ico", RedirectView.as_view(url=static_url("parvis/favicon.svg"), permanent=True)),
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static_url("parvis/favicon.svg"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
