@@ -221,6 +221,7 @@ def demo_passes(*, jazz, festival) -> None:
     )
     paid = Performance.objects.filter(event__festivals=festival, tariffs__kind="full").order_by("starts_at")
     choices = list(paid.exclude(status=PerformanceStatus.SOLD_OUT).select_related("event")[:12])
+    venues: set[int] = set()
     for n, (first, last) in enumerate([("Lucie", "Moreau"), ("Karim", "Haddad")]):
         order = pass_order_place(
             product=product,
@@ -231,10 +232,10 @@ def demo_passes(*, jazz, festival) -> None:
         )
         sales.payment_confirm(payment_id=order.payments.get().pk, reference=f"demo-seed-pass-{order.pk}")
         holding = order.pass_holdings.get()
-        venues: set[int] = set()
         booked: list = []
-        for performance in choices[n::2]:
-            if len(venues) == 2 - n or performance.venue_id in venues or overlapping(performance, booked):
+        for performance in choices[n::2] + choices:
+            # Two, then one, concerts at clubs neither holder has booked, never two at the same hour.
+            if len(booked) == 2 - n or performance.venue_id in venues or overlapping(performance, booked):
                 continue
             pass_book(holding=holding, performance_id=performance.pk, notify=False)
             venues.add(performance.venue_id)
