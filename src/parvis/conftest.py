@@ -112,11 +112,13 @@ def _by_design(failure: tuple[str, str, bool], downloads: set[str]) -> bool:
     """Whether a request the browser gave up is no fault: the page ended it on purpose.
 
     A download ends the page's request; htmx abandons a request a newer one replaces (``hx-sync``), or one
-    still under way when the person leaves the page. Each is reported as net::ERR_ABORTED. Any other failure,
-    and any other aborted request (a stylesheet, a script, a page), is a fault.
+    still under way when the person leaves the page; the browser drops the tab's icon when the page it was
+    fetched for is left. Each is reported as net::ERR_ABORTED. Any other failure, and any other aborted
+    request (a stylesheet, a script, a page), is a fault.
     """
     url, error, htmx = failure
-    return url in downloads or (htmx and error == "net::ERR_ABORTED")
+    icon = url.endswith("/static/parvis/favicon.svg")
+    return url in downloads or ((htmx or icon) and error == "net::ERR_ABORTED")
 
 
 @pytest.fixture
