@@ -30,7 +30,7 @@ def _name(performance: Performance) -> str:
 
 
 def default_lists_ensure(performances) -> int:
-    """Give each of these dates that has none its default list; how many were made."""
+    """Give each of these dates that has none its default list; how many dates had none."""
     missing = list(
         performances.filter(default_checkin_list__isnull=True)
         .exclude(status=PerformanceStatus.CANCELLED)
