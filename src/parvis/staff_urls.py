@@ -10,6 +10,7 @@ from parvis.memberships import staff_views as memberships_views
 from parvis.network import views as network_views
 from parvis.passes import staff_views as passes_views
 from parvis.programming import staff_views
+from parvis.ticketing import price_views
 from parvis.ticketing import staff_views as ticketing_views
 
 app_name = "staff"
@@ -43,6 +44,31 @@ urlpatterns = [
         "o/<slug:organizer_slug>/evenements/<int:event_pk>/dates/<int:performance_pk>/etat/",
         staff_views.performance_status,
         name="performance_status",
+    ),
+    path(
+        "o/<slug:organizer_slug>/evenements/<int:event_pk>/dupliquer/",
+        staff_views.event_duplicate,
+        name="event_duplicate",
+    ),
+    path(
+        "o/<slug:organizer_slug>/evenements/<int:event_pk>/dates/<int:performance_pk>/dupliquer/",
+        staff_views.performance_duplicate,
+        name="performance_duplicate",
+    ),
+    path(
+        "o/<slug:organizer_slug>/evenements/<int:event_pk>/tarifs/",
+        price_views.event_prices,
+        name="event_prices",
+    ),
+    path(
+        "o/<slug:organizer_slug>/evenements/<int:event_pk>/tarifs/<int:price_pk>/",
+        price_views.event_price_edit,
+        name="event_price_edit",
+    ),
+    path(
+        "o/<slug:organizer_slug>/dates/<int:performance_pk>/tarifs/<int:tariff_pk>/",
+        price_views.tariff_edit,
+        name="tariff_edit",
     ),
     path(
         "o/<slug:organizer_slug>/dates/<int:performance_pk>/billetterie/",

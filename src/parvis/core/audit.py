@@ -47,6 +47,7 @@ def audit_record(
     organizer_id=None,
     network=None,
     request=None,
+    label: str = "",
 ) -> AuditLogEntry:
     actor_label = ""
     if actor is not None and getattr(actor, "is_authenticated", False):
@@ -62,7 +63,7 @@ def audit_record(
             action=action,
             object_type=instance._meta.label_lower,
             object_id=str(instance.pk),
-            object_repr=str(instance)[:200],
+            object_repr=(label or str(instance))[:200],
             before=before,
             after=after,
             ip_address=(request.META.get("REMOTE_ADDR") if request is not None else None),

@@ -14,10 +14,10 @@ from parvis.memberships.subscriptions import offer_performances, subscription_or
 from parvis.network.models import NetworkMembership
 from parvis.passes.models import OverlapRule, PassProduct
 from parvis.passes.services import overlapping, pass_book, pass_order_place
-from parvis.programming.models import EventStatus, Performance, PerformanceStatus
+from parvis.programming.models import Event, EventStatus, Performance, PerformanceStatus
 from parvis.ticketing import services as sales
 from parvis.ticketing import waitlist
-from parvis.ticketing.models import Cart, Order, Product, PromoCode, Quota, Tariff, Voucher
+from parvis.ticketing.models import Cart, EventPrice, Order, Product, PromoCode, Quota, Tariff, Voucher
 from parvis.ticketing.voucher_sales import voucher_order_place
 
 from .base import add_organizer
@@ -308,22 +308,27 @@ MUSEUM_TARIFFS = [
 
 
 def _theatre_tariffs(theatre):
-    """The theatre's four tariffs on every published date, a youth quota and the online quota."""
+    """The theatre's four tariffs, entered once per show as its price list (a date that has begun gets
+    them on its own), a youth quota and the online quota on every published date."""
+    for event in Event.objects.filter(organizer=theatre, status=EventStatus.PUBLISHED):
+        if not EventPrice.objects.filter(event=event).exists():
+            for row in THEATRE_TARIFFS:
+                sales.price_create(actor=None, event=event, **row)
     theatre_perfs = Performance.objects.filter(organizer=theatre, event__status=EventStatus.PUBLISHED)
     for performance in theatre_perfs:
-        made = _tariffs_for(performance, THEATRE_TARIFFS)
-        if made:
-            sales.quota_create(
-                actor=None, performance=performance, name="Jeunes", capacity=40, tariffs=[made[2]]
-            )
-            capacity = sales.performance_capacity(performance)
-            sales.quota_create(
-                actor=None,
-                performance=performance,
-                name="Vente en ligne",
-                capacity=max(0, capacity - 20),
-                channels=Quota.Channels.ONLINE,
-            )
+        _tariffs_for(performance, THEATRE_TARIFFS)
+        if Quota.objects.filter(performance=performance, name="Jeunes").exists():
+            continue
+        youth = Tariff.objects.get(performance=performance, kind="youth")
+        sales.quota_create(actor=None, performance=performance, name="Jeunes", capacity=40, tariffs=[youth])
+        capacity = sales.performance_capacity(performance)
+        sales.quota_create(
+            actor=None,
+            performance=performance,
+            name="Vente en ligne",
+            capacity=max(0, capacity - 20),
+            channels=Quota.Channels.ONLINE,
+        )
     return theatre_perfs
 
 

@@ -32,3 +32,21 @@ def organizer_offers(organizer) -> dict:
     for offer in offers:
         context.update(offer.for_organizer(organizer))
     return context
+
+
+class DatesFollower:
+    """What an app above keeps in step with the dates: a date's tariffs, its sales settings.
+
+    Called inside the programming's transaction; an exception refuses the whole write."""
+
+    def dates_created(self, performances: list, *, actor, request=None) -> None:
+        """New dates of one event were created (a series, a copy)."""
+
+    def date_copied(self, source, copies: list, *, actor, request=None) -> None:
+        """`copies` were made from `source` (after `dates_created` for them)."""
+
+    def event_copied(self, source, copy, *, actor, request=None) -> None:
+        """`copy` was made from the event `source` (without its dates)."""
+
+
+dates: Registry[DatesFollower] = Registry("what follows the events and their dates")

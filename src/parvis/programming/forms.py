@@ -131,3 +131,10 @@ class PerformancesForm(forms.Form):
 
 class PerformanceStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("État"), choices=PerformanceStatus.choices)
+
+
+class DuplicateDateForm(forms.Form):
+    """A copy of a date: same venue, room, length, capacity, tariffs and contingents, another day or hour."""
+
+    day = forms.DateField(label=_("Nouvelle date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Heure"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

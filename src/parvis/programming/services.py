@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from parvis.core.audit import audit_record, audited_update, snapshot
 from parvis.network.models import Network, Organizer, Space, Venue
 
+from . import extensions
 from .models import Event, EventStatus, FeaturedEvent, Festival, Performance, PerformanceStatus
 
 MAX_RECURRING_DATES = 400
@@ -154,7 +155,69 @@ def performances_create(
                 organizer=event.organizer,
                 request=request,
             )
+        if created:
+            for follower in extensions.dates:
+                follower.dates_created(created, actor=actor, request=request)
     return created
+
+
+def performance_duplicate(
+    *, actor, source: Performance, day: datetime.date, time: datetime.time, request=None
+) -> Performance:
+    """A new date like `source` (venue, room, length, doors, capacity, note) on another day or hour;
+    the apps above copy what they keep per date (its own tariffs, contingents, sales settings)."""
+    if source.status == PerformanceStatus.CANCELLED:
+        raise ValidationError(_("Une date annulée ne se duplique pas."))
+    with transaction.atomic():
+        (copy,) = performances_create(
+            actor=actor,
+            event=source.event,
+            venue=source.venue,
+            space=source.space,
+            dates=[(day, time)],
+            duration=(source.ends_at - source.starts_at) if source.ends_at else None,
+            status=source.status,
+            capacity=source.capacity,
+            request=request,
+        ) or (None,)
+        if copy is None:
+            raise ValidationError(_("Cette date existe déjà."))
+        if source.doors_at or source.note:
+            copy.doors_at = copy.starts_at - (source.starts_at - source.doors_at) if source.doors_at else None
+            copy.note = source.note
+            copy.save(update_fields=["doors_at", "note"])
+        for follower in extensions.dates:
+            follower.date_copied(source, [copy], actor=actor, request=request)
+    return copy
+
+
+# What a copy of an event does not take from the original.
+_NOT_COPIED = {"id", "organizer", "slug", "status", "search_text", "created_at", "updated_at"}
+
+
+def event_duplicate(*, actor, event: Event, request=None) -> Event:
+    """A draft copy of an event (texts, image, accessibility, price list), without its dates: the same
+    show next season, or on tour."""
+    with transaction.atomic():
+        copy = Event(organizer=event.organizer, status=EventStatus.DRAFT)
+        for field in Event._meta.concrete_fields:
+            if field.name not in _NOT_COPIED:
+                setattr(copy, field.attname, getattr(event, field.attname))
+        copy.title = (_("%(title)s (copie)") % {"title": event.title})[:200]
+        copy.slug = _unique_event_slug(event.organizer, copy.title)
+        copy.full_clean()
+        copy.save()
+        audit_record(
+            actor=actor,
+            action="event.duplicate",
+            instance=copy,
+            after={"from": event.pk, "title": event.title},
+            organizer=event.organizer,
+            request=request,
+        )
+        for follower in extensions.dates:
+            follower.event_copied(event, copy, actor=actor, request=request)
+    return copy
 
 
 def performance_update(*, actor, performance: Performance, data: dict, request=None) -> Performance:

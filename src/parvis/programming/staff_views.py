@@ -21,7 +21,7 @@ from parvis.network.permissions import (
 
 from . import services
 from .filters import parse_agenda_filters
-from .forms import EventForm, PerformancesForm, PerformanceStatusForm
+from .forms import DuplicateDateForm, EventForm, PerformancesForm, PerformanceStatusForm
 from .models import Event, EventStatus, Festival, Performance
 
 
@@ -193,6 +193,50 @@ def performance_status(request, organizer_slug: str, event_pk: int, performance_
     else:
         messages.error(request, _("État inconnu."))
     return redirect("staff:event_detail", organizer_slug=organizer.slug, event_pk=event.pk)
+
+
+@login_required
+@require_POST
+def event_duplicate(request, organizer_slug: str, event_pk: int):
+    organizer, event = _staff_event(request, organizer_slug, event_pk, Perm.PROGRAMMING_CHANGE)
+    copy = services.event_duplicate(actor=request.user, event=event, request=request)
+    messages.success(
+        request, _("Copie créée en brouillon, avec les tarifs de l'évènement. Ajoutez-lui ses dates.")
+    )
+    return redirect("staff:event_edit", organizer_slug=organizer.slug, event_pk=copy.pk)
+
+
+@login_required
+def performance_duplicate(request, organizer_slug: str, event_pk: int, performance_pk: int):
+    organizer, event = _staff_event(request, organizer_slug, event_pk, Perm.PROGRAMMING_CHANGE)
+    source = get_object_or_404(
+        Performance.objects.select_related("venue", "space"), pk=performance_pk, event=event
+    )
+    local = source.local_starts_at
+    form = DuplicateDateForm(
+        request.POST or None, initial={"day": local.date() + datetime.timedelta(days=7), "time": local.time()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.performance_duplicate(
+                actor=request.user,
+                source=source,
+                day=form.cleaned_data["day"],
+                time=form.cleaned_data["time"],
+                request=request,
+            )
+        except ValidationError as exc:
+            for message in _validation_messages(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Date dupliquée, avec ses tarifs et ses contingents."))
+            return redirect("staff:performance_sales", organizer_slug=organizer.slug, performance_pk=copy.pk)
+    return render(
+        request,
+        "programming/staff/performance_duplicate.html",
+        {"organizer": organizer, "event": event, "source": source, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

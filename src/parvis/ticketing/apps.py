@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parvis.crm.extensions import personal_data, rule_kinds
+from parvis.programming.extensions import dates
 
 
 class TicketingConfig(AppConfig):
@@ -16,6 +17,7 @@ class TicketingConfig(AppConfig):
         from .auth import _tokens
         from .models import ApiToken, SigningKey
         from .receipts import DonationLines
+        from .services import PriceListFollower
         from .signing import forget_current_keys
         from .voucher_sales import VoucherLines
 
@@ -26,6 +28,8 @@ class TicketingConfig(AppConfig):
         # The facts the CRM cannot know of itself, being below: orders and tickets of a person.
         personal_data.register("orders_and_tickets", OrdersAndTickets())
         rule_kinds.register("bought_tariff", BOUGHT_TARIFF)
+        # An event's price list reaches its new dates; a copied date or event takes its prices.
+        dates.register("price_list", PriceListFollower())
 
         # A token saved or deleted in this process is read again at its next call.
         post_save.connect(_tokens.forget, sender=ApiToken, dispatch_uid="api_tokens_forget")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parvis.programming.models import Event
 
-from .models import PromoCode, Quota, SalesConfig, Tariff
+from .models import EventPrice, PromoCode, Quota, SalesConfig, Tariff
 
 
 class TariffForm(forms.ModelForm):
@@ -27,6 +27,33 @@ class TariffForm(forms.ModelForm):
             "sales_open_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
             "sales_close_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
         }
+
+
+class TariffEditForm(TariffForm):
+    """One date's tariff, edited (or closed) on its own."""
+
+    class Meta(TariffForm.Meta):
+        fields = [*TariffForm.Meta.fields, "is_active"]
+        labels = {"is_active": _("En vente")}
+
+
+class EventPriceForm(forms.ModelForm):
+    class Meta:
+        model = EventPrice
+        fields = [
+            "name",
+            "name_en",
+            "kind",
+            "price",
+            "vat_rate",
+            "eligibility",
+            "eligibility_en",
+            "sold_online",
+            "sold_at_box_office",
+            "max_per_order",
+            "position",
+            "is_active",
+        ]
 
 
 class QuotaForm(forms.Form):

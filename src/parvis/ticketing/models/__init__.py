@@ -1,6 +1,17 @@
 """The ticketing's models, one module per concern; every model is importable from here."""
 
-from .catalogue import VAT_RATES, Channel, Product, PromoCode, Quota, SalesConfig, Tariff, TariffKind
+from .catalogue import (
+    LIST_FIELDS,
+    VAT_RATES,
+    Channel,
+    EventPrice,
+    Product,
+    PromoCode,
+    Quota,
+    SalesConfig,
+    Tariff,
+    TariffKind,
+)
 from .documents import DonationReceipt, Invoice, InvoiceSeries
 from .keys import ApiToken, IdempotencyRecord, SigningKey
 from .orders import (
@@ -24,10 +35,12 @@ from .vouchers import Voucher, VoucherMovement, _voucher_code
 from .waitlist import WaitingEntry, _waiting_token
 
 __all__ = [
+    "LIST_FIELDS",
     "ApiToken",
     "Cart",
     "Channel",
     "DonationReceipt",
+    "EventPrice",
     "Hold",
     "HoldState",
     "IdempotencyRecord",

@@ -35,6 +35,16 @@ from .fulfilment import (
     tickets_issue,
 )
 from .paid import PaidLine, order_place_paid
+from .prices import (
+    PriceListFollower,
+    coming_dates,
+    price_create,
+    price_update,
+    prices_apply,
+    tariff_label,
+    tariff_realign,
+    tariff_update,
+)
 from .refunds import (
     order_cancel,
     order_self_cancel,
@@ -104,4 +114,12 @@ __all__ = [
     "tickets_issue",
     "tickets_refund",
     "timed_slots_create",
+    "PriceListFollower",
+    "coming_dates",
+    "price_create",
+    "price_update",
+    "prices_apply",
+    "tariff_label",
+    "tariff_realign",
+    "tariff_update",
 ]
