@@ -4,12 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from parvis.core.models import AuditLogEntry
 
 from . import services
 from .forms import OrganizerSettingsForm, SpaceForm, StaffAddForm, VenueForm
@@ -71,14 +68,6 @@ def team_revoke(request, organizer_slug: str, membership_pk: int):
     else:
         messages.success(request, _("Accès retiré."))
     return redirect("staff:team", organizer_slug=organizer.slug)
-
-
-@login_required
-def audit_log(request, organizer_slug: str):
-    organizer = require_organizer_perm(request.user, organizer_slug, Perm.AUDIT_VIEW)
-    entries = AuditLogEntry.objects.filter(organizer=organizer).order_by("-created_at", "-id")
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "network/audit_log.html", {"organizer": organizer, "page": page})
 
 
 class StaffPasswordSetView(PasswordResetConfirmView):

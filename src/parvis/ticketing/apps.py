@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.audit_reading import words
 from parvis.crm.extensions import personal_data, rule_kinds
 from parvis.programming.extensions import dates
 
@@ -14,6 +15,7 @@ class TicketingConfig(AppConfig):
 
         from . import extensions, inventory, waitlist
         from .audience import BOUGHT_TARIFF, OrdersAndTickets
+        from .audit_words import SalesWords
         from .auth import _tokens
         from .models import ApiToken, SigningKey
         from .receipts import DonationLines
@@ -30,6 +32,7 @@ class TicketingConfig(AppConfig):
         rule_kinds.register("bought_tariff", BOUGHT_TARIFF)
         # An event's price list reaches its new dates; a copied date or event takes its prices.
         dates.register("price_list", PriceListFollower())
+        words.register("sales", SalesWords())
 
         # A token saved or deleted in this process is read again at its next call.
         post_save.connect(_tokens.forget, sender=ApiToken, dispatch_uid="api_tokens_forget")

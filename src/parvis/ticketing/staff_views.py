@@ -1,7 +1,6 @@
 """Staff pages of the ticketing: tariffs and quotas of a date; orders (search, cancel, refund, resend)."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parvis.core.audit import audit_record
+from parvis.core.audit_reading import entry_changes
 from parvis.core.models import AuditLogEntry
 from parvis.core.money import Money, format_money
 from parvis.core.params import id_param, int_or_none
@@ -28,7 +27,6 @@ from .errors import SaleError
 from .models import (
     Channel,
     Order,
-    OrderState,
     PromoCode,
     Quota,
     SalesConfig,
@@ -37,7 +35,6 @@ from .models import (
     TicketState,
     Voucher,
 )
-from .providers import COUNTER_METHODS, PROVIDERS
 from .staff_forms import (
     CancelPerformanceForm,
     CapacityForm,
@@ -218,7 +215,7 @@ def order_detail(request, organizer_slug: str, code: str):
     history = AuditLogEntry.objects.filter(object_type="ticketing.order", object_id=str(order.pk)).order_by(
         "created_at"
     )
-    history = [(entry, _history_changes(entry, order.currency)) for entry in history]
+    history = [(entry, entry_changes(entry, skip_empty=True)) for entry in history]
     return render(
         request,
         "ticketing/staff/order_detail.html",
@@ -235,45 +232,6 @@ def order_detail(request, organizer_slug: str, code: str):
             "can_see_contact": has_organizer_perm(request.user, organizer, Perm.CRM_VIEW),
         },
     )
-
-
-# What the order's history says of the values its entries carry (the others are shown as written).
-HISTORY_FIELDS = {
-    "state": gettext_lazy("état"),
-    "payment": gettext_lazy("paiement"),
-    "provider": gettext_lazy("moyen de paiement"),
-    "total": gettext_lazy("total"),
-    "refunded": gettext_lazy("remboursé"),
-    "tickets": gettext_lazy("billets n°"),
-    "reason": gettext_lazy("motif"),
-    "fee_per_ticket": gettext_lazy("frais par billet"),
-}
-
-
-def _history_changes(entry: AuditLogEntry, currency: str) -> list[tuple[str, object, object]]:
-    """An entry's changes in words: field names, order states, means of payment and amounts as the staff
-    read them."""
-
-    def said(name, value):
-        if name == "state" and value in OrderState.values:
-            return OrderState(value).label
-        if name in ("total", "refunded", "fee_per_ticket") and isinstance(value, str):
-            try:
-                return format_money(Money(Decimal(value), currency))
-            except InvalidOperation:
-                return value
-        if name in ("payment", "provider") and isinstance(value, str):
-            known = COUNTER_METHODS.get(value) or (PROVIDERS[value].label if value in PROVIDERS else value)
-            return str(known)
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        return value
-
-    return [
-        (str(HISTORY_FIELDS.get(name, name)), said(name, before), said(name, after))
-        for name, before, after in entry.changed_fields()
-        if after not in (None, "", [])  # an empty reason says nothing
-    ]
 
 
 @login_required
