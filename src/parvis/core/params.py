@@ -1,5 +1,7 @@
 """Values read from a request's parameters."""
 
+import datetime
+
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # The largest whole number a database column holds (PostgreSQL's bigint, SQLite's INTEGER): a number a form
@@ -38,3 +40,13 @@ def next_url(request, default: str = "/") -> str:
     ):
         return target
     return default
+
+
+def date_or_none(value) -> datetime.date | None:
+    """A date from a query (YYYY-MM-DD), or None for anything else (never an exception)."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from parvis.checkin.models import Presence
 from parvis.core.money import vat_split
@@ -51,6 +52,8 @@ class Line:
     at: datetime.datetime
     performance_id: int | None = None
     ticket_number: int | None = None
+    # A commission on a ticket sold for another organizer: the organizer it is withheld from.
+    withheld_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,10 +154,12 @@ class StatementRow:
     entries: int = 0
     entries_amount: Decimal = Decimal(0)
     tickets: int = 0
-    tickets_amount: Decimal = Decimal(0)
+    tickets_gross: Decimal = Decimal(0)  # the price the buyers paid for this organizer's tickets
+    tickets_withheld: Decimal = Decimal(0)  # the seller's commission taken from that price
+    tickets_amount: Decimal = Decimal(0)  # what is left for this organizer: gross less commission
     equal_amount: Decimal = Decimal(0)
     unused_amount: Decimal = Decimal(0)
-    commission: Decimal = Decimal(0)
+    commission: Decimal = Decimal(0)  # the commissions this organizer earns as the seller
     total: Decimal = Decimal(0)
     excl_tax: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
@@ -210,6 +215,33 @@ def period_bounds(period: str, *, network=None) -> tuple[datetime.datetime, date
     except ValueError:
         pass
     raise ValueError(f"unknown period: {period!r}")
+
+
+QUARTERS = {1: _("1er trimestre"), 2: _("2e trimestre"), 3: _("3e trimestre"), 4: _("4e trimestre")}
+
+
+def period_choices(*, network, today: datetime.date) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What the period picker offers: the network's festivals, the months around today, the quarters
+    and years; each value is one `period_bounds` reads."""
+    festivals = [(f"festival:{f.slug}", f.name) for f in network.festivals.order_by("-starts_on")]
+    months = []
+    for back in range(-2, 13):  # two months ahead (pre-sales), a year back
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        first = datetime.date(year, month + 1, 1)
+        months.append((f"{first:%Y-%m}", formats.date_format(first, "YEAR_MONTH_FORMAT").capitalize()))
+    quarter = (today.month - 1) // 3 + 1
+    quarters = []
+    for back in range(0, 5):
+        year, q = divmod(today.year * 4 + quarter - 1 - back, 4)
+        quarters.append((f"{year}-Q{q + 1}", f"{QUARTERS[q + 1]} {year}"))
+    years = [(str(y), str(y)) for y in range(today.year, today.year - 3, -1)]
+    groups = [
+        (_("Festivals"), festivals),
+        (_("Mois"), months),
+        (_("Trimestres"), quarters),
+        (_("Années"), years),
+    ]
+    return [(label, options) for label, options in groups if options]
 
 
 def _partners(products: list[PassProduct]) -> dict[int, list[int]]:
@@ -290,7 +322,11 @@ def on_behalf_lines(*, network, start, end) -> list[Line]:
     for organizer_id, price, rate, performance_id, starts_at, number in tickets:
         commission = (price * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
         if commission:
-            lines.append(Line(0, seller, "commission", commission, rate, starts_at, performance_id, number))
+            lines.append(
+                Line(
+                    0, seller, "commission", commission, rate, starts_at, performance_id, number, organizer_id
+                )
+            )
         if price - commission:
             lines.append(
                 Line(0, organizer_id, "ticket", price - commission, rate, starts_at, performance_id, number)
@@ -310,6 +346,7 @@ def _fill(row: StatementRow, lines: list[Line]) -> StatementRow:
         elif line.kind == "ticket":
             row.tickets += 1
             row.tickets_amount += line.amount
+            row.tickets_gross += line.amount
         elif line.kind == "equal":
             row.equal_amount += line.amount
         elif line.kind == "unused":
@@ -330,11 +367,19 @@ def statement_build(*, network, start, end, now=None) -> Statement:
     by_organizer: dict[int, list[Line]] = defaultdict(list)
     for line in lines:
         by_organizer[line.organizer_id].append(line)
-    organizers = Organizer.objects.in_bulk(list(by_organizer))
-    rows = [
-        _fill(StatementRow(pk, organizers[pk].name, organizers[pk].siret), sorted(ls, key=lambda x: x.at))
-        for pk, ls in by_organizer.items()
-    ]
+    withheld: dict[int, list[Line]] = defaultdict(list)
+    for line in lines:
+        if line.withheld_from is not None:
+            withheld[line.withheld_from].append(line)
+    organizers = Organizer.objects.in_bulk(list(by_organizer.keys() | withheld.keys()))
+    rows = []
+    for pk in by_organizer.keys() | withheld.keys():
+        row = StatementRow(pk, organizers[pk].name, organizers[pk].siret)
+        _fill(row, sorted(by_organizer[pk], key=lambda x: x.at))
+        for line in withheld[pk]:  # a ticket's price is its part plus the commission taken from it
+            row.tickets_withheld += line.amount
+            row.tickets_gross += line.amount
+        rows.append(row)
     rows.sort(key=lambda r: r.name)
     total = StatementRow(0, "TOTAL")
     for row in rows:
@@ -342,6 +387,8 @@ def statement_build(*, network, start, end, now=None) -> Statement:
             "entries",
             "entries_amount",
             "tickets",
+            "tickets_gross",
+            "tickets_withheld",
             "tickets_amount",
             "equal_amount",
             "unused_amount",
@@ -367,8 +414,10 @@ def statement_csv(statement: Statement) -> str:
             "part_egale_ttc",
             "entrees_non_utilisees_ttc",
             "billets_vendus_pour_compte",
-            "part_billets_ttc",
-            "commission_ttc",
+            "billets_brut_ttc",
+            "commission_retenue_ttc",
+            "billets_net_ttc",
+            "commission_percue_ttc",
             "total_ht",
             "tva",
             "total_ttc",
@@ -384,6 +433,8 @@ def statement_csv(statement: Statement) -> str:
                 row.equal_amount,
                 row.unused_amount,
                 row.tickets,
+                row.tickets_gross,
+                row.tickets_withheld,
                 row.tickets_amount,
                 row.commission,
                 row.excl_tax,

@@ -1,5 +1,7 @@
 """Staff pages: an organizer's passes (create, follow, find a holder's pass); a network's settlements."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
@@ -9,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record
-from parvis.core.params import id_param
+from parvis.core.params import date_or_none, id_param
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 from parvis.ticketing.errors import SaleError
 
@@ -90,7 +92,10 @@ def network_settlements(request, network_slug: str):
     network = require_network_perm(request.user, network_slug, Perm.NETWORK_SETTLEMENTS)
     festival = network.festivals.order_by("-starts_on").first()  # by default, the latest festival's
     default = f"festival:{festival.slug}" if festival else f"{timezone.localdate():%Y-%m}"
-    period = request.GET.get("period", "").strip() or default
+    period = request.GET.get("period", "").strip()[:80] or default
+    first, last = (date_or_none(request.GET.get(k)) for k in ("du", "au"))
+    if first and last:  # "other dates" win over the list
+        period = f"{first:%Y-%m-%d}..{last:%Y-%m-%d}"
     try:
         start, end, label = settlements.period_bounds(period, network=network)
     except ValueError:
@@ -113,6 +118,8 @@ def network_settlements(request, network_slug: str):
             "statement": statement,
             "discovery": settlements.discovery(network=network, start=start, end=end),
             "discovering": settlements.holders_discovering(network=network, start=start, end=end),
-            "festivals": network.festivals.all(),
+            "choices": settlements.period_choices(network=network, today=timezone.localdate()),
+            "first": start.date(),
+            "last": (end - datetime.timedelta(days=1)).date(),
         },
     )

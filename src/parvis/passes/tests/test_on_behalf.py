@@ -95,9 +95,20 @@ def test_the_settlement_pays_each_venue_its_tickets_less_the_commission_to_the_c
     assert rows[club_a.pk].tickets == 2 and rows[club_a.pk].tickets_amount == 2 * (
         Decimal("17.35") - commission
     )
+    # the club's row says what the buyers paid, what the seller kept, and what is left
+    assert rows[club_a.pk].tickets_gross == Decimal("34.70")
+    assert rows[club_a.pk].tickets_withheld == 2 * commission
+    assert rows[association.pk].tickets_withheld == 0 and rows[association.pk].tickets_gross == 0
     assert statement.total.total == Decimal("34.70")  # what the two valid tickets brought, to the cent
     csv_text = statement_csv(statement)
-    assert "billets_vendus_pour_compte" in csv_text.splitlines()[0]
+    header = csv_text.splitlines()[0].split(";")
+    assert header[6:11] == [
+        "billets_vendus_pour_compte",
+        "billets_brut_ttc",
+        "commission_retenue_ttc",
+        "billets_net_ttc",
+        "commission_percue_ttc",
+    ]
     assert csv_text.splitlines()[-1].endswith(";34.70")
 
 

@@ -110,6 +110,16 @@ def test_coordinators_read_and_download_the_settlements(client, network, organiz
     body = csv.content.decode("utf-8-sig")
     assert body.startswith("structure;") and "Club alpha;" in body and "\nTOTAL;" in body
     assert client.get(url, {"period": "n'importe"}).status_code == 302  # told, then sent back
+    # the picker: the month is offered by name and selected; dates chosen by hand win over the list
+    assert f'<option value="{period}" selected>' in page.content.decode()
+    assert "<optgroup label=\"Trimestres\">" in page.content.decode()
+    day = timezone.localtime(performance.starts_at).date()
+    chosen = client.get(url, {"period": "2001", "du": day.isoformat(), "au": day.isoformat()})
+    assert "Club alpha" in chosen.content.decode() and "Dates choisies" in chosen.content.decode()
+    before = client.get(url, {"du": "2001-01-01", "au": "2001-01-02"}).content.decode()
+    assert "Rien à reverser" in before
+    assert client.get(url, {"du": "2001-02-01", "au": "2001-01-02"}).status_code == 302  # backwards
+    assert client.get(url, {"du": "zz", "au": "99999-01-01", "period": period}).status_code == 200
 
 
 def test_organizer_administrators_are_not_coordinators(client, network, organizer):
