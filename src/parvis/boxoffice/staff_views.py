@@ -316,7 +316,7 @@ def pay(request, organizer_slug: str):
 def tickets_pdf(request, organizer_slug: str, code: str, layout: str):
     organizer = organizer_for(request, organizer_slug)
     order = get_object_or_404(Order, organizer=organizer, code=code)
-    if layout not in ("a4", "80mm"):
+    if layout not in ("a4", "compact", "80mm"):
         raise Http404
     return _pdf(order_tickets_pdf(order, layout=layout), f"billets-{order.code}-{layout}.pdf")
 

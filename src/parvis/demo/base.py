@@ -1,10 +1,13 @@
 """Small builders the demo's parts share (each creates a row once: the demo can run again)."""
 
 import datetime
+import io
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont
 
 from parvis.network.models import Organizer, Venue
 from parvis.programming.models import Event, EventStatus, Performance
@@ -40,6 +43,19 @@ def add_user(username: str, first: str, last: str, *, superuser: bool = False):
 def add_organizer(slug: str, **fields) -> Organizer:
     organizer, _ = Organizer.objects.get_or_create(slug=slug, defaults=fields)
     return organizer
+
+
+def add_logo(organizer: Organizer, initials: str, colour: tuple[int, int, int]) -> None:
+    """A drawn logo (the organizer's initials on its colour), printed on its tickets."""
+    if organizer.logo:
+        return
+    image = Image.new("RGB", (360, 144), colour)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=88)
+    draw.text((180, 72), initials, fill=(255, 255, 255), font=font, anchor="mm")
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    organizer.logo.save(f"{organizer.slug}.png", ContentFile(data.getvalue()))
 
 
 def add_venue(organizer: Organizer, slug: str, **fields) -> Venue:

@@ -38,6 +38,7 @@ from parvis.programming.models import (
 from .base import (
     DemoAccount,
     add_event,
+    add_logo,
     add_organizer,
     add_user,
     add_venue,
@@ -207,6 +208,7 @@ def _demo_theatre(*, start, jazz, accounts):
         bank_details="SCIC Théâtre du Parvis\nIBAN FR76 3000 6000 0112 3456 7890 189\nBIC AGRIFRPP (fictif)",
         description="Scène conventionnée, 28 spectacles par saison.",
     )
+    add_logo(theatre, "TdP", (154, 31, 51))
     grande = add_venue(
         theatre,
         "salle",

@@ -27,6 +27,8 @@ class OrganizerSettingsForm(forms.ModelForm):
             "email",
             "phone",
             "website",
+            "logo",
+            "ticket_layout",
             "description",
             "description_en",
             "retention_prospect_years",
@@ -68,10 +70,20 @@ class OrganizerSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["self_cancellation_fee"].required = False  # empty: no fee
+        self.fields["ticket_layout"].required = False  # empty: as before
         current = self.instance.terms_versions.first() if self.instance.pk else None
         if current is not None:
             self.fields["terms_of_sale"].initial = current.text
             self.fields["terms_of_sale_en"].initial = current.text_en
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("Le logo dépasse 2 Mo."))
+        return logo
+
+    def clean_ticket_layout(self):
+        return self.cleaned_data.get("ticket_layout") or self.instance.ticket_layout or "a4"
 
     def clean_self_cancellation_fee(self):
         return self.cleaned_data["self_cancellation_fee"] or Decimal(0)
@@ -98,6 +110,7 @@ class OrganizerSettingsForm(forms.ModelForm):
             ["self_cancellation_hours", "self_cancellation_fee", "bank_details", "sells_gift_vouchers",
              "terms_of_sale", "terms_of_sale_en"],
         ),
+        (_("Billets"), ["logo", "ticket_layout"]),
         (
             _("Dons et reçus fiscaux"),
             ["accepts_donations", "issues_tax_receipts", "tax_receipt_status", "tax_receipt_signatory"],

@@ -75,6 +75,19 @@ class Organizer(models.Model):
     email = models.EmailField(_("e-mail de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     website = models.URLField(_("site web"), blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="organizers/",
+        blank=True,
+        help_text=_("Imprimé sur les billets. PNG ou JPEG, 2 Mo au plus."),
+    )
+    ticket_layout = models.CharField(
+        _("format des billets"),
+        max_length=8,
+        choices=[("a4", _("A4 : un billet par page")), ("compact", _("Compact : trois billets par page A4"))],
+        default="a4",
+        help_text=_("Le format des billets envoyés par e-mail ; l'acheteur peut aussi choisir l'autre."),
+    )
     description = models.TextField(_("présentation"), blank=True)
     description_en = models.TextField(_("présentation (anglais)"), blank=True)
     currency = models.CharField(_("devise"), max_length=3, default="EUR")

@@ -79,7 +79,7 @@ class StaffPasswordSetView(PasswordResetConfirmView):
 @login_required
 def organizer_settings(request, organizer_slug: str):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.ORGANIZER_SETTINGS)
-    form = OrganizerSettingsForm(request.POST or None, instance=organizer)
+    form = OrganizerSettingsForm(request.POST or None, request.FILES or None, instance=organizer)
     if request.method == "POST" and form.is_valid():
         fields = [name for name in form.changed_data if not name.startswith("terms_of_sale")]
         data = {name: form.cleaned_data[name] for name in fields}

@@ -126,7 +126,10 @@ def order_pdf(request, code: str, secret: str):
     order = _order(code, secret)
     if order.state != "paid":
         raise Http404
-    response = HttpResponse(order_tickets_pdf(order), content_type="application/pdf")
+    layout = request.GET.get("format")
+    if layout not in ("a4", "compact"):
+        layout = order.organizer.ticket_layout
+    response = HttpResponse(order_tickets_pdf(order, layout=layout), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="billets-{order.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

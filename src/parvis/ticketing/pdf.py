@@ -1,5 +1,7 @@
-"""E-tickets as PDF (reportlab, no system library): one A4 page per ticket with its signed QR code."""
+"""E-tickets as PDF (reportlab, no system library): a laid-out ticket with its signed QR code, one per A4
+page with practical information, three per page (compact), or on an 80 mm roll."""
 
+import datetime
 import io
 
 import segno
@@ -7,6 +9,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen import canvas
 
 from parvis.core.money import Money, format_money
@@ -43,11 +46,22 @@ def draw_qr(page: canvas.Canvas, data: str, x: float, y: float, size: float) -> 
     page.restoreState()
 
 
+def _doors(performance) -> datetime.datetime:
+    if performance.doors_at:
+        return performance.doors_at
+    return performance.starts_at - datetime.timedelta(minutes=performance.venue.doors_minutes_before)
+
+
+def _address(venue) -> list[str]:
+    return [p for p in [venue.name, venue.street, f"{venue.postcode} {venue.town}".strip()] if p]
+
+
 def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
     """The legal mentions of a ticket, in the order's language."""
     performance = ticket.performance
     venue = performance.venue
     local = performance.starts_at.astimezone(venue.tzinfo)
+    doors = _doors(performance).astimezone(venue.tzinfo)
     price = _("Gratuit") if ticket.price == 0 else format_money(Money(ticket.price, ticket.tariff.currency))
     tariff = ticket.tariff.localized_name
     pass_entry = getattr(ticket, "pass_entry", None)  # booked with a pass: the pass pays the place
@@ -62,11 +76,9 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
         (_("Organisateur"), operator),
         (_("Évènement"), performance.event.title),
         (_("Date"), formats.date_format(local, "l j F Y, H:i")),
+        (_("Portes"), formats.time_format(doors, "H:i")),
         *([(_("Créneau"), ticket.slot.name)] if ticket.slot_id else []),
-        (
-            _("Lieu"),
-            ", ".join(p for p in [venue.name, venue.street, f"{venue.postcode} {venue.town}".strip()] if p),
-        ),
+        (_("Lieu"), ", ".join(_address(venue))),
         (_("Tarif"), tariff),
         (_("Prix"), price),
         (_("Billet n°"), f"{ticket.number:06d}"),
@@ -74,11 +86,91 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
     ]
 
 
+def _logo(organizer):
+    """The organizer's logo, ready to draw, or None (no logo, or a file that cannot be read)."""
+    if not organizer.logo:
+        return None
+    try:
+        with organizer.logo.open("rb") as f:
+            return ImageReader(io.BytesIO(f.read()))
+    except (OSError, ValueError):
+        return None
+
+
+def _wrapped(page, text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
+    lines = simpleSplit(text, font, size, width) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        while lines[-1] and page.stringWidth(lines[-1] + "…", font, size) > width:
+            lines[-1] = lines[-1][:-1]
+        lines[-1] += "…"
+    return lines
+
+
+def _ticket_card(page, ticket: Ticket, order: Order, box: tuple[float, float, float, float], logos) -> None:
+    """One ticket in the box (x, y, width, height): the organizer's logo, the show, date and doors, the
+    venue's whole address, tariff and holder on the left; the QR code on the right, in a column that no
+    text reaches."""
+    x, y, width, height = box
+    pad = 6 * mm
+    qr = min(48 * mm, height - 2 * pad)
+    text_width = width - qr - 3 * pad
+    page.saveState()
+    page.setStrokeColorRGB(0.75, 0.75, 0.75)
+    page.roundRect(x, y, width, height, 3 * mm, stroke=1, fill=0)
+    page.restoreState()
+    top = y + height - pad
+    organizer = ticket.organizer
+    if organizer.pk not in logos:
+        logos[organizer.pk] = _logo(organizer)
+    logo = logos[organizer.pk]
+    left = x + pad
+    if logo is not None:
+        w, h = logo.getSize()
+        scale = min(30 * mm / w, 12 * mm / h)
+        page.drawImage(logo, left, top - h * scale, w * scale, h * scale, mask="auto")
+        left += w * scale + 4 * mm
+    page.setFont("Helvetica", 8)
+    page.drawString(left, top - 4 * mm, (organizer.name)[:60])
+    page.setFont("Helvetica-Bold", 9)
+    page.drawRightString(x + width - pad, top - 4 * mm, f"{_('Billet n°')} {ticket.number:06d}")
+    cursor = top - 17 * mm
+    page.setFont("Helvetica-Bold", 15)
+    for line in _wrapped(page, ticket.performance.event.title, "Helvetica-Bold", 15, text_width, 2):
+        page.drawString(x + pad, cursor, line)
+        cursor -= 6.5 * mm
+    cursor -= 1 * mm
+    said = dict(ticket_lines(ticket))
+    rows = [
+        (_("Date"), said[_("Date")]),
+        (_("Portes"), said[_("Portes")]),
+        *([(_("Créneau"), said[_("Créneau")])] if _("Créneau") in said else []),
+        (_("Lieu"), "\n".join(_address(ticket.performance.venue))),
+        (_("Tarif"), f"{said[_('Tarif')]} — {said[_('Prix')]}"),
+        *([(_("Nom"), said[_("Nom")])] if said[_("Nom")] else []),
+    ]
+    label_width = 18 * mm
+    for label, value in rows:
+        page.setFont("Helvetica", 7)
+        page.drawString(x + pad, cursor + 0.5 * mm, label.upper())
+        page.setFont("Helvetica", 10)
+        for part in value.split("\n"):
+            for line in _wrapped(page, part, "Helvetica", 10, text_width - label_width, 2):
+                page.drawString(x + pad + label_width, cursor, line)
+                cursor -= 4.6 * mm
+        cursor -= 0.8 * mm
+    draw_qr(page, ticket.secret, x + width - pad - qr, y + (height - qr) / 2 - 2 * mm, qr)
+    page.setFont("Helvetica", 6.5)
+    footer = f"{_('Commande')} {order.code} — {said[_('Organisateur')]}"
+    page.drawString(x + pad, y + 3.5 * mm, _wrapped(page, footer, "Helvetica", 6.5, text_width, 1)[0])
+
+
 def order_tickets_pdf(
     order: Order, *, layout: str = "a4", tickets=None, duplicate: int | None = None
 ) -> bytes:
-    """The order's valid tickets (or those given): A4, one per page, or the 80 mm thermal layout.
-    A reprint at the counter passes its number: every page then says DUPLICATA n°."""
+    """The order's valid tickets (or those given): A4 with one ticket per page and its practical
+    information, `compact` (three tickets per A4 page, to cut), or the 80 mm thermal layout.
+    A reprint at the counter passes its number: every ticket then says DUPLICATA n°."""
     if tickets is None:
         tickets = order.tickets.filter(state="valid")
     tickets = tickets.select_related(
@@ -91,33 +183,57 @@ def order_tickets_pdf(
     page.setTitle(f"Billets {order.code}")
     page.setAuthor(order.organizer.name)
     width, height = A4
+    margin = 12 * mm
+    logos: dict = {}
+    per_page = 3 if layout == "compact" else 1
+    card_height = (height - 2 * margin - (per_page - 1) * 6 * mm) / per_page if per_page > 1 else 95 * mm
     with translation.override(order.language or "fr"):
-        for ticket in tickets:
+        for n, ticket in enumerate(tickets):
+            slot = n % per_page
+            if n and not slot:
+                page.showPage()
+            top = height - margin - slot * (card_height + 6 * mm)
             if duplicate:
-                page.setFont("Helvetica-Bold", 16)
-                page.drawRightString(width - 20 * mm, height - 15 * mm, _duplicate_mark(duplicate))
-            y = height - 25 * mm
-            page.setFont("Helvetica-Bold", 18)
-            page.drawString(20 * mm, y, ticket.performance.event.title[:60])
-            y -= 12 * mm
-            for label, value in ticket_lines(ticket):
-                page.setFont("Helvetica", 9)
-                page.drawString(20 * mm, y, label.upper())
-                page.setFont("Helvetica-Bold" if label == _("Billet n°") else "Helvetica", 12)
-                page.drawString(55 * mm, y, str(value)[:70])
-                y -= 8 * mm
-            size = 70 * mm
-            draw_qr(page, ticket.secret, width - size - 20 * mm, height - size - 35 * mm, size)
-            page.setFont("Helvetica", 8)
-            page.drawString(
-                20 * mm,
-                20 * mm,
-                _("Commande %(code)s — billet personnel, présentez le QR code à l'entrée.")
-                % {"code": order.code},
+                page.setFont("Helvetica-Bold", 11)
+                page.drawRightString(width - margin, top + 2 * mm, _duplicate_mark(duplicate))
+            _ticket_card(
+                page, ticket, order, (margin, top - card_height, width - 2 * margin, card_height), logos
             )
-            page.showPage()
+            if per_page > 1 and slot < per_page - 1:
+                page.saveState()
+                page.setDash(2, 3)
+                page.setStrokeColorRGB(0.6, 0.6, 0.6)
+                cut = top - card_height - 3 * mm
+                page.line(margin / 2, cut, width - margin / 2, cut)
+                page.restoreState()
+            if per_page == 1:
+                _practical(page, ticket, order, top - card_height - 12 * mm, margin, width)
+        page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+def _practical(page, ticket: Ticket, order: Order, top: float, margin: float, width: float) -> None:
+    """Under an A4 ticket: how to come in, and whom to ask."""
+    venue = ticket.performance.venue
+    organizer = ticket.organizer
+    page.setFont("Helvetica-Bold", 11)
+    page.drawString(margin, top, _("Informations pratiques"))
+    contact = " — ".join(p for p in [organizer.email, organizer.phone] if p)
+    lines = [
+        _("Présentez ce billet à l'entrée, imprimé ou sur votre téléphone."),
+        _("Portes ouvertes à %(doors)s.") % {"doors": dict(ticket_lines(ticket))[_("Portes")]},
+        ", ".join(_address(venue)),
+        *([_("Contact : %(contact)s") % {"contact": contact}] if contact else []),
+        _("Billet personnel, ni repris ni échangé sauf dans les conditions de vente de l'organisateur."),
+    ]
+    cursor = top - 7 * mm
+    page.setFont("Helvetica", 9.5)
+    for text in lines:
+        for line in simpleSplit(text, "Helvetica", 9.5, width - 2 * margin):
+            page.drawString(margin, cursor, line)
+            cursor -= 5 * mm
+        cursor -= 1.5 * mm
 
 
 def _duplicate_mark(number: int) -> str:

@@ -78,7 +78,11 @@ def _send(order: Order) -> None:
             render_to_string("ticketing/email/confirmation.html", context), "text/html"
         )
         if order.tickets.exists():
-            message.attach(f"billets-{order.code}.pdf", order_tickets_pdf(order), "application/pdf")
+            message.attach(
+                f"billets-{order.code}.pdf",
+                order_tickets_pdf(order, layout=order.organizer.ticket_layout),
+                "application/pdf",
+            )
         for kind, part in made.items():  # and the files it gives (a voucher, a card, a tax receipt…)
             for attachment in kind.attachments(order, part):
                 message.attach(attachment.filename, attachment.content, attachment.mimetype)

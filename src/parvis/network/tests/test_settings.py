@@ -1,5 +1,9 @@
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from parvis.core.models import AuditLogEntry
 from parvis.network.models import Role, Space, Venue
@@ -93,3 +97,22 @@ def test_the_settings_page_shows_every_field_in_its_section(client, organizer):
     page = client.get(reverse("staff:organizer_settings", args=[organizer.slug])).content.decode()
     assert page.count("<fieldset>") == len(OrganizerSettingsForm.GROUPS)
     assert all(f'name="{name}"' in page for name in grouped)
+
+
+def test_an_administrator_uploads_a_logo_and_chooses_the_ticket_layout(client, organizer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    login_staff(client, staff(organizer, Role.ADMINISTRATOR))
+    url = reverse("staff:organizer_settings", args=[organizer.slug])
+    base = {"name": organizer.name, "retention_prospect_years": 3, "retention_customer_years": 3}
+    bad = SimpleUploadedFile("logo.png", b"not an image", content_type="image/png")
+    response = client.post(url, {**base, "logo": bad, "ticket_layout": "compact"})
+    assert response.status_code == 400
+    organizer.refresh_from_db()
+    assert not organizer.logo and organizer.ticket_layout == "a4"
+    png = io.BytesIO()
+    Image.new("RGB", (200, 80), (10, 80, 160)).save(png, "PNG")
+    good = SimpleUploadedFile("logo.png", png.getvalue(), content_type="image/png")
+    assert client.post(url, {**base, "logo": good, "ticket_layout": "compact"}).status_code == 302
+    organizer.refresh_from_db()
+    assert organizer.logo.name.startswith("organizers/") and organizer.ticket_layout == "compact"
+    assert client.post(url, {**base, "ticket_layout": "nonsense"}).status_code == 400
