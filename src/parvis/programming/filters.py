@@ -86,6 +86,16 @@ class AgendaFilters:
             ]
         )
 
+    @property
+    def panel_count(self) -> int:
+        """How many criteria of the filters panel are set (the search box is outside it)."""
+        dates = bool(self.date_from or self.date_to)
+        return (
+            sum(bool(x) for x in [dates, self.venue_id, self.town, self.free, self.price_max is not None])
+            + len(self.genres)
+            + len(self.access)
+        )
+
 
 def date_range_for(when: str, today: datetime.date) -> tuple[datetime.date | None, datetime.date | None]:
     if when == When.TODAY:

@@ -66,16 +66,30 @@ def test_visitor_filters_the_agenda_on_a_phone_and_opens_an_event(phone_page, ag
     # No horizontal scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
-    page.get_by_text("Plus de critères").click()
+    # The filters wait behind one button: the first result shows on the first screen.
+    panel = page.locator("details.filters-panel")
+    expect(panel).not_to_have_attribute("open", "")
+    first = results.first.bounding_box()
+    assert first["y"] + first["height"] <= page.viewport_size["height"]
+    page.get_by_text("Filtres", exact=True).click()
     page.get_by_label("Jazz", exact=True).check()  # htmx refreshes the results on change
     expect(results).to_have_count(2)
     assert "genre=jazz" in page.url
+    page.reload()  # the button says how many criteria are set
+    expect(page.locator("details.filters-panel > summary")).to_contain_text("1 actif")
+    expect(panel).not_to_have_attribute("open", "")
 
     page.get_by_label("Rechercher").fill("sillage")
     expect(results).to_have_count(1)
     page.get_by_role("link", name="Trio Sillage").click()
     page.wait_for_url("**/e/sillage/")
     assert page.get_by_role("heading", level=1).inner_text() == "Trio Sillage"
+
+
+def test_the_filters_panel_is_open_on_a_wide_screen(page, agenda):
+    page.goto(f"/r/{agenda.slug}/")
+    expect(page.locator("details.filters-panel")).to_have_attribute("open", "")
+    expect(page.get_by_label("Ville")).to_be_visible()
 
 
 def test_accent_folded_search_without_javascript(browser, live_server, agenda):
