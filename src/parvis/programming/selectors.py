@@ -4,7 +4,8 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from parvis.core.compiled import CompiledQuery
@@ -12,7 +13,15 @@ from parvis.core.text import fold
 from parvis.network.models import Network, NetworkMembership, Organizer, Venue
 
 from .filters import AgendaFilters
-from .models import PUBLIC_PERFORMANCE_STATUSES, Event, EventStatus, FeaturedEvent, Festival, Performance
+from .models import (
+    PUBLIC_PERFORMANCE_STATUSES,
+    Event,
+    EventStatus,
+    FeaturedEvent,
+    Festival,
+    Genre,
+    Performance,
+)
 
 # The dates a filter may name: beyond them a day's start in UTC, or the day after, is no datetime at all
 # (?date_to=9999-12-31 failed with OverflowError); a bound beyond them is no bound.
@@ -72,6 +81,46 @@ def apply_agenda_filters(
 
 def agenda_page_queryset(qs: QuerySet[Performance]) -> QuerySet[Performance]:
     return qs.select_related("event", "event__organizer", "venue", "space").order_by("starts_at", "id")
+
+
+def one_card_per_exhibition(qs: QuerySet[Performance], filters: AgendaFilters) -> QuerySet[Performance]:
+    """An exhibition open every day is one card in an agenda (its first day among those asked for), not
+    one card a day; its page shows the days as a calendar.
+
+    Of the agenda's filters only the dates choose between the days of one event (the others are the
+    event's or its venue's), so the first day is looked for with them alone: a small subquery."""
+    table = Performance._meta.db_table
+    statuses = ", ".join(["%s"] * len(PUBLIC_PERFORMANCE_STATUSES))
+    # Written as SQL (not a Subquery of OuterRef, twice as slow to compile on every agenda request); every
+    # value is a parameter, the names are the model's own.
+    sql = (
+        f'SELECT d.id FROM {table} d WHERE d.event_id = "{table}"."event_id" AND d.status IN ({statuses}) '  # noqa: S608
+        "AND d.starts_at >= %s ORDER BY d.starts_at, d.id LIMIT 1"
+    )
+    first = RawSQL(  # noqa: S611
+        sql,
+        (*PUBLIC_PERFORMANCE_STATUSES, _start_of_local_day(filters.date_from or timezone.localdate())),
+    )
+    return qs.filter(~Q(event__genre=Genre.EXHIBITION) | Q(pk=first))
+
+
+def exhibition_runs(qs: QuerySet[Performance], cards) -> None:
+    """Give each exhibition's card its last day and how many days it is open, among those asked for."""
+    ids = {p.event_id for p in cards if p.event.genre == Genre.EXHIBITION}
+    if not ids:
+        return
+    runs = {
+        row["event_id"]: row
+        for row in qs.order_by()
+        .filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(last=Max("starts_at"), days=Count("id"))
+    }
+    for p in cards:
+        run = runs.get(p.event_id) if p.event.genre == Genre.EXHIBITION else None
+        if run and run["days"] > 1:
+            p.run_last = timezone.localtime(run["last"], p.venue.tzinfo)
+            p.run_days = run["days"]
 
 
 def agenda_choices(qs_base: QuerySet[Performance]) -> dict:

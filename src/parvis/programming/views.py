@@ -11,10 +11,11 @@ from parvis.network.models import Network, Organizer, Venue
 from parvis.network.permissions import Perm, has_organizer_perm
 
 from . import extensions, selectors
+from .calendars import month_grids, weekday_names
 from .filters import parse_agenda_filters
 from .ical import calendar_for
 from .jsonld import event_jsonld, jsonld_script
-from .models import EventStatus, Festival
+from .models import EventStatus, Festival, Genre
 
 PAGE_SIZE = 24
 ICAL_LIMIT = 2000
@@ -22,8 +23,10 @@ ICAL_LIMIT = 2000
 
 def _render_agenda(request, *, template: str, base_qs, context: dict, status: int = 200):
     filters, form = parse_agenda_filters(request.GET)
-    qs = selectors.agenda_page_queryset(selectors.apply_agenda_filters(base_qs, filters))
+    filtered = selectors.apply_agenda_filters(base_qs, filters)
+    qs = selectors.agenda_page_queryset(selectors.one_card_per_exhibition(filtered, filters))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.exhibition_runs(filtered, page.object_list)
     context = {
         **context,
         "filters": filters,
@@ -127,6 +130,8 @@ def event_page(request, organizer_slug: str, event_slug: str):
         "programming/event.html",
         {
             "event": event,
+            "months": month_grids(performances) if event.genre == Genre.EXHIBITION else None,
+            "weekdays": weekday_names(),
             "organizer": event.organizer,
             "performances": performances,
             "jsonld": jsonld_script(event_jsonld(event, performances)),
