@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parvis.web.context_processors.site",
+                "parvis.network.staff_nav.staff_nav",
             ],
         },
     },

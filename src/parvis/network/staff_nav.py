@@ -1,0 +1,109 @@
+"""The staff's menu: on every staff page, the sections of the current organizer (or network) that the
+person may open, the current one marked, and a way to another organizer. Read only when a page shows it."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from .models import Network, Organizer
+from .permissions import Perm, network_perms, organizer_perms, organizers_with_perm
+
+# (section, label, URL name, permission, the URL names that belong to it by prefix)
+ORGANIZER_SECTIONS = (
+    ("programming", _("Programmation"), "staff:event_list", Perm.PROGRAMMING_VIEW,
+     ("event_", "performance_", "tariff_")),
+    ("orders", _("Commandes"), "staff:order_list", Perm.SALES_VIEW, ("order_",)),
+    ("boxoffice", _("Guichet"), "staff:boxoffice", Perm.BOXOFFICE_SELL, ("boxoffice",)),
+    ("door", _("Contrôle d'accès"), "staff:door_home", Perm.CHECKIN, ("door_",)),
+    ("crm", _("Publics"), "staff:crm_contacts", Perm.CRM_VIEW, ("crm_",)),
+    ("passes", _("Pass"), "staff:passes", Perm.SALES_VIEW, ("passes",)),
+    ("memberships", _("Adhésions"), "staff:memberships", Perm.SALES_VIEW, ("memberships",)),
+    ("vouchers", _("Bons cadeaux"), "staff:vouchers", Perm.SALES_VIEW, ("vouchers",)),
+    ("promo", _("Codes promo"), "staff:promo_codes", Perm.ORGANIZER_SETTINGS, ("promo_",)),
+    ("team", _("Équipe"), "staff:team", Perm.STAFF_MANAGE, ("team",)),
+    ("settings", _("Réglages"), "staff:organizer_settings", Perm.ORGANIZER_SETTINGS,
+     ("organizer_settings", "venue_")),
+    ("audit", _("Journal d'audit"), "staff:audit_log", Perm.AUDIT_VIEW, ("audit_",)),
+)  # fmt: skip
+NETWORK_SECTIONS = (
+    ("curation", _("Coordination"), "staff:network_curation", Perm.NETWORK_CURATE,
+     ("network_curation", "network_feature", "festival_")),
+    ("audience", _("Publics partagés"), "staff:network_audience", Perm.NETWORK_AUDIENCE,
+     ("network_audience",)),
+    ("settlements", _("Reversements"), "staff:network_settlements", Perm.NETWORK_SETTLEMENTS,
+     ("network_settlements",)),
+)  # fmt: skip
+
+
+@dataclass
+class Link:
+    label: str
+    url: str
+    current: bool
+
+
+@dataclass
+class StaffMenu:
+    title: str
+    links: list[Link]
+    others: list[tuple[str, str]]  # other organizers: (name, URL)
+
+
+def _links(sections, perms, url_name: str, slug: str) -> list[Link]:
+    links = []
+    for _section, label, name, perm, prefixes in sections:
+        if perm not in perms:
+            continue
+        try:
+            url = reverse(name, args=[slug])
+        except NoReverseMatch:
+            continue
+        links.append(Link(str(label), url, url_name.startswith(prefixes)))
+    return links
+
+
+def _menu(request) -> StaffMenu | None:
+    match = request.resolver_match
+    user = request.user
+    kwargs = match.kwargs
+    if "organizer_slug" in kwargs:
+        organizer = Organizer.objects.filter(slug=kwargs["organizer_slug"]).first()
+        perms = organizer_perms(user, organizer) if organizer else frozenset()
+        if not perms:
+            return None
+        others = [
+            (o.name, reverse("staff:event_list", args=[o.slug]))
+            for o in organizers_with_perm(user, Perm.PROGRAMMING_VIEW)
+            .exclude(pk=organizer.pk)
+            .order_by("name")[:20]
+        ]
+        links = _links(ORGANIZER_SECTIONS, perms, match.url_name or "", organizer.slug)
+        return StaffMenu(organizer.name, links, others)
+    if "network_slug" in kwargs:
+        network = Network.objects.filter(slug=kwargs["network_slug"]).first()
+        perms = network_perms(user, network) if network else frozenset()
+        if not perms:
+            return None
+        return StaffMenu(
+            network.name, _links(NETWORK_SECTIONS, perms, match.url_name or "", network.slug), []
+        )
+    return None
+
+
+def staff_nav(request) -> dict:
+    """Context processor: `staff_page` on every staff page; `staff_menu`, computed if the page reads it."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.namespace != "staff" or not request.user.is_authenticated:
+        return {}
+    return {"staff_page": True, "staff_menu": SimpleLazyObject(lambda: _menu(request) or _Empty())}
+
+
+class _Empty:
+    title = ""
+    links: list = []
+    others: list = []
+
+    def __bool__(self):
+        return False
