@@ -1,7 +1,8 @@
 """GDPR rights, self-served: signed links, data export, correction, consents, erasure; double opt-in.
 
 A guest has no password: they prove they hold the e-mail address by opening a signed link sent to it.
-Each organizer is a separate controller, so a link opens one organizer's data about the person.
+Each organizer is a separate controller, so a link opens one organizer's data about the person; one more
+link opens them all at once, to download or erase everything in one step.
 """
 
 import csv
@@ -44,6 +45,39 @@ def contact_for_token(token: str) -> Contact | None:
     if contact is None or not contact.is_active:
         return None
     return contact
+
+
+ALL_SALT = "parvis.crm.self-service-all"
+
+
+def all_organizers_token(contacts) -> str:
+    """One link for every organizer that knows the address: the profiles it opens, signed."""
+    return signing.dumps({"cs": sorted(c.pk for c in contacts)}, salt=ALL_SALT, compress=True)
+
+
+def contacts_for_all_token(token: str) -> list[Contact]:
+    """The live profiles an all-organizers link opens (none if the link is forged or old)."""
+    try:
+        data = signing.loads(token, salt=ALL_SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:
+        return []
+    ids = [i for i in data.get("cs", []) if isinstance(i, int)][:100]
+    return list(
+        Contact.objects.select_related("organizer")
+        .filter(pk__in=ids, merged_into__isnull=True, anonymised_at__isnull=True)
+        .order_by("organizer__name")
+    )
+
+
+def export_zip_all(contacts: list[Contact]) -> bytes:
+    """Every organizer's archive in one file, a folder each."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for contact in contacts:
+            with zipfile.ZipFile(io.BytesIO(export_zip(contact))) as one:
+                for name in one.namelist():
+                    archive.writestr(f"{contact.organizer.slug}/{name}", one.read(name))
+    return buffer.getvalue()
 
 
 def email_identifiers(email: str) -> list[int]:

@@ -37,9 +37,16 @@ def send_privacy_links(*, identifier_ids: list[int], language: str = "fr") -> No
             )
             for i in identifiers
         ]
+        contacts = [i.contact for i in identifiers]
+        everything = (
+            settings.PARVIS_BASE_URL
+            + reverse("crm:privacy_all", kwargs={"token": privacy.all_organizers_token(contacts)})
+            if len(contacts) > 1
+            else None
+        )
         EmailMessage(
             _("Vos données personnelles"),
-            render_to_string("crm/email/privacy_links.txt", {"links": links}),
+            render_to_string("crm/email/privacy_links.txt", {"links": links, "everything": everything}),
             None,
             [identifiers[0].value],
         ).send()

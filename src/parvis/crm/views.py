@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from parvis.core.params import is_digits
 from parvis.network.models import Organizer
 
 from . import privacy, selectors, services, tasks
@@ -100,6 +101,43 @@ def my_data_download(request, token: str):
         raise Http404
     response = HttpResponse(privacy.export_zip(contact), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="mes-donnees-{contact.organizer.slug}.zip"'
+    return response
+
+
+@never_cache
+def my_data_all(request, token: str):
+    """Every organizer that knows the address, on one page: each one's link, one download, one erasure."""
+    contacts = privacy.contacts_for_all_token(token)
+    if not contacts:
+        return render(request, "crm/privacy_invalid.html", status=404)
+    erase_form = EraseForm(request.POST or None, prefix="e")
+    if request.method == "POST":
+        chosen = {int(i) for i in request.POST.getlist("organizer") if is_digits(i)}
+        targets = [c for c in contacts if c.organizer_id in chosen]
+        if not targets:
+            erase_form.add_error(None, _("Choisissez au moins une structure."))
+        elif erase_form.is_valid():
+            for contact in targets:
+                privacy.contact_erase(contact=contact)
+            return render(
+                request, "crm/privacy_erased_all.html", {"organizers": [c.organizer for c in targets]}
+            )
+    rows = [(c, privacy.self_service_token(c), privacy.personal_data(c)) for c in contacts]
+    return render(
+        request,
+        "crm/privacy_all.html",
+        {"rows": rows, "erase_form": erase_form, "token": token},
+        status=400 if erase_form.errors else 200,
+    )
+
+
+@never_cache
+def my_data_all_download(request, token: str):
+    contacts = privacy.contacts_for_all_token(token)
+    if not contacts:
+        raise Http404
+    response = HttpResponse(privacy.export_zip_all(contacts), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees.zip"'
     return response
 
 

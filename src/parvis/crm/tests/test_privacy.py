@@ -34,7 +34,11 @@ def _bought():
 
 
 def _link(mailoutbox):
-    return re.search(r"http://\S+/mes-donnees/(\S+)/", mailoutbox[-1].body).group(1)
+    return re.search(r"http://\S+/mes-donnees/(?!tout/)(\S+)/", mailoutbox[-1].body).group(1)
+
+
+def _all_link(mailoutbox):
+    return re.search(r"http://\S+/mes-donnees/tout/(\S+)/", mailoutbox[-1].body).group(1)
 
 
 def test_a_guest_gets_one_link_per_organizer_by_email_and_strangers_learn_nothing(client, mailoutbox):
@@ -43,12 +47,49 @@ def test_a_guest_gets_one_link_per_organizer_by_email_and_strangers_learn_nothin
     buy(tariff(other), 1)  # the same person at another organizer
     response = client.post("/mes-donnees/", {"email": "ANA@example.org"}, follow=True)
     assert "Si cette adresse est connue" in response.content.decode()
-    assert len(mailoutbox) == 1  # one message, one link per organizer
-    assert mailoutbox[-1].body.count("/mes-donnees/") == 2
+    assert len(mailoutbox) == 1  # one message, one link per organizer, and one for them all
+    assert mailoutbox[-1].body.count("/mes-donnees/") == 3
+    assert mailoutbox[-1].body.count("/mes-donnees/tout/") == 1
     assert privacy.contact_for_token(_link(mailoutbox)) in Contact.objects.filter(email="ana@example.org")
     unknown = client.post("/mes-donnees/", {"email": "nobody@example.org"}, follow=True)
     assert unknown.content.decode().count("Si cette adresse est connue") == 1
     assert len(mailoutbox) == 1
+
+
+def test_one_link_downloads_and_erases_everything_at_every_organizer(client, mailoutbox):
+    _performance, order, contact = _bought()
+    second = buy(tariff(on_sale_performance()), 1)
+    third = buy(tariff(on_sale_performance()), 1)
+    client.post("/mes-donnees/", {"email": "ana@example.org"})
+    token = _all_link(mailoutbox)
+    page = client.get(f"/mes-donnees/tout/{token}/")
+    assert page.status_code == 200
+    for o in (order, second, third):
+        assert o.organizer.name in page.content.decode()
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/mes-donnees/tout/{token}/archive.zip").content))
+    assert {name.split("/")[0] for name in archive.namelist()} == {
+        o.organizer.slug for o in (order, second, third)
+    }
+    # nothing chosen, or not confirmed: nothing erased, said
+    none = client.post(f"/mes-donnees/tout/{token}/", {"e-confirm": "on"})
+    assert none.status_code == 400 and "au moins une structure" in none.content.decode()
+    unconfirmed = client.post(f"/mes-donnees/tout/{token}/", {"organizer": [order.organizer_id]})
+    assert unconfirmed.status_code == 400
+    assert Contact.objects.filter(email="ana@example.org", anonymised_at__isnull=True).count() == 3
+    # two of the three, in one step
+    done = client.post(
+        f"/mes-donnees/tout/{token}/",
+        {"organizer": [order.organizer_id, second.organizer_id], "e-confirm": "on"},
+    )
+    assert done.status_code == 200 and "ne détiennent plus vos coordonnées" in done.content.decode()
+    left = Contact.objects.filter(email="ana@example.org", anonymised_at__isnull=True)
+    assert [c.organizer_id for c in left] == [third.organizer_id]
+    assert PrivacyRequest.objects.filter(kind=PrivacyRequest.Kind.ERASURE).count() == 2
+    # the link now opens only what is left; a forged one opens nothing
+    assert third.organizer.name in client.get(f"/mes-donnees/tout/{token}/").content.decode()
+    assert order.organizer.name not in client.get(f"/mes-donnees/tout/{token}/").content.decode()
+    assert client.get(f"/mes-donnees/tout/{token[:-3]}abc/").status_code == 404
+    assert client.get(f"/mes-donnees/tout/{privacy.self_service_token(contact)}/").status_code == 404
 
 
 def test_tampered_and_expired_links_open_nothing(client, monkeypatch):
