@@ -1,6 +1,7 @@
 """End-to-end journeys in Chromium: a visitor on a phone, a programmer publishing, accessibility checks."""
 
 import datetime
+import re
 
 import pyotp
 import pytest
@@ -273,3 +274,43 @@ def test_buyer_who_left_the_payment_page_pays_later_from_the_order_page_on_a_pho
     page.wait_for_url(f"**{order.get_absolute_url()}")
     expect(page.get_by_test_id("order-state")).to_have_text("Payée")
     assert Order.objects.get(pk=order.pk).tickets.count() == 2
+
+
+def test_programmer_sets_prices_once_for_every_date_makes_an_exception_and_duplicates_a_date(
+    page, organizer, venue
+):
+    from .conftest import staff_login
+
+    event = EventFactory(organizer=organizer, title="Le Misanthrope", slug="misanthrope", genre="theatre")
+    for days in (5, 6, 7):
+        PerformanceFactory(event=event, venue=venue, starts_at=_soon(days))
+    staff_login(page, staff(organizer, Role.PROGRAMMING, username="prog@club.example"))
+    # through the staff menu, to the event, then its prices
+    page.get_by_role("link", name="Programmation").first.click()
+    menu = page.get_by_role("navigation", name=re.compile("Menu de l.équipe"))
+    expect(menu.get_by_role("link", name="Programmation")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="Le Misanthrope").click()
+    page.get_by_role("link", name="Tarifs", exact=True).click()
+    for name, price in (("Plein tarif", "28"), ("Moins de 26 ans", "10")):
+        page.get_by_label(re.compile(r"^Nom\b(?! \()")).fill(name)
+        page.get_by_label(re.compile("^Prix TTC")).fill(price)
+        page.get_by_role("button", name="Ajouter le tarif").click()
+        page.get_by_text("Tarif ajouté à toutes les dates à venir.").wait_for()
+    assert axe_violations(page) == []
+    # one date's own price
+    page.get_by_role("link", name="Le Misanthrope").click()
+    page.get_by_role("link", name=re.compile("^Billetterie")).nth(1).click()
+    page.get_by_role("link", name="Plein tarif").click()
+    page.get_by_label(re.compile("^Prix TTC")).fill("22")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Tarif de la date modifié.").wait_for()
+    expect(page.get_by_text("propre à cette date")).to_be_visible()
+    # a fourth date like the first
+    page.get_by_role("link", name="Le Misanthrope").click()
+    page.get_by_role("link", name=re.compile("^Dupliquer ")).first.click()
+    page.get_by_label(re.compile("^Nouvelle date")).fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
+    page.get_by_role("button", name="Créer la date").click()
+    page.get_by_text("Date dupliquée").wait_for()
+    rows = page.locator("#tariffs-title + .table-wrap tbody tr")
+    expect(rows).to_have_count(2)
+    assert "28,00" in rows.first.inner_text() or "28,00" in rows.nth(1).inner_text()
