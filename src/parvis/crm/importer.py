@@ -566,3 +566,61 @@ def error_report(job: ImportJob) -> str:
             )
             writer.writerow([number, reasons, *[_text(v) for v in row]])
     return "\ufeff" + out.getvalue()
+
+
+# --- Erasure ----------------------------------------------------------------------------------------------
+
+
+def _is_theirs(row, emails: set[str], phones: set[str]) -> bool:
+    for cell in row:
+        text = _text(cell)
+        if not text:
+            continue
+        if services.normalise_email(text) in emails or services.normalise_phone(text) in phones:
+            return True
+    return False
+
+
+def _table_bytes(headers: list[str], rows: list[list], filename: str) -> bytes:
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(row or [None])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def forget(*, organizer_id: int, emails, phones) -> int:
+    """A person is erased: the organizer's imported files keep their rows empty (the other rows keep their
+    numbers, for the error report) and the reported bad values that were theirs go. How many files
+    changed."""
+    emails = {e for e in (services.normalise_email(e) for e in emails) if e}
+    phones = {p for p in (services.normalise_phone(p) for p in phones) if p}
+    if not emails and not phones:
+        return 0
+    changed = 0
+    for job in ImportJob.objects.filter(organizer_id=organizer_id).exclude(content=b"").iterator():
+        try:
+            headers, rows = read_table(bytes(job.content), job.filename)
+            rows = [list(r) for r in rows]
+        except UnreadableFile:
+            continue
+        kept = [[] if _is_theirs(r, emails, phones) else r for r in rows]
+        errors = [e for e in job.errors if not _is_theirs([e.get("value")], emails, phones)]
+        if kept == rows and errors == job.errors:
+            continue
+        job.content = _table_bytes(headers, kept, job.filename)
+        job.errors = errors
+        job.save(update_fields=["content", "errors"])
+        changed += 1
+    return changed

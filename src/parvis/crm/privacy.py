@@ -20,7 +20,7 @@ from parvis.core import erasure
 from parvis.core.audit import audit_record
 from parvis.core.text import of_name
 
-from . import extensions, services
+from . import extensions, importer, services
 from .models import Consent, Contact, Identifier, Interaction, PrivacyRequest, Purpose
 from .selectors import consent_state
 
@@ -242,7 +242,7 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
     and are kept unchanged (10-year retention). Staff notes are deleted: they are free text about the
     person. Statistics keep the département. Copies no app owns forget the person too: the audit entries
     about them keep what happened but not who, stored background work naming them is deleted, and so are
-    the development outbox's messages to them.
+    the development outbox's messages to them and their rows in the contact files imported.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -288,6 +288,9 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
         )
         erased["audit_entries"] = erasure.audit_pseudonymise(about, words)
         erased["stored_tasks"] = erasure.task_results_forget(words)
+        erased["imported_files"] = importer.forget(
+            organizer_id=contact.organizer_id, emails=emails, phones=phones
+        )
         erasure.outbox_forget(emails)
         if register:  # a person's request (not the retention job)
             _request(contact, PrivacyRequest.Kind.ERASURE, actor=actor)

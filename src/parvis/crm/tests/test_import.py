@@ -180,3 +180,38 @@ def test_staff_upload_map_run_and_download_errors(client):
     assert client.get(url).status_code == 403
     login_staff(client, staff(OrganizerFactory(), Role.ADMINISTRATOR))
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["contacts.csv", "contacts.xlsx"])
+def test_an_erased_person_leaves_the_imported_files_and_the_others_stay(name):
+    from parvis.crm import privacy
+
+    organizer = OrganizerFactory()
+    rows = [
+        ["email", "prénom", "nom", "téléphone"],
+        ["zoe.martin@example.org", "Zoé", "Martin", "06 12 34 56 78"],
+        ["not-an-address", "Paul", "Durand", ""],
+        ["lea@example.org", "Léa", "Petit", ""],
+    ]
+    if name.endswith(".xlsx"):
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        raw = out.getvalue()
+    else:
+        raw = "\n".join(";".join(r) for r in rows).encode()
+    job = importer.run(_job(organizer, raw, name=name))
+    assert job.created_count == 2 and len(job.errors) == 1
+    zoe = Contact.objects.get(organizer=organizer, email="zoe.martin@example.org")
+    privacy.contact_erase(contact=zoe)
+    job.refresh_from_db()
+    _headers, kept = importer.read_table(bytes(job.content), job.filename)
+    kept = [[importer._text(c) for c in r] for r in kept]
+    flat = " ".join(" ".join(r) for r in kept)
+    assert "zoe" not in flat.lower() and "Martin" not in flat and "56 78" not in flat
+    assert "lea@example.org" in flat and "Paul" in flat
+    report = importer.error_report(job)
+    assert "not-an-address" in report.replace("\ufeff", "")
+    assert len(kept) == 3  # the rows keep their numbers

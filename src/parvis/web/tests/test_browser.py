@@ -308,7 +308,9 @@ def test_programmer_sets_prices_once_for_every_date_makes_an_exception_and_dupli
     # a fourth date like the first
     page.get_by_role("link", name="Le Misanthrope").click()
     page.get_by_role("link", name=re.compile("^Dupliquer ")).first.click()
-    page.get_by_label(re.compile("^Nouvelle date")).fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
+    page.get_by_label(re.compile("^Nouvelle date")).fill(
+        (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    )
     page.get_by_role("button", name="Créer la date").click()
     page.get_by_text("Date dupliquée").wait_for()
     rows = page.locator("#tariffs-title + .table-wrap tbody tr")
