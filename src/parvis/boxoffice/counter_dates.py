@@ -57,18 +57,13 @@ def performances(organizer, session, search: "CounterSearch"):
         .values_list("performance_id", flat=True)
         .distinct()
     )
+    slots = inventory.slots_free_of(performance_ids=timed, now=now) if timed else {}
     for performance in performances:
         performance.counter_tariffs = by_performance.get(performance.pk, [])
         performance.is_today = timezone.localtime(performance.starts_at).date() == today
-        performance.counter_slots = (
-            [
-                (slot, free)
-                for slot, free in inventory.slots_free(performance_id=performance.pk)
-                if slot.slot_ends_at > now
-            ]
-            if performance.pk in timed
-            else []
-        )
+        performance.counter_slots = [
+            (slot, free) for slot, free in slots.get(performance.pk, []) if slot.slot_ends_at > now
+        ]
     return performances
 
 

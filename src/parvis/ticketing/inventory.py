@@ -317,6 +317,17 @@ def slots_free(*, performance_id: int, now: datetime.datetime | None = None) -> 
     return _slots_free(*_quotas_and_free([performance_id], now or timezone.now()))
 
 
+def slots_free_of(
+    *, performance_ids: Iterable[int], now: datetime.datetime | None = None
+) -> dict[int, list[tuple[Quota, int]]]:
+    """`slots_free` of several performances from one reading (the counter lists many dates)."""
+    quotas, free = _quotas_and_free(list(performance_ids), now or timezone.now())
+    by_performance: dict[int, dict[int, Quota]] = {}
+    for pk, quota in quotas.items():
+        by_performance.setdefault(quota.performance_id, {})[pk] = quota
+    return {pid: _slots_free(qs, free) for pid, qs in by_performance.items()}
+
+
 def _slots_free(quotas: dict[int, Quota], free: dict[int, int]) -> list[tuple[Quota, int]]:
     total = next((free[pk] for pk, q in quotas.items() if q.is_total), 0)
     slots = sorted((q for q in quotas.values() if q.is_slot), key=lambda q: q.slot_starts_at)

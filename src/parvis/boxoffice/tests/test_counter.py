@@ -482,3 +482,40 @@ def test_a_refund_at_the_counter_is_confirmed_with_its_amount_and_means(show, cl
     assert "Remboursé : 18,00 €" in done.content.decode()
     ticket.refresh_from_db()
     assert ticket.state == TicketState.REFUNDED
+
+
+def test_the_counter_offers_each_days_slots_with_their_places_in_a_constant_number_of_queries(show, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parvis.boxoffice.counter_dates import CounterSearch, performances
+
+    performance, _full, _youth = show
+    organizer = performance.organizer
+
+    def exhibition_days(n):
+        days = []
+        for d in range(n):
+            day = on_sale_performance(organizer=organizer, days=3 + d, title=f"Expo {d}")
+            day.ends_at = day.starts_at + datetime.timedelta(hours=2)
+            day.save()
+            tariff(day, price="8.00")
+            ticketing.timed_slots_create(actor=None, performance=day, every_minutes=30, capacity=5)
+            days.append(day)
+        return days
+
+    days = exhibition_days(2)
+    first_slot = Quota.objects.filter(performance=days[0], slot_starts_at__isnull=False).order_by(
+        "slot_starts_at"
+    )[0]
+    Quota.objects.filter(pk=first_slot.pk).update(used=3)
+    _user, session = open_counter(organizer)
+    with CaptureQueriesContext(connection) as few:
+        shown = performances(organizer, session, CounterSearch())
+    by_pk = {p.pk: p for p in shown}
+    assert [free for _slot, free in by_pk[days[0].pk].counter_slots] == [2, 5, 5, 5]
+    assert len(by_pk[days[1].pk].counter_slots) == 4 and not by_pk[performance.pk].counter_slots
+    exhibition_days(6)
+    with CaptureQueriesContext(connection) as many:
+        performances(organizer, session, CounterSearch())
+    assert len(many) == len(few)
