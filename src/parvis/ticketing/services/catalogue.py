@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Min, Q
+from django.utils import formats, timezone
 
 from parvis.core.audit import audit_record
 
@@ -13,6 +14,12 @@ from ..models import (
     Quota,
     Tariff,
 )
+
+
+def on_date_label(name: str, performance) -> str:
+    """What the audit log names: a tariff or a contingent, of which show, on which date."""
+    local = timezone.localtime(performance.starts_at, performance.venue.tzinfo)
+    return f"{name} — {performance.event.title} — {formats.date_format(local, 'SHORT_DATETIME_FORMAT')}"[:200]
 
 
 def performance_capacity(performance) -> int:
@@ -54,6 +61,7 @@ def tariff_create(
             actor=actor,
             action="tariff.create",
             instance=tariff,
+            label=on_date_label(tariff.name, performance),
             organizer_id=performance.organizer_id,
             after={"name": name, "price": str(tariff.price), "vat_rate": str(tariff.vat_rate)},
             request=request,
@@ -87,6 +95,7 @@ def quota_create(
             actor=actor,
             action="quota.create",
             instance=quota,
+            label=on_date_label(quota.name, performance),
             organizer_id=performance.organizer_id,
             after={
                 "name": name,
@@ -110,6 +119,7 @@ def quota_set_capacity(*, actor, quota, capacity: int, request=None):
             actor=actor,
             action="quota.capacity",
             instance=quota,
+            label=on_date_label(quota.name, quota.performance),
             organizer_id=quota.performance.organizer_id,
             before={"capacity": before},
             after={"capacity": capacity},

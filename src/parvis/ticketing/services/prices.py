@@ -10,7 +10,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record, snapshot
@@ -18,17 +18,14 @@ from parvis.programming.extensions import DatesFollower
 from parvis.programming.models import PerformanceStatus
 
 from ..models import LIST_FIELDS, EventPrice, Quota, SalesConfig, Tariff
-from .catalogue import _refresh_event_prices, performance_capacity
+from .catalogue import _refresh_event_prices, on_date_label, performance_capacity
 
 _NAME_TAKEN = _("Un autre tarif porte déjà ce nom à l'une des dates.")
 
 
 def tariff_label(tariff: Tariff) -> str:
     """A tariff as the audit log names it: which tariff, of which show, on which date."""
-    performance = tariff.performance
-    local = timezone.localtime(performance.starts_at, performance.venue.tzinfo)
-    when = formats.date_format(local, "SHORT_DATETIME_FORMAT")
-    return f"{tariff.name} — {performance.event.title} — {when}"[:200]
+    return on_date_label(tariff.name, tariff.performance)
 
 
 def coming_dates(event):

@@ -62,6 +62,9 @@ def test_programmer_adds_tariffs_a_youth_quota_and_changes_the_capacity(client):
     assert Quota.objects.get(performance=performance, is_total=True).capacity == 80
     actions = set(AuditLogEntry.objects.values_list("action", flat=True))
     assert {"tariff.create", "quota.create", "quota.capacity"} <= actions
+    for entry in AuditLogEntry.objects.filter(action__in=["tariff.create", "quota.create", "quota.capacity"]):
+        assert performance.event.title in entry.object_repr  # which show, and which date
+        assert f"{performance.local_starts_at:%d/%m/%Y}" in entry.object_repr
 
 
 def test_capacity_cannot_go_below_places_taken_and_bad_prices_are_refused(client):
