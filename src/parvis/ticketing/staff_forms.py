@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parvis.programming.models import Event
 
-from .models import EventPrice, PromoCode, Quota, SalesConfig, Tariff
+from .models import LIST_FIELDS, EventPrice, PromoCode, Quota, SalesConfig, Tariff
 
 
 class TariffForm(forms.ModelForm):
@@ -34,26 +34,12 @@ class TariffEditForm(TariffForm):
 
     class Meta(TariffForm.Meta):
         fields = [*TariffForm.Meta.fields, "is_active"]
-        labels = {"is_active": _("En vente")}
 
 
 class EventPriceForm(forms.ModelForm):
     class Meta:
         model = EventPrice
-        fields = [
-            "name",
-            "name_en",
-            "kind",
-            "price",
-            "vat_rate",
-            "eligibility",
-            "eligibility_en",
-            "sold_online",
-            "sold_at_box_office",
-            "max_per_order",
-            "position",
-            "is_active",
-        ]
+        fields = [name for name in LIST_FIELDS if name != "currency"]
 
 
 class QuotaForm(forms.Form):

@@ -65,13 +65,9 @@ class SalesConfig(models.Model):
         return f"{self.performance}"
 
 
-class EventPrice(models.Model):
-    """One line of an event's price list: a tariff that each coming date of the event carries.
+class PriceLine(models.Model):
+    """What a price says, for a date's tariff and for a line of an event's price list alike."""
 
-    A change here reaches every coming date whose tariff follows the list; a tariff changed for one date
-    alone (`Tariff.is_exception`) keeps its own values until staff align it again. Past dates keep theirs."""
-
-    event = models.ForeignKey("programming.Event", on_delete=models.CASCADE, related_name="prices")
     name = models.CharField(_("nom"), max_length=100)
     name_en = models.CharField(_("nom (anglais)"), max_length=100, blank=True)
     kind = models.CharField(_("type"), max_length=12, choices=TariffKind.choices, default=TariffKind.FULL)
@@ -96,6 +92,33 @@ class EventPrice(models.Model):
     is_active = models.BooleanField(_("en vente"), default=True)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.price} {self.currency})"
+
+    @property
+    def localized_name(self) -> str:
+        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
+
+    @property
+    def localized_eligibility(self) -> str:
+        return (
+            self.eligibility_en
+            if translation.get_language() == "en" and self.eligibility_en
+            else self.eligibility
+        )
+
+
+class EventPrice(PriceLine):
+    """One line of an event's price list: a tariff that each coming date of the event carries.
+
+    A change here reaches every coming date whose tariff follows the list; a tariff changed for one date
+    alone (`Tariff.is_exception`) keeps its own values until staff align it again. Past dates keep theirs."""
+
+    event = models.ForeignKey("programming.Event", on_delete=models.CASCADE, related_name="prices")
+
+    class Meta:
         verbose_name = _("tarif de l'évènement")
         verbose_name_plural = _("tarifs de l'évènement")
         ordering = ["position", "-price", "id"]
@@ -103,9 +126,6 @@ class EventPrice(models.Model):
             models.CheckConstraint(condition=Q(price__gte=0), name="event_price_positive"),
             models.UniqueConstraint(fields=["event", "name"], name="unique_event_price_name"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.price} {self.currency})"
 
 
 # What a date's tariff takes from its event's price list.
@@ -126,7 +146,7 @@ LIST_FIELDS = (
 )
 
 
-class Tariff(models.Model):
+class Tariff(PriceLine):
     performance = models.ForeignKey(
         "programming.Performance", on_delete=models.CASCADE, related_name="tariffs"
     )
@@ -140,30 +160,8 @@ class Tariff(models.Model):
     )
     # Changed for this date alone: the event's price list no longer writes over it.
     is_exception = models.BooleanField(_("propre à cette date"), default=False)
-    name = models.CharField(_("nom"), max_length=100)
-    name_en = models.CharField(_("nom (anglais)"), max_length=100, blank=True)
-    kind = models.CharField(_("type"), max_length=12, choices=TariffKind.choices, default=TariffKind.FULL)
-    price = models.DecimalField(
-        _("prix TTC"), max_digits=9, decimal_places=2, validators=[MinValueValidator(0)]
-    )
-    currency = models.CharField(_("devise"), max_length=3, default="EUR")
-    vat_rate = models.DecimalField(
-        _("taux de TVA"), max_digits=4, decimal_places=2, choices=VAT_RATES, default=Decimal("5.50")
-    )
-    eligibility = models.CharField(
-        _("conditions"),
-        max_length=300,
-        blank=True,
-        help_text=_("Montré à l'acheteur, ex. « moins de 26 ans, sur justificatif »"),
-    )
-    eligibility_en = models.CharField(_("conditions (anglais)"), max_length=300, blank=True)
-    sold_online = models.BooleanField(_("vendu en ligne"), default=True)
-    sold_at_box_office = models.BooleanField(_("vendu au guichet"), default=True)
     sales_open_at = models.DateTimeField(_("vente à partir du"), null=True, blank=True)
     sales_close_at = models.DateTimeField(_("vente jusqu'au"), null=True, blank=True)
-    max_per_order = models.PositiveSmallIntegerField(_("au plus par commande"), null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(_("actif"), default=True)
 
     class Meta:
         verbose_name = _("tarif")
@@ -173,21 +171,6 @@ class Tariff(models.Model):
             models.CheckConstraint(condition=Q(price__gte=0), name="tariff_price_positive"),
             models.UniqueConstraint(fields=["performance", "name"], name="unique_tariff_name"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.price} {self.currency})"
-
-    @property
-    def localized_name(self) -> str:
-        return self.name_en if translation.get_language() == "en" and self.name_en else self.name
-
-    @property
-    def localized_eligibility(self) -> str:
-        return (
-            self.eligibility_en
-            if translation.get_language() == "en" and self.eligibility_en
-            else self.eligibility
-        )
 
     def sold_on(self, channel: str) -> bool:
         if channel == Channel.BOX_OFFICE:
