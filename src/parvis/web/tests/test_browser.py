@@ -316,3 +316,33 @@ def test_programmer_sets_prices_once_for_every_date_makes_an_exception_and_dupli
     rows = page.locator("#tariffs-title + .table-wrap tbody tr")
     expect(rows).to_have_count(2)
     assert "28,00" in rows.first.inner_text() or "28,00" in rows.nth(1).inner_text()
+
+
+def test_visitor_on_a_phone_picks_an_exhibition_day_in_the_calendar_then_a_slot(phone_page, organizer, venue):
+    from parvis.ticketing import services as sales
+    from parvis.ticketing.tests.factories import tariff
+
+    expo = EventFactory(organizer=organizer, title="Lumières du Nord", slug="lumieres", genre="exhibition")
+    days = []
+    for n in range(3, 13):
+        at = _soon(n).replace(hour=10, minute=0)
+        day = PerformanceFactory(
+            event=expo, venue=venue, starts_at=at, ends_at=at + datetime.timedelta(hours=2)
+        )
+        tariff(day, price="12.00")
+        sales.timed_slots_create(actor=None, performance=day, every_minutes=60, capacity=20)
+        days.append(day)
+    page = phone_page
+    page.goto(f"/o/{organizer.slug}/")
+    expect(page.locator("#agenda-results .card")).to_have_count(1)
+    expect(page.locator("#agenda-results .card")).to_contain_text("10 jours")
+    page.get_by_role("link", name="Lumières du Nord").click()
+    calendar = page.locator("table.calendar").first
+    expect(calendar).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(page) == []
+    chosen = days[2].local_starts_at
+    page.get_by_role("link", name=re.compile(f"Billets pour le .* {chosen.day} ")).click()
+    page.wait_for_url(f"**/billets/{days[2].pk}/")
+    expect(page.get_by_text("Créneau d'entrée")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(2)
