@@ -30,8 +30,14 @@ class ErrorOut(Schema):
 
 
 # What any operation may answer before its view runs: a NUL character or a malformed value (400), a body
-# over the size limit (413), a parameter of the wrong type or out of range (422).
-COMMON = {400: ("invalid_input",), 413: ("too_large",), 422: ("invalid_input",)}
+# over the size limit (413), a parameter of the wrong type or out of range (422); and, whatever it is
+# doing, the database out of reach for a moment (503, with Retry-After: nothing was written, ask again).
+COMMON = {
+    400: ("invalid_input",),
+    413: ("too_large",),
+    422: ("invalid_input",),
+    503: ("database_unavailable",),
+}
 
 
 def errors(operation: str, *, auth: bool = False, lookup: bool = False, **codes: Iterable[str]) -> dict:

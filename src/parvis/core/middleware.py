@@ -1,12 +1,18 @@
 """Content-Security-Policy on every response: a venue's pages load nothing from third parties. Requests
 whose input no column can hold (a NUL character) or too large to read are answered 4xx where they enter."""
 
+import contextlib
 import json
+import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_POLICY = {
     "default-src": "'self'",
@@ -98,3 +104,39 @@ class RejectNulMiddleware:
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             return _has_nul(dict(request.POST.lists()))
         return False
+
+
+RETRY_AFTER_S = 5
+
+
+class DatabaseUnavailableMiddleware:
+    """The database out of reach (restarting, its connections cut) is answered 503 with Retry-After, never a
+    500 page: the request's transaction was rolled back, so nothing is half written and a client may ask
+    again (the API with the same Idempotency-Key gets one order). The broken connection is closed here; the
+    next request opens a new one (with CONN_HEALTH_CHECKS, a dead persistent one is replaced first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+        for conn in connections.all(initialized_only=True):
+            with contextlib.suppress(Exception):
+                conn.close()
+        message = _("Le service est momentanément indisponible. Réessayez dans quelques secondes.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"code": "database_unavailable", "message": message}, status=503)
+        else:
+            response = HttpResponse(
+                f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>503</title></head>'
+                f"<body><h1>{escape(message)}</h1></body></html>",
+                status=503,
+            )
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "parvis.core.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "parvis.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "parvis.accounts.middleware.TwoFactorMiddleware",
