@@ -155,9 +155,9 @@ def prices_apply(performances: list) -> int:
     return n
 
 
-def tariff_update(*, actor, tariff: Tariff, data: dict, request=None) -> Tariff:
+def tariff_update(*, actor, tariff: Tariff, data: dict, request=None, follows_list: bool = False) -> Tariff:
     """Edit one date's tariff (or close it). A tariff of the list changed this way becomes an exception
-    of that date: the list no longer writes over it."""
+    of that date: the list no longer writes over it (unless `follows_list`: aligned with it again)."""
     with transaction.atomic():
         tariff = (
             Tariff.objects.select_for_update(of=("self",))
@@ -167,7 +167,10 @@ def tariff_update(*, actor, tariff: Tariff, data: dict, request=None) -> Tariff:
         before = snapshot(tariff, exclude=("id", "performance", "list_price"))
         for name, value in data.items():
             setattr(tariff, name, value)
-        if tariff.list_price_id and any(before.get(n) != snapshot(tariff).get(n) for n in LIST_FIELDS):
+        changed = snapshot(tariff, exclude=("id", "performance", "list_price"))
+        if follows_list:
+            tariff.is_exception = False
+        elif tariff.list_price_id and any(before[n] != changed[n] for n in LIST_FIELDS):
             tariff.is_exception = True
         tariff.full_clean()
         try:
@@ -194,11 +197,9 @@ def tariff_realign(*, actor, tariff: Tariff, request=None) -> Tariff:
     """A date's exception follows its event's price list again."""
     if tariff.list_price_id is None:
         raise ValidationError(_("Ce tarif n'appartient pas aux tarifs de l'évènement."))
-    values = _values(tariff.list_price)
-    tariff = tariff_update(actor=actor, tariff=tariff, data=values, request=request)
-    Tariff.objects.filter(pk=tariff.pk).update(is_exception=False)
-    tariff.is_exception = False
-    return tariff
+    return tariff_update(
+        actor=actor, tariff=tariff, data=_values(tariff.list_price), request=request, follows_list=True
+    )
 
 
 def date_copy_sales(source, copy) -> None:

@@ -131,6 +131,18 @@ def test_a_price_change_reaches_following_dates_not_exceptions_nor_orders(client
     assert client.post(url, {"realign": "1"}).status_code == 302
     special.refresh_from_db()
     assert not special.is_exception and special.price == Decimal("26.00")
+    aligned = AuditLogEntry.objects.filter(action="tariff.update").latest("id")
+    assert aligned.before == {"price": "30.00", "is_exception": True}
+    assert aligned.after == {"price": "26.00", "is_exception": False}
+    # a date's own tariff (not from the list) has nothing to align with: said, nothing written
+    own = tariff(dates[2], name="Groupe", price="8.00")
+    own_url = reverse("staff:tariff_edit", args=[event.organizer.slug, dates[2].pk, own.pk])
+    refused = client.post(own_url, {"realign": "1"}, follow=True)
+    assert (
+        "n&#x27;appartient pas" in refused.content.decode() or "n'appartient pas" in refused.content.decode()
+    )
+    own.refresh_from_db()
+    assert own.price == Decimal("8.00") and not own.is_exception
 
 
 def test_closing_a_line_closes_it_on_every_following_date_and_off_sale(client):
