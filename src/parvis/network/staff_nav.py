@@ -3,7 +3,7 @@ person may open, the current one marked, and a way to another organizer. Read on
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
@@ -50,17 +50,16 @@ class StaffMenu:
     links: list[Link]
     others: list[tuple[str, str]]  # other organizers: (name, URL)
 
+    def __bool__(self) -> bool:  # nothing to show: no menu
+        return bool(self.links or self.others)
+
 
 def _links(sections, perms, url_name: str, slug: str) -> list[Link]:
     links = []
     for _section, label, name, perm, prefixes in sections:
         if perm not in perms:
             continue
-        try:
-            url = reverse(name, args=[slug])
-        except NoReverseMatch:
-            continue
-        links.append(Link(str(label), url, url_name.startswith(prefixes)))
+        links.append(Link(str(label), reverse(name, args=[slug]), url_name.startswith(prefixes)))
     return links
 
 
@@ -92,18 +91,12 @@ def _menu(request) -> StaffMenu | None:
     return None
 
 
+NO_MENU = StaffMenu("", [], [])
+
+
 def staff_nav(request) -> dict:
     """Context processor: `staff_page` on every staff page; `staff_menu`, computed if the page reads it."""
     match = getattr(request, "resolver_match", None)
     if match is None or match.namespace != "staff" or not request.user.is_authenticated:
         return {}
-    return {"staff_page": True, "staff_menu": SimpleLazyObject(lambda: _menu(request) or _Empty())}
-
-
-class _Empty:
-    title = ""
-    links: list = []
-    others: list = []
-
-    def __bool__(self):
-        return False
+    return {"staff_page": True, "staff_menu": SimpleLazyObject(lambda: _menu(request) or NO_MENU)}
