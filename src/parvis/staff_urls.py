@@ -7,7 +7,7 @@ from parvis.boxoffice import till_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
 from parvis.memberships import staff_views as memberships_views
-from parvis.network import audit_views
+from parvis.network import audit_views, jobs_views
 from parvis.network import views as network_views
 from parvis.passes import staff_views as passes_views
 from parvis.programming import staff_views
@@ -28,6 +28,12 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/lieux/nouveau/", network_views.venue_edit, name="venue_create"),
     path("o/<slug:organizer_slug>/lieux/<int:venue_pk>/", network_views.venue_edit, name="venue_edit"),
     path("o/<slug:organizer_slug>/journal/", audit_views.audit_log, name="audit_log"),
+    path("o/<slug:organizer_slug>/taches-en-echec/", jobs_views.failed_jobs, name="failed_jobs"),
+    path(
+        "o/<slug:organizer_slug>/taches-en-echec/<int:pk>/<slug:action>/",
+        jobs_views.failed_job_action,
+        name="failed_job_action",
+    ),
     path("o/<slug:organizer_slug>/evenements/", staff_views.event_list, name="event_list"),
     path("o/<slug:organizer_slug>/evenements/nouveau/", staff_views.event_create, name="event_create"),
     path("o/<slug:organizer_slug>/evenements/<int:event_pk>/", staff_views.event_detail, name="event_detail"),

@@ -1,11 +1,70 @@
-"""A development e-mail backend that keeps messages in the database for the outbox page."""
+"""Sending e-mails from background work once, and the development outbox backend.
 
+`deliver` hands a message to the relay. Inside a task it sends each message of the task once: the n-th
+message of a task is recorded (`SentMail`, with its Message-ID) as soon as the relay accepted it, and a run
+of the same task again (its worker killed) skips what was recorded. The window left is between the relay's
+250 and that record (a few milliseconds): a worker killed exactly then sends a second copy
+(bench/chaos.py counts them). A 5xx refusal of every recipient is a bounce: recorded on the address
+(`MailBounce`) and not tried again.
+"""
+
+import smtplib
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
-from .models import OutboxMessage
+from . import jobs
+from .models import MailBounce, OutboxMessage, SentMail
+
+
+def _domain() -> str:
+    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
+    return address.rsplit("@", 1)[-1] or "parvis.localhost"
+
+
+def _text(answer) -> str:
+    return (answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer))[:300]
+
+
+def _bounced(refused: dict[str, tuple[int, bytes]]) -> jobs.Bounced:
+    for address, (code, answer) in refused.items():
+        MailBounce.objects.create(address=address.lower(), code=code, reason=_text(answer))
+    code, answer = next(iter(refused.values()))
+    return jobs.Bounced(code, _text(answer))
+
+
+def deliver(message: EmailMessage) -> bool:
+    """Send `message`; False when this task had sent it already (a run again)."""
+    running = jobs.running_task()
+    key = None
+    if running is not None:
+        running.sent += 1
+        key = f"{running.id}:{running.sent}"
+        if SentMail.objects.filter(key=key).exists():
+            return False
+    message.extra_headers.setdefault("Message-ID", make_msgid(domain=_domain()))
+    try:
+        accepted = message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        if exc.recipients and all(code >= 500 for code, _answer in exc.recipients.values()):
+            raise _bounced(exc.recipients) from exc
+        raise
+    except smtplib.SMTPDataError as exc:
+        if exc.smtp_code in (550, 551, 553):  # the mailbox refused at the end of the message
+            raise _bounced({a: (exc.smtp_code, exc.smtp_error) for a in message.recipients()}) from exc
+        raise
+    if key is not None:
+        SentMail.objects.create(
+            key=key, message_id=message.extra_headers["Message-ID"], accepted=len(message.recipients())
+        )
+    return bool(accepted)
 
 
 class OutboxEmailBackend(BaseEmailBackend):
+    """Keeps messages in the database for the outbox page (development)."""
+
     def send_messages(self, email_messages):
         for message in email_messages:
             html = ""

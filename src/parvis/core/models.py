@@ -157,3 +157,84 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class WorkerBeat(models.Model):
+    """A task worker's sign of life, renewed while it runs (a task included): a task claimed by a worker
+    whose sign is older than the lease is run again by another (`core.jobs`)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    # While the service a task needs is out of reach (the mail relay, the database), the worker waits
+    # instead of spending the task's tries: until when, and why.
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host}:{self.pid})"
+
+
+class SentMail(models.Model):
+    """An e-mail a task handed to the relay and the relay accepted: a run of the same task again (after its
+    worker died) finds it here and does not send a second copy."""
+
+    key = models.CharField(max_length=120, unique=True)  # "<task id>:<n-th message of the task>"
+    message_id = models.CharField(max_length=255)
+    accepted = models.PositiveSmallIntegerField(default=0)  # recipients the relay accepted
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class MailBounce(models.Model):
+    """An address the mail relay refused for good (an SMTP 5xx answer): shown on the contacts that hold it;
+    the e-mail is not tried again."""
+
+    address = models.EmailField(db_index=True)
+    code = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.code})"
+
+
+class FailedJob(models.Model):
+    """Background work that failed for good (its last try spent, or a permanent refusal): what the staff
+    of its organizer see on « Tâches en échec », retry or dismiss. The task's row keeps its arguments (ids
+    only); this keeps what a person reads."""
+
+    task_id = models.UUIDField(unique=True)
+    task_path = models.CharField(max_length=200)
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.CharField(max_length=200, blank=True)  # what it was about: "commande K7Q2…"
+    reason = models.CharField(max_length=300)  # why, in words, without personal data
+    error = models.CharField(max_length=200)  # the exception's class
+    tries = models.PositiveSmallIntegerField()
+    failed_at = models.DateTimeField(db_index=True)
+    notified_at = models.DateTimeField(null=True, blank=True)  # the administrators were e-mailed
+    retried_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        indexes = [models.Index(fields=["organizer", "dismissed_at", "retried_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} {self.subject}"
+
+    @property
+    def open(self) -> bool:
+        return self.dismissed_at is None and self.retried_at is None

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "parvis.crm"
     verbose_name = _("Relation aux publics")
+
+    def ready(self):
+        from . import tasks  # noqa: F401 - how its tasks are tried again (core.jobs.policy)

@@ -11,6 +11,7 @@ class MembershipsConfig(AppConfig):
     verbose_name = _("Adhésions")
 
     def ready(self):
+        from . import tasks  # noqa: F401 - how its tasks are tried again (core.jobs.policy)
         from .lines import (
             MEMBER,
             SUBSCRIBER,

@@ -21,6 +21,7 @@ class Perm(StrEnum):
     ORGANIZER_SETTINGS = "organizer.settings"
     STAFF_MANAGE = "staff.manage"
     AUDIT_VIEW = "audit.view"
+    JOBS_MANAGE = "jobs.manage"  # background work that failed for good: see, retry, dismiss
     SALES_VIEW = "sales.view"
     SALES_CHANGE = "sales.change"
     BOXOFFICE_SELL = "boxoffice.sell"

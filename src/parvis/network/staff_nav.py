@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from .jobs_views import open_count
 from .models import Network, Organizer
 from .permissions import Perm, network_perms, organizer_perms, organizers_with_perm
 
@@ -26,6 +27,7 @@ ORGANIZER_SECTIONS = (
     ("settings", _("Réglages"), "staff:organizer_settings", Perm.ORGANIZER_SETTINGS,
      ("organizer_settings", "venue_")),
     ("audit", _("Journal d'audit"), "staff:audit_log", Perm.AUDIT_VIEW, ("audit_",)),
+    ("jobs", _("Tâches en échec"), "staff:failed_jobs", Perm.JOBS_MANAGE, ("failed_job",)),
 )  # fmt: skip
 NETWORK_SECTIONS = (
     ("curation", _("Coordination"), "staff:network_curation", Perm.NETWORK_CURATE,
@@ -49,6 +51,7 @@ class StaffMenu:
     title: str
     links: list[Link]
     others: list[tuple[str, str]]  # other organizers: (name, URL)
+    failed_jobs: tuple[int, str] | None = None  # background work failed for good: (how many, URL)
 
     def __bool__(self) -> bool:  # nothing to show: no menu
         return bool(self.links or self.others)
@@ -79,7 +82,10 @@ def _menu(request) -> StaffMenu | None:
             .order_by("name")[:20]
         ]
         links = _links(ORGANIZER_SECTIONS, perms, match.url_name or "", organizer.slug)
-        return StaffMenu(organizer.name, links, others)
+        failed = None
+        if Perm.JOBS_MANAGE in perms and (count := open_count(organizer, user)):
+            failed = (count, reverse("staff:failed_jobs", args=[organizer.slug]))
+        return StaffMenu(organizer.name, links, others, failed)
     if "network_slug" in kwargs:
         network = Network.objects.filter(slug=kwargs["network_slug"]).first()
         perms = network_perms(user, network) if network else frozenset()

@@ -161,6 +161,7 @@ PARVIS_PAYMENT_PROVIDERS = env.list(
 # Stripe (hosted Checkout + webhooks): the provider is offered only when both values are set.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # empty: Stripe's own
 if STRIPE_SECRET_KEY:
     # Buyers are sent to Stripe's hosted page after the checkout form; no Stripe script on our pages.
     PARVIS_CSP_OVERRIDES = {"form-action": "'self' https://checkout.stripe.com"}
@@ -181,6 +182,8 @@ if EMAIL_URL.startswith("outbox://"):
     EMAIL_BACKEND = "parvis.core.mail.OutboxEmailBackend"
 else:
     vars().update(environ.Env.email_url_config(EMAIL_URL))
+# A relay that stops answering fails the try after this many seconds (a task never hangs on it).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parvis <billetterie@parvis.localhost>")
 PARVIS_DEV_OUTBOX = env.bool("PARVIS_DEV_OUTBOX", default=DEBUG)
 
@@ -203,6 +206,12 @@ PARVIS_WORKER_YIELD_IDLE = env.float("PARVIS_WORKER_YIELD_IDLE", default=0.25)
 PARVIS_WORKER_YIELD_MAX_S = env.float("PARVIS_WORKER_YIELD_MAX_S", default=30.0)
 # Finished background work (done or failed) is kept this many days, then forgotten by the worker.
 PARVIS_TASK_RESULTS_DAYS = env.float("PARVIS_TASK_RESULTS_DAYS", default=7.0)
+# A task whose worker gave no sign of life for this many seconds is run again by another (core/jobs.py).
+PARVIS_TASK_LEASE_S = env.float("PARVIS_TASK_LEASE_S", default=60.0)
+# Delays before a task's next try are multiplied by this (tests and benchmarks shorten them).
+PARVIS_TASK_DELAY_SCALE = env.float("PARVIS_TASK_DELAY_SCALE", default=1.0)
+# A worker that cannot reach a service (the mail relay, the database) waits at most this long between looks.
+PARVIS_WORKER_OUTAGE_MAX_S = env.float("PARVIS_WORKER_OUTAGE_MAX_S", default=30.0)
 if PARVIS_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}

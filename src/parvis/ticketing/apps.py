@@ -13,7 +13,12 @@ class TicketingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from . import extensions, inventory, waitlist
+        from . import (
+            extensions,
+            inventory,
+            tasks,  # noqa: F401 - how its tasks are tried again (core.jobs.policy)
+            waitlist,
+        )
         from .audience import BOUGHT_TARIFF, OrdersAndTickets
         from .audit_words import SalesWords
         from .auth import _tokens

@@ -4,6 +4,8 @@ part in a sale (the sale's side is `stripe_provider`)."""
 import stripe
 from django.conf import settings
 
+from parvis.core import jobs
+
 from .models import Payment, PaymentState
 
 # Tests replace this with a client that answers from recorded fixtures.
@@ -11,7 +13,24 @@ HTTP_CLIENT: stripe.HTTPClient | None = None
 
 
 def client() -> stripe.StripeClient:
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, http_client=HTTP_CLIENT, max_network_retries=2)
+    # STRIPE_API_BASE: another address for Stripe's API (a stand-in in tests and benchmarks)
+    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY, http_client=HTTP_CLIENT, max_network_retries=2, base_addresses=base
+    )
+
+
+@jobs.classifier
+def stripe_failure(exc: BaseException) -> str | None:
+    """What Stripe's errors mean for a task: out of reach, try again later, or refused for good."""
+    if isinstance(exc, stripe.APIConnectionError):
+        return jobs.OUTAGE
+    if isinstance(exc, stripe.RateLimitError | stripe.IdempotencyError):
+        return jobs.TRANSIENT
+    if isinstance(exc, stripe.StripeError):
+        status = exc.http_status or 0
+        return jobs.TRANSIENT if status >= 500 or status in (0, 409) else jobs.PERMANENT
+    return None
 
 
 def cents(amount) -> int:

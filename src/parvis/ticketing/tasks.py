@@ -1,7 +1,7 @@
 """Background work of the ticketing. Tasks take ids and are safe to run twice."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
+from parvis.core import jobs
+from parvis.core.mail import deliver
 from parvis.programming.models import Performance
 
 from . import extensions, stripe_client
@@ -18,12 +20,14 @@ from .pdf import order_tickets_pdf, voucher_pdf
 
 @task()
 def send_order_confirmation(*, order_id: int, resend: bool = False) -> None:
-    """E-mail the tickets. Claimed with a conditional update so that a second run sends nothing."""
+    """E-mail the tickets. Claimed with a conditional update so that another task for the same order sends
+    nothing; this task run again (its worker killed mid-send) goes on, and `deliver` skips what the relay
+    had accepted."""
     if not resend:
         claimed = Order.objects.filter(
             Q(confirmation_sent_at__isnull=True), pk=order_id, state=OrderState.PAID
         ).update(confirmation_sent_at=timezone.now())
-        if not claimed:
+        if not claimed and not jobs.run_again():
             return
     order = Order.objects.select_related("organizer").get(pk=order_id)
     try:
@@ -86,7 +90,7 @@ def _send(order: Order) -> None:
         for kind, part in made.items():  # and the files it gives (a voucher, a card, a tax receipt…)
             for attachment in kind.attachments(order, part):
                 message.attach(attachment.filename, attachment.content, attachment.mimetype)
-        message.send()
+        deliver(message)
 
 
 def _notify_buyer(order: Order, subject, template: str, context_of, attachments=()) -> None:
@@ -109,7 +113,7 @@ def _notify_buyer(order: Order, subject, template: str, context_of, attachments=
         )
         for name, content in attachments:
             message.attach(name, content, "application/pdf")
-        message.send()
+        deliver(message)
 
 
 @task()
@@ -197,9 +201,61 @@ def send_waitlist_offer(*, entry_id: int) -> None:
             "url": settings.PARVIS_BASE_URL + f"/liste-attente/{entry.token}/",
             "leave_url": settings.PARVIS_BASE_URL + f"/liste-attente/{entry.token}/quitter/",
         }
-        send_mail(
-            _("Des places se sont libérées — %(title)s") % {"title": entry.performance.event.title},
-            render_to_string("ticketing/email/waitlist_offer.txt", context),
-            None,
-            [entry.email],
+        deliver(
+            EmailMessage(
+                _("Des places se sont libérées — %(title)s") % {"title": entry.performance.event.title},
+                render_to_string("ticketing/email/waitlist_offer.txt", context),
+                None,
+                [entry.email],
+            )
         )
+
+
+# How each kind is tried again, and what the staff read when it fails for good (core.jobs).
+
+
+def _order_about(kwargs: dict) -> tuple[int | None, str]:
+    order = Order.objects.filter(pk=kwargs.get("order_id")).values("organizer_id", "code").first()
+    return (order["organizer_id"], _("commande %(code)s") % order) if order else (None, "")
+
+
+def _voucher_about(kwargs: dict) -> tuple[int | None, str]:
+    voucher = Voucher.objects.filter(pk=kwargs.get("voucher_id")).select_related("order").first()
+    if voucher is None:
+        return None, ""
+    code = voucher.order.code if voucher.order else "—"
+    return voucher.organizer_id, _("commande %(code)s") % {"code": code}
+
+
+def _payment_about(kwargs: dict) -> tuple[int | None, str]:
+    payment = Payment.objects.filter(pk=kwargs.get("payment_id")).select_related("order").first()
+    if payment is None:
+        return None, ""
+    return payment.order.organizer_id, _("commande %(code)s") % {"code": payment.order.code}
+
+
+def _waitlist_about(kwargs: dict) -> tuple[int | None, str]:
+    entry = (
+        WaitingEntry.objects.filter(pk=kwargs.get("entry_id")).select_related("performance__event").first()
+    )
+    if entry is None:
+        return None, ""
+    return entry.performance.organizer_id, str(entry.performance.event.title)
+
+
+jobs.policy(send_order_confirmation, label=gettext_lazy("Envoi des billets"), about=_order_about)
+jobs.policy(send_cancellation_notice, label=gettext_lazy("Avis d'annulation"), about=_order_about)
+jobs.policy(
+    send_auto_refund_notice, label=gettext_lazy("Avis de remboursement automatique"), about=_order_about
+)
+jobs.policy(send_refund_notice, label=gettext_lazy("Avis de remboursement"), about=_order_about)
+jobs.policy(send_credit_voucher, label=gettext_lazy("Envoi d'un avoir"), about=_voucher_about)
+jobs.policy(
+    refund_to_provider,
+    tries=12,  # money owed: tried for about a day before a person is asked to look
+    first_delay_s=60,
+    max_delay_s=4 * 3600,
+    label=gettext_lazy("Remboursement chez le prestataire de paiement"),
+    about=_payment_about,
+)
+jobs.policy(send_waitlist_offer, label=gettext_lazy("Offre de la liste d'attente"), about=_waitlist_about)

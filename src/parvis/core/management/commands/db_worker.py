@@ -14,14 +14,24 @@ cannot be read (other systems than Linux) there is no wait. ADR 0004 gives the m
 It also forgets finished work older than `PARVIS_TASK_RESULTS_DAYS` (7), at start and then every hour.
 """
 
+import datetime
 import os
+import socket
+import threading
 import time
 
 from django.conf import settings
-from django_tasks.signals import task_finished
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection
+from django.utils import timezone
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django_tasks.base import TaskContext
+from django_tasks.signals import task_finished, task_started
 from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
 
-from parvis.core.background import purge_finished
+from parvis.core import jobs
+from parvis.core.models import WorkerBeat
 
 PROC_STAT = "/proc/stat"
 # Shorter looks say little (the kernel counts in ticks of 10 ms): they are added to the next one.
@@ -86,6 +96,130 @@ def make_way(
     return waited
 
 
+class Worker(db_worker.Worker):
+    """The library's worker, with a lease renewed from a thread, stalled tasks taken back, and failures
+    sorted as `core.jobs` says: the service out of reach (wait, the task keeps its place), this try failed
+    (try again later), or for good (a failed job for the staff)."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.started_at = timezone.now()
+        self.holding: DBTaskResult | None = None  # the task claimed, while it runs
+        self.outages = 0  # failures in a row to reach a service
+        self.paused_until = None
+        self.pause_reason = ""
+        self.stopping = threading.Event()
+
+    # The lease.
+
+    def _beat_forever(self) -> None:
+        every = max(0.5, settings.PARVIS_TASK_LEASE_S / 4)
+        last_reap = 0.0
+        while not self.stopping.is_set():
+            try:
+                jobs.beat(
+                    self.worker_id,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    started_at=self.started_at,
+                    paused_until=self.paused_until,
+                    pause_reason=self.pause_reason,
+                )
+                if time.monotonic() - last_reap >= every * 2:
+                    last_reap = time.monotonic()
+                    jobs.reap_stalled()
+            except DatabaseError:
+                db_worker.logger.warning("Could not renew the lease of worker %s", self.worker_id)
+                connection.close()  # this thread's own; a new one at the next beat
+            self.stopping.wait(every)
+        connection.close()
+
+    def run(self) -> None:
+        beats = threading.Thread(target=self._beat_forever, name="parvis-lease", daemon=True)
+        beats.start()
+        try:
+            while True:
+                try:
+                    return super().run()
+                except DatabaseError as exc:  # the database restarts: wait, then go on
+                    self._database_lost(exc)
+        finally:
+            self.stopping.set()
+            beats.join(timeout=5)
+            try:
+                WorkerBeat.objects.filter(pk=self.worker_id).delete()
+            except DatabaseError:
+                pass  # its lease expires
+
+    def _database_lost(self, exc: BaseException) -> None:
+        self.outages += 1
+        wait = jobs.outage_wait_s(self.outages)
+        db_worker.logger.warning("Database out of reach (%s); waiting %.1f s", type(exc).__name__, wait)
+        connection.close()
+        time.sleep(wait)
+        if self.holding is not None:  # claimed when the database went: give it back, its try not counted
+            try:
+                jobs.release(self.holding)
+                self.holding = None
+            except DatabaseError:
+                pass  # still out of reach: tried after the next wait, or taken back when the lease expires
+
+    # A task.
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        self.running_task, self.holding = True, db_task_result
+        try:
+            self._call(db_task_result)
+            self.outages, self.paused_until, self.pause_reason = 0, None, ""
+            self.holding = None
+        except (KeyboardInterrupt, SystemExit):
+            jobs.release(db_task_result)  # stopped by hand during the task: it is not its fault
+            self.holding = None
+            raise
+        except DatabaseError:
+            raise  # the database went during the task: `run` waits, then gives the task back
+        except Exception as exc:
+            self._failed(db_task_result, exc)
+            self.holding = None
+        finally:
+            self.running_task = False
+            self._run_tasks += 1
+
+    def _call(self, row: DBTaskResult) -> None:
+        task = row.task
+        result = row.task_result
+        sender = type(task.get_backend())
+        task_started.send(sender=sender, task_result=result)
+        try:
+            if task.takes_context:
+                value = task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+            else:
+                value = task.call(*result.args, **result.kwargs)
+        finally:
+            jobs.task_finished(sender, result)  # the e-mails' count of this run ends with it
+        row.set_successful(value)
+        task_finished.send(sender=sender, task_result=row.task_result)
+
+    def _failed(self, row: DBTaskResult, exc: Exception) -> None:
+        kind = jobs.classify(exc)
+        rule = jobs.policy_of(row.task_path)
+        if kind == jobs.OUTAGE:
+            jobs.release(row)
+            self.outages += 1
+            wait = jobs.outage_wait_s(self.outages)
+            self.pause_reason = f"{type(exc).__name__}: {exc}"[:200]
+            self.paused_until = timezone.now() + datetime.timedelta(seconds=wait)
+            db_worker.logger.warning("Out of reach (%s); task %s kept, waiting %.1f s", exc, row.pk, wait)
+            time.sleep(wait)
+        elif kind == jobs.TRANSIENT and jobs.tries_of(row) < rule.tries:
+            when = jobs.retry_later(row, exc, rule)
+            db_worker.logger.info("Task %s failed (%s); next try at %s", row.pk, type(exc).__name__, when)
+        else:
+            jobs.fail(row, exc)
+            row.refresh_from_db()
+            task_finished.send(sender=type(row.task.get_backend()), task_result=row.task_result)
+
+
 class Command(db_worker.Command):
     help = db_worker.Command.help + ", making way for the sale while the machine is busy"
 
@@ -96,7 +230,7 @@ class Command(db_worker.Command):
         def purge(**kwargs):
             if time.monotonic() - purged[0] >= PURGE_EVERY_S or not purged[0]:
                 purged[0] = time.monotonic()
-                purge_finished(days=settings.PARVIS_TASK_RESULTS_DAYS)
+                jobs.purge_finished(days=settings.PARVIS_TASK_RESULTS_DAYS)
 
         def after_task(**kwargs):
             waited = make_way(
@@ -112,7 +246,31 @@ class Command(db_worker.Command):
         if settings.PARVIS_WORKER_YIELD_MAX_S > 0:
             task_finished.connect(after_task, dispatch_uid=RECEIVER_UID, weak=False)
         try:
-            return super().handle(**options)
+            return self._work(**options)
         finally:
             task_finished.disconnect(dispatch_uid=RECEIVER_UID)
             task_finished.disconnect(dispatch_uid=PURGE_UID)
+
+    def _work(self, *, verbosity, queue_name, exclude_queues, reload, batch, **options) -> None:
+        """The library's `handle`, with our worker."""
+        self.configure_logging(verbosity)
+        queue_names = queue_name.split(",")
+        excluded = exclude_queues.split(",") if exclude_queues else []
+        if excluded and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = Worker(
+            queue_names=queue_names,
+            excluded_queue_names=excluded,
+            batch=batch,
+            **{name: options[name] for name in WORKER_OPTIONS},
+        )
+        if reload and not batch:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()  # only the child process
+            run_with_reloader(worker.run)
+        else:
+            worker.configure_signals()
+            worker.run()
+
+
+WORKER_OPTIONS = ("interval", "backend_name", "startup_delay", "max_tasks", "worker_id")
