@@ -13,7 +13,9 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from parvis.core import jobs
 from parvis.core.health import migrations_pending
+from parvis.core.models import FailedJob, WorkerBeat
 
 LONG_RUNNING = datetime.timedelta(minutes=10)
 
@@ -34,10 +36,38 @@ def task_figures() -> dict:
         "oldest_ready_age_s": _age(ready.aggregate(at=Min("enqueued_at"))["at"]),
         "running": running.count(),
         "running_over_10_min": running.filter(started_at__lt=now - LONG_RUNNING).count(),
+        "stalled": _stalled(now),
         "failed_last_24h": tasks.filter(
             status=TaskResultStatus.FAILED, finished_at__gte=now - datetime.timedelta(days=1)
         ).count(),
+        "failed_awaiting_staff": FailedJob.objects.filter(dismissed_at=None, retried_at=None).count(),
     }
+
+
+def _stalled(now) -> int:
+    """RUNNING, their worker silent for longer than the lease: the next worker's look takes them back."""
+    alive = set(
+        WorkerBeat.objects.filter(beat_at__gte=now - jobs.lease()).values_list("worker_id", flat=True)
+    )
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=now - jobs.lease())
+    return sum(1 for ids in running.values_list("worker_ids", flat=True) if not ids or ids[-1] not in alive)
+
+
+def worker_figures() -> list[dict]:
+    """Each worker's last sign of life, and whether it waits for a service out of reach."""
+    return [
+        {
+            "worker": beat.worker_id[:12],
+            "host": beat.host,
+            "pid": beat.pid,
+            "last_beat_age_s": _age(beat.beat_at),
+            "alive": beat.beat_at >= timezone.now() - jobs.lease(),
+            "paused_for": beat.pause_reason
+            if beat.paused_until and beat.paused_until > timezone.now()
+            else "",
+        }
+        for beat in WorkerBeat.objects.order_by("-beat_at")[:50]
+    ]
 
 
 class Command(BaseCommand):
@@ -52,6 +82,7 @@ class Command(BaseCommand):
             report["migrations_pending"] = migrations_pending()
             report["tasks_backend"] = settings.TASKS["default"]["BACKEND"]
             report["tasks"] = task_figures()
+            report["workers"] = worker_figures()
         except DatabaseError as exc:
             report["database"] = f"unavailable: {type(exc).__name__}: {exc}".strip()[:300]
         healthy = report["database"] == "ok" and not report.get("migrations_pending")
@@ -65,6 +96,15 @@ class Command(BaseCommand):
                 for name, value in report["tasks"].items():
                     self.stdout.write(
                         f"tasks {name.replace('_', ' ')}: {value if value is not None else '—'}"
+                    )
+                if not report["workers"]:
+                    self.stdout.write("workers: none seen (is `parvis db_worker` running?)")
+                for worker in report["workers"]:
+                    state = "alive" if worker["alive"] else "silent"
+                    paused = f", waiting: {worker['paused_for']}" if worker["paused_for"] else ""
+                    self.stdout.write(
+                        f"worker {worker['worker']} on {worker['host']} pid {worker['pid']}: {state}, "
+                        f"last beat {worker['last_beat_age_s']} s ago{paused}"
                     )
         if not healthy:
             raise SystemExit(1)

@@ -1,0 +1,288 @@
+"""Background work that is not lost, with real parts: a task worker process killed with SIGKILL mid-task,
+a real SMTP server (aiosmtpd) that refuses, holds or is stopped, and a stand-in for Stripe's API that keeps
+the idempotency keys it saw. On SQLite and PostgreSQL."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from parvis.core.models import FailedJob, MailBounce, SentMail
+from parvis.core.tests.smtp import Sink, free_port
+from parvis.crm.models import Identifier
+from parvis.crm.services import contact_resolve
+from parvis.crm.tasks import send_privacy_links
+from parvis.testing import OrganizerFactory
+from parvis.ticketing.models import Order, Payment
+from parvis.ticketing.tasks import refund_to_provider
+from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
+
+DATABASE_TASKS = {"default": {"BACKEND": "parvis.core.background.DatabaseBackend"}}
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _database_url() -> str:
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    port = params.get("PORT") or 5432
+    return f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{port}/{params['NAME']}"
+
+
+def _worker(*, smtp_port: int, extra: dict | None = None) -> subprocess.Popen:
+    """`parvis db_worker` in its own process, on the test database, with a short lease."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PARVIS_", "PYTEST_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
+            "DATABASE_URL": _database_url(),
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "PARVIS_KEY_ENCRYPTION_KEY": settings.PARVIS_KEY_ENCRYPTION_KEY,
+            "PARVIS_TASKS_BACKEND": "database",
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "PARVIS_TASK_LEASE_S": "2",
+            "PARVIS_TASK_DELAY_SCALE": "0",
+            "PARVIS_WORKER_YIELD_MAX_S": "0",
+            "PARVIS_WORKER_OUTAGE_MAX_S": "0.2",
+            "PARVIS_VAR_DIR": settings.MEDIA_ROOT,
+            **(extra or {}),
+        }
+    )
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and command
+        [sys.executable, "-m", "parvis", "db_worker", "--interval", "0.1", "--no-startup-delay", "-v0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait(condition, *, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    return process.stderr.read().decode(errors="replace")[-3000:]
+
+
+def _orders(n: int) -> list[Order]:
+    price = tariff(on_sale_performance(capacity=n + 5), price="20.00")
+    with override_settings(TASKS=DATABASE_TASKS):
+        return [buy(price) for _ in range(n)]
+
+
+def test_a_worker_killed_mid_send_leaves_nothing_behind_every_confirmation_arrives_once():
+    """The issue's case: 30 confirmations, the worker SIGKILLed at the 10th and another started: 30 arrive,
+    none twice, no task left RUNNING."""
+    orders = _orders(30)
+    codes = [order.code for order in orders]
+    with Sink() as sink:
+        sink.hold_at = 10
+        first = _worker(smtp_port=sink.port)
+        try:
+            _wait(sink.held.is_set, seconds=90, what="the 10th e-mail")
+            assert len(sink.messages) == 9
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        sink.release()  # its connection is gone: the relay never accepted the 10th
+        assert DBTaskResult.objects.filter(status="RUNNING").count() == 1  # left behind by the dead worker
+        second = _worker(smtp_port=sink.port)
+        try:
+            _wait(lambda: len(sink.messages) >= 30, seconds=90, what="30 e-mails")
+            _wait(
+                lambda: not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists(),
+                seconds=30,
+                what="done",
+            )
+        finally:
+            log = _stop(second)
+        time.sleep(0.3)
+        subjects = sink.subjects()
+    assert len(subjects) == 30, log
+    assert sorted(code for code in codes for s in subjects if code in s) == sorted(codes)  # each once
+    assert sorted(len(row.worker_ids) for row in DBTaskResult.objects.all()) == [1] * 29 + [2]
+    assert SentMail.objects.count() == 30
+    assert Order.objects.filter(confirmation_sent_at__isnull=True).count() == 0
+
+
+def test_a_rerun_after_the_relay_accepted_sends_no_second_copy():
+    """A task whose worker died after the relay's 250 but before the task was marked done is run again: the
+    recorded Message-ID stops the second copy."""
+    (order,) = _orders(1)
+    row = DBTaskResult.objects.get()
+    with Sink() as sink, override_settings(TASKS=DATABASE_TASKS, **sink.email_settings()):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+        assert len(sink.messages) == 1
+        # As if the worker had died before recording the task done: RUNNING, its lease expired.
+        # (`reap_stalled` puts it back READY; the order's claim stays, it is this task's own.)
+        DBTaskResult.objects.filter(pk=row.pk).update(status="READY", finished_at=None)
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+        assert len(sink.messages) == 1
+    assert DBTaskResult.objects.get(pk=row.pk).status == "SUCCESSFUL"
+    assert SentMail.objects.get().message_id == sink.messages[0]["Message-ID"]
+
+
+@pytest.fixture
+def fast_retries(settings):
+    settings.PARVIS_TASK_DELAY_SCALE = 0
+    settings.PARVIS_WORKER_OUTAGE_MAX_S = 0.05
+    settings.PARVIS_WORKER_YIELD_MAX_S = 0
+
+
+def _privacy_task(email: str):
+    contact = contact_resolve(organizer_id=OrganizerFactory().pk, email=email)
+    identifier = Identifier.objects.get(contact=contact, kind="email")
+    with override_settings(TASKS=DATABASE_TASKS):
+        return send_privacy_links.enqueue(identifier_ids=[identifier.pk]), contact
+
+
+def test_an_smtp_451_is_tried_again_and_delivered_once(fast_retries):
+    """The issue's case: a privacy-link e-mail answered 451 was FAILED for good; it is now tried again."""
+    result, _contact = _privacy_task("ana@example.org")
+    with Sink(answer=lambda address, n: "451 4.7.1 Try again later" if n == 1 else None) as sink:
+        with override_settings(TASKS=DATABASE_TASKS, **sink.email_settings()):
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+        assert len(sink.messages) == 1
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.status == "SUCCESSFUL" and len(row.worker_ids) == 2
+    assert not FailedJob.objects.exists()
+
+
+def test_an_smtp_5xx_is_a_bounce_not_tried_again_and_the_administrators_hear_of_it(fast_retries):
+    from parvis.network.models import OrganizerStaff, Role
+    from parvis.testing import UserFactory
+
+    result, contact = _privacy_task("gone@example.org")
+    admin = UserFactory(email="admin@example.org")
+    OrganizerStaff.objects.create(user=admin, organizer=contact.organizer, role=Role.ADMINISTRATOR)
+    refuse = {"gone@example.org": "550 5.1.1 No such mailbox"}
+    with Sink(answer=lambda address, n: refuse.get(address)) as sink:
+        with override_settings(TASKS=DATABASE_TASKS, **sink.email_settings()):
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+            row = DBTaskResult.objects.get(pk=result.id)
+            assert row.status == "FAILED" and len(row.worker_ids) == 1  # not tried again
+            job = FailedJob.objects.get(task_id=row.pk)
+            assert job.organizer_id == contact.organizer_id and job.tries == 1
+            assert "550" in job.reason and "gone@" not in job.reason  # why, without the address
+            bounce = MailBounce.objects.get()
+            assert (bounce.address, bounce.code) == ("gone@example.org", 550)
+            # The administrators' notice waits two minutes (what fails together goes in one e-mail).
+            notice = DBTaskResult.objects.get(task_path="parvis.network.tasks.send_failed_jobs_notice")
+            DBTaskResult.objects.filter(pk=notice.pk).update(run_after=notice.enqueued_at)
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+        (message,) = sink.messages
+    assert message["To"] == "admin@example.org"
+    body = message.get_payload(decode=True).decode()
+    assert "Liens d'accès aux données personnelles" in body and "550" in body and "gone@" not in body
+    assert f"/staff/o/{contact.organizer.slug}/taches-en-echec/" in body
+    assert FailedJob.objects.get().notified_at is not None
+
+
+def test_with_the_relay_down_nothing_is_lost_and_confirmations_leave_in_order_of_purchase(fast_retries):
+    orders = _orders(6)
+    port = free_port()
+    sink = Sink(port=port)
+    later = threading.Timer(1.5, sink.start)  # the relay refuses connections, then comes back
+    later.start()
+    try:
+        with override_settings(TASKS=DATABASE_TASKS, **sink.email_settings()):
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+        subjects = sink.subjects()
+    finally:
+        later.join()
+        sink.stop()
+    assert [next(o.code for o in orders if o.code in s) for s in subjects] == [o.code for o in orders]
+    assert all(len(row.worker_ids) == 1 for row in DBTaskResult.objects.all())  # outages spent no try
+    assert not FailedJob.objects.exists()
+
+
+class StripeStandIn(BaseHTTPRequestHandler):
+    """Enough of Stripe's POST /v1/refunds: one refund per idempotency key, as Stripe keeps them. The first
+    request is answered only once `answer_first` is set (the worker is killed meanwhile)."""
+
+    keys: list[str] = []
+    refunds: dict[str, dict] = {}
+    answer_first = threading.Event()
+    seen = threading.Event()
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        key = self.headers.get("Idempotency-Key", "")
+        type(self).keys.append(key)
+        if key not in self.refunds:
+            self.refunds[key] = {
+                "id": f"re_standin{len(self.refunds) + 1}",
+                "object": "refund",
+                "status": "succeeded",
+            }
+        if len(self.keys) == 1:
+            type(self).seen.set()
+            type(self).answer_first.wait(30)
+        body = json.dumps(self.refunds[key]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_refund_run_again_after_its_worker_died_is_refunded_once_at_the_provider():
+    order = buy(tariff(on_sale_performance(), price="20.00"))
+    Payment.objects.create(
+        order=order, provider="stripe", amount=Decimal("20.00"), state="confirmed", reference="pi_standin:1"
+    )
+    refund = Payment.objects.create(
+        order=order, provider="stripe", amount=Decimal("-20.00"), state="refunded"
+    )
+    with override_settings(TASKS=DATABASE_TASKS):
+        refund_to_provider.enqueue(payment_id=refund.pk)
+    StripeStandIn.keys, StripeStandIn.refunds = [], {}
+    StripeStandIn.answer_first.clear()
+    StripeStandIn.seen.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stripe = {
+        "STRIPE_SECRET_KEY": "sk_test_standin",
+        "STRIPE_API_BASE": f"http://127.0.0.1:{server.server_port}",
+    }
+    try:
+        first = _worker(smtp_port=free_port(), extra=stripe)
+        _wait(StripeStandIn.seen.is_set, seconds=60, what="the refund request")
+        first.send_signal(signal.SIGKILL)  # the provider refunded; the worker never heard it
+        first.wait(timeout=10)
+        StripeStandIn.answer_first.set()
+        second = _worker(smtp_port=free_port(), extra=stripe)
+        try:
+            _wait(lambda: Payment.objects.get(pk=refund.pk).reference, seconds=60, what="the refund's id")
+        finally:
+            _stop(second)
+    finally:
+        server.shutdown()
+    assert len(StripeStandIn.keys) >= 2 and set(StripeStandIn.keys) == {f"parvis-refund-{refund.pk}"}
+    assert len(StripeStandIn.refunds) == 1  # one refund at the provider
+    assert Payment.objects.get(pk=refund.pk).reference == "re_standin1"
