@@ -30,11 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_tasks.base import Task, TaskResultStatus
+from django_tasks import signals as task_signals
+from django_tasks.base import Task, TaskContext, TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from .models import FailedJob, SentMail, WorkerBeat
@@ -169,6 +170,53 @@ def task_finished(sender, task_result, **kwargs) -> None:
 
 
 # What happens to a task row.
+
+
+def execute(row: DBTaskResult) -> Exception | None:
+    """Run a task its worker has claimed and record what came of it: None when it succeeded, else the error.
+    After an OUTAGE (`classify`) the task is given back in its place, its try not counted: the caller waits
+    before the next. The database going away is raised (the caller waits, then gives the task back)."""
+    try:
+        _call(row)
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        settle(row, exc)
+        return exc
+    return None
+
+
+def _call(row: DBTaskResult) -> None:
+    task = row.task
+    result = row.task_result
+    sender = type(task.get_backend())
+    task_signals.task_started.send(sender=sender, task_result=result)
+    try:
+        if task.takes_context:
+            value = task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+        else:
+            value = task.call(*result.args, **result.kwargs)
+    finally:
+        task_finished(sender, result)  # the e-mails' count of this run ends with it
+    row.set_successful(value)
+    task_signals.task_finished.send(sender=sender, task_result=row.task_result)
+
+
+def settle(row: DBTaskResult, exc: Exception) -> str:
+    """A try failed: give the task back (outage), try it again later (transient, tries left), or fail it."""
+    kind = classify(exc)
+    rule = policy_of(row.task_path)
+    if kind == OUTAGE:
+        release(row)
+        logger.warning("Out of reach (%s); task %s kept in its place", exc, row.pk)
+    elif kind == TRANSIENT and tries_of(row) < rule.tries:
+        when = retry_later(row, exc, rule)
+        logger.info("Task %s failed (%s); next try at %s", row.pk, type(exc).__name__, when)
+    else:
+        fail(row, exc)
+        row.refresh_from_db()
+        task_signals.task_finished.send(sender=type(row.task.get_backend()), task_result=row.task_result)
+    return kind
 
 
 def tries_of(row: DBTaskResult) -> int:

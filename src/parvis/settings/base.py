@@ -188,12 +188,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parvis <billetterie@
 PARVIS_DEV_OUTBOX = env.bool("PARVIS_DEV_OUTBOX", default=DEBUG)
 
 # Background work: the database backend by default, RQ (Redis) for scale. Correctness never depends on
-# a worker running: tasks only do work that can wait (e-mails, PDFs, statistics).
+# a worker running: tasks only do work that can wait (e-mails, PDFs, statistics). With RQ the task is still
+# written in the database, in the business transaction, and `parvis task_relay` hands it to Redis.
 PARVIS_TASKS_BACKEND = env.str("PARVIS_TASKS_BACKEND", default="database")
 _TASK_BACKENDS = {
     "database": "parvis.core.background.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-    "rq": "django_tasks_rq.RQBackend",
+    "rq": "parvis.core.background.DatabaseBackend",  # the table is the outbox: core/relay.py
 }
 if PARVIS_TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(

@@ -3,23 +3,20 @@ a real SMTP server (aiosmtpd) that refuses, holds or is stopped, and a stand-in 
 the idempotency keys it saw. On SQLite and PostgreSQL."""
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from parvis.core.models import FailedJob, MailBounce, SentMail
+from parvis.core.tests.processes import parvis, parvis_env, stop, wait
 from parvis.core.tests.smtp import Sink, free_port
 from parvis.crm.models import Identifier
 from parvis.crm.services import contact_resolve
@@ -33,57 +30,10 @@ DATABASE_TASKS = {"default": {"BACKEND": "parvis.core.background.DatabaseBackend
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _database_url() -> str:
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{params['NAME']}"
-    port = params.get("PORT") or 5432
-    return f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{port}/{params['NAME']}"
-
-
 def _worker(*, smtp_port: int, extra: dict | None = None) -> subprocess.Popen:
     """`parvis db_worker` in its own process, on the test database, with a short lease."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PARVIS_", "PYTEST_"))}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
-            "DATABASE_URL": _database_url(),
-            "DEBUG": "false",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "PARVIS_KEY_ENCRYPTION_KEY": settings.PARVIS_KEY_ENCRYPTION_KEY,
-            "PARVIS_TASKS_BACKEND": "database",
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "PARVIS_TASK_LEASE_S": "2",
-            "PARVIS_TASK_DELAY_SCALE": "0",
-            "PARVIS_WORKER_YIELD_MAX_S": "0",
-            "PARVIS_WORKER_OUTAGE_MAX_S": "0.2",
-            "PARVIS_VAR_DIR": settings.MEDIA_ROOT,
-            **(extra or {}),
-        }
-    )
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and command
-        [sys.executable, "-m", "parvis", "db_worker", "--interval", "0.1", "--no-startup-delay", "-v0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _wait(condition, *, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {seconds} s for {what}")
-        time.sleep(0.05)
-
-
-def _stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    return process.stderr.read().decode(errors="replace")[-3000:]
+    env = parvis_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", **(extra or {}))
+    return parvis(["db_worker", "--interval", "0.1", "--no-startup-delay", "-v0"], env)
 
 
 def _orders(n: int) -> list[Order]:
@@ -101,7 +51,7 @@ def test_a_worker_killed_mid_send_leaves_nothing_behind_every_confirmation_arriv
         sink.hold_at = 10
         first = _worker(smtp_port=sink.port)
         try:
-            _wait(sink.held.is_set, seconds=90, what="the 10th e-mail")
+            wait(sink.held.is_set, seconds=90, what="the 10th e-mail")
             assert len(sink.messages) == 9
         finally:
             first.send_signal(signal.SIGKILL)
@@ -110,14 +60,14 @@ def test_a_worker_killed_mid_send_leaves_nothing_behind_every_confirmation_arriv
         assert DBTaskResult.objects.filter(status="RUNNING").count() == 1  # left behind by the dead worker
         second = _worker(smtp_port=sink.port)
         try:
-            _wait(lambda: len(sink.messages) >= 30, seconds=90, what="30 e-mails")
-            _wait(
+            wait(lambda: len(sink.messages) >= 30, seconds=90, what="30 e-mails")
+            wait(
                 lambda: not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists(),
                 seconds=30,
                 what="done",
             )
         finally:
-            log = _stop(second)
+            log = stop(second)
         time.sleep(0.3)
         subjects = sink.subjects()
     assert len(subjects) == 30, log
@@ -272,15 +222,15 @@ def test_a_refund_run_again_after_its_worker_died_is_refunded_once_at_the_provid
     }
     try:
         first = _worker(smtp_port=free_port(), extra=stripe)
-        _wait(StripeStandIn.seen.is_set, seconds=60, what="the refund request")
+        wait(StripeStandIn.seen.is_set, seconds=60, what="the refund request")
         first.send_signal(signal.SIGKILL)  # the provider refunded; the worker never heard it
         first.wait(timeout=10)
         StripeStandIn.answer_first.set()
         second = _worker(smtp_port=free_port(), extra=stripe)
         try:
-            _wait(lambda: Payment.objects.get(pk=refund.pk).reference, seconds=60, what="the refund's id")
+            wait(lambda: Payment.objects.get(pk=refund.pk).reference, seconds=60, what="the refund's id")
         finally:
-            _stop(second)
+            stop(second)
     finally:
         server.shutdown()
     assert len(StripeStandIn.keys) >= 2 and set(StripeStandIn.keys) == {f"parvis-refund-{refund.pk}"}

@@ -1,105 +1,203 @@
-"""The Redis (RQ) task backend, end to end: enqueue in one process, run by an RQ worker in another."""
+"""The Redis (RQ) task backend, with real parts: the task written in the database in the sale's transaction
+(the outbox), `parvis task_relay` handing it to a real Redis server that is down, then up, and real RQ
+workers (`parvis rqworker`), one of them SIGKILLed during a task. On SQLite and PostgreSQL."""
 
 import os
-import socket
+import shutil
+import signal
 import subprocess
-import sys
+import time
 
 import pytest
+import redis
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
-REDIS = ("127.0.0.1", 6379)
+from parvis.core import relay
+from parvis.core.models import WorkerBeat
+from parvis.core.tests.processes import kill, parvis, parvis_env, stop, wait
+from parvis.core.tests.smtp import Sink, free_port
+from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
+
+DATABASE_TASKS = {"default": {"BACKEND": "parvis.core.background.DatabaseBackend"}}
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _redis_up() -> bool:
+class RedisServer:
+    """A Redis server of the test's own, on a free port, that can be stopped and started again."""
+
+    def __init__(self):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            if os.environ.get("CI"):
+                pytest.fail("redis-server is not installed (.ci/run installs it)")
+            pytest.skip("redis-server is not installed")
+        self.binary, self.port = binary, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - the machine's redis-server
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        wait(lambda: _pings(client), seconds=10, what="Redis")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _pings(client: redis.Redis) -> bool:
     try:
-        socket.create_connection(REDIS, timeout=1).close()
-        return True
-    except OSError:
+        return client.ping()
+    except redis.exceptions.ConnectionError:
         return False
 
 
-def _parvis(args: list[str], env: dict) -> str:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and command
-        [sys.executable, "-m", "parvis", *args], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    yield server
+    server.stop()
 
 
-def test_rq_backend_runs_tasks_through_redis(tmp_path):
-    if not _redis_up():
-        if os.environ.get("CI"):
-            pytest.fail("Redis is not answering on 127.0.0.1:6379 (.ci/run starts it)")
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    skip = {
-        "DATABASE_URL",
-        "DJANGO_SETTINGS_MODULE",
-        "PARVIS_TASKS_BACKEND",
-        "DJANGO_ALLOW_ASYNC_UNSAFE",
-        "DEBUG",
-    }
-    env = {k: v for k, v in os.environ.items() if k not in skip}
-    env.update(
-        {
-            "PARVIS_VAR_DIR": str(tmp_path),
-            "PARVIS_TASKS_BACKEND": "rq",
-            "DEBUG": "true",
-            "REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/15",
-            "EMAIL_URL": "outbox://",
-        }
+def _env(server: RedisServer, sink: Sink) -> dict:
+    return parvis_env(
+        PARVIS_TASKS_BACKEND="rq", REDIS_URL=server.url, EMAIL_URL=f"smtp://127.0.0.1:{sink.port}"
     )
-    import redis
-
-    # Redis is shared by every run on this machine (a clean-clone CI may run beside a developer's tests):
-    # one run at a time uses its database 15, or one run's worker would take the other's job.
-    lock = redis.Redis(host=REDIS[0], port=REDIS[1], db=0).lock(
-        "parvis:test-rq", timeout=300, blocking_timeout=300
-    )
-    assert lock.acquire(), "another run kept the Redis test lock for 5 minutes"
-    try:
-        _run(env)
-    finally:
-        lock.release()
 
 
-def _run(env: dict) -> None:
-    import redis
+def _orders(n: int):
+    price = tariff(on_sale_performance(capacity=n + 5), price="20.00")
+    with override_settings(TASKS=DATABASE_TASKS):  # the rq setting's backend: the row is the outbox
+        return [buy(price) for _ in range(n)]
 
-    redis.Redis(host=REDIS[0], port=REDIS[1], db=15).flushdb()
-    _parvis(["migrate", "-v0"], env)
-    _parvis(
-        [
-            "shell",
-            "-c",
-            (
-                "from django.contrib.auth import get_user_model\n"
-                "from parvis.network.models import Organizer\n"
-                "from parvis.network.tasks import send_staff_invitation\n"
-                "u = get_user_model().objects.create(username='rq@example.org', email='rq@example.org')\n"
-                "u.set_unusable_password(); u.save()\n"
-                "o = Organizer.objects.create(slug='rq', name='RQ')\n"
-                "send_staff_invitation.enqueue(user_id=u.pk, organizer_id=o.pk)\n"
-            ),
-        ],
-        env,
-    )
-    # Nothing ran yet: the work waits in Redis for a worker.
-    assert (
-        _parvis(
-            ["shell", "-c", "from parvis.core.models import OutboxMessage as O; print(O.objects.count())"],
-            env,
-        )
-        .strip()
-        .endswith("0")
-    )
-    _parvis(["rqworker", "default", "--burst", "--job-class", "django_tasks_rq.backend.Job"], env)
-    out = _parvis(
-        [
-            "shell",
-            "-c",
-            "from parvis.core.models import OutboxMessage as O\n"
-            "print(list(O.objects.values_list('to', flat=True)))",
-        ],
-        env,
-    )
-    assert "rq@example.org" in out
+
+def _each_once(orders, sink: Sink) -> list[str]:
+    subjects = sink.subjects()
+    return [next(o.code for o in orders if o.code in s) for s in subjects]
+
+
+def test_redis_down_at_the_sale_and_after_loses_nothing(redis_server):
+    orders = _orders(3)  # Redis is not even started: the sale does not touch it
+    assert DBTaskResult.objects.filter(status="READY").count() == 3
+    with Sink() as sink:
+        env = _env(redis_server, sink)
+        relaying = parvis(["task_relay", "--interval", "0.1"], env)
+        try:
+            time.sleep(2)  # the relay finds Redis out of reach, and waits
+            assert relaying.poll() is None, "the relay gave up"
+            assert DBTaskResult.objects.filter(status="READY").count() == 3
+            redis_server.start()
+            working = parvis(["rqworker", "default"], env)
+            try:
+                wait(lambda: len(sink.messages) >= 3, seconds=60, what="3 e-mails")
+                wait(
+                    lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3,
+                    seconds=20,
+                    what="done",
+                )
+            finally:
+                stop(working)
+        finally:
+            log = stop(relaying)
+        time.sleep(0.3)
+        codes = _each_once(orders, sink)
+    assert sorted(codes) == sorted(o.code for o in orders), log
+    assert "out of reach" in log
+
+
+def test_a_job_of_a_dead_rq_worker_is_run_again_and_its_e_mail_arrives_once(redis_server):
+    orders = _orders(2)
+    redis_server.start()
+    with Sink() as sink:
+        sink.hold_at = 1
+        env = _env(redis_server, sink)
+        relaying = parvis(["task_relay", "--interval", "0.1"], env)
+        try:
+            first = parvis(["rqworker", "default"], env)
+            try:
+                wait(sink.held.is_set, seconds=60, what="the first e-mail")
+            finally:
+                # The worker, and its work horse running the task (RQ puts it in a session of its own).
+                for horse in WorkerBeat.objects.filter(worker_id__startswith="rq-"):
+                    os.kill(horse.pid, signal.SIGKILL)
+                kill(first)
+            sink.release()  # its connection is gone: the relay never accepted it
+            assert DBTaskResult.objects.filter(status="RUNNING").count() == 1
+            second = parvis(["rqworker", "default"], env)
+            try:
+                wait(lambda: len(sink.messages) >= 2, seconds=60, what="2 e-mails")
+                wait(
+                    lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2,
+                    seconds=20,
+                    what="done",
+                )
+            finally:
+                stop(second)
+        finally:
+            log = stop(relaying)
+        time.sleep(0.3)
+        codes = _each_once(orders, sink)
+    assert sorted(codes) == sorted(o.code for o in orders), log
+    assert sorted(len(row.worker_ids) for row in DBTaskResult.objects.all()) == [1, 2]
+
+
+def test_a_job_handed_over_twice_runs_once_and_a_job_redis_lost_is_handed_over_again(redis_server, settings):
+    redis_server.start()
+    settings.RQ_QUEUES = {"default": {"URL": redis_server.url}}
+    settings.PARVIS_TASK_LEASE_S = 0.3
+    (order,) = _orders(1)
+    row = DBTaskResult.objects.get()
+    client = redis.Redis(port=redis_server.port)
+    moving = relay.Relay()
+    assert moving.relay_once() == 1
+    assert moving.relay_once() == 0  # handed over already: not twice
+    client.flushall()  # Redis restarted without its data: the job is gone
+    assert moving.relay_once() == 1  # its mark went with it
+    time.sleep(0.4)
+    assert moving.relay_once() == 1  # the mark expired with the lease, the row still READY
+    with Sink() as sink, override_settings(**sink.email_settings()):
+        assert relay.run(str(row.pk)) == "done"
+        assert relay.run(str(row.pk)) == "not ready"  # the second copy of the job finds it done
+        assert len(sink.messages) == 1 and order.code in sink.subjects()[0]
+    assert moving.relay_once() == 0
+
+
+def test_with_the_mail_relay_out_of_reach_the_jobs_give_their_rows_back_and_the_relay_pauses(
+    redis_server, settings
+):
+    redis_server.start()
+    settings.RQ_QUEUES = {"default": {"URL": redis_server.url}}
+    _orders(2)
+    first, second = DBTaskResult.objects.order_by("enqueued_at")
+    moving = relay.Relay()
+    assert moving.relay_once() == 2
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_PORT=free_port()
+    ):
+        assert relay.run(str(first.pk)) == "service out of reach"
+        assert relay.run(str(second.pk)) == "paused"  # taken meanwhile: given back untouched
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["READY", "READY"]
+    assert all(len(row.worker_ids) == 0 for row in DBTaskResult.objects.all())  # no try spent
+    assert moving.relay_once() == 0  # paused
+    redis.Redis(port=redis_server.port).delete(relay.PAUSED)
+    assert moving.relay_once() == 2  # handed over again, in their order

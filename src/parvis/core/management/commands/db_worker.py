@@ -25,8 +25,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
-from django_tasks.base import TaskContext
-from django_tasks.signals import task_finished, task_started
+from django_tasks.signals import task_finished
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
@@ -169,55 +168,28 @@ class Worker(db_worker.Worker):
     def run_task(self, db_task_result: DBTaskResult) -> None:
         self.running_task, self.holding = True, db_task_result
         try:
-            self._call(db_task_result)
-            self.outages, self.paused_until, self.pause_reason = 0, None, ""
+            error = jobs.execute(db_task_result)
             self.holding = None
+            if error is not None and jobs.classify(error) == jobs.OUTAGE:
+                self._wait_for_service(error)
+            else:
+                self.outages, self.paused_until, self.pause_reason = 0, None, ""
         except (KeyboardInterrupt, SystemExit):
             jobs.release(db_task_result)  # stopped by hand during the task: it is not its fault
             self.holding = None
             raise
-        except DatabaseError:
-            raise  # the database went during the task: `run` waits, then gives the task back
-        except Exception as exc:
-            self._failed(db_task_result, exc)
-            self.holding = None
         finally:
             self.running_task = False
             self._run_tasks += 1
 
-    def _call(self, row: DBTaskResult) -> None:
-        task = row.task
-        result = row.task_result
-        sender = type(task.get_backend())
-        task_started.send(sender=sender, task_result=result)
-        try:
-            if task.takes_context:
-                value = task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
-            else:
-                value = task.call(*result.args, **result.kwargs)
-        finally:
-            jobs.task_finished(sender, result)  # the e-mails' count of this run ends with it
-        row.set_successful(value)
-        task_finished.send(sender=sender, task_result=row.task_result)
-
-    def _failed(self, row: DBTaskResult, exc: Exception) -> None:
-        kind = jobs.classify(exc)
-        rule = jobs.policy_of(row.task_path)
-        if kind == jobs.OUTAGE:
-            jobs.release(row)
-            self.outages += 1
-            wait = jobs.outage_wait_s(self.outages)
-            self.pause_reason = f"{type(exc).__name__}: {exc}"[:200]
-            self.paused_until = timezone.now() + datetime.timedelta(seconds=wait)
-            db_worker.logger.warning("Out of reach (%s); task %s kept, waiting %.1f s", exc, row.pk, wait)
-            time.sleep(wait)
-        elif kind == jobs.TRANSIENT and jobs.tries_of(row) < rule.tries:
-            when = jobs.retry_later(row, exc, rule)
-            db_worker.logger.info("Task %s failed (%s); next try at %s", row.pk, type(exc).__name__, when)
-        else:
-            jobs.fail(row, exc)
-            row.refresh_from_db()
-            task_finished.send(sender=type(row.task.get_backend()), task_result=row.task_result)
+    def _wait_for_service(self, error: Exception) -> None:
+        """The task's service was out of reach (the task is back in its place): wait, longer each time."""
+        self.outages += 1
+        wait = jobs.outage_wait_s(self.outages)
+        self.pause_reason = f"{type(error).__name__}: {error}"[:200]
+        self.paused_until = timezone.now() + datetime.timedelta(seconds=wait)
+        db_worker.logger.warning("A service is out of reach; waiting %.1f s", wait)
+        time.sleep(wait)
 
 
 class Command(db_worker.Command):
