@@ -219,8 +219,12 @@ def settle(row: DBTaskResult, exc: Exception) -> str:
     return kind
 
 
+RELEASED = "~"  # ends a worker's id in `worker_ids` when it gave the task back: not a try, yet it had begun
+
+
 def tries_of(row: DBTaskResult) -> int:
-    return len(row.worker_ids)  # each claim adds the worker's id
+    """Each claim adds the worker's id; a claim given back (`release`) is not a try."""
+    return sum(1 for worker_id in row.worker_ids if not worker_id.endswith(RELEASED))
 
 
 def _error_fields(exc: BaseException) -> dict:
@@ -231,9 +235,12 @@ def _error_fields(exc: BaseException) -> dict:
 
 
 def release(row: DBTaskResult) -> int:
-    """Give a claimed task back, in its place, its try not counted (its service was out of reach)."""
+    """Give a claimed task back, in its place, its try not counted (its service was out of reach). The claim
+    stays in `worker_ids`, marked: the next run is a run again (`run_again`), which may have to finish what
+    this one began (an order's confirmation claimed, then the database lost before the e-mail left)."""
+    given_back = [*row.worker_ids[:-1], row.worker_ids[-1] + RELEASED] if row.worker_ids else []
     return DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING).update(
-        status=TaskResultStatus.READY, worker_ids=row.worker_ids[:-1], started_at=None
+        status=TaskResultStatus.READY, worker_ids=given_back, started_at=None
     )
 
 

@@ -4,16 +4,19 @@
 message of a task is recorded (`SentMail`, with its Message-ID) as soon as the relay accepted it, and a run
 of the same task again (its worker killed) skips what was recorded. The window left is between the relay's
 250 and that record (a few milliseconds): a worker killed exactly then sends a second copy
-(bench/chaos.py counts them). A 5xx refusal of every recipient is a bounce: recorded on the address
+(bench/chaos.py counts them). The database cut off at that moment does not widen it: the record is tried
+again on a new connection. A 5xx refusal of every recipient is a bounce: recorded on the address
 (`MailBounce`) and not tried again.
 """
 
 import smtplib
+import time
 from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import InterfaceError, OperationalError, connection
 
 from . import jobs
 from .models import MailBounce, OutboxMessage, SentMail
@@ -56,10 +59,28 @@ def deliver(message: EmailMessage) -> bool:
             raise _bounced({a: (exc.smtp_code, exc.smtp_error) for a in message.recipients()}) from exc
         raise
     if key is not None:
-        SentMail.objects.create(
-            key=key, message_id=message.extra_headers["Message-ID"], accepted=len(message.recipients())
-        )
+        _record(key, message)
     return bool(accepted)
+
+
+RECORD_WAITS_S = (0.1, 0.3, 1, 2, 4)  # the database restarting: its connections come back within seconds
+
+
+def _record(key: str, message: EmailMessage) -> None:
+    """Record the message as sent. The relay has accepted it: losing the record now would send a second
+    copy when the task runs again, so a connection cut (the database restarting) is opened again and the
+    record tried again for a few seconds, outside a transaction (inside one, the task fails as usual)."""
+    for wait in (*RECORD_WAITS_S, None):
+        try:
+            SentMail.objects.create(
+                key=key, message_id=message.extra_headers["Message-ID"], accepted=len(message.recipients())
+            )
+            return
+        except (OperationalError, InterfaceError):
+            if wait is None or connection.in_atomic_block:
+                raise
+            connection.close()
+            time.sleep(wait)
 
 
 class OutboxEmailBackend(BaseEmailBackend):

@@ -12,9 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from parvis.core import jobs
 from parvis.core.models import FailedJob, MailBounce, SentMail
 from parvis.core.tests.processes import parvis, parvis_env, stop, wait
 from parvis.core.tests.smtp import Sink, free_port
@@ -164,7 +167,7 @@ def test_with_the_relay_down_nothing_is_lost_and_confirmations_leave_in_order_of
         later.join()
         sink.stop()
     assert [next(o.code for o in orders if o.code in s) for s in subjects] == [o.code for o in orders]
-    assert all(len(row.worker_ids) == 1 for row in DBTaskResult.objects.all())  # outages spent no try
+    assert all(jobs.tries_of(row) == 1 for row in DBTaskResult.objects.all())  # outages spent no try
     assert not FailedJob.objects.exists()
 
 
@@ -236,3 +239,51 @@ def test_a_refund_run_again_after_its_worker_died_is_refunded_once_at_the_provid
     assert len(StripeStandIn.keys) >= 2 and set(StripeStandIn.keys) == {f"parvis-refund-{refund.pk}"}
     assert len(StripeStandIn.refunds) == 1  # one refund at the provider
     assert Payment.objects.get(pk=refund.pk).reference == "re_standin1"
+
+
+def test_the_database_connections_cut_during_a_task_neither_lose_nor_double_its_e_mail():
+    """pg_terminate_backend on every connection of the worker while its task talks to the relay: the worker
+    reconnects by itself, records what the relay accepted, and the task is done once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    orders = _orders(2)
+    with Sink() as sink:
+        sink.hold_at = 1
+        working = _worker(smtp_port=sink.port)
+        try:
+            wait(sink.held.is_set, seconds=60, what="the first e-mail")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                assert cursor.fetchone()[0] >= 1
+            sink.release()
+            wait(lambda: len(sink.messages) >= 2, seconds=60, what="2 e-mails")
+            wait(
+                lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2, seconds=60, what="done"
+            )
+        finally:
+            log = stop(working)
+        time.sleep(0.3)
+        subjects = sink.subjects()
+    assert sorted(code for o in orders for s in subjects if (code := o.code) in s) == sorted(
+        o.code for o in orders
+    ), log
+    assert [len(row.worker_ids) for row in DBTaskResult.objects.all()] == [1, 1]
+    assert SentMail.objects.count() == 2
+
+
+def test_a_task_given_back_after_it_began_finishes_what_it_began():
+    """The database lost after the confirmation's claim and before the e-mail left: the worker gives the
+    task back (its try not counted), and the next run sends the e-mail rather than finding the claim."""
+    (order,) = _orders(1)
+    row = DBTaskResult.objects.get()
+    Order.objects.filter(pk=order.pk).update(confirmation_sent_at=timezone.now())  # claimed by the first run
+    row.claim("first")
+    assert jobs.release(row) == 1
+    with Sink() as sink, override_settings(TASKS=DATABASE_TASKS, **sink.email_settings()):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+        assert len(sink.messages) == 1 and order.code in sink.subjects()[0]
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL" and jobs.tries_of(row) == 1 and len(row.worker_ids) == 2

@@ -13,7 +13,7 @@ import redis
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from parvis.core import relay
+from parvis.core import jobs, relay
 from parvis.core.models import WorkerBeat
 from parvis.core.tests.processes import kill, parvis, parvis_env, stop, wait
 from parvis.core.tests.smtp import Sink, free_port
@@ -197,7 +197,7 @@ def test_with_the_mail_relay_out_of_reach_the_jobs_give_their_rows_back_and_the_
         assert relay.run(str(first.pk)) == "service out of reach"
         assert relay.run(str(second.pk)) == "paused"  # taken meanwhile: given back untouched
     assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["READY", "READY"]
-    assert all(len(row.worker_ids) == 0 for row in DBTaskResult.objects.all())  # no try spent
+    assert all(jobs.tries_of(row) == 0 for row in DBTaskResult.objects.all())  # no try spent
     assert moving.relay_once() == 0  # paused
     redis.Redis(port=redis_server.port).delete(relay.PAUSED)
     assert moving.relay_once() == 2  # handed over again, in their order
