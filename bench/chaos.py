@@ -60,6 +60,7 @@ class StripeStandIn(BaseHTTPRequestHandler):
     """POST /v1/refunds: one refund per idempotency key, answered after 30 ms (a kill may land meanwhile)."""
 
     lock = threading.Lock()
+    run = time.time_ns()  # refund ids unique across runs (the bench's database keeps the earlier ones)
     by_key: dict[str, dict] = {}
     by_intent: dict[str, set] = collections.defaultdict(set)
 
@@ -71,7 +72,7 @@ class StripeStandIn(BaseHTTPRequestHandler):
         with self.lock:
             if key not in self.by_key:
                 self.by_key[key] = {
-                    "id": f"re_chaos{len(self.by_key) + 1}",
+                    "id": f"re_chaos{self.run}x{len(self.by_key) + 1}",
                     "object": "refund",
                     "status": "succeeded",
                 }
@@ -230,8 +231,9 @@ def refund_batch() -> tuple[object, list[int]]:
     """A date with REFUNDS orders paid by card (Stripe), built before the rush; their tasks are not counted."""
     _, performance, tariff = build("refunds")
     orders = [buy(tariff) for _ in range(REFUNDS)]
+    run = time.time_ns()  # the bench's database keeps earlier runs' payments
     for n, order in enumerate(orders):
-        order.payments.update(provider="stripe", reference=f"pi_chaos{n}")
+        order.payments.update(provider="stripe", reference=f"pi_chaos{run}x{n}")
     DBTaskResult.objects.all().delete()
     return performance, [order.pk for order in orders]
 

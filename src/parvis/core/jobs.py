@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -178,8 +178,8 @@ def execute(row: DBTaskResult) -> Exception | None:
     before the next. The database going away is raised (the caller waits, then gives the task back)."""
     try:
         _call(row)
-    except DatabaseError:
-        raise
+    except (OperationalError, InterfaceError):
+        raise  # the database out of reach; its other errors (an IntegrityError) are the task's own
     except Exception as exc:
         settle(row, exc)
         return exc

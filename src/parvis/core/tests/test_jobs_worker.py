@@ -287,3 +287,39 @@ def test_a_task_given_back_after_it_began_finishes_what_it_began():
         assert len(sink.messages) == 1 and order.code in sink.subjects()[0]
     row.refresh_from_db()
     assert row.status == "SUCCESSFUL" and jobs.tries_of(row) == 1 and len(row.worker_ids) == 2
+
+
+def test_a_task_breaking_a_database_rule_spends_its_tries_and_fails_rather_than_waiting_for_ever(
+    fast_retries,
+):
+    """An IntegrityError is the task's own error, not the database gone: before, the worker gave the task
+    back without counting the try, and took it again, for ever."""
+    order = buy(tariff(on_sale_performance(), price="20.00"))
+    Payment.objects.create(
+        order=order, provider="stripe", amount=Decimal("20.00"), state="confirmed", reference="pi_standin:1"
+    )
+    refund = Payment.objects.create(
+        order=order, provider="stripe", amount=Decimal("-20.00"), state="refunded"
+    )
+    Payment.objects.create(  # the id the provider will answer is already another payment's
+        order=order, provider="stripe", amount=Decimal("-1.00"), state="refunded", reference="re_standin1"
+    )
+    with override_settings(TASKS=DATABASE_TASKS):
+        result = refund_to_provider.enqueue(payment_id=refund.pk)
+    StripeStandIn.keys, StripeStandIn.refunds = [], {}
+    StripeStandIn.answer_first.set()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stripe = {
+        "STRIPE_SECRET_KEY": "sk_test_standin",
+        "STRIPE_API_BASE": f"http://127.0.0.1:{server.server_port}",
+    }
+    try:
+        with override_settings(TASKS=DATABASE_TASKS, **stripe):
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+    finally:
+        server.shutdown()
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.status == "FAILED" and jobs.tries_of(row) == 12  # refund_to_provider's tries
+    assert FailedJob.objects.get(task_id=row.pk).error == "IntegrityError"
+    assert len(StripeStandIn.refunds) == 1  # one refund at the provider, whatever the tries
