@@ -2,6 +2,7 @@
 a real SMTP server (aiosmtpd) that refuses, holds or is stopped, and a stand-in for Stripe's API that keeps
 the idempotency keys it saw. On SQLite and PostgreSQL."""
 
+import datetime
 import json
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from parvis.core import jobs
-from parvis.core.models import FailedJob, MailBounce, SentMail
+from parvis.core.models import FailedJob, MailBounce, SentMail, WorkerBeat
 from parvis.core.tests.processes import parvis, parvis_env, stop, wait
 from parvis.core.tests.smtp import Sink, free_port
 from parvis.crm.models import Identifier
@@ -323,3 +324,24 @@ def test_a_task_breaking_a_database_rule_spends_its_tries_and_fails_rather_than_
     assert row.status == "FAILED" and jobs.tries_of(row) == 12  # refund_to_provider's tries
     assert FailedJob.objects.get(task_id=row.pk).error == "IntegrityError"
     assert len(StripeStandIn.refunds) == 1  # one refund at the provider, whatever the tries
+
+
+def test_a_worker_waiting_for_the_mail_relay_stops_at_once_on_sigterm():
+    """Waiting for a relay that refuses connections (up to 30 s between looks), the worker still stops as soon
+    as it is told, the task back in its place with no try spent."""
+    _orders(1)
+    working = _worker(smtp_port=free_port(), extra={"PARVIS_WORKER_OUTAGE_MAX_S": "30"})
+    try:
+        long_wait = timezone.now() + datetime.timedelta(seconds=4)  # the 4th look waits 4 to 8 s
+        wait(
+            lambda: WorkerBeat.objects.filter(paused_until__gt=long_wait).exists(),
+            seconds=60,
+            what="the worker waiting long for the relay",
+        )
+        working.send_signal(signal.SIGTERM)
+        working.wait(timeout=3)  # not the rest of its wait
+    finally:
+        if working.poll() is None:
+            working.kill()
+    row = DBTaskResult.objects.get()
+    assert row.status == "READY" and jobs.tries_of(row) == 0

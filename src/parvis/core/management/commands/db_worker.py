@@ -170,10 +170,6 @@ class Worker(db_worker.Worker):
         try:
             error = jobs.execute(db_task_result)
             self.holding = None
-            if error is not None and jobs.classify(error) == jobs.OUTAGE:
-                self._wait_for_service(error)
-            else:
-                self.outages, self.paused_until, self.pause_reason = 0, None, ""
         except (KeyboardInterrupt, SystemExit):
             jobs.release(db_task_result)  # stopped by hand during the task: it is not its fault
             self.holding = None
@@ -181,6 +177,12 @@ class Worker(db_worker.Worker):
         finally:
             self.running_task = False
             self._run_tasks += 1
+        # The wait comes after the task, which is back in its place: a SIGTERM meanwhile stops the worker
+        # at once (the library exits when no task runs).
+        if error is not None and jobs.classify(error) == jobs.OUTAGE:
+            self._wait_for_service(error)
+        else:
+            self.outages, self.paused_until, self.pause_reason = 0, None, ""
 
     def _wait_for_service(self, error: Exception) -> None:
         """The task's service was out of reach (the task is back in its place): wait, longer each time."""
