@@ -14,8 +14,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from parvis.accounts.models import TOTPDevice
+from parvis.core import jobs
+from parvis.core.models import FailedJob, MailBounce
 from parvis.network.models import (
     Network,
     NetworkMembership,
@@ -34,6 +37,8 @@ from parvis.programming.models import (
     Genre,
     Performance,
 )
+from parvis.ticketing.models import Order
+from parvis.ticketing.tasks import send_order_confirmation
 
 from .base import (
     DemoAccount,
@@ -73,7 +78,32 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     demo_memberships(museum=museum, expo=expo)
     demo_subscriptions(theatre=theatre)
     demo_vouchers(theatre=theatre)
+    _demo_failed_job(theatre=theatre)
     return accounts
+
+
+def _demo_failed_job(*, theatre) -> None:
+    """A confirmation the mail relay refused for good (a mistyped address): shown to the theatre's
+    administrators under « Tâches en échec », with its banner; « Relancer » sends it to the outbox."""
+    if FailedJob.objects.filter(organizer=theatre).exists():
+        return
+    order = Order.objects.filter(organizer=theatre, state="paid").order_by("pk").first()
+    if order is None:
+        return
+    Order.objects.filter(pk=order.pk).update(confirmation_sent_at=None)  # given back when the task failed
+    now = timezone.now()
+    row = DBTaskResult.objects.create(
+        task_path=send_order_confirmation.module_path,
+        args_kwargs={"args": [], "kwargs": {"order_id": order.pk}},
+        queue_name="default",
+        backend_name="default",
+        run_after=get_date_max(),
+        status="RUNNING",
+        started_at=now,
+        worker_ids=["demo-worker"],
+    )
+    MailBounce.objects.create(address=order.email, code=550, reason="5.1.1 Mailbox unavailable (démo)")
+    jobs.fail(row, jobs.Bounced(550, "5.1.1 Mailbox unavailable"))
 
 
 def _demo_jazz(*, start, rng, accounts):

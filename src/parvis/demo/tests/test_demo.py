@@ -101,3 +101,20 @@ def test_the_demo_administrator_logs_in_with_the_code_demo_totp_prints(client, c
     assert len(code) == 6 and code.isdigit()
     assert client.post(reverse("accounts:login_totp"), {"code": code}).status_code == 302
     assert client.get(reverse("staff:organizer_settings", args=["theatre-du-parvis"])).status_code == 200
+
+
+def test_the_demo_shows_a_failed_job_to_the_theatre_administrators(client):
+    from django_tasks_db.models import DBTaskResult
+
+    from parvis.core.models import FailedJob
+    from parvis.testing import login_staff
+
+    call_command("demo")
+    call_command("demo")
+    job = FailedJob.objects.get()
+    assert job.organizer.slug == "theatre-du-parvis" and job.open and "550" in job.reason
+    assert DBTaskResult.objects.get(pk=job.task_id).status == "FAILED"
+    admin = OrganizerStaff.objects.get(organizer=job.organizer, role=Role.ADMINISTRATOR).user
+    login_staff(client, admin)
+    page = client.get("/staff/o/theatre-du-parvis/taches-en-echec/")
+    assert page.status_code == 200 and job.subject in page.content.decode()
