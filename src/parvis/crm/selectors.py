@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 
+from parvis.core.models import MailBounce
 from parvis.core.text import fold
 
 from .models import Consent, Contact, Interaction, Purpose
@@ -26,6 +27,17 @@ def consents_of(contact: Contact) -> list[dict]:
         {"purpose": purpose, "label": label, "consent": latest.get((purpose, "email"))}
         for purpose, label in Purpose.choices
     ]
+
+
+def identifiers_of(contact: Contact) -> list[tuple]:
+    """The contact's e-mails and phones, each with the relay's last refusal of it for good (a bounce: an
+    SMTP 5xx, not tried again) or None."""
+    identifiers = list(contact.identifiers.order_by("kind", "value"))
+    emails = [i.value for i in identifiers if i.kind == "email"]
+    bounces: dict[str, MailBounce] = {}
+    for bounce in MailBounce.objects.filter(address__in=emails):  # the latest first
+        bounces.setdefault(bounce.address, bounce)
+    return [(i, bounces.get(i.value) if i.kind == "email" else None) for i in identifiers]
 
 
 def can_message(contact: Contact, purpose: str, channel: str = "email") -> bool:

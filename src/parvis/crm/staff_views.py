@@ -74,7 +74,7 @@ def contact_detail(request, organizer_slug: str, contact_pk: int):
         {
             "organizer": organizer,
             "contact": contact,
-            "identifiers": contact.identifiers.order_by("kind", "value"),
+            "identifiers": selectors.identifiers_of(contact),
             "consents": selectors.consents_of(contact),
             "timeline": selectors.timeline(contact),
             "totals": selectors.totals(contact),

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -124,9 +125,9 @@ def test_an_smtp_451_is_tried_again_and_delivered_once(fast_retries):
     assert not FailedJob.objects.exists()
 
 
-def test_an_smtp_5xx_is_a_bounce_not_tried_again_and_the_administrators_hear_of_it(fast_retries):
+def test_an_smtp_5xx_is_a_bounce_not_tried_again_and_the_administrators_hear_of_it(fast_retries, client):
     from parvis.network.models import OrganizerStaff, Role
-    from parvis.testing import UserFactory
+    from parvis.testing import UserFactory, login_staff
 
     result, contact = _privacy_task("gone@example.org")
     admin = UserFactory(email="admin@example.org")
@@ -152,6 +153,15 @@ def test_an_smtp_5xx_is_a_bounce_not_tried_again_and_the_administrators_hear_of_
     assert "Liens d'accès aux données personnelles" in body and "550" in body and "gone@" not in body
     assert f"/staff/o/{contact.organizer.slug}/taches-en-echec/" in body
     assert FailedJob.objects.get().notified_at is not None
+    # The bounce shows on the contact that holds the address.
+    login_staff(client, admin)
+    page = client.get(
+        reverse("staff:crm_contact", args=[contact.organizer.slug, contact.pk])
+    ).content.decode()
+    assert (
+        "gone@example.org — <strong>refusée pour de bon par le serveur de messagerie" in page
+        and "(550)" in page
+    )
 
 
 def test_with_the_relay_down_nothing_is_lost_and_confirmations_leave_in_order_of_purchase(fast_retries):
