@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from parvis.crm import network_profiles
 from parvis.crm.models import Contact
 from parvis.crm.privacy import self_service_token
 from parvis.memberships.models import Membership, Subscription
@@ -98,6 +99,7 @@ def customer_for_token(token: str):
             return None
         type(user).objects.filter(pk=user.pk).update(last_login=timezone.now())
         user.refresh_from_db()
+        network_profiles.address_proven(email)  # the link came to this mailbox
     return user
 
 

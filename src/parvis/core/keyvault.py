@@ -52,3 +52,11 @@ def unseal(sealed: bytes) -> bytes:
         return AESGCM(_kek()).decrypt(sealed[1:13], sealed[13:], _AAD)
     except InvalidTag:
         raise SealBroken("the seal does not open with this key-encryption key") from None
+
+
+def derive(purpose: str) -> bytes:
+    """A 32-byte key for one purpose (a network's keyed hash of addresses), derived from the key-encryption
+    key: kept nowhere, the same in every process, and out of reach of a copy of the database."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"parvis-derive:" + purpose.encode()
+    ).derive(_kek())

@@ -7,4 +7,6 @@ class CrmConfig(AppConfig):
     verbose_name = _("Relation aux publics")
 
     def ready(self):
-        from . import tasks  # noqa: F401 - how its tasks are tried again (core.jobs.policy)
+        from . import network_profiles, tasks  # noqa: F401 - tasks: how they are tried again (core.jobs.policy)
+
+        network_profiles.connect()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from parvis.core.audit import audit_record
 from parvis.core.text import fold
 
-from . import extensions, services
+from . import extensions, network_profiles, services
 from .models import (
     Affiliation,
     Consent,
@@ -232,6 +232,8 @@ def contacts_merge(*, survivor: Contact, merged: Contact, actor=None) -> Merge:
             organizer_id=survivor.organizer_id,
             after={"merged": merged.pk, "moved": {k: len(v) for k, v in moved.items()}},
         )
+        network_profiles.contact_unlink(merged)
+        network_profiles.contact_sync(survivor)  # with the consents and addresses it gained
     return merge
 
 
@@ -269,5 +271,7 @@ def merge_undo(*, merge: Merge, actor=None) -> Contact:
             organizer_id=survivor.organizer_id,
             after={"restored": merged.pk},
         )
+        network_profiles.contact_sync(survivor)
+        network_profiles.contact_sync(merged)
     merged.refresh_from_db()
     return merged

@@ -149,11 +149,16 @@ class Identifier(models.Model):
     kind = models.CharField(max_length=5, choices=Kind.choices)
     value = models.CharField(max_length=254)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the person proved they hold it (a sign-in link or a confirmation link opened from that mailbox):
+    # only a proven address links the person's contacts across a network (crm.network_profiles).
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organizer", "kind", "value"], name="unique_contact_identifier")
         ]
+        # One address across organizers: the person's own page, a proof of the address (network profiles).
+        indexes = [models.Index(fields=["kind", "value"], name="identifier_kind_value")]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
@@ -446,3 +451,42 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NetworkProfile(models.Model):
+    """One person across the organizers of a network, as far as they consented at each: the contacts it
+    links (`NetworkLink`) are those whose person gave « Partage du profil avec le réseau » at that organizer
+    and proved the address. `digest` is a keyed hash of that address, with a key of the network's own
+    derived from the key-encryption key: the table holds no readable e-mail, and a copy of the database
+    alone cannot tell whose it is."""
+
+    network = models.ForeignKey("network.Network", on_delete=models.CASCADE, related_name="profiles")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("profil réseau")
+        verbose_name_plural = _("profils réseau")
+        constraints = [models.UniqueConstraint(fields=["network", "digest"], name="unique_network_profile")]
+
+    def __str__(self) -> str:
+        return f"{self.network_id}:{self.pk}"
+
+
+class NetworkLink(models.Model):
+    """A contact of an organizer of the network, in a profile while its person consents there."""
+
+    profile = models.ForeignKey(NetworkProfile, on_delete=models.CASCADE, related_name="links")
+    network = models.ForeignKey("network.Network", on_delete=models.CASCADE, related_name="+")
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="network_links")
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("lien de profil réseau")
+        verbose_name_plural = _("liens de profil réseau")
+        constraints = [models.UniqueConstraint(fields=["network", "contact"], name="unique_network_link")]
+        indexes = [models.Index(fields=["network", "organizer"])]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}:{self.contact_id}"

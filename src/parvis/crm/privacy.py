@@ -20,7 +20,7 @@ from parvis.core import erasure
 from parvis.core.audit import audit_record
 from parvis.core.text import of_name
 
-from . import extensions, importer, services
+from . import extensions, importer, network_profiles, services
 from .models import Consent, Contact, Identifier, Interaction, PrivacyRequest, Purpose
 from .selectors import consent_state
 
@@ -262,6 +262,7 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
             consent.proof = {k: v for k, v in consent.proof.items() if k not in ("ip", "user_agent", "email")}
             consent.save(update_fields=["proof"])
         Identifier.objects.filter(contact=contact).delete()
+        network_profiles.contact_unlink(contact)  # out of every network profile at once
         contact.tags.clear()
         Contact.objects.filter(pk=contact.pk).update(
             first_name="",
@@ -326,6 +327,8 @@ def signup_confirm(token: str, *, wording: str, proof: dict) -> Contact | None:
     if contact is None or data.get("p") not in Purpose.values:
         return None
 
+    if contact.email:  # the link came to this mailbox
+        network_profiles.address_proven(services.normalise_email(contact.email))
     current = consent_state(contact, data["p"])
     if current is None or not current.given:  # a second click changes nothing
         with transaction.atomic():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from parvis.core.compiled import CompiledQuery, insert
 from parvis.core.params import is_digits
 
+from . import network_profiles
 from .models import Consent, Contact, Identifier, Interaction, Purpose, name_key
 
 
@@ -241,6 +242,8 @@ def consent_record(
             ref=f"consent:{consent.pk}",
             author=actor,
         )
+        if purpose == Purpose.NETWORK_SHARING:  # linked or unlinked at once, in this transaction
+            network_profiles.contact_sync(contact)
     return consent
 
 

@@ -1,0 +1,98 @@
+"""The network's audience, read through one door: what the analytics and the recommendations of a network
+may know of a person across its organizers (issue 33; the links are made by `crm.network_profiles`).
+
+Every answer is consent-aware twice over. A contact is in a profile only while its person consents to
+sharing with the network at its organizer (the links follow each consent in its own transaction); and
+each read here checks again, in its own query, that the contact is active and that its latest consent is
+given, so that a link left behind by a fault could not leak a contact. None of these functions returns a
+contact's name or address to another organizer's staff: the pages of a network show aggregates only,
+with small counts suppressed (`MIN_COUNT`).
+
+- `linked_profiles(network)`: the profiles with at least one live link.
+- `contacts_of(profile, organizer=None)`: the live, consenting contacts of a profile.
+- `organizers_of(profile)`: the organizers where the profile is linked.
+- `has_consented(profile, purpose, organizer)`: whether the person's latest consent for a purpose at that
+  organizer is given (False where they are not linked there).
+- `profile_for_email(network, email)`: the profile a proven address links to, if any.
+- `circulation(network)`: profiles linked at each pair of organizers, cells under `MIN_COUNT` suppressed.
+"""
+
+from collections import Counter
+from itertools import combinations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from . import network_profiles
+from .models import Consent, Contact, NetworkLink, NetworkProfile
+
+MIN_COUNT = 10  # a figure about fewer people than this is not shown (k-anonymity)
+
+
+def live_links(network) -> QuerySet[NetworkLink]:
+    """The network's links whose contact is active and whose latest network-sharing consent is given."""
+    return (
+        NetworkLink.objects.filter(
+            network=network, contact__merged_into__isnull=True, contact__anonymised_at__isnull=True
+        )
+        .annotate(_sharing=network_profiles.sharing_given("contact_id"))
+        .filter(_sharing=True)
+    )
+
+
+def linked_profiles(network) -> QuerySet[NetworkProfile]:
+    return NetworkProfile.objects.filter(network=network).filter(
+        Exists(live_links(network).filter(profile=OuterRef("pk")))
+    )
+
+
+def contacts_of(profile: NetworkProfile, *, organizer=None) -> QuerySet[Contact]:
+    links = live_links(profile.network_id).filter(profile=profile)
+    if organizer is not None:
+        links = links.filter(organizer=organizer)
+    return Contact.objects.filter(pk__in=links.values("contact_id"))
+
+
+def organizers_of(profile: NetworkProfile) -> list[int]:
+    links = live_links(profile.network_id).filter(profile=profile)
+    return sorted(set(links.values_list("organizer_id", flat=True)))
+
+
+def has_consented(profile: NetworkProfile, purpose: str, organizer) -> bool:
+    organizer_id = getattr(organizer, "pk", organizer)
+    for contact in contacts_of(profile, organizer=organizer_id):
+        latest = (
+            Consent.objects.filter(contact=contact, purpose=purpose, channel="email")
+            .order_by("-at", "-pk")
+            .values_list("given", flat=True)
+            .first()
+        )
+        if latest:
+            return True
+    return False
+
+
+def profile_for_email(network, email: str) -> NetworkProfile | None:
+    """`email` normalised (crm.services.normalise_email)."""
+    network_id = getattr(network, "pk", network)
+    found = NetworkProfile.objects.filter(
+        network_id=network_id, digest=network_profiles.digest(network_id, email)
+    ).first()
+    if found is None or not linked_profiles(network_id).filter(pk=found.pk).exists():
+        return None
+    return found
+
+
+def circulation(network, *, min_count: int = MIN_COUNT) -> dict[tuple[int, int], int | None]:
+    """(organizer a, organizer b) with a < b → how many people are linked at both; None where fewer than
+    `min_count` (suppressed). The diagonal (a, a) counts the people linked at a."""
+    by_profile: dict[int, set[int]] = {}
+    for profile_id, organizer_id in live_links(network).values_list("profile_id", "organizer_id").iterator():
+        by_profile.setdefault(profile_id, set()).add(organizer_id)
+    cells: Counter = Counter()
+    for organizers in by_profile.values():
+        ordered = sorted(organizers)
+        for organizer_id in ordered:
+            cells[(organizer_id, organizer_id)] += 1
+        for pair in combinations(ordered, 2):
+            cells[pair] += 1
+    return {pair: (n if n >= min_count else None) for pair, n in sorted(cells.items())}

@@ -1,0 +1,244 @@
+"""One person across the organizers of a network, only as far as they consented (issue 33).
+
+Each organizer stays the controller of its own contacts. A contact joins its network's profile of the
+person (`NetworkProfile`, through a `NetworkLink`) when three things hold at once:
+- its latest « Partage du profil avec le réseau » consent at that organizer is given;
+- it is active (neither merged into another nor erased);
+- it holds a proven e-mail address (`Identifier.verified_at`: the person opened a link sent to it, to
+  sign in to their account, to confirm a sign-up, or to reach their data). A typed address links nobody:
+  anyone can type another's address at a checkout.
+The profile is found by a keyed hash of that address, with a key of the network's own derived from the
+key-encryption key (`core.keyvault.derive`): the network's tables hold no readable address, and two
+networks' hashes of one address differ. Never by name.
+
+Every change that can make or break a link syncs the contact in the same transaction: a consent recorded,
+an erasure, a merge or its undoing, an address proven, an organizer joining or leaving a network. A
+withdrawal therefore unlinks at once. `link_all` rebuilds a network's profiles from scratch (an organizer
+joins, or a check); `crm.network_audience` is the one door through which other apps read them.
+"""
+
+import functools
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from parvis.core import keyvault
+from parvis.network.models import NetworkMembership
+
+from .models import Consent, Contact, Identifier, NetworkLink, NetworkProfile, Purpose
+
+SHARING = Purpose.NETWORK_SHARING
+BATCH = 5000
+
+
+@functools.lru_cache(maxsize=1024)
+def _key(network_id: int, source: str) -> bytes:
+    return keyvault.derive(f"network-profile:{network_id}")
+
+
+def network_key(network_id: int) -> bytes:
+    # Cached per key-encryption key as configured (a test or a key rotation changes it).
+    return _key(network_id, settings.PARVIS_KEY_ENCRYPTION_KEY or settings.SECRET_KEY)
+
+
+def digest(network_id: int, email: str, *, key: bytes | None = None) -> str:
+    """The network's keyed hash of a normalised address (crm.services.normalise_email)."""
+    return hmac.new(key or network_key(network_id), email.encode(), hashlib.sha256).hexdigest()
+
+
+def sharing_given(contact_ref: str = "pk") -> Subquery:
+    """Whether the contact's latest network-sharing consent is given (None: never asked), as a subquery."""
+    latest = Consent.objects.filter(contact=OuterRef(contact_ref), purpose=SHARING, channel="email")
+    return Subquery(latest.order_by("-at", "-pk").values("given")[:1])
+
+
+def linkable_email(contact: Contact) -> str:
+    """The proven address the contact links by; "" when it may not be linked."""
+    if contact.merged_into_id is not None or contact.anonymised_at is not None:
+        return ""
+    latest = (
+        Consent.objects.filter(contact=contact, purpose=SHARING, channel="email")
+        .order_by("-at", "-pk")
+        .values_list("given", flat=True)
+        .first()
+    )
+    if not latest:
+        return ""
+    proven = Identifier.objects.filter(contact=contact, kind=Identifier.Kind.EMAIL, verified_at__isnull=False)
+    return proven.order_by("value").values_list("value", flat=True).first() or ""
+
+
+def _networks_of(organizer_id: int) -> list[int]:
+    return list(
+        NetworkMembership.objects.filter(organizer_id=organizer_id).values_list("network_id", flat=True)
+    )
+
+
+def contact_sync(contact: Contact) -> None:
+    """Link the contact, or unlink it, in every network of its organizer, as its state is now."""
+    contact = Contact.objects.get(pk=contact.pk)
+    networks = _networks_of(contact.organizer_id)
+    email = linkable_email(contact) if networks else ""
+    if not email:
+        contact_unlink(contact)
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        for network_id in networks:
+            profile, _created = NetworkProfile.objects.get_or_create(
+                network_id=network_id, digest=digest(network_id, email)
+            )
+            link = NetworkLink.objects.filter(network_id=network_id, contact=contact).first()
+            if link is None:
+                NetworkLink.objects.create(
+                    profile=profile,
+                    network_id=network_id,
+                    organizer_id=contact.organizer_id,
+                    contact=contact,
+                    linked_at=now,
+                )
+            elif link.profile_id != profile.pk:  # its proven address changed
+                previous = link.profile_id
+                NetworkLink.objects.filter(pk=link.pk).update(profile=profile, linked_at=now)
+                _drop_empty([previous])
+
+
+def contact_unlink(contact: Contact) -> int:
+    """Take the contact out of every network profile at once; profiles left empty go with it."""
+    with transaction.atomic():
+        profiles = list(
+            NetworkLink.objects.filter(contact_id=contact.pk).values_list("profile_id", flat=True)
+        )
+        removed = NetworkLink.objects.filter(contact_id=contact.pk).delete()[0]
+        _drop_empty(profiles)
+    return removed
+
+
+def _drop_empty(profile_ids: list[int]) -> None:
+    if profile_ids:
+        NetworkProfile.objects.filter(pk__in=profile_ids, links__isnull=True).delete()
+
+
+def address_proven(email: str, *, at=None) -> int:
+    """The person proved they hold `email` (normalised): every contact holding it may now be linked where
+    they consented. How many contacts it concerns."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        unproven = Identifier.objects.filter(
+            kind=Identifier.Kind.EMAIL, value=email, verified_at__isnull=True
+        )
+        contact_ids = list(unproven.values_list("contact_id", flat=True))
+        unproven.update(verified_at=at)
+        for contact in Contact.objects.filter(pk__in=contact_ids):
+            contact_sync(contact)
+    return len(contact_ids)
+
+
+def link_all(network, *, organizer_id: int | None = None) -> int:
+    """Rebuild the network's profiles from scratch, in one transaction, or only one organizer's links (it
+    joined the network): how many contacts are linked."""
+    members = NetworkMembership.objects.filter(network=network).values("organizer_id")
+    if organizer_id is not None:
+        members = members.filter(organizer_id=organizer_id)
+    rows = (
+        Identifier.objects.filter(
+            organizer_id__in=members,
+            kind=Identifier.Kind.EMAIL,
+            verified_at__isnull=False,
+            contact__merged_into__isnull=True,
+            contact__anonymised_at__isnull=True,
+        )
+        .annotate(given=sharing_given("contact_id"))
+        .filter(given=True)
+        .order_by("contact_id", "value")
+        .values_list("contact_id", "organizer_id", "value")
+    )
+    now, key = timezone.now(), network_key(network.pk)
+    with transaction.atomic():
+        if organizer_id is None:
+            _forget(network.pk)
+        else:
+            organizer_left(network.pk, organizer_id)
+        links: list[tuple[int, int, str]] = []
+        digests: dict[str, str] = {}
+        last = None
+        for contact_id, organizer_id, value in rows.iterator(chunk_size=BATCH):
+            if contact_id == last:
+                continue  # one address per contact: the first proven one
+            last = contact_id
+            if value not in digests:
+                digests[value] = digest(network.pk, value, key=key)
+            links.append((contact_id, organizer_id, digests[value]))
+        profile_of = _profiles(network.pk, set(digests.values()), fresh=organizer_id is None)
+        NetworkLink.objects.bulk_create(
+            (
+                NetworkLink(
+                    profile_id=profile_of[d],
+                    network_id=network.pk,
+                    organizer_id=organizer_id,
+                    contact_id=contact_id,
+                    linked_at=now,
+                )
+                for contact_id, organizer_id, d in links
+            ),
+            batch_size=BATCH,
+        )
+    return len(links)
+
+
+def _profiles(network_id: int, wanted: set[str], *, fresh: bool) -> dict[str, int]:
+    """The profiles of these digests, made where missing: digest → id."""
+    found: dict[str, int] = {}
+    if not fresh:
+        chunks = sorted(wanted)
+        for start in range(0, len(chunks), BATCH):
+            found.update(
+                NetworkProfile.objects.filter(
+                    network_id=network_id, digest__in=chunks[start : start + BATCH]
+                ).values_list("digest", "pk")
+            )
+    made = NetworkProfile.objects.bulk_create(
+        [NetworkProfile(network_id=network_id, digest=d) for d in sorted(wanted - found.keys())],
+        batch_size=BATCH,
+    )
+    return found | {p.digest: p.pk for p in made}
+
+
+def _forget(network_id: int) -> None:
+    """Every link and profile of the network, in two statements (the ORM would load each profile to
+    cascade)."""
+    with connection.cursor() as cursor:
+        for model in (NetworkLink, NetworkProfile):
+            cursor.execute(
+                f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE network_id = %s",  # noqa: S608
+                [network_id],
+            )  # noqa: S608
+
+
+def organizer_left(network_id: int, organizer_id: int) -> None:
+    """An organizer left the network: its contacts leave the network's profiles."""
+    with transaction.atomic():
+        links = NetworkLink.objects.filter(network_id=network_id, organizer_id=organizer_id)
+        profiles = list(links.values_list("profile_id", flat=True).distinct())
+        links.delete()
+        _drop_empty(profiles)
+
+
+def _joined(sender, instance, created, **kwargs) -> None:
+    if created:
+        link_all(instance.network, organizer_id=instance.organizer_id)
+
+
+def _left(sender, instance, **kwargs) -> None:
+    organizer_left(instance.network_id, instance.organizer_id)
+
+
+def connect() -> None:
+    """An organizer joining a network brings its consenting contacts in; leaving takes them out."""
+    post_save.connect(_joined, sender=NetworkMembership, dispatch_uid="parvis.crm.network_joined")
+    post_delete.connect(_left, sender=NetworkMembership, dispatch_uid="parvis.crm.network_left")
