@@ -142,22 +142,9 @@ def address_proven(email: str, *, at=None) -> int:
 def link_all(network, *, organizer_id: int | None = None) -> int:
     """Rebuild the network's profiles from scratch, in one transaction, or only one organizer's links (it
     joined the network): how many contacts are linked."""
-    members = NetworkMembership.objects.filter(network=network).values("organizer_id")
+    members = NetworkMembership.objects.filter(network=network).values_list("organizer_id", flat=True)
     if organizer_id is not None:
         members = members.filter(organizer_id=organizer_id)
-    rows = (
-        Identifier.objects.filter(
-            organizer_id__in=members,
-            kind=Identifier.Kind.EMAIL,
-            verified_at__isnull=False,
-            contact__merged_into__isnull=True,
-            contact__anonymised_at__isnull=True,
-        )
-        .annotate(given=sharing_given("contact_id"))
-        .filter(given=True)
-        .order_by("contact_id", "value")
-        .values_list("contact_id", "organizer_id", "value")
-    )
     now, key = timezone.now(), network_key(network.pk)
     with transaction.atomic():
         if organizer_id is None:
@@ -166,29 +153,47 @@ def link_all(network, *, organizer_id: int | None = None) -> int:
             organizer_left(network.pk, organizer_id)
         links: list[tuple[int, int, str]] = []
         digests: dict[str, str] = {}
-        last = None
-        for contact_id, organizer_id, value in rows.iterator(chunk_size=BATCH):
-            if contact_id == last:
-                continue  # one address per contact: the first proven one
-            last = contact_id
-            if value not in digests:
-                digests[value] = digest(network.pk, value, key=key)
-            links.append((contact_id, organizer_id, digests[value]))
+        for member in members:  # one organizer at a time: its rows fit in memory, read in one go
+            last = None
+            for contact_id, value in _linkable_rows(member):
+                if contact_id == last:
+                    continue  # one address per contact: the first proven one
+                last = contact_id
+                if value not in digests:
+                    digests[value] = digest(network.pk, value, key=key)
+                links.append((contact_id, member, digests[value]))
         profile_of = _profiles(network.pk, set(digests.values()), fresh=organizer_id is None)
         NetworkLink.objects.bulk_create(
             (
                 NetworkLink(
                     profile_id=profile_of[d],
                     network_id=network.pk,
-                    organizer_id=organizer_id,
+                    organizer_id=member,
                     contact_id=contact_id,
                     linked_at=now,
                 )
-                for contact_id, organizer_id, d in links
+                for contact_id, member, d in links
             ),
             batch_size=BATCH,
         )
     return len(links)
+
+
+def _linkable_rows(organizer_id: int) -> list[tuple[int, str]]:
+    """(contact, proven address) of the organizer's contacts that may be linked, by contact."""
+    return list(
+        Identifier.objects.filter(
+            organizer_id=organizer_id,
+            kind=Identifier.Kind.EMAIL,
+            verified_at__isnull=False,
+            contact__merged_into__isnull=True,
+            contact__anonymised_at__isnull=True,
+        )
+        .annotate(given=sharing_given("contact_id"))
+        .filter(given=True)
+        .order_by("contact_id", "value")
+        .values_list("contact_id", "value")
+    )
 
 
 def _profiles(network_id: int, wanted: set[str], *, fresh: bool) -> dict[str, int]:
