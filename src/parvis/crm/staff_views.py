@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 
 from parvis.core.audit import audit_record
 from parvis.core.params import id_param
-from parvis.core.text import fold
 from parvis.network.models import Venue
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 from parvis.programming.models import Event
 
 from . import dedupe, exports, importer, privacy, retention, selectors, services, tasks
+from . import network_audience as audience
 from . import segments as segments_mod
 from .models import Contact, DuplicateCandidate, Household, ImportJob, Merge, PrivacyRequest, Segment
 
@@ -505,17 +505,33 @@ def retention_page(request, organizer_slug: str):
 
 @login_required
 def network_audience(request, network_slug: str):
-    """The network's shared audience: only people who consented to share their profile with the network."""
+    """The network's shared audience, in figures only: people linked across its organizers (they consented
+    at each and proved their address), per organizer and per pair of organizers; no figure about fewer
+    than `audience.MIN_COUNT` people, and no contact's name or address (each organizer remains
+    the controller of its own contacts)."""
 
     network = require_network_perm(request.user, network_slug, Perm.NETWORK_AUDIENCE)
-    contacts = selectors.messageable(
-        Contact.objects.filter(organizer__network_memberships__network=network), "network_sharing"
+    names = dict(network.organizers.values_list("pk", "name"))
+    cells = audience.circulation(network)
+    members = [(names[a], cells[(a, b)]) for (a, b) in cells if a == b and a in names]
+    pairs = sorted(
+        (
+            (names[a], names[b], n)
+            for (a, b), n in cells.items()
+            if a != b and n is not None and a in names and b in names
+        ),
+        key=lambda row: (-row[2], row[0], row[1]),
     )
-    q = request.GET.get("q", "")[:100].strip()
-    if q:
-        contacts = contacts.filter(Q(name_key__contains=fold(q)) | Q(email__iexact=q))
-    contacts = contacts.select_related("organizer").annotate(
-        visits=Count("interactions", filter=Q(interactions__kind="attendance"))
+    people = audience.linked_profiles(network).count()
+    return render(
+        request,
+        "crm/staff/network_audience.html",
+        {
+            "network": network,
+            "people": people if people >= audience.MIN_COUNT else None,
+            "members": sorted(members, key=lambda row: row[0]),
+            "pairs": pairs[:100],
+            "hidden_pairs": sum(1 for (a, b), n in cells.items() if a != b and n is None),
+            "min_count": audience.MIN_COUNT,
+        },
     )
-    page = Paginator(contacts.order_by("last_name", "first_name", "pk"), 50).get_page(request.GET.get("page"))
-    return render(request, "crm/staff/network_audience.html", {"network": network, "page": page, "q": q})

@@ -21,10 +21,11 @@ CONSENTS = {
         _("Je souhaite recevoir la lettre d'information du réseau %(network)s."),
     ),
     "network_sharing": (
-        "2026-11",
+        "2026-12",
         _(
-            "J'accepte que mon profil (nom, e-mail, venues) soit partagé avec le réseau %(network)s, "
-            "pour recevoir ses propositions."
+            "J'accepte que le réseau %(network)s relie mes venues dans ses lieux (mes coordonnées ne sont "
+            "pas transmises aux autres lieux) : un seul compte pour mes billets du réseau, ses statistiques "
+            "de fréquentation et des suggestions de spectacles."
         ),
     ),
 }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from parvis.crm import services
+from parvis.crm import network_profiles, services
 from parvis.network.models import NetworkRole, NetworkStaff, Role
 from parvis.testing import OrganizerFactory, join, login_staff, staff
 from parvis.ticketing import services as sales
@@ -18,28 +18,41 @@ def _coordinator(network):
     return user
 
 
-def test_the_network_sees_only_people_who_agreed_to_share(client, network):
-    club, theatre, outsider = OrganizerFactory(), OrganizerFactory(), OrganizerFactory()
-    join(network, club, theatre)
-    shared = services.contact_resolve(
-        organizer_id=club.pk, email="shared@example.org", first_name="Lou", last_name="A"
+def _people(organizers, prefix: str, n: int, *, proven: bool = True, given: bool = True):
+    for i in range(n):
+        email = f"{prefix}{i}@example.org"
+        for organizer in organizers:
+            contact = services.contact_resolve(
+                organizer_id=organizer.pk, email=email, first_name="Lou", last_name=f"{prefix}{i}"
+            )
+            services.consent_record(
+                contact=contact, purpose="network_sharing", given=given, source="checkout"
+            )
+        if proven:
+            network_profiles.address_proven(email)
+
+
+def test_the_network_sees_figures_about_people_who_agreed_never_a_contact(client, network):
+    club, theatre, cellar, outsider = (
+        OrganizerFactory(name=n) for n in ("Club", "Théâtre", "Cave", "Ailleurs")
     )
-    services.consent_record(contact=shared, purpose="network_sharing", given=True, source="checkout")
-    private = services.contact_resolve(organizer_id=theatre.pk, email="private@example.org", first_name="Max")
-    services.consent_record(contact=private, purpose="organizer_newsletter", given=True, source="checkout")
-    withdrawn = services.contact_resolve(organizer_id=theatre.pk, email="gone@example.org")
-    services.consent_record(contact=withdrawn, purpose="network_sharing", given=True, source="checkout")
-    services.consent_record(contact=withdrawn, purpose="network_sharing", given=False, source="self_service")
-    elsewhere = services.contact_resolve(organizer_id=outsider.pk, email="else@example.org")
-    services.consent_record(contact=elsewhere, purpose="network_sharing", given=True, source="checkout")
+    join(network, club, theatre, cellar)
+    _people([club, theatre], "both", 12)  # 12 people linked at the club and the theatre
+    _people([club, cellar], "few", 3)  # 3 at the club and the cellar: too few to show
+    _people([club, theatre], "typed", 5, proven=False)  # addresses never proven: not linked
+    _people([club, theatre], "no", 5, given=False)  # no consent
+    _people([outsider], "else", 12)  # not in the network
 
     login_staff(client, _coordinator(network))
     page = client.get(f"/staff/r/{network.slug}/publics/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "shared@example.org" in html
-    for absent in ("private@example.org", "gone@example.org", "else@example.org"):
-        assert absent not in html
+    assert "@example.org" not in html and "both0" not in html  # never a contact
+    assert "15 personnes reliées dans le réseau" in html
+    assert "<td>Club</td><td>Théâtre</td><td>12</td>" in html
+    assert "<td>Club</td><td>15</td>" in html and "<td>Théâtre</td><td>12</td>" in html
+    assert "<td>Cave</td><td>moins de 10</td>" in html and "Ailleurs" not in html
+    assert "paire de lieux compte moins de 10 personnes" in html
 
 
 @pytest.mark.parametrize("role", list(Role))
