@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -51,6 +51,23 @@ def account(request):
     return render(
         request, "accounts/customer/sign_in.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@require_POST
+def account_consents(request):
+    """The consents of every organizer that knows the address, saved from the account's one page."""
+    user = _customer(request)
+    if user is None:
+        return redirect("customer:account")
+    proof = {
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "at": timezone.now().isoformat(),
+        "url": request.path,
+    }
+    customers.consents_save(user, request.POST, proof)
+    messages.success(request, _("Vos choix sont enregistrés."))
+    return redirect("customer:account")
 
 
 def sign_in_link(request, token: str):

@@ -18,11 +18,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from parvis.crm import network_profiles
-from parvis.crm.models import Contact
+from parvis.crm import network_profiles, privacy
+from parvis.crm.models import Contact, Purpose
+from parvis.crm.network_audience import linked_organizers_for_email
 from parvis.crm.privacy import self_service_token
+from parvis.crm.selectors import consents_of
 from parvis.memberships.models import Membership, Subscription
-from parvis.network.models import NetworkStaff, OrganizerStaff
+from parvis.network.models import Network, NetworkMembership, NetworkStaff, OrganizerStaff
 from parvis.passes.models import PassHolding
 from parvis.ticketing.models import Order, OrderState
 
@@ -124,14 +126,16 @@ def account_overview(user) -> dict:
             t for t in order.tickets.all() if t.state == "valid" and t.performance.starts_at > now
         ]
 
-    profiles = [
-        (contact.organizer, self_service_token(contact))
-        for contact in Contact.objects.filter(
-            email__iexact=email, merged_into__isnull=True, anonymised_at__isnull=True
-        ).select_related("organizer")
-    ]
+    contacts = list(
+        Contact.objects.filter(email__iexact=email, merged_into__isnull=True, anonymised_at__isnull=True)
+        .select_related("organizer")
+        .order_by("organizer__name", "pk")
+    )
+    profiles = [(contact.organizer, self_service_token(contact)) for contact in contacts]
     return {
         "profiles": profiles,
+        "consents": [(contact, consents_of(contact)) for contact in contacts],
+        "networks": networks_of(email, contacts),
         "orders": orders,
         "passes": list(
             PassHolding.objects.filter(email__iexact=email)
@@ -149,3 +153,41 @@ def account_overview(user) -> dict:
             .select_related("offer")
         ),
     }
+
+
+def networks_of(email: str, contacts: list[Contact]) -> list[dict]:
+    """The networks of the organizers that know the address, each with the organizers where the person's
+    profile is linked (they consented to share with the network there) and those where it is not."""
+    organizers = {contact.organizer_id: contact.organizer for contact in contacts}
+    networks = []
+    for network_id, linked in linked_organizers_for_email(email, organizers).items():
+        members = NetworkMembership.objects.filter(network_id=network_id, organizer_id__in=organizers)
+        here = [organizers[o] for o in members.values_list("organizer_id", flat=True)]
+        networks.append(
+            {
+                "name": Network.objects.get(pk=network_id).name,
+                "linked": sorted((o for o in here if o.pk in linked), key=lambda o: o.name),
+                "apart": sorted((o for o in here if o.pk not in linked), key=lambda o: o.name),
+            }
+        )
+    return networks
+
+
+CONSENTS_VERSION = "2026-12"  # the account's consent page, as worded then
+
+
+def consents_save(user, data, proof: dict) -> None:
+    """The person's choices from their account, for every organizer that knows the address: only what
+    changed is written to each organizer's ledger, with the account as proof (its address is proven)."""
+    wording = {purpose: str(label) for purpose, label in Purpose.choices}
+    contacts = Contact.objects.filter(
+        email__iexact=_normalise(user.email), merged_into__isnull=True, anonymised_at__isnull=True
+    )
+    for contact in contacts:
+        privacy.consents_set(
+            contact=contact,
+            wanted={purpose: data.get(f"c{contact.pk}-{purpose}") == "on" for purpose in Purpose.values},
+            wording=wording,
+            version=CONSENTS_VERSION,
+            proof={**proof, "account": user.pk},
+        )

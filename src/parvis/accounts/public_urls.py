@@ -7,4 +7,5 @@ urlpatterns = [
     path("compte/", customer_views.account, name="account"),
     path("compte/lien/<str:token>/", customer_views.sign_in_link, name="sign_in_link"),
     path("compte/deconnexion/", customer_views.sign_out, name="sign_out"),
+    path("compte/consentements/", customer_views.account_consents, name="account_consents"),
 ]

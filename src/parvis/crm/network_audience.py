@@ -22,6 +22,8 @@ from itertools import combinations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from parvis.network.models import NetworkMembership
+
 from . import network_profiles
 from .models import Consent, Contact, NetworkLink, NetworkProfile
 
@@ -96,3 +98,18 @@ def circulation(network, *, min_count: int = MIN_COUNT) -> dict[tuple[int, int],
         for pair in combinations(ordered, 2):
             cells[pair] += 1
     return {pair: (n if n >= min_count else None) for pair, n in sorted(cells.items())}
+
+
+def linked_organizers_for_email(email: str, organizer_ids) -> dict[int, set[int]]:
+    """For a proven address (normalised) and the organizers that know it: network id → the organizers
+    where its profile is linked. The person's own account asks this; staff never do."""
+    networks = set(
+        NetworkMembership.objects.filter(organizer_id__in=list(organizer_ids)).values_list(
+            "network_id", flat=True
+        )
+    )
+    linked = {}
+    for network_id in sorted(networks):
+        profile = profile_for_email(network_id, email)
+        linked[network_id] = set(organizers_of(profile)) if profile is not None else set()
+    return linked

@@ -1,0 +1,65 @@
+"""One account across a network: the person sees every order bought with their address, which venues their
+network profile links (where they consented), and changes every organizer's consents on one page."""
+
+import pytest
+
+from parvis.accounts import customers
+from parvis.crm.models import Consent, NetworkLink
+from parvis.testing import OrganizerFactory, join
+from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
+
+pytestmark = pytest.mark.django_db
+
+
+def _clubs(network):
+    clubs = [OrganizerFactory(name=name) for name in ("Club Alpha", "Club Bravo", "Club Charlie")]
+    join(network, *clubs)
+    orders = [buy(tariff(on_sale_performance(organizer=club))) for club in clubs]
+    for order in orders[:2]:  # consent to share with the network at two clubs
+        Consent.objects.create(
+            organizer=order.organizer,
+            contact=order.contact,
+            purpose="network_sharing",
+            given=True,
+            at=order.created_at,
+            source="checkout",
+        )
+    return clubs, orders
+
+
+def _sign_in(client, email="ana@example.org"):
+    token = customers.sign_in_link(email).rsplit("/", 2)[-2]
+    assert client.post(f"/compte/lien/{token}/").status_code == 302
+
+
+def test_the_account_shows_the_linked_venues_and_every_organizer_s_consents_on_one_page(client, network):
+    clubs, orders = _clubs(network)
+    _sign_in(client)  # proves the address: the two consenting contacts are linked
+    assert NetworkLink.objects.count() == 2
+    html = client.get("/compte/").content.decode()
+    for order in orders:  # the person's own orders, all of them
+        assert order.code in html
+    assert "<li>Club Alpha — relié</li><li>Club Bravo — relié</li>" in html
+    assert "Non reliés (vos choix ci-dessous) : Club Charlie" in html
+    bravo = orders[1].contact
+    checked = {
+        f"c{o.contact.pk}-{p}": "on"
+        for o in orders
+        for p in ("network_sharing",)
+        if o.contact.consents.filter(purpose=p, given=True).exists()
+    }
+    checked.pop(f"c{bravo.pk}-network_sharing")  # withdraws at Club Bravo
+    assert client.post("/compte/consentements/", checked).status_code == 302
+    html = client.get("/compte/").content.decode()
+    assert "<li>Club Alpha — relié</li>" in html and "Club Bravo — relié" not in html
+    assert "Non reliés (vos choix ci-dessous) : Club Bravo, Club Charlie" in html
+    assert list(NetworkLink.objects.values_list("contact", flat=True)) == [orders[0].contact.pk]
+    withdrawal = bravo.consents.filter(purpose="network_sharing").latest("at")
+    assert not withdrawal.given and withdrawal.source == "self_service" and withdrawal.proof["account"]
+    assert Consent.objects.filter(given=True, purpose="network_sharing").count() == 2  # nothing else written
+
+
+def test_consents_are_saved_only_for_a_signed_in_account(client, network):
+    _clubs(network)
+    assert client.post("/compte/consentements/", {}).status_code == 302
+    assert Consent.objects.filter(given=False).count() == 0
