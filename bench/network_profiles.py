@@ -16,12 +16,18 @@ from _common import emit, machine_speed, percentile, setup_django
 
 setup_django()
 
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from onsale import build as build_date  # noqa: E402
 
+from parvis.core.customers import SESSION_KEY  # noqa: E402
 from parvis.crm import network_audience, network_profiles  # noqa: E402
-from parvis.crm.models import Consent, Contact, Interaction, NetworkLink, Purpose  # noqa: E402
+from parvis.crm.models import Consent, Contact, Identifier, Interaction, NetworkLink, Purpose  # noqa: E402
 from parvis.crm.services import consent_record  # noqa: E402
 from parvis.network.models import Network, NetworkMembership, Organizer  # noqa: E402
+from parvis.ticketing.models import Order  # noqa: E402
+from parvis.ticketing.tests.factories import buy  # noqa: E402
 
 BENCH = "network_profiles"
 CONTACTS = int(os.environ.get("BENCH_NETWORK_CONTACTS", "1000000"))
@@ -43,7 +49,11 @@ def build() -> tuple[Network, list[int]]:
         )
         NetworkMembership.objects.get_or_create(network=network, organizer=organizer)
         ids.append(organizer.pk)
-    if Contact.objects.filter(organizer_id__in=ids).count() != CONTACTS:
+    bench_rows = (
+        Contact.objects.filter(organizer_id__in=ids, source="bench").count(),
+        Identifier.objects.filter(organizer_id__in=ids, value__endswith="@net.example").count(),
+    )
+    if bench_rows != (CONTACTS, CONTACTS):
         generate(network, ids)
     return network, ids
 
@@ -52,6 +62,7 @@ def generate(network: Network, ids: list[int]) -> None:
     """Contacts, proven addresses and consents, in SQL (the ORM would take minutes)."""
     p = {"orgs": ids, "n": CONTACTS, "k": ORGANIZERS, "purpose": Purpose.NETWORK_SHARING, "net": network.pk}
     for statement in (
+        "UPDATE ticketing_order SET contact_id = NULL WHERE organizer_id = ANY(%(orgs)s)",
         "DELETE FROM crm_networklink WHERE network_id = %(net)s",
         "DELETE FROM crm_networkprofile WHERE network_id = %(net)s",
         "DELETE FROM crm_interaction WHERE organizer_id = ANY(%(orgs)s)",
@@ -131,6 +142,30 @@ def link_one(ids: list[int]) -> list[float]:
     return samples
 
 
+def account_pages(ids: list[int]) -> list[float]:
+    """A signed-in person's account (every order with their address, their network profile, every
+    organizer's consents on one page): person 0 is known at two clubs, with twelve orders at six."""
+    email = "p0@net.example"
+    if Order.objects.filter(email=email).count() < 12:
+        for n in range(6):
+            _, _performance, tariff = build_date(f"account-{n}", Organizer.objects.get(pk=ids[n]))
+            Order.objects.filter(pk__in=[buy(tariff).pk for _ in range(2)]).update(email=email)
+    user, _ = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
+    network_profiles.address_proven(email)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = True
+    session.save()
+    samples = []
+    for _ in range(60):
+        start = time.perf_counter()
+        response = client.get("/compte/")
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200 and email in response.content.decode()
+    return samples[10:]  # the first ones warm up templates and queries
+
+
 def main():
     machine_speed(BENCH)
     start = time.perf_counter()
@@ -148,6 +183,15 @@ def main():
         "ms",
         50,
         p50=round(percentile(samples, 50), 1),
+    )
+    pages = account_pages(ids)
+    emit(
+        BENCH,
+        "account_tickets_p95_ms",
+        round(percentile(pages, 95), 1),
+        "ms",
+        150,
+        p50=round(percentile(pages, 50), 1),
     )
     machine_speed(BENCH)
 

@@ -40,8 +40,12 @@ WEB_SECONDS = float(os.environ.get("BENCH_WEB_SECONDS", "20"))
 WARM_UP_ORDERS, WARM_UP_SECONDS = 200, 3
 
 
-def build(label: str):
-    organizer, _ = Organizer.objects.get_or_create(slug="bench-onsale", defaults={"name": "Bench on-sale"})
+def build(label: str, organizer=None):
+    """A date on sale (its event, venue and tariff) at `organizer`, by default the bench's own."""
+    if organizer is None:
+        organizer, _ = Organizer.objects.get_or_create(
+            slug="bench-onsale", defaults={"name": "Bench on-sale"}
+        )
     venue, _ = Venue.objects.get_or_create(
         organizer=organizer, slug="arena", defaults={"name": "Arena", "town": "Paris", "capacity": CAPACITY}
     )

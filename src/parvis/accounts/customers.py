@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from parvis.crm import network_profiles, privacy
-from parvis.crm.models import Contact, Purpose
+from parvis.crm.models import Contact, Identifier, Purpose
 from parvis.crm.network_audience import linked_organizers_for_email
 from parvis.crm.privacy import self_service_token
 from parvis.crm.selectors import consents_of
@@ -106,7 +106,7 @@ def customer_for_token(token: str):
 
 
 def _orders_q(email: str):
-    return Order.objects.filter(email__iexact=email)
+    return Order.objects.filter(email=email)  # orders keep the address in lower case (ticketing.Buyer)
 
 
 def account_overview(user) -> dict:
@@ -114,7 +114,7 @@ def account_overview(user) -> dict:
 
     email = _normalise(user.email)
     orders = list(
-        Order.objects.filter(Q(email__iexact=email) | Q(customer=user))
+        Order.objects.filter(Q(email=email) | Q(customer=user))
         .exclude(state=OrderState.PENDING, expires_at__lte=timezone.now())
         .select_related("organizer")
         .prefetch_related("tickets__performance__event", "tickets__performance__venue")
@@ -126,11 +126,7 @@ def account_overview(user) -> dict:
             t for t in order.tickets.all() if t.state == "valid" and t.performance.starts_at > now
         ]
 
-    contacts = list(
-        Contact.objects.filter(email__iexact=email, merged_into__isnull=True, anonymised_at__isnull=True)
-        .select_related("organizer")
-        .order_by("organizer__name", "pk")
-    )
+    contacts = list(_contacts(email).select_related("organizer").order_by("organizer__name", "pk"))
     profiles = [(contact.organizer, self_service_token(contact)) for contact in contacts]
     return {
         "profiles": profiles,
@@ -180,10 +176,7 @@ def consents_save(user, data, proof: dict) -> None:
     """The person's choices from their account, for every organizer that knows the address: only what
     changed is written to each organizer's ledger, with the account as proof (its address is proven)."""
     wording = {purpose: str(label) for purpose, label in Purpose.choices}
-    contacts = Contact.objects.filter(
-        email__iexact=_normalise(user.email), merged_into__isnull=True, anonymised_at__isnull=True
-    )
-    for contact in contacts:
+    for contact in _contacts(_normalise(user.email)):
         privacy.consents_set(
             contact=contact,
             wanted={purpose: data.get(f"c{contact.pk}-{purpose}") == "on" for purpose in Purpose.values},
@@ -191,3 +184,12 @@ def consents_save(user, data, proof: dict) -> None:
             version=CONSENTS_VERSION,
             proof={**proof, "account": user.pk},
         )
+
+
+def _contacts(email: str):
+    """The live contacts that hold the address, one per organizer (found by its identifier's index)."""
+    return Contact.objects.filter(
+        pk__in=Identifier.objects.filter(kind=Identifier.Kind.EMAIL, value=email).values("contact_id"),
+        merged_into__isnull=True,
+        anonymised_at__isnull=True,
+    )
