@@ -19,6 +19,9 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from parvis.accounts.models import TOTPDevice
 from parvis.core import jobs
 from parvis.core.models import FailedJob, MailBounce
+from parvis.crm import network_profiles
+from parvis.crm.models import Consent, Purpose
+from parvis.crm.services import consent_record, contact_resolve
 from parvis.network.models import (
     Network,
     NetworkMembership,
@@ -79,7 +82,32 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     demo_subscriptions(theatre=theatre)
     demo_vouchers(theatre=theatre)
     _demo_failed_job(theatre=theatre)
+    _demo_network_profiles(jazz=jazz)
     return accounts
+
+
+def _demo_network_profiles(*, jazz) -> None:
+    """Spectators known at several clubs who agreed, at each, to share their profile with the network and
+    proved their address (as when they sign in to their account): the coordinator's « Publics partagés »
+    shows how they move between clubs; pairs of clubs with fewer than 10 of them stay hidden."""
+    clubs = list(jazz.organizers.order_by("pk")[:4])
+    if len(clubs) < 4:
+        return
+    visits = [(0, 1)] * 8 + [(0, 1, 2)] * 6 + [(1, 3)] * 10  # 14 at clubs 1 and 2, 10 at 2 and 4, 6 at 1 to 3
+    for n, places in enumerate(visits):
+        email = f"spectateur{n + 1}@exemple.org"
+        for place in places:
+            contact = contact_resolve(
+                organizer_id=clubs[place].pk, email=email, first_name="Spectateur", last_name=str(n + 1)
+            )
+            if not contact.consents.filter(purpose=Purpose.NETWORK_SHARING).exists():
+                consent_record(
+                    contact=contact,
+                    purpose=Purpose.NETWORK_SHARING,
+                    given=True,
+                    source=Consent.Source.CHECKOUT,
+                )
+        network_profiles.address_proven(email)
 
 
 def _demo_failed_job(*, theatre) -> None:

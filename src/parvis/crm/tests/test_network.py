@@ -71,3 +71,13 @@ def test_checkout_offers_network_sharing_and_records_it(network):
     consents = [{"purpose": "network_sharing", "given": True, "version": "2026-11", "text": "J'accepte…"}]
     order = sales.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo", consents=consents)[0]
     assert order.contact.consents.get().purpose == "network_sharing"
+
+
+def test_the_terms_of_a_network_member_name_the_joint_controllers(client, network):
+    member, alone = OrganizerFactory(slug="membre"), OrganizerFactory(slug="seul")
+    join(network, member)
+    html = client.get("/o/membre/conditions-de-vente/").content.decode()
+    assert "responsables conjoints de ce traitement" in html and network.name in html
+    assert "responsables conjoints" not in client.get("/o/seul/conditions-de-vente/").content.decode()
+    english = client.get("/o/membre/conditions-de-vente/", headers={"accept-language": "en"}).content.decode()
+    assert "joint controllers" in english

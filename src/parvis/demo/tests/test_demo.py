@@ -118,3 +118,15 @@ def test_the_demo_shows_a_failed_job_to_the_theatre_administrators(client):
     login_staff(client, admin)
     page = client.get("/staff/o/theatre-du-parvis/taches-en-echec/")
     assert page.status_code == 200 and job.subject in page.content.decode()
+
+
+def test_the_demo_network_shows_how_people_move_between_clubs():
+    from parvis.crm import network_audience
+
+    call_command("demo")
+    call_command("demo")
+    jazz = Network.objects.get(slug="jazz-idf")
+    assert network_audience.linked_profiles(jazz).count() == 24
+    cells = network_audience.circulation(jazz)
+    assert sorted(n for (a, b), n in cells.items() if a != b and n is not None) == [10, 14]
+    assert sum(1 for (a, b), n in cells.items() if a != b and n is None) == 2  # 6 people: hidden
