@@ -74,7 +74,8 @@ def test_checkout_offers_network_sharing_and_records_it(network):
 
 
 def test_the_terms_of_a_network_member_name_the_joint_controllers(client, network):
-    member, alone = OrganizerFactory(slug="membre"), OrganizerFactory(slug="seul")
+    member = OrganizerFactory(slug="membre")
+    OrganizerFactory(slug="seul")  # in no network
     join(network, member)
     html = client.get("/o/membre/conditions-de-vente/").content.decode()
     assert "responsables conjoints de ce traitement" in html and network.name in html
