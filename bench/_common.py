@@ -121,20 +121,27 @@ def _idle_priority() -> None:
         os.nice(19)
 
 
+def server_env(port: int, **extra: str) -> dict:
+    """The environment of Parvis's processes in a benchmark: production settings on DATABASE_URL, served
+    on this port, the database task backend."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
+        "DEBUG": "false",
+        "PARVIS_TASKS_BACKEND": "database",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PARVIS_BASE_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": str(ROOT / "src"),
+        **extra,
+    }
+
+
 class Server:
     """gunicorn (4 workers) serving Parvis on a free port, and the task worker unless told otherwise."""
 
     def __init__(self, *, worker: bool = True, workers: int = 4):
         self.port = _free_port()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
-            "DEBUG": "false",
-            "PARVIS_TASKS_BACKEND": "database",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PARVIS_BASE_URL": f"http://127.0.0.1:{self.port}",
-            "PYTHONPATH": str(ROOT / "src"),
-        }
+        env = server_env(self.port)
         bin_dir = os.path.dirname(sys.executable)
         self.web = subprocess.Popen(  # noqa: S603
             [

@@ -30,10 +30,19 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 os.environ["PARVIS_TASKS_BACKEND"] = "database"  # the bench's own writes queue their tasks in the table
-from _common import ROOT, _free_port, _idle_priority, emit, http_request, machine_speed, setup_django  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT,
+    _free_port,
+    _idle_priority,
+    emit,
+    http_request,
+    machine_speed,
+    server_env,
+    setup_django,
+)
 
 setup_django()
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd tells of every connection
@@ -43,6 +52,7 @@ from django_tasks_db.models import DBTaskResult  # noqa: E402
 from onsale import build  # noqa: E402
 
 from parvis.core.tests.smtp import Sink  # noqa: E402
+from parvis.core.tests.standins import reply_json, serve  # noqa: E402
 from parvis.ticketing.auth import api_token_create  # noqa: E402
 from parvis.ticketing.models import Order, Payment  # noqa: E402
 from parvis.ticketing.services import performance_cancel  # noqa: E402
@@ -78,12 +88,7 @@ class StripeStandIn(BaseHTTPRequestHandler):
                 }
             refund = self.by_key[key]
             self.by_intent[intent].add(refund["id"])
-        body = json.dumps(refund).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply_json(self, refund)
 
     def log_message(self, *args):
         pass
@@ -94,18 +99,12 @@ class Parts:
 
     def __init__(self, smtp_port: int, stripe_port: int):
         self.port = _free_port()
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "parvis.settings.base",
-            "DEBUG": "false",
-            "PARVIS_TASKS_BACKEND": "database",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PARVIS_BASE_URL": f"http://127.0.0.1:{self.port}",
-            "PYTHONPATH": str(ROOT / "src"),
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "STRIPE_SECRET_KEY": "sk_test_chaos",
-            "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
-        }
+        self.env = server_env(
+            self.port,
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+            STRIPE_SECRET_KEY="sk_test_chaos",  # noqa: S106 - the stand-in's
+            STRIPE_API_BASE=f"http://127.0.0.1:{stripe_port}",
+        )
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         self.web = subprocess.Popen(  # noqa: S603
             [gunicorn, "parvis.wsgi:application", "--workers", "4", "--bind", f"127.0.0.1:{self.port}"]
@@ -328,8 +327,7 @@ def main():
     organizer, performance, tariff = build("rush")
     token = api_token_create(organizer=organizer, name="chaos")
     refund_performance, refund_orders = refund_batch()
-    stripe = ThreadingHTTPServer(("127.0.0.1", 0), StripeStandIn)
-    threading.Thread(target=stripe.serve_forever, daemon=True).start()
+    stripe, _settings = serve(StripeStandIn)
     rng = random.Random(32)
     started = [0.0]
 

@@ -3,13 +3,12 @@ a real SMTP server (aiosmtpd) that refuses, holds or is stopped, and a stand-in 
 the idempotency keys it saw. On SQLite and PostgreSQL."""
 
 import datetime
-import json
 import signal
 import subprocess
 import threading
 import time
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core.management import call_command
@@ -23,6 +22,7 @@ from parvis.core import jobs
 from parvis.core.models import FailedJob, MailBounce, SentMail, WorkerBeat
 from parvis.core.tests.processes import parvis, parvis_env, stop, wait
 from parvis.core.tests.smtp import Sink, free_port
+from parvis.core.tests.standins import reply_json, serve
 from parvis.crm.models import Identifier
 from parvis.crm.services import contact_resolve
 from parvis.crm.tasks import send_privacy_links
@@ -204,36 +204,31 @@ class StripeStandIn(BaseHTTPRequestHandler):
         if len(self.keys) == 1:
             type(self).seen.set()
             type(self).answer_first.wait(30)
-        body = json.dumps(self.refunds[key]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply_json(self, self.refunds[key])
 
     def log_message(self, *args):
         pass
 
 
-def test_a_refund_run_again_after_its_worker_died_is_refunded_once_at_the_provider():
+def _card_refund() -> tuple[Order, Payment]:
+    """An order paid by card and a refund of it recorded, not yet sent to the provider."""
     order = buy(tariff(on_sale_performance(), price="20.00"))
     Payment.objects.create(
         order=order, provider="stripe", amount=Decimal("20.00"), state="confirmed", reference="pi_standin:1"
     )
-    refund = Payment.objects.create(
+    return order, Payment.objects.create(
         order=order, provider="stripe", amount=Decimal("-20.00"), state="refunded"
     )
+
+
+def test_a_refund_run_again_after_its_worker_died_is_refunded_once_at_the_provider():
+    _order, refund = _card_refund()
     with override_settings(TASKS=DATABASE_TASKS):
         refund_to_provider.enqueue(payment_id=refund.pk)
     StripeStandIn.keys, StripeStandIn.refunds = [], {}
     StripeStandIn.answer_first.clear()
     StripeStandIn.seen.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStandIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    stripe = {
-        "STRIPE_SECRET_KEY": "sk_test_standin",
-        "STRIPE_API_BASE": f"http://127.0.0.1:{server.server_port}",
-    }
+    server, stripe = serve(StripeStandIn)
     try:
         first = _worker(smtp_port=free_port(), extra=stripe)
         wait(StripeStandIn.seen.is_set, seconds=60, what="the refund request")
@@ -305,13 +300,7 @@ def test_a_task_breaking_a_database_rule_spends_its_tries_and_fails_rather_than_
 ):
     """An IntegrityError is the task's own error, not the database gone: before, the worker gave the task
     back without counting the try, and took it again, for ever."""
-    order = buy(tariff(on_sale_performance(), price="20.00"))
-    Payment.objects.create(
-        order=order, provider="stripe", amount=Decimal("20.00"), state="confirmed", reference="pi_standin:1"
-    )
-    refund = Payment.objects.create(
-        order=order, provider="stripe", amount=Decimal("-20.00"), state="refunded"
-    )
+    order, refund = _card_refund()
     Payment.objects.create(  # the id the provider will answer is already another payment's
         order=order, provider="stripe", amount=Decimal("-1.00"), state="refunded", reference="re_standin1"
     )
@@ -319,12 +308,7 @@ def test_a_task_breaking_a_database_rule_spends_its_tries_and_fails_rather_than_
         result = refund_to_provider.enqueue(payment_id=refund.pk)
     StripeStandIn.keys, StripeStandIn.refunds = [], {}
     StripeStandIn.answer_first.set()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStandIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    stripe = {
-        "STRIPE_SECRET_KEY": "sk_test_standin",
-        "STRIPE_API_BASE": f"http://127.0.0.1:{server.server_port}",
-    }
+    server, stripe = serve(StripeStandIn)
     try:
         with override_settings(TASKS=DATABASE_TASKS, **stripe):
             call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")

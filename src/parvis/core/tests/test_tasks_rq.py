@@ -91,6 +91,16 @@ def _orders(n: int):
         return [buy(price) for _ in range(n)]
 
 
+def _work_until_done(env: dict, sink: Sink, n: int) -> None:
+    """An RQ worker runs until the relay received n e-mails and the n tasks are done."""
+    working = parvis(["rqworker", "default"], env)
+    try:
+        wait(lambda: len(sink.messages) >= n, seconds=60, what=f"{n} e-mails")
+        wait(lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == n, seconds=20, what="done")
+    finally:
+        stop(working)
+
+
 def _each_once(orders, sink: Sink) -> list[str]:
     subjects = sink.subjects()
     return [next(o.code for o in orders if o.code in s) for s in subjects]
@@ -107,16 +117,7 @@ def test_redis_down_at_the_sale_and_after_loses_nothing(redis_server):
             assert relaying.poll() is None, "the relay gave up"
             assert DBTaskResult.objects.filter(status="READY").count() == 3
             redis_server.start()
-            working = parvis(["rqworker", "default"], env)
-            try:
-                wait(lambda: len(sink.messages) >= 3, seconds=60, what="3 e-mails")
-                wait(
-                    lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3,
-                    seconds=20,
-                    what="done",
-                )
-            finally:
-                stop(working)
+            _work_until_done(env, sink, 3)
         finally:
             log = stop(relaying)
         time.sleep(0.3)
@@ -143,16 +144,7 @@ def test_a_job_of_a_dead_rq_worker_is_run_again_and_its_e_mail_arrives_once(redi
                 kill(first)
             sink.release()  # its connection is gone: the relay never accepted it
             assert DBTaskResult.objects.filter(status="RUNNING").count() == 1
-            second = parvis(["rqworker", "default"], env)
-            try:
-                wait(lambda: len(sink.messages) >= 2, seconds=60, what="2 e-mails")
-                wait(
-                    lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2,
-                    seconds=20,
-                    what="done",
-                )
-            finally:
-                stop(second)
+            _work_until_done(env, sink, 2)
         finally:
             log = stop(relaying)
         time.sleep(0.3)
