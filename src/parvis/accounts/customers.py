@@ -130,6 +130,7 @@ def account_overview(user) -> dict:
     profiles = [(contact.organizer, self_service_token(contact)) for contact in contacts]
     return {
         "profiles": profiles,
+        "all_data_token": privacy.all_organizers_token(contacts) if contacts else "",
         "consents": [(contact, consents_of(contact)) for contact in contacts],
         "networks": networks_of(email, contacts),
         "orders": orders,

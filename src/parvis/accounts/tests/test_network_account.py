@@ -1,6 +1,10 @@
 """One account across a network: the person sees every order bought with their address, which venues their
 network profile links (where they consented), and changes every organizer's consents on one page."""
 
+import io
+import re
+import zipfile
+
 import pytest
 
 from parvis.accounts import customers
@@ -63,3 +67,15 @@ def test_consents_are_saved_only_for_a_signed_in_account(client, network):
     _clubs(network)
     assert client.post("/compte/consentements/", {}).status_code == 302
     assert Consent.objects.filter(given=False).count() == 0
+
+
+def test_the_account_exports_every_organizer_s_part_in_one_archive(client, network):
+    clubs, _orders = _clubs(network)
+    _sign_in(client)
+    html = client.get("/compte/").content.decode()
+    link = re.search(r'href="(/mes-donnees/tout/[^"]+/)" data-testid="my-data-all"', html)[1]
+    page = client.get(link)
+    assert page.status_code == 200 and all(club.name in page.content.decode() for club in clubs)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(link + "archive.zip").content))
+    folders = {name.split("/", 1)[0] for name in archive.namelist()}
+    assert folders == {club.slug for club in clubs}  # each part produced by its organizer

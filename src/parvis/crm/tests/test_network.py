@@ -4,7 +4,7 @@ import pytest
 
 from parvis.crm import network_profiles, services
 from parvis.network.models import NetworkRole, NetworkStaff, Role
-from parvis.testing import OrganizerFactory, join, login_staff, staff
+from parvis.testing import NetworkFactory, OrganizerFactory, join, login_staff, staff
 from parvis.ticketing import services as sales
 from parvis.ticketing.models import Cart
 from parvis.ticketing.tests.factories import buyer, on_sale_performance, tariff
@@ -82,3 +82,10 @@ def test_the_terms_of_a_network_member_name_the_joint_controllers(client, networ
     assert "responsables conjoints" not in client.get("/o/seul/conditions-de-vente/").content.decode()
     english = client.get("/o/membre/conditions-de-vente/", headers={"accept-language": "en"}).content.decode()
     assert "joint controllers" in english
+
+
+def test_a_coordinator_of_another_network_does_not_see_this_one(client, network):
+    other = NetworkFactory()
+    login_staff(client, _coordinator(other))
+    assert client.get(f"/staff/r/{network.slug}/publics/").status_code == 404
+    assert client.get(f"/staff/r/{other.slug}/publics/").status_code == 200
