@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from parvis.core.compiled import CompiledQuery, insert
 from parvis.core.customers import signed_in_email
 from parvis.core.params import int_or_none, is_digits
+from parvis.crm import network_profiles
 from parvis.network.models import Network, Organizer
 from parvis.programming.models import Performance
 
@@ -360,6 +361,10 @@ def _checkout_place(request, form, cart, holds):
     except SaleError as exc:
         form.add_error(None, exc.message)
         return None, None
+    proven = signed_in_email(request).strip().lower()
+    if proven and proven == data["email"].strip().lower():
+        # The account proved this address: the buyer's new contacts link where they agreed to share.
+        network_profiles.address_proven(proven)
     if data["provider"] == "stripe" and not all(o.state == "paid" for o in orders):
         return orders, _stripe_target(request, orders)
     if data["provider"] == "demo" and not all(o.state == "paid" for o in orders):

@@ -79,3 +79,22 @@ def test_the_account_exports_every_organizer_s_part_in_one_archive(client, netwo
     archive = zipfile.ZipFile(io.BytesIO(client.get(link + "archive.zip").content))
     folders = {name.split("/", 1)[0] for name in archive.namelist()}
     assert folders == {club.slug for club in clubs}  # each part produced by its organizer
+
+
+def test_a_signed_in_buyer_s_new_venue_links_at_once_where_they_agree(client, network):
+    _clubs(network)
+    _sign_in(client)
+    assert NetworkLink.objects.count() == 2
+    delta = OrganizerFactory(name="Club Delta")
+    join(network, delta)
+    performance = on_sale_performance(organizer=delta)
+    price = tariff(performance, price="15.00")
+    client.post(f"/billets/{performance.pk}/", {f"q-{price.pk}": "1"})
+    page = client.get("/panier/commande/").content.decode()
+    assert 'name="network_sharing"' in page
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page)[1]
+    data = {"email": "ana@example.org", "first_name": "Ana", "last_name": "Lima", "terms": "on"}
+    data |= {"provider": "demo", "idempotency_key": key, "network_sharing": "on"}
+    assert client.post("/panier/commande/", data).status_code == 302
+    link = NetworkLink.objects.get(organizer=delta)  # proven by the account: linked without a new link
+    assert link.contact.email == "ana@example.org"
