@@ -42,6 +42,7 @@ def test_a_spectator_sees_the_venues_linked_in_one_account_and_withdraws_at_one(
     page.goto(live_server.url + "/compte/")
     page.get_by_label("Votre e-mail").fill("ana@example.org")
     page.get_by_role("button", name="Recevoir mon lien de connexion").click()
+    expect(page.get_by_test_id("link-sent")).to_be_visible()  # the page answered: nothing left in flight
     link = re.search(r"/compte/lien/\S+/", mail.outbox[-1].body)[0]
     page.goto(live_server.url + link)
     page.get_by_role("button", name="Me connecter").click()
