@@ -157,12 +157,14 @@ def networks_of(email: str, contacts: list[Contact]) -> list[dict]:
     profile is linked (they consented to share with the network there) and those where it is not."""
     organizers = {contact.organizer_id: contact.organizer for contact in contacts}
     networks = []
-    for network_id, linked in linked_organizers_for_email(email, organizers).items():
+    by_network = linked_organizers_for_email(email, organizers)
+    names = dict(Network.objects.filter(pk__in=by_network).values_list("pk", "name"))
+    for network_id, linked in by_network.items():
         members = NetworkMembership.objects.filter(network_id=network_id, organizer_id__in=organizers)
         here = [organizers[o] for o in members.values_list("organizer_id", flat=True)]
         networks.append(
             {
-                "name": Network.objects.get(pk=network_id).name,
+                "name": names[network_id],
                 "linked": sorted((o for o in here if o.pk in linked), key=lambda o: o.name),
                 "apart": sorted((o for o in here if o.pk not in linked), key=lambda o: o.name),
             }
@@ -176,12 +178,11 @@ CONSENTS_VERSION = "2026-12"  # the account's consent page, as worded then
 def consents_save(user, data, proof: dict) -> None:
     """The person's choices from their account, for every organizer that knows the address: only what
     changed is written to each organizer's ledger, with the account as proof (its address is proven)."""
-    wording = {purpose: str(label) for purpose, label in Purpose.choices}
     for contact in _contacts(_normalise(user.email)):
         privacy.consents_set(
             contact=contact,
             wanted={purpose: data.get(f"c{contact.pk}-{purpose}") == "on" for purpose in Purpose.values},
-            wording=wording,
+            wording=privacy.purpose_wording(),
             version=CONSENTS_VERSION,
             proof={**proof, "account": user.pk},
         )

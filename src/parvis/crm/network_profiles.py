@@ -57,20 +57,25 @@ def sharing_given(contact_ref: str = "pk") -> Subquery:
     return Subquery(latest.order_by("-at", "-pk").values("given")[:1])
 
 
+def _linkable():
+    """The rule, in one query: the proven addresses of active contacts whose latest network-sharing
+    consent is given, by contact, the first address first."""
+    return (
+        Identifier.objects.filter(
+            kind=Identifier.Kind.EMAIL,
+            verified_at__isnull=False,
+            contact__merged_into__isnull=True,
+            contact__anonymised_at__isnull=True,
+        )
+        .annotate(given=sharing_given("contact_id"))
+        .filter(given=True)
+        .order_by("contact_id", "value")
+    )
+
+
 def linkable_email(contact: Contact) -> str:
     """The proven address the contact links by; "" when it may not be linked."""
-    if contact.merged_into_id is not None or contact.anonymised_at is not None:
-        return ""
-    latest = (
-        Consent.objects.filter(contact=contact, purpose=SHARING, channel="email")
-        .order_by("-at", "-pk")
-        .values_list("given", flat=True)
-        .first()
-    )
-    if not latest:
-        return ""
-    proven = Identifier.objects.filter(contact=contact, kind=Identifier.Kind.EMAIL, verified_at__isnull=False)
-    return proven.order_by("value").values_list("value", flat=True).first() or ""
+    return _linkable().filter(contact_id=contact.pk).values_list("value", flat=True).first() or ""
 
 
 def _networks_of(organizer_id: int) -> list[int]:
@@ -81,7 +86,6 @@ def _networks_of(organizer_id: int) -> list[int]:
 
 def contact_sync(contact: Contact) -> None:
     """Link the contact, or unlink it, in every network of its organizer, as its state is now."""
-    contact = Contact.objects.get(pk=contact.pk)
     networks = _networks_of(contact.organizer_id)
     email = linkable_email(contact) if networks else ""
     if not email:
@@ -181,19 +185,7 @@ def link_all(network, *, organizer_id: int | None = None) -> int:
 
 def _linkable_rows(organizer_id: int) -> list[tuple[int, str]]:
     """(contact, proven address) of the organizer's contacts that may be linked, by contact."""
-    return list(
-        Identifier.objects.filter(
-            organizer_id=organizer_id,
-            kind=Identifier.Kind.EMAIL,
-            verified_at__isnull=False,
-            contact__merged_into__isnull=True,
-            contact__anonymised_at__isnull=True,
-        )
-        .annotate(given=sharing_given("contact_id"))
-        .filter(given=True)
-        .order_by("contact_id", "value")
-        .values_list("contact_id", "value")
-    )
+    return list(_linkable().filter(organizer_id=organizer_id).values_list("contact_id", "value"))
 
 
 def _profiles(network_id: int, wanted: set[str], *, fresh: bool) -> dict[str, int]:
@@ -222,7 +214,7 @@ def _forget(network_id: int) -> None:
             cursor.execute(
                 f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE network_id = %s",  # noqa: S608
                 [network_id],
-            )  # noqa: S608
+            )
 
 
 def organizer_left(network_id: int, organizer_id: int) -> None:

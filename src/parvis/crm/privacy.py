@@ -209,6 +209,11 @@ def contact_correct(*, contact: Contact, data: dict, actor=None) -> Contact:
     return contact
 
 
+def purpose_wording() -> dict[str, str]:
+    """What a self-service page shows for each purpose, in the language now: recorded with the choice."""
+    return {purpose: str(label) for purpose, label in Purpose.choices}
+
+
 def consents_set(
     *, contact: Contact, wanted: dict[str, bool], wording: dict[str, str], version: str, proof: dict
 ):

@@ -63,11 +63,10 @@ def my_data(request, token: str):
                 return redirect(request.path)
         elif action == "consents":
             wanted = {purpose: request.POST.get(f"consent-{purpose}") == "on" for purpose in Purpose.values}
-            wording = {purpose: str(label) for purpose, label in Purpose.choices}
             privacy.consents_set(
                 contact=contact,
                 wanted=wanted,
-                wording=wording,
+                wording=privacy.purpose_wording(),
                 version=SELF_SERVICE_VERSION,
                 proof=_proof(request),
             )
