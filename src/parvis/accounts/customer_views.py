@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parvis.core.customers import SESSION_KEY
+from parvis.crm import network_suggestions
 
 from . import customers
 from .services import LoginThrottled, login_failure_record, login_throttle_check
@@ -68,6 +69,64 @@ def account_consents(request):
     customers.consents_save(user, request.POST, proof)
     messages.success(request, _("Vos choix sont enregistrés."))
     return redirect("customer:account")
+
+
+@require_POST
+def account_suggestion(request):
+    """« Est-ce aussi vous ? »: yes sends a link to the other address, no hides the suggestion; taking back
+    a confirmed address is a no too."""
+    user = _customer(request)
+    if user is None:
+        return redirect("customer:account")
+    main = user.email.strip().lower()
+    answer = request.POST.get("answer")
+    if "address" in request.POST:  # a confirmed address, taken back
+        address = request.POST["address"].strip().lower()
+        if answer == "no" and address in network_suggestions.addresses_of(main)[1:]:
+            network_suggestions.alias_refuse(main, address)
+            messages.success(request, _("Cette adresse n'est plus reliée à votre compte."))
+        return redirect("customer:account")
+    try:
+        suggestion = network_suggestions.suggestion_of(main, request.POST.get("contact"))
+    except network_suggestions.AliasRefused:
+        messages.error(request, _("Cette suggestion n'est plus valable."))
+        return redirect("customer:account")
+    if answer == "yes":
+        customers.alias_link_send(user, suggestion.address, language=translation.get_language() or "fr")
+        messages.success(
+            request,
+            _("Un lien est parti à %(address)s : ouvrez-le pour relier cette adresse.")
+            % {"address": suggestion.masked},
+        )
+    elif answer == "no":
+        network_suggestions.alias_refuse(main, suggestion.address)
+        messages.success(request, _("C'est noté : nous ne vous le proposerons plus."))
+    return redirect("customer:account")
+
+
+def address_confirm(request, token: str):
+    """The link from the other address's e-mail: a page with one button (mail scanners open links)."""
+    if request.method == "POST":
+        try:
+            alias = network_suggestions.alias_confirm(token)
+        except network_suggestions.AliasRefused:
+            messages.error(
+                request, _("Ce lien n'est plus valable : refaites la demande depuis votre compte.")
+            )
+        else:
+            messages.success(
+                request,
+                _("L'adresse %(address)s est reliée à votre compte.")
+                % {"address": network_suggestions.mask(alias.address)},
+            )
+        return redirect("customer:account")
+    main = network_suggestions.alias_main(token)
+    return render(
+        request,
+        "accounts/customer/address_confirm.html",
+        {"main": network_suggestions.mask(main) if main else "—"},
+        status=200 if main else 400,
+    )
 
 
 def sign_in_link(request, token: str):

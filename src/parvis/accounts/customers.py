@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from parvis.crm import network_profiles, privacy
+from parvis.crm import network_profiles, network_suggestions, privacy
 from parvis.crm.models import Contact, Identifier, Purpose
 from parvis.crm.network_audience import linked_organizers_for_email
 from parvis.crm.privacy import self_service_token
@@ -76,6 +76,22 @@ def sign_in_link_send(*, email: str, language: str = "fr") -> None:
         )
 
 
+def alias_link_send(user, address: str, *, language: str = "fr") -> None:
+    """The person says a suggested address is theirs too: a link to prove it goes to that address."""
+    token = network_suggestions.alias_request(_normalise(user.email), address)
+    link = settings.PARVIS_BASE_URL + reverse("customer:address_confirm", kwargs={"token": token})
+    with translation.override(language):
+        send_mail(
+            _("Confirmez cette adresse pour votre compte Parvis"),
+            render_to_string(
+                "accounts/email/address_confirm.txt",
+                {"link": link, "main": network_suggestions.mask(_normalise(user.email)), "days": 2},
+            ),
+            None,
+            [address],
+        )
+
+
 def customer_for_token(token: str):
     """The account a link opens (created on first use), or None if the link is forged, old or used."""
     try:
@@ -113,8 +129,9 @@ def account_overview(user) -> dict:
     """Everything bought with the account's address (or while signed in), newest first."""
 
     email = _normalise(user.email)
+    addresses = network_suggestions.addresses_of(email)  # and the second addresses it confirmed
     orders = list(
-        Order.objects.filter(Q(email=email) | Q(customer=user))
+        Order.objects.filter(Q(email__in=addresses) | Q(customer=user))
         .exclude(state=OrderState.PENDING, expires_at__lte=timezone.now())
         .select_related("organizer")
         .prefetch_related("tickets__performance__event", "tickets__performance__venue")
@@ -126,7 +143,7 @@ def account_overview(user) -> dict:
             t for t in order.tickets.all() if t.state == "valid" and t.performance.starts_at > now
         ]
 
-    contacts = list(_contacts(email).select_related("organizer").order_by("organizer__name", "pk"))
+    contacts = list(_contacts(addresses).select_related("organizer").order_by("organizer__name", "pk"))
     profiles = [(contact.organizer, self_service_token(contact)) for contact in contacts]
     return {
         "profiles": profiles,
@@ -134,18 +151,20 @@ def account_overview(user) -> dict:
         "consents": [(contact, consents_of(contact)) for contact in contacts],
         "networks": networks_of(email, contacts),
         "orders": orders,
+        "addresses": addresses[1:],
+        "suggestions": network_suggestions.suggestions_for(email),
         "passes": list(
-            PassHolding.objects.filter(email__iexact=email)
+            PassHolding.objects.filter(email__in=addresses)
             .exclude(state=PassHolding.State.PENDING)
             .select_related("product")
         ),
         "cards": list(
-            Membership.objects.filter(email__iexact=email)
+            Membership.objects.filter(email__in=addresses)
             .exclude(state=Membership.State.PENDING)
             .select_related("level__program")
         ),
         "subscriptions": list(
-            Subscription.objects.filter(email__iexact=email)
+            Subscription.objects.filter(email__in=addresses)
             .exclude(state=Subscription.State.PENDING)
             .select_related("offer")
         ),
@@ -178,7 +197,7 @@ CONSENTS_VERSION = "2026-12"  # the account's consent page, as worded then
 def consents_save(user, data, proof: dict) -> None:
     """The person's choices from their account, for every organizer that knows the address: only what
     changed is written to each organizer's ledger, with the account as proof (its address is proven)."""
-    for contact in _contacts(_normalise(user.email)):
+    for contact in _contacts(network_suggestions.addresses_of(_normalise(user.email))):
         privacy.consents_set(
             contact=contact,
             wanted={purpose: data.get(f"c{contact.pk}-{purpose}") == "on" for purpose in Purpose.values},
@@ -188,10 +207,13 @@ def consents_save(user, data, proof: dict) -> None:
         )
 
 
-def _contacts(email: str):
-    """The live contacts that hold the address, one per organizer (found by its identifier's index)."""
+def _contacts(addresses: list[str]):
+    """The live contacts that hold the addresses, one per organizer and address (found by the
+    identifiers' index)."""
     return Contact.objects.filter(
-        pk__in=Identifier.objects.filter(kind=Identifier.Kind.EMAIL, value=email).values("contact_id"),
+        pk__in=Identifier.objects.filter(kind=Identifier.Kind.EMAIL, value__in=addresses).values(
+            "contact_id"
+        ),
         merged_into__isnull=True,
         anonymised_at__isnull=True,
     )

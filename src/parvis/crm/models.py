@@ -143,6 +143,9 @@ class Identifier(models.Model):
     class Kind(models.TextChoices):
         EMAIL = "email", _("E-mail")
         PHONE = "phone", _("Téléphone")
+        # A pass's code, on the contacts its entries booked at each organizer: the pass is nominative, so
+        # they are one person, its holder (crm.network_profiles links them by it when no address is proven).
+        PASS = "pass", _("Pass")
 
     organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identifiers")
@@ -490,3 +493,35 @@ class NetworkLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id}:{self.contact_id}"
+
+
+class AddressAlias(models.Model):
+    """A second address of a person, as they answered a suggestion in their account (issue 33): a contact
+    at another organizer with their name and phone but another address. The person confirms by opening a
+    link sent to that address (both addresses are then proven), or says it is not them. A confirmed alias
+    links the contacts holding it to the profile of the main address; the account lists what it bought."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Lien envoyé")
+        CONFIRMED = "confirmed", _("Confirmée")
+        REFUSED = "refused", _("Ce n'est pas moi")
+
+    main = models.CharField(_("adresse du compte"), max_length=254)
+    address = models.CharField(_("autre adresse"), max_length=254)
+    state = models.CharField(max_length=10, choices=State.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("autre adresse")
+        verbose_name_plural = _("autres adresses")
+        constraints = [
+            models.UniqueConstraint(fields=["main", "address"], name="unique_address_alias"),
+            # One person's address: it belongs to one account at most.
+            models.UniqueConstraint(
+                fields=["address"], condition=models.Q(state="confirmed"), name="one_confirmed_alias"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} → {self.main}"

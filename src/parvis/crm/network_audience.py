@@ -74,10 +74,10 @@ def has_consented(profile: NetworkProfile, purpose: str, organizer) -> bool:
 
 
 def profile_for_email(network, email: str) -> NetworkProfile | None:
-    """`email` normalised (crm.services.normalise_email)."""
+    """`email` normalised (crm.services.normalise_email), or a second address its account confirmed."""
     network_id = getattr(network, "pk", network)
     found = NetworkProfile.objects.filter(
-        network_id=network_id, digest=network_profiles.digest(network_id, email)
+        network_id=network_id, digest=network_profiles.digest(network_id, network_profiles.canonical(email))
     ).first()
     if found is None or not linked_profiles(network_id).filter(pk=found.pk).exists():
         return None

@@ -4,10 +4,12 @@ Each organizer stays the controller of its own contacts. A contact joins its net
 person (`NetworkProfile`, through a `NetworkLink`) when three things hold at once:
 - its latest « Partage du profil avec le réseau » consent at that organizer is given;
 - it is active (neither merged into another nor erased);
-- it holds a proven e-mail address (`Identifier.verified_at`: the person opened a link sent to it, to
-  sign in to their account, to confirm a sign-up, or to reach their data). A typed address links nobody:
-  anyone can type another's address at a checkout.
-The profile is found by a keyed hash of that address, with a key of the network's own derived from the
+- it holds a verified identifier: a proven e-mail address (`Identifier.verified_at`: the person opened a
+  link sent to it, to sign in to their account, to confirm a sign-up, or to reach their data), or else a
+  pass's code (the contacts a nominative pass booked at each organizer are its holder). A typed address
+  links nobody: anyone can type another's address at a checkout.
+The profile is found by a keyed hash of that identifier (the address, or the main address of the account
+that confirmed it as its own: `AddressAlias`), with a key of the network's own derived from the
 key-encryption key (`core.keyvault.derive`): the network's tables hold no readable address, and two
 networks' hashes of one address differ. Never by name.
 
@@ -23,14 +25,14 @@ import hmac
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from parvis.core import keyvault
 from parvis.network.models import NetworkMembership
 
-from .models import Consent, Contact, Identifier, NetworkLink, NetworkProfile, Purpose
+from .models import AddressAlias, Consent, Contact, Identifier, NetworkLink, NetworkProfile, Purpose
 
 SHARING = Purpose.NETWORK_SHARING
 BATCH = 5000
@@ -46,9 +48,10 @@ def network_key(network_id: int) -> bytes:
     return _key(network_id, settings.PARVIS_KEY_ENCRYPTION_KEY or settings.SECRET_KEY)
 
 
-def digest(network_id: int, email: str, *, key: bytes | None = None) -> str:
-    """The network's keyed hash of a normalised address (crm.services.normalise_email)."""
-    return hmac.new(key or network_key(network_id), email.encode(), hashlib.sha256).hexdigest()
+def digest(network_id: int, text: str, *, key: bytes | None = None) -> str:
+    """The network's keyed hash of what a contact links by: a normalised address
+    (crm.services.normalise_email) or "pass:<code>"."""
+    return hmac.new(key or network_key(network_id), text.encode(), hashlib.sha256).hexdigest()
 
 
 def sharing_given(contact_ref: str = "pk") -> Subquery:
@@ -58,24 +61,52 @@ def sharing_given(contact_ref: str = "pk") -> Subquery:
 
 
 def _linkable():
-    """The rule, in one query: the proven addresses of active contacts whose latest network-sharing
-    consent is given, by contact, the first address first."""
+    """The rule, in one query: the verified identifiers (proven addresses, then pass codes) of active
+    contacts whose latest network-sharing consent is given, by contact, the one it links by first."""
     return (
         Identifier.objects.filter(
-            kind=Identifier.Kind.EMAIL,
-            verified_at__isnull=False,
+            Q(kind=Identifier.Kind.EMAIL, verified_at__isnull=False) | Q(kind=Identifier.Kind.PASS),
             contact__merged_into__isnull=True,
             contact__anonymised_at__isnull=True,
         )
         .annotate(given=sharing_given("contact_id"))
         .filter(given=True)
-        .order_by("contact_id", "value")
+        .order_by("contact_id", "kind", "value")  # "email" before "pass"
     )
 
 
-def linkable_email(contact: Contact) -> str:
-    """The proven address the contact links by; "" when it may not be linked."""
-    return _linkable().filter(contact_id=contact.pk).values_list("value", flat=True).first() or ""
+def aliases() -> dict[str, str]:
+    """Every confirmed second address → the main address of its account."""
+    return dict(
+        AddressAlias.objects.filter(state=AddressAlias.State.CONFIRMED).values_list("address", "main")
+    )
+
+
+def canonical(email: str) -> str:
+    """The address a person's profile is keyed by: the main address of the account that confirmed
+    `email` (normalised) as its own, or `email` itself."""
+    main = (
+        AddressAlias.objects.filter(address=email, state=AddressAlias.State.CONFIRMED)
+        .values_list("main", flat=True)
+        .first()
+    )
+    return main or email
+
+
+def _key_text(kind: str, value: str, alias_map: dict[str, str]) -> str:
+    if kind == Identifier.Kind.PASS:
+        return f"pass:{value}"  # no address holds a colon before its @: the two never meet
+    return alias_map.get(value, value)
+
+
+def link_key(contact: Contact) -> str:
+    """What the contact links by (the canonical proven address, or "pass:<code>"); "" when it may not be
+    linked."""
+    row = _linkable().filter(contact_id=contact.pk).values_list("kind", "value").first()
+    if row is None:
+        return ""
+    kind, value = row
+    return f"pass:{value}" if kind == Identifier.Kind.PASS else canonical(value)
 
 
 def _networks_of(organizer_id: int) -> list[int]:
@@ -87,15 +118,15 @@ def _networks_of(organizer_id: int) -> list[int]:
 def contact_sync(contact: Contact) -> None:
     """Link the contact, or unlink it, in every network of its organizer, as its state is now."""
     networks = _networks_of(contact.organizer_id)
-    email = linkable_email(contact) if networks else ""
-    if not email:
+    key = link_key(contact) if networks else ""
+    if not key:
         contact_unlink(contact)
         return
     now = timezone.now()
     with transaction.atomic():
         for network_id in networks:
             profile, _created = NetworkProfile.objects.get_or_create(
-                network_id=network_id, digest=digest(network_id, email)
+                network_id=network_id, digest=digest(network_id, key)
             )
             link = NetworkLink.objects.filter(network_id=network_id, contact=contact).first()
             if link is None:
@@ -106,7 +137,7 @@ def contact_sync(contact: Contact) -> None:
                     contact=contact,
                     linked_at=now,
                 )
-            elif link.profile_id != profile.pk:  # its proven address changed
+            elif link.profile_id != profile.pk:  # what it links by changed
                 previous = link.profile_id
                 NetworkLink.objects.filter(pk=link.pk).update(profile=profile, linked_at=now)
                 _drop_empty([previous])
@@ -143,6 +174,32 @@ def address_proven(email: str, *, at=None) -> int:
     return len(contact_ids)
 
 
+def holders_sync(email: str) -> int:
+    """Sync every live contact that holds the address (normalised), proven or not: its account confirmed
+    it as a second address, or took that back."""
+    contacts = Contact.objects.filter(
+        pk__in=Identifier.objects.filter(kind=Identifier.Kind.EMAIL, value=email).values("contact_id")
+    )
+    with transaction.atomic():
+        for contact in contacts:
+            contact_sync(contact)
+    return len(contacts)
+
+
+def pass_identity(contact: Contact, code: str) -> None:
+    """A nominative pass booked an entry for this contact: it carries the pass's code, by which its
+    holder's contacts at each organizer link (where they consented) until an address of theirs is proven."""
+    with transaction.atomic():
+        _identifier, created = Identifier.objects.get_or_create(
+            organizer_id=contact.organizer_id,
+            kind=Identifier.Kind.PASS,
+            value=code,
+            defaults={"contact": contact, "verified_at": timezone.now()},
+        )
+        if created:
+            contact_sync(contact)
+
+
 def link_all(network, *, organizer_id: int | None = None) -> int:
     """Rebuild the network's profiles from scratch, in one transaction, or only one organizer's links (it
     joined the network): how many contacts are linked."""
@@ -157,15 +214,17 @@ def link_all(network, *, organizer_id: int | None = None) -> int:
             organizer_left(network.pk, organizer_id)
         links: list[tuple[int, int, str]] = []
         digests: dict[str, str] = {}
+        alias_map = aliases()
         for member in members:  # one organizer at a time: its rows fit in memory, read in one go
             last = None
-            for contact_id, value in _linkable_rows(member):
+            for contact_id, kind, value in _linkable_rows(member):
                 if contact_id == last:
-                    continue  # one address per contact: the first proven one
+                    continue  # one key per contact: its first proven address, else its pass
                 last = contact_id
-                if value not in digests:
-                    digests[value] = digest(network.pk, value, key=key)
-                links.append((contact_id, member, digests[value]))
+                text = _key_text(kind, value, alias_map)
+                if text not in digests:
+                    digests[text] = digest(network.pk, text, key=key)
+                links.append((contact_id, member, digests[text]))
         profile_of = _profiles(network.pk, set(digests.values()), fresh=organizer_id is None)
         NetworkLink.objects.bulk_create(
             (
@@ -183,9 +242,9 @@ def link_all(network, *, organizer_id: int | None = None) -> int:
     return len(links)
 
 
-def _linkable_rows(organizer_id: int) -> list[tuple[int, str]]:
-    """(contact, proven address) of the organizer's contacts that may be linked, by contact."""
-    return list(_linkable().filter(organizer_id=organizer_id).values_list("contact_id", "value"))
+def _linkable_rows(organizer_id: int) -> list[tuple[int, str, str]]:
+    """(contact, kind, value) of the organizer's contacts that may be linked, by contact."""
+    return list(_linkable().filter(organizer_id=organizer_id).values_list("contact_id", "kind", "value"))
 
 
 def _profiles(network_id: int, wanted: set[str], *, fresh: bool) -> dict[str, int]:

@@ -14,6 +14,7 @@ from django.db.models import F, QuerySet
 from django.utils import formats, timezone
 
 from parvis.core.audit import audit_record
+from parvis.crm import network_profiles
 from parvis.crm import services as crm
 from parvis.programming.models import EventStatus, Performance, PerformanceStatus
 from parvis.ticketing import inventory
@@ -252,6 +253,7 @@ def _entry_order(holding: PassHolding, performance, tariff, hold, *, channel: st
         language=holding.language,
         source=channel,
     )
+    network_profiles.pass_identity(contact, holding.code)  # the holder, wherever the pass takes them
     order = Order.objects.create(
         organizer_id=performance.organizer_id,
         contact=contact,
