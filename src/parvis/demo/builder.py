@@ -33,6 +33,7 @@ from parvis.network.models import (
     Venue,
 )
 from parvis.network.services import staff_role_grant
+from parvis.passes.models import PassEntry
 from parvis.programming.models import (
     EventStatus,
     FeaturedEvent,
@@ -89,7 +90,10 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
 def _demo_network_profiles(*, jazz) -> None:
     """Spectators known at several clubs who agreed, at each, to share their profile with the network and
     proved their address (as when they sign in to their account): the coordinator's « Publics partagés »
-    shows how they move between clubs; pairs of clubs with fewer than 10 of them stay hidden."""
+    shows how they move between clubs; pairs of clubs with fewer than 10 of them stay hidden. Lucie Moreau,
+    who never signed in, agreed at the three clubs her festival pass took her to: the pass links her there.
+    Spectateur 1 gave another address, with the same name and phone, at a fourth club: signed in
+    (spectateur1@exemple.org, the link is in the development outbox), « Est-ce aussi vous ? » asks them."""
     clubs = list(jazz.organizers.order_by("pk")[:4])
     if len(clubs) < 4:
         return
@@ -98,16 +102,29 @@ def _demo_network_profiles(*, jazz) -> None:
         email = f"spectateur{n + 1}@exemple.org"
         for place in places:
             contact = contact_resolve(
-                organizer_id=clubs[place].pk, email=email, first_name="Spectateur", last_name=str(n + 1)
+                organizer_id=clubs[place].pk,
+                email=email,
+                first_name="Spectateur",
+                last_name=str(n + 1),
+                phone="+33612340001" if n == 0 else "",
             )
-            if not contact.consents.filter(purpose=Purpose.NETWORK_SHARING).exists():
-                consent_record(
-                    contact=contact,
-                    purpose=Purpose.NETWORK_SHARING,
-                    given=True,
-                    source=Consent.Source.CHECKOUT,
-                )
+            _demo_share(contact, Consent.Source.CHECKOUT)
         network_profiles.address_proven(email)
+    other = contact_resolve(
+        organizer_id=clubs[3].pk,
+        email="s.un@travail.exemple.org",
+        first_name="Spectateur",
+        last_name="1",
+        phone="+33612340001",
+    )
+    _demo_share(other, Consent.Source.BOX_OFFICE)
+    for entry in PassEntry.objects.filter(holding__email="lucie.moreau@public.example"):
+        _demo_share(entry.ticket.order.contact, Consent.Source.SELF_SERVICE)
+
+
+def _demo_share(contact, source) -> None:
+    if not contact.consents.filter(purpose=Purpose.NETWORK_SHARING).exists():
+        consent_record(contact=contact, purpose=Purpose.NETWORK_SHARING, given=True, source=source)
 
 
 def _demo_failed_job(*, theatre) -> None:

@@ -182,7 +182,8 @@ def demo_memberships(*, museum, expo) -> None:
 
 def demo_passes(*, jazz, festival) -> None:
     """The jazz network's festival pass, "3 concerts in 3 clubs", sold by the network's association,
-    with two holders who have booked concerts (so that the settlements and discovery pages show something)."""
+    with two holders who have booked concerts (so that the settlements and discovery pages show something):
+    Lucie Moreau's three concerts in three clubs link her there through the pass (issue 33)."""
     association = add_organizer(
         "jazz-idf-association",
         name="Jazz en Île-de-France (association)",
@@ -220,7 +221,7 @@ def demo_passes(*, jazz, festival) -> None:
         overlap_rule=OverlapRule.CONFIRM,  # two concerts at the same hour: asked, not refused
     )
     paid = Performance.objects.filter(event__festivals=festival, tariffs__kind="full").order_by("starts_at")
-    choices = list(paid.exclude(status=PerformanceStatus.SOLD_OUT).select_related("event")[:12])
+    choices = list(paid.exclude(status=PerformanceStatus.SOLD_OUT).select_related("event")[:60])
     venues: set[int] = set()
     for n, (first, last) in enumerate([("Lucie", "Moreau"), ("Karim", "Haddad")]):
         order = pass_order_place(
@@ -234,15 +235,15 @@ def demo_passes(*, jazz, festival) -> None:
         holding = order.pass_holdings.get()
         booked: list = []
         for performance in choices[n::2] + choices:
-            # Two, then one, concerts at clubs neither holder has booked, never two at the same hour.
-            if len(booked) == 2 - n or performance.venue_id in venues or overlapping(performance, booked):
+            # Three, then one, concerts at clubs neither holder has booked, never two at the same hour.
+            if len(booked) == 3 - 2 * n or performance.venue_id in venues or overlapping(performance, booked):
                 continue
             pass_book(holding=holding, performance_id=performance.pk, notify=False)
             venues.add(performance.venue_id)
             booked.append(performance)
     # A festival concert bought online after that: the association is the seller, the club's ticket.
 
-    concert = choices[-1] if choices else None
+    concert = choices[:12][-1] if choices else None
     tariff = Tariff.objects.filter(performance=concert, kind="full").first() if concert else None
     if tariff is not None:
         cart = Cart.objects.create()

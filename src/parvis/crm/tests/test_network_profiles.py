@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from parvis.crm import network_audience as audience
 from parvis.crm import network_profiles
 from parvis.crm.dedupe import contacts_merge
-from parvis.crm.models import Consent, Contact, Identifier, NetworkLink, NetworkProfile, Purpose
+from parvis.crm.models import (
+    AddressAlias,
+    Consent,
+    Contact,
+    Identifier,
+    NetworkLink,
+    NetworkProfile,
+    Purpose,
+)
 from parvis.crm.privacy import contact_erase
 from parvis.crm.services import consent_record, contact_resolve
 from parvis.network.models import Network, NetworkMembership
@@ -132,14 +140,32 @@ def test_circulation_suppresses_small_counts():
     assert cells[(a, c)] is None and cells[(c, c)] is None  # 3 people: not shown
 
 
-# What the person does, in any order: consent or withdraw at a club, prove the address, erase at a club.
+# What the person does, in any order: consent or withdraw at a club, prove the address, erase at a club,
+# book there with a pass, confirm another person's address as theirs or take it back (the third number is
+# then that other person).
 OPS = st.lists(
-    st.tuples(st.sampled_from(["give", "withdraw", "prove", "erase"]), st.integers(0, 2), st.integers(0, 2)),
+    st.tuples(
+        st.sampled_from(["give", "withdraw", "prove", "erase", "pass", "alias", "unalias"]),
+        st.integers(0, 2),
+        st.integers(0, 2),
+    ),
     max_size=14,
 )
 
 
-@settings(max_examples=40, deadline=None)
+def _alias(main: int, other: int, state: str) -> None:
+    if main == other:
+        return
+    address = f"p{other}@example.org"
+    if state == "confirmed" and AddressAlias.objects.filter(address=address, state=state).exists():
+        return  # one account per address
+    AddressAlias.objects.update_or_create(
+        main=f"p{main}@example.org", address=address, defaults={"state": state}
+    )
+    network_profiles.holders_sync(address)
+
+
+@settings(max_examples=60, deadline=None)
 @given(ops=OPS)
 def test_no_read_returns_a_contact_that_may_not_be_linked_whatever_happened(ops):
     with transaction.atomic():
@@ -155,6 +181,10 @@ def test_no_read_returns_a_contact_that_may_not_be_linked_whatever_happened(ops)
                 network_profiles.address_proven(f"p{person}@example.org")
             elif op == "erase":
                 contact_erase(contact=contact)
+            elif op == "pass" and contact.is_active:
+                network_profiles.pass_identity(contact, f"PASS{person}")
+            elif op in ("alias", "unalias"):
+                _alias(person, club, "confirmed" if op == "alias" else "refused")
         allowed = {c.pk for c in Contact.objects.all() if network_profiles.link_key(c)}
         returned = {c.pk for p in NetworkProfile.objects.all() for c in audience.contacts_of(p)}
         linked = set(NetworkLink.objects.values_list("contact", flat=True))

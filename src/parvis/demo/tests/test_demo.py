@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.db import models
 
+from parvis.crm import network_suggestions
 from parvis.network.models import Network, Organizer, OrganizerStaff, Role, Venue
 from parvis.programming.models import Event, Festival, Performance
 
@@ -43,10 +44,10 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     assert _counts() == first
     from parvis.ticketing.models import Order, Quota
 
-    # 7 ticket orders, 2 festival passes and the 3 concerts booked with them, 2 museum memberships,
+    # 7 ticket orders, 2 festival passes and the 4 concerts booked with them, 2 museum memberships,
     # a theatre subscription, a concert sold by the association on behalf of a club, a gift voucher and the
     # evening paid with it.
-    assert Order.objects.filter(state="paid").count() == 18
+    assert Order.objects.filter(state="paid").count() == 19
     from parvis.ticketing.models import Voucher, WaitingEntry
 
     assert Voucher.objects.get(source="online").balance == 22
@@ -61,7 +62,7 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
 
     assert PassHolding.objects.filter(state="active").count() == 2
     entries = PassEntry.objects.filter(state="booked")
-    assert entries.count() == 3 and entries.values("venue").distinct().count() == 3
+    assert entries.count() == 4 and entries.values("venue").distinct().count() == 4
     assert Performance.objects.filter(status="sold_out").count() == 2
     from parvis.memberships.models import Membership
     from parvis.memberships.services import renewal_reminders_due
@@ -126,7 +127,16 @@ def test_the_demo_network_shows_how_people_move_between_clubs():
     call_command("demo")
     call_command("demo")
     jazz = Network.objects.get(slug="jazz-idf")
-    assert network_audience.linked_profiles(jazz).count() == 24
+    profiles = network_audience.linked_profiles(jazz)
+    assert profiles.count() == 25
     cells = network_audience.circulation(jazz)
     assert sorted(n for (a, b), n in cells.items() if a != b and n is not None) == [10, 14]
-    assert sum(1 for (a, b), n in cells.items() if a != b and n is None) == 2  # 6 people: hidden
+    # Hidden: the 6 people at clubs 1 and 3 (two pairs), and Lucie's three clubs (one person, three pairs).
+    assert sum(1 for (a, b), n in cells.items() if a != b and n is None) == 5
+    # Lucie never signed in: her festival pass links the three clubs it took her to.
+    assert network_audience.profile_for_email(jazz, "lucie.moreau@public.example") is None
+    (lucie,) = profiles.filter(links__contact__email="lucie.moreau@public.example").distinct()
+    assert len(network_audience.organizers_of(lucie)) == 3
+    # Spectateur 1 is asked about the address they gave at a fourth club.
+    (suggestion,) = network_suggestions.suggestions_for("spectateur1@exemple.org")
+    assert suggestion.masked == "s•••@travail.exemple.org"
