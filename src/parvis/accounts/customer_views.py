@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parvis.core.customers import SESSION_KEY
+from parvis.core.params import is_digits
 from parvis.crm import network_suggestions
 
 from . import customers
@@ -54,20 +55,39 @@ def account(request):
     )
 
 
+def _proof(request) -> dict:
+    return {
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "at": timezone.now().isoformat(),
+        "url": request.path,
+    }
+
+
 @require_POST
 def account_consents(request):
     """The consents of every organizer that knows the address, saved from the account's one page."""
     user = _customer(request)
     if user is None:
         return redirect("customer:account")
-    proof = {
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "user_agent": request.headers.get("User-Agent", "")[:300],
-        "at": timezone.now().isoformat(),
-        "url": request.path,
-    }
-    customers.consents_save(user, request.POST, proof)
+    customers.consents_save(user, request.POST, _proof(request))
     messages.success(request, _("Vos choix sont enregistrés."))
+    return redirect("customer:account")
+
+
+@require_POST
+def account_network_sharing(request):
+    """Share the profile with a network at every venue of it that knows the person, or at none."""
+    user = _customer(request)
+    network_id = request.POST.get("network", "")
+    if user is None or not is_digits(network_id):
+        return redirect("customer:account")
+    given = request.POST.get("given") == "yes"
+    customers.network_sharing_set(user, int(network_id), given, _proof(request))
+    messages.success(
+        request,
+        _("Vos lieux du réseau sont reliés.") if given else _("Vos lieux du réseau ne sont plus reliés."),
+    )
     return redirect("customer:account")
 
 

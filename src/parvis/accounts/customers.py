@@ -177,13 +177,14 @@ def networks_of(email: str, contacts: list[Contact]) -> list[dict]:
     organizers = {contact.organizer_id: contact.organizer for contact in contacts}
     networks = []
     by_network = linked_organizers_for_email(email, organizers)
-    names = dict(Network.objects.filter(pk__in=by_network).values_list("pk", "name"))
+    names = {n.pk: n for n in Network.objects.filter(pk__in=by_network).only("pk", "name", "slug")}
     for network_id, linked in by_network.items():
         members = NetworkMembership.objects.filter(network_id=network_id, organizer_id__in=organizers)
         here = [organizers[o] for o in members.values_list("organizer_id", flat=True)]
         networks.append(
             {
-                "name": names[network_id],
+                "network": names[network_id],
+                "name": names[network_id].name,
                 "linked": sorted((o for o in here if o.pk in linked), key=lambda o: o.name),
                 "apart": sorted((o for o in here if o.pk not in linked), key=lambda o: o.name),
             }
@@ -205,6 +206,24 @@ def consents_save(user, data, proof: dict) -> None:
             version=CONSENTS_VERSION,
             proof={**proof, "account": user.pk},
         )
+
+
+def network_sharing_set(user, network_id, given: bool, proof: dict) -> int:
+    """« Relier / délier tous mes lieux »: the network-sharing consent at every organizer of the network
+    that knows the account's addresses, in each organizer's ledger. How many organizers it concerns."""
+    members = NetworkMembership.objects.filter(network_id=network_id).values("organizer_id")
+    contacts = list(
+        _contacts(network_suggestions.addresses_of(_normalise(user.email))).filter(organizer_id__in=members)
+    )
+    for contact in contacts:
+        privacy.consents_set(
+            contact=contact,
+            wanted={Purpose.NETWORK_SHARING: given},
+            wording=privacy.purpose_wording(),
+            version=CONSENTS_VERSION,
+            proof={**proof, "account": user.pk, "network": network_id},
+        )
+    return len(contacts)
 
 
 def _contacts(addresses: list[str]):

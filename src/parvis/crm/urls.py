@@ -11,4 +11,5 @@ urlpatterns = [
     path("mes-donnees/<str:token>/archive.zip", views.my_data_download, name="privacy_download"),
     path("o/<slug:organizer_slug>/lettre/", views.signup, name="signup"),
     path("lettre/confirmer/<str:token>/", views.signup_confirm, name="signup_confirm"),
+    path("r/<slug:network_slug>/donnees-personnelles/", views.network_notice, name="network_notice"),
 ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from parvis.core.params import is_digits
-from parvis.network.models import Organizer
+from parvis.network.models import Network, Organizer
 
 from . import privacy, selectors, services, tasks
 from .forms import SIGNUP_VERSION, SIGNUP_WORDING, CorrectForm, EmailForm, EraseForm, SignupForm
@@ -175,3 +175,11 @@ def signup_confirm(request, token: str):
     if contact is None:
         return render(request, "crm/privacy_invalid.html", status=404)
     return render(request, "crm/signup_done.html", {"organizer": contact.organizer})
+
+
+def network_notice(request, network_slug: str):
+    """What sharing one's profile with a network means, and who answers for it (the members, joint
+    controllers for that purpose)."""
+    network = get_object_or_404(Network, slug=network_slug)
+    members = network.organizers.order_by("name")
+    return render(request, "crm/network_notice.html", {"network": network, "members": members})

@@ -98,3 +98,34 @@ def test_a_signed_in_buyer_s_new_venue_links_at_once_where_they_agree(client, ne
     assert client.post("/panier/commande/", data).status_code == 302
     link = NetworkLink.objects.get(organizer=delta)  # proven by the account: linked without a new link
     assert link.contact.email == "ana@example.org"
+
+
+def test_one_button_shares_with_the_network_at_every_venue_or_at_none(client, network):
+    clubs, orders = _clubs(network)
+    _sign_in(client)
+    html = client.get("/compte/").content.decode()
+    assert "Relier tous mes lieux du réseau Jazz réseau" in html
+    client.post("/compte/consentements/reseau/", {"network": network.pk, "given": "yes"})
+    assert NetworkLink.objects.count() == 3  # Charlie too, in Charlie's own ledger
+    given = orders[2].contact.consents.filter(purpose="network_sharing").latest("at")
+    assert given.given and given.source == "self_service" and given.proof["network"] == network.pk
+    html = client.get("/compte/").content.decode()
+    assert "Relier tous mes lieux" not in html and "Ne plus rien partager avec le réseau" in html
+    client.post("/compte/consentements/reseau/", {"network": network.pk, "given": "no"})
+    assert not NetworkLink.objects.exists()
+    assert Consent.objects.filter(purpose="network_sharing").count() == 2 + 1 + 3  # changes only
+    client.post("/compte/deconnexion/")
+    client.post("/compte/consentements/reseau/", {"network": network.pk, "given": "yes"})
+    assert not NetworkLink.objects.exists()  # signed out: nothing
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_network_notice_names_the_joint_controllers(client, network, language):
+    clubs, _orders = _clubs(network)
+    page = client.get(f"/r/{network.slug}/donnees-personnelles/", HTTP_ACCEPT_LANGUAGE=language)
+    html = page.content.decode()
+    assert page.status_code == 200 and all(club.name in html for club in clubs)
+    assert ("responsables conjoints" if language == "fr" else "joint controllers") in html
+    terms = client.get(f"/o/{clubs[0].slug}/conditions-de-vente/", HTTP_ACCEPT_LANGUAGE=language)
+    assert f'href="/r/{network.slug}/donnees-personnelles/"' in terms.content.decode()
+    assert client.get("/r/nowhere/donnees-personnelles/").status_code == 404
