@@ -1,6 +1,7 @@
 """Network profiles benchmark on PostgreSQL (issue 33): 1,000,000 contacts over the 25 organizers of one
 network, every address proven, 40 % consenting to sharing with the network (and 10 % who consented, then
-withdrew). The people are 500,000, each known at two organizers.
+withdrew). The people are 500,000, each known at two organizers; one in 20 holds a nominative pass, whose
+code both of their contacts carry (crm.Identifier kind "pass").
 
 Figures: linking every contact from scratch (`link_all_s`), linking one new consent as the person gives
 it (`link_one_p99_ms`, the consent recorded and linked, committed), and `unconsented_leaks`: links, or
@@ -52,8 +53,9 @@ def build() -> tuple[Network, list[int]]:
     bench_rows = (
         Contact.objects.filter(organizer_id__in=ids, source="bench").count(),
         Identifier.objects.filter(organizer_id__in=ids, value__endswith="@net.example").count(),
+        Identifier.objects.filter(organizer_id__in=ids, kind="pass").exists(),
     )
-    if bench_rows != (CONTACTS, CONTACTS):
+    if bench_rows != (CONTACTS, CONTACTS, True):
         generate(network, ids)
     return network, ids
 
@@ -85,6 +87,12 @@ def generate(network: Network, ids: list[int]) -> None:
     sql(
         """INSERT INTO crm_identifier (kind, value, created_at, verified_at, contact_id, organizer_id)
         SELECT 'email', email, now(), now(), id, organizer_id FROM crm_contact WHERE organizer_id = ANY(%(orgs)s)""",
+        p,
+    )
+    sql(
+        """INSERT INTO crm_identifier (kind, value, created_at, verified_at, contact_id, organizer_id)
+        SELECT 'pass', 'BP' || split_part(email, '@', 1), now(), now(), id, organizer_id FROM crm_contact
+        WHERE organizer_id = ANY(%(orgs)s) AND abs(hashtext(email)) %% 20 = 0""",
         p,
     )
     # 40 % consent; 10 % consented a year ago and withdrew since (their latest row says no).

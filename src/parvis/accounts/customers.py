@@ -152,7 +152,7 @@ def account_overview(user) -> dict:
         "networks": networks_of(email, contacts),
         "orders": orders,
         "addresses": addresses[1:],
-        "suggestions": network_suggestions.suggestions_for(email),
+        "suggestions": network_suggestions.suggestions_for(email, addresses=addresses, mine=contacts),
         "passes": list(
             PassHolding.objects.filter(email__in=addresses)
             .exclude(state=PassHolding.State.PENDING)

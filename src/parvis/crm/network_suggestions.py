@@ -63,12 +63,13 @@ def _live_holding(kind: str, values):
     )
 
 
-def suggestions_for(main: str) -> list[Suggestion]:
+def suggestions_for(main: str, *, addresses: list[str] | None = None, mine=None) -> list[Suggestion]:
     """Contacts that may be the person too: at an organizer of a network that knows them, with the name
     and a phone of one of their contacts, under an address they have not answered for, and whose person
     agreed there to share with the network (no other contact's data is used to suggest anything)."""
-    addresses = addresses_of(main)
-    mine = list(_live_holding(Identifier.Kind.EMAIL, addresses))
+    # The account page has already read both: `addresses_of(main)` and the live contacts holding them.
+    addresses = addresses if addresses is not None else addresses_of(main)
+    mine = list(mine) if mine is not None else list(_live_holding(Identifier.Kind.EMAIL, addresses))
     names = {c.name_key for c in mine if c.name_key}
     phones = set(
         Identifier.objects.filter(kind=Identifier.Kind.PHONE, contact__in=mine).values_list(
