@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from parvis.core.customers import SESSION_KEY
 from parvis.core.params import is_digits
 from parvis.crm import network_suggestions
+from parvis.crm.privacy import consent_proof
 
 from . import customers
 from .services import LoginThrottled, login_failure_record, login_throttle_check
@@ -55,22 +56,13 @@ def account(request):
     )
 
 
-def _proof(request) -> dict:
-    return {
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "user_agent": request.headers.get("User-Agent", "")[:300],
-        "at": timezone.now().isoformat(),
-        "url": request.path,
-    }
-
-
 @require_POST
 def account_consents(request):
     """The consents of every organizer that knows the address, saved from the account's one page."""
     user = _customer(request)
     if user is None:
         return redirect("customer:account")
-    customers.consents_save(user, request.POST, _proof(request))
+    customers.consents_save(user, request.POST, consent_proof(request))
     messages.success(request, _("Vos choix sont enregistrés."))
     return redirect("customer:account")
 
@@ -83,7 +75,7 @@ def account_network_sharing(request):
     if user is None or not is_digits(network_id):
         return redirect("customer:account")
     given = request.POST.get("given") == "yes"
-    customers.network_sharing_set(user, int(network_id), given, _proof(request))
+    customers.network_sharing_set(user, int(network_id), given, consent_proof(request))
     messages.success(
         request,
         _("Vos lieux du réseau sont reliés.") if given else _("Vos lieux du réseau ne sont plus reliés."),

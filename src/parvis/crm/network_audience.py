@@ -15,6 +15,8 @@ with small counts suppressed (`MIN_COUNT`).
   organizer is given (False where they are not linked there).
 - `profile_for_email(network, email)`: the profile a proven address links to, if any.
 - `circulation(network)`: profiles linked at each pair of organizers, cells under `MIN_COUNT` suppressed.
+- `pass_effect(network)`: the people linked with a pass and without, and how many venues each is linked
+  at; a group under `MIN_COUNT` suppressed.
 """
 
 from collections import Counter
@@ -25,7 +27,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from parvis.network.models import NetworkMembership
 
 from . import network_profiles
-from .models import Consent, Contact, NetworkLink, NetworkProfile
+from .models import Consent, Contact, Identifier, NetworkLink, NetworkProfile
 
 MIN_COUNT = 10  # a figure about fewer people than this is not shown (k-anonymity)
 
@@ -98,6 +100,34 @@ def circulation(network, *, min_count: int = MIN_COUNT) -> dict[tuple[int, int],
         for pair in combinations(ordered, 2):
             cells[pair] += 1
     return {pair: (n if n >= min_count else None) for pair, n in sorted(cells.items())}
+
+
+def pass_effect(network, *, min_count: int = MIN_COUNT) -> dict[str, dict | None]:
+    """ "pass" and "no_pass" → {people, venues (mean venues linked per person), several (people linked at
+    two venues or more)}, or None for a group of fewer than `min_count` people. A person "has a pass" when
+    one of their linked contacts booked with one (it carries the pass's code)."""
+    links = live_links(network)
+    holders = set(
+        links.filter(
+            contact_id__in=Identifier.objects.filter(kind=Identifier.Kind.PASS).values("contact_id")
+        ).values_list("profile_id", flat=True)
+    )
+    venues: dict[int, set[int]] = {}
+    for profile_id, organizer_id in links.values_list("profile_id", "organizer_id").iterator():
+        venues.setdefault(profile_id, set()).add(organizer_id)
+    groups: dict[str, list[int]] = {"pass": [], "no_pass": []}
+    for profile_id, organizers in venues.items():
+        groups["pass" if profile_id in holders else "no_pass"].append(len(organizers))
+    return {
+        name: {
+            "people": len(counts),
+            "venues": round(sum(counts) / len(counts), 1),
+            "several": sum(1 for n in counts if n >= 2),
+        }
+        if len(counts) >= min_count
+        else None
+        for name, counts in groups.items()
+    }
 
 
 def linked_organizers_for_email(email: str, organizer_ids) -> dict[int, set[int]]:

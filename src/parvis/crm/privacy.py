@@ -214,6 +214,16 @@ def purpose_wording() -> dict[str, str]:
     return {purpose: str(label) for purpose, label in Purpose.choices}
 
 
+def consent_proof(request) -> dict:
+    """What a consent given on a page keeps as its proof: where, when, from which browser."""
+    return {
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "at": timezone.now().isoformat(),
+        "url": request.path,
+    }
+
+
 def consents_set(
     *, contact: Contact, wanted: dict[str, bool], wording: dict[str, str], version: str, proof: dict
 ):

@@ -532,6 +532,7 @@ def network_audience(request, network_slug: str):
             "members": sorted(members, key=lambda row: row[0]),
             "pairs": pairs[:100],
             "hidden_pairs": sum(1 for (a, b), n in cells.items() if a != b and n is None),
+            "pass_effect": audience.pass_effect(network),
             "min_count": audience.MIN_COUNT,
         },
     )

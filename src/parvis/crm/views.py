@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -15,15 +15,6 @@ from .forms import SIGNUP_VERSION, SIGNUP_WORDING, CorrectForm, EmailForm, Erase
 from .models import Purpose
 
 SELF_SERVICE_VERSION = "2026-11"
-
-
-def _proof(request) -> dict:
-    return {
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "user_agent": request.headers.get("User-Agent", "")[:300],
-        "at": timezone.now().isoformat(),
-        "url": request.path,
-    }
 
 
 @never_cache
@@ -68,7 +59,7 @@ def my_data(request, token: str):
                 wanted=wanted,
                 wording=privacy.purpose_wording(),
                 version=SELF_SERVICE_VERSION,
-                proof=_proof(request),
+                proof=privacy.consent_proof(request),
             )
             messages.success(request, _("Vos choix sont enregistrés."))
             return redirect(request.path)
@@ -170,7 +161,7 @@ def signup_confirm(request, token: str):
     contact = privacy.signup_confirm(
         token,
         wording=str(SIGNUP_WORDING),
-        proof=_proof(request),
+        proof=privacy.consent_proof(request),
     )
     if contact is None:
         return render(request, "crm/privacy_invalid.html", status=404)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from parvis.crm import network_audience as audience
 from parvis.crm import network_profiles, services
 from parvis.network.models import NetworkRole, NetworkStaff, Role
 from parvis.testing import NetworkFactory, OrganizerFactory, join, login_staff, staff
@@ -53,6 +54,26 @@ def test_the_network_sees_figures_about_people_who_agreed_never_a_contact(client
     assert "<td>Club</td><td>15</td>" in html and "<td>Théâtre</td><td>12</td>" in html
     assert "<td>Cave</td><td>moins de 10</td>" in html and "Ailleurs" not in html
     assert "paire de lieux compte moins de 10 personnes" in html
+    # Nobody booked with a pass: that group is too small to show; the others are 15, each at two venues.
+    assert "<td>15</td><td>2,0</td><td>15</td>" in html
+    assert "moins de 10 personnes : non montré" in html
+
+
+def test_the_pass_effect_compares_holders_with_the_others_above_the_threshold(network):
+    clubs = [OrganizerFactory() for _ in range(3)]
+    join(network, *clubs)
+    _people(clubs, "pass", 10)  # at three venues, each with a pass
+    for contact in services.Contact.objects.filter(email__startswith="pass"):
+        network_profiles.pass_identity(contact, f"P{contact.email[4:].split('@')[0]}")
+    _people(clubs[:1], "one", 9)
+    _people(clubs[:2], "two", 3)
+    effect = audience.pass_effect(network)
+    assert effect["pass"] == {"people": 10, "venues": 3.0, "several": 10}
+    assert effect["no_pass"] == {"people": 12, "venues": 1.2, "several": 3}
+    assert audience.pass_effect(network, min_count=11)["pass"] is None  # a group under the threshold
+    for contact in services.Contact.objects.filter(email="pass0@example.org"):
+        services.consent_record(contact=contact, purpose="network_sharing", given=False, source="staff")
+    assert audience.pass_effect(network)["pass"] is None  # 9 left: withdrawn at once, not shown
 
 
 @pytest.mark.parametrize("role", list(Role))
