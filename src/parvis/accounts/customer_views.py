@@ -104,6 +104,12 @@ def account_suggestion(request):
         messages.error(request, _("Cette suggestion n'est plus valable."))
         return redirect("customer:account")
     if answer == "yes":
+        try:  # the same limit as sign-in links: a button must not become a way to flood a mailbox
+            login_throttle_check(username=f"alias:{suggestion.address}", ip=f"alias:{user.pk}")
+        except LoginThrottled:
+            messages.error(request, _("Trop de demandes : réessayez dans quelques minutes."))
+            return redirect("customer:account")
+        login_failure_record(username=f"alias:{suggestion.address}", ip=f"alias:{user.pk}")
         customers.alias_link_send(user, suggestion.address, language=translation.get_language() or "fr")
         messages.success(
             request,

@@ -132,3 +132,17 @@ def test_a_forged_or_reused_link_links_nothing(client, network, clubs):
     response = client.post(f"/compte/adresse/{token}/", follow=True)
     assert "Ce lien n&#x27;est plus valable" in response.content.decode()
     assert AddressAlias.objects.get(main="ana@example.org").state == "requested"
+
+
+def test_asking_again_and_again_does_not_flood_the_other_mailbox(client, network, clubs, settings):
+    alpha, bravo = clubs[:2]
+    _person(alpha, "ana@example.org")
+    other = _person(bravo, "a.lima@travail.example")
+    _sign_in(client)
+    with Sink() as sink, override_settings(**sink.email_settings()):
+        for _ in range(settings.PARVIS_LOGIN_MAX_FAILURES + 2):
+            response = client.post(
+                "/compte/suggestions/", {"contact": other.pk, "answer": "yes"}, follow=True
+            )
+    assert len(sink.messages) == settings.PARVIS_LOGIN_MAX_FAILURES
+    assert "Trop de demandes" in response.content.decode()
