@@ -110,7 +110,7 @@ def account_suggestion(request):
             messages.error(request, _("Trop de demandes : réessayez dans quelques minutes."))
             return redirect("customer:account")
         login_failure_record(username=f"alias:{suggestion.address}", ip=f"alias:{user.pk}")
-        customers.alias_link_send(user, suggestion.address, language=translation.get_language() or "fr")
+        customers.alias_link_send(user, suggestion, language=translation.get_language() or "fr")
         messages.success(
             request,
             _("Un lien est parti à %(address)s : ouvrez-le pour relier cette adresse.")

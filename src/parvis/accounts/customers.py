@@ -76,9 +76,9 @@ def sign_in_link_send(*, email: str, language: str = "fr") -> None:
         )
 
 
-def alias_link_send(user, address: str, *, language: str = "fr") -> None:
+def alias_link_send(user, suggestion, *, language: str = "fr") -> None:
     """The person says a suggested address is theirs too: a link to prove it goes to that address."""
-    token = network_suggestions.alias_request(_normalise(user.email), address)
+    token = network_suggestions.alias_request(_normalise(user.email), suggestion)
     link = settings.PARVIS_BASE_URL + reverse("customer:address_confirm", kwargs={"token": token})
     with translation.override(language):
         send_mail(
@@ -88,7 +88,7 @@ def alias_link_send(user, address: str, *, language: str = "fr") -> None:
                 {"link": link, "main": network_suggestions.mask(_normalise(user.email)), "days": 2},
             ),
             None,
-            [address],
+            [suggestion.address],
         )
 
 

@@ -120,10 +120,10 @@ def suggestion_of(main: str, contact_id) -> Suggestion:
     raise AliasRefused
 
 
-def alias_request(main: str, address: str) -> str:
-    """The person says the suggested address is theirs: the token of the link to send to it."""
-    if address not in {s.address for s in suggestions_for(main)}:
-        raise AliasRefused
+def alias_request(main: str, suggestion: Suggestion) -> str:
+    """The person says a suggestion of theirs (`suggestion_of`) is them: the token of the link to send to
+    its address."""
+    address = suggestion.address
     AddressAlias.objects.update_or_create(
         main=main, address=address, defaults={"state": AddressAlias.State.REQUESTED, "decided_at": None}
     )
