@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("parvis.accounts.public_urls")),
     path("", include("parvis.checkin.urls")),
     path("", include("parvis.crm.urls")),
+    path("", include("parvis.marketing.urls")),
     path("", include("parvis.passes.urls")),
     path("", include("parvis.memberships.urls")),
     path("", include("parvis.ticketing.urls")),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "parvis.boxoffice",
     "parvis.passes",
     "parvis.memberships",
+    "parvis.marketing",
     "parvis.api",
     "parvis.demo",
 ]
@@ -186,6 +187,11 @@ else:
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parvis <billetterie@parvis.localhost>")
 PARVIS_DEV_OUTBOX = env.bool("PARVIS_DEV_OUTBOX", default=DEBUG)
+# Campaigns: senders working side by side per campaign, messages per second each (0: as fast as the relay
+# takes them), and the quiet hours (local time, from–to) when no campaign is sent.
+PARVIS_CAMPAIGN_PARTS = env.int("PARVIS_CAMPAIGN_PARTS", default=2)
+PARVIS_CAMPAIGN_RATE_PER_PART = env.float("PARVIS_CAMPAIGN_RATE_PER_PART", default=0)
+PARVIS_CAMPAIGN_QUIET_HOURS = tuple(env.list("PARVIS_CAMPAIGN_QUIET_HOURS", cast=int, default=[21, 8]))
 
 # Background work: the database backend by default, RQ (Redis) for scale. Correctness never depends on
 # a worker running: tasks only do work that can wait (e-mails, PDFs, statistics). With RQ the task is still

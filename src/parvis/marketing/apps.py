@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketingConfig(AppConfig):
+    name = "parvis.marketing"
+    verbose_name = _("Campagnes")
+
+    def ready(self):
+        from . import tasks  # noqa: F401 - how its tasks are tried again (core.jobs.policy)

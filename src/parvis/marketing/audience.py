@@ -1,0 +1,128 @@
+"""Who a campaign goes to: its segments (include, exclude), intersected with a consent given for its
+purpose, minus the addresses no campaign may write to, one message per address (and per household if
+asked). The audience is computed for the count and the sample the marketer sees, and frozen at send: one
+`Recipient` row per person, which the senders work through.
+
+A network's campaign reaches the people who consented to the network's newsletter (or partner offers) at
+one of its organizers; a person known to several organizers under one address gets one message.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from parvis.core.models import MailBounce
+from parvis.crm.models import Consent, Contact
+from parvis.crm.segments import members
+from parvis.network.models import NetworkMembership
+
+from .models import Campaign, Recipient, Suppression
+
+SAMPLE = 10
+FREEZE_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Person:
+    contact_id: int
+    address: str
+    language: str
+
+
+def _consented(purpose: str):
+    """Consent rows that give the purpose and that no later row of the same person and purpose undoes."""
+    later = Consent.objects.filter(
+        contact_id=OuterRef("contact_id"), purpose=purpose, channel="email"
+    ).filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
+    return Consent.objects.filter(purpose=purpose, channel="email", given=True).filter(~Exists(later))
+
+
+def contacts(campaign: Campaign):
+    """The contacts the campaign may write to, before de-duplication by address (a queryset)."""
+    if campaign.network_id:
+        organizers = NetworkMembership.objects.filter(network_id=campaign.network_id).values("organizer_id")
+    else:
+        organizers = [campaign.organizer_id]
+    consented = _consented(campaign.purpose).filter(organizer_id__in=organizers)
+    queryset = Contact.objects.filter(
+        pk__in=consented.values("contact_id"),
+        organizer_id__in=organizers,
+        merged_into__isnull=True,
+        anonymised_at__isnull=True,
+    ).exclude(email="")
+    if campaign.organizer_id:
+        include = list(campaign.include_segments.all())
+        if include:
+            wanted = Q()
+            for segment in include:
+                wanted |= Q(pk__in=members(segment).values("pk"))
+            queryset = queryset.filter(wanted)
+        for segment in campaign.exclude_segments.all():
+            queryset = queryset.exclude(pk__in=members(segment).values("pk"))
+    return queryset.exclude(email__in=Suppression.objects.values("address")).exclude(
+        email__in=MailBounce.objects.values("address")
+    )
+
+
+def people(campaign: Campaign):
+    """The audience, one per address (and per household when asked): the contact seen most recently wins."""
+    rows = (
+        contacts(campaign)
+        .order_by("email", "-last_seen_at", "pk")
+        .values_list("pk", "email", "language", "household_id")
+    )
+    last_address, households = None, set()
+    for contact_id, address, language, household_id in rows.iterator(chunk_size=5000):
+        address = address.lower()
+        if address == last_address:
+            continue
+        last_address = address
+        if campaign.one_per_household and household_id is not None:
+            if household_id in households:
+                continue
+            households.add(household_id)
+        yield Person(contact_id, address, language or "fr")
+
+
+def preview(campaign: Campaign) -> tuple[int, list[Contact]]:
+    """The count the marketer sees before sending, and a few of the people."""
+    count, sample_ids = 0, []
+    for person in people(campaign):
+        count += 1
+        if len(sample_ids) < SAMPLE:
+            sample_ids.append(person.contact_id)
+    sample = list(Contact.objects.filter(pk__in=sample_ids).order_by("last_name", "first_name"))
+    return count, sample
+
+
+def freeze(campaign: Campaign) -> int:
+    """Write the audience as it is now, one row per person, spread over the campaign's senders, in one
+    transaction: cut short, it leaves nothing, and the task that runs it again writes everyone."""
+    with transaction.atomic():
+        return _freeze(campaign)
+
+
+def _freeze(campaign: Campaign) -> int:
+    if Recipient.objects.filter(campaign=campaign).exists():
+        return Recipient.objects.filter(campaign=campaign).count()
+    count, batch = 0, []
+    for person in people(campaign):
+        batch.append(
+            Recipient(
+                campaign=campaign,
+                contact_id=person.contact_id,
+                address=person.address,
+                language=person.language,
+                part=count % campaign.parts,
+            )
+        )
+        count += 1
+        if len(batch) >= FREEZE_BATCH:
+            Recipient.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        Recipient.objects.bulk_create(batch, ignore_conflicts=True)
+    Campaign.objects.filter(pk=campaign.pk).update(frozen_at=timezone.now())
+    return count

@@ -1,0 +1,438 @@
+"""Sending a campaign: each person once, nobody lost, whatever fails.
+
+The audience is frozen as `Recipient` rows, spread over `campaign.parts` senders (tasks) that work side by
+side. A sender's run claims a batch of its rows (`state=sending`, `claim=<run>`), then for each:
+
+1. writes the message, signs it (DKIM), and hands the relay everything of it but the final dot;
+2. records the row as sent, on condition that its run still holds it (one UPDATE, committed);
+3. writes the final dot, which makes the relay take the message, and reads its answer.
+
+A relay delivers nothing of a transaction whose final dot never came (RFC 5321, 4.1.1.4). So a sender
+killed before step 2 committed leaves a row `sending` whose message was never delivered: the next run of
+its part sends it again. Killed after, the message is recorded as sent; the dot is already in the socket's
+buffer a few microseconds later (the kernel delivers it when the process dies). The only window left is
+between the commit's return and the dot's write, microseconds without any I/O: no duplicate, and a loss
+only there. A row taken back meanwhile (a run of the same part presumed dead, that was not) fails the
+condition of step 2: its message is abandoned before the dot, undelivered, and sent by the run that holds it.
+
+The relay's answer to the dot: 250 delivered; 4xx the row goes back to the queue, tried again later (a
+growing delay, `RETRY_DELAYS_S`); 5xx a bounce, the address suppressed. A relay out of reach gives the
+batch back and raises: the task is tried again after the outage (`core.jobs`).
+"""
+
+import datetime
+import email
+import email.policy
+import logging
+import re
+import smtplib
+import time
+import uuid
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from parvis.core import keyvault
+from parvis.core.models import MailBounce
+from parvis.crm.models import Contact, Interaction
+
+from . import dkim, links, mime, picks, render
+from .models import Campaign, Recipient, SendingDomain, Suppression
+
+logger = logging.getLogger("parvis.marketing")
+
+BATCH = 100
+RETRY_DELAYS_S = (60, 300, 900, 3600, 4 * 3600, 12 * 3600)  # then the row fails
+_DOTS = re.compile(rb"(?m)^\.")
+
+
+class RunTakenOver(Exception):
+    """Another run of this part holds the rows now: this one stops."""
+
+
+def quiet_until(now: datetime.datetime) -> datetime.datetime | None:
+    """The end of the quiet hours when `now` falls in them (no campaign is sent at night), else None."""
+    start, end = settings.PARVIS_CAMPAIGN_QUIET_HOURS
+    if start == end:
+        return None
+    local = timezone.localtime(now)
+    hour = local.hour
+    quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not quiet:
+        return None
+    day = local.date() + datetime.timedelta(days=1) if hour >= end and start > end else local.date()
+    return datetime.datetime.combine(day, datetime.time(end), tzinfo=local.tzinfo)
+
+
+def signing_key(campaign: Campaign) -> tuple[SendingDomain, object] | None:
+    """The DKIM key of the sender address's domain, if Parvis holds one for the campaign's owner."""
+    owner = (
+        {"network_id": campaign.network_id}
+        if campaign.network_id
+        else {"organizer_id": campaign.organizer_id}
+    )
+    domain = (
+        SendingDomain.objects.filter(domain=links.domain_of(campaign.from_email), **owner)
+        .order_by("-created_at")
+        .first()
+    )
+    if domain is None:
+        return None
+    return domain, dkim.load_key(keyvault.unseal(bytes(domain.private_key)))
+
+
+class Relay:
+    """One connection to the SMTP relay, sending in the two steps described above."""
+
+    def __init__(self):
+        self.smtp: smtplib.SMTP | None = None
+
+    def open(self) -> smtplib.SMTP:
+        if self.smtp is None:
+            smtp = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT)
+            if settings.EMAIL_USE_TLS:
+                smtp.starttls()
+            if settings.EMAIL_HOST_USER:
+                smtp.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+            smtp.ehlo_or_helo_if_needed()
+            self.smtp = smtp
+        return self.smtp
+
+    def begin(self, envelope_from: str, to: str, data: bytes) -> None:
+        """Everything but the final dot. A refusal on the way raises (and resets the transaction): of the
+        recipient, it is theirs (`_refused`); of the sender, the relay's, and the run stops."""
+        smtp = self.open()
+        code, answer = smtp.mail(envelope_from)
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPSenderRefused(code, answer, envelope_from)
+        code, answer = smtp.rcpt(to)
+        if code not in (250, 251):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
+        code, answer = smtp.docmd("data")
+        if code != 354:
+            smtp.rset()
+            raise smtplib.SMTPDataError(code, answer)
+        data = _DOTS.sub(b"..", data)
+        smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+
+    def end(self) -> tuple[int, bytes]:
+        self.smtp.send(b".\r\n")
+        return self.smtp.getreply()
+
+    def abandon(self) -> None:
+        """Close without the final dot: the relay drops the message."""
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            finally:
+                self.smtp = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.smtp = None
+
+
+def _smtp_backend() -> bool:
+    return settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+
+
+class Sender:
+    """One run of one part of a campaign: what is worked out once (the compiled message per language, the
+    shows to pick from, the DKIM key) and the relay connection."""
+
+    def __init__(self, campaign: Campaign, run: str):
+        self.campaign = campaign
+        self.run = run
+        self.shows = picks.coming_shows(campaign) if _has_picks(campaign) else []
+        self.compiled: dict[str, render.Compiled] = {}
+        self.key = signing_key(campaign)
+        self.relay = Relay() if _smtp_backend() else None
+        self.rate = settings.PARVIS_CAMPAIGN_RATE_PER_PART
+        self._next_at = time.monotonic()
+
+    def compiled_for(self, language: str) -> render.Compiled:
+        language = language if language in dict(settings.LANGUAGES) else "fr"
+        if language not in self.compiled:
+            self.compiled[language] = render.compile_campaign(self.campaign, language, shows=self.shows)
+        return self.compiled[language]
+
+    def message(self, recipient: Recipient, contact: Contact, seen=None) -> tuple[bytes, str, str]:
+        """(bytes, envelope sender, Message-ID) of one person's message."""
+        compiled = self.compiled_for(recipient.language)
+        urls = links.urls(recipient.pk)
+        person = render.Person(first_name=contact.first_name, last_name=contact.last_name, urls=urls)
+        if compiled.picks_count:
+            events, genres = seen.get(contact.pk, (set(), {})) if seen else (set(), {})
+            person.picks = picks.for_person(self.shows, events, genres, compiled.picks_count)
+        message = render.personalise(compiled, person)
+        campaign = self.campaign
+        unsubscribe = (
+            f"<{links.mailto_unsubscribe(urls['token'], campaign.from_email)}>, <{urls['unsubscribe']}>"
+        )
+        message_id = make_msgid(domain=links.domain_of(campaign.from_email))
+        data = mime.build(
+            from_name=campaign.from_name,
+            from_email=campaign.from_email,
+            to=recipient.address,
+            subject=message.subject,
+            text=message.text,
+            html=message.html,
+            message_id=message_id,
+            date=timezone.now(),
+            reply_to=campaign.reply_to,
+            extra=(
+                ("List-Unsubscribe", unsubscribe),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                ("List-ID", f"<{campaign.purpose.replace('_', '-')}.{links.domain_of(campaign.from_email)}>"),
+                (
+                    "Feedback-ID",
+                    f"c{campaign.pk}:{campaign.organizer_id or 'n' + str(campaign.network_id)}:parvis",
+                ),
+            ),
+        )
+        if self.key is not None:
+            domain, key = self.key
+            data = dkim.sign(data, domain=domain.domain, selector=domain.selector, key=key)
+        return data, links.return_path(urls["token"], campaign.from_email), message_id
+
+    def pace(self) -> None:
+        if self.rate:
+            self._next_at = max(self._next_at + 1 / self.rate, time.monotonic())
+            wait = self._next_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+
+    def send_batch(self, rows: list[Recipient]) -> int:
+        contacts = Contact.objects.in_bulk([r.contact_id for r in rows])
+        seen = picks.history(list(contacts)) if self.shows else None
+        sent = []
+        for recipient in rows:
+            contact = contacts.get(recipient.contact_id)
+            if contact is None or not contact.is_active:
+                _settle(recipient, Recipient.State.SKIPPED, self.run, error="contact erased or merged")
+                continue
+            self.pace()
+            data, envelope_from, message_id = self.message(recipient, contact, seen)
+            if self._deliver(recipient, data, envelope_from, message_id):
+                sent.append((recipient, contact))
+        _timeline(self.campaign, sent)
+        return len(sent)
+
+    def _deliver(self, recipient: Recipient, data: bytes, envelope_from: str, message_id: str) -> bool:
+        if self.relay is None:  # a backend of development or tests: no relay to hold the dot back from
+            if not _mark_sent(recipient, self.run, message_id):
+                raise RunTakenOver(recipient.pk)
+            _hand_to_backend(recipient, data, envelope_from)
+            return True
+        try:
+            self.relay.begin(envelope_from, recipient.address, data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, answer = exc.recipients[recipient.address]
+            return _refused(recipient, self.run, code, answer)
+        if not _mark_sent(recipient, self.run, message_id):
+            self.relay.abandon()
+            raise RunTakenOver(recipient.pk)
+        code, answer = self.relay.end()
+        if code == 250:
+            return True
+        return _refused(recipient, self.run, code, answer, after_dot=True)
+
+
+def _has_picks(campaign: Campaign) -> bool:
+    return any(block["type"] == "recommended" for block in campaign.blocks)
+
+
+def _hand_to_backend(recipient: Recipient, data: bytes, envelope_from: str) -> None:
+    """The outbox of development, or the tests' memory backend: the same bytes, through Django."""
+    get_connection().send_messages([_Ready(data, recipient.address, envelope_from)])
+
+
+class _Ready(EmailMultiAlternatives):
+    """A message already written, for Django's backends: its bytes as they are, its parts for the outbox
+    page."""
+
+    def __init__(self, data: bytes, to: str, envelope_from: str):
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        text, page = parsed.get_body(("plain",)), parsed.get_body(("html",))
+        super().__init__(
+            subject=str(parsed["Subject"]),
+            body=text.get_content() if text else "",
+            from_email=str(parsed["From"]),
+            to=[to],
+        )
+        if page is not None:
+            self.attach_alternative(page.get_content(), "text/html")
+        self.envelope_from = envelope_from
+        self._parsed = parsed
+
+    def message(self, *, policy=None):
+        return self._parsed
+
+
+def _mark_sent(recipient: Recipient, run: str, message_id: str) -> bool:
+    return bool(
+        Recipient.objects.filter(pk=recipient.pk, claim=run, state=Recipient.State.SENDING).update(
+            state=Recipient.State.SENT,
+            sent_at=timezone.now(),
+            message_id=message_id,
+            tries=recipient.tries + 1,
+        )
+    )
+
+
+def _settle(recipient: Recipient, state: str, run: str, *, error: str = "", **fields) -> None:
+    Recipient.objects.filter(pk=recipient.pk, claim=run).update(state=state, error=error[:300], **fields)
+
+
+def _refused(recipient: Recipient, run: str, code: int, answer, *, after_dot: bool = False) -> bool:
+    """The relay refused this person's message: later (4xx), or for good (5xx, a bounce)."""
+    reason = (answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer))[:250]
+    if code >= 500:
+        with transaction.atomic():
+            _settle(recipient, Recipient.State.BOUNCED, run, error=f"{code} {reason}", sent_at=None)
+            MailBounce.objects.create(address=recipient.address, code=code, reason=reason)
+            Suppression.objects.get_or_create(
+                address=recipient.address,
+                defaults={
+                    "reason": Suppression.Reason.HARD_BOUNCE,
+                    "detail": f"{code} {reason}",
+                    "at": timezone.now(),
+                },
+            )
+        return False
+    tries = recipient.tries + 1
+    if tries > len(RETRY_DELAYS_S):
+        _settle(recipient, Recipient.State.FAILED, run, error=f"{code} {reason}", tries=tries, sent_at=None)
+        return False
+    when = timezone.now() + datetime.timedelta(
+        seconds=RETRY_DELAYS_S[tries - 1] * settings.PARVIS_TASK_DELAY_SCALE
+    )
+    _settle(
+        recipient,
+        Recipient.State.QUEUED,
+        run,
+        error=f"{code} {reason}",
+        tries=tries,
+        next_try_at=when,
+        claim="",
+        sent_at=None,
+    )
+    return False
+
+
+def _timeline(campaign: Campaign, sent: list[tuple[Recipient, Contact]]) -> None:
+    """Each message sent, on the person's timeline (one INSERT for the batch)."""
+    if not sent:
+        return
+    now = timezone.now()
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                organizer_id=contact.organizer_id,
+                contact_id=contact.pk,
+                kind=Interaction.Kind.EMAIL_SENT,
+                occurred_at=now,
+                summary=campaign.subject_fr[:300],
+                ref=f"campaign:{campaign.pk}",
+            )
+            for _recipient, contact in sent
+        ]
+    )
+
+
+# The queue of a part.
+
+
+def claim(campaign: Campaign, part: int, run: str, *, size: int = BATCH) -> list[Recipient]:
+    now = timezone.now()
+    due = (
+        Recipient.objects.filter(campaign=campaign, part=part, state=Recipient.State.QUEUED)
+        .filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    ids = list(due)
+    if not ids:
+        return []
+    Recipient.objects.filter(pk__in=ids, state=Recipient.State.QUEUED).update(
+        state=Recipient.State.SENDING, claim=run
+    )
+    return list(Recipient.objects.filter(pk__in=ids, claim=run, state=Recipient.State.SENDING).order_by("pk"))
+
+
+def take_back(campaign: Campaign, part: int) -> int:
+    """A new run of a part: the rows an earlier run left `sending` were never delivered (see above)."""
+    return Recipient.objects.filter(campaign=campaign, part=part, state=Recipient.State.SENDING).update(
+        state=Recipient.State.QUEUED, claim=""
+    )
+
+
+def next_try(campaign: Campaign, part: int) -> datetime.datetime | None:
+    return Recipient.objects.filter(campaign=campaign, part=part, state=Recipient.State.QUEUED).aggregate(
+        when=Min("next_try_at")
+    )["when"]
+
+
+def finish_if_done(campaign: Campaign) -> bool:
+    left = Recipient.objects.filter(
+        campaign=campaign, state__in=[Recipient.State.QUEUED, Recipient.State.SENDING]
+    ).exists()
+    if left:
+        return False
+    return bool(
+        Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.SENDING).update(
+            state=Campaign.State.SENT, finished_at=timezone.now()
+        )
+    )
+
+
+def part_send(campaign: Campaign, part: int) -> datetime.datetime | None:
+    """Send what part `part` has due; the time of its next retry, if rows wait for one."""
+    run = uuid.uuid4().hex
+    take_back(campaign, part)
+    sender = Sender(campaign, run)
+    try:
+        while True:
+            campaign.refresh_from_db(fields=["state"])
+            if campaign.state != Campaign.State.SENDING:
+                take_back(campaign, part)
+                return None
+            if quiet_until(timezone.now()):
+                return quiet_until(timezone.now())
+            rows = claim(campaign, part, run)
+            if not rows:
+                break
+            try:
+                sender.send_batch(rows)
+            except RunTakenOver:
+                logger.warning("Campaign %s part %s: taken over by another run", campaign.pk, part)
+                return None
+            except Exception:
+                if sender.relay is not None:
+                    sender.relay.abandon()  # first: a message begun must not get its dot
+                take_back_claimed(run)
+                raise
+    finally:
+        if sender.relay is not None:
+            sender.relay.close()
+    when = next_try(campaign, part)
+    if when is None:
+        finish_if_done(campaign)
+    return when
+
+
+def take_back_claimed(run: str) -> int:
+    """A run stopped by an error (the relay out of reach): what it claimed and did not send goes back."""
+    return Recipient.objects.filter(claim=run, state=Recipient.State.SENDING).update(
+        state=Recipient.State.QUEUED, claim=""
+    )

@@ -1,0 +1,42 @@
+"""The addresses each message carries: its unsubscribe and preferences pages, the mailto unsubscribe and
+the return path (VERP) that names the recipient row a bounce is about. Each holds the recipient row's id
+and an HMAC of it: short, never expiring (an unsubscribe link must work years later), and unforgeable."""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+_SIGNER = signing.Signer(salt="parvis.marketing.recipient", sep=".")
+
+
+def token_of(recipient_id: int) -> str:
+    return _SIGNER.sign(str(recipient_id))
+
+
+def recipient_id_of(token: str) -> int | None:
+    try:
+        value = _SIGNER.unsign(token)
+    except signing.BadSignature:
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def urls(recipient_id: int) -> dict[str, str]:
+    token = token_of(recipient_id)
+    return {
+        "unsubscribe": settings.PARVIS_BASE_URL + reverse("marketing:unsubscribe", args=[token]),
+        "preferences": settings.PARVIS_BASE_URL + reverse("marketing:preferences", args=[token]),
+        "token": token,
+    }
+
+
+def mailto_unsubscribe(token: str, from_email: str) -> str:
+    return f"mailto:unsubscribe+{token}@{domain_of(from_email)}?subject=unsubscribe"
+
+
+def return_path(token: str, from_email: str) -> str:
+    return f"bounce+{token}@{domain_of(from_email)}"

@@ -1,0 +1,185 @@
+"""Campaigns: what a marketer writes, who it goes to (one row each, frozen at send), and the domains it is
+signed for."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from parvis.crm.models import Purpose
+
+# What a campaign may be sent for: each needs the recipient's consent to that purpose.
+CAMPAIGN_PURPOSES = (Purpose.ORGANIZER_NEWSLETTER, Purpose.NETWORK_NEWSLETTER, Purpose.PARTNER_OFFERS)
+
+
+class SendingDomain(models.Model):
+    """A domain the campaigns are sent from, with the DKIM key Parvis made for it. The private key is kept
+    sealed (`core.keyvault`); the administrator publishes the public half in the domain's DNS."""
+
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    domain = models.CharField(_("domaine"), max_length=253)
+    selector = models.CharField(_("sélecteur"), max_length=63)
+    private_key = models.BinaryField(editable=False)
+    public_key = models.TextField(editable=False)  # base64 DER, as the DNS record carries it
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("domaine d'envoi")
+        verbose_name_plural = _("domaines d'envoi")
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "selector"], name="unique_domain_selector"),
+            models.CheckConstraint(
+                condition=Q(organizer__isnull=False, network__isnull=True)
+                | Q(organizer__isnull=True, network__isnull=False),
+                name="sending_domain_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def dns_name(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain}"
+
+    @property
+    def dns_value(self) -> str:
+        return f"v=DKIM1; k=rsa; p={self.public_key}"
+
+
+class Campaign(models.Model):
+    """One message written once and sent to each person of an audience, personalised, in their language."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        SCHEDULED = "scheduled", _("Programmée")
+        SENDING = "sending", _("En cours d'envoi")
+        SENT = "sent", _("Envoyée")
+        CANCELLED = "cancelled", _("Annulée")
+
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(_("nom interne"), max_length=150)
+    purpose = models.CharField(
+        _("finalité"),
+        max_length=25,
+        choices=[(p.value, p.label) for p in CAMPAIGN_PURPOSES],
+        default=Purpose.ORGANIZER_NEWSLETTER,
+    )
+    subject_fr = models.CharField(_("objet"), max_length=200)
+    subject_en = models.CharField(_("objet (anglais)"), max_length=200, blank=True)
+    preheader_fr = models.CharField(_("texte d'aperçu"), max_length=200, blank=True)
+    preheader_en = models.CharField(_("texte d'aperçu (anglais)"), max_length=200, blank=True)
+    from_name = models.CharField(_("nom de l'expéditeur"), max_length=100)
+    from_email = models.EmailField(_("adresse de l'expéditeur"))
+    reply_to = models.EmailField(_("adresse de réponse"), blank=True)
+    # The content: a list of blocks (`marketing.blocks`), each with its French and English text.
+    blocks = models.JSONField(default=list, blank=True)
+    include_segments = models.ManyToManyField(
+        "crm.Segment", blank=True, related_name="+", verbose_name=_("segments visés")
+    )
+    exclude_segments = models.ManyToManyField(
+        "crm.Segment", blank=True, related_name="+", verbose_name=_("segments exclus")
+    )
+    one_per_household = models.BooleanField(_("un seul envoi par foyer"), default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    send_at = models.DateTimeField(_("envoi le"), null=True, blank=True)
+    frozen_at = models.DateTimeField(null=True, blank=True)  # the audience written, one row per person
+    finished_at = models.DateTimeField(null=True, blank=True)
+    parts = models.PositiveSmallIntegerField(default=1)  # senders working side by side
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("campagne")
+        verbose_name_plural = _("campagnes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organizer__isnull=False, network__isnull=True)
+                | Q(organizer__isnull=True, network__isnull=False),
+                name="campaign_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+
+
+class Recipient(models.Model):
+    """One person of a campaign's audience: the send log. Unique per (campaign, contact) and per
+    (campaign, address): a campaign writes to nobody twice. `part` says which sender owns the row;
+    `claim` which run of it is sending it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        SENDING = "sending", _("En cours")
+        SENT = "sent", _("Remis")
+        BOUNCED = "bounced", _("Refusé (adresse invalide)")
+        FAILED = "failed", _("Échec après plusieurs essais")
+        SKIPPED = "skipped", _("Écarté avant l'envoi")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(max_length=254)
+    language = models.CharField(max_length=8, default="fr")
+    part = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    claim = models.CharField(max_length=32, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("destinataire")
+        verbose_name_plural = _("destinataires")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "contact"], name="recipient_once_per_contact"),
+            models.UniqueConstraint(fields=["campaign", "address"], name="recipient_once_per_address"),
+        ]
+        indexes = [models.Index(fields=["campaign", "part", "state", "id"], name="recipient_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.contact_id}"
+
+
+class Suppression(models.Model):
+    """An address no campaign may write to: its mailbox refused for good, its owner complained, or the
+    staff removed it. (A person who unsubscribed has withdrawn a consent: that is the consent ledger.)"""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("Adresse invalide (refus définitif)")
+        COMPLAINT = "complaint", _("Signalé comme indésirable")
+        MANUAL = "manual", _("Retirée par l'équipe")
+
+    address = models.CharField(max_length=254, unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("adresse exclue")
+        verbose_name_plural = _("adresses exclues")
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"

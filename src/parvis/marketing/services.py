@@ -1,0 +1,219 @@
+"""What the marketers and the recipients do to campaigns: write, schedule, cancel, test; unsubscribe."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parvis.core import keyvault
+from parvis.core.audit import audit_record
+from parvis.core.background import enqueue_on_commit
+from parvis.crm import services as crm_services
+from parvis.crm.models import Consent, Contact, Purpose
+from parvis.crm.selectors import consent_state
+from parvis.network.models import NetworkMembership, NetworkStaff, OrganizerStaff
+
+from . import dkim, links, tasks
+from .models import Campaign, Recipient, SendingDomain
+
+FIELDS = (
+    "name",
+    "purpose",
+    "subject_fr",
+    "subject_en",
+    "preheader_fr",
+    "preheader_en",
+    "from_name",
+    "from_email",
+    "reply_to",
+    "blocks",
+    "one_per_household",
+)
+
+
+def _owner(campaign: Campaign) -> dict:
+    if campaign.network_id:
+        return {"network": campaign.network}
+    return {"organizer_id": campaign.organizer_id}
+
+
+def campaign_save(*, campaign: Campaign, actor, segments: tuple | None = None) -> Campaign:
+    """Keep a draft (or a scheduled campaign not yet started): checked by the form, recorded."""
+    if not campaign.is_editable:
+        raise ValidationError(_("Une campagne partie ne se modifie plus."), code="not_editable")
+    creating = campaign.pk is None
+    with transaction.atomic():
+        campaign.save()
+        if segments is not None:
+            include, exclude = segments
+            campaign.include_segments.set(include)
+            campaign.exclude_segments.set(exclude)
+        audit_record(
+            actor=actor,
+            action="campaign.create" if creating else "campaign.change",
+            instance=campaign,
+            after={"name": campaign.name, "state": campaign.state},
+            **_owner(campaign),
+        )
+    return campaign
+
+
+def campaign_schedule(*, campaign: Campaign, actor, when: datetime.datetime | None = None) -> Campaign:
+    """Send now (`when` None) or at a time: the audience is frozen when the sending starts."""
+    when = when or timezone.now()
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.SCHEDULED):
+        raise ValidationError(_("Cette campagne est déjà partie."), code="not_editable")
+    if when < timezone.now() - datetime.timedelta(minutes=5):
+        raise ValidationError(_("La date d'envoi est passée."), code="past")
+    with transaction.atomic():
+        changed = Campaign.objects.filter(
+            pk=campaign.pk, state__in=[Campaign.State.DRAFT, Campaign.State.SCHEDULED]
+        ).update(state=Campaign.State.SCHEDULED, send_at=when, parts=tasks.parts())
+        if not changed:
+            raise ValidationError(_("Cette campagne est déjà partie."), code="not_editable")
+        campaign.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="campaign.schedule",
+            instance=campaign,
+            after={"send_at": when.isoformat()},
+            **_owner(campaign),
+        )
+        if when > timezone.now():
+            tasks.later(tasks.campaign_start, when, campaign_id=campaign.pk)
+        else:
+            enqueue_on_commit(tasks.campaign_start, campaign_id=campaign.pk)
+    return campaign
+
+
+def campaign_cancel(*, campaign: Campaign, actor) -> Campaign:
+    """Stop a campaign programmed or being sent: what has left has left, the rest is not sent."""
+    with transaction.atomic():
+        changed = Campaign.objects.filter(
+            pk=campaign.pk, state__in=[Campaign.State.SCHEDULED, Campaign.State.SENDING]
+        ).update(state=Campaign.State.CANCELLED, finished_at=timezone.now())
+        if not changed:
+            raise ValidationError(_("Cette campagne n'est ni programmée ni en cours d'envoi."), code="state")
+        Recipient.objects.filter(campaign=campaign, state=Recipient.State.QUEUED).update(
+            state=Recipient.State.SKIPPED, error="campaign cancelled"
+        )
+        audit_record(actor=actor, action="campaign.cancel", instance=campaign, **_owner(campaign))
+    campaign.refresh_from_db()
+    return campaign
+
+
+def staff_addresses(campaign: Campaign) -> set[str]:
+    """Where a test may be sent: the addresses of the owner's staff, nobody else (a test is not a way to
+    write to people without their consent)."""
+    if campaign.network_id:
+        users = NetworkStaff.objects.filter(network_id=campaign.network_id).values_list(
+            "user__email", flat=True
+        )
+    else:
+        users = OrganizerStaff.objects.filter(organizer_id=campaign.organizer_id).values_list(
+            "user__email", flat=True
+        )
+    return {address.lower() for address in users if address}
+
+
+def campaign_test(*, campaign: Campaign, actor, addresses: list[str], contact: Contact | None, language: str):
+    wrong = sorted({a.lower() for a in addresses} - staff_addresses(campaign))
+    if not addresses:
+        raise ValidationError(_("Indiquez au moins une adresse."), code="no_address")
+    if wrong:
+        raise PermissionDenied(
+            _("Un test ne part qu'aux adresses de l'équipe : %(addresses)s n'en est pas.")
+            % {"addresses": ", ".join(wrong)}
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="campaign.test",
+            instance=campaign,
+            after={"email": ", ".join(sorted(addresses))},
+            **_owner(campaign),
+        )
+        enqueue_on_commit(
+            tasks.campaign_test_send,
+            campaign_id=campaign.pk,
+            addresses=sorted({a.lower() for a in addresses}),
+            contact_id=contact.pk if contact else None,
+            language=language,
+        )
+
+
+def domain_add(*, campaign_owner: dict, domain: str, actor) -> SendingDomain:
+    """A sending domain with a new DKIM key; its public half is shown to publish in DNS."""
+    domain = domain.strip().lower().rstrip(".")
+    private, public = dkim.key_new()
+    selector = f"parvis{timezone.now():%Y%m}"
+    with transaction.atomic():
+        sending = SendingDomain.objects.create(
+            domain=domain,
+            selector=selector,
+            private_key=keyvault.seal(private),
+            public_key=public,
+            **campaign_owner,
+        )
+        audit_record(
+            actor=actor,
+            action="campaign.domain",
+            instance=sending,
+            after={"domain": domain},
+            **campaign_owner,
+        )
+    return sending
+
+
+# What the recipients do.
+
+
+def recipient_for_token(token: str) -> Recipient | None:
+    recipient_id = links.recipient_id_of(token)
+    if recipient_id is None:
+        return None
+    return Recipient.objects.select_related("campaign", "contact__organizer").filter(pk=recipient_id).first()
+
+
+def _same_person(recipient: Recipient) -> list[Contact]:
+    """The profiles the withdrawal applies to: the contact written to, and for a network's campaign every
+    contact of that address at the network's organizers (the audience picked one of them; the next
+    campaign must not pick another)."""
+    contact = recipient.contact
+    if not recipient.campaign.network_id:
+        return [contact] if contact.is_active else []
+    organizers = NetworkMembership.objects.filter(network_id=recipient.campaign.network_id).values(
+        "organizer_id"
+    )
+    return list(
+        Contact.objects.filter(
+            organizer_id__in=organizers,
+            email__iexact=recipient.address,
+            merged_into__isnull=True,
+            anonymised_at__isnull=True,
+        ).order_by("pk")
+    )
+
+
+def unsubscribe(*, recipient: Recipient, proof: dict, one_click: bool) -> bool:
+    """Withdraw, at once, the consent the campaign was sent under; False if it was withdrawn already. The
+    ledger keeps how (the link or the one-click header), from which campaign, and the request's proof."""
+    purpose = recipient.campaign.purpose
+    withdrawn = False
+    with transaction.atomic():
+        for contact in _same_person(recipient):
+            state = consent_state(contact, purpose)
+            if state is None or not state.given:
+                continue
+            crm_services.consent_record(
+                contact=contact,
+                purpose=purpose,
+                given=False,
+                source=Consent.Source.UNSUBSCRIBE,
+                wording=str(Purpose(purpose).label),
+                proof={**proof, "campaign": recipient.campaign_id, "one_click": one_click},
+            )
+            withdrawn = True
+    return withdrawn

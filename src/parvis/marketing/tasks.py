@@ -1,0 +1,117 @@
+"""Background work of the campaigns: start (freeze the audience), send each part, send a test.
+
+No step depends on a worker being on time: a campaign started late starts when a worker comes; a part
+whose rows wait for a retry enqueues itself for that time; a killed sender's part is run again (its task
+is not lost, `core.jobs`) and sends what it had not delivered (`delivery`).
+"""
+
+import datetime
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django_tasks import task
+
+from parvis.core import jobs
+from parvis.core.background import enqueue_on_commit
+from parvis.core.mail import deliver
+from parvis.crm.models import Contact
+
+from . import audience, delivery, picks, render
+from .models import Campaign
+
+
+def parts() -> int:
+    return max(1, settings.PARVIS_CAMPAIGN_PARTS)
+
+
+def later(task, when, **kwargs) -> None:
+    """Run `task` at `when`. A backend that cannot wait (the tests' immediate one) is not given it: the
+    test runs it itself."""
+    if task.get_backend().supports_defer:
+        enqueue_on_commit(task.using(run_after=when), **kwargs)
+
+
+@task()
+def campaign_start(*, campaign_id: int) -> None:
+    """Freeze the audience and set the senders going, in one transaction (run twice: once)."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or campaign.state != Campaign.State.SCHEDULED:
+            return  # cancelled, or started by an earlier run
+        now = timezone.now()
+        when = delivery.quiet_until(now)
+        if campaign.send_at and campaign.send_at > now + datetime.timedelta(seconds=1):
+            when = max(when or now, campaign.send_at)  # run early (a backend that does not wait)
+        if when is not None:
+            later(campaign_start, when, campaign_id=campaign_id)
+            return
+        audience.freeze(campaign)
+        Campaign.objects.filter(pk=campaign_id).update(state=Campaign.State.SENDING)
+        for part in range(campaign.parts):
+            enqueue_on_commit(campaign_part_send, campaign_id=campaign_id, part=part)
+        if campaign.parts == 0 or not campaign.recipients.exists():
+            transaction.on_commit(lambda: delivery.finish_if_done(campaign))
+
+
+@task()
+def campaign_part_send(*, campaign_id: int, part: int) -> None:
+    campaign = Campaign.objects.select_related("organizer", "network").filter(pk=campaign_id).first()
+    if campaign is None or campaign.state != Campaign.State.SENDING:
+        return
+    when = delivery.part_send(campaign, part)
+    if when is not None:
+        later(campaign_part_send, when, campaign_id=campaign_id, part=part)
+
+
+@task()
+def campaign_test_send(
+    *, campaign_id: int, addresses: list[str], contact_id: int | None, language: str
+) -> None:
+    """The campaign as `contact` would read it (or with no name), marked as a test, to staff addresses."""
+    campaign = Campaign.objects.select_related("organizer", "network").filter(pk=campaign_id).first()
+    if campaign is None:
+        return
+    contact = Contact.objects.filter(pk=contact_id).first() if contact_id else None
+    message = render_for(campaign, contact, language)
+    for address in addresses:
+        test = EmailMultiAlternatives(
+            subject=f"[Test] {message.subject}",
+            body=message.text,
+            from_email=formataddr((campaign.from_name, campaign.from_email)),
+            to=[address],
+            reply_to=[campaign.reply_to] if campaign.reply_to else None,
+        )
+        test.attach_alternative(message.html, "text/html")
+        deliver(test)
+
+
+def render_for(campaign: Campaign, contact: Contact | None, language: str) -> render.Message:
+    """What `contact` would receive (their name, their picks), the links pointing nowhere."""
+    sender = delivery.Sender(campaign, run="preview")
+    compiled = sender.compiled_for(language)
+    person = render.Person(urls={"unsubscribe": "#", "preferences": "#"})
+    if contact is not None:
+        person.first_name, person.last_name = contact.first_name, contact.last_name
+        if compiled.picks_count:
+            seen = picks.history([contact.pk])
+            events, genres = seen.get(contact.pk, (set(), {}))
+            person.picks = picks.for_person(sender.shows, events, genres, compiled.picks_count)
+    elif compiled.picks_count:
+        person.picks = picks.for_person(sender.shows, set(), {}, compiled.picks_count)
+    return render.personalise(compiled, person)
+
+
+def _about(kwargs: dict):
+    campaign = Campaign.objects.filter(pk=kwargs.get("campaign_id")).first()
+    if campaign is None:
+        return None, ""
+    return campaign.organizer_id, gettext_lazy("Campagne « %(name)s »") % {"name": campaign.name}
+
+
+jobs.policy(campaign_start, label=gettext_lazy("Départ d'une campagne"), about=_about)
+jobs.policy(campaign_part_send, label=gettext_lazy("Envoi d'une campagne"), about=_about, tries=20)
+jobs.policy(campaign_test_send, label=gettext_lazy("Envoi de test d'une campagne"), about=_about)

@@ -1,0 +1,74 @@
+"""What a recipient reaches from a campaign: unsubscribe (one click, RFC 8058) and their preferences."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from parvis.crm import privacy, selectors
+from parvis.crm.models import Purpose
+
+from . import services
+
+PREFERENCES_VERSION = "campaign-preferences-2026-12"
+# The purposes a person chooses from a campaign's preferences page: what may be written to them.
+MESSAGE_PURPOSES = (
+    Purpose.ORGANIZER_NEWSLETTER,
+    Purpose.NETWORK_NEWSLETTER,
+    Purpose.PARTNER_OFFERS,
+    Purpose.RECOMMENDATIONS,
+)
+
+
+@csrf_exempt  # a mail provider's one-click POST carries no CSRF token; the signed link is the proof
+@never_cache
+def unsubscribe(request, token: str):
+    """GET: a page with a button (a link scanner opening the link unsubscribes nobody). POST: withdrawn
+    at once, from the button or from the mail provider's one-click request (`List-Unsubscribe=One-Click`)."""
+    recipient = services.recipient_for_token(token)
+    if recipient is None:
+        return render(request, "marketing/link_invalid.html", status=404)
+    campaign = recipient.campaign
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        services.unsubscribe(recipient=recipient, proof=privacy.consent_proof(request), one_click=one_click)
+        if one_click:
+            return HttpResponse(_("Désinscription enregistrée."), content_type="text/plain; charset=utf-8")
+        return render(request, "marketing/unsubscribed.html", {"recipient": recipient, "token": token})
+    return render(
+        request,
+        "marketing/unsubscribe.html",
+        {
+            "recipient": recipient,
+            "owner": campaign.network.name if campaign.network_id else recipient.contact.organizer.name,
+            "purpose": campaign.get_purpose_display(),
+            "token": token,
+        },
+    )
+
+
+@never_cache
+def preferences(request, token: str):
+    recipient = services.recipient_for_token(token)
+    if recipient is None or not recipient.contact.is_active:
+        return render(request, "marketing/link_invalid.html", status=404)
+    contact = recipient.contact
+    if request.method == "POST":
+        wanted = {purpose: request.POST.get(f"consent-{purpose}") == "on" for purpose in MESSAGE_PURPOSES}
+        privacy.consents_set(
+            contact=contact,
+            wanted=wanted,
+            wording=privacy.purpose_wording(),
+            version=PREFERENCES_VERSION,
+            proof=privacy.consent_proof(request),
+        )
+        saved = True
+    else:
+        saved = False
+    consents = [row for row in selectors.consents_of(contact) if row["purpose"] in MESSAGE_PURPOSES]
+    return render(
+        request,
+        "marketing/preferences.html",
+        {"contact": contact, "consents": consents, "saved": saved, "token": token},
+    )
