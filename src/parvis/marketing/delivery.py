@@ -26,6 +26,7 @@ import email.policy
 import logging
 import re
 import smtplib
+import socket
 import time
 import uuid
 from email.utils import make_msgid
@@ -94,6 +95,9 @@ class Relay:
     def open(self) -> smtplib.SMTP:
         if self.smtp is None:
             smtp = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT)
+            # The final dot is a small write after the body: without this, Nagle's algorithm holds it until
+            # the relay's delayed acknowledgement (40 ms a message on Linux).
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if settings.EMAIL_USE_TLS:
                 smtp.starttls()
             if settings.EMAIL_HOST_USER:
@@ -158,6 +162,7 @@ class Sender:
         self.key = signing_key(campaign)
         self.relay = Relay() if _smtp_backend() else None
         self.rate = settings.PARVIS_CAMPAIGN_RATE_PER_PART
+        self.urls = links.Urls()
         self._next_at = time.monotonic()
 
     def compiled_for(self, language: str) -> render.Compiled:
@@ -169,7 +174,7 @@ class Sender:
     def message(self, recipient: Recipient, contact: Contact, seen=None) -> tuple[bytes, str, str]:
         """(bytes, envelope sender, Message-ID) of one person's message."""
         compiled = self.compiled_for(recipient.language)
-        urls = links.urls(recipient.pk)
+        urls = self.urls(recipient.pk)
         person = render.Person(first_name=contact.first_name, last_name=contact.last_name, urls=urls)
         if compiled.picks_count:
             events, genres = seen.get(contact.pk, (set(), {})) if seen else (set(), {})

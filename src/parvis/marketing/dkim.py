@@ -52,10 +52,11 @@ def _relaxed_header(name: bytes, value: bytes) -> bytes:
 
 
 def _relaxed_body(body: bytes) -> bytes:
-    lines = [_WSP.sub(b" ", line).rstrip(b" \t") for line in body.split(b"\r\n")]
-    while lines and lines[-1] == b"":
-        lines.pop()
-    return b"\r\n".join(lines) + b"\r\n" if lines else b""
+    """Runs of spaces and tabs made one space, the space at each line's end removed, the empty lines at the
+    end removed (RFC 6376, 3.4.4), in passes over the whole body rather than line by line."""
+    body = _WSP.sub(b" ", body).replace(b" \r\n", b"\r\n")
+    body = body.rstrip(b"\r\n")
+    return body + b"\r\n" if body else b""
 
 
 def _headers(block: bytes) -> list[tuple[bytes, bytes]]:

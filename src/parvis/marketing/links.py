@@ -25,13 +25,25 @@ def domain_of(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower()
 
 
+class Urls:
+    """The pages' addresses, their URL patterns reversed once (a campaign asks for two per message)."""
+
+    def __init__(self):
+        base = settings.PARVIS_BASE_URL
+        self.unsubscribe = (base + reverse("marketing:unsubscribe", args=["TOKEN"])).split("TOKEN")
+        self.preferences = (base + reverse("marketing:preferences", args=["TOKEN"])).split("TOKEN")
+
+    def __call__(self, recipient_id: int) -> dict[str, str]:
+        token = token_of(recipient_id)
+        return {
+            "unsubscribe": token.join(self.unsubscribe),
+            "preferences": token.join(self.preferences),
+            "token": token,
+        }
+
+
 def urls(recipient_id: int) -> dict[str, str]:
-    token = token_of(recipient_id)
-    return {
-        "unsubscribe": settings.PARVIS_BASE_URL + reverse("marketing:unsubscribe", args=[token]),
-        "preferences": settings.PARVIS_BASE_URL + reverse("marketing:preferences", args=[token]),
-        "token": token,
-    }
+    return Urls()(recipient_id)
 
 
 def mailto_unsubscribe(token: str, from_email: str) -> str:
