@@ -6,6 +6,7 @@ from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.boxoffice import till_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
+from parvis.marketing import staff_views as campaign_views
 from parvis.memberships import staff_views as memberships_views
 from parvis.network import audit_views, jobs_views
 from parvis.network import views as network_views
@@ -209,6 +210,72 @@ urlpatterns = [
         name="crm_merge_undo",
     ),
     path("r/<slug:network_slug>/publics/", crm_views.network_audience, name="network_audience"),
+    path("o/<slug:organizer_slug>/campagnes/", campaign_views.campaign_list, name="campaign_list"),
+    path("o/<slug:organizer_slug>/campagnes/nouvelle/", campaign_views.campaign_edit, name="campaign_create"),
+    path(
+        "o/<slug:organizer_slug>/campagnes/domaines/",
+        campaign_views.campaign_domains,
+        name="campaign_domains",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/<int:pk>/", campaign_views.campaign_detail, name="campaign_detail"
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/<int:pk>/modifier/",
+        campaign_views.campaign_edit,
+        name="campaign_edit",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/<int:pk>/apercu/",
+        campaign_views.campaign_preview,
+        name="campaign_preview",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/<int:pk>/public/",
+        campaign_views.campaign_audience,
+        name="campaign_audience",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/<int:pk>/action/",
+        campaign_views.campaign_action,
+        name="campaign_action",
+    ),
+    path("r/<slug:network_slug>/campagnes/", campaign_views.campaign_list, name="network_campaign_list"),
+    path(
+        "r/<slug:network_slug>/campagnes/nouvelle/",
+        campaign_views.campaign_edit,
+        name="network_campaign_create",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/domaines/",
+        campaign_views.campaign_domains,
+        name="network_campaign_domains",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/<int:pk>/",
+        campaign_views.campaign_detail,
+        name="network_campaign_detail",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/<int:pk>/modifier/",
+        campaign_views.campaign_edit,
+        name="network_campaign_edit",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/<int:pk>/apercu/",
+        campaign_views.campaign_preview,
+        name="network_campaign_preview",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/<int:pk>/public/",
+        campaign_views.campaign_audience,
+        name="network_campaign_audience",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/<int:pk>/action/",
+        campaign_views.campaign_action,
+        name="network_campaign_action",
+    ),
     path(
         "r/<slug:network_slug>/reversements/",
         passes_views.network_settlements,

@@ -19,6 +19,8 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parvis.core.params import is_digits
+
 TEXT_TAGS = {"p", "br", "strong", "b", "em", "i", "a", "ul", "ol", "li", "h2", "h3"}
 TEXT_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -114,7 +116,7 @@ def _button(block: dict) -> dict:
 def _events(block: dict, event_ids: set[int]) -> dict:
     ids = []
     for value in block.get("ids") or []:
-        if str(value).isdigit() and int(value) not in ids:
+        if is_digits(str(value)) and int(value) not in ids:
             ids.append(int(value))
     if not ids:
         raise ValidationError(_("Choisissez au moins un spectacle de l'agenda."), code="empty")
@@ -127,7 +129,7 @@ def _events(block: dict, event_ids: set[int]) -> dict:
 
 def _recommended(block: dict) -> dict:
     count = block.get("count", 3)
-    count = int(count) if str(count).isdigit() else 0
+    count = int(count) if is_digits(str(count), max_len=2) else 0
     if not 1 <= count <= MAX_EVENTS:
         raise ValidationError(_("Entre un et six spectacles recommandés."), code="count")
     return {"type": "recommended", "count": count}
@@ -136,6 +138,13 @@ def _recommended(block: dict) -> dict:
 def _donation(block: dict) -> dict:
     text = _text(block)
     return {**text, "type": "donation", "url": _url(block.get("url"))}
+
+
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def is_domain(value: str) -> bool:
+    return bool(_DOMAIN.match(value))
 
 
 def blocks_clean(blocks, *, event_ids: set[int]) -> list[dict]:

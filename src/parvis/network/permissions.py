@@ -29,27 +29,36 @@ class Perm(StrEnum):
     CHECKIN_MANAGE = "checkin.manage"
     CRM_VIEW = "crm.view"
     CRM_CHANGE = "crm.change"
+    CAMPAIGNS = "campaigns.send"  # write, test, schedule and follow e-mail campaigns
     NETWORK_CURATE = "network.curate"
     NETWORK_AUDIENCE = "network.audience"
     NETWORK_SETTLEMENTS = "network.settlements"
+    NETWORK_CAMPAIGNS = "network.campaigns"
 
 
 _READ = {Perm.PROGRAMMING_VIEW, Perm.SALES_VIEW}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMINISTRATOR: frozenset(
-        set(Perm) - {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.NETWORK_SETTLEMENTS}
+        set(Perm)
+        - {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.NETWORK_SETTLEMENTS, Perm.NETWORK_CAMPAIGNS}
     ),
     Role.PROGRAMMING: frozenset(_READ | {Perm.PROGRAMMING_CHANGE}),
     Role.BOX_OFFICE: frozenset(_READ | {Perm.BOXOFFICE_SELL, Perm.SALES_CHANGE, Perm.CRM_VIEW, Perm.CHECKIN}),
     Role.DOOR: frozenset({Perm.PROGRAMMING_VIEW, Perm.CHECKIN, Perm.CHECKIN_MANAGE}),
-    Role.MARKETING: frozenset(_READ | {Perm.CRM_VIEW, Perm.CRM_CHANGE}),
+    Role.MARKETING: frozenset(_READ | {Perm.CRM_VIEW, Perm.CRM_CHANGE, Perm.CAMPAIGNS}),
     Role.READ_ONLY: frozenset(_READ | {Perm.CRM_VIEW}),
 }
 
 NETWORK_ROLE_PERMS: dict[str, frozenset[Perm]] = {
     NetworkRole.COORDINATOR: frozenset(
-        {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.NETWORK_SETTLEMENTS, Perm.AUDIT_VIEW}
+        {
+            Perm.NETWORK_CURATE,
+            Perm.NETWORK_AUDIENCE,
+            Perm.NETWORK_SETTLEMENTS,
+            Perm.NETWORK_CAMPAIGNS,
+            Perm.AUDIT_VIEW,
+        }
     ),
 }
 

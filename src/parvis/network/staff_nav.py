@@ -19,6 +19,7 @@ ORGANIZER_SECTIONS = (
     ("boxoffice", _("Guichet"), "staff:boxoffice", Perm.BOXOFFICE_SELL, ("boxoffice",)),
     ("door", _("Contrôle d'accès"), "staff:door_home", Perm.CHECKIN, ("door_",)),
     ("crm", _("Publics"), "staff:crm_contacts", Perm.CRM_VIEW, ("crm_",)),
+    ("campaigns", _("Campagnes"), "staff:campaign_list", Perm.CAMPAIGNS, ("campaign_",)),
     ("passes", _("Pass"), "staff:passes", Perm.SALES_VIEW, ("passes",)),
     ("memberships", _("Adhésions"), "staff:memberships", Perm.SALES_VIEW, ("memberships",)),
     ("vouchers", _("Bons cadeaux"), "staff:vouchers", Perm.SALES_VIEW, ("vouchers",)),
@@ -36,6 +37,8 @@ NETWORK_SECTIONS = (
      ("network_audience",)),
     ("settlements", _("Reversements"), "staff:network_settlements", Perm.NETWORK_SETTLEMENTS,
      ("network_settlements",)),
+    ("campaigns", _("Campagnes"), "staff:network_campaign_list", Perm.NETWORK_CAMPAIGNS,
+     ("network_campaign",)),
 )  # fmt: skip
 
 

@@ -1,0 +1,163 @@
+"""The campaign editor's forms: the campaign's fields, its blocks (posted as numbered fields, so that
+the page works without JavaScript and keeps what was typed when something is wrong), test and schedule."""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parvis.core.params import is_digits
+from parvis.crm.models import Purpose, Segment
+
+from . import blocks as blocks_mod
+from .models import Campaign
+
+BLOCK_FIELDS = ("fr", "en", "label_fr", "label_en", "url", "count")
+
+
+class CampaignForm(forms.ModelForm):
+    include_segments = forms.ModelMultipleChoiceField(
+        queryset=Segment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Segments visés (aucun : tous les inscrits)"),
+    )
+    exclude_segments = forms.ModelMultipleChoiceField(
+        queryset=Segment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Segments exclus"),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "purpose",
+            "subject_fr",
+            "subject_en",
+            "preheader_fr",
+            "preheader_en",
+            "from_name",
+            "from_email",
+            "reply_to",
+            "include_segments",
+            "exclude_segments",
+            "one_per_household",
+        ]
+        help_texts = {
+            "subject_fr": _("Personnalisable : {{ prenom | à défaut }}, {{ nom }}."),
+            "subject_en": _("Pour les contacts anglophones ; vide : l'objet en français."),
+            "preheader_fr": _("La ligne que les messageries montrent après l'objet."),
+        }
+
+    def __init__(self, *args, organizer=None, network=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organizer is not None:
+            segments = Segment.objects.filter(organizer=organizer).order_by("name")
+            self.fields["include_segments"].queryset = segments
+            self.fields["exclude_segments"].queryset = segments
+            allowed = (Purpose.ORGANIZER_NEWSLETTER, Purpose.PARTNER_OFFERS)
+        else:  # a network's campaign reaches whoever consented to the network: no organizer's segments
+            del self.fields["include_segments"]
+            del self.fields["exclude_segments"]
+            allowed = (Purpose.NETWORK_NEWSLETTER, Purpose.PARTNER_OFFERS)
+        self.fields["purpose"].choices = [(p.value, p.label) for p in allowed]
+
+    def clean(self):
+        data = super().clean()
+        for name in ("subject_fr", "subject_en", "preheader_fr", "preheader_en"):
+            try:
+                blocks_mod.tokens_check(data.get(name) or "")
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        include, exclude = data.get("include_segments") or [], data.get("exclude_segments") or []
+        if set(include) & set(exclude):
+            self.add_error("exclude_segments", _("Un segment ne peut être à la fois visé et exclu."))
+        return data
+
+
+def blocks_from_post(post) -> list[dict]:
+    """The blocks as the page posted them (`block-<n>-<field>`), in their order, untouched: checked by
+    `blocks.blocks_clean` when saved, shown again as typed when something is wrong."""
+    count = post.get("blocks", "")
+    count = min(int(count), blocks_mod.MAX_BLOCKS + 1) if is_digits(count, max_len=3) else 0
+    found = []
+    for n in range(count):
+        kind = post.get(f"block-{n}-type", "")
+        if kind not in blocks_mod.TYPES:
+            continue
+        block = {"type": kind}
+        for name in BLOCK_FIELDS:
+            if f"block-{n}-{name}" in post:
+                block[name] = post.get(f"block-{n}-{name}", "")
+        if kind == "events":
+            block["ids"] = [v for v in post.getlist(f"block-{n}-ids") if is_digits(v)]
+        found.append(block)
+    return found
+
+
+def block_action(blocks: list[dict], action: str) -> list[dict]:
+    """add:<type>, up:<n>, down:<n>, remove:<n>: the blocks after the button pressed."""
+    verb, _sep, arg = action.partition(":")
+    blocks = list(blocks)
+    if verb == "add" and arg in blocks_mod.TYPES and len(blocks) < blocks_mod.MAX_BLOCKS:
+        blocks.append({"type": arg, **({"count": 3} if arg == "recommended" else {})})
+        return blocks
+    if not is_digits(arg, max_len=3) or int(arg) >= len(blocks):
+        return blocks
+    n = int(arg)
+    if verb == "remove":
+        del blocks[n]
+    elif verb == "up" and n > 0:
+        blocks[n - 1], blocks[n] = blocks[n], blocks[n - 1]
+    elif verb == "down" and n < len(blocks) - 1:
+        blocks[n + 1], blocks[n] = blocks[n], blocks[n + 1]
+    return blocks
+
+
+class TestForm(forms.Form):
+    addresses = forms.CharField(
+        label=_("Adresses de l'équipe"),
+        help_text=_("Séparées par des virgules ; seules les adresses de l'équipe sont acceptées."),
+        max_length=1000,
+    )
+    language = forms.ChoiceField(label=_("Langue"), choices=[("fr", "Français"), ("en", "English")])
+
+    def clean_addresses(self):
+        addresses = [a.strip().lower() for a in self.cleaned_data["addresses"].split(",") if a.strip()]
+        if not addresses:
+            raise ValidationError(_("Indiquez au moins une adresse."))
+        if len(addresses) > 10:
+            raise ValidationError(_("Dix adresses au plus."))
+        for address in addresses:
+            forms.EmailField().clean(address)
+        return addresses
+
+
+class ScheduleForm(forms.Form):
+    when = forms.DateTimeField(
+        label=_("Envoyer le"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        start, end = settings.PARVIS_CAMPAIGN_QUIET_HOURS
+        if start != end:
+            self.fields["when"].help_text = _(
+                "Vide : maintenant. Heure de Paris ; rien ne part entre %(start)s h et %(end)s h : un envoi "
+                "tombant dans ces heures part à %(end)s h."
+            ) % {"start": start, "end": end}
+        else:
+            self.fields["when"].help_text = _("Vide : maintenant. Heure de Paris.")
+
+    def clean_when(self):
+        when = self.cleaned_data.get("when")
+        if when is not None and when < timezone.now() - datetime.timedelta(minutes=5):
+            raise ValidationError(_("Cette date est passée."))
+        return when

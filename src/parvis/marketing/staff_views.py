@@ -1,0 +1,307 @@
+"""The campaigns in the staff pages: an organizer's (role marketing or administration) and a network's
+(its coordinators), with the same pages."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from parvis.core.params import id_param
+from parvis.crm.models import Consent, Contact
+from parvis.network.models import Network, Organizer
+from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
+
+from . import audience, blocks, forms, picks, services, tasks
+from .models import Campaign, Recipient, SendingDomain
+
+
+@dataclass
+class Owner:
+    """Whose campaigns a page shows: an organizer's or a network's."""
+
+    organizer: Organizer | None = None
+    network: Network | None = None
+
+    @property
+    def slug(self) -> str:
+        return self.organizer.slug if self.organizer else self.network.slug
+
+    @property
+    def name(self) -> str:
+        return self.organizer.name if self.organizer else self.network.name
+
+    @property
+    def prefix(self) -> str:
+        return "campaign" if self.organizer else "network_campaign"
+
+    def filter(self) -> dict:
+        return {"organizer": self.organizer} if self.organizer else {"network": self.network}
+
+    def url(self, name: str, *args) -> str:
+        return reverse(f"staff:{self.prefix}_{name}", args=[self.slug, *args])
+
+    def campaign(self, pk: int) -> Campaign:
+        return get_object_or_404(
+            Campaign.objects.select_related("organizer", "network"), pk=pk, **self.filter()
+        )
+
+
+def _owner(request, organizer_slug=None, network_slug=None) -> Owner:
+    if organizer_slug is not None:
+        return Owner(organizer=require_organizer_perm(request.user, organizer_slug, Perm.CAMPAIGNS))
+    return Owner(network=require_network_perm(request.user, network_slug, Perm.NETWORK_CAMPAIGNS))
+
+
+def _urls(owner: Owner, campaign: Campaign | None = None) -> dict:
+    urls = {"list": owner.url("list"), "create": owner.url("create"), "domains": owner.url("domains")}
+    if campaign is not None and campaign.pk:
+        for name in ("detail", "edit", "preview", "audience", "action"):
+            urls[name] = owner.url(name, campaign.pk)
+    return urls
+
+
+@login_required
+def campaign_list(request, organizer_slug=None, network_slug=None):
+    owner = _owner(request, organizer_slug, network_slug)
+    campaigns = (
+        Campaign.objects.filter(**owner.filter())
+        .annotate(recipients_count=Count("recipients"))
+        .order_by("-created_at")[:200]
+    )
+    for campaign in campaigns:
+        campaign.url = owner.url("detail", campaign.pk)
+    return render(
+        request,
+        "marketing/staff/campaign_list.html",
+        {"owner": owner, "campaigns": campaigns, "urls": _urls(owner)},
+    )
+
+
+def _event_choices(campaign: Campaign) -> list[tuple[int, str]]:
+    return [(event.pk, event.title) for event in picks.coming_events(campaign)]
+
+
+@login_required
+def campaign_edit(request, organizer_slug=None, network_slug=None, pk=None):
+    owner = _owner(request, organizer_slug, network_slug)
+    campaign = owner.campaign(pk) if pk else Campaign(**_new_defaults(owner, request.user))
+    if campaign.pk and not campaign.is_editable:
+        messages.error(request, _("Une campagne partie ne se modifie plus."))
+        return redirect(owner.url("detail", campaign.pk))
+    form = forms.CampaignForm(
+        request.POST or None, instance=campaign, organizer=owner.organizer, network=owner.network
+    )
+    block_list = list(campaign.blocks)
+    block_error = ""
+    if request.method == "POST":
+        block_list = forms.blocks_from_post(request.POST)
+        action = request.POST.get("action", "save")
+        if action != "save":
+            block_list = forms.block_action(block_list, action)
+        elif form.is_valid():
+            event_ids = {pk for pk, _title in _event_choices(campaign)}
+            try:
+                cleaned = blocks.blocks_clean(block_list, event_ids=event_ids)
+            except ValidationError as exc:
+                block_error = " ".join(exc.messages)
+            else:
+                campaign = form.save(commit=False)
+                campaign.blocks = cleaned
+                segments = None
+                if owner.organizer:
+                    segments = (form.cleaned_data["include_segments"], form.cleaned_data["exclude_segments"])
+                services.campaign_save(campaign=campaign, actor=request.user, segments=segments)
+                messages.success(request, _("Campagne enregistrée."))
+                return redirect(owner.url("detail", campaign.pk))
+    context = {
+        "owner": owner,
+        "campaign": campaign,
+        "form": form,
+        "blocks": block_list,
+        "block_error": block_error,
+        "block_types": list(blocks.TYPES.items()),
+        "events": _event_choices(campaign),
+        "urls": _urls(owner, campaign),
+    }
+    return render(request, "marketing/staff/campaign_edit.html", context)
+
+
+def _new_defaults(owner: Owner, user) -> dict:
+    sender = owner.organizer or owner.network
+    return {
+        **owner.filter(),
+        "purpose": "organizer_newsletter" if owner.organizer else "network_newsletter",
+        "from_name": sender.name,
+        "from_email": getattr(sender, "email", "") or "",
+        "created_by": user,
+    }
+
+
+def _report(campaign: Campaign) -> dict:
+    states = dict(
+        Recipient.objects.filter(campaign=campaign).values_list("state").annotate(n=Count("pk")).order_by()
+    )
+    unsubscribed = Consent.objects.filter(
+        source=Consent.Source.UNSUBSCRIBE, proof__campaign=campaign.pk, given=False
+    ).count()
+    total = sum(states.values())
+    return {
+        "total": total,
+        "states": [(label, states.get(value, 0)) for value, label in Recipient.State.choices],
+        "sent": states.get(Recipient.State.SENT, 0),
+        "unsubscribed": unsubscribed,
+    }
+
+
+@login_required
+def campaign_detail(request, organizer_slug=None, network_slug=None, pk=None):
+    owner = _owner(request, organizer_slug, network_slug)
+    campaign = owner.campaign(pk)
+    test_form = forms.TestForm(initial={"addresses": request.user.email, "language": "fr"})
+    context = {
+        "owner": owner,
+        "campaign": campaign,
+        "urls": _urls(owner, campaign),
+        "test_form": test_form,
+        "schedule_form": forms.ScheduleForm(),
+        "report": _report(campaign) if campaign.frozen_at else None,
+        "signed": delivery_signed(campaign),
+        "preview_contact": id_param(request.GET, "contact"),
+        "preview_language": "en" if request.GET.get("language") == "en" else "fr",
+        "preview_width": "phone" if request.GET.get("width") == "phone" else "desktop",
+    }
+    return render(request, "marketing/staff/campaign_detail.html", context)
+
+
+def delivery_signed(campaign: Campaign) -> bool:
+    owner = {"network": campaign.network} if campaign.network_id else {"organizer": campaign.organizer}
+    domain = campaign.from_email.rsplit("@", 1)[-1].lower()
+    return SendingDomain.objects.filter(domain=domain, **owner).exists()
+
+
+@login_required
+def campaign_audience(request, organizer_slug=None, network_slug=None, pk=None):
+    """The count and a sample, before sending (loaded into the campaign's page)."""
+    owner = _owner(request, organizer_slug, network_slug)
+    campaign = owner.campaign(pk)
+    count, sample = audience.preview(campaign)
+    return render(
+        request,
+        "marketing/staff/_audience.html",
+        {
+            "owner": owner,
+            "campaign": campaign,
+            "count": count,
+            "sample": sample,
+            "urls": _urls(owner, campaign),
+        },
+    )
+
+
+def _preview_contact(owner: Owner, campaign: Campaign, contact_id: int) -> Contact | None:
+    if not contact_id:
+        return None
+    contacts = Contact.objects.filter(pk=contact_id, merged_into__isnull=True, anonymised_at__isnull=True)
+    if owner.organizer:
+        return contacts.filter(organizer=owner.organizer).first()
+    return contacts.filter(pk__in=audience.contacts(campaign).values("pk")).first()
+
+
+@xframe_options_sameorigin
+@login_required
+def campaign_preview(request, organizer_slug=None, network_slug=None, pk=None):
+    """The message itself, as a given contact would read it, for the preview's frame."""
+    owner = _owner(request, organizer_slug, network_slug)
+    campaign = owner.campaign(pk)
+    contact = _preview_contact(owner, campaign, id_param(request.GET, "contact"))
+    language = "en" if request.GET.get("language") == "en" else "fr"
+    message = tasks.render_for(campaign, contact, language)
+    response = HttpResponse(message.html)
+    # The message's own styles are inline, as e-mail needs; it runs no script.
+    response.csp_overrides = {"style-src": "'self' 'unsafe-inline'", "script-src": "'none'"}
+    return response
+
+
+@require_POST
+@login_required
+def campaign_action(request, organizer_slug=None, network_slug=None, pk=None):
+    owner = _owner(request, organizer_slug, network_slug)
+    campaign = owner.campaign(pk)
+    action = request.POST.get("action")
+    try:
+        if action == "test":
+            _test(request, owner, campaign)
+        elif action == "schedule":
+            form = forms.ScheduleForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
+            if not campaign.blocks:
+                raise ValidationError(_("Écrivez la campagne avant de l'envoyer."))
+            services.campaign_schedule(campaign=campaign, actor=request.user, when=form.cleaned_data["when"])
+            messages.success(
+                request, _("Campagne programmée.") if form.cleaned_data["when"] else _("Envoi lancé.")
+            )
+        elif action == "cancel":
+            services.campaign_cancel(campaign=campaign, actor=request.user)
+            messages.success(request, _("Campagne annulée : ce qui n'était pas parti ne partira pas."))
+        else:
+            raise ValidationError(_("Action inconnue."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect(owner.url("detail", campaign.pk))
+
+
+def _test(request, owner: Owner, campaign: Campaign) -> None:
+    form = forms.TestForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
+    contact = _preview_contact(owner, campaign, id_param(request.POST, "contact"))
+    services.campaign_test(
+        campaign=campaign,
+        actor=request.user,
+        addresses=form.cleaned_data["addresses"],
+        contact=contact,
+        language=form.cleaned_data["language"],
+    )
+    messages.success(
+        request, _("Test envoyé à %(addresses)s.") % {"addresses": ", ".join(form.cleaned_data["addresses"])}
+    )
+
+
+@login_required
+def campaign_domains(request, organizer_slug=None, network_slug=None):
+    """The domains the campaigns are signed for (DKIM), and the DNS record to publish for each."""
+    owner = _owner(request, organizer_slug, network_slug)
+    can_add = owner.network is not None or has_organizer_perm(
+        request.user, owner.organizer, Perm.ORGANIZER_SETTINGS
+    )
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        domain = request.POST.get("domain", "").strip().lower().rstrip(".")
+        if not blocks.is_domain(domain):
+            messages.error(
+                request, _("« %(domain)s » n'est pas un nom de domaine.") % {"domain": domain[:100]}
+            )
+        else:
+            services.domain_add(campaign_owner=owner.filter(), domain=domain, actor=request.user)
+            messages.success(
+                request, _("Clé créée : publiez l'enregistrement ci-dessous dans le DNS du domaine.")
+            )
+        return redirect(owner.url("domains"))
+    domains = SendingDomain.objects.filter(**owner.filter()).order_by("domain", "-created_at")
+    return render(
+        request,
+        "marketing/staff/domains.html",
+        {"owner": owner, "domains": domains, "urls": _urls(owner), "can_add": can_add},
+    )
