@@ -10,7 +10,8 @@ one of its organizers; a person known to several organizers under one address ge
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from parvis.core.models import MailBounce
@@ -61,8 +62,11 @@ def contacts(campaign: Campaign):
             queryset = queryset.filter(wanted)
         for segment in campaign.exclude_segments.all():
             queryset = queryset.exclude(pk__in=members(segment).values("pk"))
-    return queryset.exclude(email__in=Suppression.objects.values("address")).exclude(
-        email__in=MailBounce.objects.values("address")
+    # Addresses compared in lower case: an import may have kept "Ana@…" where a sale wrote "ana@…".
+    return (
+        queryset.annotate(email_key=Lower("email"))
+        .exclude(email_key__in=Suppression.objects.values("address"))
+        .exclude(email_key__in=MailBounce.objects.values("address"))
     )
 
 
@@ -70,12 +74,11 @@ def people(campaign: Campaign):
     """The audience, one per address (and per household when asked): the contact seen most recently wins."""
     rows = (
         contacts(campaign)
-        .order_by("email", "-last_seen_at", "pk")
-        .values_list("pk", "email", "language", "household_id")
+        .order_by("email_key", F("last_seen_at").desc(nulls_last=True), "pk")
+        .values_list("pk", "email_key", "language", "household_id")
     )
     last_address, households = None, set()
     for contact_id, address, language, household_id in rows.iterator(chunk_size=5000):
-        address = address.lower()
         if address == last_address:
             continue
         last_address = address
