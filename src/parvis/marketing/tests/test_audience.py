@@ -17,7 +17,7 @@ from parvis.crm.selectors import consent_state
 from parvis.crm.services import consent_record
 from parvis.marketing import audience, delivery, services
 from parvis.marketing.models import Campaign, Recipient, Suppression
-from parvis.testing import OrganizerFactory, join
+from parvis.testing import OrganizerFactory
 
 from .factories import campaign, person
 
@@ -120,12 +120,20 @@ def test_no_one_without_a_given_consent_receives_a_campaign_and_everyone_with_on
             for step, what in enumerate(story):
                 at = base + datetime.timedelta(hours=step)
                 if what in ("give", "withdraw", "other_purpose") and contact.is_active:
-                    purpose = Purpose.PARTNER_OFFERS if what == "other_purpose" else Purpose.ORGANIZER_NEWSLETTER
+                    purpose = (
+                        Purpose.PARTNER_OFFERS if what == "other_purpose" else Purpose.ORGANIZER_NEWSLETTER
+                    )
                     consent_record(
-                        contact=contact, purpose=purpose, given=what != "withdraw", source=Consent.Source.IMPORT, at=at
+                        contact=contact,
+                        purpose=purpose,
+                        given=what != "withdraw",
+                        source=Consent.Source.IMPORT,
+                        at=at,
                     )
                 elif what == "suppress":
-                    Suppression.objects.get_or_create(address=contact.email, defaults={"reason": "manual", "at": at})
+                    Suppression.objects.get_or_create(
+                        address=contact.email, defaults={"reason": "manual", "at": at}
+                    )
                 elif what == "erase" and contact.is_active:
                     contact_erase(contact=contact)
                     contact.refresh_from_db()
