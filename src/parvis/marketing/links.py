@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from parvis.core.params import is_digits
+
 _SIGNER = signing.Signer(salt="parvis.marketing.recipient", sep=".")
 
 
@@ -18,7 +20,7 @@ def recipient_id_of(token: str) -> int | None:
         value = _SIGNER.unsign(token)
     except signing.BadSignature:
         return None
-    return int(value) if value.isdigit() else None
+    return int(value) if is_digits(value) else None
 
 
 def domain_of(address: str) -> str:

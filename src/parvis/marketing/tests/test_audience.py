@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parvis.crm.models import Consent, Contact, Household, Purpose, Segment
+from parvis.crm.privacy import contact_erase
 from parvis.crm.selectors import consent_state
 from parvis.crm.services import consent_record
 from parvis.marketing import audience, delivery, services
@@ -84,8 +85,6 @@ def test_a_network_reaches_only_those_who_consented_to_the_network(network, orga
 
 
 def test_an_erased_contact_between_freezing_and_sending_is_skipped(organizer):
-    from parvis.crm.privacy import contact_erase
-
     ana = person(organizer, "ana@example.org")
     person(organizer, "bob@example.org")
     letter = campaign(organizer)
@@ -110,8 +109,6 @@ STORIES = st.lists(
 @settings(max_examples=40, deadline=None)
 @given(stories=STORIES)
 def test_no_one_without_a_given_consent_receives_a_campaign_and_everyone_with_one_does(stories):
-    from parvis.crm.privacy import contact_erase
-
     with transaction.atomic():
         club = OrganizerFactory(slug="prop-club")
         base = timezone.now() - datetime.timedelta(days=30)
@@ -153,3 +150,14 @@ def test_no_one_without_a_given_consent_receives_a_campaign_and_everyone_with_on
         )
         assert received == may
         transaction.set_rollback(True)
+
+
+def test_an_erasure_forgets_the_address_each_campaign_went_to(organizer):
+    ana = person(organizer, "ana@example.org")
+    bob = person(organizer, "bob@example.org")
+    letter = campaign(organizer)
+    audience.freeze(letter)
+    contact_erase(contact=ana)
+    contact_erase(contact=bob)  # two rows of one campaign anonymised: each its own address
+    addresses = set(Recipient.objects.filter(campaign=letter).values_list("address", flat=True))
+    assert len(addresses) == 2 and all(a.endswith("@anonyme.invalid") for a in addresses)

@@ -18,7 +18,7 @@ from parvis.crm.models import Consent, Interaction, Purpose
 from parvis.crm.selectors import consent_state
 from parvis.marketing import delivery, services
 from parvis.marketing.models import Campaign, Recipient, Suppression
-from parvis.testing import UserFactory
+from parvis.testing import UserFactory, staff
 
 from .factories import campaign, person
 
@@ -151,8 +151,6 @@ def test_a_refusal_for_now_is_tried_again_later_and_a_refusal_for_good_suppresse
 
 
 def test_a_test_send_goes_to_staff_addresses_only(organizer, django_capture_on_commit_callbacks):
-    from parvis.testing import staff
-
     marketer = staff(organizer, "marketing", email="marketing@club.example")
     letter = campaign(organizer)
     outsider = UserFactory(email="outsider@example.org")

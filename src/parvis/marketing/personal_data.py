@@ -1,0 +1,41 @@
+"""What the campaigns hold of a person, for their access export and their erasure: the send log keeps the
+address each message went to."""
+
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+
+from parvis.crm.extensions import PersonalDataHolder
+
+from .models import Recipient
+
+
+class CampaignRecipients(PersonalDataHolder):
+    # Not moved when two profiles are merged: a campaign's row stays with the profile it was sent to (two
+    # rows of one campaign on one profile would break its rule of one message per person).
+    owned = ()
+
+    def export(self, contact) -> dict:
+        rows = Recipient.objects.filter(contact=contact).select_related("campaign").order_by("pk")
+        return {
+            "campaigns_received": [
+                {
+                    "campaign": row.campaign.name,
+                    "subject": row.campaign.subject_fr,
+                    "address": row.address,
+                    "state": row.state,
+                    "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+                }
+                for row in rows
+            ]
+        }
+
+    def erase(self, contact) -> dict:
+        erased = Recipient.objects.filter(contact=contact).update(
+            address=Concat(Value("anonyme-"), Cast("pk", CharField()), Value("@anonyme.invalid"))
+        )
+        return {"campaign_recipients": erased}
+
+    def about(self, contact) -> list[tuple[str, object]]:
+        return [
+            ("marketing.recipient", Recipient.objects.filter(contact=contact).values_list("pk", flat=True))
+        ]
