@@ -103,7 +103,7 @@ class _Text(HTMLParser):
                 self.out.append(f" ({href.removeprefix('mailto:')})")
 
     def handle_data(self, data):
-        self.out.append(" ".join(data.split()) if data.strip() else (" " if data else ""))
+        self.out.append(re.sub(r"\s+", " ", data))
 
 
 def html_to_text(value: str) -> str:

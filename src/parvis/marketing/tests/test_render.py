@@ -1,0 +1,122 @@
+"""A campaign's message: responsive HTML from MJML with its CSS inline and nothing loaded from a third
+party, a plain-text part from the same blocks, event cards picked from the agenda, and for each person
+shows they have not seen, their genres first and one genre they never tried (issue 22)."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from parvis.crm.models import Interaction
+from parvis.crm.services import interaction_record
+from parvis.marketing import blocks, picks, render
+from parvis.programming.models import Genre
+from parvis.testing import PerformanceFactory
+
+from .factories import campaign, person
+
+pytestmark = pytest.mark.django_db
+
+
+def _show(organizer, title, genre, days):
+    return PerformanceFactory(
+        event__organizer=organizer,
+        event__title=title,
+        event__genre=genre,
+        starts_at=timezone.now() + datetime.timedelta(days=days),
+    )
+
+
+def test_the_message_is_responsive_inline_styled_and_loads_nothing_from_elsewhere(organizer):
+    concert = _show(organizer, "Nuit du jazz", Genre.JAZZ, 5)
+    letter = campaign(
+        organizer,
+        blocks=[
+            {
+                "type": "text",
+                "fr": "<p>Bonjour {{ prenom | à vous }} <strong>&amp;</strong> bienvenue</p>",
+                "en": "",
+            },
+            {"type": "events", "ids": [concert.event_id]},
+            {"type": "donation", "fr": "<p>Soutenez-nous</p>", "en": "", "url": "https://club.example/don"},
+        ],
+    )
+    compiled = render.compile_campaign(letter, "en")
+    message = render.personalise(
+        compiled,
+        render.Person(first_name="<Zoé>", urls={"unsubscribe": "https://u/1", "preferences": "https://p/1"}),
+    )
+    html = message.html
+    assert '<html lang="en"' in html and 'name="viewport"' in html
+    assert "@media" in html  # the columns stack on a phone
+    assert "googleapis" not in html and "<link" not in html
+    assert "Bonjour &lt;Zoé&gt;" in html  # a name is text, never markup
+    assert "Nuit du jazz" in html and concert.venue.name in html
+    assert 'href="https://u/1"' in html and 'href="https://p/1"' in html
+    text = message.text
+    assert "Bonjour <Zoé> & bienvenue" in text
+    assert "Nuit du jazz" in text and "https://club.example/don" in text
+    assert "https://u/1" in text
+    assert message.subject == "December at the club, <Zoé>"
+
+
+def test_picks_serve_a_habit_and_open_one_door(organizer):
+    seen_jazz = _show(organizer, "Jazz passé", Genre.JAZZ, -10)
+    jazz1 = _show(organizer, "Jazz 1", Genre.JAZZ, 3)
+    jazz2 = _show(organizer, "Jazz 2", Genre.JAZZ, 4)
+    jazz3 = _show(organizer, "Jazz 3", Genre.JAZZ, 6)
+    dance = _show(organizer, "Danse", Genre.DANCE, 7)
+    ana = person(organizer, "ana@example.org", first="Ana")
+    for performance in (seen_jazz, jazz1):
+        interaction_record(
+            contact=ana,
+            organizer_id=organizer.pk,
+            kind=Interaction.Kind.ATTENDANCE if performance is seen_jazz else Interaction.Kind.ORDER,
+            at=timezone.now(),
+            performance_id=performance.pk,
+        )
+    letter = campaign(organizer, blocks=[{"type": "recommended", "count": 3}])
+    shows = picks.coming_shows(letter)
+    assert [s.event_id for s in shows] == [jazz1.event_id, jazz2.event_id, jazz3.event_id, dance.event_id]
+    events, genres = picks.history([ana.pk])[ana.pk]
+    chosen = picks.for_person(shows, events, genres, 3)
+    # Jazz 1 is bought already; two jazz shows (her habit), then the dance she never tried.
+    assert chosen == [jazz2.event_id, jazz3.event_id, dance.event_id]
+    assert picks.for_person(shows, set(), {}, 2) == [jazz1.event_id, jazz2.event_id]  # unknown: the soonest
+
+    compiled = render.compile_campaign(letter, "fr", shows=shows)
+    html = render.personalise(compiled, render.Person(first_name="Ana", picks=chosen)).html
+    assert "Jazz 2" in html and "Danse" in html and "Jazz 1" not in html
+
+
+@pytest.mark.parametrize(
+    "block, error",
+    [
+        ({"type": "text", "fr": "<script>x</script>"}, "vide"),
+        ({"type": "text", "fr": "Bonjour {{ age }}"}, "n'est pas une donnée connue"),
+        ({"type": "text", "fr": "Bonjour {{ prenom"}, "pas refermée"),
+        ({"type": "button", "label_fr": "Go", "url": "javascript:alert(1)"}, "adresse web valide"),
+        ({"type": "events", "ids": ["999"]}, "plus à l'affiche"),
+        ({"type": "recommended", "count": "9"}, "Entre un et six"),
+        ({"type": "video"}, "inconnu"),
+    ],
+)
+def test_a_wrong_block_is_refused_in_words_naming_it(block, error):
+    with pytest.raises(ValidationError) as refused:
+        blocks.blocks_clean([{"type": "text", "fr": "<p>ok</p>"}, block], event_ids={1})
+    message = " ".join(refused.value.messages)
+    assert message.startswith("Bloc 2") and error in message
+
+
+def test_text_keeps_links_and_emphasis_and_drops_the_rest():
+    [cleaned] = blocks.blocks_clean(
+        [
+            {
+                "type": "text",
+                "fr": '<p onclick="x">Voir <a href="https://a.example" style="c">ici</a><img src="https://t.example/p.gif"></p>',
+            }
+        ],
+        event_ids=set(),
+    )
+    assert cleaned["fr"] == '<p>Voir <a href="https://a.example" rel="noopener">ici</a></p>'
