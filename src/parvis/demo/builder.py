@@ -55,6 +55,7 @@ from .base import (
     next_monday,
     paris_at,
 )
+from .campaigns import demo_campaigns
 from .data import (
     BANDS,
     CLUB_ARTICLES,
@@ -84,6 +85,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     demo_vouchers(theatre=theatre)
     _demo_failed_job(theatre=theatre)
     _demo_network_profiles(jazz=jazz)
+    demo_campaigns(theatre=theatre, jazz=jazz)
     return accounts
 
 

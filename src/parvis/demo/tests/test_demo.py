@@ -1,8 +1,12 @@
 import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management import call_command
 from django.db import models
 
 from parvis.crm import network_suggestions
+from parvis.demo.builder import build_demo
+from parvis.marketing.models import Campaign, Recipient
 from parvis.network.models import Network, Organizer, OrganizerStaff, Role, Venue
 from parvis.programming.models import Event, Festival, Performance
 
@@ -140,3 +144,16 @@ def test_the_demo_network_shows_how_people_move_between_clubs():
     # Spectateur 1 is asked about the address they gave at a fourth club.
     (suggestion,) = network_suggestions.suggestions_for("spectateur1@exemple.org")
     assert suggestion.masked == "s•••@travail.exemple.org"
+
+
+def test_the_demo_theatre_has_sent_a_letter_its_marketer_can_read_and_a_draft_to_try(client):
+    build_demo()
+    theatre = Organizer.objects.get(slug="theatre-du-parvis")
+    sent = Campaign.objects.get(organizer=theatre, state=Campaign.State.SENT)
+    assert Recipient.objects.filter(campaign=sent, state=Recipient.State.SENT).count() == 16
+    subjects = [m.subject for m in mail.outbox if "saison" in m.subject or "season" in m.subject]
+    assert "Camille, la saison est lancée" in subjects and "Olivia, the season is on" in subjects
+    assert Campaign.objects.filter(organizer=theatre, state=Campaign.State.DRAFT).exists()
+    client.force_login(get_user_model().objects.get(username="marketing@theatre-du-parvis.example"))
+    page = client.get(f"/staff/o/{theatre.slug}/campagnes/{sent.pk}/").content.decode()
+    assert "Résultats" in page and "Lettre de la saison" in page
