@@ -410,8 +410,11 @@ def part_send(campaign: Campaign, part: int, *, quiet_hours: bool = True) -> dat
     try:
         while True:
             campaign.refresh_from_db(fields=["state"])
-            if campaign.state != Campaign.State.SENDING:
+            if campaign.state != Campaign.State.SENDING:  # cancelled meanwhile: what is left stays unsent
                 take_back(campaign, part)
+                Recipient.objects.filter(campaign=campaign, part=part, state=Recipient.State.QUEUED).update(
+                    state=Recipient.State.SKIPPED, error="campaign cancelled"
+                )
                 return None
             if quiet_hours and quiet_until(timezone.now()):
                 return quiet_until(timezone.now())
