@@ -54,6 +54,7 @@ def test_the_message_is_responsive_inline_styled_and_loads_nothing_from_elsewher
     assert "Bonjour &lt;Zoé&gt;" in html  # a name is text, never markup
     assert "Nuit du jazz" in html and concert.venue.name in html
     assert 'href="https://u/1"' in html and 'href="https://p/1"' in html
+    assert "Make a donation" in html and "You receive this message because you agreed to" in html
     text = message.text
     assert "Bonjour <Zoé> & bienvenue" in text
     assert "Nuit du jazz" in text and "https://club.example/don" in text
