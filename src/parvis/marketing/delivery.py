@@ -7,7 +7,8 @@ side. A sender's run claims a batch of its rows (`state=sending`, `claim=<run>`)
 2. records the row as sent, on condition that its run still holds it (one UPDATE, committed);
 3. writes the final dot, which makes the relay take the message, and reads its answer.
 
-A relay delivers nothing of a transaction whose final dot never came (RFC 5321, 4.1.1.4). So a sender
+A relay delivers nothing of a transaction whose final dot never came: a connection closed before it
+cancels the transaction, as a RSET would (RFC 5321, 3.8). So a sender
 killed before step 2 committed leaves a row `sending` whose message was never delivered: the next run of
 its part sends it again. Killed after, the message is recorded as sent; the dot is already in the socket's
 buffer a few microseconds later (the kernel delivers it when the process dies). The only window left is
