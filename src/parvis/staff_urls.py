@@ -218,6 +218,11 @@ urlpatterns = [
         name="campaign_domains",
     ),
     path(
+        "o/<slug:organizer_slug>/campagnes/regles/",
+        campaign_views.campaign_policy,
+        name="campaign_policy",
+    ),
+    path(
         "o/<slug:organizer_slug>/campagnes/<int:pk>/", campaign_views.campaign_detail, name="campaign_detail"
     ),
     path(
@@ -250,6 +255,11 @@ urlpatterns = [
         "r/<slug:network_slug>/campagnes/domaines/",
         campaign_views.campaign_domains,
         name="network_campaign_domains",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/regles/",
+        campaign_views.campaign_policy,
+        name="network_campaign_policy",
     ),
     path(
         "r/<slug:network_slug>/campagnes/<int:pk>/",

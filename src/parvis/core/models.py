@@ -80,6 +80,7 @@ ACTION_LABELS = {
     "campaign.cancel": _("Campagne annulée"),
     "campaign.test": _("Envoi de test d'une campagne"),
     "campaign.domain": _("Domaine d'envoi ajouté"),
+    "campaign.policy": _("Règles d'envoi modifiées"),
     "crm.correct": _("Fiche corrigée"),
     "crm.erase": _("Données personnelles effacées"),
     "crm.household": _("Foyer modifié"),

@@ -42,12 +42,13 @@ from parvis.core import keyvault
 from parvis.core.models import MailBounce
 from parvis.crm.models import Contact, Interaction
 
-from . import dkim, links, mime, picks, render
-from .models import Campaign, Recipient, SendingDomain, Suppression
+from . import dkim, links, mime, picks, pressure, render
+from .models import Campaign, Recipient, SendingDomain, SendingPolicy, Suppression
 
 logger = logging.getLogger("parvis.marketing")
 
 BATCH = 100
+PRESSURE_CAP = "pressure cap"  # a row's `error` when the cap deferred or skipped it
 RETRY_DELAYS_S = (60, 300, 900, 3600, 4 * 3600, 12 * 3600)  # then the row fails
 _DOTS = re.compile(rb"(?m)^\.")
 
@@ -56,9 +57,10 @@ class RunTakenOver(Exception):
     """Another run of this part holds the rows now: this one stops."""
 
 
-def quiet_until(now: datetime.datetime) -> datetime.datetime | None:
-    """The end of the quiet hours when `now` falls in them (no campaign is sent at night), else None."""
-    start, end = settings.PARVIS_CAMPAIGN_QUIET_HOURS
+def quiet_until(now: datetime.datetime, policy=None) -> datetime.datetime | None:
+    """The end of the quiet hours when `now` falls in them (no campaign is sent at night), else None.
+    `policy`: the owner's `SendingPolicy` (else the installation's hours)."""
+    start, end = (policy.quiet_from, policy.quiet_until) if policy else settings.PARVIS_CAMPAIGN_QUIET_HOURS
     if start == end:
         return None
     local = timezone.localtime(now)
@@ -164,6 +166,7 @@ class Sender:
         self.relay = Relay() if _smtp_backend() else None
         self.rate = settings.PARVIS_CAMPAIGN_RATE_PER_PART
         self.urls = links.Urls()
+        self.caps = pressure.caps_of(campaign)
         self._next_at = time.monotonic()
 
     def compiled_for(self, language: str) -> render.Compiled:
@@ -219,6 +222,7 @@ class Sender:
                 time.sleep(wait)
 
     def send_batch(self, rows: list[Recipient]) -> int:
+        rows = self.within_caps(rows)
         contacts = Contact.objects.in_bulk([r.contact_id for r in rows])
         seen = picks.history(list(contacts)) if self.shows else None
         sent = []
@@ -233,6 +237,26 @@ class Sender:
                 sent.append((recipient, contact))
         _timeline(self.campaign, sent)
         return len(sent)
+
+    def within_caps(self, rows: list[Recipient]) -> list[Recipient]:
+        """The rows whose person is under the pressure caps; the others deferred or skipped."""
+        over = pressure.over_cap(self.campaign, [r.address for r in rows], timezone.now(), self.caps)
+        for recipient in rows:
+            if recipient.address not in over:
+                continue
+            action, free_at = over[recipient.address]
+            if action == SendingPolicy.Capped.SKIP:
+                _settle(recipient, Recipient.State.SKIPPED, self.run, error=PRESSURE_CAP)
+            else:
+                _settle(
+                    recipient,
+                    Recipient.State.QUEUED,
+                    self.run,
+                    error=PRESSURE_CAP,
+                    next_try_at=free_at,
+                    claim="",
+                )
+        return [r for r in rows if r.address not in over]
 
     def _deliver(self, recipient: Recipient, data: bytes, envelope_from: str, message_id: str) -> bool:
         if self.relay is None:  # a backend of development or tests: no relay to hold the dot back from
@@ -408,6 +432,7 @@ def part_send(campaign: Campaign, part: int, *, quiet_hours: bool = True) -> dat
     run = uuid.uuid4().hex
     take_back(campaign, part)
     sender = Sender(campaign, run)
+    policy = pressure.owner_policy(campaign)
     try:
         while True:
             campaign.refresh_from_db(fields=["state"])
@@ -417,8 +442,8 @@ def part_send(campaign: Campaign, part: int, *, quiet_hours: bool = True) -> dat
                     state=Recipient.State.SKIPPED, error="campaign cancelled"
                 )
                 return None
-            if quiet_hours and quiet_until(timezone.now()):
-                return quiet_until(timezone.now())
+            if quiet_hours and quiet_until(timezone.now(), policy):
+                return quiet_until(timezone.now(), policy)
             rows = claim(campaign, part, run)
             if not rows:
                 break

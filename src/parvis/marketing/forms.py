@@ -13,7 +13,7 @@ from parvis.core.params import is_digits
 from parvis.crm.models import Purpose, Segment
 
 from . import blocks as blocks_mod
-from .models import Campaign
+from .models import Campaign, SendingPolicy
 
 BLOCK_FIELDS = ("fr", "en", "label_fr", "label_en", "url", "count")
 
@@ -47,6 +47,7 @@ class CampaignForm(forms.ModelForm):
             "include_segments",
             "exclude_segments",
             "one_per_household",
+            "priority",
         ]
         help_texts = {
             "subject_fr": _("Personnalisable : {{ prenom | à défaut }}, {{ nom }}."),
@@ -117,6 +118,13 @@ def block_action(blocks: list[dict], action: str) -> list[dict]:
     elif verb == "down" and n < len(blocks) - 1:
         blocks[n + 1], blocks[n] = blocks[n], blocks[n + 1]
     return blocks
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = SendingPolicy
+        fields = ["pressure_cap", "capped", "quiet_from", "quiet_until"]
+        widgets = {"capped": forms.RadioSelect}
 
 
 class TestForm(forms.Form):

@@ -2,6 +2,7 @@
 signed for."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,53 @@ class SendingDomain(models.Model):
         return f"v=DKIM1; k=rsa; p={self.public_key}"
 
 
+class SendingPolicy(models.Model):
+    """How much an organizer (or a network) writes to a person: the pressure cap and the quiet hours."""
+
+    class Capped(models.TextChoices):
+        DEFER = "defer", _("reporter l'envoi à la personne jusqu'à ce qu'elle repasse sous le plafond")
+        SKIP = "skip", _("ne pas lui envoyer cette campagne")
+
+    organizer = models.OneToOneField(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="sending_policy"
+    )
+    network = models.OneToOneField(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="sending_policy"
+    )
+    pressure_cap = models.PositiveSmallIntegerField(
+        _("au plus, par personne et par 7 jours"),
+        default=3,
+        help_text=_("Messages de campagne, toutes campagnes confondues ; 0 : pas de plafond."),
+    )
+    capped = models.CharField(_("au-delà"), max_length=5, choices=Capped.choices, default=Capped.DEFER)
+    quiet_from = models.PositiveSmallIntegerField(
+        _("rien ne part à partir de (heure)"), default=21, validators=[MaxValueValidator(23)]
+    )
+    quiet_until = models.PositiveSmallIntegerField(
+        _("jusqu'à (heure)"),
+        default=8,
+        validators=[MaxValueValidator(23)],
+        help_text=_("Les mêmes heures : pas d'heures creuses."),
+    )
+
+    class Meta:
+        verbose_name = _("règles d'envoi")
+        verbose_name_plural = _("règles d'envoi")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organizer__isnull=False, network__isnull=True)
+                | Q(organizer__isnull=True, network__isnull=False),
+                name="sending_policy_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organizer or self.network}"
+
+
+PRESSURE_WINDOW_DAYS = 7
+
+
 class Campaign(models.Model):
     """One message written once and sent to each person of an audience, personalised, in their language."""
 
@@ -93,6 +141,15 @@ class Campaign(models.Model):
         "crm.Segment", blank=True, related_name="+", verbose_name=_("segments exclus")
     )
     one_per_household = models.BooleanField(_("un seul envoi par foyer"), default=False)
+    priority = models.CharField(
+        _("priorité"),
+        max_length=6,
+        choices=[
+            ("normal", _("normale : soumise au plafond d'envois")),
+            ("high", _("haute : part même au-delà du plafond")),
+        ],
+        default="normal",
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     send_at = models.DateTimeField(_("envoi le"), null=True, blank=True)
     frozen_at = models.DateTimeField(null=True, blank=True)  # the audience written, one row per person
@@ -157,7 +214,11 @@ class Recipient(models.Model):
             models.UniqueConstraint(fields=["campaign", "contact"], name="recipient_once_per_contact"),
             models.UniqueConstraint(fields=["campaign", "address"], name="recipient_once_per_address"),
         ]
-        indexes = [models.Index(fields=["campaign", "part", "state", "id"], name="recipient_queue")]
+        indexes = [
+            models.Index(fields=["campaign", "part", "state", "id"], name="recipient_queue"),
+            # The pressure cap: what each address received lately.
+            models.Index(fields=["address", "sent_at"], name="recipient_pressure"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.contact_id}"

@@ -16,7 +16,7 @@ from parvis.crm.selectors import consent_state
 from parvis.network.models import NetworkMembership, NetworkStaff, OrganizerStaff
 
 from . import dkim, links, tasks
-from .models import Campaign, Recipient, SendingDomain
+from .models import Campaign, Recipient, SendingDomain, SendingPolicy
 
 FIELDS = (
     "name",
@@ -165,6 +165,24 @@ def domain_add(*, campaign_owner: dict, domain: str, actor) -> SendingDomain:
             **campaign_owner,
         )
     return sending
+
+
+def policy_save(*, policy: SendingPolicy, actor) -> SendingPolicy:
+    with transaction.atomic():
+        policy.save()
+        audit_record(
+            actor=actor,
+            action="campaign.policy",
+            instance=policy,
+            after={
+                "pressure_cap": policy.pressure_cap,
+                "capped": policy.capped,
+                "quiet_from": policy.quiet_from,
+                "quiet_until": policy.quiet_until,
+            },
+            **({"network": policy.network} if policy.network_id else {"organizer_id": policy.organizer_id}),
+        )
+    return policy
 
 
 # What the recipients do.

@@ -19,7 +19,7 @@ from parvis.crm.models import Consent, Contact
 from parvis.network.models import Network, Organizer
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 
-from . import audience, blocks, forms, picks, services, tasks
+from . import audience, blocks, delivery, forms, picks, pressure, services, tasks
 from .models import Campaign, Recipient, SendingDomain
 
 
@@ -61,7 +61,12 @@ def _owner(request, organizer_slug=None, network_slug=None) -> Owner:
 
 
 def _urls(owner: Owner, campaign: Campaign | None = None) -> dict:
-    urls = {"list": owner.url("list"), "create": owner.url("create"), "domains": owner.url("domains")}
+    urls = {
+        "list": owner.url("list"),
+        "create": owner.url("create"),
+        "domains": owner.url("domains"),
+        "policy": owner.url("policy"),
+    }
     if campaign is not None and campaign.pk:
         for name in ("detail", "edit", "preview", "audience", "action"):
             urls[name] = owner.url(name, campaign.pk)
@@ -153,7 +158,11 @@ def _report(campaign: Campaign) -> dict:
         source=Consent.Source.UNSUBSCRIBE, proof__campaign=campaign.pk, given=False
     ).count()
     total = sum(states.values())
+    capped = Recipient.objects.filter(campaign=campaign, error=delivery.PRESSURE_CAP)
     return {
+        "capped_waiting": capped.filter(state=Recipient.State.QUEUED).count(),
+        "capped_skipped": capped.filter(state=Recipient.State.SKIPPED).count(),
+        "capped_sent_later": capped.filter(state=Recipient.State.SENT).count(),
         "total": total,
         "states": [(label, states.get(value, 0)) for value, label in Recipient.State.choices],
         "sent": states.get(Recipient.State.SENT, 0),
@@ -304,4 +313,22 @@ def campaign_domains(request, organizer_slug=None, network_slug=None):
         request,
         "marketing/staff/domains.html",
         {"owner": owner, "domains": domains, "urls": _urls(owner), "can_add": can_add},
+    )
+
+
+@login_required
+def campaign_policy(request, organizer_slug=None, network_slug=None):
+    """How much the owner writes to each person (the pressure cap) and when (the quiet hours)."""
+    owner = _owner(request, organizer_slug, network_slug)
+    if owner.organizer:
+        policy = pressure.policy_of(organizer_id=owner.organizer.pk)
+    else:
+        policy = pressure.policy_of(network_id=owner.network.pk)
+    form = forms.PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        services.policy_save(policy=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Règles d'envoi enregistrées."))
+        return redirect(owner.url("policy"))
+    return render(
+        request, "marketing/staff/policy.html", {"owner": owner, "form": form, "urls": _urls(owner)}
     )

@@ -20,7 +20,7 @@ from parvis.core.background import enqueue_on_commit
 from parvis.core.mail import deliver
 from parvis.crm.models import Contact
 
-from . import audience, delivery, picks, render
+from . import audience, delivery, picks, pressure, render
 from .models import Campaign
 
 
@@ -43,7 +43,7 @@ def campaign_start(*, campaign_id: int) -> None:
         if campaign is None or campaign.state != Campaign.State.SCHEDULED:
             return  # cancelled, or started by an earlier run
         now = timezone.now()
-        when = delivery.quiet_until(now)
+        when = delivery.quiet_until(now, pressure.owner_policy(campaign))
         if campaign.send_at and campaign.send_at > now + datetime.timedelta(seconds=1):
             when = max(when or now, campaign.send_at)  # run early (a backend that does not wait)
         if when is not None:

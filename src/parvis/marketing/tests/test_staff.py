@@ -31,6 +31,7 @@ def _post_blocks(client, url, blocks, action="save", **fields):
         "subject_fr": "Janvier, {{ prenom | chers amis }}",
         "from_name": "Club A",
         "from_email": "lettre@club.example",
+        "priority": "normal",
         "blocks": str(len(blocks)),
         "action": action,
         **fields,
