@@ -244,6 +244,7 @@ class Purpose(models.TextChoices):
     NETWORK_SHARING = "network_sharing", _("Partage du profil avec le réseau")
     PARTNER_OFFERS = "partner_offers", _("Offres des partenaires")
     RECOMMENDATIONS = "recommendations", _("Recommandations personnalisées")
+    EMAIL_TRACKING = "email_tracking", _("Mesure de mes clics dans les e-mails, à mon nom")
     SMS = "sms", _("SMS")
 
 

@@ -7,6 +7,7 @@ A network's campaign reaches the people who consented to the network's newslette
 one of its organizers; a person known to several organizers under one address gets one message.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -100,6 +101,15 @@ def preview(campaign: Campaign) -> tuple[int, list[Contact]]:
     return count, sample
 
 
+def held_out(campaign: Campaign, contact_id: int) -> bool:
+    """Whether the person is in the campaign's holdout group: drawn by a hash of the campaign and the
+    person, so that a run again draws the same people and two campaigns draw different ones."""
+    if not campaign.holdout_percent:
+        return False
+    digest = hashlib.blake2b(f"{campaign.pk}:{contact_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % 100 < campaign.holdout_percent
+
+
 def freeze(campaign: Campaign) -> int:
     """Write the audience as it is now, one row per person, spread over the campaign's senders, in one
     transaction: cut short, it leaves nothing, and the task that runs it again writes everyone."""
@@ -119,6 +129,9 @@ def _freeze(campaign: Campaign) -> int:
                 address=person.address,
                 language=person.language,
                 part=count % campaign.parts,
+                state=Recipient.State.HOLDOUT
+                if held_out(campaign, person.contact_id)
+                else Recipient.State.QUEUED,
             )
         )
         count += 1

@@ -10,6 +10,7 @@ Personalisation tokens, in text, subjects and buttons: `{{ prenom }}`, `{{ nom }
 `{{ prenom | cher public }}`. An unknown token is refused when the campaign is saved, never sent as is.
 """
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -138,6 +139,25 @@ def _recommended(block: dict) -> dict:
 def _donation(block: dict) -> dict:
     text = _text(block)
     return {**text, "type": "donation", "url": _url(block.get("url"))}
+
+
+HREF = re.compile(r'href="(https?://[^"]+)"')
+
+
+def tracked_links(blocks: list[dict]) -> list[str]:
+    """The web links of a campaign's blocks, in order, each once: a click on the n-th goes through
+    `/m/<token>/l/<n>/`. Worked out from the blocks alone, by the sender and by the redirect alike."""
+    links: list[str] = []
+    for block in blocks:
+        found = []
+        for key in ("fr", "en"):
+            found += [html.unescape(href) for href in HREF.findall(block.get(key) or "")]
+        if block.get("url"):
+            found.append(block["url"])
+        for url in found:
+            if url not in links:
+                links.append(url)
+    return links
 
 
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")

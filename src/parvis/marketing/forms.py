@@ -48,6 +48,8 @@ class CampaignForm(forms.ModelForm):
             "exclude_segments",
             "one_per_household",
             "priority",
+            "holdout_percent",
+            "attribution_days",
         ]
         help_texts = {
             "subject_fr": _("Personnalisable : {{ prenom | à défaut }}, {{ nom }}."),

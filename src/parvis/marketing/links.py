@@ -34,12 +34,14 @@ class Urls:
         base = settings.PARVIS_BASE_URL
         self.unsubscribe = (base + reverse("marketing:unsubscribe", args=["TOKEN"])).split("TOKEN")
         self.preferences = (base + reverse("marketing:preferences", args=["TOKEN"])).split("TOKEN")
+        self.click = (base + reverse("marketing:click_base", args=["TOKEN"])).rstrip("/").split("TOKEN")
 
     def __call__(self, recipient_id: int) -> dict[str, str]:
         token = token_of(recipient_id)
         return {
             "unsubscribe": token.join(self.unsubscribe),
             "preferences": token.join(self.preferences),
+            "click": token.join(self.click),
             "token": token,
         }
 

@@ -2,7 +2,7 @@
 signed for."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -141,6 +141,18 @@ class Campaign(models.Model):
         "crm.Segment", blank=True, related_name="+", verbose_name=_("segments exclus")
     )
     one_per_household = models.BooleanField(_("un seul envoi par foyer"), default=False)
+    holdout_percent = models.PositiveSmallIntegerField(
+        _("groupe témoin (%)"),
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_("Une part du public qui ne reçoit pas la campagne : ses achats servent de comparaison."),
+    )
+    attribution_days = models.PositiveSmallIntegerField(
+        _("achats comptés pendant (jours)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Après l'envoi, ou après le clic."),
+    )
     priority = models.CharField(
         _("priorité"),
         max_length=6,
@@ -193,6 +205,7 @@ class Recipient(models.Model):
         BOUNCED = "bounced", _("Refusé (adresse invalide)")
         FAILED = "failed", _("Échec après plusieurs essais")
         SKIPPED = "skipped", _("Écarté avant l'envoi")
+        HOLDOUT = "holdout", _("Groupe témoin (non envoyé)")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
@@ -244,3 +257,23 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.reason})"
+
+
+class Click(models.Model):
+    """A click on a campaign's link. Everyone's counts in the campaign's total; the person is kept only if
+    they consented to the measure of their clicks (`Purpose.EMAIL_TRACKING`), as the CNIL asks."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="clicks")
+    recipient = models.ForeignKey(
+        Recipient, null=True, blank=True, on_delete=models.SET_NULL, related_name="clicks"
+    )
+    link = models.CharField(max_length=20)  # "l3": the campaign's 4th link; "e12": event 12's page
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("clic")
+        verbose_name_plural = _("clics")
+        indexes = [models.Index(fields=["campaign", "at"], name="click_by_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.link}"

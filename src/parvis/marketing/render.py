@@ -21,10 +21,14 @@ from django.utils.safestring import mark_safe
 
 from parvis.programming.models import Event
 
-from .blocks import TOKEN, Token, token_of
+from .blocks import HREF, TOKEN, Token, token_of, tracked_links
 from .models import Campaign
 
 MARKER = re.compile(r"PVS(\d+)X")
+# Where each tracked link's address starts; each person's message has it replaced by their own
+# `/m/<token>` (or, in a preview, by the link's target).
+CLICK = "__PVCLICK__"
+_TRACKED = re.compile(CLICK + r"/([le]/\d+)/")
 _INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 _MRML_OPTIONS = mrml.RenderOptions(disable_comments=True, fonts={})
 
@@ -61,6 +65,7 @@ class Compiled:
     text: list[str]
     cards_html: dict[int, str]
     cards_text: dict[int, str]
+    targets: dict[str, str]  # "l/0", "e/12" → where the link leads
     picks_count: int = 0  # how many shows to pick for each person (0: no recommendation block)
 
 
@@ -123,8 +128,9 @@ def _absolute(url: str) -> str:
     return url if url.startswith(("http://", "https://")) else settings.PARVIS_BASE_URL + url
 
 
-def cards(event_ids, language: str) -> tuple[dict[int, str], dict[int, str]]:
-    """Each event's card, as HTML (styles inline: it goes in after the inlining) and as text."""
+def cards(event_ids, language: str, targets: dict[str, str]) -> tuple[dict[int, str], dict[int, str]]:
+    """Each event's card, as HTML (styles inline: it goes in after the inlining) and as text; its link
+    goes through the click counter (`targets` learns where it leads)."""
     now = timezone.now()
     events = Event.objects.filter(pk__in=list(event_ids)).select_related("organizer")
     by_id_html, by_id_text = {}, {}
@@ -136,10 +142,11 @@ def cards(event_ids, language: str) -> tuple[dict[int, str], dict[int, str]]:
                 .order_by("starts_at")
                 .first()
             )
+            targets[f"e/{event.pk}"] = _absolute(event.get_absolute_url())
             context = {
                 "event": event,
                 "title": event.localized_title,
-                "url": _absolute(event.get_absolute_url()),
+                "url": f"{CLICK}/e/{event.pk}/",
                 "image": _absolute(event.image.url) if event.image else "",
                 "when": formats.date_format(timezone.localtime(performance.starts_at), "DATETIME_FORMAT")
                 if performance
@@ -151,20 +158,35 @@ def cards(event_ids, language: str) -> tuple[dict[int, str], dict[int, str]]:
     return by_id_html, by_id_text
 
 
-def _blocks_out(campaign: Campaign, language: str, marks: _Marks, cards_html, cards_text) -> list[dict]:
+def _tracker(campaign: Campaign, targets: dict[str, str]):
+    """url → its tracked address (`CLICK/l/<n>/`), `targets` filled as it goes."""
+    index = {url: n for n, url in enumerate(tracked_links(campaign.blocks))}
+
+    def tracked(url: str) -> str:
+        if url not in index:
+            return url
+        targets[f"l/{index[url]}"] = url
+        return f"{CLICK}/l/{index[url]}/"
+
+    return tracked
+
+
+def _blocks_out(
+    campaign: Campaign, language: str, marks: _Marks, cards_html, cards_text, targets
+) -> list[dict]:
     out = []
+    tracked = _tracker(campaign, targets)
     for block in campaign.blocks:
         kind = block["type"]
         item = {"type": kind}
         if kind in ("text", "donation"):
             body = marks.tokens(_in(language, block["fr"], block.get("en", "")))
+            body = HREF.sub(lambda m: f'href="{tracked(html.unescape(m.group(1)))}"', body)
             item.update(html=mark_safe(body), text=html_to_text(body))  # noqa: S308 - cleaned by nh3
-            item["url"] = block.get("url", "")
+            item["url"] = tracked(block.get("url", ""))
         elif kind == "button":
-            item.update(
-                label=marks.tokens(_in(language, block["label_fr"], block.get("label_en", ""))),
-                url=block["url"],
-            )
+            label = marks.tokens(_in(language, block["label_fr"], block.get("label_en", "")))
+            item.update(label=label, url=tracked(block["url"]))
         elif kind == "events":
             item.update(
                 html=mark_safe("".join(cards_html[i] for i in block["ids"] if i in cards_html)),  # noqa: S308
@@ -188,7 +210,8 @@ def compile_campaign(campaign: Campaign, language: str, *, shows=()) -> Compiled
         event_ids |= {show.event_id for show in shows}
     marks = _Marks()
     with translation.override(language):
-        cards_html, cards_text = cards(event_ids, language) if event_ids else ({}, {})
+        targets: dict[str, str] = {}
+        cards_html, cards_text = cards(event_ids, language, targets) if event_ids else ({}, {})
         subject = marks.tokens(_in(language, campaign.subject_fr, campaign.subject_en))
         context = {
             "campaign": campaign,
@@ -197,7 +220,7 @@ def compile_campaign(campaign: Campaign, language: str, *, shows=()) -> Compiled
             "owner": campaign.organizer or campaign.network,
             "address": campaign.organizer.address if campaign.organizer_id else "",
             "preheader": marks.tokens(_in(language, campaign.preheader_fr, campaign.preheader_en)),
-            "blocks": _blocks_out(campaign, language, marks, cards_html, cards_text),
+            "blocks": _blocks_out(campaign, language, marks, cards_html, cards_text, targets),
             "unsubscribe": marks.add(Slot("url", name="unsubscribe")),
             "preferences": marks.add(Slot("url", name="preferences")),
             "purpose": campaign.get_purpose_display(),
@@ -214,6 +237,7 @@ def compile_campaign(campaign: Campaign, language: str, *, shows=()) -> Compiled
         text=MARKER.split(text),
         cards_html=cards_html,
         cards_text=cards_text,
+        targets=targets,
         picks_count=max(picks, default=0),
     )
 
@@ -238,9 +262,16 @@ def _fill(parts: list[str], compiled: Compiled, person: Person, *, as_html: bool
     return "".join(out)
 
 
+def _links(value: str, compiled: Compiled, person: Person) -> str:
+    click = person.urls.get("click")
+    if click:
+        return value.replace(CLICK, click)
+    return _TRACKED.sub(lambda m: compiled.targets.get(m.group(1), "#"), value)  # a preview: the targets
+
+
 def personalise(compiled: Compiled, person: Person) -> Message:
     return Message(
         subject=" ".join(_fill(compiled.subject, compiled, person, as_html=False).split()),
-        html=_fill(compiled.html, compiled, person, as_html=True),
-        text=_fill(compiled.text, compiled, person, as_html=False),
+        html=_links(_fill(compiled.html, compiled, person, as_html=True), compiled, person),
+        text=_links(_fill(compiled.text, compiled, person, as_html=False), compiled, person),
     )

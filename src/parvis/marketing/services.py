@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,12 +12,13 @@ from parvis.core import keyvault
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 from parvis.crm import services as crm_services
-from parvis.crm.models import Consent, Contact, Purpose
+from parvis.crm.models import Consent, Contact, Interaction, Purpose
 from parvis.crm.selectors import consent_state
 from parvis.network.models import NetworkMembership, NetworkStaff, OrganizerStaff
+from parvis.programming.models import Event
 
-from . import dkim, links, tasks
-from .models import Campaign, Recipient, SendingDomain, SendingPolicy
+from . import blocks, dkim, links, tasks
+from .models import Campaign, Click, Recipient, SendingDomain, SendingPolicy
 
 FIELDS = (
     "name",
@@ -235,3 +237,42 @@ def unsubscribe(*, recipient: Recipient, proof: dict, one_click: bool) -> bool:
             )
             withdrawn = True
     return withdrawn
+
+
+def click_target(campaign: Campaign, kind: str, n: int) -> str | None:
+    """Where the campaign's link leads: its n-th web link, or the page of one of its owner's events."""
+    if kind == "l":
+        targets = blocks.tracked_links(campaign.blocks)
+        return targets[n] if n < len(targets) else None
+    events = Event.objects.filter(pk=n).select_related("organizer")
+    if campaign.network_id:
+        members = NetworkMembership.objects.filter(network_id=campaign.network_id).values("organizer_id")
+        events = events.filter(organizer_id__in=members)
+    else:
+        events = events.filter(organizer_id=campaign.organizer_id)
+    event = events.first()
+    return settings.PARVIS_BASE_URL + event.get_absolute_url() if event else None
+
+
+def click_record(*, recipient: Recipient, link: str) -> Click:
+    """Counted for the campaign; the person kept, and the click on their timeline, only with their consent
+    to the measure of their clicks."""
+    contact = recipient.contact
+    named = contact.is_active and bool(
+        (state := consent_state(contact, Purpose.EMAIL_TRACKING)) and state.given
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        click = Click.objects.create(
+            campaign_id=recipient.campaign_id, recipient=recipient if named else None, link=link, at=now
+        )
+        if named:
+            crm_services.interaction_record(
+                contact=contact,
+                organizer_id=contact.organizer_id,
+                kind=Interaction.Kind.EMAIL_CLICKED,
+                at=now,
+                summary=recipient.campaign.subject_fr,
+                ref=f"campaign:{recipient.campaign_id}",
+            )
+    return click

@@ -19,7 +19,7 @@ from parvis.crm.models import Consent, Contact
 from parvis.network.models import Network, Organizer
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 
-from . import audience, blocks, delivery, forms, picks, pressure, services, tasks
+from . import audience, blocks, delivery, forms, picks, pressure, results, services, tasks
 from .models import Campaign, Recipient, SendingDomain
 
 
@@ -182,6 +182,7 @@ def campaign_detail(request, organizer_slug=None, network_slug=None, pk=None):
         "test_form": test_form,
         "schedule_form": forms.ScheduleForm(),
         "report": _report(campaign) if campaign.frozen_at else None,
+        "results": results.results(campaign) if campaign.frozen_at else None,
         "signed": delivery_signed(campaign),
         "preview_contact": id_param(request.GET, "contact"),
         "preview_language": "en" if request.GET.get("language") == "en" else "fr",

@@ -1,6 +1,6 @@
 """What a recipient reaches from a campaign: unsubscribe (one click, RFC 8058) and their preferences."""
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -11,6 +11,24 @@ from parvis.crm.models import Purpose
 
 from . import services
 
+
+def click_base(request, token: str):
+    """Only the start of the click addresses (`links.Urls`): nothing to see."""
+    return render(request, "marketing/link_invalid.html", status=404)
+
+
+@never_cache
+def click(request, token: str, n: int, kind: str):
+    """A click on a campaign's link: counted, kept with the person's name only if they agreed to it, then
+    on to where the link leads (only the campaign's own links: no open redirect)."""
+    recipient = services.recipient_for_token(token)
+    target = services.click_target(recipient.campaign, kind, n) if recipient else None
+    if target is None:
+        return render(request, "marketing/link_invalid.html", status=404)
+    services.click_record(recipient=recipient, link=f"{kind}{n}")
+    return HttpResponseRedirect(target)
+
+
 PREFERENCES_VERSION = "campaign-preferences-2026-12"
 # The purposes a person chooses from a campaign's preferences page: what may be written to them.
 MESSAGE_PURPOSES = (
@@ -18,6 +36,7 @@ MESSAGE_PURPOSES = (
     Purpose.NETWORK_NEWSLETTER,
     Purpose.PARTNER_OFFERS,
     Purpose.RECOMMENDATIONS,
+    Purpose.EMAIL_TRACKING,
 )
 
 

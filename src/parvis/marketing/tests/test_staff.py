@@ -32,6 +32,8 @@ def _post_blocks(client, url, blocks, action="save", **fields):
         "from_name": "Club A",
         "from_email": "lettre@club.example",
         "priority": "normal",
+        "holdout_percent": "0",
+        "attribution_days": "7",
         "blocks": str(len(blocks)),
         "action": action,
         **fields,
