@@ -101,13 +101,31 @@ def preview(campaign: Campaign) -> tuple[int, list[Contact]]:
     return count, sample
 
 
+def _draw(campaign: Campaign, contact_id: int, salt: str) -> int:
+    """0–99, drawn by a hash of the campaign and the person: a run again draws the same people, and two
+    campaigns (or the holdout and the A/B test of one) draw different ones."""
+    digest = hashlib.blake2b(f"{salt}:{campaign.pk}:{contact_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % 100
+
+
 def held_out(campaign: Campaign, contact_id: int) -> bool:
-    """Whether the person is in the campaign's holdout group: drawn by a hash of the campaign and the
-    person, so that a run again draws the same people and two campaigns draw different ones."""
-    if not campaign.holdout_percent:
-        return False
-    digest = hashlib.blake2b(f"{campaign.pk}:{contact_id}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big") % 100 < campaign.holdout_percent
+    """Whether the person is in the campaign's holdout group (receives nothing; compared with)."""
+    return (
+        bool(campaign.holdout_percent) and _draw(campaign, contact_id, "holdout") < campaign.holdout_percent
+    )
+
+
+def _group_of(campaign: Campaign, contact_id: int) -> dict:
+    """The person's state and variant: held out, in the A/B test's sample (A or B), waiting for its
+    result, or simply queued."""
+    if held_out(campaign, contact_id):
+        return {"state": Recipient.State.HOLDOUT}
+    if not campaign.ab_percent:
+        return {"state": Recipient.State.QUEUED}
+    draw = _draw(campaign, contact_id, "ab")
+    if draw < campaign.ab_percent:
+        return {"state": Recipient.State.QUEUED, "variant": "a" if draw % 2 == 0 else "b"}
+    return {"state": Recipient.State.WAITING}
 
 
 def freeze(campaign: Campaign) -> int:
@@ -129,9 +147,7 @@ def _freeze(campaign: Campaign) -> int:
                 address=person.address,
                 language=person.language,
                 part=count % campaign.parts,
-                state=Recipient.State.HOLDOUT
-                if held_out(campaign, person.contact_id)
-                else Recipient.State.QUEUED,
+                **_group_of(campaign, person.contact_id),
             )
         )
         count += 1

@@ -161,7 +161,7 @@ class Sender:
         self.campaign = campaign
         self.run = run
         self.shows = picks.coming_shows(campaign) if _has_picks(campaign) else []
-        self.compiled: dict[str, render.Compiled] = {}
+        self.compiled: dict[tuple[str, str], render.Compiled] = {}
         self.key = signing_key(campaign)
         self.relay = Relay() if _smtp_backend() else None
         self.rate = settings.PARVIS_CAMPAIGN_RATE_PER_PART
@@ -169,15 +169,17 @@ class Sender:
         self.caps = pressure.caps_of(campaign)
         self._next_at = time.monotonic()
 
-    def compiled_for(self, language: str) -> render.Compiled:
+    def compiled_for(self, language: str, variant: str = "a") -> render.Compiled:
         language = language if language in dict(settings.LANGUAGES) else "fr"
-        if language not in self.compiled:
-            self.compiled[language] = render.compile_campaign(self.campaign, language, shows=self.shows)
-        return self.compiled[language]
+        if (language, variant) not in self.compiled:
+            self.compiled[(language, variant)] = render.compile_campaign(
+                self.campaign, language, shows=self.shows, variant=variant
+            )
+        return self.compiled[(language, variant)]
 
     def message(self, recipient: Recipient, contact: Contact, seen=None) -> tuple[bytes, str, str]:
         """(bytes, envelope sender, Message-ID) of one person's message."""
-        compiled = self.compiled_for(recipient.language)
+        compiled = self.compiled_for(recipient.language, recipient.variant)
         urls = self.urls(recipient.pk)
         person = render.Person(first_name=contact.first_name, last_name=contact.last_name, urls=urls)
         if compiled.picks_count:
@@ -415,7 +417,8 @@ def next_try(campaign: Campaign, part: int) -> datetime.datetime | None:
 
 def finish_if_done(campaign: Campaign) -> bool:
     left = Recipient.objects.filter(
-        campaign=campaign, state__in=[Recipient.State.QUEUED, Recipient.State.SENDING]
+        campaign=campaign,
+        state__in=[Recipient.State.QUEUED, Recipient.State.SENDING, Recipient.State.WAITING],
     ).exists()
     if left:
         return False

@@ -50,6 +50,11 @@ class CampaignForm(forms.ModelForm):
             "priority",
             "holdout_percent",
             "attribution_days",
+            "ab_percent",
+            "ab_subject_fr",
+            "ab_subject_en",
+            "ab_hours",
+            "ab_metric",
         ]
         help_texts = {
             "subject_fr": _("Personnalisable : {{ prenom | à défaut }}, {{ nom }}."),
@@ -72,7 +77,16 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for name in ("subject_fr", "subject_en", "preheader_fr", "preheader_en"):
+        if data.get("ab_percent") and not data.get("ab_subject_fr"):
+            self.add_error("ab_subject_fr", _("Un test A/B compare deux objets : écrivez l'objet B."))
+        for name in (
+            "subject_fr",
+            "subject_en",
+            "preheader_fr",
+            "preheader_en",
+            "ab_subject_fr",
+            "ab_subject_en",
+        ):
             try:
                 blocks_mod.tokens_check(data.get(name) or "")
             except ValidationError as exc:

@@ -153,6 +153,28 @@ class Campaign(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("Après l'envoi, ou après le clic."),
     )
+    # A/B test of the subject: a sample gets A or B; after `ab_hours` the better one goes to the rest.
+    ab_percent = models.PositiveSmallIntegerField(
+        _("test A/B : part du public testée (%)"),
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "0 : pas de test. La moitié reçoit l'objet A, l'autre l'objet B ; le reste, le meilleur."
+        ),
+    )
+    ab_subject_fr = models.CharField(_("objet B"), max_length=200, blank=True)
+    ab_subject_en = models.CharField(_("objet B (anglais)"), max_length=200, blank=True)
+    ab_hours = models.PositiveSmallIntegerField(
+        _("durée du test (heures)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(72)]
+    )
+    ab_metric = models.CharField(
+        _("gagnant désigné par"),
+        max_length=6,
+        choices=[("clicks", _("les clics")), ("sales", _("les ventes"))],
+        default="clicks",
+    )
+    ab_winner = models.CharField(max_length=1, blank=True)
+    ab_note = models.CharField(max_length=300, blank=True)
     priority = models.CharField(
         _("priorité"),
         max_length=6,
@@ -206,12 +228,14 @@ class Recipient(models.Model):
         FAILED = "failed", _("Échec après plusieurs essais")
         SKIPPED = "skipped", _("Écarté avant l'envoi")
         HOLDOUT = "holdout", _("Groupe témoin (non envoyé)")
+        WAITING = "waiting", _("Attend le résultat du test A/B")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
     address = models.CharField(max_length=254)
     language = models.CharField(max_length=8, default="fr")
     part = models.PositiveSmallIntegerField(default=0)
+    variant = models.CharField(max_length=1, default="a")  # the A/B test's subject it gets
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     claim = models.CharField(max_length=32, blank=True)
     tries = models.PositiveSmallIntegerField(default=0)
@@ -268,6 +292,7 @@ class Click(models.Model):
         Recipient, null=True, blank=True, on_delete=models.SET_NULL, related_name="clicks"
     )
     link = models.CharField(max_length=20)  # "l3": the campaign's 4th link; "e12": event 12's page
+    variant = models.CharField(max_length=1, default="a")  # counted per variant, named or not
     at = models.DateTimeField()
 
     class Meta:

@@ -202,8 +202,9 @@ def sender_name(campaign: Campaign) -> str:
     return campaign.network.name if campaign.network_id else campaign.organizer.name
 
 
-def compile_campaign(campaign: Campaign, language: str, *, shows=()) -> Compiled:
-    """`shows`: the coming shows the recommendation blocks pick from (`picks.coming_shows`)."""
+def compile_campaign(campaign: Campaign, language: str, *, shows=(), variant: str = "a") -> Compiled:
+    """`shows`: the coming shows the recommendation blocks pick from (`picks.coming_shows`); `variant`:
+    the A/B test's subject ("b": the campaign's subject B)."""
     language = language if language in dict(settings.LANGUAGES) else "fr"
     event_ids = {i for b in campaign.blocks if b["type"] == "events" for i in b["ids"]}
     if any(b["type"] == "recommended" for b in campaign.blocks):
@@ -212,7 +213,10 @@ def compile_campaign(campaign: Campaign, language: str, *, shows=()) -> Compiled
     with translation.override(language):
         targets: dict[str, str] = {}
         cards_html, cards_text = cards(event_ids, language, targets) if event_ids else ({}, {})
-        subject = marks.tokens(_in(language, campaign.subject_fr, campaign.subject_en))
+        if variant == "b" and campaign.ab_subject_fr:
+            subject = marks.tokens(_in(language, campaign.ab_subject_fr, campaign.ab_subject_en))
+        else:
+            subject = marks.tokens(_in(language, campaign.subject_fr, campaign.subject_en))
         context = {
             "campaign": campaign,
             "language": language,

@@ -264,7 +264,11 @@ def click_record(*, recipient: Recipient, link: str) -> Click:
     now = timezone.now()
     with transaction.atomic():
         click = Click.objects.create(
-            campaign_id=recipient.campaign_id, recipient=recipient if named else None, link=link, at=now
+            campaign_id=recipient.campaign_id,
+            recipient=recipient if named else None,
+            link=link,
+            at=now,
+            variant=recipient.variant,
         )
         if named:
             crm_services.interaction_record(

@@ -20,7 +20,7 @@ from parvis.core.background import enqueue_on_commit
 from parvis.core.mail import deliver
 from parvis.crm.models import Contact
 
-from . import audience, delivery, picks, pressure, render
+from . import ab, audience, delivery, picks, pressure, render
 from .models import Campaign
 
 
@@ -53,6 +53,8 @@ def campaign_start(*, campaign_id: int) -> None:
         Campaign.objects.filter(pk=campaign_id).update(state=Campaign.State.SENDING)
         for part in range(campaign.parts):
             enqueue_on_commit(campaign_part_send, campaign_id=campaign_id, part=part)
+        if campaign.ab_percent:
+            later(campaign_ab_decide, ab.decision_time(campaign), campaign_id=campaign_id)
         if campaign.parts == 0 or not campaign.recipients.exists():
             transaction.on_commit(lambda: delivery.finish_if_done(campaign))
 
@@ -65,6 +67,19 @@ def campaign_part_send(*, campaign_id: int, part: int) -> None:
     when = delivery.part_send(campaign, part)
     if when is not None:
         later(campaign_part_send, when, campaign_id=campaign_id, part=part)
+
+
+@task()
+def campaign_ab_decide(*, campaign_id: int) -> None:
+    """The A/B test's time is up: the better subject goes to the rest of the audience."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or campaign.state != Campaign.State.SENDING:
+            return
+        _winner, released = ab.release(campaign)
+        if released:
+            for part in range(campaign.parts):
+                enqueue_on_commit(campaign_part_send, campaign_id=campaign_id, part=part)
 
 
 @task()
@@ -114,4 +129,5 @@ def _about(kwargs: dict):
 
 jobs.policy(campaign_start, label=gettext_lazy("Départ d'une campagne"), about=_about)
 jobs.policy(campaign_part_send, label=gettext_lazy("Envoi d'une campagne"), about=_about, tries=20)
+jobs.policy(campaign_ab_decide, label=gettext_lazy("Résultat d'un test A/B"), about=_about)
 jobs.policy(campaign_test_send, label=gettext_lazy("Envoi de test d'une campagne"), about=_about)
