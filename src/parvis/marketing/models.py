@@ -9,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from parvis.crm.models import Purpose
 
+
+def _one_owner(name: str) -> models.CheckConstraint:
+    """A row of an organizer or of a network, never both, never neither."""
+    return models.CheckConstraint(
+        condition=Q(organizer__isnull=False, network__isnull=True)
+        | Q(organizer__isnull=True, network__isnull=False),
+        name=name,
+    )
+
+
 # What a campaign may be sent for: each needs the recipient's consent to that purpose.
 CAMPAIGN_PURPOSES = (Purpose.ORGANIZER_NEWSLETTER, Purpose.NETWORK_NEWSLETTER, Purpose.PARTNER_OFFERS)
 
@@ -36,11 +46,7 @@ class SendingDomain(models.Model):
         verbose_name_plural = _("domaines d'envoi")
         constraints = [
             models.UniqueConstraint(fields=["domain", "selector"], name="unique_domain_selector"),
-            models.CheckConstraint(
-                condition=Q(organizer__isnull=False, network__isnull=True)
-                | Q(organizer__isnull=True, network__isnull=False),
-                name="sending_domain_one_owner",
-            ),
+            _one_owner("sending_domain_one_owner"),
         ]
 
     def __str__(self) -> str:
@@ -88,11 +94,7 @@ class SendingPolicy(models.Model):
         verbose_name = _("règles d'envoi")
         verbose_name_plural = _("règles d'envoi")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(organizer__isnull=False, network__isnull=True)
-                | Q(organizer__isnull=True, network__isnull=False),
-                name="sending_policy_one_owner",
-            ),
+            _one_owner("sending_policy_one_owner"),
         ]
 
     def __str__(self) -> str:
@@ -200,11 +202,7 @@ class Campaign(models.Model):
         verbose_name_plural = _("campagnes")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(organizer__isnull=False, network__isnull=True)
-                | Q(organizer__isnull=True, network__isnull=False),
-                name="campaign_one_owner",
-            ),
+            _one_owner("campaign_one_owner"),
         ]
 
     def __str__(self) -> str:

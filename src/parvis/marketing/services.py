@@ -20,20 +20,6 @@ from parvis.programming.models import Event
 from . import blocks, dkim, links, tasks
 from .models import Campaign, Click, Recipient, SendingDomain, SendingPolicy
 
-FIELDS = (
-    "name",
-    "purpose",
-    "subject_fr",
-    "subject_en",
-    "preheader_fr",
-    "preheader_en",
-    "from_name",
-    "from_email",
-    "reply_to",
-    "blocks",
-    "one_per_household",
-)
-
 
 def _owner(campaign: Campaign) -> dict:
     if campaign.network_id:
