@@ -32,6 +32,8 @@ TYPES = {
     "events": gettext_lazy("Spectacles choisis dans l'agenda"),
     "recommended": gettext_lazy("Spectacles recommandés à chacun"),
     "donation": gettext_lazy("Appel au don"),
+    "pass_entries": gettext_lazy("Entrées restantes sur le pass de la personne"),
+    "membership": gettext_lazy("Fin de la carte d'adhérent de la personne"),
 }
 MAX_BLOCKS = 40
 MAX_EVENTS = 6
@@ -188,6 +190,8 @@ def blocks_clean(blocks, *, event_ids: set[int]) -> list[dict]:
                 cleaned.append(_recommended(block))
             elif kind == "donation":
                 cleaned.append(_donation(block))
+            elif kind in ("pass_entries", "membership"):  # said only to those who hold one
+                cleaned.append({"type": kind})
             else:
                 raise ValidationError(_("Type de bloc inconnu."), code="unknown_type")
         except ValidationError as exc:

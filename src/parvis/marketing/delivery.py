@@ -42,7 +42,7 @@ from parvis.core import keyvault
 from parvis.core.models import MailBounce
 from parvis.crm.models import Contact, Interaction
 
-from . import dkim, links, mime, picks, pressure, render
+from . import dkim, holdings, links, mime, picks, pressure, render
 from .models import Campaign, Recipient, SendingDomain, SendingPolicy, Suppression
 
 logger = logging.getLogger("parvis.marketing")
@@ -167,6 +167,7 @@ class Sender:
         self.rate = settings.PARVIS_CAMPAIGN_RATE_PER_PART
         self.urls = links.Urls()
         self.caps = pressure.caps_of(campaign)
+        self.personal = any(block["type"] in holdings.PERSONAL_BLOCKS for block in campaign.blocks)
         self._next_at = time.monotonic()
 
     def compiled_for(self, language: str, variant: str = "a") -> render.Compiled:
@@ -177,11 +178,13 @@ class Sender:
             )
         return self.compiled[(language, variant)]
 
-    def message(self, recipient: Recipient, contact: Contact, seen=None) -> tuple[bytes, str, str]:
+    def message(self, recipient: Recipient, contact: Contact, seen=None, held=None) -> tuple[bytes, str, str]:
         """(bytes, envelope sender, Message-ID) of one person's message."""
         compiled = self.compiled_for(recipient.language, recipient.variant)
         urls = self.urls(recipient.pk)
         person = render.Person(first_name=contact.first_name, last_name=contact.last_name, urls=urls)
+        for kind, item in (held or {}).get(recipient.address, {}).items():
+            person.held[kind] = holdings.fragments(kind, item, compiled.language)
         if compiled.picks_count:
             events, genres = seen.get(contact.pk, (set(), {})) if seen else (set(), {})
             person.picks = picks.for_person(self.shows, events, genres, compiled.picks_count)
@@ -227,6 +230,7 @@ class Sender:
         rows = self.within_caps(rows)
         contacts = Contact.objects.in_bulk([r.contact_id for r in rows])
         seen = picks.history(list(contacts)) if self.shows else None
+        held = holdings.held(self.campaign, [r.address for r in rows]) if self.personal else None
         sent = []
         for recipient in rows:
             contact = contacts.get(recipient.contact_id)
@@ -234,7 +238,7 @@ class Sender:
                 _settle(recipient, Recipient.State.SKIPPED, self.run, error="contact erased or merged")
                 continue
             self.pace()
-            data, envelope_from, message_id = self.message(recipient, contact, seen)
+            data, envelope_from, message_id = self.message(recipient, contact, seen, held)
             if self._deliver(recipient, data, envelope_from, message_id):
                 sent.append((recipient, contact))
         _timeline(self.campaign, sent)

@@ -47,6 +47,7 @@ class Person:
     last_name: str = ""
     urls: dict[str, str] = field(default_factory=dict)
     picks: list[int] = field(default_factory=list)
+    held: dict[str, tuple[str, str]] = field(default_factory=dict)  # block type → its (HTML, text)
 
 
 @dataclass
@@ -194,6 +195,8 @@ def _blocks_out(
             )
         elif kind == "recommended":
             item["marker"] = marks.add(Slot("picks", count=block["count"]))
+        elif kind in ("pass_entries", "membership"):
+            item["marker"] = marks.add(Slot("held", name=kind))
         out.append(item)
     return out
 
@@ -253,6 +256,9 @@ def _value(slot: Slot, person: Person, compiled: Compiled, *, as_html: bool) -> 
     if slot.kind == "url":
         value = person.urls.get(slot.name, "")
         return html.escape(value) if as_html else value
+    if slot.kind == "held":
+        fragment_html, fragment_text = person.held.get(slot.name, ("", ""))
+        return fragment_html if as_html else fragment_text
     picked = person.picks[: slot.count]
     if as_html:
         return "".join(compiled.cards_html.get(i, "") for i in picked)

@@ -20,7 +20,7 @@ from parvis.core.background import enqueue_on_commit
 from parvis.core.mail import deliver
 from parvis.crm.models import Contact
 
-from . import ab, audience, delivery, picks, pressure, render
+from . import ab, audience, delivery, holdings, picks, pressure, render
 from .models import Campaign
 
 
@@ -117,6 +117,10 @@ def render_for(campaign: Campaign, contact: Contact | None, language: str) -> re
             person.picks = picks.for_person(sender.shows, events, genres, compiled.picks_count)
     elif compiled.picks_count:
         person.picks = picks.for_person(sender.shows, set(), {}, compiled.picks_count)
+    if contact is not None and contact.email and sender.personal:
+        address = contact.email.lower()
+        for kind, item in holdings.held(campaign, [address]).get(address, {}).items():
+            person.held[kind] = holdings.fragments(kind, item, compiled.language)
     return render.personalise(compiled, person)
 
 

@@ -5,12 +5,16 @@ shows they have not seen, their genres first and one genre they never tried (iss
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from parvis.crm.models import Interaction
 from parvis.crm.services import interaction_record
-from parvis.marketing import blocks, picks, render
+from parvis.marketing import audience, blocks, delivery, picks, render
+from parvis.marketing.models import Campaign
+from parvis.passes.models import PassHolding
+from parvis.passes.tests.factories import bought_pass, pass_product
 from parvis.programming.models import Genre
 from parvis.testing import PerformanceFactory
 
@@ -121,3 +125,21 @@ def test_text_keeps_links_and_emphasis_and_drops_the_rest():
         event_ids=set(),
     )
     assert cleaned["fr"] == '<p>Voir <a href="https://a.example" rel="noopener">ici</a></p>'
+
+
+def test_a_pass_holder_reads_their_entries_left_and_the_others_read_nothing(organizer):
+    product = pass_product(organizer)
+    holding = bought_pass(product, email="ana@example.org")
+    PassHolding.objects.filter(pk=holding.pk).update(entries_used=1)
+    person(organizer, "ana@example.org", first="Ana")
+    person(organizer, "bob@example.org", first="Bob")
+    letter = campaign(organizer, blocks=[{"type": "text", "fr": "<p>Bonjour</p>"}, {"type": "pass_entries"}])
+    audience.freeze(letter)
+    Campaign.objects.filter(pk=letter.pk).update(state=Campaign.State.SENDING)
+    mail.outbox.clear()
+    delivery.part_send(letter, 0)
+    pages = {m.to[0]: (m.alternatives[0][0], m.body) for m in mail.outbox}
+    html, text = pages["ana@example.org"]
+    assert "Il vous reste 2 entrées sur votre Pass 3 concerts" in html and "Réserver avec mon pass" in html
+    assert "Il vous reste 2 entrées sur votre Pass 3 concerts" in text and holding.code in text
+    assert "Il vous reste" not in pages["bob@example.org"][0] + pages["bob@example.org"][1]
