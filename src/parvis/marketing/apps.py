@@ -1,3 +1,4 @@
+from anymail.signals import tracking
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,8 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Campagnes")
 
     def ready(self):
-        from . import tasks  # noqa: F401 - how its tasks are tried again (core.jobs.policy)
+        from . import inbound, tasks  # noqa: F401 - tasks: how they are tried again (core.jobs.policy)
         from .personal_data import CampaignRecipients
 
         personal_data.register("campaigns", CampaignRecipients())
+        tracking.connect(inbound.provider_event, dispatch_uid="parvis.marketing.provider_event")

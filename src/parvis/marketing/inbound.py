@@ -109,3 +109,39 @@ def handle(raw: bytes) -> Outcome:
                 state=Recipient.State.BOUNCED, error="bounce report"
             )
         return Outcome("bounce", recipient.pk if recipient else None, failed)
+
+
+def provider_event(sender, event, esp_name: str = "", **kwargs) -> None:
+    """An e-mail provider's webhook, normalised by django-anymail (its `tracking` signal, the library's own
+    extension point). The provider knows its own message ids, not our rows: the row is the latest message
+    sent to the address; the address is suppressed whatever it finds."""
+    kind = {"bounced": "bounce", "complained": "complaint", "unsubscribed": "unsubscribe"}.get(
+        event.event_type
+    )
+    address = (event.recipient or "").strip().lower()
+    if kind is None or not address:
+        return
+    recipient = (
+        Recipient.objects.select_related("campaign", "contact")
+        .filter(address=address, state__in=[Recipient.State.SENT, Recipient.State.BOUNCED])
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
+    proof = {
+        "via": esp_name or "provider",
+        "event": str(event.event_id or ""),
+        "at": timezone.now().isoformat(),
+    }
+    with transaction.atomic():
+        if kind == "bounce":
+            _suppress(address, Suppression.Reason.HARD_BOUNCE, f"{esp_name}: {event.description or ''}")
+            MailBounce.objects.create(address=address, code=550, reason=f"{esp_name} bounce"[:300])
+            if recipient is not None:
+                Recipient.objects.filter(pk=recipient.pk).update(
+                    state=Recipient.State.BOUNCED, error="bounce report"
+                )
+            return
+        if kind == "complaint":
+            _suppress(address, Suppression.Reason.COMPLAINT, f"{esp_name} complaint")
+        if recipient is not None:
+            services.unsubscribe(recipient=recipient, proof={**proof, kind: True}, one_click=False)

@@ -1,4 +1,5 @@
-from django.urls import path
+from django.conf import settings
+from django.urls import include, path
 
 from . import views
 
@@ -10,3 +11,6 @@ urlpatterns = [
     path("m/<str:token>/l/<int:n>/", views.click, {"kind": "l"}, name="click"),
     path("m/<str:token>/e/<int:n>/", views.click, {"kind": "e"}, name="click_event"),
 ]
+
+if settings.ANYMAIL_WEBHOOK_SECRET:  # a provider's webhooks, never open without their password
+    urlpatterns.append(path("retours/fournisseur/", include("anymail.urls")))

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "parvis.passes",
     "parvis.memberships",
     "parvis.marketing",
+    "anymail",  # the e-mail providers' webhooks (bounces, complaints), read by parvis.marketing.inbound
     "parvis.api",
     "parvis.demo",
 ]
@@ -189,6 +190,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parvis <billetterie@
 PARVIS_DEV_OUTBOX = env.bool("PARVIS_DEV_OUTBOX", default=DEBUG)
 # Campaigns: senders working side by side per campaign, messages per second each (0: as fast as the relay
 # takes them), and the quiet hours (local time, from–to) when no campaign is sent.
+# An e-mail provider's webhooks (bounces, complaints, unsubscribes), at /retours/fournisseur/<provider>/
+# tracking/, are open only with this "user:password" (HTTP basic authentication the provider sends).
+ANYMAIL_WEBHOOK_SECRET = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+ANYMAIL = {"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET} if ANYMAIL_WEBHOOK_SECRET else {}
 PARVIS_CAMPAIGN_PARTS = env.int("PARVIS_CAMPAIGN_PARTS", default=2)
 PARVIS_CAMPAIGN_RATE_PER_PART = env.float("PARVIS_CAMPAIGN_RATE_PER_PART", default=0)
 PARVIS_CAMPAIGN_QUIET_HOURS = tuple(env.list("PARVIS_CAMPAIGN_QUIET_HOURS", cast=int, default=[21, 8]))

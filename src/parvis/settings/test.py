@@ -21,3 +21,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Every API answer a test observes must be declared in the OpenAPI document (status and error code).
 MIDDLEWARE = ["parvis.testing.ApiContractMiddleware", *MIDDLEWARE]  # noqa: F405
 PARVIS_CAMPAIGN_QUIET_HOURS = (0, 0)  # a test that needs quiet hours sets them
+ANYMAIL_WEBHOOK_SECRET = "provider:webhook-secret"  # noqa: S105 - the tests' own
+ANYMAIL = {"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET}

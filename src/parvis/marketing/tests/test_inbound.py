@@ -3,6 +3,8 @@ delivery status notification suppresses the address and marks the row bounced; a
 (complaint) suppresses it and withdraws the consent; a message to the unsubscribe address withdraws the
 consent; a temporary failure changes nothing (issue 22)."""
 
+import base64
+import json
 import mailbox
 
 import pytest
@@ -125,3 +127,46 @@ def test_bounces_complaints_and_mailto_unsubscribes_from_a_maildir(organizer, tm
     assert sorted(a.address for a in audience.people(campaign(organizer, name="Suivante"))) == [
         "busy@example.org"
     ]
+
+
+def _postmark(client, payload, password="webhook-secret"):  # noqa: S107 - the tests' own
+    auth = base64.b64encode(f"provider:{password}".encode()).decode()
+    return client.post(
+        "/retours/fournisseur/postmark/tracking/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {auth}",
+    )
+
+
+def test_a_providers_webhooks_suppress_bounced_and_complaining_addresses(organizer, client):
+    rows = _sent(organizer, "gone@example.org", "angry@example.org")
+    bounce = {
+        "RecordType": "Bounce",
+        "Type": "HardBounce",
+        "TypeCode": 1,
+        "ID": 42,
+        "MessageID": "pm-1",
+        "Email": "Gone@example.org",
+        "BouncedAt": "2026-12-06T10:00:00Z",
+        "Description": "Unknown user",
+    }
+    assert _postmark(client, bounce, password="wrong").status_code == 400
+    assert not Suppression.objects.exists()
+    assert _postmark(client, bounce).status_code == 200
+    assert Suppression.objects.get(address="gone@example.org").reason == Suppression.Reason.HARD_BOUNCE
+    assert Recipient.objects.get(pk=rows["gone@example.org"].pk).state == Recipient.State.BOUNCED
+
+    complaint = {
+        "RecordType": "SpamComplaint",
+        "Type": "SpamComplaint",
+        "TypeCode": 512,
+        "ID": 43,
+        "MessageID": "pm-2",
+        "Email": "angry@example.org",
+        "BouncedAt": "2026-12-06T11:00:00Z",
+    }
+    assert _postmark(client, complaint).status_code == 200
+    assert Suppression.objects.get(address="angry@example.org").reason == Suppression.Reason.COMPLAINT
+    state = consent_state(rows["angry@example.org"].contact, Purpose.ORGANIZER_NEWSLETTER)
+    assert state.given is False and state.proof["via"] == "Postmark"
