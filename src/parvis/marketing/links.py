@@ -34,6 +34,7 @@ class Urls:
         base = settings.PARVIS_BASE_URL
         self.unsubscribe = (base + reverse("marketing:unsubscribe", args=["TOKEN"])).split("TOKEN")
         self.preferences = (base + reverse("marketing:preferences", args=["TOKEN"])).split("TOKEN")
+        self.opened = (base + reverse("marketing:opened", args=["TOKEN"])).split("TOKEN")
         self.click = (base + reverse("marketing:click_base", args=["TOKEN"])).rstrip("/").split("TOKEN")
 
     def __call__(self, recipient_id: int) -> dict[str, str]:
@@ -42,6 +43,7 @@ class Urls:
             "unsubscribe": token.join(self.unsubscribe),
             "preferences": token.join(self.preferences),
             "click": token.join(self.click),
+            "opened": token.join(self.opened),
             "token": token,
         }
 

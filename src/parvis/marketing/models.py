@@ -300,3 +300,25 @@ class Click(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.link}"
+
+
+class Open(models.Model):
+    """A message's images loaded: an aggregate indicator only (a mail app that loads every image, such as
+    Apple's Mail Privacy Protection, or a scanner, opens everything; those are flagged `machine`). The
+    person is kept only with their consent to the measure, as for clicks."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="opens")
+    recipient = models.ForeignKey(
+        Recipient, null=True, blank=True, on_delete=models.SET_NULL, related_name="opens"
+    )
+    variant = models.CharField(max_length=1, default="a")
+    machine = models.BooleanField(default=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ouverture")
+        verbose_name_plural = _("ouvertures")
+        indexes = [models.Index(fields=["campaign", "at"], name="open_by_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.at:%Y-%m-%d}"

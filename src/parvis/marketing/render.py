@@ -230,6 +230,7 @@ def compile_campaign(campaign: Campaign, language: str, *, shows=(), variant: st
             "blocks": _blocks_out(campaign, language, marks, cards_html, cards_text, targets),
             "unsubscribe": marks.add(Slot("url", name="unsubscribe")),
             "preferences": marks.add(Slot("url", name="preferences")),
+            "opened": marks.add(Slot("url", name="opened")),
             "purpose": campaign.get_purpose_display(),
         }
         source = render_to_string("marketing/email/campaign.mjml", context)

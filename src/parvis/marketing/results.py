@@ -18,7 +18,7 @@ from django.db.models import Count, Min, Sum
 from parvis.network.models import NetworkMembership
 from parvis.ticketing.models import Order, OrderState, Ticket
 
-from .models import Campaign, Click, Recipient
+from .models import Campaign, Click, Open, Recipient
 
 PAID = [OrderState.PAID, OrderState.PARTIALLY_REFUNDED]
 
@@ -81,8 +81,11 @@ def _after_clicks(campaign: Campaign) -> dict:
 
 def results(campaign: Campaign) -> dict:
     clicks = Click.objects.filter(campaign=campaign)
+    opens = Open.objects.filter(campaign=campaign)
     start = campaign.send_at or campaign.frozen_at
     return {
+        "opens": opens.filter(machine=False).count(),
+        "machine_opens": opens.filter(machine=True).count(),
         "clicks": clicks.count(),
         "clickers": clicks.exclude(recipient=None).values("recipient").distinct().count(),
         "after_clicks": _after_clicks(campaign),

@@ -1,6 +1,7 @@
 """What the marketers and the recipients do to campaigns: write, schedule, cancel, test; unsubscribe."""
 
 import datetime
+import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from parvis.network.models import NetworkMembership, NetworkStaff, OrganizerStaf
 from parvis.programming.models import Event
 
 from . import blocks, dkim, links, tasks
-from .models import Campaign, Click, Recipient, SendingDomain, SendingPolicy
+from .models import Campaign, Click, Open, Recipient, SendingDomain, SendingPolicy
 
 
 def _owner(campaign: Campaign) -> dict:
@@ -240,13 +241,56 @@ def click_target(campaign: Campaign, kind: str, n: int) -> str | None:
     return settings.PARVIS_BASE_URL + event.get_absolute_url() if event else None
 
 
+# Apple's Mail Privacy Protection loads every image from Apple's network (17.0.0.0/8); scanners and
+# prefetchers announce themselves, or load the images within seconds of the delivery.
+_APPLE = ipaddress.ip_network("17.0.0.0/8")
+_MACHINES = (
+    "bot",
+    "crawler",
+    "spider",
+    "scanner",
+    "preview",
+    "googleimageproxy",
+    "yahoomailproxy",
+    "outlook",
+)
+
+
+def is_machine(ip: str, user_agent: str, sent_at) -> bool:
+    try:
+        if ipaddress.ip_address(ip) in _APPLE:
+            return True
+    except ValueError:
+        pass
+    agent = user_agent.lower()
+    if any(word in agent for word in _MACHINES):
+        return True
+    return sent_at is not None and timezone.now() - sent_at < datetime.timedelta(seconds=10)
+
+
+def _named(recipient: Recipient) -> bool:
+    """Whether the person consented to the measure of their opens and clicks, under their name."""
+    contact = recipient.contact
+    return contact.is_active and bool(
+        (state := consent_state(contact, Purpose.EMAIL_TRACKING)) and state.given
+    )
+
+
+def open_record(*, recipient: Recipient, ip: str, user_agent: str) -> Open:
+    return Open.objects.create(
+        campaign_id=recipient.campaign_id,
+        recipient=recipient if _named(recipient) else None,
+        variant=recipient.variant,
+        machine=is_machine(ip, user_agent, recipient.sent_at),
+        at=timezone.now(),
+    )
+
+
 def click_record(*, recipient: Recipient, link: str) -> Click:
     """Counted for the campaign; the person kept, and the click on their timeline, only with their consent
     to the measure of their clicks."""
     contact = recipient.contact
-    named = contact.is_active and bool(
-        (state := consent_state(contact, Purpose.EMAIL_TRACKING)) and state.given
-    )
+    named = _named(recipient)
     now = timezone.now()
     with transaction.atomic():
         click = Click.objects.create(

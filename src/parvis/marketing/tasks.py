@@ -104,11 +104,14 @@ def campaign_test_send(
         deliver(test)
 
 
+BLANK_IMAGE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+
 def render_for(campaign: Campaign, contact: Contact | None, language: str) -> render.Message:
     """What `contact` would receive (their name, their picks), the links pointing nowhere."""
     sender = delivery.Sender(campaign, run="preview")
     compiled = sender.compiled_for(language)
-    person = render.Person(urls={"unsubscribe": "#", "preferences": "#"})
+    person = render.Person(urls={"unsubscribe": "#", "preferences": "#", "opened": BLANK_IMAGE})
     if contact is not None:
         person.first_name, person.last_name = contact.first_name, contact.last_name
         if compiled.picks_count:

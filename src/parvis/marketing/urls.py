@@ -8,6 +8,7 @@ urlpatterns = [
     path("m/<str:token>/desinscription/", views.unsubscribe, name="unsubscribe"),
     path("m/<str:token>/preferences/", views.preferences, name="preferences"),
     path("m/<str:token>/", views.click_base, name="click_base"),
+    path("m/<str:token>/o.gif", views.opened, name="opened"),
     path("m/<str:token>/l/<int:n>/", views.click, {"kind": "l"}, name="click"),
     path("m/<str:token>/e/<int:n>/", views.click, {"kind": "e"}, name="click_event"),
 ]

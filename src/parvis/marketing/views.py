@@ -1,5 +1,7 @@
 """What a recipient reaches from a campaign: unsubscribe (one click, RFC 8058) and their preferences."""
 
+import base64
+
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -27,6 +29,22 @@ def click(request, token: str, n: int, kind: str):
         return render(request, "marketing/link_invalid.html", status=404)
     services.click_record(recipient=recipient, link=f"{kind}{n}")
     return HttpResponseRedirect(target)
+
+
+# The smallest transparent GIF: what the open indicator answers, whatever happens.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+@never_cache
+def opened(request, token: str):
+    recipient = services.recipient_for_token(token)
+    if recipient is not None:
+        services.open_record(
+            recipient=recipient,
+            ip=request.META.get("REMOTE_ADDR", ""),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    return HttpResponse(PIXEL, content_type="image/gif")
 
 
 PREFERENCES_VERSION = "campaign-preferences-2026-12"

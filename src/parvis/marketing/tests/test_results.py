@@ -2,6 +2,7 @@
 measure of their clicks and leads only where the campaign's links lead; sales are counted after a click
 and compared with a holdout group that received nothing (issue 22)."""
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from parvis.crm.models import Consent, Interaction, Purpose
 from parvis.crm.services import consent_record
 from parvis.marketing import audience, delivery, results
-from parvis.marketing.models import Campaign, Click, Recipient
+from parvis.marketing.models import Campaign, Click, Open, Recipient
 from parvis.testing import PerformanceFactory
 from parvis.ticketing.models import Order
 from parvis.ticketing.tests.factories import buy, tariff
@@ -114,3 +115,19 @@ def test_sales_after_a_click_and_against_the_holdout_group(organizer, client):
     assert figures["after_clicks"]["revenue"] == Decimal("50.00")
     assert figures["received"].buyers == 1 and figures["received"].people == 40 - held.count()
     assert figures["holdout"].buyers == 1 and figures["holdout"].people == held.count()
+
+
+def test_opens_are_an_aggregate_with_machines_apart(organizer, client):
+    person(organizer, "ana@example.org", first="Ana")
+    letter = campaign(organizer)
+    page = _send(letter)["ana@example.org"]
+    pixel = re.search(r'<img src="https?://[^/"]+(/m/[^"]+/o\.gif)"', page).group(1)
+    Recipient.objects.filter(campaign=letter).update(sent_at=timezone.now() - datetime.timedelta(hours=1))
+    answer = client.get(pixel, HTTP_USER_AGENT="Mozilla/5.0 (Macintosh)", REMOTE_ADDR="192.0.2.10")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/gif"
+    client.get(pixel, HTTP_USER_AGENT="Mozilla/5.0", REMOTE_ADDR="17.58.0.1")  # Apple's proxy
+    client.get(pixel, HTTP_USER_AGENT="Barracuda Sentinel (EE) scanner", REMOTE_ADDR="192.0.2.99")
+    assert client.get("/m/1.forged/o.gif").status_code == 200  # a forged token: the image, nothing counted
+    figures = results.results(letter)
+    assert (figures["opens"], figures["machine_opens"]) == (1, 2)
+    assert not Open.objects.exclude(recipient=None).exists()  # Ana did not consent to the measure
