@@ -19,7 +19,7 @@ from parvis.crm.models import Consent, Contact
 from parvis.network.models import Network, Organizer
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 
-from . import audience, blocks, delivery, forms, picks, pressure, results, services, tasks
+from . import audience, blocks, delivery, dns_check, forms, picks, pressure, results, services, tasks
 from .models import Campaign, Recipient, SendingDomain
 
 
@@ -295,6 +295,10 @@ def campaign_domains(request, organizer_slug=None, network_slug=None):
     can_add = owner.network is not None or has_organizer_perm(
         request.user, owner.organizer, Perm.ORGANIZER_SETTINGS
     )
+    if request.method == "POST" and request.POST.get("check"):
+        sending = get_object_or_404(SendingDomain, pk=id_param(request.POST, "check"), **owner.filter())
+        dns_check.check(sending)
+        return redirect(owner.url("domains"))
     if request.method == "POST":
         if not can_add:
             raise PermissionDenied
