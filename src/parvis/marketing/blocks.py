@@ -28,6 +28,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 TYPES = {
     "text": gettext_lazy("Texte"),
+    "image": gettext_lazy("Image"),
     "button": gettext_lazy("Bouton"),
     "events": gettext_lazy("Spectacles choisis dans l'agenda"),
     "recommended": gettext_lazy("Spectacles recommandés à chacun"),
@@ -138,6 +139,25 @@ def _recommended(block: dict) -> dict:
     return {"type": "recommended", "count": count}
 
 
+def _image(block: dict, image_ids: set[int]) -> dict:
+    image = block.get("image")
+    if not is_digits(str(image or "")) or int(image) not in image_ids:
+        raise ValidationError(_("Choisissez le fichier de l'image."), code="no_image")
+    alt_fr = " ".join(str(block.get("alt_fr") or "").split())[:300]
+    if not alt_fr:
+        raise ValidationError(
+            _("Décrivez l'image en quelques mots : c'est ce que lisent les lecteurs d'écran."), code="no_alt"
+        )
+    alt_en = " ".join(str(block.get("alt_en") or "").split())[:300]
+    return {
+        "type": "image",
+        "image": int(image),
+        "alt_fr": alt_fr,
+        "alt_en": alt_en,
+        "url": _url(block.get("url"), required=False),
+    }
+
+
 def _donation(block: dict) -> dict:
     text = _text(block)
     return {**text, "type": "donation", "url": _url(block.get("url"))}
@@ -169,9 +189,10 @@ def is_domain(value: str) -> bool:
     return bool(_DOMAIN.match(value))
 
 
-def blocks_clean(blocks, *, event_ids: set[int]) -> list[dict]:
+def blocks_clean(blocks, *, event_ids: set[int], image_ids: set[int] = frozenset()) -> list[dict]:
     """The blocks to keep, cleaned; a ValidationError naming the block (its position) that is wrong.
-    `event_ids`: the events the campaign may show (its organizer's or network's, on the agenda)."""
+    `event_ids`: the events the campaign may show (its organizer's or network's, on the agenda);
+    `image_ids`: the images its owner uploaded."""
     if not isinstance(blocks, list) or not blocks:
         raise ValidationError(_("Une campagne a au moins un bloc."), code="no_block")
     if len(blocks) > MAX_BLOCKS:
@@ -184,6 +205,8 @@ def blocks_clean(blocks, *, event_ids: set[int]) -> list[dict]:
                 cleaned.append(_text(block))
             elif kind == "button":
                 cleaned.append(_button(block))
+            elif kind == "image":
+                cleaned.append(_image(block, image_ids))
             elif kind == "events":
                 cleaned.append(_events(block, event_ids))
             elif kind == "recommended":

@@ -13,9 +13,10 @@ from parvis.core.params import is_digits
 from parvis.crm.models import Purpose, Segment
 
 from . import blocks as blocks_mod
-from .models import Campaign, SendingPolicy
+from .models import Campaign, CampaignImage, SendingPolicy
 
-BLOCK_FIELDS = ("fr", "en", "label_fr", "label_en", "url", "count")
+BLOCK_FIELDS = ("fr", "en", "label_fr", "label_en", "url", "count", "image", "alt_fr", "alt_en")
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 
 class CampaignForm(forms.ModelForm):
@@ -115,6 +116,23 @@ def blocks_from_post(post) -> list[dict]:
             block["ids"] = [v for v in post.getlist(f"block-{n}-ids") if is_digits(v)]
         found.append(block)
     return found
+
+
+def images_from_post(files, blocks: list[dict], *, owner: dict) -> str:
+    """Keep the image files posted for image blocks (`block-<n>-file`), each checked by Pillow and for its
+    size; the block then names the image. What is wrong, in words ("" when all went well)."""
+    for n, block in enumerate(blocks):
+        upload = files.get(f"block-{n}-file")
+        if block["type"] != "image" or upload is None:
+            continue
+        if upload.size > IMAGE_MAX_BYTES:
+            return str(_("L'image dépasse 5 Mo."))
+        try:
+            forms.ImageField().clean(upload)
+        except ValidationError:
+            return str(_("Ce fichier n'est pas une image (JPEG, PNG, GIF ou WebP)."))
+        block["image"] = str(CampaignImage.objects.create(image=upload, **owner).pk)
+    return ""
 
 
 def block_action(blocks: list[dict], action: str) -> list[dict]:

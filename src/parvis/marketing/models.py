@@ -322,3 +322,25 @@ class Open(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.at:%Y-%m-%d}"
+
+
+class CampaignImage(models.Model):
+    """An image a marketer uploaded for the campaigns, served by Parvis itself (`/m/image/<id>/`): the
+    messages' images load from the venue's own address, never a third party's."""
+
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    image = models.ImageField(_("image"), upload_to="campaigns/%Y/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("image de campagne")
+        verbose_name_plural = _("images de campagne")
+        constraints = [_one_owner("campaign_image_one_owner")]
+
+    def __str__(self) -> str:
+        return self.image.name

@@ -16,6 +16,7 @@ import css_inline
 import mrml
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 
@@ -188,6 +189,12 @@ def _blocks_out(
         elif kind == "button":
             label = marks.tokens(_in(language, block["label_fr"], block.get("label_en", "")))
             item.update(label=label, url=tracked(block["url"]))
+        elif kind == "image":
+            item.update(
+                src=settings.PARVIS_BASE_URL + reverse("marketing:image", args=[block["image"]]),
+                alt=_in(language, block["alt_fr"], block.get("alt_en", "")),
+                url=tracked(block.get("url", "")),
+            )
         elif kind == "events":
             item.update(
                 html=mark_safe("".join(cards_html[i] for i in block["ids"] if i in cards_html)),  # noqa: S308

@@ -49,6 +49,29 @@ def campaign_save(*, campaign: Campaign, actor, segments: tuple | None = None) -
     return campaign
 
 
+COPIED = (
+    "purpose", "subject_fr", "subject_en", "preheader_fr", "preheader_en", "from_name", "from_email",
+    "reply_to", "blocks", "one_per_household", "priority", "holdout_percent", "attribution_days",
+    "ab_percent", "ab_subject_fr", "ab_subject_en", "ab_hours", "ab_metric",
+)  # fmt: skip
+
+
+def campaign_duplicate(*, campaign: Campaign, actor) -> Campaign:
+    """A new draft with the campaign's content, envelope and audience: a campaign serves as the template
+    of the next one."""
+    copy = Campaign(
+        organizer_id=campaign.organizer_id,
+        network_id=campaign.network_id,
+        name=_("%(name)s (copie)") % {"name": campaign.name[:140]},
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **{name: getattr(campaign, name) for name in COPIED},
+    )
+    segments = None
+    if campaign.organizer_id:
+        segments = (list(campaign.include_segments.all()), list(campaign.exclude_segments.all()))
+    return campaign_save(campaign=copy, actor=actor, segments=segments)
+
+
 def campaign_schedule(*, campaign: Campaign, actor, when: datetime.datetime | None = None) -> Campaign:
     """Send now (`when` None) or at a time: the audience is frozen when the sending starts."""
     when = when or timezone.now()

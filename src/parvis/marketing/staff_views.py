@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from parvis.core.params import id_param
+from parvis.core.params import id_param, is_digits
 from parvis.crm.models import Consent, Contact
 from parvis.network.models import Network, Organizer
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 
 from . import audience, blocks, delivery, dns_check, forms, picks, pressure, results, services, tasks
-from .models import Campaign, Recipient, SendingDomain
+from .models import Campaign, CampaignImage, Recipient, SendingDomain
 
 
 @dataclass
@@ -108,13 +108,15 @@ def campaign_edit(request, organizer_slug=None, network_slug=None, pk=None):
     block_error = ""
     if request.method == "POST":
         block_list = forms.blocks_from_post(request.POST)
+        block_error = forms.images_from_post(request.FILES, block_list, owner=owner.filter())
         action = request.POST.get("action", "save")
         if action != "save":
             block_list = forms.block_action(block_list, action)
-        elif form.is_valid():
+        elif form.is_valid() and not block_error:
             event_ids = {pk for pk, _title in _event_choices(campaign)}
+            image_ids = set(CampaignImage.objects.filter(**owner.filter()).values_list("pk", flat=True))
             try:
-                cleaned = blocks.blocks_clean(block_list, event_ids=event_ids)
+                cleaned = blocks.blocks_clean(block_list, event_ids=event_ids, image_ids=image_ids)
             except ValidationError as exc:
                 block_error = " ".join(exc.messages)
             else:
@@ -134,6 +136,13 @@ def campaign_edit(request, organizer_slug=None, network_slug=None, pk=None):
         "block_error": block_error,
         "block_types": list(blocks.TYPES.items()),
         "events": _event_choices(campaign),
+        "images": CampaignImage.objects.in_bulk(
+            [
+                int(b["image"])
+                for b in block_list
+                if b["type"] == "image" and is_digits(str(b.get("image", "")))
+            ]
+        ),
         "urls": _urls(owner, campaign),
     }
     return render(request, "marketing/staff/campaign_edit.html", context)
@@ -259,6 +268,10 @@ def campaign_action(request, organizer_slug=None, network_slug=None, pk=None):
             messages.success(
                 request, _("Campagne programmée.") if form.cleaned_data["when"] else _("Envoi lancé.")
             )
+        elif action == "duplicate":
+            copy = services.campaign_duplicate(campaign=campaign, actor=request.user)
+            messages.success(request, _("Copie créée : modifiez-la avant de l'envoyer."))
+            return redirect(owner.url("edit", copy.pk))
         elif action == "cancel":
             services.campaign_cancel(campaign=campaign, actor=request.user)
             messages.success(request, _("Campagne annulée : ce qui n'était pas parti ne partira pas."))

@@ -1,8 +1,9 @@
 """What a recipient reaches from a campaign: unsubscribe (one click, RFC 8058) and their preferences."""
 
 import base64
+import mimetypes
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -12,6 +13,7 @@ from parvis.crm import privacy, selectors
 from parvis.crm.models import Purpose
 
 from . import services
+from .models import CampaignImage
 
 
 def click_base(request, token: str):
@@ -45,6 +47,18 @@ def opened(request, token: str):
             user_agent=request.headers.get("User-Agent", ""),
         )
     return HttpResponse(PIXEL, content_type="image/gif")
+
+
+def image(request, pk: int):
+    """A campaign's image, served by Parvis (in production too): the messages load it from here."""
+    picture = CampaignImage.objects.filter(pk=pk).first()
+    if picture is None or not picture.image:
+        raise Http404
+    response = FileResponse(
+        picture.image.open("rb"), content_type=mimetypes.guess_type(picture.image.name)[0]
+    )
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 PREFERENCES_VERSION = "campaign-preferences-2026-12"

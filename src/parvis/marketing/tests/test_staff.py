@@ -3,12 +3,15 @@ something is wrong), sees its audience, previews it as a contact, tests it, sche
 each organizer sees only what it may (issue 22)."""
 
 import datetime
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
-from parvis.crm.models import Purpose
-from parvis.marketing.models import Campaign, Recipient, SendingDomain
+from parvis.crm.models import Purpose, Segment
+from parvis.marketing.models import Campaign, CampaignImage, Recipient, SendingDomain
 from parvis.network.models import NetworkRole, NetworkStaff
 from parvis.testing import OrganizerFactory, PerformanceFactory, UserFactory, login_staff, staff
 
@@ -169,3 +172,57 @@ def test_a_coordinator_writes_to_the_network(network, organizer, client):
     letter = Campaign.objects.get()
     assert answer.status_code == 302 and letter.network == network and letter.organizer is None
     assert client.get(f"/staff/o/{organizer.slug}/campagnes/").status_code == 404
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), (138, 28, 43)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_image_is_uploaded_described_and_served_by_parvis(organizer, marketer, client, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    person(organizer, "ana@example.org", first="Ana")
+    url = f"/staff/o/{organizer.slug}/campagnes/nouvelle/"
+    data = {
+        "name": "Avec image", "purpose": Purpose.ORGANIZER_NEWSLETTER, "subject_fr": "Image",
+        "from_name": "Club A", "from_email": "lettre@club.example", "priority": "normal",
+        "holdout_percent": "0", "attribution_days": "7", "ab_percent": "0", "ab_hours": "4",
+        "ab_metric": "clicks", "blocks": "1", "block-0-type": "image", "action": "save",
+    }  # fmt: skip
+    refused = client.post(url, {**data, "block-0-file": SimpleUploadedFile("x.png", b"not an image")})
+    assert "pas une image" in refused.content.decode() and not CampaignImage.objects.exists()
+    answer = client.post(url, {**data, "block-0-file": SimpleUploadedFile("affiche.png", _png())})
+    assert "lecteurs d&#x27;écran" in answer.content.decode()  # described first: saved, not yet the campaign
+    picture = CampaignImage.objects.get()
+    assert not Campaign.objects.exists()
+    data.update({"block-0-image": str(picture.pk), "block-0-alt_fr": "L'affiche de la saison"})
+    assert client.post(url, data).status_code == 302
+    letter = Campaign.objects.get()
+    assert letter.blocks[0] == {
+        "type": "image",
+        "image": picture.pk,
+        "alt_fr": "L'affiche de la saison",
+        "alt_en": "",
+        "url": "",
+    }
+    preview = client.get(f"/staff/o/{organizer.slug}/campagnes/{letter.pk}/apercu/").content.decode()
+    assert f'/m/image/{picture.pk}/"' in preview and 'alt="L\'affiche de la saison"' in preview
+    client.logout()
+    served = client.get(f"/m/image/{picture.pk}/")
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == picture.image.open("rb").read()
+
+
+def test_a_sent_campaign_serves_as_the_template_of_the_next(organizer, marketer, client):
+    fans = Segment.objects.create(organizer=organizer, name="Fans", kind=Segment.Kind.STATIC)
+    letter = campaign(organizer, holdout_percent=10)
+    letter.include_segments.set([fans])
+    Campaign.objects.filter(pk=letter.pk).update(state=Campaign.State.SENT)
+    answer = client.post(f"/staff/o/{organizer.slug}/campagnes/{letter.pk}/action/", {"action": "duplicate"})
+    copy = Campaign.objects.exclude(pk=letter.pk).get()
+    assert answer["Location"] == f"/staff/o/{organizer.slug}/campagnes/{copy.pk}/modifier/"
+    assert copy.state == Campaign.State.DRAFT and copy.name == "Lettre de décembre (copie)"
+    assert (copy.blocks, copy.subject_fr, copy.holdout_percent) == (letter.blocks, letter.subject_fr, 10)
+    assert list(copy.include_segments.all()) == [fans]
+    assert client.get(answer["Location"]).status_code == 200
