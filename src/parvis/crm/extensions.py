@@ -5,6 +5,7 @@ resolves its buyer's contact here), so the facts other apps hold about a person 
   `PersonalDataHolder`: its part of the person's access export, its part of an erasure, and the rows that
   move with the contact when two profiles are merged.
 - `rule_kinds`: the conditions an app offers the segment builder (`segments` compiles them).
+- `contact_notices`: what an app above has to say on a contact's page (its address no longer written to).
 """
 
 from collections.abc import Callable
@@ -63,3 +64,17 @@ class RuleKind:
 
 
 rule_kinds: Registry[RuleKind] = Registry("segment rules")
+
+
+class ContactNotices:
+    """Short sentences an app above the CRM shows on a contact's staff page, about that person."""
+
+    def notices(self, contact) -> list[str]:
+        return []
+
+
+contact_notices: Registry[ContactNotices] = Registry("notices on a contact's page")
+
+
+def notices_of(contact) -> list[str]:
+    return [notice for provider in contact_notices for notice in provider.notices(contact)]

@@ -20,7 +20,7 @@ from parvis.network.models import Venue
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 from parvis.programming.models import Event
 
-from . import dedupe, exports, importer, privacy, retention, selectors, services, tasks
+from . import dedupe, exports, extensions, importer, privacy, retention, selectors, services, tasks
 from . import network_audience as audience
 from . import segments as segments_mod
 from .models import Contact, DuplicateCandidate, Household, ImportJob, Merge, PrivacyRequest, Segment
@@ -75,6 +75,7 @@ def contact_detail(request, organizer_slug: str, contact_pk: int):
             "organizer": organizer,
             "contact": contact,
             "identifiers": selectors.identifiers_of(contact),
+            "notices": extensions.notices_of(contact),
             "consents": selectors.consents_of(contact),
             "timeline": selectors.timeline(contact),
             "totals": selectors.totals(contact),

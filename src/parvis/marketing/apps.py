@@ -2,7 +2,7 @@ from anymail.signals import tracking
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parvis.crm.extensions import personal_data
+from parvis.crm.extensions import contact_notices, personal_data
 
 
 class MarketingConfig(AppConfig):
@@ -11,7 +11,8 @@ class MarketingConfig(AppConfig):
 
     def ready(self):
         from . import inbound, tasks  # noqa: F401 - tasks: how they are tried again (core.jobs.policy)
-        from .personal_data import CampaignRecipients
+        from .personal_data import CampaignRecipients, SuppressedAddresses
 
         personal_data.register("campaigns", CampaignRecipients())
+        contact_notices.register("suppressed_addresses", SuppressedAddresses())
         tracking.connect(inbound.provider_event, dispatch_uid="parvis.marketing.provider_event")

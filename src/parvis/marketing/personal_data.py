@@ -3,10 +3,12 @@ address each message went to."""
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
+from django.utils import formats
+from django.utils.translation import gettext as _
 
-from parvis.crm.extensions import PersonalDataHolder
+from parvis.crm.extensions import ContactNotices, PersonalDataHolder, contact_emails
 
-from .models import Recipient
+from .models import Recipient, Suppression
 
 
 class CampaignRecipients(PersonalDataHolder):
@@ -38,4 +40,19 @@ class CampaignRecipients(PersonalDataHolder):
     def about(self, contact) -> list[tuple[str, object]]:
         return [
             ("marketing.recipient", Recipient.objects.filter(contact=contact).values_list("pk", flat=True))
+        ]
+
+
+class SuppressedAddresses(ContactNotices):
+    """On the contact's page: an address no campaign writes to any more, and why."""
+
+    def notices(self, contact) -> list[str]:
+        return [
+            _("%(address)s ne reçoit plus de campagnes : %(reason)s (%(date)s).")
+            % {
+                "address": row.address,
+                "reason": row.get_reason_display().lower(),
+                "date": formats.date_format(row.at, "SHORT_DATE_FORMAT"),
+            }
+            for row in Suppression.objects.filter(address__in=contact_emails(contact)).order_by("address")
         ]

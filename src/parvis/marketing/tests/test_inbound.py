@@ -9,12 +9,14 @@ import mailbox
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from parvis.core.models import MailBounce
 from parvis.crm.models import Consent, Purpose
 from parvis.crm.selectors import consent_state
 from parvis.marketing import audience, delivery, links
 from parvis.marketing.models import Campaign, Recipient, Suppression
+from parvis.testing import login_staff, staff
 
 from .factories import campaign, person
 
@@ -170,3 +172,15 @@ def test_a_providers_webhooks_suppress_bounced_and_complaining_addresses(organiz
     assert Suppression.objects.get(address="angry@example.org").reason == Suppression.Reason.COMPLAINT
     state = consent_state(rows["angry@example.org"].contact, Purpose.ORGANIZER_NEWSLETTER)
     assert state.given is False and state.proof["via"] == "Postmark"
+
+
+def test_the_contacts_page_says_its_address_gets_no_more_campaigns(organizer, client):
+    rows = _sent(organizer, "angry@example.org")
+    Suppression.objects.create(
+        address="angry@example.org", reason=Suppression.Reason.COMPLAINT, at=timezone.now()
+    )
+    login_staff(client, staff(organizer, "marketing"))
+    page = client.get(
+        f"/staff/o/{organizer.slug}/publics/{rows['angry@example.org'].contact_id}/"
+    ).content.decode()
+    assert "angry@example.org ne reçoit plus de campagnes : signalé comme indésirable" in page
