@@ -87,6 +87,10 @@ def test_a_marketer_builds_previews_tests_and_schedules_a_campaign_and_one_click
         assert len(received) == 1 and len(sink.messages) == 2
         url = re.search(r"<(https?://[^>]+/desinscription/)>", received[0]["List-Unsubscribe"]).group(1)
         path = url.split("://", 1)[1].split("/", 1)[1]
+        # The visible link leads to a page with a button (a scanner opening the link withdraws nothing).
+        page.goto(f"/{path}")
+        assert axe_violations(page) == []
+        assert consent_state(ana, Purpose.ORGANIZER_NEWSLETTER).given is True
         answer = page.request.post(
             f"/{path}",
             data="List-Unsubscribe=One-Click",

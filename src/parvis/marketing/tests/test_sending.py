@@ -169,3 +169,24 @@ def test_a_test_send_goes_to_staff_addresses_only(organizer, django_capture_on_c
             )
         assert sink.subjects() == ["[Test] December at the club, dear friends"]
     assert not Recipient.objects.filter(campaign=letter).exists()
+
+
+def test_a_networks_campaign_reaches_each_consenting_address_once_signed_for_the_network(
+    network, organizer, other_organizer, django_capture_on_commit_callbacks
+):
+    for club in (organizer, other_organizer):
+        person(club, "ana@example.org", first="Ana", purpose=Purpose.NETWORK_NEWSLETTER)
+    person(other_organizer, "bob@example.org", first="Bob", purpose=Purpose.NETWORK_NEWSLETTER)
+    person(organizer, "club-only@example.org", purpose=Purpose.ORGANIZER_NEWSLETTER)
+    domain = services.domain_add(campaign_owner={"network": network}, domain="reseau.example", actor=None)
+    letter = campaign(network=network, from_email="lettre@reseau.example", from_name=network.name)
+    with Sink() as sink:
+        _send(letter, sink, django_capture_on_commit_callbacks)
+        received = {m["To"]: m for m in sink.messages}
+    assert sorted(received) == ["ana@example.org", "bob@example.org"]
+    for message in received.values():
+        raw = message.as_bytes().replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n")
+        assert dkim.verify(raw, dnsfunc=_dns_for(domain))
+        assert "Jazz" in str(message["From"])
+    letter.refresh_from_db()
+    assert letter.state == Campaign.State.SENT
