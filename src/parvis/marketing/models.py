@@ -221,6 +221,7 @@ class Recipient(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", _("En attente")
         SENDING = "sending", _("En cours")
+        PENDING = "pending", _("Remis au relais, confirmation en cours")
         SENT = "sent", _("Remis")
         BOUNCED = "bounced", _("Refusé (adresse invalide)")
         FAILED = "failed", _("Échec après plusieurs essais")
