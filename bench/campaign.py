@@ -2,8 +2,8 @@
 organizer (10 % consented to its newsletter; another 10 % consented, then withdrew), each message
 personalised with the person's name and language and three shows picked for them, DKIM-signed, sent by two
 task workers (`parvis db_worker`) to an SMTP server on loopback (aiosmtpd, a process of its own,
-`bench/_smtp_sink.py`). One worker is killed (SIGKILL) when 40 % are sent and another started: its part is
-taken back after the lease and finished.
+`bench/_smtp_sink.py`). A worker is killed (SIGKILL) when 25 %, 50 % and 75 % are sent, the two in
+turn, and another started each time: its part is taken back after the lease and finished.
 
 Figures: `messages_per_s` (from the send order to the last message accepted, the audience's freezing
 included), `audience_ms` (computing the audience, one per address), `duplicates` and `lost` (what the SMTP
@@ -227,7 +227,8 @@ def main():
     )
     sink.stdout.readline()
     workers = Workers(port)
-    killed = False
+    kills = [0.25, 0.5, 0.75]
+    killed = 0
     try:
         start = time.perf_counter()
         services.campaign_schedule(campaign=campaign, actor=None)
@@ -237,11 +238,11 @@ def main():
             campaign.refresh_from_db(fields=["state"])
             if campaign.state == Campaign.State.SENT:
                 break
-            if not killed:
+            if killed < len(kills):
                 sent = Recipient.objects.filter(campaign=campaign, state=Recipient.State.SENT).count()
-                if sent >= 0.4 * len(expected):
-                    workers.kill(0)
-                    killed = True
+                if sent >= kills[killed] * len(expected):
+                    workers.kill(killed % 2)
+                    killed += 1
         elapsed = time.perf_counter() - start
     finally:
         peak_kb = workers.stop()
@@ -260,7 +261,7 @@ def main():
         received=sum(received.values()),
         seconds=round(elapsed, 1),
         state=campaign.state,
-        worker_killed=killed,
+        workers_killed=killed,
     )
     emit(BENCH, "duplicates", sum(n - 1 for n in received.values() if n > 1), "messages", 0)
     emit(BENCH, "lost", len(expected - set(received)), "recipients", 0, sent_rows=sent_rows)
