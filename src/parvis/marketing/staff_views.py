@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -265,9 +266,7 @@ def campaign_action(request, organizer_slug=None, network_slug=None, pk=None):
             if not campaign.blocks:
                 raise ValidationError(_("Écrivez la campagne avant de l'envoyer."))
             services.campaign_schedule(campaign=campaign, actor=request.user, when=form.cleaned_data["when"])
-            messages.success(
-                request, _("Campagne programmée.") if form.cleaned_data["when"] else _("Envoi lancé.")
-            )
+            messages.success(request, _scheduled_words(campaign, form.cleaned_data["when"]))
         elif action == "duplicate":
             copy = services.campaign_duplicate(campaign=campaign, actor=request.user)
             messages.success(request, _("Copie créée : modifiez-la avant de l'envoyer."))
@@ -282,6 +281,17 @@ def campaign_action(request, organizer_slug=None, network_slug=None, pk=None):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     return redirect(owner.url("detail", campaign.pk))
+
+
+def _scheduled_words(campaign: Campaign, when) -> str:
+    """What the marketer is told: when the sending really starts (the quiet hours may push it)."""
+    start = when or timezone.now()
+    later = delivery.quiet_until(start, pressure.owner_policy(campaign))
+    if later is not None:
+        return _("Campagne programmée : les heures creuses la font partir le %(date)s.") % {
+            "date": formats.date_format(timezone.localtime(later), "DATETIME_FORMAT")
+        }
+    return _("Campagne programmée.") if when else _("Envoi lancé.")
 
 
 def _test(request, owner: Owner, campaign: Campaign) -> None:

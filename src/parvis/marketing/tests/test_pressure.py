@@ -124,3 +124,18 @@ def test_the_owner_sets_the_cap_and_the_quiet_hours(network, organizer, client):
         {"pressure_cap": "5", "capped": "defer", "quiet_from": "21", "quiet_until": "8"},
     )
     assert SendingPolicy.objects.get(network=network).pressure_cap == 5
+
+
+def test_sending_now_in_the_quiet_hours_says_when_it_will_really_start(organizer, client):
+    hour = timezone.localtime().hour
+    SendingPolicy.objects.create(organizer=organizer, quiet_from=hour, quiet_until=(hour + 2) % 24)  # now
+    login_staff(client, staff(organizer, "marketing"))
+    letter = campaign(organizer)
+    page = client.post(
+        f"/staff/o/{organizer.slug}/campagnes/{letter.pk}/action/",
+        {"action": "schedule", "when": ""},
+        follow=True,
+    ).content.decode()
+    assert "les heures creuses la font partir le" in page
+    letter.refresh_from_db()
+    assert letter.state == Campaign.State.SCHEDULED and not Recipient.objects.filter(campaign=letter).exists()
