@@ -5,6 +5,10 @@ task workers (`parvis db_worker`) to an SMTP server on loopback (aiosmtpd, a pro
 `bench/_smtp_sink.py`). A worker is killed (SIGKILL) when 25 %, 50 % and 75 % are sent, the two in
 turn, and another started each time: its part is taken back after the lease and finished.
 
+Then a journey (the ready-made welcome: a message, 72 h, another) is started and 100,000 sign-ups reach
+the timeline: `journey_events_s` is the time to take them in and move each person through the steps due
+(the first message queued for each, after its consent check; sending is what `messages_per_s` measures).
+
 Figures: `messages_per_s` (from the send order to the last message accepted, the audience's freezing
 included), `audience_ms` (computing the audience, one per address), `duplicates` and `lost` (what the SMTP
 server received against the frozen audience), `peak_rss_mb` (the largest task worker).
@@ -35,8 +39,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from parvis.crm.models import Interaction, Purpose  # noqa: E402
-from parvis.marketing import audience, services  # noqa: E402
-from parvis.marketing.models import Campaign, Recipient, SendingDomain  # noqa: E402
+from parvis.marketing import audience, journey_templates, journeys, services  # noqa: E402
+from parvis.marketing.models import Campaign, Journey, JourneyEntry, Recipient, SendingDomain  # noqa: E402
 from parvis.network.models import Organizer, Venue  # noqa: E402
 from parvis.programming.models import Event, Genre, Performance  # noqa: E402
 
@@ -129,6 +133,7 @@ def build() -> Campaign:
         "DELETE FROM marketing_recipient WHERE campaign_id IN (SELECT id FROM marketing_campaign WHERE organizer_id = %(o)s)",
         {"o": organizer.pk},
     )
+    Journey.objects.filter(organizer=organizer).delete()
     Campaign.objects.filter(organizer=organizer).delete()
     Interaction.objects.filter(organizer=organizer, kind=Interaction.Kind.EMAIL_SENT).delete()
     if not SendingDomain.objects.filter(organizer=organizer, domain="banc.example").exists():
@@ -266,7 +271,29 @@ def main():
     emit(BENCH, "duplicates", sum(n - 1 for n in received.values() if n > 1), "messages", 0)
     emit(BENCH, "lost", len(expected - set(received)), "recipients", 0, sent_rows=sent_rows)
     emit(BENCH, "peak_rss_mb", round(peak_kb / 1024, 1), "MB", None)
+    seconds, extra = journey_events(campaign.organizer)
+    emit(BENCH, "journey_events_s", seconds, "s", 60, **extra)
     machine_speed(BENCH)
+
+
+def journey_events(organizer) -> tuple:
+    """100,000 sign-ups reach the timeline of a started welcome journey: taken in, and each person moved
+    through the steps due (the first message queued after its consent check)."""
+    journey = journey_templates.journey_create(organizer=organizer, key="welcome", actor=None)
+    journey_templates.journey_switch(journey=journey, actor=None, active=True)
+    sql(
+        """INSERT INTO crm_interaction (organizer_id, contact_id, kind, occurred_at, summary, ref)
+        SELECT %(o)s, id, 'signup', now(), '', '' FROM crm_contact WHERE organizer_id = %(o)s AND id %% 10 = 3""",
+        {"o": organizer.pk},
+    )
+    start = time.perf_counter()
+    journey.refresh_from_db()
+    journeys.intake(journey)
+    moved = journeys.advance(journey)
+    seconds = round(time.perf_counter() - start, 1)
+    entries = JourneyEntry.objects.filter(journey=journey).count()
+    sql("DELETE FROM crm_interaction WHERE organizer_id = %(o)s AND kind = 'signup'", {"o": organizer.pk})
+    return seconds, {"entries": entries, "queued": moved["queued"]}
 
 
 if __name__ == "__main__":

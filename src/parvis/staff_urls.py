@@ -6,6 +6,7 @@ from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.boxoffice import till_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
+from parvis.marketing import journey_views
 from parvis.marketing import staff_views as campaign_views
 from parvis.memberships import staff_views as memberships_views
 from parvis.network import audit_views, jobs_views
@@ -216,6 +217,17 @@ urlpatterns = [
         "o/<slug:organizer_slug>/campagnes/domaines/",
         campaign_views.campaign_domains,
         name="campaign_domains",
+    ),
+    path("o/<slug:organizer_slug>/campagnes/parcours/", journey_views.journey_list, name="campaign_journeys"),
+    path(
+        "o/<slug:organizer_slug>/campagnes/parcours/<int:pk>/",
+        journey_views.journey_detail,
+        name="campaign_journey",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/parcours/<int:pk>/marche/",
+        journey_views.journey_switch,
+        name="campaign_journey_switch",
     ),
     path(
         "o/<slug:organizer_slug>/campagnes/regles/",

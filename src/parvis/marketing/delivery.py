@@ -424,6 +424,7 @@ def claim(campaign: Campaign, part: int, run: str, *, size: int = BATCH) -> list
 
 
 IN_FLIGHT = [Recipient.State.SENDING, Recipient.State.PENDING]
+SENDABLE = (Campaign.State.SENDING, Campaign.State.JOURNEY)  # a journey's message never finishes
 
 
 def take_back(campaign: Campaign, part: int) -> int:
@@ -463,7 +464,7 @@ def part_send(campaign: Campaign, part: int, *, quiet_hours: bool = True) -> dat
     try:
         while True:
             campaign.refresh_from_db(fields=["state"])
-            if campaign.state != Campaign.State.SENDING:  # cancelled meanwhile: what is left stays unsent
+            if campaign.state not in SENDABLE:  # cancelled meanwhile: what is left stays unsent
                 take_back(campaign, part)
                 Recipient.objects.filter(campaign=campaign, part=part, state=Recipient.State.QUEUED).update(
                     state=Recipient.State.SKIPPED, error="campaign cancelled"

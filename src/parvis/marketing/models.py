@@ -113,6 +113,7 @@ class Campaign(models.Model):
         SENDING = "sending", _("En cours d'envoi")
         SENT = "sent", _("Envoyée")
         CANCELLED = "cancelled", _("Annulée")
+        JOURNEY = "journey", _("Message d'un parcours")  # sent one person at a time, never finished
 
     organizer = models.ForeignKey(
         "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="campaigns"
@@ -210,7 +211,7 @@ class Campaign(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+        return self.state in (self.State.DRAFT, self.State.SCHEDULED, self.State.JOURNEY)
 
 
 class Recipient(models.Model):
@@ -345,3 +346,57 @@ class CampaignImage(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class Journey(models.Model):
+    """An automated journey: people enter on a trigger (read from their timeline), then go through steps:
+    wait, send a message (a campaign of the journey, to them alone), exit."""
+
+    class Trigger(models.TextChoices):
+        SIGNUP = "signup", _("Inscription à la lettre")
+        ORDER_PAID = "order", _("Commande payée")
+        ATTENDED = "attendance", _("Venue à une représentation (contrôle à l'entrée)")
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="journeys")
+    name = models.CharField(_("nom"), max_length=150)
+    trigger = models.CharField(_("déclencheur"), max_length=12, choices=Trigger.choices)
+    # [{"kind": "wait", "hours": 24}, {"kind": "send", "campaign": 12}, …]; the end of the list ends it.
+    steps = models.JSONField(default=list)
+    exit_on_purchase = models.BooleanField(_("sortir dès un achat"), default=True)
+    active = models.BooleanField(_("en marche"), default=False)
+    template = models.CharField(max_length=20, blank=True)  # the ready-made journey it came from
+    # The timeline read so far: the last `crm.Interaction` id whose trigger was taken in.
+    watermark = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("parcours")
+        verbose_name_plural = _("parcours")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JourneyEntry(models.Model):
+    """One person in a journey: at which step, due when. Entered once per journey (unique)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("En cours")
+        DONE = "done", _("Parcours terminé")
+        CONVERTED = "converted", _("Sorti par un achat")
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="entries")
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    step = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    entered_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("personne dans un parcours")
+        verbose_name_plural = _("personnes dans un parcours")
+        constraints = [models.UniqueConstraint(fields=["journey", "contact"], name="journey_entered_once")]
+        indexes = [models.Index(fields=["journey", "state", "due_at"], name="journey_due")]
+
+    def __str__(self) -> str:
+        return f"{self.journey_id}:{self.contact_id}"

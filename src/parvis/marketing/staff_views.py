@@ -79,6 +79,7 @@ def campaign_list(request, organizer_slug=None, network_slug=None):
     owner = _owner(request, organizer_slug, network_slug)
     campaigns = (
         Campaign.objects.filter(**owner.filter())
+        .exclude(state=Campaign.State.JOURNEY)  # a journey's messages are on its page
         .annotate(recipients_count=Count("recipients"))
         .order_by("-created_at")[:200]
     )

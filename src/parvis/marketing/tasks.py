@@ -62,7 +62,7 @@ def campaign_start(*, campaign_id: int) -> None:
 @task()
 def campaign_part_send(*, campaign_id: int, part: int) -> None:
     campaign = Campaign.objects.select_related("organizer", "network").filter(pk=campaign_id).first()
-    if campaign is None or campaign.state != Campaign.State.SENDING:
+    if campaign is None or campaign.state not in delivery.SENDABLE:
         return
     when = delivery.part_send(campaign, part)
     if when is not None:

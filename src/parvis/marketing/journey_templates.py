@@ -1,0 +1,100 @@
+"""The ready-made journeys a venue switches on, their messages written to be changed before starting."""
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+from parvis.core.audit import audit_record
+from parvis.crm.models import Interaction, Purpose
+
+from .models import Campaign, Journey
+
+
+def _text(fr: str, en: str) -> dict:
+    return {"type": "text", "fr": fr, "en": en}
+
+
+READY_MADE = {
+    "welcome": {
+        "name": _("Bienvenue : deux messages après l'inscription à la lettre"),
+        "trigger": Journey.Trigger.SIGNUP,
+        "messages": [
+            ("Bienvenue, {{ prenom | et merci }} !", "Welcome, {{ first_name | and thank you }}!",
+             [_text("<p>Bonjour {{ prenom | à vous }}, merci de votre inscription. Voici ce qui arrive.</p>",
+                    "<p>Hello {{ first_name | there }}, thank you for signing up. Here is what is coming."
+                    "</p>"),
+              {"type": "recommended", "count": 3}]),
+            ("Trois idées pour votre prochaine sortie", "Three ideas for your next evening out",
+             [_text("<p>Et si vous essayiez quelque chose de nouveau ?</p>",
+                    "<p>Why not try something new?</p>"),
+              {"type": "recommended", "count": 3}]),
+        ],
+        "steps": [("send", 0), ("wait", 72), ("send", 1)],
+    },
+    "after_show": {
+        "name": _("Après le spectacle : merci, et ce qui pourrait vous plaire"),
+        "trigger": Journey.Trigger.ATTENDED,
+        "messages": [
+            ("Merci d'être venu·e, {{ prenom | }}", "Thank you for coming, {{ first_name | }}",
+             [_text("<p>Merci d'être venu·e. Vous aimerez peut-être aussi :</p>",
+                    "<p>Thank you for coming. You may also like:</p>"),
+              {"type": "recommended", "count": 3}]),
+        ],
+        "steps": [("wait", 20), ("send", 0)],
+    },
+}  # fmt: skip
+
+
+def journey_create(*, organizer, key: str, actor) -> Journey:
+    """A ready-made journey, stopped, with its messages to read and change before it starts."""
+    model = READY_MADE[key]
+    with transaction.atomic():
+        messages = [
+            Campaign.objects.create(
+                organizer=organizer,
+                name=f"{model['name']} — {n + 1}",
+                purpose=Purpose.ORGANIZER_NEWSLETTER,
+                subject_fr=subject_fr,
+                subject_en=subject_en,
+                from_name=organizer.name,
+                from_email=organizer.email or "",
+                blocks=blocks,
+                state=Campaign.State.JOURNEY,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            for n, (subject_fr, subject_en, blocks) in enumerate(model["messages"])
+        ]
+        steps = [
+            {"kind": "send", "campaign": messages[arg].pk}
+            if kind == "send"
+            else {"kind": "wait", "hours": arg}
+            for kind, arg in model["steps"]
+        ]
+        journey = Journey.objects.create(
+            organizer=organizer, name=str(model["name"]), trigger=model["trigger"], steps=steps, template=key
+        )
+        audit_record(
+            actor=actor,
+            action="journey.create",
+            instance=journey,
+            organizer=organizer,
+            after={"name": journey.name},
+        )
+    return journey
+
+
+def journey_switch(*, journey: Journey, actor, active: bool) -> Journey:
+    """Start (from now: what happened before does not enter) or stop a journey."""
+    with transaction.atomic():
+        fields = {"active": active}
+        if active and not journey.active:
+            fields["watermark"] = Interaction.objects.aggregate(last=Max("pk"))["last"] or 0
+        Journey.objects.filter(pk=journey.pk).update(**fields)
+        journey.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="journey.start" if active else "journey.stop",
+            instance=journey,
+            organizer_id=journey.organizer_id,
+        )
+    return journey
