@@ -84,6 +84,7 @@ def people(organizer: Organizer) -> None:
     p = {"o": organizer.pk, "n": CONTACTS, "purpose": Purpose.ORGANIZER_NEWSLETTER}
     for statement in (
         "DELETE FROM marketing_recipient WHERE campaign_id IN (SELECT id FROM marketing_campaign WHERE organizer_id = %(o)s)",
+        "DELETE FROM marketing_journeyentry WHERE contact_id IN (SELECT id FROM crm_contact WHERE organizer_id = %(o)s)",
         "DELETE FROM crm_interaction WHERE organizer_id = %(o)s",
         "DELETE FROM crm_consent WHERE organizer_id = %(o)s",
         "DELETE FROM crm_contact WHERE organizer_id = %(o)s",
