@@ -76,18 +76,23 @@ def quiet_until(now: datetime.datetime, policy=None) -> datetime.datetime | None
     return datetime.datetime.combine(day, datetime.time(end), tzinfo=local.tzinfo)
 
 
-def signing_key(campaign: Campaign) -> tuple[SendingDomain, object] | None:
-    """The DKIM key of the sender address's domain, if Parvis holds one for the campaign's owner."""
+def signing_domain(campaign: Campaign) -> SendingDomain | None:
+    """The sending domain of the sender address, if Parvis holds a key for it for the campaign's owner."""
     owner = (
         {"network_id": campaign.network_id}
         if campaign.network_id
         else {"organizer_id": campaign.organizer_id}
     )
-    domain = (
+    return (
         SendingDomain.objects.filter(domain=links.domain_of(campaign.from_email), **owner)
         .order_by("-created_at")
         .first()
     )
+
+
+def signing_key(campaign: Campaign) -> tuple[SendingDomain, object] | None:
+    """The DKIM key of the sender address's domain, if Parvis holds one for the campaign's owner."""
+    domain = signing_domain(campaign)
     if domain is None:
         return None
     return domain, dkim.load_key(keyvault.unseal(bytes(domain.private_key)))
@@ -343,6 +348,17 @@ def _mark(recipient: Recipient, run: str, before: str, after: str, message_id: s
         return cursor.rowcount == 1
 
 
+def suppress(address: str, reason: str, detail: str, *, bounce_code: int | None = None) -> None:
+    """No campaign writes to `address` any more; a hard bounce is also kept as a `MailBounce`, which the
+    contact's page shows beside the address."""
+    address = address.lower()
+    Suppression.objects.get_or_create(
+        address=address, defaults={"reason": reason, "detail": detail[:300], "at": timezone.now()}
+    )
+    if bounce_code is not None:
+        MailBounce.objects.create(address=address, code=bounce_code, reason=detail[:300])
+
+
 def _settle(recipient: Recipient, state: str, run: str, *, error: str = "", **fields) -> None:
     Recipient.objects.filter(pk=recipient.pk, claim=run).update(state=state, error=error[:300], **fields)
 
@@ -353,15 +369,7 @@ def _refused(recipient: Recipient, run: str, code: int, answer, *, after_dot: bo
     if code >= 500:
         with transaction.atomic():
             _settle(recipient, Recipient.State.BOUNCED, run, error=f"{code} {reason}", sent_at=None)
-            MailBounce.objects.create(address=recipient.address, code=code, reason=reason)
-            Suppression.objects.get_or_create(
-                address=recipient.address,
-                defaults={
-                    "reason": Suppression.Reason.HARD_BOUNCE,
-                    "detail": f"{code} {reason}",
-                    "at": timezone.now(),
-                },
-            )
+            suppress(recipient.address, Suppression.Reason.HARD_BOUNCE, f"{code} {reason}", bounce_code=code)
         return False
     tries = recipient.tries + 1
     if tries > len(RETRY_DELAYS_S):

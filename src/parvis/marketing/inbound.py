@@ -22,9 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from flufl.bounce import all_failures
 
-from parvis.core.models import MailBounce
-
-from . import links, services
+from . import delivery, links, services
 from .models import Recipient, Suppression
 
 _LOCAL = re.compile(r"\b(bounce|unsubscribe)\+([0-9]+\.[A-Za-z0-9_\-]+)@", re.I)
@@ -74,12 +72,6 @@ def _is_complaint(message) -> bool:
     )
 
 
-def _suppress(address: str, reason: str, detail: str) -> None:
-    Suppression.objects.get_or_create(
-        address=address.lower(), defaults={"reason": reason, "detail": detail[:300], "at": timezone.now()}
-    )
-
-
 def handle(raw: bytes) -> Outcome:
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     kind, token = _addressed_to(message) or ("", None)
@@ -92,7 +84,7 @@ def handle(raw: bytes) -> Outcome:
         if _is_complaint(message):
             if recipient is None:
                 return Outcome("ignored")
-            _suppress(recipient.address, Suppression.Reason.COMPLAINT, "feedback report")
+            delivery.suppress(recipient.address, Suppression.Reason.COMPLAINT, "feedback report")
             services.unsubscribe(recipient=recipient, proof={**proof, "complaint": True}, one_click=False)
             return Outcome("complaint", recipient.pk, [recipient.address])
         temporary, permanent = all_failures(message)
@@ -102,8 +94,7 @@ def handle(raw: bytes) -> Outcome:
         if recipient is not None and recipient.address not in failed:
             failed.append(recipient.address)
         for address in failed:
-            _suppress(address, Suppression.Reason.HARD_BOUNCE, "delivery status notification")
-            MailBounce.objects.create(address=address, code=550, reason="bounce report")
+            delivery.suppress(address, Suppression.Reason.HARD_BOUNCE, "bounce report", bounce_code=550)
         if recipient is not None:
             Recipient.objects.filter(pk=recipient.pk).update(
                 state=Recipient.State.BOUNCED, error="bounce report"
@@ -134,14 +125,14 @@ def provider_event(sender, event, esp_name: str = "", **kwargs) -> None:
     }
     with transaction.atomic():
         if kind == "bounce":
-            _suppress(address, Suppression.Reason.HARD_BOUNCE, f"{esp_name}: {event.description or ''}")
-            MailBounce.objects.create(address=address, code=550, reason=f"{esp_name} bounce"[:300])
+            detail = f"{esp_name} bounce: {event.description or ''}"
+            delivery.suppress(address, Suppression.Reason.HARD_BOUNCE, detail, bounce_code=550)
             if recipient is not None:
                 Recipient.objects.filter(pk=recipient.pk).update(
                     state=Recipient.State.BOUNCED, error="bounce report"
                 )
             return
         if kind == "complaint":
-            _suppress(address, Suppression.Reason.COMPLAINT, f"{esp_name} complaint")
+            delivery.suppress(address, Suppression.Reason.COMPLAINT, f"{esp_name} complaint")
         if recipient is not None:
             services.unsubscribe(recipient=recipient, proof={**proof, kind: True}, one_click=False)

@@ -203,9 +203,8 @@ def campaign_detail(request, organizer_slug=None, network_slug=None, pk=None):
 
 
 def delivery_signed(campaign: Campaign) -> bool:
-    owner = {"network": campaign.network} if campaign.network_id else {"organizer": campaign.organizer}
-    domain = campaign.from_email.rsplit("@", 1)[-1].lower()
-    return SendingDomain.objects.filter(domain=domain, **owner).exists()
+    """Whether the messages will be signed: the sender's own lookup of the domain's key."""
+    return delivery.signing_domain(campaign) is not None
 
 
 @login_required
