@@ -1,10 +1,12 @@
 """The demo's campaigns: the theatre's newsletter subscribers, the key that signs its messages, one
 letter already sent (its messages in the development outbox, its results on its page) and one draft for
-the marketer to try; a draft of the jazz network's letter for its coordinator."""
+the marketer to try; a draft of the jazz network's letter for its coordinator; the theatre's welcome
+journey started, three new subscribers in it (their first message sent, the second due in 72 h), and
+the after-show journey ready to read, stopped."""
 
-from parvis.crm.models import Consent, Purpose
-from parvis.crm.services import consent_record, contact_resolve
-from parvis.marketing import audience, delivery, services
+from parvis.crm.models import Consent, Interaction, Purpose
+from parvis.crm.services import consent_record, contact_resolve, interaction_record
+from parvis.marketing import audience, delivery, journey_templates, journeys, services
 from parvis.marketing.models import Campaign, SendingDomain
 from parvis.programming.models import Event
 
@@ -83,6 +85,7 @@ def demo_campaigns(*, theatre, jazz) -> None:
                        intro_en="Next month, two new productions."),
         **common,
     )  # fmt: skip
+    _demo_journeys(theatre)
     Campaign.objects.create(
         network=jazz,
         name="La lettre du festival",
@@ -93,3 +96,24 @@ def demo_campaigns(*, theatre, jazz) -> None:
         blocks=[{"type": "text", "fr": "<p>Deux semaines de concerts dans 25 clubs.</p>", "en": ""},
                 {"type": "recommended", "count": 3}],
     )  # fmt: skip
+
+
+def _demo_journeys(theatre) -> None:
+    welcome = journey_templates.journey_create(organizer=theatre, key="welcome", actor=None)
+    journey_templates.journey_switch(journey=welcome, actor=None, active=True)
+    journey_templates.journey_create(organizer=theatre, key="after_show", actor=None)
+    for n, first in enumerate(("Manon", "Yanis", "Zoé")):
+        contact = contact_resolve(
+            organizer_id=theatre.pk, email=f"nouveau{n + 1}@lettre.example", first_name=first, source="signup"
+        )
+        consent_record(
+            contact=contact,
+            purpose=Purpose.ORGANIZER_NEWSLETTER,
+            given=True,
+            source=Consent.Source.DOUBLE_OPT_IN,
+        )
+        interaction_record(contact=contact, organizer_id=theatre.pk, kind=Interaction.Kind.SIGNUP)
+    journeys.intake(welcome)
+    journeys.advance(welcome)
+    for message in Campaign.objects.filter(pk__in=journeys.message_ids(welcome)):
+        delivery.part_send(message, 0, quiet_hours=False)

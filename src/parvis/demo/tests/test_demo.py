@@ -6,7 +6,8 @@ from django.db import models
 
 from parvis.crm import network_suggestions
 from parvis.demo.builder import build_demo
-from parvis.marketing.models import Campaign, Recipient
+from parvis.marketing import journeys
+from parvis.marketing.models import Campaign, Journey, Recipient
 from parvis.network.models import Network, Organizer, OrganizerStaff, Role, Venue
 from parvis.programming.models import Event, Festival, Performance
 
@@ -157,3 +158,7 @@ def test_the_demo_theatre_has_sent_a_letter_its_marketer_can_read_and_a_draft_to
     client.force_login(get_user_model().objects.get(username="marketing@theatre-du-parvis.example"))
     page = client.get(f"/staff/o/{theatre.slug}/campagnes/{sent.pk}/").content.decode()
     assert "Résultats" in page and "Lettre de la saison" in page
+    welcome = Journey.objects.get(organizer=theatre, template="welcome", active=True)
+    assert journeys.funnel(welcome)["entered"] == 3
+    assert "Bienvenue, Manon !" in [m.subject for m in mail.outbox]
+    assert Journey.objects.filter(organizer=theatre, template="after_show", active=False).exists()
