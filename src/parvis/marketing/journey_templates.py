@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.audit import audit_record
@@ -42,6 +43,69 @@ READY_MADE = {
         ],
         "steps": [("wait", 20), ("send", 0)],
     },
+    "pass_reminder": {
+        "name": _("Rappel de pass : des entrées restent, trois semaines avant sa fin"),
+        "trigger": Journey.Trigger.PASS_UNUSED,
+        "days": 21,
+        "messages": [
+            ("Votre pass : il vous reste des entrées", "Your pass: you have entries left",
+             [_text("<p>Bonjour {{ prenom | }}, votre pass n'a pas dit son dernier mot.</p>",
+                    "<p>Hello {{ first_name | }}, your pass still has something to give.</p>"),
+              {"type": "pass_entries"},
+              _text("<p>Des idées dans des lieux où vous n'êtes pas encore allé·e :</p>",
+                    "<p>Ideas in venues you have not been to yet:</p>"),
+              {"type": "recommended", "count": 3}]),
+            ("Plus qu'une semaine pour votre pass", "One week left on your pass",
+             [_text("<p>Votre pass se termine dans une semaine.</p>",
+                    "<p>Your pass ends in one week.</p>"),
+              {"type": "pass_entries"}]),
+        ],
+        "steps": [("send", 0), ("wait", 14 * 24), ("send", 1)],
+    },
+    "membership_renewal": {
+        "name": _("Renouvellement d'adhésion : un mois avant la fin de la carte"),
+        "trigger": Journey.Trigger.MEMBERSHIP_ENDING,
+        "days": 30,
+        "messages": [
+            ("Votre carte d'adhérent se termine bientôt", "Your membership card ends soon",
+             [_text("<p>Bonjour {{ prenom | }}, merci d'avoir été à nos côtés cette saison.</p>",
+                    "<p>Hello {{ first_name | }}, thank you for being with us this season.</p>"),
+              {"type": "membership"}]),
+            ("Dernier rappel : votre adhésion", "Last reminder: your membership",
+             [_text("<p>Votre carte se termine dans quelques jours.</p>",
+                    "<p>Your card ends in a few days.</p>"),
+              {"type": "membership"}]),
+        ],
+        "steps": [("send", 0), ("wait", 21 * 24), ("send", 1)],
+    },
+    "win_back": {
+        "name": _("Reconquête : le public à risque, deux messages"),
+        "trigger": Journey.Trigger.LAPSED,
+        "reentry_days": 180,
+        "messages": [
+            ("{{ prenom | Vous }}, on vous a gardé une place", "{{ first_name | You }}, we kept you a seat",
+             [_text("<p>Cela fait un moment. Voici ce qui pourrait vous faire revenir :</p>",
+                    "<p>It has been a while. Here is what might bring you back:</p>"),
+              {"type": "recommended", "count": 3}]),
+            ("Trois sorties pour revenir", "Three evenings to come back",
+             [_text("<p>Toujours pas convaincu·e ? D'autres idées :</p>",
+                    "<p>Still not convinced? More ideas:</p>"),
+              {"type": "recommended", "count": 3}]),
+        ],
+        "steps": [("send", 0), ("wait", 14 * 24), ("send", 1)],
+    },
+    "donor_thanks": {
+        "name": _("Merci aux donateurs"),
+        "trigger": Journey.Trigger.DONATION,
+        "reentry_days": 30,
+        "exit_on_purchase": False,
+        "messages": [
+            ("Merci pour votre don, {{ prenom | }}", "Thank you for your gift, {{ first_name | }}",
+             [_text("<p>Votre don nous aide à faire vivre la création, et à la faire voir. Merci.</p>",
+                    "<p>Your gift helps us keep creation alive, and seen. Thank you.</p>")]),
+        ],
+        "steps": [("wait", 2), ("send", 0)],
+    },
 }  # fmt: skip
 
 
@@ -71,7 +135,14 @@ def journey_create(*, organizer, key: str, actor) -> Journey:
             for kind, arg in model["steps"]
         ]
         journey = Journey.objects.create(
-            organizer=organizer, name=str(model["name"]), trigger=model["trigger"], steps=steps, template=key
+            organizer=organizer,
+            name=str(model["name"]),
+            trigger=model["trigger"],
+            days=model.get("days", 0),
+            reentry_days=model.get("reentry_days"),
+            exit_on_purchase=model.get("exit_on_purchase", True),
+            steps=steps,
+            template=key,
         )
         audit_record(
             actor=actor,
@@ -89,6 +160,7 @@ def journey_switch(*, journey: Journey, actor, active: bool) -> Journey:
         fields = {"active": active}
         if active and not journey.active:
             fields["watermark"] = Interaction.objects.aggregate(last=Max("pk"))["last"] or 0
+            fields["scanned_until"] = timezone.now()
         Journey.objects.filter(pk=journey.pk).update(**fields)
         journey.refresh_from_db()
         audit_record(

@@ -353,13 +353,29 @@ class Journey(models.Model):
     wait, send a message (a campaign of the journey, to them alone), exit."""
 
     class Trigger(models.TextChoices):
-        SIGNUP = "signup", _("Inscription à la lettre")
+        # Read from the timeline as they happen:
+        SIGNUP = "signup", _("Inscription à la lettre (confirmée)")
         ORDER_PAID = "order", _("Commande payée")
         ATTENDED = "attendance", _("Venue à une représentation (contrôle à l'entrée)")
+        FIRST_VISIT = "first_visit", _("Première venue")
+        DONATION = "donation", _("Don")
+        # Found when their time comes (N days before or after a date):
+        BEFORE_PERFORMANCE = "before", _("N jours avant une représentation (détenteurs de billets)")
+        AFTER_PERFORMANCE = "after", _("N jours après une représentation (détenteurs de billets)")
+        MISSED = "missed", _("Représentation manquée (billet non contrôlé), N jours après")
+        PASS_UNUSED = "pass_unused", _("Pass avec des entrées non utilisées, N jours avant sa fin")
+        MEMBERSHIP_ENDING = "membership_end", _("Adhésion qui se termine dans N jours")
+        SUBSCRIPTION_RENEWAL = "renewal", _("Réabonnement : N jours avant la fin de la saison")
+        LAPSED = "lapsed", _("Public à risque (groupe RFM « à risque »)")
+        ABANDONED_CART = "abandoned", _("Commande abandonnée, N jours après (avec consentement)")
 
     organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="journeys")
     name = models.CharField(_("nom"), max_length=150)
-    trigger = models.CharField(_("déclencheur"), max_length=12, choices=Trigger.choices)
+    trigger = models.CharField(_("déclencheur"), max_length=14, choices=Trigger.choices)
+    # The N of a dated trigger (days before or after its date).
+    days = models.PositiveSmallIntegerField(_("nombre de jours"), default=0)
+    # Entry: once ever (null), or again once N days have passed since the person last entered.
+    reentry_days = models.PositiveSmallIntegerField(_("à nouveau après (jours)"), null=True, blank=True)
     # [{"kind": "wait", "hours": 24}, {"kind": "send", "campaign": 12}, …]; the end of the list ends it.
     steps = models.JSONField(default=list)
     exit_on_purchase = models.BooleanField(_("sortir dès un achat"), default=True)
@@ -367,6 +383,8 @@ class Journey(models.Model):
     template = models.CharField(max_length=20, blank=True)  # the ready-made journey it came from
     # The timeline read so far: the last `crm.Interaction` id whose trigger was taken in.
     watermark = models.BigIntegerField(default=0)
+    # The dated triggers found so far: every date due up to this moment was taken in.
+    scanned_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -384,9 +402,17 @@ class JourneyEntry(models.Model):
         ACTIVE = "active", _("En cours")
         DONE = "done", _("Parcours terminé")
         CONVERTED = "converted", _("Sorti par un achat")
+        LEFT = "left", _("Sorti par une condition")
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="entries")
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    # What brought the person in when they may enter again ("" when a journey is entered once): the
+    # trigger's own key ("i:<timeline id>", "perf:<id>", "pass:<id>"…), so an occasion enters only once.
+    occasion = models.CharField(max_length=40, default="", blank=True)
+    # The date a dated trigger is about (waits "until N hours before the performance" count from it).
+    performance = models.ForeignKey(
+        "programming.Performance", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     step = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
     entered_at = models.DateTimeField()
@@ -395,7 +421,9 @@ class JourneyEntry(models.Model):
     class Meta:
         verbose_name = _("personne dans un parcours")
         verbose_name_plural = _("personnes dans un parcours")
-        constraints = [models.UniqueConstraint(fields=["journey", "contact"], name="journey_entered_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "contact", "occasion"], name="journey_entered_once")
+        ]
         indexes = [models.Index(fields=["journey", "state", "due_at"], name="journey_due")]
 
     def __str__(self) -> str:

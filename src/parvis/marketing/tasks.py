@@ -9,10 +9,13 @@ import datetime
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_tasks import task
 
 from parvis.core import jobs
@@ -21,7 +24,7 @@ from parvis.core.mail import deliver
 from parvis.crm.models import Contact
 
 from . import ab, audience, delivery, holdings, picks, pressure, render
-from .models import Campaign
+from .models import Campaign, Journey
 
 
 def parts() -> int:
@@ -104,6 +107,37 @@ def campaign_test_send(
         deliver(test)
 
 
+NOTIFY_NAMES = 50
+
+
+@task()
+def journey_notify(*, journey_id: int, step: int, user_id: int, contact_ids: list[int]) -> None:
+    """Tell a staff member who reached a journey's step (one e-mail per step and run; sent once)."""
+    journey = Journey.objects.select_related("organizer").filter(pk=journey_id).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if journey is None or user is None:
+        return
+    people = list(
+        Contact.objects.filter(pk__in=contact_ids).order_by("last_name", "first_name")[:NOTIFY_NAMES]
+    )
+    base = settings.PARVIS_BASE_URL
+    lines = [
+        f"- {contact.display_name} : "
+        f"{base}{reverse('staff:crm_contact', args=[journey.organizer.slug, contact.pk])}"
+        for contact in people
+    ]
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = ngettext(
+            "Parcours « %(name)s » : %(count)d personne à l'étape %(step)d",
+            "Parcours « %(name)s » : %(count)d personnes à l'étape %(step)d",
+            len(contact_ids),
+        ) % {"name": journey.name, "count": len(contact_ids), "step": step + 1}
+        intro = _("Ces personnes viennent d'atteindre cette étape du parcours :")
+        more = len(contact_ids) - len(people)
+        tail = [_("… et %(count)d autres.") % {"count": more}] if more > 0 else []
+        deliver(EmailMessage(subject, "\n".join([intro, "", *lines, *tail]), None, [user.email]))
+
+
 BLANK_IMAGE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 
@@ -138,3 +172,13 @@ jobs.policy(campaign_start, label=gettext_lazy("Départ d'une campagne"), about=
 jobs.policy(campaign_part_send, label=gettext_lazy("Envoi d'une campagne"), about=_about, tries=20)
 jobs.policy(campaign_ab_decide, label=gettext_lazy("Résultat d'un test A/B"), about=_about)
 jobs.policy(campaign_test_send, label=gettext_lazy("Envoi de test d'une campagne"), about=_about)
+
+
+def _journey_about(kwargs: dict):
+    journey = Journey.objects.filter(pk=kwargs.get("journey_id")).first()
+    if journey is None:
+        return None, ""
+    return journey.organizer_id, gettext_lazy("Parcours « %(name)s »") % {"name": journey.name}
+
+
+jobs.policy(journey_notify, label=gettext_lazy("Message à l'équipe d'un parcours"), about=_journey_about)

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from parvis.crm import services as crm
 from parvis.network.models import Organizer
 
 from .extensions import Attachment, LineKind
@@ -162,6 +163,19 @@ class DonationLines(LineKind):
 
     def order_paid(self, order, *, paid_at) -> None:
         receipts_of_order_issue(order)
+        given = sum(
+            (line.line_total for line in order.extras.filter(kind=OrderExtra.Kind.DONATION)), Decimal(0)
+        )
+        if given:  # on the giver's timeline (the thank-you journeys start from it)
+            crm.interaction_record(
+                contact_id=order.contact_id,
+                organizer_id=order.organizer_id,
+                kind=crm.Interaction.Kind.DONATION,
+                at=paid_at,
+                summary=order.code,
+                amount=given,
+                ref=f"order:{order.code}",
+            )
 
     def extras_refunded(self, order) -> None:
         receipts_of_order_cancel(order)
