@@ -230,6 +230,21 @@ urlpatterns = [
         name="campaign_journey_switch",
     ),
     path(
+        "o/<slug:organizer_slug>/campagnes/parcours/nouveau/",
+        journey_views.journey_edit,
+        name="campaign_journey_create",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/parcours/<int:pk>/modifier/",
+        journey_views.journey_edit,
+        name="campaign_journey_edit",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/parcours/<int:pk>/etapes/",
+        journey_views.journey_steps,
+        name="campaign_journey_steps",
+    ),
+    path(
         "o/<slug:organizer_slug>/campagnes/regles/",
         campaign_views.campaign_policy,
         name="campaign_policy",

@@ -84,6 +84,8 @@ ACTION_LABELS = {
     "journey.create": _("Parcours créé"),
     "journey.start": _("Parcours démarré"),
     "journey.stop": _("Parcours arrêté"),
+    "journey.update": _("Parcours modifié"),
+    "journey.steps": _("Étapes d'un parcours modifiées"),
     "crm.correct": _("Fiche corrigée"),
     "crm.erase": _("Données personnelles effacées"),
     "crm.household": _("Foyer modifié"),

@@ -3,12 +3,12 @@ address each message went to."""
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from parvis.crm.extensions import ContactNotices, PersonalDataHolder, contact_emails
 
-from .models import Recipient, Suppression
+from .models import JourneyEntry, Recipient, Suppression
 
 
 class CampaignRecipients(PersonalDataHolder):
@@ -18,7 +18,17 @@ class CampaignRecipients(PersonalDataHolder):
 
     def export(self, contact) -> dict:
         rows = Recipient.objects.filter(contact=contact).select_related("campaign").order_by("pk")
+        entries = JourneyEntry.objects.filter(contact=contact).select_related("journey").order_by("pk")
         return {
+            "journeys": [
+                {
+                    "journey": entry.journey.name,
+                    "entered_at": entry.entered_at.isoformat(),
+                    "state": entry.state,
+                    "step": entry.step + 1,
+                }
+                for entry in entries
+            ],
             "campaigns_received": [
                 {
                     "campaign": row.campaign.name,
@@ -28,7 +38,7 @@ class CampaignRecipients(PersonalDataHolder):
                     "sent_at": row.sent_at.isoformat() if row.sent_at else None,
                 }
                 for row in rows
-            ]
+            ],
         }
 
     def erase(self, contact) -> dict:
@@ -55,4 +65,27 @@ class SuppressedAddresses(ContactNotices):
                 "date": formats.date_format(row.at, "SHORT_DATE_FORMAT"),
             }
             for row in Suppression.objects.filter(address__in=contact_emails(contact)).order_by("address")
+        ]
+
+
+class CurrentJourneys(ContactNotices):
+    """On the contact's page: the journeys the person is in now, and where."""
+
+    def notices(self, contact) -> list[str]:
+        entries = JourneyEntry.objects.filter(
+            contact=contact, state=JourneyEntry.State.ACTIVE
+        ).select_related("journey")
+        return [
+            _(
+                "Dans le parcours « %(name)s » depuis le %(date)s ; prochaine étape (%(step)d sur %(steps)d) "
+                "le %(due)s."
+            )
+            % {
+                "name": entry.journey.name,
+                "date": formats.date_format(timezone.localtime(entry.entered_at), "SHORT_DATE_FORMAT"),
+                "step": min(entry.step + 1, len(entry.journey.steps)),
+                "steps": len(entry.journey.steps),
+                "due": formats.date_format(timezone.localtime(entry.due_at), "SHORT_DATETIME_FORMAT"),
+            }
+            for entry in entries.order_by("entered_at")
         ]

@@ -21,7 +21,7 @@ from parvis.network.models import Network, Organizer
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 
 from . import audience, blocks, delivery, dns_check, forms, picks, pressure, results, services, tasks
-from .models import Campaign, CampaignImage, Recipient, SendingDomain
+from .models import Campaign, CampaignImage, Journey, Recipient, SendingDomain
 
 
 @dataclass
@@ -198,8 +198,19 @@ def campaign_detail(request, organizer_slug=None, network_slug=None, pk=None):
         "preview_contact": id_param(request.GET, "contact"),
         "preview_language": "en" if request.GET.get("language") == "en" else "fr",
         "preview_width": "phone" if request.GET.get("width") == "phone" else "desktop",
+        "journey": _journey_of(campaign),
     }
     return render(request, "marketing/staff/campaign_detail.html", context)
+
+
+def _journey_of(campaign: Campaign) -> Journey | None:
+    """The journey a journey's message belongs to (its page leads back there)."""
+    if campaign.state != Campaign.State.JOURNEY:
+        return None
+    for journey in Journey.objects.filter(organizer_id=campaign.organizer_id):
+        if any(step.get("campaign") == campaign.pk for step in journey.steps):
+            return journey
+    return None
 
 
 def delivery_signed(campaign: Campaign) -> bool:

@@ -22,6 +22,7 @@ from parvis.core import jobs
 from parvis.core.background import enqueue_on_commit
 from parvis.core.mail import deliver
 from parvis.crm.models import Contact
+from parvis.network.permissions import Perm, has_organizer_perm
 
 from . import ab, audience, delivery, holdings, picks, pressure, render
 from .models import Campaign, Journey
@@ -115,8 +116,8 @@ def journey_notify(*, journey_id: int, step: int, user_id: int, contact_ids: lis
     """Tell a staff member who reached a journey's step (one e-mail per step and run; sent once)."""
     journey = Journey.objects.select_related("organizer").filter(pk=journey_id).first()
     user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(email="").first()
-    if journey is None or user is None:
-        return
+    if journey is None or user is None or not has_organizer_perm(user, journey.organizer, Perm.CRM_VIEW):
+        return  # gone, or no longer allowed to read the organizer's contacts
     people = list(
         Contact.objects.filter(pk__in=contact_ids).order_by("last_name", "first_name")[:NOTIFY_NAMES]
     )

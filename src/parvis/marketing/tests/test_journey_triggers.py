@@ -13,7 +13,7 @@ from parvis.crm.models import Consent, Contact, Interaction, Purpose, Segment, T
 from parvis.crm.services import consent_record, interaction_record
 from parvis.marketing import journeys
 from parvis.marketing.models import Campaign, Journey, JourneyEntry, Recipient
-from parvis.memberships.models import Membership
+from parvis.memberships.models import Membership, Subscription, SubscriptionOffer
 from parvis.memberships.tests.factories import level, member, program
 from parvis.passes.models import PassHolding
 from parvis.passes.tests.factories import bought_pass, pass_product
@@ -245,3 +245,23 @@ def test_checks_tags_and_a_staff_member_told_move_each_person_their_own_way(
     assert "Ana Lima" in told[0].body and "Bob" not in told[0].body
     assert f"/publics/{ana.pk}/" in told[0].body
     assert journeys.funnel(journey)["left"] == 1
+
+
+def test_subscribers_enter_the_renewal_window_n_days_before_the_season_ends(organizer):
+    ends = timezone.now() + 50 * DAY
+    offer = SubscriptionOffer.objects.create(
+        organizer=organizer, name="Abonnement", season_starts=timezone.now() - 30 * DAY, season_ends=ends
+    )
+    full = tariff(on_sale_performance(organizer=organizer))
+    kept, dropped = _order(full, "ana@example.org"), _order(full, "bob@example.org")
+    for order, state in ((kept, Subscription.State.ACTIVE), (dropped, Subscription.State.CANCELLED)):
+        Subscription.objects.create(
+            offer=offer, order=order, first_name="A", last_name="B", email=order.email, state=state
+        )
+    journey = _journey(
+        organizer, Journey.Trigger.SUBSCRIPTION_RENEWAL, [{"kind": "wait", "hours": 1}], days=45
+    )
+    assert journeys.run(ends - 46 * DAY)["entered"] == 0
+    assert journeys.run(ends - 44 * DAY)["entered"] == 1
+    entry = JourneyEntry.objects.get(journey=journey)
+    assert (entry.contact_id, entry.entered_at) == (kept.contact_id, ends - 45 * DAY)
