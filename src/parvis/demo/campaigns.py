@@ -2,12 +2,12 @@
 letter already sent (its messages in the development outbox, its results on its page) and one draft for
 the marketer to try; a draft of the jazz network's letter for its coordinator; the theatre's welcome
 journey started, three new subscribers in it (their first message sent, the second due in 72 h), and
-the after-show journey ready to read, stopped."""
+the after-show journey ready to read, stopped, and a journey written by hand (before the show)."""
 
 from parvis.crm.models import Consent, Interaction, Purpose
 from parvis.crm.services import consent_record, contact_resolve, interaction_record
-from parvis.marketing import audience, delivery, journey_templates, journeys, services
-from parvis.marketing.models import Campaign, SendingDomain
+from parvis.marketing import audience, delivery, journey_edit, journey_templates, journeys, services
+from parvis.marketing.models import Campaign, Journey, SendingDomain
 from parvis.programming.models import Event
 
 SUBSCRIBERS = [
@@ -102,6 +102,7 @@ def _demo_journeys(theatre) -> None:
     welcome = journey_templates.journey_create(organizer=theatre, key="welcome", actor=None)
     journey_templates.journey_switch(journey=welcome, actor=None, active=True)
     journey_templates.journey_create(organizer=theatre, key="after_show", actor=None)
+    _before_the_show(theatre)
     for n, first in enumerate(("Manon", "Yanis", "Zoé")):
         contact = contact_resolve(
             organizer_id=theatre.pk, email=f"nouveau{n + 1}@lettre.example", first_name=first, source="signup"
@@ -117,3 +118,32 @@ def _demo_journeys(theatre) -> None:
     journeys.advance(welcome)
     for message in Campaign.objects.filter(pk__in=journeys.message_ids(welcome)):
         delivery.part_send(message, 0, quiet_hours=False)
+
+
+def _before_the_show(theatre) -> None:
+    """A journey written by hand, stopped: three days before, then on the day, to ticket holders."""
+    journey = journey_edit.journey_save(
+        journey=Journey(
+            organizer=theatre,
+            name="Avant le spectacle : infos pratiques",
+            trigger=Journey.Trigger.BEFORE_PERFORMANCE,
+            days=3,
+            exit_on_purchase=False,
+        ),
+        actor=None,
+    )
+    texts = [
+        ("Votre spectacle dans trois jours", "Your show in three days",
+         "<p>Bonjour {{ prenom | }}, l'accès, le vestiaire et le bar : tout est prêt pour vous.</p>",
+         "<p>Hello {{ first_name | }}, access, cloakroom and bar: all is ready for you.</p>"),
+        ("C'est ce soir !", "It is tonight!",
+         "<p>Les portes ouvrent 45 minutes avant. À tout à l'heure.</p>",
+         "<p>Doors open 45 minutes before. See you soon.</p>"),
+    ]  # fmt: skip
+    for n, (subject_fr, subject_en, fr, en) in enumerate(texts):
+        if n:
+            journey_edit.step_add(journey=journey, step={"kind": "until", "hours": -6}, actor=None)
+        step = journey_edit.step_add(journey=journey, step={"kind": "send"}, actor=None)
+        Campaign.objects.filter(pk=step["campaign"]).update(
+            subject_fr=subject_fr, subject_en=subject_en, blocks=[{"type": "text", "fr": fr, "en": en}]
+        )
