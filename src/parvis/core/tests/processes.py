@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from django.conf import settings
@@ -57,6 +58,31 @@ def wait(condition, *, seconds: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {seconds} s for {what}")
         time.sleep(0.05)
+
+
+class Said:
+    """What a process writes on stderr, read as it comes (a thread), to wait for a line rather than a time."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process, self.lines = process, []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line.decode(errors="replace"))
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, words: str, *, seconds: float) -> None:
+        wait(lambda: words in self.text(), seconds=seconds, what=f"{words!r} from the process")
+
+    def stop(self) -> str:
+        """SIGTERM, then SIGKILL after 15 s; the end of what it wrote."""
+        stop(self.process)
+        self._reader.join(timeout=10)
+        return self.text()[-3000:]
 
 
 def kill(process: subprocess.Popen) -> None:

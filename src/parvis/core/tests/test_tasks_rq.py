@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from parvis.core import jobs, relay
 from parvis.core.models import WorkerBeat
-from parvis.core.tests.processes import kill, parvis, parvis_env, stop, wait
+from parvis.core.tests.processes import Said, kill, parvis, parvis_env, stop, wait
 from parvis.core.tests.smtp import Sink, free_port
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
 
@@ -111,19 +111,19 @@ def test_redis_down_at_the_sale_and_after_loses_nothing(redis_server):
     assert DBTaskResult.objects.filter(status="READY").count() == 3
     with Sink() as sink:
         env = _env(redis_server, sink)
-        relaying = parvis(["task_relay", "--interval", "0.1"], env)
+        relaying = Said(parvis(["task_relay", "--interval", "0.1"], env))
         try:
-            time.sleep(2)  # the relay finds Redis out of reach, and waits
-            assert relaying.poll() is None, "the relay gave up"
+            relaying.wait_for("out of reach", seconds=60)  # the relay finds Redis out of reach, and waits
+            time.sleep(0.5)
+            assert relaying.process.poll() is None, "the relay gave up"
             assert DBTaskResult.objects.filter(status="READY").count() == 3
             redis_server.start()
             _work_until_done(env, sink, 3)
         finally:
-            log = stop(relaying)
+            log = relaying.stop()
         time.sleep(0.3)
         codes = _each_once(orders, sink)
     assert sorted(codes) == sorted(o.code for o in orders), log
-    assert "out of reach" in log
 
 
 def test_a_job_of_a_dead_rq_worker_is_run_again_and_its_e_mail_arrives_once(redis_server):
