@@ -19,30 +19,40 @@ from .models import Order, Ticket
 QR_BORDER = 2  # quiet zone, in modules
 
 
+# One mask pattern for every code, instead of segno scoring the eight (ISO/IEC 18004 § 7.8): the scoring
+# took 10 ms of a 45 ms ticket e-mail. Any mask decodes alike, and on random data (a signed ticket) the
+# patterns the scoring avoids (large blocks, false finder patterns) are as unlikely with one as another.
+QR_MASK = 0
+
+
 def draw_qr(page: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
     """Draw `data` as a QR code (vector: one rectangle per run of dark modules) in a `size` square whose
-    lower-left corner is (x, y). No image to encode: about half the time of a PDF with a PNG inside."""
-    qr = segno.make(data, error="m", micro=False)
-    rows = [list(row) for row in qr.matrix]
-    modules = len(rows) + 2 * QR_BORDER
+    lower-left corner is (x, y). No image to encode: about half the time of a PDF with a PNG inside.
+
+    The runs are written as PDF operators in module units (integers, under one scaling), not through
+    reportlab's path, which formats each coordinate as a float in Python (5 ms a code)."""
+    qr = segno.make(data, error="m", micro=False, mask=QR_MASK)
+    modules = len(qr.matrix) + 2 * QR_BORDER
     unit = size / modules
     page.saveState()
     page.setFillColorRGB(1, 1, 1)
     page.rect(x, y, size, size, stroke=0, fill=1)  # the quiet zone stays white on any background
     page.setFillColorRGB(0, 0, 0)
-    path = page.beginPath()
-    for r, row in enumerate(rows):
-        top = y + size - (r + QR_BORDER + 1) * unit
-        c = 0
-        while c < len(row):
+    page.translate(x, y + size)
+    page.scale(unit, -unit)  # one module = 1, rows counted downwards from the top
+    runs = []
+    for r, row in enumerate(qr.matrix, start=QR_BORDER):
+        c, width = 0, len(row)
+        while c < width:
             if not row[c]:
                 c += 1
                 continue
             start = c
-            while c < len(row) and row[c]:
+            while c < width and row[c]:
                 c += 1
-            path.rect(x + (start + QR_BORDER) * unit, top, (c - start) * unit, unit)
-    page.drawPath(path, stroke=0, fill=1)
+            runs.append(f"{start + QR_BORDER} {r} {c - start} 1 re")
+    runs.append("f")
+    page.addLiteral("\n".join(runs))
     page.restoreState()
 
 
