@@ -33,7 +33,9 @@ def _welcome(organizer):
     return journey_templates.journey_switch(journey=journey, actor=None, active=True)
 
 
-def test_the_welcome_journey_sends_each_message_once_at_its_time(organizer):
+@pytest.mark.parametrize("scattered", [50, 0], ids=["grouped-updates", "bulk-update"])
+def test_the_welcome_journey_sends_each_message_once_at_its_time(organizer, monkeypatch, scattered):
+    monkeypatch.setattr(journeys, "SCATTERED", scattered)  # both ways of saving where people are
     before = person(organizer, "before@example.org", first="Avant")
     _signup(before, timezone.now() - 2 * HOUR)  # before the start: does not enter
     journey = _welcome(organizer)
