@@ -2,10 +2,12 @@
 
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -136,12 +138,37 @@ def server_env(port: int, **extra: str) -> dict:
     }
 
 
-class Server:
-    """gunicorn (4 workers) serving Parvis on a free port, and the task worker unless told otherwise."""
+class SmtpSink:
+    """`bench/_smtp_sink.py` in a process of its own on a free port: the relay of a benchmark's e-mails."""
 
-    def __init__(self, *, worker: bool = True, workers: int = 4):
+    def __init__(self):
         self.port = _free_port()
-        env = server_env(self.port)
+        self.path = tempfile.mktemp(suffix=".txt", prefix="parvis-sink-")  # noqa: S306 - the sink writes it
+        self.process = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(ROOT / "bench" / "_smtp_sink.py"), str(self.port), self.path],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.process.stdout.readline()  # "ready"
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self) -> list[str]:
+        """Stop it; the lines it wrote (`address message-id`, one per recipient)."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        with open(self.path) as received:
+            lines = [line for line in received if line.strip()]
+        os.unlink(self.path)
+        return lines
+
+
+class Server:
+    """gunicorn (4 workers) serving Parvis on a free port, and `task_workers` task workers (none when
+    `worker` is false); `env`: more settings of both."""
+
+    def __init__(self, *, worker: bool = True, workers: int = 4, task_workers: int = 1, **env: str):
+        self.port = _free_port()
+        env = server_env(self.port, **env)
         bin_dir = os.path.dirname(sys.executable)
         self.web = subprocess.Popen(  # noqa: S603
             [
@@ -159,15 +186,18 @@ class Server:
             env=env,
             cwd=ROOT,
         )
-        self.worker = worker and subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "parvis", "db_worker", "--interval", "0.2", "--no-startup-delay"],
-            env=env,
-            cwd=ROOT,
-            # As recommended in production (README): the worker only takes the CPU the sale leaves idle.
-            preexec_fn=_idle_priority,  # noqa: PLW1509
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.task_workers = [
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "parvis", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+                env=env,
+                cwd=ROOT,
+                # As recommended in production (README): the worker only takes the CPU the sale leaves idle.
+                preexec_fn=_idle_priority,  # noqa: PLW1509
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(task_workers if worker else 0)
+        ]
         for _ in range(100):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/networks", timeout=2)  # noqa: S310
@@ -177,6 +207,6 @@ class Server:
         raise RuntimeError("gunicorn did not start")
 
     def stop(self):
-        for process in filter(None, (self.web, self.worker)):
+        for process in (self.web, *self.task_workers):
             process.terminate()
             process.wait(timeout=20)

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +72,9 @@ class Policy:
     label: str = ""
     # kwargs → (organizer id or None, what it is about, in words without personal data)
     about: Callable[[dict], tuple[int | None, str]] | None = None
+    # A worker that takes a task of this kind takes up to this many of its kind at once (`claim_alike`):
+    # short tasks by the thousand (tickets after an on-sale rush) do not each pay for a claim of their own.
+    batch: int = 1
 
 
 DEFAULT_POLICY = Policy()
@@ -241,6 +244,34 @@ def release(row: DBTaskResult) -> int:
     given_back = [*row.worker_ids[:-1], row.worker_ids[-1] + RELEASED] if row.worker_ids else []
     return DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING).update(
         status=TaskResultStatus.READY, worker_ids=given_back, started_at=None
+    )
+
+
+def claim_alike(row: DBTaskResult, worker_id: str, size: int) -> list[DBTaskResult]:
+    """Up to `size` more tasks of `row`'s kind that are ready in its queue, in the queue's order, claimed
+    by `worker_id` in one transaction (rows another worker holds are skipped). The worker runs them one
+    after the other; a claim not yet run when the worker stops is given back (`unclaim`), and one left by
+    a worker killed is taken back when its lease expires (`reap_stalled`), like any task it was running."""
+    if size < 1:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            DBTaskResult.objects.ready()
+            .filter(task_path=row.task_path, queue_name=row.queue_name, backend_name=row.backend_name)
+            .select_for_update(skip_locked=True)[:size]
+        )
+        for other in rows:
+            other.status, other.started_at = TaskResultStatus.RUNNING, now
+            other.worker_ids = [*other.worker_ids, worker_id]
+        DBTaskResult.objects.bulk_update(rows, ["status", "started_at", "worker_ids"])
+    return rows
+
+
+def unclaim(row: DBTaskResult) -> int:
+    """Give back a task claimed and not begun: as it was before the claim, in its place."""
+    return DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.READY, worker_ids=row.worker_ids[:-1], started_at=None
     )
 
 

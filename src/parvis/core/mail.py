@@ -9,12 +9,14 @@ again on a new connection. A 5xx refusal of every recipient is a bounce: recorde
 (`MailBounce`) and not tried again.
 """
 
+import contextlib
+import contextvars
 import smtplib
 import time
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import InterfaceError, OperationalError, connection
 
@@ -38,6 +40,23 @@ def _bounced(refused: dict[str, tuple[int, bytes]]) -> jobs.Bounced:
     return jobs.Bounced(code, _text(answer))
 
 
+_shared: contextvars.ContextVar = contextvars.ContextVar("parvis_mail_connection", default=None)
+
+
+@contextlib.contextmanager
+def one_connection():
+    """The messages delivered inside go through one connection to the relay, opened at the first and
+    closed at the end (a worker's batch of tickets: no connection, greeting and QUIT per message)."""
+    backend = get_connection()
+    token = _shared.set(backend)
+    try:
+        yield backend
+    finally:
+        _shared.reset(token)
+        with contextlib.suppress(smtplib.SMTPException, OSError):  # a relay gone: nothing left to close
+            backend.close()
+
+
 def deliver(message: EmailMessage) -> bool:
     """Send `message`; False when this task had sent it already (a run again)."""
     running = jobs.running_task()
@@ -48,6 +67,10 @@ def deliver(message: EmailMessage) -> bool:
         if SentMail.objects.filter(key=key).exists():
             return False
     message.extra_headers.setdefault("Message-ID", make_msgid(domain=_domain()))
+    shared = _shared.get()
+    if shared is not None and message.connection is None:
+        shared.open()  # opened here, it stays open after this message (Django closes what it opened)
+        message.connection = shared
     try:
         accepted = message.send()
     except smtplib.SMTPRecipientsRefused as exc:

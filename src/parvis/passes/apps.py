@@ -16,5 +16,7 @@ class PassesConfig(AppConfig):
 
         extensions.line_kinds.register("pass", PassLines())
         extensions.ticket_page.register("passes", PassOptions())
+        if "pass_entry__holding" not in extensions.ticket_relations:
+            extensions.ticket_relations.append("pass_entry__holding")
         offers.register("passes", PassOffers())
         personal_data.register("passes", extensions.NamedOnOrders(PassHolding))

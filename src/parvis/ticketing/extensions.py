@@ -7,6 +7,7 @@
 - `benefits`: the one provider of member cards and subscriptions whose benefits a cart applies (member
   tariffs, free entries, priority booking, subscriber tariffs). Without one, no cart has benefits.
 - `ticket_page`: what else the tickets page of a date offers (a pass the buyer holds, …).
+- `ticket_relations`: what a printed ticket shows of a product (a pass's entry), read with the ticket.
 
 Ticketing never imports the apps that register here: they sit above it.
 """
@@ -61,6 +62,10 @@ class LineKind:
 
 
 line_kinds: Registry[LineKind] = Registry("order line kinds")
+
+# Relations of `Ticket` that a product adds and that a printed ticket shows (a pass's entry says "Compris
+# dans le pass"): read with the tickets (`select_related`) instead of one query per ticket.
+ticket_relations: list[str] = []
 
 
 def kinds_of(order, extra_kinds: set[str]) -> list[LineKind]:

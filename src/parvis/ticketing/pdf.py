@@ -12,8 +12,10 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen import canvas
 
+from parvis.core.compiled import CompiledQuery
 from parvis.core.money import Money, format_money
 
+from . import extensions
 from .models import Order, Ticket
 
 QR_BORDER = 2  # quiet zone, in modules
@@ -175,17 +177,39 @@ def _ticket_card(page, ticket: Ticket, order: Order, box: tuple[float, float, fl
     page.drawString(x + pad, y + 3.5 * mm, _wrapped(page, footer, "Helvetica", 6.5, text_width, 1)[0])
 
 
+def printable(order: Order, tickets=None) -> list[Ticket]:
+    """The order's valid tickets (or those given), with what a printed ticket shows, in print order. A
+    list is taken as it is (read here already)."""
+    if isinstance(tickets, list):
+        return tickets
+    if tickets is None:
+        return _valid_tickets(order.pk)  # a confirmation's: its SQL written once per process
+    return list(_for_print(tickets))
+
+
+def _for_print(tickets):
+    return tickets.select_related(
+        "performance__event",
+        "performance__venue",
+        "tariff",
+        "organizer",
+        "slot",
+        *extensions.ticket_relations,
+    ).order_by("performance__starts_at", "number")
+
+
+_valid_tickets = CompiledQuery(
+    Ticket, lambda order_id: _for_print(Ticket.objects.filter(order_id=order_id, state="valid"))
+)
+
+
 def order_tickets_pdf(
     order: Order, *, layout: str = "a4", tickets=None, duplicate: int | None = None
 ) -> bytes:
     """The order's valid tickets (or those given): A4 with one ticket per page and its practical
     information, `compact` (three tickets per A4 page, to cut), or the 80 mm thermal layout.
     A reprint at the counter passes its number: every ticket then says DUPLICATA n°."""
-    if tickets is None:
-        tickets = order.tickets.filter(state="valid")
-    tickets = tickets.select_related(
-        "performance__event", "performance__venue", "tariff", "organizer", "slot"
-    ).order_by("performance__starts_at", "number")
+    tickets = printable(order, tickets)
     if layout == "80mm":
         return _thermal_pdf(order, tickets, duplicate)
     buffer = io.BytesIO()

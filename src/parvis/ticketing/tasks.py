@@ -10,12 +10,13 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from parvis.core import jobs
+from parvis.core.compiled import CompiledQuery
 from parvis.core.mail import deliver
 from parvis.programming.models import Performance
 
 from . import extensions, stripe_client
-from .models import Order, OrderState, Payment, Voucher, WaitingEntry
-from .pdf import order_tickets_pdf, voucher_pdf
+from .models import Order, OrderItem, OrderState, Payment, Voucher, WaitingEntry
+from .pdf import order_tickets_pdf, printable, voucher_pdf
 
 
 @task()
@@ -29,7 +30,10 @@ def send_order_confirmation(*, order_id: int, resend: bool = False) -> None:
         ).update(confirmation_sent_at=timezone.now())
         if not claimed and not jobs.run_again():
             return
-    order = Order.objects.select_related("organizer").get(pk=order_id)
+    found = _order(order_id)
+    if not found:  # deleted since (a test order, an erasure): nothing to send
+        return
+    order = found[0]
     try:
         _send(order)
     except Exception:
@@ -58,13 +62,28 @@ def _confirmation_subject(order: Order, items) -> str:
     }
 
 
+# The reads of each confirmation, written as SQL once per process (core.compiled): after an on-sale rush
+# the worker sends thousands, and the ORM took longer to write these joins than the database to run them.
+_order = CompiledQuery(
+    Order, lambda pk: Order.objects.filter(pk=pk).select_related("organizer").prefetch_related("extras")
+)
+_items = CompiledQuery(
+    OrderItem,
+    lambda order_id: (
+        OrderItem.objects.filter(order_id=order_id)
+        .select_related("performance__event", "performance__venue", "tariff")
+        .order_by("pk")
+    ),
+)
+
+
 def _send(order: Order) -> None:
-    kinds = extensions.kinds_of(order, set(order.extras.values_list("kind", flat=True)))
+    kinds = extensions.kinds_of(order, {extra.kind for extra in order.extras.all()})
     with translation.override(order.language or settings.LANGUAGE_CODE):
         made = {kind: kind.confirmation(order, base_url=settings.PARVIS_BASE_URL) for kind in kinds}
         context = {
             "order": order,
-            "items": order.items.select_related("performance__event", "performance__venue", "tariff"),
+            "items": _items(order.pk),
             "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
             "base_url": settings.PARVIS_BASE_URL,
         }
@@ -81,10 +100,11 @@ def _send(order: Order) -> None:
         message.attach_alternative(
             render_to_string("ticketing/email/confirmation.html", context), "text/html"
         )
-        if order.tickets.exists():
+        tickets = printable(order)
+        if tickets:
             message.attach(
                 f"billets-{order.code}.pdf",
-                order_tickets_pdf(order, layout=order.organizer.ticket_layout),
+                order_tickets_pdf(order, layout=order.organizer.ticket_layout, tickets=tickets),
                 "application/pdf",
             )
         for kind, part in made.items():  # and the files it gives (a voucher, a card, a tax receipt…)
@@ -243,7 +263,7 @@ def _waitlist_about(kwargs: dict) -> tuple[int | None, str]:
     return entry.performance.organizer_id, str(entry.performance.event.title)
 
 
-jobs.policy(send_order_confirmation, label=gettext_lazy("Envoi des billets"), about=_order_about)
+jobs.policy(send_order_confirmation, label=gettext_lazy("Envoi des billets"), about=_order_about, batch=25)
 jobs.policy(send_cancellation_notice, label=gettext_lazy("Avis d'annulation"), about=_order_about)
 jobs.policy(
     send_auto_refund_notice, label=gettext_lazy("Avis de remboursement automatique"), about=_order_about

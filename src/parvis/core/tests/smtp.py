@@ -23,6 +23,7 @@ class Sink:
         self.port = port or free_port()
         self.answer = answer  # (recipient, n-th recipient seen) → an SMTP answer to refuse it, or None
         self.messages: list[email.message.Message] = []
+        self.peers: list[tuple] = []  # the client's (host, port) of each message: one per connection
         self.seen = 0
         self.held = threading.Event()  # set while a message is held at its recipient
         self.hold_at: int | None = None  # the n-th recipient seen is held until `release()`
@@ -49,6 +50,7 @@ class Sink:
         message = email.message_from_bytes(envelope.content)
         with self._lock:
             self.messages.append(message)
+            self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
     def release(self) -> None:

@@ -14,6 +14,7 @@ cannot be read (other systems than Linux) there is no wait. ADR 0004 gives the m
 It also forgets finished work older than `PARVIS_TASK_RESULTS_DAYS` (7), at start and then every hour.
 """
 
+import contextlib
 import datetime
 import os
 import socket
@@ -29,7 +30,7 @@ from django_tasks.signals import task_finished
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
-from parvis.core import jobs
+from parvis.core import jobs, mail
 from parvis.core.models import WorkerBeat
 
 PROC_STAT = "/proc/stat"
@@ -104,6 +105,7 @@ class Worker(db_worker.Worker):
         super().__init__(**options)
         self.started_at = timezone.now()
         self.holding: DBTaskResult | None = None  # the task claimed, while it runs
+        self.claimed: list[DBTaskResult] = []  # claimed with it (`jobs.Policy.batch`), not yet begun
         self.outages = 0  # failures in a row to reach a service
         self.paused_until = None
         self.pause_reason = ""
@@ -162,11 +164,49 @@ class Worker(db_worker.Worker):
                 self.holding = None
             except DatabaseError:
                 pass  # still out of reach: tried after the next wait, or taken back when the lease expires
+        try:
+            self._unclaim()
+        except DatabaseError:
+            pass  # the same
 
     # A task.
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        self.running_task, self.holding = True, db_task_result
+        """Run the task claimed, then, if its kind says so (`jobs.Policy.batch`), the tasks of its kind
+        waiting behind it, claimed together. The batch counts as one task for a stop: a SIGTERM lets the
+        task running end and gives the others back."""
+        self.running_task = True
+        size = jobs.policy_of(db_task_result.task_path).batch
+        try:
+            with mail.one_connection() if size > 1 else contextlib.nullcontext():
+                error = self._run_one(db_task_result)
+                if size > 1 and self.running and not _outage(error):
+                    self.claimed = jobs.claim_alike(db_task_result, self.worker_id, size - 1)
+                    while self.claimed and self.running and not _outage(error):
+                        error = self._run_one(self.claimed.pop(0))
+            self._unclaim()
+        except DatabaseError:
+            raise  # the claims are given back once the database is back (`_database_lost`)
+        except BaseException:
+            self._unclaim()
+            raise
+        finally:
+            self.running_task = False
+        # The wait comes after the task, which is back in its place: a SIGTERM meanwhile stops the worker
+        # at once (the library exits when no task runs).
+        if _outage(error):
+            self._wait_for_service(error)
+        else:
+            self.outages, self.paused_until, self.pause_reason = 0, None, ""
+
+    def _unclaim(self) -> None:
+        """Give back the tasks claimed with the batch and not begun."""
+        while self.claimed:
+            jobs.unclaim(self.claimed[0])
+            self.claimed.pop(0)
+
+    def _run_one(self, db_task_result: DBTaskResult) -> Exception | None:
+        self.holding = db_task_result
         try:
             error = jobs.execute(db_task_result)
             self.holding = None
@@ -175,14 +215,8 @@ class Worker(db_worker.Worker):
             self.holding = None
             raise
         finally:
-            self.running_task = False
             self._run_tasks += 1
-        # The wait comes after the task, which is back in its place: a SIGTERM meanwhile stops the worker
-        # at once (the library exits when no task runs).
-        if error is not None and jobs.classify(error) == jobs.OUTAGE:
-            self._wait_for_service(error)
-        else:
-            self.outages, self.paused_until, self.pause_reason = 0, None, ""
+        return error
 
     def _wait_for_service(self, error: Exception) -> None:
         """The task's service was out of reach (the task is back in its place): wait, longer each time."""
@@ -192,6 +226,10 @@ class Worker(db_worker.Worker):
         self.paused_until = timezone.now() + datetime.timedelta(seconds=wait)
         db_worker.logger.warning("A service is out of reach; waiting %.1f s", wait)
         time.sleep(wait)
+
+
+def _outage(error: Exception | None) -> bool:
+    return error is not None and jobs.classify(error) == jobs.OUTAGE
 
 
 class Command(db_worker.Command):
