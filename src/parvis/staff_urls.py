@@ -245,6 +245,11 @@ urlpatterns = [
         name="campaign_journey_steps",
     ),
     path(
+        "o/<slug:organizer_slug>/campagnes/exclusions/",
+        campaign_views.campaign_exclusions,
+        name="campaign_exclusions",
+    ),
+    path(
         "o/<slug:organizer_slug>/campagnes/regles/",
         campaign_views.campaign_policy,
         name="campaign_policy",
@@ -282,6 +287,11 @@ urlpatterns = [
         "r/<slug:network_slug>/campagnes/domaines/",
         campaign_views.campaign_domains,
         name="network_campaign_domains",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/exclusions/",
+        campaign_views.campaign_exclusions,
+        name="network_campaign_exclusions",
     ),
     path(
         "r/<slug:network_slug>/campagnes/regles/",

@@ -81,6 +81,8 @@ ACTION_LABELS = {
     "campaign.test": _("Envoi de test d'une campagne"),
     "campaign.domain": _("Domaine d'envoi ajouté"),
     "campaign.policy": _("Règles d'envoi modifiées"),
+    "campaign.exclude": _("Adresses exclues des campagnes"),
+    "campaign.unexclude": _("Adresse de nouveau permise aux campagnes"),
     "journey.create": _("Parcours créé"),
     "journey.start": _("Parcours démarré"),
     "journey.stop": _("Parcours arrêté"),

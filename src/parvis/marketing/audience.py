@@ -66,9 +66,21 @@ def contacts(campaign: Campaign):
     # Addresses compared in lower case: an import may have kept "Ana@…" where a sale wrote "ana@…".
     return (
         queryset.annotate(email_key=Lower("email"))
-        .exclude(email_key__in=Suppression.objects.values("address"))
+        .exclude(
+            email_key__in=Suppression.objects.filter(_suppressed_for(campaign, organizers)).values("address")
+        )
         .exclude(email_key__in=MailBounce.objects.values("address"))
     )
+
+
+def _suppressed_for(campaign: Campaign, organizers) -> Q:
+    """The exclusions a campaign obeys: every sender's (a bounce, a complaint), its owner's, and for a
+    network's campaign those of each member too (a person a club's staff removed is not written to by
+    the network either)."""
+    rule = Q(organizer__isnull=True, network__isnull=True)
+    if campaign.network_id:
+        return rule | Q(network_id=campaign.network_id) | Q(organizer_id__in=organizers)
+    return rule | Q(organizer_id=campaign.organizer_id)
 
 
 def people(campaign: Campaign):

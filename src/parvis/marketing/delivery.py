@@ -353,7 +353,10 @@ def suppress(address: str, reason: str, detail: str, *, bounce_code: int | None 
     contact's page shows beside the address."""
     address = address.lower()
     Suppression.objects.get_or_create(
-        address=address, defaults={"reason": reason, "detail": detail[:300], "at": timezone.now()}
+        address=address,
+        organizer=None,
+        network=None,
+        defaults={"reason": reason, "detail": detail[:300], "at": timezone.now()},
     )
     if bounce_code is not None:
         MailBounce.objects.create(address=address, code=bounce_code, reason=detail[:300])

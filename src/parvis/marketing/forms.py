@@ -2,6 +2,7 @@
 the page works without JavaScript and keeps what was typed when something is wrong), test and schedule."""
 
 import datetime
+import re
 
 from django import forms
 from django.conf import settings
@@ -203,3 +204,40 @@ class ScheduleForm(forms.Form):
         if when is not None and when < timezone.now() - datetime.timedelta(minutes=5):
             raise ValidationError(_("Cette date est passée."))
         return when
+
+
+class ExclusionForm(forms.Form):
+    """Addresses the staff exclude from their campaigns (a person who asked by phone, a shared mailbox)."""
+
+    addresses = forms.CharField(
+        label=_("Adresses à exclure"),
+        help_text=_(
+            "Une ou plusieurs, séparées par des retours à la ligne, des virgules ou des points-virgules "
+            "(500 au plus)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=60000,
+    )
+    note = forms.CharField(label=_("Motif (pour l'équipe)"), max_length=300, required=False)
+
+    def clean_addresses(self):
+        words = re.split(r"[\s,;]+", self.cleaned_data["addresses"])
+        addresses = list(dict.fromkeys(word.strip().lower() for word in words if word.strip()))
+        if not addresses:
+            raise ValidationError(_("Indiquez au moins une adresse."))
+        if len(addresses) > 500:
+            raise ValidationError(_("500 adresses au plus à la fois."))
+        wrong = [address for address in addresses if not _is_email(address)]
+        if wrong:
+            raise ValidationError(
+                _("Ces adresses ne sont pas valides : %(addresses)s.") % {"addresses": ", ".join(wrong[:5])}
+            )
+        return addresses
+
+
+def _is_email(address: str) -> bool:
+    try:
+        forms.EmailField().clean(address)
+    except ValidationError:
+        return False
+    return True

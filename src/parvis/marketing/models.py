@@ -270,14 +270,40 @@ class Suppression(models.Model):
         COMPLAINT = "complaint", _("Signalé comme indésirable")
         MANUAL = "manual", _("Retirée par l'équipe")
 
-    address = models.CharField(max_length=254, unique=True)
+    address = models.CharField(max_length=254)
     reason = models.CharField(max_length=12, choices=Reason.choices)
     detail = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField()
+    # Whose exclusion it is: an organizer's or a network's, by its staff (`MANUAL`); neither, a mailbox's
+    # answer, which holds for every sender (a bounce, a complaint).
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("adresse exclue")
         verbose_name_plural = _("adresses exclues")
+        indexes = [models.Index(fields=["address"], name="suppression_address")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address"],
+                condition=Q(organizer__isnull=True, network__isnull=True),
+                name="suppression_address_everyone",
+            ),
+            models.UniqueConstraint(
+                fields=["address", "organizer"],
+                condition=Q(organizer__isnull=False),
+                name="suppression_address_organizer",
+            ),
+            models.UniqueConstraint(
+                fields=["address", "network"],
+                condition=Q(network__isnull=False),
+                name="suppression_address_network",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.address} ({self.reason})"

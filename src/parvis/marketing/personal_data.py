@@ -1,12 +1,13 @@
 """What the campaigns hold of a person, for their access export and their erasure: the send log keeps the
 address each message went to."""
 
-from django.db.models import CharField, Value
+from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from parvis.crm.extensions import ContactNotices, PersonalDataHolder, contact_emails
+from parvis.network.models import NetworkMembership
 
 from .models import JourneyEntry, Recipient, Suppression
 
@@ -64,8 +65,20 @@ class SuppressedAddresses(ContactNotices):
                 "reason": row.get_reason_display().lower(),
                 "date": formats.date_format(row.at, "SHORT_DATE_FORMAT"),
             }
-            for row in Suppression.objects.filter(address__in=contact_emails(contact)).order_by("address")
+            for row in Suppression.objects.filter(
+                concerning(contact.organizer_id), address__in=contact_emails(contact)
+            ).order_by("address")
         ]
+
+
+def concerning(organizer_id: int) -> Q:
+    """The exclusions an organizer's staff may see: every sender's, its own, its networks'."""
+    networks = NetworkMembership.objects.filter(organizer_id=organizer_id).values("network_id")
+    return (
+        Q(organizer__isnull=True, network__isnull=True)
+        | Q(organizer_id=organizer_id)
+        | Q(network_id__in=networks)
+    )
 
 
 class CurrentJourneys(ContactNotices):

@@ -19,7 +19,7 @@ from parvis.network.models import NetworkMembership, NetworkStaff, OrganizerStaf
 from parvis.programming.models import Event
 
 from . import blocks, dkim, links, tasks
-from .models import Campaign, Click, Open, Recipient, SendingDomain, SendingPolicy
+from .models import Campaign, Click, Open, Recipient, SendingDomain, SendingPolicy, Suppression
 
 
 def _owner(campaign: Campaign) -> dict:
@@ -195,6 +195,49 @@ def policy_save(*, policy: SendingPolicy, actor) -> SendingPolicy:
             **({"network": policy.network} if policy.network_id else {"organizer_id": policy.organizer_id}),
         )
     return policy
+
+
+def suppressions_add(*, campaign_owner: dict, addresses: list[str], note: str, actor) -> int:
+    """The staff exclude these addresses from their campaigns (the owner's: `{"organizer": …}` or
+    `{"network": …}`); how many were not excluded already."""
+    now = timezone.now()
+    added = []
+    with transaction.atomic():
+        for address in addresses:
+            row, created = Suppression.objects.get_or_create(
+                address=address.lower(),
+                **campaign_owner,
+                defaults={"reason": Suppression.Reason.MANUAL, "detail": note[:300], "at": now},
+            )
+            if created:
+                added.append(row)
+        if added:
+            audit_record(
+                actor=actor,
+                action="campaign.exclude",
+                instance=added[0],
+                after={"count": len(added), "note": note[:300]},
+                **campaign_owner,
+            )
+    return len(added)
+
+
+def suppression_remove(*, suppression: Suppression, actor) -> None:
+    """The staff take back an exclusion of theirs (only a `MANUAL` one: a mailbox's answer stays)."""
+    if suppression.reason != Suppression.Reason.MANUAL:
+        raise PermissionDenied
+    owner = (
+        {"network": suppression.network} if suppression.network_id else {"organizer": suppression.organizer}
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="campaign.unexclude",
+            instance=suppression,
+            before={"reason": suppression.reason, "note": suppression.detail},
+            **owner,
+        )
+        suppression.delete()
 
 
 # What the recipients do.

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from parvis.core.params import id_param, is_digits
 from parvis.crm.models import Consent, Contact
-from parvis.network.models import Network, Organizer
+from parvis.network.models import Network, NetworkMembership, Organizer
 from parvis.network.permissions import Perm, has_organizer_perm, require_network_perm, require_organizer_perm
 
 from . import audience, blocks, delivery, dns_check, forms, picks, pressure, results, services, tasks
-from .models import Campaign, CampaignImage, Journey, Recipient, SendingDomain
+from .models import Campaign, CampaignImage, Journey, Recipient, SendingDomain, Suppression
 
 
 @dataclass
@@ -67,6 +68,7 @@ def _urls(owner: Owner, campaign: Campaign | None = None) -> dict:
         "create": owner.url("create"),
         "domains": owner.url("domains"),
         "policy": owner.url("policy"),
+        "exclusions": owner.url("exclusions"),
     }
     if campaign is not None and campaign.pk:
         for name in ("detail", "edit", "preview", "audience", "action"):
@@ -370,4 +372,67 @@ def campaign_policy(request, organizer_slug=None, network_slug=None):
         return redirect(owner.url("policy"))
     return render(
         request, "marketing/staff/policy.html", {"owner": owner, "form": form, "urls": _urls(owner)}
+    )
+
+
+EXCLUSIONS_SHOWN = 200
+
+
+@login_required
+def campaign_exclusions(request, organizer_slug=None, network_slug=None):
+    """The addresses the owner's campaigns never write to: those its staff excluded (added and taken back
+    here), and the mailboxes' answers (a bounce, a complaint) for addresses of its own contacts."""
+    owner = _owner(request, organizer_slug, network_slug)
+    if request.method == "POST" and request.POST.get("remove"):
+        suppression = get_object_or_404(
+            Suppression,
+            pk=id_param(request.POST, "remove"),
+            reason=Suppression.Reason.MANUAL,
+            **owner.filter(),
+        )
+        services.suppression_remove(suppression=suppression, actor=request.user)
+        messages.success(
+            request,
+            _("%(address)s peut de nouveau recevoir vos campagnes.") % {"address": suppression.address},
+        )
+        return redirect(owner.url("exclusions"))
+    form = forms.ExclusionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        added = services.suppressions_add(
+            campaign_owner=owner.filter(),
+            addresses=form.cleaned_data["addresses"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+        given = len(form.cleaned_data["addresses"])
+        messages.success(
+            request,
+            _("%(added)d adresse(s) exclue(s) ; %(already)d l'étai(en)t déjà.")
+            % {"added": added, "already": given - added},
+        )
+        return redirect(owner.url("exclusions"))
+    query = request.GET.get("q", "").strip().lower()[:254]
+    own = Suppression.objects.filter(**owner.filter())
+    organizers = (
+        [owner.organizer.pk]
+        if owner.organizer
+        else NetworkMembership.objects.filter(network=owner.network).values("organizer_id")
+    )
+    known = Contact.objects.filter(organizer_id__in=organizers).annotate(key=Lower("email")).values("key")
+    answers = Suppression.objects.filter(organizer__isnull=True, network__isnull=True, address__in=known)
+    if query:
+        own, answers = own.filter(address__contains=query), answers.filter(address__contains=query)
+    return render(
+        request,
+        "marketing/staff/exclusions.html",
+        {
+            "owner": owner,
+            "form": form,
+            "urls": _urls(owner),
+            "query": query,
+            "own": own.order_by("-at", "address")[:EXCLUSIONS_SHOWN],
+            "own_count": own.count(),
+            "answers": answers.order_by("-at", "address")[:EXCLUSIONS_SHOWN],
+            "answers_count": answers.count(),
+        },
     )
