@@ -1,6 +1,7 @@
-"""The A/B test of a campaign's subject: which of A and B did better on its sample, and whether the
-difference is more than chance (a two-sided test of two proportions at 5 %, `statistics.NormalDist`: the
-standard library is enough for it). A difference that may be chance keeps the original subject, A."""
+"""The A/B test of a campaign's subject, its first text, or both: which of A and B did better on its
+sample, and whether the difference is more than chance (a two-sided test of two proportions at 5 %,
+`statistics.NormalDist`: the standard library is enough for it). A difference that may be chance keeps the
+original, A."""
 
 import datetime
 import math
@@ -85,7 +86,7 @@ def decide(campaign: Campaign) -> tuple[str, str]:
         return "b", _("B l'emporte : %(figures)s") % {"figures": figures}
     if p < SIGNIFICANCE:
         return "a", _("A l'emporte : %(figures)s") % {"figures": figures}
-    return "a", _("Écart non significatif : l'objet A part au reste du public. %(figures)s") % {
+    return "a", _("Écart non significatif : la version A part au reste du public. %(figures)s") % {
         "figures": figures
     }
 

@@ -55,6 +55,8 @@ class CampaignForm(forms.ModelForm):
             "ab_percent",
             "ab_subject_fr",
             "ab_subject_en",
+            "ab_text_fr",
+            "ab_text_en",
             "ab_hours",
             "ab_metric",
         ]
@@ -79,8 +81,14 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("ab_percent") and not data.get("ab_subject_fr"):
-            self.add_error("ab_subject_fr", _("Un test A/B compare deux objets : écrivez l'objet B."))
+        if data.get("ab_percent") and not data.get("ab_subject_fr") and not data.get("ab_text_fr"):
+            self.add_error(
+                "ab_subject_fr",
+                _("Un test A/B compare deux versions : écrivez l'objet B, le texte B, ou les deux."),
+            )
+        for name in ("ab_text_fr", "ab_text_en"):
+            if data.get(name):
+                data[name] = blocks_mod.clean_html(data[name])
         for name in (
             "subject_fr",
             "subject_en",
@@ -88,6 +96,8 @@ class CampaignForm(forms.ModelForm):
             "preheader_en",
             "ab_subject_fr",
             "ab_subject_en",
+            "ab_text_fr",
+            "ab_text_en",
         ):
             try:
                 blocks_mod.tokens_check(data.get(name) or "")

@@ -162,11 +162,19 @@ class Campaign(models.Model):
         default=0,
         validators=[MaxValueValidator(50)],
         help_text=_(
-            "0 : pas de test. La moitié reçoit l'objet A, l'autre l'objet B ; le reste, le meilleur."
+            "0 : pas de test. La moitié reçoit la version A, l'autre la version B (objet, texte ou les "
+            "deux) ; le reste, la meilleure."
         ),
     )
     ab_subject_fr = models.CharField(_("objet B"), max_length=200, blank=True)
     ab_subject_en = models.CharField(_("objet B (anglais)"), max_length=200, blank=True)
+    # Content B: the first text block as the sample's B half reads it (the rest of the message alike).
+    ab_text_fr = models.TextField(
+        _("texte B"),
+        blank=True,
+        help_text=_("Remplace le premier bloc de texte pour la moitié B ; vide : le même texte pour tous."),
+    )
+    ab_text_en = models.TextField(_("texte B (anglais)"), blank=True)
     ab_hours = models.PositiveSmallIntegerField(
         _("durée du test (heures)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(72)]
     )

@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 
 from parvis.programming.models import Event
 
-from .blocks import HREF, TOKEN, Token, token_of, tracked_links
+from .blocks import HREF, TOKEN, Token, clean_html, token_of, tracked_links
 from .models import Campaign
 
 MARKER = re.compile(r"PVS(\d+)X")
@@ -173,12 +173,26 @@ def _tracker(campaign: Campaign, targets: dict[str, str]):
     return tracked
 
 
+def _variant_blocks(campaign: Campaign, variant: str) -> list[dict]:
+    """The blocks as `variant` reads them: B's text B in place of the first text block, if it has one."""
+    if variant != "b" or not campaign.ab_text_fr:
+        return campaign.blocks
+    blocks, replaced = [], False
+    for block in campaign.blocks:
+        if block["type"] == "text" and not replaced:
+            # Cleaned when saved, like every block; again here, as it is written outside the blocks.
+            block = {**block, "fr": clean_html(campaign.ab_text_fr), "en": clean_html(campaign.ab_text_en)}
+            replaced = True
+        blocks.append(block)
+    return blocks
+
+
 def _blocks_out(
-    campaign: Campaign, language: str, marks: _Marks, cards_html, cards_text, targets
+    campaign: Campaign, blocks: list[dict], language: str, marks: _Marks, cards_html, cards_text, targets
 ) -> list[dict]:
     out = []
     tracked = _tracker(campaign, targets)
-    for block in campaign.blocks:
+    for block in blocks:
         kind = block["type"]
         item = {"type": kind}
         if kind in ("text", "donation"):
@@ -214,7 +228,7 @@ def sender_name(campaign: Campaign) -> str:
 
 def compile_campaign(campaign: Campaign, language: str, *, shows=(), variant: str = "a") -> Compiled:
     """`shows`: the coming shows the recommendation blocks pick from (`picks.coming_shows`); `variant`:
-    the A/B test's subject ("b": the campaign's subject B)."""
+    the A/B test's version ("b": the campaign's subject B and text B, where it has them)."""
     language = language if language in dict(settings.LANGUAGES) else "fr"
     event_ids = {i for b in campaign.blocks if b["type"] == "events" for i in b["ids"]}
     if any(b["type"] == "recommended" for b in campaign.blocks):
@@ -234,7 +248,9 @@ def compile_campaign(campaign: Campaign, language: str, *, shows=(), variant: st
             "owner": campaign.organizer or campaign.network,
             "address": campaign.organizer.address if campaign.organizer_id else "",
             "preheader": marks.tokens(_in(language, campaign.preheader_fr, campaign.preheader_en)),
-            "blocks": _blocks_out(campaign, language, marks, cards_html, cards_text, targets),
+            "blocks": _blocks_out(
+                campaign, _variant_blocks(campaign, variant), language, marks, cards_html, cards_text, targets
+            ),
             "unsubscribe": marks.add(Slot("url", name="unsubscribe")),
             "preferences": marks.add(Slot("url", name="preferences")),
             "opened": marks.add(Slot("url", name="opened")),

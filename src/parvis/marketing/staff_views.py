@@ -119,11 +119,18 @@ def campaign_edit(request, organizer_slug=None, network_slug=None, pk=None):
         elif form.is_valid() and not block_error:
             event_ids = {pk for pk, _title in _event_choices(campaign)}
             image_ids = set(CampaignImage.objects.filter(**owner.filter()).values_list("pk", flat=True))
+            cleaned = None
             try:
                 cleaned = blocks.blocks_clean(block_list, event_ids=event_ids, image_ids=image_ids)
             except ValidationError as exc:
                 block_error = " ".join(exc.messages)
-            else:
+            if cleaned is not None and form.cleaned_data.get("ab_text_fr"):
+                if not any(b["type"] == "text" for b in cleaned):
+                    form.add_error(
+                        "ab_text_fr",
+                        _("Le texte B remplace le premier bloc de texte : ajoutez-en un au message."),
+                    )
+            if cleaned is not None and not form.errors:
                 campaign = form.save(commit=False)
                 campaign.blocks = cleaned
                 segments = None

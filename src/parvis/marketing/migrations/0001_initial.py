@@ -6,127 +6,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('crm', '0004_address_aliases'),
-        ('network', '0012_organizer_logo_ticket_layout'),
+        ("crm", "0004_address_aliases"),
+        ("network", "0012_organizer_logo_ticket_layout"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Suppression',
+            name="Suppression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=254, unique=True)),
-                ('reason', models.CharField(choices=[('hard_bounce', 'Adresse invalide (refus définitif)'), ('complaint', 'Signalé comme indésirable'), ('manual', "Retirée par l'équipe")], max_length=12)),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=254, unique=True)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("hard_bounce", "Adresse invalide (refus définitif)"),
+                            ("complaint", "Signalé comme indésirable"),
+                            ("manual", "Retirée par l'équipe"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'adresse exclue',
-                'verbose_name_plural': 'adresses exclues',
+                "verbose_name": "adresse exclue",
+                "verbose_name_plural": "adresses exclues",
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='nom interne')),
-                ('purpose', models.CharField(choices=[('organizer_newsletter', "Lettre d'information de la structure"), ('network_newsletter', "Lettre d'information du réseau"), ('partner_offers', 'Offres des partenaires')], default='organizer_newsletter', max_length=25, verbose_name='finalité')),
-                ('subject_fr', models.CharField(max_length=200, verbose_name='objet')),
-                ('subject_en', models.CharField(blank=True, max_length=200, verbose_name='objet (anglais)')),
-                ('preheader_fr', models.CharField(blank=True, max_length=200, verbose_name="texte d'aperçu")),
-                ('preheader_en', models.CharField(blank=True, max_length=200, verbose_name="texte d'aperçu (anglais)")),
-                ('from_name', models.CharField(max_length=100, verbose_name="nom de l'expéditeur")),
-                ('from_email', models.EmailField(max_length=254, verbose_name="adresse de l'expéditeur")),
-                ('reply_to', models.EmailField(blank=True, max_length=254, verbose_name='adresse de réponse')),
-                ('blocks', models.JSONField(blank=True, default=list)),
-                ('one_per_household', models.BooleanField(default=False, verbose_name='un seul envoi par foyer')),
-                ('state', models.CharField(choices=[('draft', 'Brouillon'), ('scheduled', 'Programmée'), ('sending', "En cours d'envoi"), ('sent', 'Envoyée'), ('cancelled', 'Annulée')], default='draft', max_length=10)),
-                ('send_at', models.DateTimeField(blank=True, null=True, verbose_name='envoi le')),
-                ('frozen_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('parts', models.PositiveSmallIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('exclude_segments', models.ManyToManyField(blank=True, related_name='+', to='crm.segment', verbose_name='segments exclus')),
-                ('include_segments', models.ManyToManyField(blank=True, related_name='+', to='crm.segment', verbose_name='segments visés')),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='campaigns', to='network.network')),
-                ('organizer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='campaigns', to='network.organizer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="nom interne")),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("organizer_newsletter", "Lettre d'information de la structure"),
+                            ("network_newsletter", "Lettre d'information du réseau"),
+                            ("partner_offers", "Offres des partenaires"),
+                        ],
+                        default="organizer_newsletter",
+                        max_length=25,
+                        verbose_name="finalité",
+                    ),
+                ),
+                ("subject_fr", models.CharField(max_length=200, verbose_name="objet")),
+                ("subject_en", models.CharField(blank=True, max_length=200, verbose_name="objet (anglais)")),
+                ("preheader_fr", models.CharField(blank=True, max_length=200, verbose_name="texte d'aperçu")),
+                (
+                    "preheader_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="texte d'aperçu (anglais)"),
+                ),
+                ("from_name", models.CharField(max_length=100, verbose_name="nom de l'expéditeur")),
+                ("from_email", models.EmailField(max_length=254, verbose_name="adresse de l'expéditeur")),
+                (
+                    "reply_to",
+                    models.EmailField(blank=True, max_length=254, verbose_name="adresse de réponse"),
+                ),
+                ("blocks", models.JSONField(blank=True, default=list)),
+                (
+                    "one_per_household",
+                    models.BooleanField(default=False, verbose_name="un seul envoi par foyer"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Brouillon"),
+                            ("scheduled", "Programmée"),
+                            ("sending", "En cours d'envoi"),
+                            ("sent", "Envoyée"),
+                            ("cancelled", "Annulée"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("send_at", models.DateTimeField(blank=True, null=True, verbose_name="envoi le")),
+                ("frozen_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("parts", models.PositiveSmallIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "exclude_segments",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="crm.segment", verbose_name="segments exclus"
+                    ),
+                ),
+                (
+                    "include_segments",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="crm.segment", verbose_name="segments visés"
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campaigns",
+                        to="network.network",
+                    ),
+                ),
+                (
+                    "organizer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campaigns",
+                        to="network.organizer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campagne',
-                'verbose_name_plural': 'campagnes',
-                'ordering': ['-created_at'],
+                "verbose_name": "campagne",
+                "verbose_name_plural": "campagnes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Recipient',
+            name="Recipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=254)),
-                ('language', models.CharField(default='fr', max_length=8)),
-                ('part', models.PositiveSmallIntegerField(default=0)),
-                ('state', models.CharField(choices=[('queued', 'En attente'), ('sending', 'En cours'), ('sent', 'Remis'), ('bounced', 'Refusé (adresse invalide)'), ('failed', 'Échec après plusieurs essais'), ('skipped', "Écarté avant l'envoi")], default='queued', max_length=8)),
-                ('claim', models.CharField(blank=True, max_length=32)),
-                ('tries', models.PositiveSmallIntegerField(default=0)),
-                ('next_try_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('message_id', models.CharField(blank=True, max_length=200)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='marketing.campaign')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=254)),
+                ("language", models.CharField(default="fr", max_length=8)),
+                ("part", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "En attente"),
+                            ("sending", "En cours"),
+                            ("sent", "Remis"),
+                            ("bounced", "Refusé (adresse invalide)"),
+                            ("failed", "Échec après plusieurs essais"),
+                            ("skipped", "Écarté avant l'envoi"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("claim", models.CharField(blank=True, max_length=32)),
+                ("tries", models.PositiveSmallIntegerField(default=0)),
+                ("next_try_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("message_id", models.CharField(blank=True, max_length=200)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipients",
+                        to="marketing.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="crm.contact"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'destinataire',
-                'verbose_name_plural': 'destinataires',
+                "verbose_name": "destinataire",
+                "verbose_name_plural": "destinataires",
             },
         ),
         migrations.CreateModel(
-            name='SendingDomain',
+            name="SendingDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=253, verbose_name='domaine')),
-                ('selector', models.CharField(max_length=63, verbose_name='sélecteur')),
-                ('private_key', models.BinaryField()),
-                ('public_key', models.TextField(editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('check_result', models.JSONField(blank=True, default=dict)),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.network')),
-                ('organizer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.organizer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(max_length=253, verbose_name="domaine")),
+                ("selector", models.CharField(max_length=63, verbose_name="sélecteur")),
+                ("private_key", models.BinaryField()),
+                ("public_key", models.TextField(editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                ("check_result", models.JSONField(blank=True, default=dict)),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.network",
+                    ),
+                ),
+                (
+                    "organizer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.organizer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "domaine d'envoi",
-                'verbose_name_plural': "domaines d'envoi",
+                "verbose_name": "domaine d'envoi",
+                "verbose_name_plural": "domaines d'envoi",
             },
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('network__isnull', True), ('organizer__isnull', False)), models.Q(('network__isnull', False), ('organizer__isnull', True)), _connector='OR'), name='campaign_one_owner'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("network__isnull", True), ("organizer__isnull", False)),
+                    models.Q(("network__isnull", False), ("organizer__isnull", True)),
+                    _connector="OR",
+                ),
+                name="campaign_one_owner",
+            ),
         ),
         migrations.AddIndex(
-            model_name='recipient',
-            index=models.Index(fields=['campaign', 'part', 'state', 'id'], name='recipient_queue'),
+            model_name="recipient",
+            index=models.Index(fields=["campaign", "part", "state", "id"], name="recipient_queue"),
         ),
         migrations.AddConstraint(
-            model_name='recipient',
-            constraint=models.UniqueConstraint(fields=('campaign', 'contact'), name='recipient_once_per_contact'),
+            model_name="recipient",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "contact"), name="recipient_once_per_contact"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recipient',
-            constraint=models.UniqueConstraint(fields=('campaign', 'address'), name='recipient_once_per_address'),
+            model_name="recipient",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "address"), name="recipient_once_per_address"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sendingdomain',
-            constraint=models.UniqueConstraint(fields=('domain', 'selector'), name='unique_domain_selector'),
+            model_name="sendingdomain",
+            constraint=models.UniqueConstraint(fields=("domain", "selector"), name="unique_domain_selector"),
         ),
         migrations.AddConstraint(
-            model_name='sendingdomain',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('network__isnull', True), ('organizer__isnull', False)), models.Q(('network__isnull', False), ('organizer__isnull', True)), _connector='OR'), name='sending_domain_one_owner'),
+            model_name="sendingdomain",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("network__isnull", True), ("organizer__isnull", False)),
+                    models.Q(("network__isnull", False), ("organizer__isnull", True)),
+                    _connector="OR",
+                ),
+                name="sending_domain_one_owner",
+            ),
         ),
     ]

@@ -6,49 +6,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0004_address_aliases'),
-        ('marketing', '0001_initial'),
-        ('network', '0012_organizer_logo_ticket_layout'),
+        ("crm", "0004_address_aliases"),
+        ("marketing", "0001_initial"),
+        ("network", "0012_organizer_logo_ticket_layout"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SendingPolicy',
+            name="SendingPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pressure_cap', models.PositiveSmallIntegerField(default=3, help_text='Messages de campagne, toutes campagnes confondues ; 0 : pas de plafond.', verbose_name='au plus, par personne et par 7 jours')),
-                ('capped', models.CharField(choices=[('defer', "reporter l'envoi à la personne jusqu'à ce qu'elle repasse sous le plafond"), ('skip', 'ne pas lui envoyer cette campagne')], default='defer', max_length=5, verbose_name='au-delà')),
-                ('quiet_from', models.PositiveSmallIntegerField(default=21, validators=[django.core.validators.MaxValueValidator(23)], verbose_name='rien ne part à partir de (heure)')),
-                ('quiet_until', models.PositiveSmallIntegerField(default=8, help_text="Les mêmes heures : pas d'heures creuses.", validators=[django.core.validators.MaxValueValidator(23)], verbose_name="jusqu'à (heure)")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "pressure_cap",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="Messages de campagne, toutes campagnes confondues ; 0 : pas de plafond.",
+                        verbose_name="au plus, par personne et par 7 jours",
+                    ),
+                ),
+                (
+                    "capped",
+                    models.CharField(
+                        choices=[
+                            (
+                                "defer",
+                                "reporter l'envoi à la personne jusqu'à ce qu'elle repasse sous le plafond",
+                            ),
+                            ("skip", "ne pas lui envoyer cette campagne"),
+                        ],
+                        default="defer",
+                        max_length=5,
+                        verbose_name="au-delà",
+                    ),
+                ),
+                (
+                    "quiet_from",
+                    models.PositiveSmallIntegerField(
+                        default=21,
+                        validators=[django.core.validators.MaxValueValidator(23)],
+                        verbose_name="rien ne part à partir de (heure)",
+                    ),
+                ),
+                (
+                    "quiet_until",
+                    models.PositiveSmallIntegerField(
+                        default=8,
+                        help_text="Les mêmes heures : pas d'heures creuses.",
+                        validators=[django.core.validators.MaxValueValidator(23)],
+                        verbose_name="jusqu'à (heure)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "règles d'envoi",
-                'verbose_name_plural': "règles d'envoi",
+                "verbose_name": "règles d'envoi",
+                "verbose_name_plural": "règles d'envoi",
             },
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='priority',
-            field=models.CharField(choices=[('normal', "normale : soumise au plafond d'envois"), ('high', 'haute : part même au-delà du plafond')], default='normal', max_length=6, verbose_name='priorité'),
+            model_name="campaign",
+            name="priority",
+            field=models.CharField(
+                choices=[
+                    ("normal", "normale : soumise au plafond d'envois"),
+                    ("high", "haute : part même au-delà du plafond"),
+                ],
+                default="normal",
+                max_length=6,
+                verbose_name="priorité",
+            ),
         ),
         migrations.AddIndex(
-            model_name='recipient',
-            index=models.Index(fields=['address', 'sent_at'], name='recipient_pressure'),
+            model_name="recipient",
+            index=models.Index(fields=["address", "sent_at"], name="recipient_pressure"),
         ),
         migrations.AddField(
-            model_name='sendingpolicy',
-            name='network',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sending_policy', to='network.network'),
+            model_name="sendingpolicy",
+            name="network",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sending_policy",
+                to="network.network",
+            ),
         ),
         migrations.AddField(
-            model_name='sendingpolicy',
-            name='organizer',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sending_policy', to='network.organizer'),
+            model_name="sendingpolicy",
+            name="organizer",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sending_policy",
+                to="network.organizer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sendingpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('network__isnull', True), ('organizer__isnull', False)), models.Q(('network__isnull', False), ('organizer__isnull', True)), _connector='OR'), name='sending_policy_one_owner'),
+            model_name="sendingpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("network__isnull", True), ("organizer__isnull", False)),
+                    models.Q(("network__isnull", False), ("organizer__isnull", True)),
+                    _connector="OR",
+                ),
+                name="sending_policy_one_owner",
+            ),
         ),
     ]

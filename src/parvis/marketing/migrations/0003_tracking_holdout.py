@@ -6,40 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketing', '0002_sending_policy_priority'),
+        ("marketing", "0002_sending_policy_priority"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='attribution_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text="Après l'envoi, ou après le clic.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='achats comptés pendant (jours)'),
+            model_name="campaign",
+            name="attribution_days",
+            field=models.PositiveSmallIntegerField(
+                default=7,
+                help_text="Après l'envoi, ou après le clic.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(60),
+                ],
+                verbose_name="achats comptés pendant (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='holdout_percent',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Une part du public qui ne reçoit pas la campagne : ses achats servent de comparaison.', validators=[django.core.validators.MaxValueValidator(50)], verbose_name='groupe témoin (%)'),
+            model_name="campaign",
+            name="holdout_percent",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Une part du public qui ne reçoit pas la campagne : ses achats servent de comparaison.",
+                validators=[django.core.validators.MaxValueValidator(50)],
+                verbose_name="groupe témoin (%)",
+            ),
         ),
         migrations.AlterField(
-            model_name='recipient',
-            name='state',
-            field=models.CharField(choices=[('queued', 'En attente'), ('sending', 'En cours'), ('sent', 'Remis'), ('bounced', 'Refusé (adresse invalide)'), ('failed', 'Échec après plusieurs essais'), ('skipped', "Écarté avant l'envoi"), ('holdout', 'Groupe témoin (non envoyé)')], default='queued', max_length=8),
+            model_name="recipient",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("queued", "En attente"),
+                    ("sending", "En cours"),
+                    ("sent", "Remis"),
+                    ("bounced", "Refusé (adresse invalide)"),
+                    ("failed", "Échec après plusieurs essais"),
+                    ("skipped", "Écarté avant l'envoi"),
+                    ("holdout", "Groupe témoin (non envoyé)"),
+                ],
+                default="queued",
+                max_length=8,
+            ),
         ),
         migrations.CreateModel(
-            name='Click',
+            name="Click",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('link', models.CharField(max_length=20)),
-                ('at', models.DateTimeField()),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clicks', to='marketing.campaign')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='clicks', to='marketing.recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("link", models.CharField(max_length=20)),
+                ("at", models.DateTimeField()),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clicks",
+                        to="marketing.campaign",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="clicks",
+                        to="marketing.recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'clic',
-                'verbose_name_plural': 'clics',
-                'indexes': [models.Index(fields=['campaign', 'at'], name='click_by_campaign')],
+                "verbose_name": "clic",
+                "verbose_name_plural": "clics",
+                "indexes": [models.Index(fields=["campaign", "at"], name="click_by_campaign")],
             },
         ),
     ]

@@ -5,60 +5,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketing', '0003_tracking_holdout'),
+        ("marketing", "0003_tracking_holdout"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='ab_hours',
-            field=models.PositiveSmallIntegerField(default=4, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(72)], verbose_name='durée du test (heures)'),
+            model_name="campaign",
+            name="ab_hours",
+            field=models.PositiveSmallIntegerField(
+                default=4,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(72),
+                ],
+                verbose_name="durée du test (heures)",
+            ),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='ab_metric',
-            field=models.CharField(choices=[('clicks', 'les clics'), ('sales', 'les ventes')], default='clicks', max_length=6, verbose_name='gagnant désigné par'),
+            model_name="campaign",
+            name="ab_metric",
+            field=models.CharField(
+                choices=[("clicks", "les clics"), ("sales", "les ventes")],
+                default="clicks",
+                max_length=6,
+                verbose_name="gagnant désigné par",
+            ),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='ab_note',
+            model_name="campaign",
+            name="ab_note",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='ab_percent',
-            field=models.PositiveSmallIntegerField(default=0, help_text="0 : pas de test. La moitié reçoit l'objet A, l'autre l'objet B ; le reste, le meilleur.", validators=[django.core.validators.MaxValueValidator(50)], verbose_name='test A/B : part du public testée (%)'),
+            model_name="campaign",
+            name="ab_percent",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="0 : pas de test. La moitié reçoit l'objet A, l'autre l'objet B ; le reste, le meilleur.",
+                validators=[django.core.validators.MaxValueValidator(50)],
+                verbose_name="test A/B : part du public testée (%)",
+            ),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='ab_subject_en',
-            field=models.CharField(blank=True, max_length=200, verbose_name='objet B (anglais)'),
+            model_name="campaign",
+            name="ab_subject_en",
+            field=models.CharField(blank=True, max_length=200, verbose_name="objet B (anglais)"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='ab_subject_fr',
-            field=models.CharField(blank=True, max_length=200, verbose_name='objet B'),
+            model_name="campaign",
+            name="ab_subject_fr",
+            field=models.CharField(blank=True, max_length=200, verbose_name="objet B"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='ab_winner',
+            model_name="campaign",
+            name="ab_winner",
             field=models.CharField(blank=True, max_length=1),
         ),
         migrations.AddField(
-            model_name='click',
-            name='variant',
-            field=models.CharField(default='a', max_length=1),
+            model_name="click",
+            name="variant",
+            field=models.CharField(default="a", max_length=1),
         ),
         migrations.AddField(
-            model_name='recipient',
-            name='variant',
-            field=models.CharField(default='a', max_length=1),
+            model_name="recipient",
+            name="variant",
+            field=models.CharField(default="a", max_length=1),
         ),
         migrations.AlterField(
-            model_name='recipient',
-            name='state',
-            field=models.CharField(choices=[('queued', 'En attente'), ('sending', 'En cours'), ('sent', 'Remis'), ('bounced', 'Refusé (adresse invalide)'), ('failed', 'Échec après plusieurs essais'), ('skipped', "Écarté avant l'envoi"), ('holdout', 'Groupe témoin (non envoyé)'), ('waiting', 'Attend le résultat du test A/B')], default='queued', max_length=8),
+            model_name="recipient",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("queued", "En attente"),
+                    ("sending", "En cours"),
+                    ("sent", "Remis"),
+                    ("bounced", "Refusé (adresse invalide)"),
+                    ("failed", "Échec après plusieurs essais"),
+                    ("skipped", "Écarté avant l'envoi"),
+                    ("holdout", "Groupe témoin (non envoyé)"),
+                    ("waiting", "Attend le résultat du test A/B"),
+                ],
+                default="queued",
+                max_length=8,
+            ),
         ),
     ]

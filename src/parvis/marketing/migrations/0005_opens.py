@@ -5,26 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketing', '0004_ab_test'),
+        ("marketing", "0004_ab_test"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Open',
+            name="Open",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('variant', models.CharField(default='a', max_length=1)),
-                ('machine', models.BooleanField(default=False)),
-                ('at', models.DateTimeField()),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opens', to='marketing.campaign')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='opens', to='marketing.recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("variant", models.CharField(default="a", max_length=1)),
+                ("machine", models.BooleanField(default=False)),
+                ("at", models.DateTimeField()),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opens",
+                        to="marketing.campaign",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="opens",
+                        to="marketing.recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ouverture',
-                'verbose_name_plural': 'ouvertures',
-                'indexes': [models.Index(fields=['campaign', 'at'], name='open_by_campaign')],
+                "verbose_name": "ouverture",
+                "verbose_name_plural": "ouvertures",
+                "indexes": [models.Index(fields=["campaign", "at"], name="open_by_campaign")],
             },
         ),
     ]

@@ -5,26 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketing', '0005_opens'),
-        ('network', '0012_organizer_logo_ticket_layout'),
+        ("marketing", "0005_opens"),
+        ("network", "0012_organizer_logo_ticket_layout"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CampaignImage',
+            name="CampaignImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(upload_to='campaigns/%Y/', verbose_name='image')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.network')),
-                ('organizer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.organizer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.ImageField(upload_to="campaigns/%Y/", verbose_name="image")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.network",
+                    ),
+                ),
+                (
+                    "organizer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.organizer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'image de campagne',
-                'verbose_name_plural': 'images de campagne',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('network__isnull', True), ('organizer__isnull', False)), models.Q(('network__isnull', False), ('organizer__isnull', True)), _connector='OR'), name='campaign_image_one_owner')],
+                "verbose_name": "image de campagne",
+                "verbose_name_plural": "images de campagne",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("network__isnull", True), ("organizer__isnull", False)),
+                            models.Q(("network__isnull", False), ("organizer__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="campaign_image_one_owner",
+                    )
+                ],
             },
         ),
     ]

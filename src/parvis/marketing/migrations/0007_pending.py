@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketing', '0006_images'),
+        ("marketing", "0006_images"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='recipient',
-            name='state',
-            field=models.CharField(choices=[('queued', 'En attente'), ('sending', 'En cours'), ('pending', 'Remis au relais, confirmation en cours'), ('sent', 'Remis'), ('bounced', 'Refusé (adresse invalide)'), ('failed', 'Échec après plusieurs essais'), ('skipped', "Écarté avant l'envoi"), ('holdout', 'Groupe témoin (non envoyé)'), ('waiting', 'Attend le résultat du test A/B')], default='queued', max_length=8),
+            model_name="recipient",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("queued", "En attente"),
+                    ("sending", "En cours"),
+                    ("pending", "Remis au relais, confirmation en cours"),
+                    ("sent", "Remis"),
+                    ("bounced", "Refusé (adresse invalide)"),
+                    ("failed", "Échec après plusieurs essais"),
+                    ("skipped", "Écarté avant l'envoi"),
+                    ("holdout", "Groupe témoin (non envoyé)"),
+                    ("waiting", "Attend le résultat du test A/B"),
+                ],
+                default="queued",
+                max_length=8,
+            ),
         ),
     ]

@@ -5,54 +5,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0005_tracking_holdout'),
-        ('marketing', '0007_pending'),
-        ('network', '0012_organizer_logo_ticket_layout'),
+        ("crm", "0005_tracking_holdout"),
+        ("marketing", "0007_pending"),
+        ("network", "0012_organizer_logo_ticket_layout"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='campaign',
-            name='state',
-            field=models.CharField(choices=[('draft', 'Brouillon'), ('scheduled', 'Programmée'), ('sending', "En cours d'envoi"), ('sent', 'Envoyée'), ('cancelled', 'Annulée'), ('journey', "Message d'un parcours")], default='draft', max_length=10),
+            model_name="campaign",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Brouillon"),
+                    ("scheduled", "Programmée"),
+                    ("sending", "En cours d'envoi"),
+                    ("sent", "Envoyée"),
+                    ("cancelled", "Annulée"),
+                    ("journey", "Message d'un parcours"),
+                ],
+                default="draft",
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='Journey',
+            name="Journey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='nom')),
-                ('trigger', models.CharField(choices=[('signup', 'Inscription à la lettre'), ('order', 'Commande payée'), ('attendance', "Venue à une représentation (contrôle à l'entrée)")], max_length=12, verbose_name='déclencheur')),
-                ('steps', models.JSONField(default=list)),
-                ('exit_on_purchase', models.BooleanField(default=True, verbose_name='sortir dès un achat')),
-                ('active', models.BooleanField(default=False, verbose_name='en marche')),
-                ('template', models.CharField(blank=True, max_length=20)),
-                ('watermark', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organizer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='journeys', to='network.organizer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="nom")),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("signup", "Inscription à la lettre"),
+                            ("order", "Commande payée"),
+                            ("attendance", "Venue à une représentation (contrôle à l'entrée)"),
+                        ],
+                        max_length=12,
+                        verbose_name="déclencheur",
+                    ),
+                ),
+                ("steps", models.JSONField(default=list)),
+                ("exit_on_purchase", models.BooleanField(default=True, verbose_name="sortir dès un achat")),
+                ("active", models.BooleanField(default=False, verbose_name="en marche")),
+                ("template", models.CharField(blank=True, max_length=20)),
+                ("watermark", models.BigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organizer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="journeys",
+                        to="network.organizer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parcours',
-                'verbose_name_plural': 'parcours',
+                "verbose_name": "parcours",
+                "verbose_name_plural": "parcours",
             },
         ),
         migrations.CreateModel(
-            name='JourneyEntry',
+            name="JourneyEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.PositiveSmallIntegerField(default=0)),
-                ('state', models.CharField(choices=[('active', 'En cours'), ('done', 'Parcours terminé'), ('converted', 'Sorti par un achat')], default='active', max_length=10)),
-                ('entered_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.contact')),
-                ('journey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='marketing.journey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "En cours"),
+                            ("done", "Parcours terminé"),
+                            ("converted", "Sorti par un achat"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("entered_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="crm.contact"
+                    ),
+                ),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="marketing.journey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'personne dans un parcours',
-                'verbose_name_plural': 'personnes dans un parcours',
-                'indexes': [models.Index(fields=['journey', 'state', 'due_at'], name='journey_due')],
-                'constraints': [models.UniqueConstraint(fields=('journey', 'contact'), name='journey_entered_once')],
+                "verbose_name": "personne dans un parcours",
+                "verbose_name_plural": "personnes dans un parcours",
+                "indexes": [models.Index(fields=["journey", "state", "due_at"], name="journey_due")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("journey", "contact"), name="journey_entered_once")
+                ],
             },
         ),
     ]

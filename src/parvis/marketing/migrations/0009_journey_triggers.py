@@ -5,55 +5,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0005_tracking_holdout'),
-        ('marketing', '0008_journeys'),
-        ('programming', '0001_initial'),
+        ("crm", "0005_tracking_holdout"),
+        ("marketing", "0008_journeys"),
+        ("programming", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='journeyentry',
-            name='journey_entered_once',
+            model_name="journeyentry",
+            name="journey_entered_once",
         ),
         migrations.AddField(
-            model_name='journey',
-            name='days',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='nombre de jours'),
+            model_name="journey",
+            name="days",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="nombre de jours"),
         ),
         migrations.AddField(
-            model_name='journey',
-            name='reentry_days',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='à nouveau après (jours)'),
+            model_name="journey",
+            name="reentry_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True, null=True, verbose_name="à nouveau après (jours)"
+            ),
         ),
         migrations.AddField(
-            model_name='journey',
-            name='scanned_until',
+            model_name="journey",
+            name="scanned_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='journeyentry',
-            name='occasion',
-            field=models.CharField(blank=True, default='', max_length=40),
+            model_name="journeyentry",
+            name="occasion",
+            field=models.CharField(blank=True, default="", max_length=40),
         ),
         migrations.AddField(
-            model_name='journeyentry',
-            name='performance',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programming.performance'),
+            model_name="journeyentry",
+            name="performance",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="programming.performance",
+            ),
         ),
         migrations.AlterField(
-            model_name='journey',
-            name='trigger',
-            field=models.CharField(choices=[('signup', 'Inscription à la lettre (confirmée)'), ('order', 'Commande payée'), ('attendance', "Venue à une représentation (contrôle à l'entrée)"), ('first_visit', 'Première venue'), ('donation', 'Don'), ('before', 'N jours avant une représentation (détenteurs de billets)'), ('after', 'N jours après une représentation (détenteurs de billets)'), ('missed', 'Représentation manquée (billet non contrôlé), N jours après'), ('pass_unused', 'Pass avec des entrées non utilisées, N jours avant sa fin'), ('membership_end', 'Adhésion qui se termine dans N jours'), ('renewal', 'Réabonnement : N jours avant la fin de la saison'), ('lapsed', 'Public à risque (groupe RFM « à risque »)'), ('abandoned', 'Commande abandonnée, N jours après (avec consentement)')], max_length=14, verbose_name='déclencheur'),
+            model_name="journey",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("signup", "Inscription à la lettre (confirmée)"),
+                    ("order", "Commande payée"),
+                    ("attendance", "Venue à une représentation (contrôle à l'entrée)"),
+                    ("first_visit", "Première venue"),
+                    ("donation", "Don"),
+                    ("before", "N jours avant une représentation (détenteurs de billets)"),
+                    ("after", "N jours après une représentation (détenteurs de billets)"),
+                    ("missed", "Représentation manquée (billet non contrôlé), N jours après"),
+                    ("pass_unused", "Pass avec des entrées non utilisées, N jours avant sa fin"),
+                    ("membership_end", "Adhésion qui se termine dans N jours"),
+                    ("renewal", "Réabonnement : N jours avant la fin de la saison"),
+                    ("lapsed", "Public à risque (groupe RFM « à risque »)"),
+                    ("abandoned", "Commande abandonnée, N jours après (avec consentement)"),
+                ],
+                max_length=14,
+                verbose_name="déclencheur",
+            ),
         ),
         migrations.AlterField(
-            model_name='journeyentry',
-            name='state',
-            field=models.CharField(choices=[('active', 'En cours'), ('done', 'Parcours terminé'), ('converted', 'Sorti par un achat'), ('left', 'Sorti par une condition')], default='active', max_length=10),
+            model_name="journeyentry",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("active", "En cours"),
+                    ("done", "Parcours terminé"),
+                    ("converted", "Sorti par un achat"),
+                    ("left", "Sorti par une condition"),
+                ],
+                default="active",
+                max_length=10,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='journeyentry',
-            constraint=models.UniqueConstraint(fields=('journey', 'contact', 'occasion'), name='journey_entered_once'),
+            model_name="journeyentry",
+            constraint=models.UniqueConstraint(
+                fields=("journey", "contact", "occasion"), name="journey_entered_once"
+            ),
         ),
     ]

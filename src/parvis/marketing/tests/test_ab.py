@@ -1,5 +1,5 @@
-"""The A/B test of a subject: a sample gets A or B, the rest waits; when the test's time is up, the
-subject that did better (more than chance) goes to the rest, else the original; nobody gets both (issue
+"""The A/B test of a subject or a text: a sample gets A or B, the rest waits; when the test's time is up,
+the version that did better (more than chance) goes to the rest, else the original; nobody gets both (issue
 22)."""
 
 import pytest
@@ -18,7 +18,8 @@ def _start(organizer, n=200, **fields):
     for i in range(n):
         person(organizer, f"p{i:03d}@example.org", first=f"P{i}")
     letter = campaign(
-        organizer, ab_percent=40, ab_subject_fr="Objet B, {{ prenom | amis }}", ab_hours=2, **fields
+        organizer,
+        **{"ab_percent": 40, "ab_subject_fr": "Objet B, {{ prenom | amis }}", "ab_hours": 2, **fields},
     )
     audience.freeze(letter)
     Campaign.objects.filter(pk=letter.pk).update(state=Campaign.State.SENDING, send_at=timezone.now())
@@ -71,3 +72,37 @@ def test_the_p_value_of_two_proportions():
     assert ab.p_value(ab.Arm(100, 10), ab.Arm(100, 10)) == pytest.approx(1.0)
     assert ab.p_value(ab.Arm(1000, 100), ab.Arm(1000, 150)) == pytest.approx(0.00072, abs=0.0001)
     assert ab.p_value(ab.Arm(0, 0), ab.Arm(10, 5)) == 1.0
+
+
+def _bodies(message) -> tuple[str, str]:
+    return message.body, message.alternatives[0][0]
+
+
+def test_a_test_of_the_text_gives_b_its_own_first_text_in_both_parts_and_languages(organizer):
+    person(organizer, "en@example.org", first="Jo", language="en")
+    letter = _start(
+        organizer,
+        n=100,
+        ab_subject_fr="",
+        ab_text_fr=(
+            "<p>Version B pour {{ prenom | vous }} : <script>x</script><strong>trois places</strong></p>"
+        ),
+        ab_text_en="<p>Version B for {{ first_name | you }}</p>",
+    )
+    rows = {r.address: r for r in Recipient.objects.filter(campaign=letter, state="sent")}
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert set(sent) == set(rows)
+    b = [address for address, row in rows.items() if row.variant == "b"]
+    a = [address for address, row in rows.items() if row.variant == "a"]
+    assert a and b
+    for address in b:
+        text, page = _bodies(sent[address])
+        if address == "en@example.org":
+            assert "Version B for Jo" in text and "Version B for Jo" in page
+        else:
+            assert "Version B pour P" in text and "<strong>trois places</strong>" in page
+            assert "Bonjour P" not in text and "<script>" not in page  # replaced, and cleaned
+        assert sent[address].subject.startswith(("Décembre au club", "December at the club"))  # same subject
+    for address in a:
+        text, page = _bodies(sent[address])
+        assert "Version B" not in text + page and ("Bonjour" in text or "Hello" in text)

@@ -226,3 +226,28 @@ def test_a_sent_campaign_serves_as_the_template_of_the_next(organizer, marketer,
     assert (copy.blocks, copy.subject_fr, copy.holdout_percent) == (letter.blocks, letter.subject_fr, 10)
     assert list(copy.include_segments.all()) == [fans]
     assert client.get(answer["Location"]).status_code == 200
+
+
+def test_an_ab_test_needs_a_b_and_a_text_b_needs_a_text_block(organizer, marketer, client):
+    url = f"/staff/o/{organizer.slug}/campagnes/nouvelle/"
+    button = [{"type": "button", "label_fr": "Agenda", "url": "https://club.example/agenda"}]
+    page = _post_blocks(client, url, button, ab_percent="20").content.decode()
+    assert "Un test A/B compare deux versions" in page
+    page = _post_blocks(
+        client, url, button, ab_percent="20", ab_text_fr="<p>Autre texte</p>"
+    ).content.decode()
+    assert "Le texte B remplace le premier bloc de texte" in page
+    assert not Campaign.objects.exists()
+    text = [{"type": "text", "fr": "<p>Bonjour</p>"}, *button]
+    answer = _post_blocks(
+        client,
+        url,
+        text,
+        ab_percent="20",
+        ab_text_fr='<p onclick="x()">Autre texte</p>',
+        ab_text_en="<p>Other</p>",
+    )
+    assert answer.status_code == 302
+    letter = Campaign.objects.get()
+    assert letter.ab_text_fr == "<p>Autre texte</p>" and letter.ab_text_en == "<p>Other</p>"
+    assert "Autre texte" in client.get(answer.url + "modifier/").content.decode()
