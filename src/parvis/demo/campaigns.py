@@ -83,8 +83,18 @@ def demo_campaigns(*, theatre, jazz) -> None:
         subject_en="Next month at the Théâtre du Parvis",
         blocks=_blocks(events[2:4], intro_fr="Le mois prochain, deux créations.",
                        intro_en="Next month, two new productions."),
+        ab_percent=20,
+        ab_text_fr="<p>Deux créations, et des places encore libres aux premières.</p>",
+        ab_text_en="<p>Two new productions, with seats still free at the openings.</p>",
         **common,
     )  # fmt: skip
+    # An address the box office was asked by phone to stop writing to (the "Adresses exclues" page).
+    services.suppressions_add(
+        campaign_owner={"organizer": theatre},
+        addresses=["abonne3@lettre.example"],
+        note="Demande faite au guichet",
+        actor=None,
+    )
     _demo_journeys(theatre)
     Campaign.objects.create(
         network=jazz,
