@@ -7,7 +7,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
-    """Run axe-core in the page and return the violations of the given impacts."""
+    """Run axe-core in the page and return the violations of the given impacts. A page still loading (a
+    form just posted) is waited for: axe run while the document is replaced finds no document (CI, once)."""
+    page.wait_for_load_state("load")
     page.evaluate(AXE_JS.read_text())
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
