@@ -113,12 +113,14 @@ def _by_design(failure: tuple[str, str, bool], downloads: set[str]) -> bool:
 
     A download ends the page's request; htmx abandons a request a newer one replaces (``hx-sync``), or one
     still under way when the person leaves the page; the browser drops the tab's icon when the page it was
-    fetched for is left. Each is reported as net::ERR_ABORTED. Any other failure, and any other aborted
-    request (a stylesheet, a script, a page), is a fault.
+    fetched for is left; a campaign's preview frame still loading (another contact or language chosen) is
+    dropped when the page is left. Each is reported as net::ERR_ABORTED. Any other failure, and any other
+    aborted request (a stylesheet, a script, a page), is a fault.
     """
     url, error, htmx = failure
     icon = url.endswith("/static/parvis/favicon.svg")
-    return url in downloads or ((htmx or icon) and error == "net::ERR_ABORTED")
+    preview = "/campagnes/" in url and "/apercu/" in url
+    return url in downloads or ((htmx or icon or preview) and error == "net::ERR_ABORTED")
 
 
 @pytest.fixture
