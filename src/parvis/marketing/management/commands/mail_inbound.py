@@ -3,6 +3,7 @@ Maildir or an IMAP mailbox; each message handled is removed. To run every few mi
 
 import imaplib
 import mailbox
+import os
 from urllib.parse import unquote, urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
@@ -36,17 +37,55 @@ class Command(BaseCommand):
         parts = urlsplit(url)
         if parts.scheme not in ("imap", "imaps") or not parts.hostname:
             raise CommandError(_("Adresse IMAP attendue : imaps://utilisateur:motdepasse@hôte/INBOX"))
-        client_class = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
-        client = client_class(parts.hostname, parts.port or (993 if parts.scheme == "imaps" else 143))
+        # The password may stay out of the command line (and of `ps`): read from the variable when the
+        # URL has none.
+        password = unquote(parts.password or "") or os.environ.get("PARVIS_INBOUND_PASSWORD", "")
+        client = self._imap_client(parts)
         try:
-            client.login(unquote(parts.username or ""), unquote(parts.password or ""))
-            client.select(parts.path.lstrip("/") or "INBOX")
-            _status, data = client.search(None, "ALL")
-            for number in data[0].split():
-                _status, fetched = client.fetch(number, "(RFC822)")
-                outcome = inbound.handle(fetched[0][1])
-                client.store(number, "+FLAGS", "\\Deleted")
-                yield outcome.kind
-            client.expunge()
+            try:
+                client.login(unquote(parts.username or ""), password)
+            except imaplib.IMAP4.error as error:
+                raise CommandError(_("Connexion IMAP refusée : %(error)s") % {"error": error}) from error
+            status, _data = client.select(parts.path.lstrip("/") or "INBOX")
+            if status != "OK":
+                raise CommandError(_("Dossier IMAP introuvable : %(path)s") % {"path": parts.path})
+            # By UID, so that numbers do not shift; those already handled (marked deleted by a run that
+            # stopped before its expunge) are not handled again.
+            _status, data = client.uid("SEARCH", None, "UNDELETED")
+            try:
+                for uid in data[0].split():
+                    raw = self._imap_message(client, uid)
+                    if raw is None:
+                        continue
+                    outcome = inbound.handle(raw)
+                    client.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
+                    yield outcome.kind
+            finally:
+                client.expunge()
         finally:
             client.logout()
+
+    @staticmethod
+    def _imap_client(parts):
+        port = parts.port or (993 if parts.scheme == "imaps" else 143)
+        try:
+            if parts.scheme == "imaps":
+                return imaplib.IMAP4_SSL(parts.hostname, port, timeout=60)
+            client = imaplib.IMAP4(parts.hostname, port, timeout=60)
+        except OSError as error:
+            raise CommandError(
+                _("Serveur IMAP injoignable (%(host)s:%(port)s) : %(error)s")
+                % {"host": parts.hostname, "port": port, "error": error}
+            ) from error
+        if "STARTTLS" in client.capabilities:
+            client.starttls()
+        return client
+
+    @staticmethod
+    def _imap_message(client, uid) -> bytes | None:
+        """The message's bytes, without marking it seen; a server may put other items (FLAGS) before it."""
+        _status, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
+        for item in fetched or ():
+            if isinstance(item, tuple) and len(item) == 2:
+                return item[1]
+        return None
