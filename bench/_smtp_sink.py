@@ -18,6 +18,11 @@ class Keep:
     def __init__(self, out):
         self.out = out
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        """PIPELINING offered, as relays do (aiosmtpd reads pipelined commands in order but does not say so)."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         head = envelope.original_content.split(b"\r\n\r\n", 1)[0]
         found = MESSAGE_ID.search(head)

@@ -122,20 +122,40 @@ class Relay:
         """Everything but the final dot. A refusal on the way raises (and resets the transaction): of the
         recipient, it is theirs (`_refused`); of the sender, the relay's, and the run stops."""
         smtp = self.open()
-        code, answer = smtp.mail(envelope_from)
+        (code, answer), (rcpt_code, rcpt_answer), (data_code, data_answer) = self._envelope(
+            smtp, envelope_from, to
+        )
         if code != 250:
             smtp.rset()
             raise smtplib.SMTPSenderRefused(code, answer, envelope_from)
-        code, answer = smtp.rcpt(to)
-        if code not in (250, 251):
+        if rcpt_code not in (250, 251):
             smtp.rset()
-            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
-        code, answer = smtp.docmd("data")
+            raise smtplib.SMTPRecipientsRefused({to: (rcpt_code, rcpt_answer)})
+        code, answer = data_code, data_answer
         if code != 354:
             smtp.rset()
             raise smtplib.SMTPDataError(code, answer)
         data = _DOTS.sub(b"..", data)
         smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+
+    @staticmethod
+    def _envelope(smtp: smtplib.SMTP, envelope_from: str, to: str) -> list[tuple[int, bytes]]:
+        """The answers to MAIL, RCPT and DATA. A relay that offers PIPELINING (RFC 2920: Postfix, Exim and
+        the providers do) gets the three commands in one write and answers them together: one round trip
+        instead of three for each message. A refused MAIL or RCPT makes the DATA that follows fail (503/554),
+        which the caller resets."""
+        commands = (
+            f"MAIL FROM:{smtplib.quoteaddr(envelope_from)}",
+            f"RCPT TO:{smtplib.quoteaddr(to)}",
+            "DATA",
+        )
+        if not smtp.has_extn("pipelining"):
+            answers = [smtp.docmd(commands[0]), smtp.docmd(commands[1])]
+            if answers[0][0] != 250 or answers[1][0] not in (250, 251):
+                return [*answers, (503, b"")]
+            return [*answers, smtp.docmd(commands[2])]
+        smtp.send("".join(command + "\r\n" for command in commands))
+        return [smtp.getreply() for _command in commands]
 
     def dot(self) -> None:
         self.smtp.send(b".\r\n")

@@ -27,6 +27,7 @@ SIGNED = (
     b"list-unsubscribe-post",
 )
 _WSP = re.compile(rb"[ \t]+")
+_WSP_TO_SHORTEN = re.compile(rb"[ \t]{2,}|\t")  # the same runs, less the single spaces already right
 _FOLD = re.compile(rb"\r\n(?=[ \t])")
 
 
@@ -54,7 +55,7 @@ def _relaxed_header(name: bytes, value: bytes) -> bytes:
 def _relaxed_body(body: bytes) -> bytes:
     """Runs of spaces and tabs made one space, the space at each line's end removed, the empty lines at the
     end removed (RFC 6376, 3.4.4), in passes over the whole body rather than line by line."""
-    body = _WSP.sub(b" ", body).replace(b" \r\n", b"\r\n")
+    body = _WSP_TO_SHORTEN.sub(b" ", body).replace(b" \r\n", b"\r\n")
     body = body.rstrip(b"\r\n")
     return body + b"\r\n" if body else b""
 

@@ -7,6 +7,7 @@ standard library (`email.header`, `email.utils`).
 """
 
 import binascii
+import functools
 import secrets
 from email.header import Header
 from email.utils import format_datetime, formataddr
@@ -17,6 +18,12 @@ CRLF = b"\r\n"
 def _header(name: str, value: str) -> bytes:
     if value.isascii():
         return f"{name}: {value}".encode() + CRLF
+    return _encoded_header(name, value)
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded_header(name: str, value: str) -> bytes:
+    """A subject or a name in UTF-8: the same for most of a campaign's messages, encoded once."""
     encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
     return f"{name}: {encoded}".encode() + CRLF
 

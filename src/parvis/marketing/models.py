@@ -238,7 +238,11 @@ class Recipient(models.Model):
         HOLDOUT = "holdout", _("Groupe témoin (non envoyé)")
         WAITING = "waiting", _("Attend le résultat du test A/B")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    # No index of its own: the unique constraints and the queue's index begin with it (each index is
+    # written again at each of a message's two marks).
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="recipients", db_index=False
+    )
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
     address = models.CharField(max_length=254)
     language = models.CharField(max_length=8, default="fr")

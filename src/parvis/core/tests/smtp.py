@@ -1,6 +1,7 @@
 """A real SMTP server for tests and benchmarks (aiosmtpd on a thread): it keeps what it accepts, and can
 answer a recipient with a refusal (4xx or 5xx), hold a message at its recipient until told, or be stopped
-(connections refused) and started again on the same port."""
+(connections refused) and started again on the same port. It offers PIPELINING (RFC 2920) as relays do:
+aiosmtpd reads pipelined commands in order but does not say so; `pipelining=False` withholds it."""
 
 import asyncio
 import email
@@ -19,7 +20,14 @@ def free_port() -> int:
 
 
 class Sink:
-    def __init__(self, *, answer: Callable[[str, int], str | None] | None = None, port: int | None = None):
+    def __init__(
+        self,
+        *,
+        answer: Callable[[str, int], str | None] | None = None,
+        port: int | None = None,
+        pipelining: bool = True,
+    ):
+        self.pipelining = pipelining  # offered in the EHLO answer, as relays do (RFC 2920)
         self.port = port or free_port()
         self.answer = answer  # (recipient, n-th recipient seen) → an SMTP answer to refuse it, or None
         self.messages: list[email.message.Message] = []
@@ -32,6 +40,10 @@ class Sink:
         self._controller: Controller | None = None
 
     # aiosmtpd's handler hooks
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         with self._lock:
             self.seen += 1

@@ -102,8 +102,9 @@ def test_each_consenting_person_gets_one_message_in_their_language_signed_and_un
     assert consent_state(bob, Purpose.ORGANIZER_NEWSLETTER).given is True
 
 
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
 def test_a_refusal_for_now_is_tried_again_later_and_a_refusal_for_good_suppresses_the_address(
-    organizer, django_capture_on_commit_callbacks
+    organizer, django_capture_on_commit_callbacks, pipelining
 ):
     person(organizer, "later@example.org", first="Léa")
     person(organizer, "nobody@example.org")
@@ -120,7 +121,7 @@ def test_a_refusal_for_now_is_tried_again_later_and_a_refusal_for_good_suppresse
             return None
         return refusals.get(address)
 
-    with Sink(answer=answer) as sink:
+    with Sink(answer=answer, pipelining=pipelining) as sink:
         _send(letter, sink, django_capture_on_commit_callbacks)
         assert sorted(m["To"] for m in sink.messages) == ["fine@example.org"]
         later = Recipient.objects.get(campaign=letter, address="later@example.org")
