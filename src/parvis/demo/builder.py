@@ -66,6 +66,7 @@ from .data import (
     THEATRE_SHOWS,
 )
 from .products import demo_memberships, demo_passes, demo_sales, demo_subscriptions, demo_vouchers
+from .recommendations import demo_recommendations
 
 
 @transaction.atomic
@@ -86,6 +87,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     _demo_failed_job(theatre=theatre)
     _demo_network_profiles(jazz=jazz)
     demo_campaigns(theatre=theatre, jazz=jazz)
+    demo_recommendations(theatre=theatre)
     return accounts
 
 

@@ -2,7 +2,9 @@
 
 A product on sale across a network or at an organizer (a pass, a membership programme, a subscription)
 registers an `OffersOnSale` in its `AppConfig.ready()`; the network's and the organizer's pages show what
-each gives (template context), without the programming knowing of them."""
+each gives (template context), without the programming knowing of them. An app may add a section at the
+foot of an event's page (`event_page`: the recommendations' "you may also like").
+"""
 
 from parvis.core.registry import Registry
 
@@ -50,3 +52,19 @@ class DatesFollower:
 
 
 dates: Registry[DatesFollower] = Registry("what follows the events and their dates")
+
+
+class EventPageAddition:
+    """Something an app above shows at the foot of an event's public page ("you may also like"): a
+    template of its own and its context, or None to show nothing."""
+
+    def render_context(self, request, event) -> tuple[str, dict] | None:
+        return None
+
+
+event_page: Registry[EventPageAddition] = Registry("additions to the event pages")
+
+
+def event_page_additions(request, event) -> list[tuple[str, dict]]:
+    """(template, context) of each addition that has something to show for this event."""
+    return [found for addition in event_page if (found := addition.render_context(request, event))]

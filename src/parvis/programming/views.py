@@ -137,6 +137,11 @@ def event_page(request, organizer_slug: str, event_slug: str):
             "jsonld": jsonld_script(event_jsonld(event, performances)),
             "ical_url": f"/o/{organizer_slug}/e/{event.slug}/event.ics",
             "is_preview": event.status != EventStatus.PUBLISHED,
+            "additions": (
+                []
+                if event.status != EventStatus.PUBLISHED
+                else extensions.event_page_additions(request, event)
+            ),
         },
     )
 

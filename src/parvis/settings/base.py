@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "parvis.boxoffice",
     "parvis.passes",
     "parvis.memberships",
+    "parvis.recommendations",
     "parvis.marketing",
     "anymail",  # the e-mail providers' webhooks (bounces, complaints), read by parvis.marketing.inbound
     "parvis.api",

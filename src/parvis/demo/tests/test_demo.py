@@ -10,6 +10,7 @@ from parvis.marketing import journeys
 from parvis.marketing.models import Campaign, Journey, Recipient
 from parvis.network.models import Network, Organizer, OrganizerStaff, Role, Venue
 from parvis.programming.models import Event, Festival, Performance
+from parvis.recommendations.models import Neighbour
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,8 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
 
     # 7 ticket orders, 2 festival passes and the 4 concerts booked with them, 2 museum memberships,
     # a theatre subscription, a concert sold by the association on behalf of a club, a gift voucher and the
-    # evening paid with it.
-    assert Order.objects.filter(state="paid").count() == 19
+    # evening paid with it; and the 7 theatre regulars whose choices the recommendations learn from.
+    assert Order.objects.filter(state="paid").count() == 26
     from parvis.ticketing.models import Voucher, WaitingEntry
 
     assert Voucher.objects.get(source="online").balance == 22
@@ -162,3 +163,12 @@ def test_the_demo_theatre_has_sent_a_letter_its_marketer_can_read_and_a_draft_to
     assert journeys.funnel(welcome)["entered"] == 3
     assert "Bienvenue, Manon !" in [m.subject for m in mail.outbox]
     assert Journey.objects.filter(organizer=theatre, template="after_show", active=False).exists()
+
+
+def test_the_demo_event_pages_suggest_other_shows_and_say_why(client):
+    build_demo()
+    together = Neighbour.objects.filter(reason=Neighbour.Reason.TOGETHER).select_related("event").first()
+    assert together is not None and together.event.organizer.slug == "theatre-du-parvis"
+    page = client.get(together.event.get_absolute_url()).content.decode()
+    assert "Vous aimerez aussi" in page
+    assert f"Le public de « {together.event.title} » l'a aussi choisi" in page

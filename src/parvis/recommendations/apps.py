@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from parvis.programming.extensions import event_page
+
+
+class RecommendationsConfig(AppConfig):
+    name = "parvis.recommendations"
+    verbose_name = _("Recommandations")
+
+    def ready(self):
+        from .views import AlsoLike
+
+        event_page.register("also_like", AlsoLike())

@@ -1,0 +1,103 @@
+"""Recommendations: each training of a model (per organizer, later per network) and the neighbours it
+found for each event, which the event pages read; the balance each owner sets between familiar and new."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def _one_owner(name: str) -> models.CheckConstraint:
+    """A row of an organizer or of a network, never both, never neither."""
+    return models.CheckConstraint(
+        condition=Q(organizer__isnull=False, network__isnull=True)
+        | Q(organizer__isnull=True, network__isnull=False),
+        name=name,
+    )
+
+
+class Training(models.Model):
+    """One training of an owner's model: its version is what each impression and click is logged with.
+    The latest one of an owner is the one served."""
+
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.PositiveIntegerField()
+    trained_at = models.DateTimeField()
+    events = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+    signals = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("entraînement des recommandations")
+        verbose_name_plural = _("entraînements des recommandations")
+        constraints = [
+            _one_owner("reco_training_one_owner"),
+            models.UniqueConstraint(fields=["organizer", "version"], name="reco_training_version_organizer"),
+            models.UniqueConstraint(fields=["network", "version"], name="reco_training_version_network"),
+        ]
+
+    def __str__(self):
+        return f"v{self.version} ({self.trained_at:%Y-%m-%d %H:%M})"
+
+
+class Neighbour(models.Model):
+    """For an event, another event people who liked it also liked, or that is like it (the cold start):
+    its rank among the event's neighbours and why."""
+
+    class Reason(models.TextChoices):
+        TOGETHER = "together", _("Le même public")
+        ALIKE = "alike", _("Un spectacle proche")
+
+    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="neighbours")
+    event = models.ForeignKey("programming.Event", on_delete=models.CASCADE, related_name="+")
+    neighbour = models.ForeignKey("programming.Event", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["training", "event", "rank"], name="reco_neighbour_rank"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} → {self.neighbour_id} (#{self.rank})"
+
+
+class Policy(models.Model):
+    """An owner's settings: the balance from familiar (0) to discovery (1), and how far a suggestion may
+    be from the show a person looks at."""
+
+    organizer = models.OneToOneField(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.OneToOneField(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    curiosity = models.DecimalField(
+        _("équilibre entre le familier (0) et la découverte (1)"),
+        max_digits=3,
+        decimal_places=2,
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    reach_km = models.PositiveIntegerField(
+        _("distance maximale (km)"),
+        default=60,
+        help_text=_("Au-delà, une date n'est proposée que dans le même département."),
+    )
+
+    class Meta:
+        verbose_name = _("réglage des recommandations")
+        verbose_name_plural = _("réglages des recommandations")
+        constraints = [_one_owner("reco_policy_one_owner")]
+
+    def __str__(self):
+        return f"{self.organizer or self.network}: {self.curiosity}"

@@ -1,0 +1,115 @@
+"""Training an organizer's model (nightly, `parvis reco train`): its published events, what its audience
+bought and came to, EASE blended with the events' content, and for each event the 30 coming events it
+leads to best, kept as `Neighbour` rows that the event pages read."""
+
+import time
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from parvis.programming.models import Event, EventStatus, Performance
+
+from . import engine, history
+from .models import Neighbour, Training
+
+NEIGHBOURS = 30
+LAMBDA = 300.0
+SHRINK = 20.0
+# "The audience of X chose it too" is said when at least this many people took both: a public page does
+# not tell what one or two people did.
+TOGETHER_AT_LEAST = 3
+
+
+def _catalogue(organizer_id: int) -> list[dict]:
+    events = list(
+        Event.objects.filter(organizer_id=organizer_id, status=EventStatus.PUBLISHED)
+        .order_by("pk")
+        .values(
+            "pk", "title", "title_en", "subtitle", "genre", "tags", "artists", "description", "description_en"
+        )
+    )
+    venues: dict[int, set[str]] = {}
+    for event_id, name, town in (
+        Performance.objects.filter(organizer_id=organizer_id)
+        .values_list("event_id", "venue__name", "venue__town")
+        .distinct()
+    ):
+        venues.setdefault(event_id, set()).add(f"{name} {town}")
+    for event in events:
+        event["places"] = " ".join(sorted(venues.get(event["pk"], ())))
+    return events
+
+
+def _text(event: dict) -> str:
+    """What staff wrote of an event, the genre and artists repeated: they say more than a description."""
+    words = [event["genre"]] * 3 + [event["artists"]] * 2 + [event["tags"]] * 2
+    words += [
+        event[name] for name in ("title", "title_en", "subtitle", "places", "description", "description_en")
+    ]
+    return " ".join(part for part in words if part)
+
+
+def train_organizer(organizer, *, now=None) -> Training:
+    """A new version of the organizer's model; the older ones and their neighbours deleted."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    events = _catalogue(organizer.pk)
+    column_of = {event["pk"]: column for column, event in enumerate(events)}
+    signals = history.organizer_history(organizer.pk, column_of)
+    matrix = engine.signal_matrix(signals.cells, people=len(signals.people), items=len(events))
+    counts = np.asarray((matrix > 0).sum(axis=0)).ravel() if len(events) else np.zeros(0)
+    coming = sorted(column_of[pk] for pk in history.coming_event_ids(organizer.pk, now) if pk in column_of)
+    rows = _neighbour_rows(events, matrix, counts, coming)
+    with transaction.atomic():
+        version = (Training.objects.filter(organizer=organizer).aggregate(v=Max("version"))["v"] or 0) + 1
+        training = Training.objects.create(
+            organizer=organizer,
+            version=version,
+            trained_at=now,
+            events=len(events),
+            people=len(signals.people),
+            signals=len(signals.cells),
+            params={"model": "ease+tfidf", "lambda": LAMBDA, "shrink": SHRINK, "neighbours": NEIGHBOURS},
+        )
+        Neighbour.objects.bulk_create([Neighbour(training=training, **row) for row in rows], batch_size=2000)
+        Training.objects.filter(organizer=organizer, version__lt=version).delete()
+        Training.objects.filter(pk=training.pk).update(seconds=round(time.perf_counter() - started, 3))
+    return training
+
+
+def _neighbour_rows(events: list[dict], matrix, counts: np.ndarray, coming: list[int]) -> list[dict]:
+    if not events or not coming:
+        return []
+    collaborative = (
+        engine.ease(matrix, lam=LAMBDA) if matrix.nnz else np.zeros((len(events),) * 2, np.float32)
+    )
+    content = engine.content_similarity([_text(event) for event in events])
+    together, alike = engine.blend_parts(collaborative, content, counts, shrink=SHRINK)
+    scores = (together + alike)[:, coming]
+    taken = (matrix > 0).astype(np.float32)
+    both = np.asarray((taken.T @ taken).todense())[:, coming]  # how many people took each pair
+    for position, column in enumerate(coming):
+        scores[column, position] = -np.inf  # an event is not its own neighbour
+    best, best_scores = engine.neighbours(scores, count=NEIGHBOURS)
+    rows = []
+    for column, event in enumerate(events):
+        for rank, (position, score) in enumerate(zip(best[column], best_scores[column], strict=True)):
+            if not np.isfinite(score) or score <= 0:
+                break
+            reason = (
+                Neighbour.Reason.TOGETHER
+                if both[column, position] >= TOGETHER_AT_LEAST
+                else Neighbour.Reason.ALIKE
+            )
+            rows.append(
+                {
+                    "event_id": event["pk"],
+                    "neighbour_id": events[coming[position]]["pk"],
+                    "rank": rank,
+                    "score": float(score),
+                    "reason": reason,
+                }
+            )
+    return rows
