@@ -1,7 +1,8 @@
 """Campaign benchmark on PostgreSQL (issue 22): 100,000 recipients chosen among 1,000,000 contacts of one
 organizer (10 % consented to its newsletter; another 10 % consented, then withdrew), each message
-personalised with the person's name and language and three shows picked for them, DKIM-signed, sent by two
-task workers (`parvis db_worker`) to an SMTP server on loopback (aiosmtpd, a process of its own,
+personalised with the person's name and language and three shows picked for them (half of them agreed
+to personalised recommendations: theirs come from their history through the organizer's model),
+DKIM-signed, sent by two task workers (`parvis db_worker`) to an SMTP server on loopback (aiosmtpd, a process of its own,
 `bench/_smtp_sink.py`). A worker is killed (SIGKILL) when 25 %, 50 % and 75 % are sent, the two in
 turn, and another started each time: its part is taken back after the lease and finished.
 
@@ -43,6 +44,7 @@ from parvis.marketing import audience, journey_templates, journeys, services  # 
 from parvis.marketing.models import Campaign, Journey, JourneyEntry, Recipient, SendingDomain  # noqa: E402
 from parvis.network.models import Organizer, Venue  # noqa: E402
 from parvis.programming.models import Event, Genre, Performance  # noqa: E402
+from parvis.recommendations import training  # noqa: E402
 
 BENCH = "campaign"
 CONTACTS = int(os.environ.get("BENCH_CAMPAIGN_CONTACTS", "1000000"))
@@ -123,6 +125,22 @@ def people(organizer: Organizer) -> None:
     sql("ANALYZE crm_contact; ANALYZE crm_consent; ANALYZE crm_interaction")
 
 
+def recommendation_consents(organizer: Organizer) -> None:
+    """Half the audience agreed to personalised recommendations: their picks come from their history
+    through the organizer's model (trained here), the others' from the common list."""
+    p = {"o": organizer.pk, "purpose": Purpose.RECOMMENDATIONS}
+    sql("DELETE FROM crm_consent WHERE organizer_id = %(o)s AND purpose = %(purpose)s", p)
+    sql(
+        """INSERT INTO crm_consent (organizer_id, contact_id, purpose, channel, given, at, source, wording,
+            version, proof)
+        SELECT %(o)s, id, %(purpose)s, 'email', true, now() - interval '1 year', 'import', '', '', '{}'
+        FROM crm_contact WHERE organizer_id = %(o)s AND id %% 20 = 3""",
+        p,
+    )
+    sql("ANALYZE crm_consent")
+    training.train_organizer(organizer)
+
+
 def build() -> Campaign:
     organizer, _ = Organizer.objects.get_or_create(
         slug="bench-campaign",
@@ -130,6 +148,7 @@ def build() -> Campaign:
     )
     shows(organizer)
     people(organizer)
+    recommendation_consents(organizer)
     sql(
         "DELETE FROM marketing_recipient WHERE campaign_id IN (SELECT id FROM marketing_campaign WHERE organizer_id = %(o)s)",
         {"o": organizer.pk},

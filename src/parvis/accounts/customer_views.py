@@ -14,7 +14,7 @@ from parvis.core.params import is_digits
 from parvis.crm import network_suggestions
 from parvis.crm.privacy import consent_proof
 
-from . import customers
+from . import customers, recommendations
 from .services import LoginThrottled, login_failure_record, login_throttle_check
 
 
@@ -166,3 +166,34 @@ def sign_out(request):
     if _customer(request) is not None:
         logout(request)
     return redirect("customer:account")
+
+
+def account_recommendations(request):
+    """« Mes recommandations »: what each organizer suggests, why, and what it rests on."""
+    user = _customer(request)
+    if user is None:
+        return redirect("customer:account")
+    contacts = customers.account_contacts(user)
+    return render(
+        request,
+        "accounts/customer/recommendations.html",
+        {"rows": recommendations.overview(contacts)},
+    )
+
+
+@require_POST
+def account_recommendations_change(request):
+    user = _customer(request)
+    if user is None:
+        return redirect("customer:account")
+    contact_id, event_id = request.POST.get("contact", ""), request.POST.get("event", "")
+    action = request.POST.get("action", "")
+    contacts = {c.pk: c for c in customers.account_contacts(user)}
+    contact = contacts.get(int(contact_id)) if is_digits(contact_id, max_len=12) else None
+    if contact is None or action not in ("forget", "on", "off"):
+        messages.error(request, _("Cette demande ne correspond à aucun de vos profils."))
+        return redirect("customer:account_recommendations")
+    event = int(event_id) if is_digits(event_id, max_len=12) else None
+    recommendations.act(contact, action, event, consent_proof(request))
+    messages.success(request, _("C'est fait : vos recommandations en tiennent compte dès maintenant."))
+    return redirect("customer:account_recommendations")

@@ -236,3 +236,9 @@ def _contacts(addresses: list[str]):
         merged_into__isnull=True,
         anonymised_at__isnull=True,
     )
+
+
+def account_contacts(user) -> list[Contact]:
+    """The profiles (one per organizer and address) that the account's addresses hold."""
+    addresses = network_suggestions.addresses_of(_normalise(user.email))
+    return list(_contacts(addresses).select_related("organizer").order_by("organizer__name", "pk"))

@@ -10,5 +10,11 @@ urlpatterns = [
     path("compte/consentements/", customer_views.account_consents, name="account_consents"),
     path("compte/consentements/reseau/", customer_views.account_network_sharing, name="network_sharing"),
     path("compte/suggestions/", customer_views.account_suggestion, name="account_suggestion"),
+    path("compte/recommandations/", customer_views.account_recommendations, name="account_recommendations"),
+    path(
+        "compte/recommandations/changer/",
+        customer_views.account_recommendations_change,
+        name="account_recommendations_change",
+    ),
     path("compte/adresse/<str:token>/", customer_views.address_confirm, name="address_confirm"),
 ]

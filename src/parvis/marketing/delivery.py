@@ -40,11 +40,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parvis.core import keyvault
 from parvis.core.models import MailBounce
 from parvis.crm.models import Contact, Interaction
+from parvis.recommendations import personal
 
 from . import dkim, holdings, links, mime, picks, pressure, render
 from .models import Campaign, Recipient, SendingDomain, SendingPolicy, Suppression
@@ -192,6 +193,12 @@ class Sender:
         self.campaign = campaign
         self.run = run
         self.shows = picks.coming_shows(campaign) if _has_picks(campaign) else []
+        # Only the organizer's model knows its audience; a network's campaign offers the common list.
+        self.picker = (
+            personal.Picker(campaign.organizer_id, [show.event_id for show in self.shows])
+            if self.shows
+            else None
+        )
         self.compiled: dict[tuple[str, str], render.Compiled] = {}
         self.key = signing_key(campaign)
         self.relay = Relay() if _smtp_backend() else None
@@ -209,16 +216,15 @@ class Sender:
             )
         return self.compiled[(language, variant)]
 
-    def message(self, recipient: Recipient, contact: Contact, seen=None, held=None) -> tuple[bytes, str, str]:
+    def message(self, recipient: Recipient, contact: Contact, held=None) -> tuple[bytes, str, str]:
         """(bytes, envelope sender, Message-ID) of one person's message."""
         compiled = self.compiled_for(recipient.language, recipient.variant)
         urls = self.urls(recipient.pk)
         person = render.Person(first_name=contact.first_name, last_name=contact.last_name, urls=urls)
         for kind, item in (held or {}).get(recipient.address, {}).items():
             person.held[kind] = holdings.fragments(kind, item, compiled.language)
-        if compiled.picks_count:
-            events, genres = seen.get(contact.pk, (set(), {})) if seen else (set(), {})
-            person.picks = picks.for_person(self.shows, events, genres, compiled.picks_count)
+        if compiled.picks_count and self.picker is not None:
+            choose_for(person, self.picker, contact.pk, compiled)
         message = render.personalise(compiled, person)
         campaign = self.campaign
         unsubscribe = (
@@ -260,7 +266,8 @@ class Sender:
     def send_batch(self, rows: list[Recipient]) -> int:
         rows = self.within_caps(rows)
         contacts = Contact.objects.in_bulk([r.contact_id for r in rows])
-        seen = picks.history(list(contacts)) if self.shows else None
+        if self.picker is not None:
+            self.picker.prepare(list(contacts))
         held = holdings.held(self.campaign, [r.address for r in rows]) if self.personal else None
         sent = []
         for recipient in rows:
@@ -269,7 +276,7 @@ class Sender:
                 _settle(recipient, Recipient.State.SKIPPED, self.run, error="contact erased or merged")
                 continue
             self.pace()
-            data, envelope_from, message_id = self.message(recipient, contact, seen, held)
+            data, envelope_from, message_id = self.message(recipient, contact, held)
             if self._deliver(recipient, data, envelope_from, message_id):
                 sent.append((recipient, contact))
         _timeline(self.campaign, sent)
@@ -315,6 +322,16 @@ class Sender:
         if code == 250:
             return True
         return _refused(recipient, self.run, code, answer, after_dot=True)
+
+
+def choose_for(person: render.Person, picker, contact_id: int, compiled: render.Compiled) -> None:
+    """The shows picked for this person, and why, in the message's language."""
+    choices = picker.for_contact(contact_id, compiled.picks_count)
+    person.picks = [choice.event_id for choice in choices]
+    with translation.override(compiled.language):
+        person.reasons = {
+            choice.event_id: personal.reason_text(choice.because, picker.titles) for choice in choices
+        }
 
 
 def _has_picks(campaign: Campaign) -> bool:

@@ -29,6 +29,7 @@ MARKER = re.compile(r"PVS(\d+)X")
 # Where each tracked link's address starts; each person's message has it replaced by their own
 # `/m/<token>` (or, in a preview, by the link's target).
 CLICK = "__PVCLICK__"
+WHY = "__PVWHY__"  # where a picked show's card says why it was picked (nothing in an events block)
 _TRACKED = re.compile(CLICK + r"/([le]/\d+)/")
 _INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 _MRML_OPTIONS = mrml.RenderOptions(disable_comments=True, fonts={})
@@ -48,6 +49,7 @@ class Person:
     last_name: str = ""
     urls: dict[str, str] = field(default_factory=dict)
     picks: list[int] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)  # why each pick, in the message's language
     held: dict[str, tuple[str, str]] = field(default_factory=dict)  # block type → its (HTML, text)
 
 
@@ -154,6 +156,7 @@ def cards(event_ids, language: str, targets: dict[str, str]) -> tuple[dict[int, 
                 if performance
                 else "",
                 "venue": performance.venue.name if performance else "",
+                "why": WHY,
             }
             by_id_html[event.pk] = render_to_string("marketing/email/card.html", context)
             by_id_text[event.pk] = render_to_string("marketing/email/card.txt", context).strip()
@@ -211,8 +214,10 @@ def _blocks_out(
             )
         elif kind == "events":
             item.update(
-                html=mark_safe("".join(cards_html[i] for i in block["ids"] if i in cards_html)),  # noqa: S308
-                text="\n\n".join(cards_text[i] for i in block["ids"] if i in cards_text),
+                html=mark_safe(  # noqa: S308 - the cards are ours
+                    "".join(_why_html(cards_html[i], "") for i in block["ids"] if i in cards_html)
+                ),
+                text="\n\n".join(_why_text(cards_text[i], "") for i in block["ids"] if i in cards_text),
             )
         elif kind == "recommended":
             item["marker"] = marks.add(Slot("picks", count=block["count"]))
@@ -285,8 +290,21 @@ def _value(slot: Slot, person: Person, compiled: Compiled, *, as_html: bool) -> 
         return fragment_html if as_html else fragment_text
     picked = person.picks[: slot.count]
     if as_html:
-        return "".join(compiled.cards_html.get(i, "") for i in picked)
-    return "\n\n".join(compiled.cards_text[i] for i in picked if i in compiled.cards_text)
+        return "".join(_why_html(compiled.cards_html.get(i, ""), person.reasons.get(i, "")) for i in picked)
+    return "\n\n".join(
+        _why_text(compiled.cards_text[i], person.reasons.get(i, ""))
+        for i in picked
+        if i in compiled.cards_text
+    )
+
+
+def _why_html(card: str, reason: str) -> str:
+    said = f'<br><em style="color:#555">{html.escape(reason)}</em>' if reason else ""
+    return card.replace(WHY, said)
+
+
+def _why_text(card: str, reason: str) -> str:
+    return card.replace(WHY, f"\n{reason}" if reason else "")
 
 
 def _fill(parts: list[str], compiled: Compiled, person: Person, *, as_html: bool) -> str:

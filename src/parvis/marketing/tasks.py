@@ -24,7 +24,7 @@ from parvis.core.mail import deliver
 from parvis.crm.models import Contact
 from parvis.network.permissions import Perm, has_organizer_perm
 
-from . import ab, audience, delivery, holdings, picks, pressure, render
+from . import ab, audience, delivery, holdings, pressure, render
 from .models import Campaign, Journey
 
 
@@ -149,12 +149,11 @@ def render_for(campaign: Campaign, contact: Contact | None, language: str) -> re
     person = render.Person(urls={"unsubscribe": "#", "preferences": "#", "opened": BLANK_IMAGE})
     if contact is not None:
         person.first_name, person.last_name = contact.first_name, contact.last_name
-        if compiled.picks_count:
-            seen = picks.history([contact.pk])
-            events, genres = seen.get(contact.pk, (set(), {}))
-            person.picks = picks.for_person(sender.shows, events, genres, compiled.picks_count)
-    elif compiled.picks_count:
-        person.picks = picks.for_person(sender.shows, set(), {}, compiled.picks_count)
+        if compiled.picks_count and sender.picker is not None:
+            sender.picker.prepare([contact.pk])
+            delivery.choose_for(person, sender.picker, contact.pk, compiled)
+    elif compiled.picks_count and sender.picker is not None:
+        delivery.choose_for(person, sender.picker, 0, compiled)  # nobody: the common list
     if contact is not None and contact.email and sender.personal:
         address = contact.email.lower()
         for kind, item in holdings.held(campaign, [address]).get(address, {}).items():

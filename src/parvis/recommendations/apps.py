@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.crm.extensions import personal_data
 from parvis.programming.extensions import event_page
 
 
@@ -9,6 +10,8 @@ class RecommendationsConfig(AppConfig):
     verbose_name = _("Recommandations")
 
     def ready(self):
+        from .personal_data import ForgottenShows
         from .views import AlsoLike
 
         event_page.register("also_like", AlsoLike())
+        personal_data.register("recommendations", ForgottenShows())

@@ -22,16 +22,17 @@ class History:
 
 
 def refusing(organizer_id: int) -> set[int]:
-    """The organizer's contacts whose latest answer for recommendations is no."""
-    latest = Consent.objects.filter(contact=OuterRef("pk"), purpose=Purpose.RECOMMENDATIONS).order_by(
-        "-at", "-pk"
+    """The organizer's contacts whose latest answer for recommendations is no (read from the ledger's
+    rows for this purpose only: a few, whatever the number of contacts)."""
+    latest: dict[int, bool] = {}
+    rows = (
+        Consent.objects.filter(organizer_id=organizer_id, purpose=Purpose.RECOMMENDATIONS)
+        .order_by("at", "pk")
+        .values_list("contact_id", "given")
     )
-    return set(
-        Contact.objects.filter(organizer_id=organizer_id)
-        .annotate(_given=Subquery(latest.values("given")[:1]))
-        .filter(_given=False)
-        .values_list("pk", flat=True)
-    )
+    for contact_id, given in rows.iterator(chunk_size=10000):
+        latest[contact_id] = given
+    return {contact_id for contact_id, given in latest.items() if not given}
 
 
 def consenting(contact_ids: list[int]) -> set[int]:

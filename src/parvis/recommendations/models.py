@@ -101,3 +101,20 @@ class Policy(models.Model):
 
     def __str__(self):
         return f"{self.organizer or self.network}: {self.curiosity}"
+
+
+class Forgotten(models.Model):
+    """What a person asked the recommendations to forget: one show of their history (`event`), or all of
+    it up to `at` (`event` empty: "start again"). Their purchases themselves are untouched."""
+
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        "programming.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "at"], name="reco_forgotten_contact")]
+
+    def __str__(self):
+        return f"{self.contact_id}: {self.event_id or 'all'}"

@@ -1,6 +1,6 @@
 """A campaign's message: responsive HTML from MJML with its CSS inline and nothing loaded from a third
 party, a plain-text part from the same blocks, event cards picked from the agenda, and for each person
-shows they have not seen, their genres first and one genre they never tried (issue 22)."""
+shows the recommendations pick for them (tested in recommendations/tests/test_personal.py) (issue 22)."""
 
 import datetime
 
@@ -9,9 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from parvis.crm.models import Interaction
-from parvis.crm.services import interaction_record
-from parvis.marketing import audience, blocks, delivery, picks, render
+from parvis.marketing import audience, blocks, delivery, render
 from parvis.marketing.models import Campaign
 from parvis.passes.models import PassHolding
 from parvis.passes.tests.factories import bought_pass, pass_product
@@ -64,35 +62,6 @@ def test_the_message_is_responsive_inline_styled_and_loads_nothing_from_elsewher
     assert "Nuit du jazz" in text and "https://club.example/don" in text
     assert "https://u/1" in text
     assert message.subject == "December at the club, <Zoé>"
-
-
-def test_picks_serve_a_habit_and_open_one_door(organizer):
-    seen_jazz = _show(organizer, "Jazz passé", Genre.JAZZ, -10)
-    jazz1 = _show(organizer, "Jazz 1", Genre.JAZZ, 3)
-    jazz2 = _show(organizer, "Jazz 2", Genre.JAZZ, 4)
-    jazz3 = _show(organizer, "Jazz 3", Genre.JAZZ, 6)
-    dance = _show(organizer, "Danse", Genre.DANCE, 7)
-    ana = person(organizer, "ana@example.org", first="Ana")
-    for performance in (seen_jazz, jazz1):
-        interaction_record(
-            contact=ana,
-            organizer_id=organizer.pk,
-            kind=Interaction.Kind.ATTENDANCE if performance is seen_jazz else Interaction.Kind.ORDER,
-            at=timezone.now(),
-            performance_id=performance.pk,
-        )
-    letter = campaign(organizer, blocks=[{"type": "recommended", "count": 3}])
-    shows = picks.coming_shows(letter)
-    assert [s.event_id for s in shows] == [jazz1.event_id, jazz2.event_id, jazz3.event_id, dance.event_id]
-    events, genres = picks.history([ana.pk])[ana.pk]
-    chosen = picks.for_person(shows, events, genres, 3)
-    # Jazz 1 is bought already; two jazz shows (her habit), then the dance she never tried.
-    assert chosen == [jazz2.event_id, jazz3.event_id, dance.event_id]
-    assert picks.for_person(shows, set(), {}, 2) == [jazz1.event_id, jazz2.event_id]  # unknown: the soonest
-
-    compiled = render.compile_campaign(letter, "fr", shows=shows)
-    html = render.personalise(compiled, render.Person(first_name="Ana", picks=chosen)).html
-    assert "Jazz 2" in html and "Danse" in html and "Jazz 1" not in html
 
 
 @pytest.mark.parametrize(

@@ -6,75 +6,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('network', '0012_organizer_logo_ticket_layout'),
-        ('programming', '0001_initial'),
+        ("network", "0012_organizer_logo_ticket_layout"),
+        ("programming", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Training',
+            name="Training",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('trained_at', models.DateTimeField()),
-                ('events', models.PositiveIntegerField(default=0)),
-                ('people', models.PositiveIntegerField(default=0)),
-                ('signals', models.PositiveIntegerField(default=0)),
-                ('seconds', models.FloatField(default=0)),
-                ('params', models.JSONField(default=dict)),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.network')),
-                ('organizer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.organizer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("trained_at", models.DateTimeField()),
+                ("events", models.PositiveIntegerField(default=0)),
+                ("people", models.PositiveIntegerField(default=0)),
+                ("signals", models.PositiveIntegerField(default=0)),
+                ("seconds", models.FloatField(default=0)),
+                ("params", models.JSONField(default=dict)),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.network",
+                    ),
+                ),
+                (
+                    "organizer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.organizer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'entraînement des recommandations',
-                'verbose_name_plural': 'entraînements des recommandations',
+                "verbose_name": "entraînement des recommandations",
+                "verbose_name_plural": "entraînements des recommandations",
             },
         ),
         migrations.CreateModel(
-            name='Neighbour',
+            name="Neighbour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('score', models.FloatField()),
-                ('reason', models.CharField(choices=[('together', 'Le même public'), ('alike', 'Un spectacle proche')], max_length=10)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programming.event')),
-                ('neighbour', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programming.event')),
-                ('training', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='neighbours', to='recommendations.training')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveSmallIntegerField()),
+                ("score", models.FloatField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("together", "Le même public"), ("alike", "Un spectacle proche")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programming.event"
+                    ),
+                ),
+                (
+                    "neighbour",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programming.event"
+                    ),
+                ),
+                (
+                    "training",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="neighbours",
+                        to="recommendations.training",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('curiosity', models.DecimalField(decimal_places=2, default=0.5, max_digits=3, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='équilibre entre le familier (0) et la découverte (1)')),
-                ('reach_km', models.PositiveIntegerField(default=60, help_text="Au-delà, une date n'est proposée que dans le même département.", verbose_name='distance maximale (km)')),
-                ('network', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.network')),
-                ('organizer', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.organizer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "curiosity",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0.5,
+                        max_digits=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="équilibre entre le familier (0) et la découverte (1)",
+                    ),
+                ),
+                (
+                    "reach_km",
+                    models.PositiveIntegerField(
+                        default=60,
+                        help_text="Au-delà, une date n'est proposée que dans le même département.",
+                        verbose_name="distance maximale (km)",
+                    ),
+                ),
+                (
+                    "network",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.network",
+                    ),
+                ),
+                (
+                    "organizer",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.organizer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'réglage des recommandations',
-                'verbose_name_plural': 'réglages des recommandations',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('network__isnull', True), ('organizer__isnull', False)), models.Q(('network__isnull', False), ('organizer__isnull', True)), _connector='OR'), name='reco_policy_one_owner')],
+                "verbose_name": "réglage des recommandations",
+                "verbose_name_plural": "réglages des recommandations",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("network__isnull", True), ("organizer__isnull", False)),
+                            models.Q(("network__isnull", False), ("organizer__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="reco_policy_one_owner",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('network__isnull', True), ('organizer__isnull', False)), models.Q(('network__isnull', False), ('organizer__isnull', True)), _connector='OR'), name='reco_training_one_owner'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("network__isnull", True), ("organizer__isnull", False)),
+                    models.Q(("network__isnull", False), ("organizer__isnull", True)),
+                    _connector="OR",
+                ),
+                name="reco_training_one_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.UniqueConstraint(fields=('organizer', 'version'), name='reco_training_version_organizer'),
+            model_name="training",
+            constraint=models.UniqueConstraint(
+                fields=("organizer", "version"), name="reco_training_version_organizer"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.UniqueConstraint(fields=('network', 'version'), name='reco_training_version_network'),
+            model_name="training",
+            constraint=models.UniqueConstraint(
+                fields=("network", "version"), name="reco_training_version_network"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='neighbour',
-            constraint=models.UniqueConstraint(fields=('training', 'event', 'rank'), name='reco_neighbour_rank'),
+            model_name="neighbour",
+            constraint=models.UniqueConstraint(
+                fields=("training", "event", "rank"), name="reco_neighbour_rank"
+            ),
         ),
     ]

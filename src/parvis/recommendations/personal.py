@@ -1,0 +1,224 @@
+"""Suggestions for a person, by name: only for those whose latest answer to "personalised
+recommendations" is yes, from their own history (less what they asked to forget) through the neighbours
+of their organizer's model; the others get the same list for all, the most chosen coming shows made
+varied, with nothing of theirs used. Read for many people at once (a campaign's batch): a fixed number of
+queries, whatever their number.
+
+`Picker(organizer_id, candidates)` chooses among `candidates` (event ids: the shows a campaign's cards
+show, or every coming show of the organizer); `prepare(contact_ids)` reads what those people need;
+`for_contact(contact_id, count)` gives the picks, each with why.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from parvis.crm.models import Interaction
+from parvis.programming.models import Event, Performance
+from parvis.ticketing.models import Ticket, TicketState
+
+from . import engine, history
+from .models import Forgotten, Neighbour, Policy
+
+
+@dataclass(frozen=True)
+class Because:
+    kind: str  # "liked" (a show of their history), "new_genre", "new_venue", "" (not personal)
+    event_id: int | None = None  # the show of their history that leads here ("liked")
+
+
+@dataclass(frozen=True)
+class Choice:
+    event_id: int
+    because: Because
+
+
+@dataclass
+class _Person:
+    weights: dict[int, float] = field(default_factory=dict)  # event id → strongest signal
+    known: set = field(default_factory=set)  # genres and venues met
+
+
+def person_history(contact_ids: list[int]) -> dict[int, _Person]:
+    """Each person's signals (bought, came) with the genres and venues they met, less what they asked to
+    forget. Three queries."""
+    forgotten_events: dict[int, set[int]] = defaultdict(set)
+    reset_at: dict[int, object] = {}
+    for contact_id, event_id, at in Forgotten.objects.filter(contact_id__in=contact_ids).values_list(
+        "contact_id", "event_id", "at"
+    ):
+        if event_id is None:
+            reset_at[contact_id] = max(at, reset_at.get(contact_id, at))
+        else:
+            forgotten_events[contact_id].add(event_id)
+    people: dict[int, _Person] = defaultdict(_Person)
+    bought = Ticket.objects.filter(order__contact_id__in=contact_ids, state=TicketState.VALID).values_list(
+        "order__contact_id",
+        "performance__event_id",
+        "performance__event__genre",
+        "performance__venue_id",
+        "order__paid_at",
+    )
+    came = Interaction.objects.filter(
+        contact_id__in=contact_ids, kind=Interaction.Kind.ATTENDANCE, performance__isnull=False
+    ).values_list(
+        "contact_id",
+        "performance__event_id",
+        "performance__event__genre",
+        "performance__venue_id",
+        "occurred_at",
+    )
+    for rows, weight in ((bought, engine.WEIGHTS["bought"]), (came, engine.WEIGHTS["attended"])):
+        for contact_id, event_id, genre, venue_id, at in rows:
+            if event_id in forgotten_events[contact_id]:
+                continue
+            if contact_id in reset_at and (at is None or at <= reset_at[contact_id]):
+                continue
+            person = people[contact_id]
+            person.weights[event_id] = max(weight, person.weights.get(event_id, 0))
+            person.known |= {f"genre:{genre}", f"venue:{venue_id}"}
+    return people
+
+
+class Picker:
+    def __init__(self, organizer_id: int | None, candidates: list[int], *, now=None):
+        self.organizer_id = organizer_id
+        self.now = now or timezone.now()
+        self.candidates = list(dict.fromkeys(candidates))
+        self.attributes = self._attributes()
+        policy = Policy.objects.filter(organizer_id=organizer_id).first() if organizer_id else None
+        self.balance = engine.Balance(float(policy.curiosity) if policy else 0.5)
+        self.popularity = self._popularity()
+        self._popular: list[int] | None = None
+        self.consenting: set[int] = set()
+        self.people: dict[int, _Person] = {}
+        self.neighbours: dict[int, list[tuple[int, float]]] = {}
+        self.titles: dict[int, tuple[str, str]] = {}
+
+    def _attributes(self) -> dict[int, frozenset]:
+        """Each candidate's genre and the venue of its next date."""
+        found: dict[int, frozenset] = {}
+        rows = (
+            Performance.objects.filter(event_id__in=self.candidates, starts_at__gt=self.now)
+            .order_by("starts_at")
+            .values_list("event_id", "event__genre", "venue_id")
+        )
+        for event_id, genre, venue_id in rows:
+            found.setdefault(event_id, frozenset({f"genre:{genre}", f"venue:{venue_id}"}))
+        self.candidates = [event_id for event_id in self.candidates if event_id in found]
+        return found
+
+    def _popularity(self) -> Counter:
+        sold = Ticket.objects.filter(performance__event_id__in=self.candidates, state=TicketState.VALID)
+        return Counter(dict(sold.values_list("performance__event_id").annotate(n=Count("pk"))))
+
+    def prepare(self, contact_ids: list[int]) -> None:
+        """Read what these people need: who consented, their histories, the neighbours of what they took."""
+        self.consenting = history.consenting(contact_ids) if self.organizer_id else set()
+        self.people = person_history(sorted(self.consenting)) if self.consenting else {}
+        sources = {event_id for person in self.people.values() for event_id in person.weights}
+        self.titles = titles_of(sources)
+        self.neighbours = defaultdict(list)
+        if sources and self.candidates:
+            rows = Neighbour.objects.filter(
+                training__organizer_id=self.organizer_id,
+                event_id__in=sources,
+                neighbour_id__in=self.candidates,
+            ).values_list("event_id", "neighbour_id", "score")
+            for event_id, neighbour_id, score in rows:
+                self.neighbours[event_id].append((neighbour_id, score))
+
+    def popular(self, count: int) -> list[Choice]:
+        """The same for everyone: the most chosen coming shows, made varied."""
+        if self._popular is None:
+            ranked = sorted(
+                self.candidates, key=lambda e: (-self.popularity.get(e, 0), self.candidates.index(e))
+            )
+            picks = self._rerank(
+                ranked, [self.popularity.get(e, 0) + 1.0 for e in ranked], len(ranked), frozenset()
+            )
+            self._popular = [pick.index for pick in picks]
+        return [Choice(ranked_id, Because("")) for ranked_id in self._popular[:count]]
+
+    def for_contact(self, contact_id: int, count: int) -> list[Choice]:
+        person = self.people.get(contact_id) if contact_id in self.consenting else None
+        if person is None or not person.weights:
+            return self.popular(count)
+        scores: dict[int, float] = defaultdict(float)
+        because: dict[int, tuple[float, int]] = {}
+        for source, weight in person.weights.items():
+            for neighbour_id, score in self.neighbours.get(source, ()):
+                if neighbour_id in person.weights:
+                    continue  # they have it already
+                part = weight * score
+                scores[neighbour_id] += part
+                if part > because.get(neighbour_id, (0, 0))[0]:
+                    because[neighbour_id] = (part, source)
+        if not scores:
+            return self.popular(count)
+        ranked = sorted(scores, key=lambda e: -scores[e])[: self.balance.pool]
+        picks = self._rerank(ranked, [scores[e] for e in ranked], count, frozenset(person.known))
+        choices = [
+            Choice(event_id, self._why(event_id, person, because)) for event_id in (p.index for p in picks)
+        ]
+        if len(choices) < count:  # too little history: the common list completes it
+            taken = {choice.event_id for choice in choices} | set(person.weights)
+            choices += [c for c in self.popular(len(self.candidates)) if c.event_id not in taken][
+                : count - len(choices)
+            ]
+        return choices
+
+    def _rerank(self, ranked: list[int], relevance: list[float], count: int, known: frozenset):
+        features = engine.Features(
+            attributes=[self.attributes[e] for e in ranked], popularity=[1] * len(ranked)
+        )
+        picks = engine.rerank(
+            range(len(ranked)), relevance, features, count=count, balance=self.balance, known=known
+        )
+        return [engine.Pick(ranked[p.index], p.relevance, p.new_attributes) for p in picks]
+
+    def _why(self, event_id: int, person: _Person, because: dict) -> Because:
+        new = self.attributes[event_id] - person.known
+        if any(name.startswith("genre:") for name in new):
+            return Because("new_genre")
+        if any(name.startswith("venue:") for name in new):
+            return Because("new_venue")
+        return Because("liked", because[event_id][1])
+
+
+def coming_events(organizer_id: int, *, now=None, limit: int = 200) -> list[int]:
+    """The organizer's events with a date to come, the soonest first: what an account page picks from."""
+    now = now or timezone.now()
+    rows = (
+        Performance.objects.filter(organizer_id=organizer_id, starts_at__gt=now, event__status="published")
+        .values("event_id")
+        .annotate(first=Min("starts_at"))
+        .order_by("first")[:limit]
+    )
+    return [row["event_id"] for row in rows]
+
+
+def titles_of(event_ids) -> dict[int, str]:
+    """The titles (French and English) of the shows a reason names, for `reason_text`."""
+    return {
+        pk: (title, title_en)
+        for pk, title, title_en in Event.objects.filter(pk__in=list(event_ids)).values_list(
+            "pk", "title", "title_en"
+        )
+    }
+
+
+def reason_text(because: Because, titles: dict) -> str:
+    """Why, in the active language: « Parce que vous avez aimé … », a genre or a place new to them."""
+    if because.kind == "new_genre":
+        return gettext("Un genre à découvrir")
+    if because.kind == "new_venue":
+        return gettext("Un lieu où vous n'êtes jamais allé")
+    if because.kind == "liked" and because.event_id in titles:
+        title, title_en = titles[because.event_id]
+        title = title_en if translation.get_language() == "en" and title_en else title
+        return gettext("Parce que vous avez aimé « %(title)s »") % {"title": title}
+    return ""
