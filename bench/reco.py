@@ -6,9 +6,15 @@
    plain EASE and popularity follow with a suffix. The data comes from the recbole wheel
    (`recbole/dataset_example/ml-100k`), fetched with pip into var/cache/ (never committed); without a
    network and without it there, the figures say so (value null).
-2. Serving: an organizer with 300 coming events, 5,000 people and 60,000 visits, trained; then
+2. A generated network with planted tastes (`recommendations/simulation.py`, fixed seed): discovery rate
+   and recall of the default against plain EASE and popularity (`sim_discovery_rate`, `sim_recall_at_20`).
+3. Serving: an organizer with 300 coming events, 5,000 people and 60,000 visits, trained; then
    `serve_event_page_p99_ms`, the time the "you may also like" section adds to an event page (its
    queries and its re-ranking), over 1,000 pages.
+   `serve_campaign_ms_per_person`: a campaign's recommended block, per person (batches of 100, half of
+   them agreed to personalised recommendations).
+4. Training at scale: `parvis reco train` in a process of its own on 1,000,000 contacts and 10,000,000
+   signals (`train_1m_s`, `train_peak_rss_mb`: that process's peak).
 
 Run alone: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/reco.py
 """
@@ -16,6 +22,7 @@ Run alone: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/re
 import datetime
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -25,13 +32,14 @@ from _common import ROOT, emit, machine_speed, percentile, setup_django  # noqa:
 
 setup_django()
 
+import numpy as np  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from parvis.crm.models import Contact, Interaction  # noqa: E402
+from parvis.crm.models import Consent, Contact, Interaction, Purpose  # noqa: E402
 from parvis.network.models import Organizer, Venue  # noqa: E402
 from parvis.programming.models import Event, EventStatus, Genre, Performance  # noqa: E402
-from parvis.recommendations import engine, offline, selectors, training  # noqa: E402
+from parvis.recommendations import engine, learning, offline, personal, selectors, simulation, training  # noqa: E402
 from parvis.ticketing.models import Quota, Tariff  # noqa: E402
 
 BENCH = "reco"
@@ -84,7 +92,7 @@ def ml100k() -> None:
     known = offline.known_attributes(split.train, genres)
     features = engine.Features(attributes=genres, popularity=offline.popularity(split.train))
     start = time.perf_counter()
-    weights = engine.ease(split.train, lam=training.LAMBDA)
+    weights = learning.ease(split.train, lam=training.LAMBDA)
     train_s = time.perf_counter() - start
     popular = features.popularity.astype("float32")[None, :].repeat(len(item_ids), axis=0)
     settings = [("", weights, 0.5), ("_plain_ease", weights, 0.0), ("_popularity", popular, 0.0)]
@@ -221,12 +229,196 @@ def serving() -> None:
         p50=round(percentile(samples, 50), 2),
         vendor=connection.vendor,
     )
+    campaign_picks(organizer)
+
+
+def simulated() -> None:
+    """The generated network (200,000 spectators, 25 venues, 3,000 shows, about 2,000,000 outings with
+    planted tastes): popularity, plain EASE and the shipped default side by side, on 10,000 people drawn
+    among those with outings held out."""
+    network = simulation.generate()
+    split = offline.random_split(network.cells, people=network.people, items=network.events, seed=42)
+    attributes = network.attributes()
+    known = offline.known_attributes(split.train, attributes)
+    features = engine.Features(attributes=attributes, popularity=offline.popularity(split.train))
+    weights = learning.ease(split.train, lam=training.LAMBDA)
+    popular = np.tile(features.popularity.astype(np.float32), (network.events, 1)) / network.events
+    sample = np.random.default_rng(1).choice(sorted(split.held_out), 10_000, replace=False)
+    diversity = {"genres": network.genres(), "venues": network.places()}
+    for suffix, item_scores, curiosity in (
+        ("", weights, 0.5),
+        ("_plain_ease", weights, 0.0),
+        ("_popularity", popular, 0.0),
+    ):
+        lists = offline.recommend_all(
+            split.train, item_scores, features, engine.Balance(curiosity), known=known, only=sample
+        )
+        figures = offline.assess(
+            split, lists, diversity=diversity, discovery_attributes=attributes, known=known
+        )
+        extra = {
+            name: round(figures[name], 3) for name in ("ndcg_at_10", "ild_genres", "ild_venues", "coverage")
+        }
+        emit(
+            BENCH,
+            f"sim_discovery_rate{suffix}",
+            round(figures["discovery_rate"], 3),
+            "",
+            None,
+            curiosity=curiosity,
+            **extra,
+        )
+        emit(
+            BENCH,
+            f"sim_recall_at_20{suffix}",
+            round(figures["recall_at_20"], 3),
+            "",
+            None,
+            curiosity=curiosity,
+            people=figures["people"],
+        )
+
+
+BIG = {"contacts": 1_000_000, "signals": 10_000_000, "events": 3_000, "venues": 25}
+
+
+def big_organizer() -> Organizer:
+    """1,000,000 contacts and 10,000,000 visits (door scans: the training reads them as it reads tickets,
+    through the date's event) on 3,000 shows at 25 venues; built in SQL once and kept between runs."""
+    organizer, _created = Organizer.objects.get_or_create(
+        slug="bench-reco-1m", defaults={"name": "Bench reco 1M"}
+    )
+    o = organizer.pk
+    if Interaction.objects.filter(organizer=organizer).count() == BIG["signals"]:
+        return organizer
+    with connection.cursor() as cursor:
+        for table in ("crm_interaction", "crm_consent"):
+            cursor.execute(f"DELETE FROM {table} WHERE organizer_id = %s", [o])  # noqa: S608 - constants
+        cursor.execute("DELETE FROM crm_contact WHERE organizer_id = %s", [o])
+    Performance.objects.filter(organizer=organizer).delete()
+    Event.objects.filter(organizer=organizer).delete()
+    venues = [
+        Venue.objects.get_or_create(
+            organizer=organizer, slug=f"lieu-{n}", defaults={"name": f"Lieu {n}", "town": "Paris"}
+        )[0]
+        for n in range(BIG["venues"])
+    ]
+    genres = [g for g, _label in Genre.choices]
+    events = Event.objects.bulk_create(
+        Event(
+            organizer=organizer,
+            slug=f"s-{n}",
+            title=f"Spectacle {n}",
+            genre=genres[n % len(genres)],
+            status=EventStatus.PUBLISHED,
+        )
+        for n in range(BIG["events"])
+    )
+    start = timezone.now() - datetime.timedelta(days=400)
+    performances = Performance.objects.bulk_create(
+        Performance(
+            event=e,
+            organizer=organizer,
+            venue=venues[n % len(venues)],
+            starts_at=start + datetime.timedelta(hours=3 * n),
+        )
+        for n, e in enumerate(events)
+    )
+    first_performance = min(p.pk for p in performances)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO crm_contact (first_name, last_name, email, phone, postal_code, departement, town, address,
+                country, language, custom_fields, name_key, source, created_at, updated_at, rfm_group, organizer_id)
+            SELECT 'P', 'N' || g, 'r' || g || '@reco.example', '', '75011', '75', '', '', 'FR', 'fr', '{}', '', 'bench',
+                now(), now(), '', %s FROM generate_series(0, %s - 1) g""",
+            [o, BIG["contacts"]],
+        )
+        cursor.execute("SELECT min(id) FROM crm_contact WHERE organizer_id = %s", [o])
+        first_contact = cursor.fetchone()[0]
+        # Each visit: a person, and a show near the person's taste (a band of 300 shows moved by their id).
+        cursor.execute(
+            """INSERT INTO crm_interaction (organizer_id, contact_id, kind, occurred_at, summary, ref, performance_id)
+            SELECT %s, %s + (g %% %s), 'attendance', now() - interval '30 days', '', '',
+                %s + ((((g %% %s) * 7) + (g / %s) * 37 %% 300) %% %s)
+            FROM generate_series(0, %s - 1) g""",
+            [
+                o,
+                first_contact,
+                BIG["contacts"],
+                first_performance,
+                BIG["contacts"],
+                BIG["contacts"],
+                BIG["events"],
+                BIG["signals"],
+            ],
+        )
+        cursor.execute("ANALYZE crm_interaction; ANALYZE crm_contact")
+    return organizer
+
+
+def train_big() -> None:
+    organizer = big_organizer()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "parvis", "reco", "train", "--organizer", organizer.slug],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "parvis.settings.base", "DEBUG": "false"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode != 0:
+        emit(BENCH, "train_1m_s", None, "s", 600, error=done.stderr[-500:])
+        return
+    emit(BENCH, "train_1m_s", round(seconds, 1), "s", 600, said=done.stdout.strip(), **BIG)
+    emit(BENCH, "train_peak_rss_mb", round(max(peak_kb, before) / 1024, 1), "MB", 4096)
+
+
+def campaign_picks(organizer) -> None:
+    """What a campaign's recommended block costs a person: batches of 100 people, half of whom agreed to
+    personalised recommendations, three picks each among the organizer's coming shows."""
+    contacts = list(Contact.objects.filter(organizer=organizer).order_by("pk").values_list("pk", flat=True))
+    Consent.objects.filter(organizer=organizer, purpose=Purpose.RECOMMENDATIONS).delete()
+    Consent.objects.bulk_create(
+        Consent(
+            organizer=organizer,
+            contact_id=pk,
+            purpose=Purpose.RECOMMENDATIONS,
+            given=True,
+            at=timezone.now(),
+            source=Consent.Source.IMPORT,
+        )
+        for pk in contacts[::2]
+    )
+    picker = personal.Picker(organizer.pk, personal.coming_events(organizer.pk))
+    start = time.perf_counter()
+    personal_picks = 0
+    for first in range(0, len(contacts), 100):
+        batch = contacts[first : first + 100]
+        picker.prepare(batch)
+        for pk in batch:
+            personal_picks += any(c.because.kind for c in picker.for_contact(pk, 3))
+    per_person = (time.perf_counter() - start) * 1000 / len(contacts)
+    emit(
+        BENCH,
+        "serve_campaign_ms_per_person",
+        round(per_person, 3),
+        "ms",
+        2,
+        people=len(contacts),
+        personal=personal_picks,
+    )
 
 
 def main() -> None:
     machine_speed(BENCH)
     ml100k()
+    simulated()
     serving()
+    train_big()
     machine_speed(BENCH)
 
 

@@ -13,7 +13,9 @@
   bonus for a genre or a venue new to the person, minus its mean likeness to the picks so far (genres,
   venue). One knob, `Balance.curiosity`, from 0 (familiar: relevance alone) to 1 (discovery).
 
-Everything here is a pure function of arrays, tested on tiny hand-checked data (`tests/test_engine.py`)
+Learning the weights (EASE, TF-IDF: scipy and scikit-learn) is in `learning.py`, which only the nightly
+training and the evaluation import; serving (a page, a campaign's batch) needs numpy alone. Everything here
+is a pure function of arrays, tested on tiny hand-checked data (`tests/test_engine.py`)
 and measured on MovieLens-100k and a generated network (`bench/reco.py`).
 """
 
@@ -22,46 +24,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 # A signal's weight: coming to a show says more than buying it, buying more than a click.
 WEIGHTS = {"attended": 3.0, "bought": 2.0, "clicked": 1.0}
-
-
-def signal_matrix(cells: Sequence[tuple[int, int, float]], *, people: int, items: int) -> sparse.csr_matrix:
-    """People × items, each cell the strongest signal of that person for that item."""
-    if not len(cells):
-        return sparse.csr_matrix((people, items), dtype=np.float32)
-    rows, cols, values = (np.asarray(part) for part in zip(*cells, strict=True))
-    order = np.lexsort((-values, cols, rows))  # per cell, the strongest first
-    rows, cols, values = rows[order], cols[order], values[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return sparse.csr_matrix(
-        (values[first].astype(np.float32), (rows[first], cols[first])), shape=(people, items)
-    )
-
-
-def ease(matrix: sparse.spmatrix, *, lam: float = 300.0) -> np.ndarray:
-    """The EASE item-item weights (items × items, float32, zero diagonal)."""
-    gram = np.asarray((matrix.T @ matrix).todense(), dtype=np.float64)
-    diagonal = np.diag_indices_from(gram)
-    gram[diagonal] += lam
-    inverse = np.linalg.inv(gram)
-    weights = inverse / (-np.diag(inverse))
-    weights[diagonal] = 0.0
-    return weights.astype(np.float32)
-
-
-def content_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Cosine similarity of the events' descriptions (items × items, float32, zero diagonal)."""
-    if not any(text.strip() for text in texts):
-        return np.zeros((len(texts), len(texts)), dtype=np.float32)
-    vectors = TfidfVectorizer(sublinear_tf=True, min_df=1, strip_accents="unicode").fit_transform(texts)
-    similarity = np.asarray((vectors @ vectors.T).todense(), dtype=np.float32)
-    np.fill_diagonal(similarity, 0.0)
-    return similarity
 
 
 def row_scaled(matrix: np.ndarray) -> np.ndarray:

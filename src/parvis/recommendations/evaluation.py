@@ -10,7 +10,7 @@ from django.utils import timezone
 from parvis.programming.models import Event, EventStatus, Performance
 from parvis.ticketing.models import Ticket, TicketState
 
-from . import engine, history, offline
+from . import engine, history, learning, offline
 
 
 def _cells(organizer_id: int, column_of: dict[int, int], row_of: dict[int, int], cut, *, before: bool):
@@ -38,7 +38,7 @@ def time_split(organizer, *, held_days: int = 90, now=None):
     row_of: dict[int, int] = {}
     before = _cells(organizer.pk, column_of, row_of, cut, before=True)
     after = _cells(organizer.pk, column_of, row_of, cut, before=False)
-    train = engine.signal_matrix(before, people=len(row_of), items=len(events))
+    train = learning.signal_matrix(before, people=len(row_of), items=len(events))
     held: dict[int, set[int]] = {}
     for row, column, _weight in after:
         if train[row, column] == 0:
@@ -62,7 +62,7 @@ def compare(split: offline.Split, genres, places, *, balances=(0.0, 0.25, 0.5, 0
     popular = np.tile(features.popularity.astype(np.float32), (len(genres), 1))
     models = [("popularity", popular, (0.0,))]
     if split.train.nnz:
-        models.append(("ease", engine.ease(split.train), balances))
+        models.append(("ease", learning.ease(split.train), balances))
     for name, item_scores, settings in models:
         for curiosity in settings:
             lists = offline.recommend_all(

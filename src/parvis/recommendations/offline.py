@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from . import engine, metrics
+from . import engine, learning, metrics
 
 
 def popularity(train: sparse.csr_matrix) -> np.ndarray:
@@ -35,15 +35,18 @@ def recommend_all(
     count: int = 20,
     chunk: int = 2048,
     known: Sequence[frozenset] | None = None,
+    only: Sequence[int] | None = None,
 ) -> dict[int, list[int]]:
-    """person → `count` items, what they took left out; scored `chunk` people at a time (memory)."""
+    """person → `count` items, what they took left out; scored `chunk` people at a time (memory).
+    `only`: the people to recommend for (all by default)."""
+    people = np.arange(train.shape[0]) if only is None else np.asarray(only)
     lists: dict[int, list[int]] = {}
-    for start in range(0, train.shape[0], chunk):
-        block = train[start : start + chunk]
+    for start in range(0, len(people), chunk):
+        rows = people[start : start + chunk]
+        block = train[rows]
         scores = np.asarray(block @ item_scores, dtype=np.float32)
         scores = engine.discounted(scores, features.popularity, balance)
-        for offset in range(block.shape[0]):
-            person = start + offset
+        for offset, person in enumerate(rows.tolist()):
             taken = block.indices[block.indptr[offset] : block.indptr[offset + 1]]
             candidates = engine.top_candidates(scores[offset], taken, max(balance.pool, count))
             if balance.curiosity == 0:
@@ -75,7 +78,7 @@ def random_split(cells: Sequence[tuple[int, int, float]], *, people: int, items:
     for (person, item, _weight), kept in zip(cells, keep, strict=True):
         if not kept:
             held.setdefault(person, set()).add(item)
-    return Split(engine.signal_matrix(train, people=people, items=items), held)
+    return Split(learning.signal_matrix(train, people=people, items=items), held)
 
 
 def assess(

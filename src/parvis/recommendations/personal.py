@@ -16,8 +16,9 @@ from django.db.models import Count, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from parvis.core.compiled import CompiledQuery
 from parvis.crm.models import Interaction
-from parvis.programming.models import Event, Performance
+from parvis.programming.models import Performance
 from parvis.ticketing.models import Ticket, TicketState
 
 from . import engine, history
@@ -42,27 +43,27 @@ class _Person:
     known: set = field(default_factory=set)  # genres and venues met
 
 
-def person_history(contact_ids: list[int]) -> dict[int, _Person]:
-    """Each person's signals (bought, came) with the genres and venues they met, less what they asked to
-    forget. Three queries."""
-    forgotten_events: dict[int, set[int]] = defaultdict(set)
-    reset_at: dict[int, object] = {}
-    for contact_id, event_id, at in Forgotten.objects.filter(contact_id__in=contact_ids).values_list(
+_forgotten = CompiledQuery(
+    Forgotten,
+    lambda contact_ids: Forgotten.objects.filter(contact_id__in=contact_ids).values_list(
         "contact_id", "event_id", "at"
-    ):
-        if event_id is None:
-            reset_at[contact_id] = max(at, reset_at.get(contact_id, at))
-        else:
-            forgotten_events[contact_id].add(event_id)
-    people: dict[int, _Person] = defaultdict(_Person)
-    bought = Ticket.objects.filter(order__contact_id__in=contact_ids, state=TicketState.VALID).values_list(
+    ),
+)
+_bought = CompiledQuery(
+    Ticket,
+    lambda contact_ids: Ticket.objects.filter(
+        order__contact_id__in=contact_ids, state=TicketState.VALID
+    ).values_list(
         "order__contact_id",
         "performance__event_id",
         "performance__event__genre",
         "performance__venue_id",
         "order__paid_at",
-    )
-    came = Interaction.objects.filter(
+    ),
+)
+_came = CompiledQuery(
+    Interaction,
+    lambda contact_ids: Interaction.objects.filter(
         contact_id__in=contact_ids, kind=Interaction.Kind.ATTENDANCE, performance__isnull=False
     ).values_list(
         "contact_id",
@@ -70,8 +71,32 @@ def person_history(contact_ids: list[int]) -> dict[int, _Person]:
         "performance__event__genre",
         "performance__venue_id",
         "occurred_at",
+    ),
+)
+_neighbours_of = CompiledQuery(
+    Neighbour,
+    lambda organizer_id, event_ids: Neighbour.objects.filter(
+        training__organizer_id=organizer_id, event_id__in=event_ids
+    ).values_list("event_id", "neighbour_id", "score", "event__title", "event__title_en"),
+)
+
+
+def person_history(contact_ids: list[int]) -> dict[int, _Person]:
+    """Each person's signals (bought, came) with the genres and venues they met, less what they asked to
+    forget. Three queries, each written as SQL once per process (a campaign asks them for every batch)."""
+    forgotten_events: dict[int, set[int]] = defaultdict(set)
+    reset_at: dict[int, object] = {}
+    for contact_id, event_id, at in _forgotten(contact_ids):
+        if event_id is None:
+            reset_at[contact_id] = max(at, reset_at.get(contact_id, at))
+        else:
+            forgotten_events[contact_id].add(event_id)
+    people: dict[int, _Person] = defaultdict(_Person)
+    signals = (
+        (_bought(contact_ids), engine.WEIGHTS["bought"]),
+        (_came(contact_ids), engine.WEIGHTS["attended"]),
     )
-    for rows, weight in ((bought, engine.WEIGHTS["bought"]), (came, engine.WEIGHTS["attended"])):
+    for rows, weight in signals:
         for contact_id, event_id, genre, venue_id, at in rows:
             if event_id in forgotten_events[contact_id]:
                 continue
@@ -89,6 +114,11 @@ class Picker:
         self.now = now or timezone.now()
         self.candidates = list(dict.fromkeys(candidates))
         self.attributes = self._attributes()
+        # The candidates' attributes as vectors once, for every person of every batch.
+        self.position = {event_id: n for n, event_id in enumerate(self.candidates)}
+        self.features = engine.Features(
+            attributes=[self.attributes[e] for e in self.candidates], popularity=[1] * len(self.candidates)
+        )
         policy = Policy.objects.filter(organizer_id=organizer_id).first() if organizer_id else None
         self.balance = engine.Balance(float(policy.curiosity) if policy else 0.5)
         self.popularity = self._popularity()
@@ -120,16 +150,14 @@ class Picker:
         self.consenting = history.consenting(contact_ids) if self.organizer_id else set()
         self.people = person_history(sorted(self.consenting)) if self.consenting else {}
         sources = {event_id for person in self.people.values() for event_id in person.weights}
-        self.titles = titles_of(sources)
+        self.titles = {}
         self.neighbours = defaultdict(list)
         if sources and self.candidates:
-            rows = Neighbour.objects.filter(
-                training__organizer_id=self.organizer_id,
-                event_id__in=sources,
-                neighbour_id__in=self.candidates,
-            ).values_list("event_id", "neighbour_id", "score")
-            for event_id, neighbour_id, score in rows:
-                self.neighbours[event_id].append((neighbour_id, score))
+            rows = _neighbours_of(self.organizer_id, sorted(sources))
+            for event_id, neighbour_id, score, title, title_en in rows:
+                self.titles[event_id] = (title, title_en)
+                if neighbour_id in self.position:
+                    self.neighbours[event_id].append((neighbour_id, score))
 
     def popular(self, count: int) -> list[Choice]:
         """The same for everyone: the most chosen coming shows, made varied."""
@@ -172,13 +200,15 @@ class Picker:
         return choices
 
     def _rerank(self, ranked: list[int], relevance: list[float], count: int, known: frozenset):
-        features = engine.Features(
-            attributes=[self.attributes[e] for e in ranked], popularity=[1] * len(ranked)
-        )
         picks = engine.rerank(
-            range(len(ranked)), relevance, features, count=count, balance=self.balance, known=known
+            [self.position[e] for e in ranked],
+            relevance,
+            self.features,
+            count=count,
+            balance=self.balance,
+            known=known,
         )
-        return [engine.Pick(ranked[p.index], p.relevance, p.new_attributes) for p in picks]
+        return [engine.Pick(self.candidates[p.index], p.relevance, p.new_attributes) for p in picks]
 
     def _why(self, event_id: int, person: _Person, because: dict) -> Because:
         new = self.attributes[event_id] - person.known
@@ -201,18 +231,9 @@ def coming_events(organizer_id: int, *, now=None, limit: int = 200) -> list[int]
     return [row["event_id"] for row in rows]
 
 
-def titles_of(event_ids) -> dict[int, str]:
-    """The titles (French and English) of the shows a reason names, for `reason_text`."""
-    return {
-        pk: (title, title_en)
-        for pk, title, title_en in Event.objects.filter(pk__in=list(event_ids)).values_list(
-            "pk", "title", "title_en"
-        )
-    }
-
-
 def reason_text(because: Because, titles: dict) -> str:
-    """Why, in the active language: « Parce que vous avez aimé … », a genre or a place new to them."""
+    """Why, in the active language: « Parce que vous avez aimé … », a genre or a place new to them
+    (`titles`: the Picker's, French and English, of the shows its people's histories hold)."""
     if because.kind == "new_genre":
         return gettext("Un genre à découvrir")
     if because.kind == "new_venue":

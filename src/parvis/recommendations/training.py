@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from parvis.programming.models import Event, EventStatus, Performance
 
-from . import engine, history
+from . import engine, history, learning
 from .models import Neighbour, Training
 
 NEIGHBOURS = 30
@@ -58,7 +58,9 @@ def train_organizer(organizer, *, now=None) -> Training:
     events = _catalogue(organizer.pk)
     column_of = {event["pk"]: column for column, event in enumerate(events)}
     signals = history.organizer_history(organizer.pk, column_of)
-    matrix = engine.signal_matrix(signals.cells, people=len(signals.people), items=len(events))
+    matrix = learning.signal_matrix_of(
+        signals.rows, signals.cols, signals.weights, people=len(signals.people), items=len(events)
+    )
     counts = np.asarray((matrix > 0).sum(axis=0)).ravel() if len(events) else np.zeros(0)
     coming = sorted(column_of[pk] for pk in history.coming_event_ids(organizer.pk, now) if pk in column_of)
     rows = _neighbour_rows(events, matrix, counts, coming)
@@ -70,7 +72,7 @@ def train_organizer(organizer, *, now=None) -> Training:
             trained_at=now,
             events=len(events),
             people=len(signals.people),
-            signals=len(signals.cells),
+            signals=matrix.nnz,
             params={"model": "ease+tfidf", "lambda": LAMBDA, "shrink": SHRINK, "neighbours": NEIGHBOURS},
         )
         Neighbour.objects.bulk_create([Neighbour(training=training, **row) for row in rows], batch_size=2000)
@@ -83,9 +85,9 @@ def _neighbour_rows(events: list[dict], matrix, counts: np.ndarray, coming: list
     if not events or not coming:
         return []
     collaborative = (
-        engine.ease(matrix, lam=LAMBDA) if matrix.nnz else np.zeros((len(events),) * 2, np.float32)
+        learning.ease(matrix, lam=LAMBDA) if matrix.nnz else np.zeros((len(events),) * 2, np.float32)
     )
-    content = engine.content_similarity([_text(event) for event in events])
+    content = learning.content_similarity([_text(event) for event in events])
     together, alike = engine.blend_parts(collaborative, content, counts, shrink=SHRINK)
     scores = (together + alike)[:, coming]
     taken = (matrix > 0).astype(np.float32)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from parvis.recommendations import engine, metrics, offline
+from parvis.recommendations import engine, learning, metrics, offline, simulation
 
 # Four people, five shows. Shows 0 and 1 go together (three people took both); show 2 with 3; show 4 is
 # new (nobody took it yet).
@@ -20,13 +20,13 @@ CELLS = [
 
 
 def test_a_persons_strongest_signal_is_kept_for_each_show():
-    matrix = engine.signal_matrix([(0, 1, 1.0), (0, 1, 3.0), (0, 1, 2.0), (1, 0, 2.0)], people=2, items=2)
+    matrix = learning.signal_matrix([(0, 1, 1.0), (0, 1, 3.0), (0, 1, 2.0), (1, 0, 2.0)], people=2, items=2)
     assert matrix.toarray().tolist() == [[0.0, 3.0], [2.0, 0.0]]
-    assert engine.signal_matrix([], people=2, items=3).shape == (2, 3)
+    assert learning.signal_matrix([], people=2, items=3).shape == (2, 3)
 
 
 def test_ease_links_the_shows_the_same_people_took_and_nothing_to_itself():
-    weights = engine.ease(engine.signal_matrix(CELLS, people=4, items=5), lam=1.0)
+    weights = learning.ease(learning.signal_matrix(CELLS, people=4, items=5), lam=1.0)
     assert np.allclose(np.diag(weights), 0)
     assert weights[0, 1] > 0.5 and weights[1, 0] > 0.5  # taken together
     assert weights[2, 3] > 0.3
@@ -36,10 +36,10 @@ def test_ease_links_the_shows_the_same_people_took_and_nothing_to_itself():
 
 def test_content_links_shows_described_alike_and_an_empty_catalogue_gives_zeros():
     texts = ["jazz trio piano swing", "jazz quartet piano swing", "danse contemporaine solo", ""]
-    similarity = engine.content_similarity(texts)
+    similarity = learning.content_similarity(texts)
     assert np.allclose(np.diag(similarity), 0)
     assert similarity[0, 1] > 0.5 and similarity[0, 2] == 0 and similarity[3].sum() == 0
-    assert engine.content_similarity(["", " "]).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert learning.content_similarity(["", " "]).tolist() == [[0.0, 0.0], [0.0, 0.0]]
 
 
 def test_a_new_show_is_reached_through_its_content_then_through_its_audience():
@@ -131,10 +131,32 @@ def test_the_measures_on_lists_worked_out_by_hand():
 def test_recommending_for_many_leaves_out_what_each_has_and_splits_at_random():
     split = offline.random_split(CELLS * 1, people=4, items=5, seed=1)
     assert split.train.nnz + sum(len(v) for v in split.held_out.values()) == len(CELLS)
-    matrix = engine.signal_matrix(CELLS, people=4, items=5)
+    matrix = learning.signal_matrix(CELLS, people=4, items=5)
     features = engine.Features(attributes=[frozenset({str(i)}) for i in range(5)], popularity=np.ones(5))
     lists = offline.recommend_all(
-        matrix, engine.ease(matrix, lam=1.0), features, engine.Balance(0.0), count=2
+        matrix, learning.ease(matrix, lam=1.0), features, engine.Balance(0.0), count=2
     )
     assert lists[3][0] not in (2, 3) and lists[0][0] not in (0, 1)
     assert all(len(items) == 2 for items in lists.values())
+
+
+def test_the_generated_network_plants_tastes_and_is_the_same_each_time():
+    network = simulation.generate(people=300, venues=5, events=120, outings=3000, seed=3)
+    again = simulation.generate(people=300, venues=5, events=120, outings=3000, seed=3)
+    assert network.cells == again.cells
+    assert len({(p, e) for p, e, _w in network.cells}) == len(network.cells)  # one visit per show
+    genres_of = {}
+    for person, event, _weight in network.cells:
+        genres_of.setdefault(person, []).append(int(network.event_genre[event]))
+    # Most people spend most of their outings on two genres of twelve.
+    shares = [
+        sum(sorted(np.bincount(g, minlength=12))[-2:]) / len(g) for g in genres_of.values() if len(g) >= 5
+    ]
+    assert np.median(shares) >= 0.8
+
+
+def test_signals_from_arrays_keep_the_strongest_per_cell():
+    matrix = learning.signal_matrix_of(
+        np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([2.0, 3.0, 1.0]), people=2, items=2
+    )
+    assert matrix.toarray().tolist() == [[0.0, 3.0], [1.0, 0.0]]
