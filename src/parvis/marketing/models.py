@@ -7,17 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.ownership import one_owner
 from parvis.crm.models import Purpose
-
-
-def _one_owner(name: str) -> models.CheckConstraint:
-    """A row of an organizer or of a network, never both, never neither."""
-    return models.CheckConstraint(
-        condition=Q(organizer__isnull=False, network__isnull=True)
-        | Q(organizer__isnull=True, network__isnull=False),
-        name=name,
-    )
-
 
 # What a campaign may be sent for: each needs the recipient's consent to that purpose.
 CAMPAIGN_PURPOSES = (Purpose.ORGANIZER_NEWSLETTER, Purpose.NETWORK_NEWSLETTER, Purpose.PARTNER_OFFERS)
@@ -46,7 +37,7 @@ class SendingDomain(models.Model):
         verbose_name_plural = _("domaines d'envoi")
         constraints = [
             models.UniqueConstraint(fields=["domain", "selector"], name="unique_domain_selector"),
-            _one_owner("sending_domain_one_owner"),
+            one_owner("sending_domain_one_owner"),
         ]
 
     def __str__(self) -> str:
@@ -94,7 +85,7 @@ class SendingPolicy(models.Model):
         verbose_name = _("règles d'envoi")
         verbose_name_plural = _("règles d'envoi")
         constraints = [
-            _one_owner("sending_policy_one_owner"),
+            one_owner("sending_policy_one_owner"),
         ]
 
     def __str__(self) -> str:
@@ -211,7 +202,7 @@ class Campaign(models.Model):
         verbose_name_plural = _("campagnes")
         ordering = ["-created_at"]
         constraints = [
-            _one_owner("campaign_one_owner"),
+            one_owner("campaign_one_owner"),
         ]
 
     def __str__(self) -> str:
@@ -380,7 +371,7 @@ class CampaignImage(models.Model):
     class Meta:
         verbose_name = _("image de campagne")
         verbose_name_plural = _("images de campagne")
-        constraints = [_one_owner("campaign_image_one_owner")]
+        constraints = [one_owner("campaign_image_one_owner")]
 
     def __str__(self) -> str:
         return self.image.name

@@ -3,17 +3,9 @@ found for each event, which the event pages read; the balance each owner sets be
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-def _one_owner(name: str) -> models.CheckConstraint:
-    """A row of an organizer or of a network, never both, never neither."""
-    return models.CheckConstraint(
-        condition=Q(organizer__isnull=False, network__isnull=True)
-        | Q(organizer__isnull=True, network__isnull=False),
-        name=name,
-    )
+from parvis.core.ownership import one_owner
 
 
 class Training(models.Model):
@@ -38,7 +30,7 @@ class Training(models.Model):
         verbose_name = _("entraînement des recommandations")
         verbose_name_plural = _("entraînements des recommandations")
         constraints = [
-            _one_owner("reco_training_one_owner"),
+            one_owner("reco_training_one_owner"),
             models.UniqueConstraint(fields=["organizer", "version"], name="reco_training_version_organizer"),
             models.UniqueConstraint(fields=["network", "version"], name="reco_training_version_network"),
         ]
@@ -97,7 +89,7 @@ class Policy(models.Model):
     class Meta:
         verbose_name = _("réglage des recommandations")
         verbose_name_plural = _("réglages des recommandations")
-        constraints = [_one_owner("reco_policy_one_owner")]
+        constraints = [one_owner("reco_policy_one_owner")]
 
     def __str__(self):
         return f"{self.organizer or self.network}: {self.curiosity}"
