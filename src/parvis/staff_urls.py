@@ -6,7 +6,7 @@ from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.boxoffice import till_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
-from parvis.marketing import journey_views
+from parvis.marketing import journey_views, reco_views
 from parvis.marketing import staff_views as campaign_views
 from parvis.memberships import staff_views as memberships_views
 from parvis.network import audit_views, jobs_views
@@ -253,6 +253,11 @@ urlpatterns = [
         "o/<slug:organizer_slug>/campagnes/regles/",
         campaign_views.campaign_policy,
         name="campaign_policy",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/recommandations/",
+        reco_views.recommendation_settings,
+        name="campaign_recommendations",
     ),
     path(
         "o/<slug:organizer_slug>/campagnes/<int:pk>/", campaign_views.campaign_detail, name="campaign_detail"

@@ -81,6 +81,7 @@ ACTION_LABELS = {
     "campaign.test": _("Envoi de test d'une campagne"),
     "campaign.domain": _("Domaine d'envoi ajouté"),
     "campaign.policy": _("Règles d'envoi modifiées"),
+    "reco.policy": _("Réglages des recommandations modifiés"),
     "campaign.exclude": _("Adresses exclues des campagnes"),
     "campaign.unexclude": _("Adresse de nouveau permise aux campagnes"),
     "journey.create": _("Parcours créé"),
