@@ -32,7 +32,7 @@ class RecommendationPolicyForm(forms.ModelForm):
 @login_required
 def recommendation_settings(request, organizer_slug: str):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.CAMPAIGNS)
-    policy = reco.policy_of(organizer)
+    policy = reco.policy_of(organizer.pk)
     form = RecommendationPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
         reco_services.policy_save(policy=form.save(commit=False), actor=request.user)

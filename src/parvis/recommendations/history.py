@@ -34,15 +34,17 @@ class History:
 def refusing(organizer_id: int) -> set[int]:
     """The organizer's contacts whose latest answer for recommendations is no (read from the ledger's
     rows for this purpose only: a few, whatever the number of contacts)."""
-    latest: dict[int, bool] = {}
     rows = (
         Consent.objects.filter(organizer_id=organizer_id, purpose=Purpose.RECOMMENDATIONS)
         .order_by("at", "pk")
         .values_list("contact_id", "given")
     )
-    for contact_id, given in rows.iterator(chunk_size=10000):
-        latest[contact_id] = given
-    return {contact_id for contact_id, given in latest.items() if not given}
+    return {contact_id for contact_id, given in _latest(rows.iterator(chunk_size=10000)).items() if not given}
+
+
+def _latest(answers) -> dict[int, bool]:
+    """Each contact's latest answer, from (contact, given) rows in the ledger's order."""
+    return dict(answers)  # a later row of a contact replaces the earlier one
 
 
 _recommendation_answers = CompiledQuery(  # a campaign's batch asks it: its SQL written once per process
@@ -58,9 +60,7 @@ _recommendation_answers = CompiledQuery(  # a campaign's batch asks it: its SQL 
 def consenting(contact_ids: list[int]) -> set[int]:
     """Those of these (live) contacts whose latest answer for recommendations is yes: only their own
     history may shape what is suggested to them by name."""
-    latest: dict[int, bool] = {}
-    for contact_id, given in _recommendation_answers(list(contact_ids)):
-        latest[contact_id] = given
+    latest = _latest(_recommendation_answers(list(contact_ids)))
     return {contact_id for contact_id, given in latest.items() if given}
 
 

@@ -21,8 +21,8 @@ from parvis.crm.models import Interaction
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Ticket, TicketState
 
-from . import engine, history
-from .models import Forgotten, Neighbour, Policy
+from . import engine, history, selectors
+from .models import Forgotten, Neighbour
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,10 @@ class Picker:
         self.features = engine.Features(
             attributes=[self.attributes[e] for e in self.candidates], popularity=[1] * len(self.candidates)
         )
-        policy = Policy.objects.filter(organizer_id=organizer_id).first() if organizer_id else None
-        self.balance = engine.Balance(float(policy.curiosity) if policy else 0.5)
+        curiosity = (
+            selectors.policy_of(organizer_id).curiosity if organizer_id else engine.Balance().curiosity
+        )
+        self.balance = engine.Balance(float(curiosity))
         self.popularity = self._popularity()
         self._popular: list[int] | None = None
         self.consenting: set[int] = set()
@@ -162,9 +164,7 @@ class Picker:
     def popular(self, count: int) -> list[Choice]:
         """The same for everyone: the most chosen coming shows, made varied."""
         if self._popular is None:
-            ranked = sorted(
-                self.candidates, key=lambda e: (-self.popularity.get(e, 0), self.candidates.index(e))
-            )
+            ranked = sorted(self.candidates, key=lambda e: (-self.popularity.get(e, 0), self.position[e]))
             picks = self._rerank(
                 ranked, [self.popularity.get(e, 0) + 1.0 for e in ranked], len(ranked), frozenset()
             )

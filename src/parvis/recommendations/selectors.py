@@ -24,8 +24,9 @@ class Suggestion:
     new_genre: bool
 
 
-def policy_of(organizer) -> Policy:
-    return Policy.objects.filter(organizer=organizer).first() or Policy(organizer=organizer)
+def policy_of(organizer_id: int) -> Policy:
+    """The organizer's settings, or the defaults (unsaved) when it never changed them."""
+    return Policy.objects.filter(organizer_id=organizer_id).first() or Policy(organizer_id=organizer_id)
 
 
 def latest_training(organizer_id: int) -> Training | None:
@@ -99,7 +100,7 @@ def also_like(event: Event, *, count: int = 4, now=None) -> list[Suggestion]:
     here = [
         _place(*row) for row in Performance.objects.filter(event=event).values_list(*PLACE_FIELDS).distinct()
     ]
-    policy = policy_of(event.organizer)
+    policy = policy_of(event.organizer_id)
     first: dict[int, tuple] = {}
     for pk, event_id, genre, *place in dates:
         venue = _place(*place)
