@@ -131,10 +131,12 @@ class Picker:
         self.titles: dict[int, tuple[str, str]] = {}
 
     def _attributes(self) -> dict[int, frozenset]:
-        """Each candidate's genre and the venue of its next date."""
+        """Each candidate that may be booked now (a date on sale online, to come, not sold out: the
+        business rules of `selectors.bookable`), with its genre and the venue of its next such date."""
         found: dict[int, frozenset] = {}
         rows = (
-            Performance.objects.filter(event_id__in=self.candidates, starts_at__gt=self.now)
+            selectors.bookable(self.now)
+            .filter(event_id__in=self.candidates)
             .order_by("starts_at")
             .values_list("event_id", "event__genre", "venue_id")
         )

@@ -4,6 +4,7 @@ counts, and withdrawing the consent stops it at once. A campaign's recommended b
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -15,6 +16,7 @@ from parvis.programming.models import Genre
 from parvis.recommendations import personal, training
 from parvis.recommendations.models import Forgotten
 from parvis.testing import PerformanceFactory, VenueFactory
+from parvis.ticketing.models import Quota
 
 from .test_event_page import _buy, _show
 
@@ -99,6 +101,18 @@ def test_without_consent_the_common_list_uses_nothing_of_theirs(organizer, seaso
     assert choices == picker.popular(3)  # the same for all
     assert choices[0].event_id == season["jazz1"].event_id  # the most chosen, though Bob has it
     assert all(c.because.kind == "" for c in choices)
+
+
+def test_a_show_that_cannot_be_booked_now_is_never_picked(organizer, season):
+    Quota.objects.filter(performance=season["jazz2"]).update(used=F("capacity"))  # sold out
+    season["jazz3"].tariffs.update(sold_online=False)  # only at the box office
+    picker = _picker(organizer, season, season["ana"], season["bob"])
+
+    for person in (season["ana"], season["bob"]):
+        chosen = {c.event_id for c in picker.for_contact(person.pk, 4)}
+        assert chosen.isdisjoint(_ids(season, "jazz2", "jazz3"))
+        assert season["dance"].event_id in chosen
+    assert season["jazz1"].event_id not in {c.event_id for c in picker.for_contact(season["ana"].pk, 4)}
 
 
 def test_withdrawing_the_consent_stops_it_at_once_and_forgetting_removes_a_show(organizer, season):
