@@ -106,6 +106,11 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/guichet/pass/", boxoffice_views.pass_sell, name="boxoffice_pass"),
     path("o/<slug:organizer_slug>/guichet/clients/", boxoffice_views.customers, name="boxoffice_customers"),
     path(
+        "o/<slug:organizer_slug>/guichet/suggestions/",
+        boxoffice_views.customer_suggestions,
+        name="boxoffice_suggestions",
+    ),
+    path(
         "o/<slug:organizer_slug>/guichet/billets/<str:code>/<str:layout>.pdf",
         boxoffice_views.tickets_pdf,
         name="boxoffice_tickets",
@@ -258,6 +263,11 @@ urlpatterns = [
         "o/<slug:organizer_slug>/campagnes/recommandations/",
         reco_views.recommendation_settings,
         name="campaign_recommendations",
+    ),
+    path(
+        "o/<slug:organizer_slug>/campagnes/recommandations/rapport/",
+        reco_views.recommendation_report,
+        name="campaign_recommendations_report",
     ),
     path(
         "o/<slug:organizer_slug>/campagnes/<int:pk>/", campaign_views.campaign_detail, name="campaign_detail"

@@ -2,11 +2,14 @@
 them and why, what those suggestions rest on, with a way to remove a show from it or to start again, and
 the consent that turns it all on or off (the person's own choice, recorded in the ledger)."""
 
+from urllib.parse import urlencode
+
 from parvis.crm.models import Consent, Purpose
 from parvis.crm.selectors import consent_state
 from parvis.crm.services import consent_record
 from parvis.programming.models import Event
 from parvis.recommendations import personal, services
+from parvis.recommendations.models import Surface
 
 COUNT = 4
 
@@ -18,17 +21,20 @@ def overview(contacts) -> list[dict]:
         given = bool(state and state.given)
         row = {"contact": contact, "given": given, "choices": [], "based_on": []}
         if given:
-            picker = personal.Picker(contact.organizer_id, personal.coming_events(contact.organizer_id))
-            picker.prepare([contact.pk])
-            choices = picker.for_contact(contact.pk, COUNT)
-            events = Event.objects.in_bulk([c.event_id for c in choices])
+            offered = personal.offer(contact, Surface.ACCOUNT, COUNT)
+            events = Event.objects.in_bulk([o.event_id for o in offered])
             row["choices"] = [
-                (events[c.event_id], personal.reason_text(c.because, picker.titles))
-                for c in choices
-                if c.event_id in events
+                (
+                    events[o.event_id],
+                    o.why,
+                    events[o.event_id].get_absolute_url()
+                    + ("?" + urlencode({"suggestion": o.suggestion}) if o.suggestion else ""),
+                )
+                for o in offered
+                if o.event_id in events
             ]
-            person = picker.people.get(contact.pk)
-            based = sorted(person.weights) if person else []
+            history = personal.person_history([contact.pk]).get(contact.pk)  # held out or not, all of it
+            based = sorted(history.weights) if history else []
             row["based_on"] = list(Event.objects.filter(pk__in=based).order_by("title"))
         rows.append(row)
     return rows

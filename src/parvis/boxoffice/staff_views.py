@@ -14,10 +14,14 @@ from django.views.decorators.http import require_POST
 
 from parvis.core.params import int_or_none, is_digits
 from parvis.crm import selectors as crm_selectors
+from parvis.crm.models import Contact
 from parvis.memberships.models import MembershipLevel
 from parvis.network.permissions import Perm, require_organizer_perm
 from parvis.passes.models import PassProduct
 from parvis.passes.services import eligible_performances
+from parvis.recommendations import personal as reco_personal
+from parvis.recommendations import selectors as reco_selectors
+from parvis.recommendations.models import Surface
 from parvis.ticketing import services as ticketing
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Order, Product, Ticket, TicketState, Voucher
@@ -576,4 +580,35 @@ def customers(request, organizer_slug: str):
     organizer = organizer_for(request, organizer_slug)
     q = request.GET.get("q", "").strip()
     found = list(crm_selectors.search(organizer, q)[:8]) if len(q) >= 2 else []
-    return render(request, "boxoffice/_customers.html", {"customers": found, "q": q})
+    return render(request, "boxoffice/_customers.html", {"organizer": organizer, "customers": found, "q": q})
+
+
+@login_required
+def customer_suggestions(request, organizer_slug: str):
+    """What to offer the customer chosen at the counter (htmx): their own suggestions if they agreed to
+    them, the most chosen coming shows otherwise, each with its next date that may still be booked."""
+    organizer = organizer_for(request, organizer_slug)
+    contact = Contact.objects.filter(
+        organizer=organizer,
+        pk=int_or_none(request.GET.get("contact")) or 0,
+        anonymised_at=None,
+        merged_into=None,
+    ).first()
+    rows = []
+    if contact is not None:
+        offered = reco_personal.offer(contact, Surface.COUNTER)
+        dates = reco_selectors.bookable(timezone.now()).filter(event_id__in=[o.event_id for o in offered])
+        first = {}
+        for performance in dates.select_related("event", "venue").order_by("starts_at"):
+            first.setdefault(performance.event_id, performance)
+        rows = [(first[o.event_id], o.why) for o in offered if o.event_id in first]
+    return render(
+        request,
+        "boxoffice/_suggestions.html",
+        {
+            "organizer": organizer,
+            "contact": contact,
+            "rows": rows,
+            "common": not any(why for _p, why in rows),
+        },
+    )

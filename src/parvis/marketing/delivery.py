@@ -45,7 +45,8 @@ from django.utils import timezone, translation
 from parvis.core import keyvault
 from parvis.core.models import MailBounce
 from parvis.crm.models import Contact, Interaction
-from parvis.recommendations import personal
+from parvis.recommendations import personal, tracking
+from parvis.recommendations.models import Surface
 
 from . import dkim, holdings, links, mime, picks, pressure, render
 from .models import Campaign, Recipient, SendingDomain, SendingPolicy, Suppression
@@ -205,6 +206,7 @@ class Sender:
         self.rate = settings.PARVIS_CAMPAIGN_RATE_PER_PART
         self.urls = links.Urls()
         self.caps = pressure.caps_of(campaign)
+        self.shown: dict[int, object] = {}  # recipient id → the suggestions their message holds
         self.personal = any(block["type"] in holdings.PERSONAL_BLOCKS for block in campaign.blocks)
         self._next_at = time.monotonic()
 
@@ -224,7 +226,10 @@ class Sender:
         for kind, item in (held or {}).get(recipient.address, {}).items():
             person.held[kind] = holdings.fragments(kind, item, compiled.language)
         if compiled.picks_count and self.picker is not None:
-            choose_for(person, self.picker, contact.pk, compiled)
+            choices = choose_for(person, self.picker, contact.pk, compiled)
+            self.shown[recipient.pk] = self.picker.impression(
+                contact.pk, choices, Surface.CAMPAIGN, ref=f"recipient:{recipient.pk}"
+            )
         message = render.personalise(compiled, person)
         campaign = self.campaign
         unsubscribe = (
@@ -268,6 +273,7 @@ class Sender:
         contacts = Contact.objects.in_bulk([r.contact_id for r in rows])
         if self.picker is not None:
             self.picker.prepare(list(contacts))
+        self.shown = {}
         held = holdings.held(self.campaign, [r.address for r in rows]) if self.personal else None
         sent = []
         for recipient in rows:
@@ -280,6 +286,7 @@ class Sender:
             if self._deliver(recipient, data, envelope_from, message_id):
                 sent.append((recipient, contact))
         _timeline(self.campaign, sent)
+        tracking.record([self.shown.get(recipient.pk) for recipient, _contact in sent])
         return len(sent)
 
     def within_caps(self, rows: list[Recipient]) -> list[Recipient]:
@@ -324,14 +331,15 @@ class Sender:
         return _refused(recipient, self.run, code, answer, after_dot=True)
 
 
-def choose_for(person: render.Person, picker, contact_id: int, compiled: render.Compiled) -> None:
-    """The shows picked for this person, and why, in the message's language."""
+def choose_for(person: render.Person, picker, contact_id: int, compiled: render.Compiled) -> list:
+    """The shows picked for this person, and why, in the message's language (the choices returned)."""
     choices = picker.for_contact(contact_id, compiled.picks_count)
     person.picks = [choice.event_id for choice in choices]
     with translation.override(compiled.language):
         person.reasons = {
             choice.event_id: personal.reason_text(choice.because, picker.titles) for choice in choices
         }
+    return choices
 
 
 def _has_picks(campaign: Campaign) -> bool:

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from parvis.core import keyvault
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
+from parvis.core.params import is_digits
 from parvis.crm import services as crm_services
 from parvis.crm.models import Consent, Contact, Interaction, Purpose
 from parvis.crm.selectors import consent_state
 from parvis.network.models import NetworkMembership, NetworkStaff, OrganizerStaff
 from parvis.programming.models import Event
+from parvis.recommendations import tracking as reco_tracking
 
 from . import blocks, dkim, links, tasks
 from .models import Campaign, Click, Open, Recipient, SendingDomain, SendingPolicy, Suppression
@@ -366,6 +368,8 @@ def click_record(*, recipient: Recipient, link: str) -> Click:
             at=now,
             variant=recipient.variant,
         )
+        if named and link.startswith("e") and is_digits(link[1:]):  # a suggestion it held, perhaps
+            reco_tracking.clicked_in_message(f"recipient:{recipient.pk}", int(link[1:]), now=now)
         if named:
             crm_services.interaction_record(
                 contact=contact,

@@ -1,6 +1,7 @@
 """Recommendations: each training of a model (per organizer, later per network) and the neighbours it
 found for each event, which the event pages read; the balance each owner sets between familiar and new."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +64,10 @@ class Neighbour(models.Model):
         return f"{self.event_id} → {self.neighbour_id} (#{self.rank})"
 
 
+def default_holdout() -> int:
+    return settings.PARVIS_RECO_HOLDOUT_PERCENT
+
+
 class Policy(models.Model):
     """An owner's settings: the balance from familiar (0) to discovery (1), and how far a suggestion may
     be from the show a person looks at."""
@@ -84,6 +89,15 @@ class Policy(models.Model):
         _("distance maximale (km)"),
         default=60,
         help_text=_("Au-delà, une date n'est proposée que dans le même département."),
+    )
+    holdout_percent = models.PositiveSmallIntegerField(
+        _("groupe témoin (%)"),
+        default=default_holdout,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "Part des personnes consentantes qui reçoivent la sélection commune au lieu de la leur, "
+            "pour mesurer ce que changent les recommandations."
+        ),
     )
 
     class Meta:
@@ -110,3 +124,75 @@ class Forgotten(models.Model):
 
     def __str__(self):
         return f"{self.contact_id}: {self.event_id or 'all'}"
+
+
+class Arm(models.TextChoices):
+    """What a person was shown: their own picks, the common list (no consent), or the common list though
+    they consented (the holdout group the uplift is measured against)."""
+
+    PERSONAL = "personal", _("Personnalisées")
+    COMMON = "common", _("Sélection commune (sans consentement)")
+    HOLDOUT = "holdout", _("Groupe témoin")
+
+
+class Surface(models.TextChoices):
+    EVENT_PAGE = "event_page", _("Page d'un spectacle")
+    ACCOUNT = "account", _("Compte du spectateur")
+    CAMPAIGN = "campaign", _("Campagne e-mail")
+    COUNTER = "counter", _("Guichet")
+
+
+class Impression(models.Model):
+    """Suggestions shown once to one person: which shows, from which training, under which balance, in
+    which group. The person is kept only if they consented to personalised recommendations (the common
+    list is counted without a name). `clicked_event`: the first suggestion they opened from it."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    surface = models.CharField(max_length=12, choices=Surface.choices)
+    ref = models.CharField(max_length=40, blank=True)  # "recipient:12": a campaign message
+    arm = models.CharField(max_length=10, choices=Arm.choices)
+    version = models.PositiveIntegerField(null=True, blank=True)  # the Training's
+    curiosity = models.DecimalField(max_digits=3, decimal_places=2)
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    events = models.JSONField(default=list)  # event ids, in the order shown
+    at = models.DateTimeField()
+    clicked_event = models.ForeignKey(
+        "programming.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    clicked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("affichage de recommandations")
+        verbose_name_plural = _("affichages de recommandations")
+        indexes = [
+            models.Index(fields=["organizer", "at"], name="reco_impression_owner_at"),
+            models.Index(fields=["surface", "ref"], name="reco_impression_ref"),
+            models.Index(fields=["contact", "at"], name="reco_impression_contact"),
+        ]
+
+    def __str__(self):
+        return f"{self.surface} {self.arm} {self.at:%Y-%m-%d}"
+
+
+class Tally(models.Model):
+    """The event pages' « Vous aimerez aussi », counted per day (the same for all, no one named): how
+    often shown, how often one of its shows was opened from it."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    version = models.PositiveIntegerField()
+    curiosity = models.DecimalField(max_digits=3, decimal_places=2)
+    shown = models.PositiveIntegerField(default=0)
+    clicked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organizer", "day", "version", "curiosity"], name="reco_tally_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organizer_id} {self.day}: {self.clicked}/{self.shown}"

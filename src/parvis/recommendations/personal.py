@@ -21,8 +21,8 @@ from parvis.crm.models import Interaction
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Ticket, TicketState
 
-from . import engine, history, selectors
-from .models import Forgotten, Neighbour
+from . import engine, history, selectors, tracking
+from .models import Arm, Forgotten, Impression, Neighbour
 
 
 @dataclass(frozen=True)
@@ -119,13 +119,14 @@ class Picker:
         self.features = engine.Features(
             attributes=[self.attributes[e] for e in self.candidates], popularity=[1] * len(self.candidates)
         )
-        curiosity = (
-            selectors.policy_of(organizer_id).curiosity if organizer_id else engine.Balance().curiosity
-        )
-        self.balance = engine.Balance(float(curiosity))
+        self.policy = selectors.policy_of(organizer_id) if organizer_id else None
+        self.balance = engine.Balance(float(self.policy.curiosity) if self.policy else 0.5)
+        training = selectors.latest_training(organizer_id) if organizer_id else None
+        self.version = training.version if training else None
         self.popularity = self._popularity()
         self._popular: list[int] | None = None
         self.consenting: set[int] = set()
+        self._arms: dict[int, str] = {}
         self.people: dict[int, _Person] = {}
         self.neighbours: dict[int, list[tuple[int, float]]] = {}
         self.titles: dict[int, tuple[str, str]] = {}
@@ -152,7 +153,11 @@ class Picker:
     def prepare(self, contact_ids: list[int]) -> None:
         """Read what these people need: who consented, their histories, the neighbours of what they took."""
         self.consenting = history.consenting(contact_ids) if self.organizer_id else set()
-        self.people = person_history(sorted(self.consenting)) if self.consenting else {}
+        self._arms = {}
+        personal = [
+            contact_id for contact_id in sorted(self.consenting) if self.arm(contact_id) == Arm.PERSONAL
+        ]
+        self.people = person_history(personal) if personal else {}
         sources = {event_id for person in self.people.values() for event_id in person.weights}
         self.titles = {}
         self.neighbours = defaultdict(list)
@@ -173,8 +178,36 @@ class Picker:
             self._popular = [pick.index for pick in picks]
         return [Choice(ranked_id, Because("")) for ranked_id in self._popular[:count]]
 
+    def arm(self, contact_id: int) -> str:
+        """Their own picks (they consented, and are not of the holdout group), or the common list."""
+        if contact_id not in self.consenting:
+            return Arm.COMMON
+        if contact_id not in self._arms:
+            holdout = tracking.in_holdout(self.organizer_id, contact_id, self.policy.holdout_percent)
+            self._arms[contact_id] = Arm.HOLDOUT if holdout else Arm.PERSONAL
+        return self._arms[contact_id]
+
+    def impression(self, contact_id: int, choices: list[Choice], surface: str, ref: str = ""):
+        """What this person was shown, to keep (`tracking.record`): named, and findable by `ref` for their
+        clicks, only if they consented to personalised recommendations."""
+        if self.organizer_id is None or not choices:
+            return None
+        arm = self.arm(contact_id)
+        named = arm != Arm.COMMON
+        return Impression(
+            organizer_id=self.organizer_id,
+            surface=surface,
+            ref=ref if named else "",
+            arm=arm,
+            version=self.version,
+            curiosity=self.policy.curiosity,
+            contact_id=contact_id if named else None,
+            events=[choice.event_id for choice in choices],
+            at=timezone.now(),
+        )
+
     def for_contact(self, contact_id: int, count: int) -> list[Choice]:
-        person = self.people.get(contact_id) if contact_id in self.consenting else None
+        person = self.people.get(contact_id) if self.arm(contact_id) == Arm.PERSONAL else None
         if person is None or not person.weights:
             return self.popular(count)
         scores: dict[int, float] = defaultdict(float)
@@ -245,3 +278,25 @@ def reason_text(because: Because, titles: dict) -> str:
         title = title_en if translation.get_language() == "en" and title_en else title
         return gettext("Parce que vous avez aimé « %(title)s »") % {"title": title}
     return ""
+
+
+@dataclass(frozen=True)
+class Offered:
+    event_id: int
+    why: str  # in the active language, "" for the common list
+    suggestion: str  # the token a link to it carries (`?suggestion=`), "" when nothing was kept
+
+
+def offer(contact, surface: str, count: int = 4) -> list[Offered]:
+    """One person's suggestions from their organizer's coming shows (their own if they consented and are
+    not of the holdout group, the common list otherwise), kept as one impression: an account page, the
+    box office's counter."""
+    picker = Picker(contact.organizer_id, coming_events(contact.organizer_id))
+    picker.prepare([contact.pk])
+    choices = picker.for_contact(contact.pk, count)
+    impression = picker.impression(contact.pk, choices, surface)
+    token = ""
+    if impression is not None:
+        impression.save()
+        token = tracking.token_of(impression)
+    return [Offered(c.event_id, reason_text(c.because, picker.titles), token) for c in choices]

@@ -22,6 +22,8 @@ class Suggestion:
     source_title: str  # the show it is suggested from
     new_venue: bool  # another place than the show looked at
     new_genre: bool
+    version: int  # of the training it comes from
+    curiosity: object  # the balance it was re-ranked with (Decimal)
 
 
 def policy_of(organizer_id: int) -> Policy:
@@ -87,7 +89,7 @@ def also_like(event: Event, *, count: int = 4, now=None) -> list[Suggestion]:
     neighbours = list(
         Neighbour.objects.filter(training__organizer_id=event.organizer_id, event=event)
         .order_by("rank")
-        .values_list("neighbour_id", "reason", "score")
+        .values_list("neighbour_id", "reason", "score", "training__version")
     )
     if not neighbours:
         return []
@@ -106,13 +108,13 @@ def also_like(event: Event, *, count: int = 4, now=None) -> list[Suggestion]:
         venue = _place(*place)
         if event_id not in first and (not here or within_reach(venue, here, policy.reach_km)):
             first[event_id] = (pk, genre, venue.pk)
-    offered = [n for n in neighbours if n[0] in first]
+    offered = [n[:3] for n in neighbours if n[0] in first]
     if not offered:
         return []
-    return _reranked(event, offered, first, here, policy, count)
+    return _reranked(event, offered, first, here, policy, count, version=neighbours[0][3])
 
 
-def _reranked(event, offered, first, here, policy, count) -> list[Suggestion]:
+def _reranked(event, offered, first, here, policy, count, *, version) -> list[Suggestion]:
     attributes = [
         frozenset({f"genre:{first[event_id][1]}", f"venue:{first[event_id][2]}"})
         for event_id, _reason, _score in offered
@@ -141,6 +143,8 @@ def _reranked(event, offered, first, here, policy, count) -> list[Suggestion]:
                 source_title=event.localized_title,
                 new_venue=f"venue:{performance.venue_id}" in pick.new_attributes,
                 new_genre=f"genre:{performance.event.genre}" in pick.new_attributes,
+                version=version,
+                curiosity=policy.curiosity,
             )
         )
     return suggestions

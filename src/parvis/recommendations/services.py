@@ -25,6 +25,10 @@ def policy_save(*, policy: Policy, actor) -> Policy:
             action="reco.policy",
             instance=policy,
             organizer_id=policy.organizer_id,
-            after={"curiosity": str(policy.curiosity), "reach_km": policy.reach_km},
+            after={
+                "curiosity": str(policy.curiosity),
+                "reach_km": policy.reach_km,
+                "holdout_percent": policy.holdout_percent,
+            },
         )
     return policy

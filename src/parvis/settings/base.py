@@ -198,6 +198,9 @@ ANYMAIL = {"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET} if ANYMAIL_WEBHOOK_SECRET e
 PARVIS_CAMPAIGN_PARTS = env.int("PARVIS_CAMPAIGN_PARTS", default=2)
 PARVIS_CAMPAIGN_RATE_PER_PART = env.float("PARVIS_CAMPAIGN_RATE_PER_PART", default=0)
 PARVIS_CAMPAIGN_QUIET_HOURS = tuple(env.list("PARVIS_CAMPAIGN_QUIET_HOURS", cast=int, default=[21, 8]))
+# The share of the people who consented to personalised recommendations who get the common list instead,
+# to measure what the recommendations change (an organizer sets its own in its recommendations' settings).
+PARVIS_RECO_HOLDOUT_PERCENT = env.int("PARVIS_RECO_HOLDOUT_PERCENT", default=10)
 
 # Background work: the database backend by default, RQ (Redis) for scale. Correctness never depends on
 # a worker running: tasks only do work that can wait (e-mails, PDFs, statistics). With RQ the task is still

@@ -23,21 +23,23 @@ def test_a_marketer_sets_the_balance_and_the_reach(client, organizer):
     page = client.get(URL).content.decode()
     assert 'type="range"' in page and "Dernier apprentissage" in page
 
-    answer = client.post(URL, {"curiosity": "0.8", "reach_km": "30"})
+    answer = client.post(URL, {"curiosity": "0.8", "reach_km": "30", "holdout_percent": "15"})
 
     assert answer.status_code == 302
     policy = Policy.objects.get(organizer=organizer)
-    assert policy.curiosity == Decimal("0.80") and policy.reach_km == 30
+    assert policy.curiosity == Decimal("0.80") and policy.reach_km == 30 and policy.holdout_percent == 15
     entry = AuditLogEntry.objects.get(action="reco.policy")
-    assert entry.organizer_id == organizer.pk and entry.after == {"curiosity": "0.8", "reach_km": 30}
+    assert entry.organizer_id == organizer.pk
+    assert entry.after == {"curiosity": "0.8", "reach_km": 30, "holdout_percent": 15}
 
 
 def test_out_of_range_is_refused_and_nothing_saved(client, organizer):
     login_staff(client, staff(organizer, Role.MARKETING))
 
-    answer = client.post(URL, {"curiosity": "1.5", "reach_km": "-3"})
+    answer = client.post(URL, {"curiosity": "1.5", "reach_km": "-3", "holdout_percent": "60"})
 
     assert answer.status_code == 400
+    assert answer.content.decode().count('aria-invalid="true"') == 3
     assert not Policy.objects.exists()
 
 
