@@ -309,6 +309,16 @@ urlpatterns = [
         name="network_campaign_exclusions",
     ),
     path(
+        "r/<slug:network_slug>/campagnes/recommandations/",
+        reco_views.recommendation_settings,
+        name="network_campaign_recommendations",
+    ),
+    path(
+        "r/<slug:network_slug>/campagnes/recommandations/rapport/",
+        reco_views.recommendation_report,
+        name="network_campaign_recommendations_report",
+    ),
+    path(
         "r/<slug:network_slug>/campagnes/regles/",
         campaign_views.campaign_policy,
         name="network_campaign_policy",

@@ -1,11 +1,11 @@
 """The demo's recommendations: regulars of the theatre who chose the same shows, then every organizer's
-model trained, so that each event page shows « Vous aimerez aussi » and says why."""
+and every network's model trained, so that each event page shows « Vous aimerez aussi » and says why."""
 
 from django.utils import timezone
 
-from parvis.network.models import Organizer
+from parvis.network.models import Network, Organizer
 from parvis.recommendations.models import Training
-from parvis.recommendations.training import train_organizer
+from parvis.recommendations.training import train_network, train_organizer
 from parvis.ticketing import services as sales
 from parvis.ticketing.models import Cart, Order, Tariff
 
@@ -17,6 +17,8 @@ def demo_recommendations(*, theatre) -> None:
         _regulars(theatre)
     for organizer in Organizer.objects.order_by("pk"):
         train_organizer(organizer)
+    for network in Network.objects.order_by("pk"):
+        train_network(network)
 
 
 def _regulars(theatre) -> None:

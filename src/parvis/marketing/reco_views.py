@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy
 
 from parvis.core.money import Money, format_money
 from parvis.core.params import date_or_none
-from parvis.network.permissions import Perm, require_organizer_perm
 from parvis.recommendations import report as reco_report
 from parvis.recommendations import selectors as reco
 from parvis.recommendations import services as reco_services
 from parvis.recommendations.models import Policy
+
+from .staff_views import Owner, _owner
 
 
 class RecommendationPolicyForm(forms.ModelForm):
@@ -37,28 +38,41 @@ class RecommendationPolicyForm(forms.ModelForm):
         }
 
 
+def _reco_owner(request, organizer_slug, network_slug) -> tuple[Owner, dict]:
+    """Whose recommendations: an organizer's (its marketers) or a network's (its coordinators)."""
+    owner = _owner(request, organizer_slug, network_slug)
+    ids = {"organizer_id": owner.organizer.pk} if owner.organizer else {"network_id": owner.network.pk}
+    return owner, ids
+
+
 @login_required
-def recommendation_settings(request, organizer_slug: str):
-    organizer = require_organizer_perm(request.user, organizer_slug, Perm.CAMPAIGNS)
-    policy = reco.policy_of(organizer.pk)
+def recommendation_settings(request, organizer_slug=None, network_slug=None):
+    owner, ids = _reco_owner(request, organizer_slug, network_slug)
+    policy = reco.policy_of(**ids)
     form = RecommendationPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
         reco_services.policy_save(policy=form.save(commit=False), actor=request.user)
         messages.success(request, _("Réglages des recommandations enregistrés."))
-        return redirect("staff:campaign_recommendations", organizer.slug)
+        return redirect(owner.url("recommendations"))
     return render(
         request,
         "marketing/staff/recommendations.html",
-        {"organizer": organizer, "form": form, "training": reco.latest_training(organizer.pk)},
+        {
+            "owner": owner,
+            "form": form,
+            "training": reco.latest_training(**ids),
+            "list_url": owner.url("list"),
+            "report_url": owner.url("recommendations_report"),
+        },
         status=400 if form.errors else 200,
     )
 
 
 @login_required
-def recommendation_report(request, organizer_slug: str):
+def recommendation_report(request, organizer_slug=None, network_slug=None):
     """What the suggestions were shown, opened, and changed against the holdout group, over a period (the
     last 90 days by default; `du` and `au`, days included)."""
-    organizer = require_organizer_perm(request.user, organizer_slug, Perm.CAMPAIGNS)
+    owner, ids = _reco_owner(request, organizer_slug, network_slug)
     today = timezone.localdate()
     last = date_or_none(request.GET.get("au")) or today
     first = date_or_none(request.GET.get("du")) or last - datetime.timedelta(days=89)
@@ -68,17 +82,19 @@ def recommendation_report(request, organizer_slug: str):
     until = timezone.make_aware(
         datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min)
     )
-    report = reco_report.report(organizer.pk, since, until)
+    report = reco_report.report(ids, since, until)
     return render(
         request,
         "marketing/staff/reco_report.html",
         {
-            "organizer": organizer,
+            "owner": owner,
             "first": first,
             "last": last,
             "report": report,
             "compared": [_compared_row(row) for row in report["compared"]],
-            "policy": reco.policy_of(organizer.pk),
+            "policy": reco.policy_of(**ids),
+            "list_url": owner.url("list"),
+            "settings_url": owner.url("recommendations"),
         },
     )
 

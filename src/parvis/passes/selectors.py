@@ -11,6 +11,7 @@ from parvis.core.text import fold
 from parvis.ticketing import inventory
 from parvis.ticketing.models import Channel, Tariff, Ticket, TicketState
 
+from . import extensions
 from .models import PassEntry, PassHolding, PassProduct
 from .services import eligible_performances
 
@@ -127,6 +128,8 @@ def suggestions(
         if p.pk in open_performances
     ]
     rows.sort(key=lambda row: (not row["new_venue"], row["performance"].starts_at))
+    for ranker in extensions.rankers:
+        rows = ranker.rank(holding, rows)
     return rows[:limit]
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from parvis.core.compiled import CompiledQuery
+from parvis.crm import network_audience
 from parvis.crm.models import Consent, Interaction, Purpose
 from parvis.programming.models import EventStatus, Performance
 from parvis.ticketing.models import Ticket, TicketState
@@ -66,21 +67,45 @@ def consenting(contact_ids: list[int]) -> set[int]:
 
 def organizer_history(organizer_id: int, column_of: dict[int, int]) -> History:
     """Every signal of the organizer's audience on the events of `column_of` (event id → column)."""
-    left_out = refusing(organizer_id)
-    bought = (
-        Ticket.objects.filter(
-            organizer_id=organizer_id, state=TicketState.VALID, order__contact__isnull=False
-        )
-        .values_list("order__contact_id", "performance__event_id")
-        .distinct()
+    bought = Ticket.objects.filter(
+        organizer_id=organizer_id, state=TicketState.VALID, order__contact__isnull=False
+    ).values_list("order__contact_id", "performance__event_id")
+    came = Interaction.objects.filter(
+        organizer_id=organizer_id, kind=Interaction.Kind.ATTENDANCE, performance__isnull=False
+    ).values_list("contact_id", "performance__event_id")
+    people, rows, columns, weights = _signals(
+        bought.distinct(), came.distinct(), column_of, refusing(organizer_id)
     )
-    came = (
-        Interaction.objects.filter(
-            organizer_id=organizer_id, kind=Interaction.Kind.ATTENDANCE, performance__isnull=False
-        )
-        .values_list("contact_id", "performance__event_id")
-        .distinct()
-    )
+    return History(rows, columns, weights, people)
+
+
+def network_history(network_id: int, column_of: dict[int, int]) -> History:
+    """The signals of the people who share their profile with the network, at every organizer where
+    their contact is linked to it, one row per profile (`people`: the profile ids): nothing of a contact
+    that is not linked (no consent to share there), nor of one that refused recommendations."""
+    links = network_audience.live_links(network_id)  # the one door to a network's people
+    bought = Ticket.objects.filter(
+        state=TicketState.VALID, order__contact_id__in=links.values("contact_id")
+    ).values_list("order__contact_id", "performance__event_id")
+    came = Interaction.objects.filter(
+        contact_id__in=links.values("contact_id"),
+        kind=Interaction.Kind.ATTENDANCE,
+        performance__isnull=False,
+    ).values_list("contact_id", "performance__event_id")
+    refused = Consent.objects.filter(
+        contact_id__in=links.values("contact_id"), purpose=Purpose.RECOMMENDATIONS
+    ).order_by("at", "pk")
+    left_out = {c for c, given in _latest(refused.values_list("contact_id", "given")).items() if not given}
+    contacts, rows, columns, weights = _signals(bought.distinct(), came.distinct(), column_of, left_out)
+    pairs = np.array(sorted(links.values_list("contact_id", "profile_id")), dtype=np.int64).reshape(-1, 2)
+    profile_of = pairs[np.searchsorted(pairs[:, 0], contacts), 1] if len(contacts) else contacts
+    profiles, profile_rows = np.unique(profile_of[rows], return_inverse=True)
+    return History(profile_rows.astype(np.int64), columns, weights, profiles)
+
+
+def _signals(bought, came, column_of: dict[int, int], left_out: set[int]):
+    """(contact ids, row of each signal among them, column, weight) of the (contact, event) rows of
+    `bought` and `came` on the events of `column_of`, less the contacts `left_out`."""
     lookup = np.full(max(column_of, default=0) + 1, -1, dtype=np.int64)
     lookup[list(column_of)] = list(column_of.values())
     contacts, columns, weights = [], [], []
@@ -96,11 +121,11 @@ def organizer_history(organizer_id: int, column_of: dict[int, int]) -> History:
             weights.append(np.full(int(keep.sum()), weight, dtype=np.float32))
     if not contacts:
         empty = np.zeros(0, dtype=np.int64)
-        return History(empty, empty, np.zeros(0, dtype=np.float32), empty)
+        return empty, empty, empty, np.zeros(0, dtype=np.float32)
     contact_ids = np.concatenate(contacts)
     keep = ~np.isin(contact_ids, np.fromiter(left_out, dtype=np.int64, count=len(left_out)))
     people, person_rows = np.unique(contact_ids[keep], return_inverse=True)
-    return History(person_rows, np.concatenate(columns)[keep], np.concatenate(weights)[keep], people)
+    return people, person_rows, np.concatenate(columns)[keep], np.concatenate(weights)[keep]
 
 
 def _chunks(queryset, size: int):
@@ -115,10 +140,10 @@ def _chunks(queryset, size: int):
         yield chunk
 
 
-def coming_event_ids(organizer_id: int, now) -> set[int]:
-    """The organizer's published events with a date to come: the only ones worth suggesting."""
+def coming_event_ids(organizer_ids: list[int], now) -> set[int]:
+    """The organizers' published events with a date to come: the only ones worth suggesting."""
     return set(
         Performance.objects.filter(
-            organizer_id=organizer_id, starts_at__gt=now, event__status=EventStatus.PUBLISHED
+            organizer_id__in=organizer_ids, starts_at__gt=now, event__status=EventStatus.PUBLISHED
         ).values_list("event_id", flat=True)
     )

@@ -140,6 +140,7 @@ class Surface(models.TextChoices):
     ACCOUNT = "account", _("Compte du spectateur")
     CAMPAIGN = "campaign", _("Campagne e-mail")
     COUNTER = "counter", _("Guichet")
+    PASS = "pass", _("Page d'un pass")
 
 
 class Impression(models.Model):
@@ -147,7 +148,12 @@ class Impression(models.Model):
     which group. The person is kept only if they consented to personalised recommendations (the common
     list is counted without a name). `clicked_event`: the first suggestion they opened from it."""
 
-    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.ForeignKey(  # the network's model (a pass's page)
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     surface = models.CharField(max_length=12, choices=Surface.choices)
     ref = models.CharField(max_length=40, blank=True)  # "recipient:12": a campaign message
     arm = models.CharField(max_length=10, choices=Arm.choices)
@@ -166,6 +172,7 @@ class Impression(models.Model):
     class Meta:
         verbose_name = _("affichage de recommandations")
         verbose_name_plural = _("affichages de recommandations")
+        constraints = [one_owner("reco_impression_one_owner")]
         indexes = [
             models.Index(fields=["organizer", "at"], name="reco_impression_owner_at"),
             models.Index(fields=["surface", "ref"], name="reco_impression_ref"),
@@ -177,10 +184,16 @@ class Impression(models.Model):
 
 
 class Tally(models.Model):
-    """The event pages' « Vous aimerez aussi », counted per day (the same for all, no one named): how
-    often shown, how often one of its shows was opened from it."""
+    """The event pages' « Vous aimerez aussi » (the organizer's list, or the network's list of its other
+    members' shows), counted per day (the same for all, no one named): how often shown, how often one of
+    its shows was opened from it."""
 
-    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    organizer = models.ForeignKey(
+        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     day = models.DateField()
     version = models.PositiveIntegerField()
     curiosity = models.DecimalField(max_digits=3, decimal_places=2)
@@ -189,10 +202,14 @@ class Tally(models.Model):
 
     class Meta:
         constraints = [
+            one_owner("reco_tally_one_owner"),
             models.UniqueConstraint(
                 fields=["organizer", "day", "version", "curiosity"], name="reco_tally_day"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["network", "day", "version", "curiosity"], name="reco_tally_network_day"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.organizer_id} {self.day}: {self.clicked}/{self.shown}"
+        return f"{self.organizer_id or self.network_id} {self.day}: {self.clicked}/{self.shown}"

@@ -274,10 +274,14 @@ def reason_text(because: Because, titles: dict) -> str:
     if because.kind == "new_venue":
         return gettext("Un lieu où vous n'êtes jamais allé")
     if because.kind == "liked" and because.event_id in titles:
-        title, title_en = titles[because.event_id]
-        title = title_en if translation.get_language() == "en" and title_en else title
+        title = localized(*titles[because.event_id])
         return gettext("Parce que vous avez aimé « %(title)s »") % {"title": title}
     return ""
+
+
+def localized(title: str, title_en: str) -> str:
+    """A show's title in the active language (the French one when it has no English title)."""
+    return title_en if translation.get_language() == "en" and title_en else title
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from scipy import stats
 
+from parvis.crm import network_audience
+from parvis.network.models import NetworkMembership
 from parvis.ticketing.models import Ticket, TicketState
 
 from .models import Arm, Impression, Surface, Tally
@@ -75,14 +77,19 @@ class Compared:
         return self.low is not None and (self.low > 0 or self.high < 0)
 
 
-def report(organizer_id: int, since: datetime.datetime, until: datetime.datetime) -> dict:
-    impressions = Impression.objects.filter(organizer_id=organizer_id, at__gte=since, at__lt=until)
+def report(owner: dict, since: datetime.datetime, until: datetime.datetime) -> dict:
+    """`owner`: {"organizer_id": …} or {"network_id": …} (its model's suggestions: a pass's page; the
+    tickets of the person at every member, through all the contacts their shared profile links)."""
+    impressions = Impression.objects.filter(**owner, at__gte=since, at__lt=until)
     people = _people(impressions)
-    _outcomes(organizer_id, impressions, people)
+    if "network_id" in owner:
+        _outcomes(_network_tickets(owner["network_id"], impressions), people)
+    else:
+        _outcomes(_organizer_tickets(owner["organizer_id"], impressions), people)
     groups = {arm: [p for p in people.values() if p.arm == arm] for arm in (Arm.PERSONAL, Arm.HOLDOUT)}
     return {
         "surfaces": _surfaces(impressions),
-        "pages": _pages(organizer_id, since, until),
+        "pages": _pages(owner, since, until),
         "people": {arm: len(group) for arm, group in groups.items()},
         "compared": _compared(groups[Arm.PERSONAL], groups[Arm.HOLDOUT]),
         "by_balance": _by_balance(groups[Arm.PERSONAL]),
@@ -105,12 +112,19 @@ def _people(impressions) -> dict[int, _Person]:
     return people
 
 
-def _outcomes(organizer_id: int, impressions, people: dict[int, _Person]) -> None:
-    """Each person's tickets in their window, and the places and genres they knew before it (one query:
-    their tickets of this organizer, in the order paid)."""
-    window = datetime.timedelta(days=WINDOW_DAYS)
-    known: dict[int, set] = defaultdict(set)
-    rows = (
+TICKET_FIELDS = (
+    "order__contact_id",
+    "performance__event_id",
+    "performance__event__genre",
+    "performance__venue_id",
+    "price",
+    "order__paid_at",
+)
+
+
+def _organizer_tickets(organizer_id: int, impressions):
+    """The organizer's tickets of the people named, in the order paid: (person, …) rows."""
+    return (
         Ticket.objects.filter(
             organizer_id=organizer_id,
             state=TicketState.VALID,
@@ -118,16 +132,44 @@ def _outcomes(organizer_id: int, impressions, people: dict[int, _Person]) -> Non
             order__paid_at__isnull=False,
         )
         .order_by("order__paid_at")
-        .values_list(
-            "order__contact_id",
-            "performance__event_id",
-            "performance__event__genre",
-            "performance__venue_id",
-            "price",
-            "order__paid_at",
-        )
+        .values_list(*TICKET_FIELDS)
+        .iterator(chunk_size=10_000)
     )
-    for contact_id, event_id, genre, venue_id, price, paid_at in rows.iterator(chunk_size=10_000):
+
+
+def _network_tickets(network_id: int, impressions):
+    """The tickets of the people named at every member of the network, through every contact their
+    profile links (read through the network's one door, consent-aware), each given to the person."""
+    links = network_audience.live_links(network_id)
+    named = impressions.filter(contact__isnull=False).values("contact_id")
+    profile_of = dict(links.filter(contact_id__in=named).values_list("profile_id", "contact_id"))
+    person_of = {
+        contact_id: profile_of[profile_id]
+        for contact_id, profile_id in links.filter(profile_id__in=list(profile_of)).values_list(
+            "contact_id", "profile_id"
+        )
+    }
+    members = NetworkMembership.objects.filter(network_id=network_id).values("organizer_id")
+    rows = (
+        Ticket.objects.filter(
+            organizer_id__in=members,
+            state=TicketState.VALID,
+            order__contact_id__in=list(person_of),
+            order__paid_at__isnull=False,
+        )
+        .order_by("order__paid_at")
+        .values_list(*TICKET_FIELDS)
+    )
+    for contact_id, *rest in rows.iterator(chunk_size=10_000):
+        yield (person_of[contact_id], *rest)
+
+
+def _outcomes(rows, people: dict[int, _Person]) -> None:
+    """Each person's tickets in their window, and the places and genres they knew before it, from
+    their tickets in the order paid."""
+    window = datetime.timedelta(days=WINDOW_DAYS)
+    known: dict[int, set] = defaultdict(set)
+    for contact_id, event_id, genre, venue_id, price, paid_at in rows:
         person = people.get(contact_id)
         if person is None:
             continue
@@ -219,11 +261,11 @@ def _surfaces(impressions) -> list[dict]:
     ]
 
 
-def _pages(organizer_id: int, since, until) -> list[dict]:
+def _pages(owner: dict, since, until) -> list[dict]:
     """The event pages' lists per balance setting: shown, opened, and the share."""
     rows = (
         Tally.objects.filter(
-            organizer_id=organizer_id,
+            **owner,
             day__gte=timezone.localtime(since).date(),
             day__lt=timezone.localtime(until).date(),
         )

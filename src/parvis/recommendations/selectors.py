@@ -2,10 +2,11 @@
 published date to come, on sale online, not sold out, within reach of the show looked at), re-ranked for
 variety. A fixed number of queries, whatever the number of suggestions."""
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from parvis.programming.models import Event, EventStatus, Performance, PerformanceStatus
@@ -26,13 +27,15 @@ class Suggestion:
     curiosity: object  # the balance it was re-ranked with (Decimal)
 
 
-def policy_of(organizer_id: int) -> Policy:
-    """The organizer's settings, or the defaults (unsaved) when it never changed them."""
-    return Policy.objects.filter(organizer_id=organizer_id).first() or Policy(organizer_id=organizer_id)
+def policy_of(organizer_id: int | None = None, *, network_id: int | None = None) -> Policy:
+    """The organizer's (or the network's) settings, or the defaults (unsaved) when it never changed them."""
+    owner = {"organizer_id": organizer_id} if organizer_id else {"network_id": network_id}
+    return Policy.objects.filter(**owner).first() or Policy(**owner)
 
 
-def latest_training(organizer_id: int) -> Training | None:
-    return Training.objects.filter(organizer_id=organizer_id).order_by("-version").first()
+def latest_training(organizer_id: int | None = None, *, network_id: int | None = None) -> Training | None:
+    owner = {"organizer_id": organizer_id} if organizer_id else {"network_id": network_id}
+    return Training.objects.filter(**owner).order_by("-version").first()
 
 
 def bookable(now):
@@ -81,70 +84,121 @@ def _km(a: Place, b: Place) -> float:
     return 2 * 6371 * math.asin(math.sqrt(h))
 
 
+@dataclass(frozen=True)
+class Under:
+    """What an event's page suggests: from its organizer's model, and from the model of a network it
+    belongs to, the shows of the other members (`elsewhere`)."""
+
+    own: list[Suggestion]
+    elsewhere: list[Suggestion]
+    network_id: int | None = None
+    network_name: str = ""
+
+
 def also_like(event: Event, *, count: int = 4, now=None) -> list[Suggestion]:
+    return under(event, count=count, now=now).own
+
+
+def under(event: Event, *, count: int = 4, now=None) -> Under:
     """ "You may also like" under an event: no personal data, the same for everyone. Five queries: the
-    neighbours (of the one training an organizer has), the dates that may be booked among them (plain
-    values), the places of this event, the owner's settings, and the few dates kept, with their event."""
+    neighbours (of the one training of the organizer and of each of its networks), the dates that may be
+    booked among them (plain values), the places of this event, the owners' settings, and the few dates
+    kept, with their event."""
     now = now or timezone.now()
-    neighbours = list(
-        Neighbour.objects.filter(training__organizer_id=event.organizer_id, event=event)
-        .order_by("rank")
-        .values_list("neighbour_id", "reason", "score", "training__version")
+    rows = (
+        Neighbour.objects.filter(
+            Q(training__organizer_id=event.organizer_id)
+            | Q(training__network__memberships__organizer_id=event.organizer_id),
+            event=event,
+        )
+        .order_by("training__network_id", "rank")
+        .values_list(
+            "neighbour_id",
+            "reason",
+            "score",
+            "training__version",
+            "training__network_id",
+            "neighbour__organizer_id",
+            "training__network__name",
+        )
     )
-    if not neighbours:
-        return []
+    own, network, network_id, network_name = [], [], None, ""
+    for neighbour_id, reason, score, version, from_network, organizer_id, name in rows:
+        if from_network is None:
+            own.append((neighbour_id, reason, score, version))
+        elif organizer_id != event.organizer_id and from_network == (network_id or from_network):
+            network_id, network_name = from_network, name  # the first network with a model (by id)
+            network.append((neighbour_id, reason, score, version))
+    if not own and not network:
+        return Under([], [])
+    policies = _policies(event.organizer_id, network_id)
     dates = (
         bookable(now)
-        .filter(event_id__in=[n[0] for n in neighbours])
+        .filter(event_id__in=[n[0] for n in own + network])
         .order_by("starts_at", "pk")
         .values_list("pk", "event_id", "event__genre", *PLACE_FIELDS)
     )
+    dates = [(pk, event_id, genre, _place(*place)) for pk, event_id, genre, *place in dates]
     here = [
         _place(*row) for row in Performance.objects.filter(event=event).values_list(*PLACE_FIELDS).distinct()
     ]
-    policy = policy_of(event.organizer_id)
-    first: dict[int, tuple] = {}
-    for pk, event_id, genre, *place in dates:
-        venue = _place(*place)
-        if event_id not in first and (not here or within_reach(venue, here, policy.reach_km)):
-            first[event_id] = (pk, genre, venue.pk)
-    offered = [n[:3] for n in neighbours if n[0] in first]
-    if not offered:
-        return []
-    return _reranked(event, offered, first, here, policy, count, version=neighbours[0][3])
+    lists = []
+    for neighbours, policy in ((own, policies[0]), (network, policies[1])):
+        first: dict[int, tuple] = {}
+        for pk, event_id, genre, venue in dates:
+            if event_id not in first and (not here or within_reach(venue, here, policy.reach_km)):
+                first[event_id] = (pk, genre, venue.pk)
+        offered = [n for n in neighbours if n[0] in first]
+        lists.append(_reranked(event, offered, first, here, policy, count) if offered else [])
+    _with_dates(lists)
+    return Under(own=lists[0], elsewhere=lists[1], network_id=network_id, network_name=network_name)
 
 
-def _reranked(event, offered, first, here, policy, count, *, version) -> list[Suggestion]:
+def _policies(organizer_id: int, network_id: int | None) -> tuple[Policy, Policy]:
+    """The organizer's settings and the network's, or the defaults (one query for both)."""
+    found = Policy.objects.filter(Q(organizer_id=organizer_id) | Q(network_id=network_id or 0))
+    by_owner = {(policy.organizer_id, policy.network_id): policy for policy in found}
+    return (
+        by_owner.get((organizer_id, None)) or Policy(organizer_id=organizer_id),
+        by_owner.get((None, network_id)) or Policy(network_id=network_id),
+    )
+
+
+def _reranked(event, offered, first, here, policy, count) -> list[Suggestion]:
     attributes = [
         frozenset({f"genre:{first[event_id][1]}", f"venue:{first[event_id][2]}"})
-        for event_id, _reason, _score in offered
+        for event_id, _reason, _score, _version in offered
     ]
     known = frozenset({f"genre:{event.genre}", *(f"venue:{place.pk}" for place in here)})
     features = engine.Features(attributes=attributes, popularity=[1] * len(offered))
     picks = engine.rerank(
         list(range(len(offered))),
-        [score for _event_id, _reason, score in offered],
+        [score for _event_id, _reason, score, _version in offered],
         features,
         count=count,
         balance=engine.Balance(float(policy.curiosity)),
         known=known,
     )
-    kept = [offered[pick.index] for pick in picks]
-    performances = Performance.objects.select_related("event", "event__organizer", "venue").in_bulk(
-        [first[event_id][0] for event_id, _reason, _score in kept]
-    )
-    suggestions = []
-    for pick, (event_id, reason, _score) in zip(picks, kept, strict=True):
-        performance = performances[first[event_id][0]]
-        suggestions.append(
-            Suggestion(
-                performance=performance,
-                reason=reason,
-                source_title=event.localized_title,
-                new_venue=f"venue:{performance.venue_id}" in pick.new_attributes,
-                new_genre=f"genre:{performance.event.genre}" in pick.new_attributes,
-                version=version,
-                curiosity=policy.curiosity,
-            )
+    return [
+        Suggestion(
+            performance=first[offered[pick.index][0]][0],  # its id: `_with_dates` puts the date in
+            reason=offered[pick.index][1],
+            source_title=event.localized_title,
+            new_venue=f"venue:{first[offered[pick.index][0]][2]}" in pick.new_attributes,
+            new_genre=f"genre:{first[offered[pick.index][0]][1]}" in pick.new_attributes,
+            version=offered[pick.index][3],
+            curiosity=policy.curiosity,
         )
-    return suggestions
+        for pick in picks
+    ]
+
+
+def _with_dates(lists: list[list[Suggestion]]) -> None:
+    """The dates kept, with their event, organizer and venue (one query for all the lists)."""
+    wanted = [suggestion.performance for suggestions in lists for suggestion in suggestions]
+    performances = Performance.objects.select_related("event", "event__organizer", "venue").in_bulk(wanted)
+    for suggestions in lists:
+        suggestions[:] = [
+            dataclasses.replace(suggestion, performance=performances[suggestion.performance])
+            for suggestion in suggestions
+        ]

@@ -25,6 +25,7 @@ def policy_save(*, policy: Policy, actor) -> Policy:
             action="reco.policy",
             instance=policy,
             organizer_id=policy.organizer_id,
+            network=policy.network,
             after={
                 "curiosity": str(policy.curiosity),
                 "reach_km": policy.reach_km,

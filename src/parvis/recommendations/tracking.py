@@ -26,13 +26,15 @@ from .models import Impression, Surface, Tally
 
 _SIGNER = signing.Signer(salt="parvis.recommendations.impression", sep=".")
 PAGE = "page"  # the `suggestion` parameter of the links of the event pages' « Vous aimerez aussi »
+NETWORK_PAGE = "network-"  # … and of their list of the network's other members, with the network's id
 
 
-def in_holdout(organizer_id: int, contact_id: int, percent: int) -> bool:
+def in_holdout(owner: int | str, contact_id: int, percent: int) -> bool:
+    """`owner`: an organizer's id, or "n<id>" for a network's."""
     if percent <= 0:
         return False
     digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"reco-holdout:{organizer_id}:{contact_id}".encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), f"reco-holdout:{owner}:{contact_id}".encode(), hashlib.sha256
     ).digest()
     return int.from_bytes(digest[:8], "big") % 100 < percent
 
@@ -78,11 +80,16 @@ def _mark(found, event_id: int, now) -> bool:
     )
 
 
-def page_shown(organizer_id: int, version: int, curiosity, *, clicks: int = 0, shown: int = 1) -> None:
-    """One more showing (or click) of an event page's list today: one update, a row created the first
-    time of the day."""
-    day = timezone.localdate()
-    key = {"organizer_id": organizer_id, "day": day, "version": version, "curiosity": curiosity}
+def page_shown(*, organizer_id=None, network_id=None, version: int, curiosity, clicks=0, shown=1) -> None:
+    """One more showing (or click) of an event page's list today, the organizer's or the network's: one
+    update, a row created the first time of the day."""
+    key = {
+        "organizer_id": organizer_id,
+        "network_id": network_id,
+        "day": timezone.localdate(),
+        "version": version,
+        "curiosity": curiosity,
+    }
     changes = {"shown": F("shown") + shown, "clicked": F("clicked") + clicks}
     if Tally.objects.filter(**key).update(**changes):
         return
@@ -93,5 +100,12 @@ def page_shown(organizer_id: int, version: int, curiosity, *, clicks: int = 0, s
         Tally.objects.filter(**key).update(**changes)
 
 
-def page_clicked(organizer_id: int, version: int, curiosity) -> None:
-    page_shown(organizer_id, version, curiosity, clicks=1, shown=0)
+def page_clicked(*, organizer_id=None, network_id=None, version: int, curiosity) -> None:
+    page_shown(
+        organizer_id=organizer_id,
+        network_id=network_id,
+        version=version,
+        curiosity=curiosity,
+        clicks=1,
+        shown=0,
+    )

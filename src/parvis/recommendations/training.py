@@ -1,6 +1,8 @@
-"""Training an organizer's model (nightly, `parvis reco train`): its published events, what its audience
-bought and came to, EASE blended with the events' content, and for each event the 30 coming events it
-leads to best, kept as `Neighbour` rows that the event pages read."""
+"""Training the models (nightly, `parvis reco train`): an organizer's from its published events and what
+its audience bought and came to; a network's from its members' events and what the people who share their
+profile with the network did at any of them (one row per network profile). EASE blended with the events'
+content, and for each event the 30 coming events it leads to best, kept as `Neighbour` rows that the
+pages read."""
 
 import time
 
@@ -9,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from parvis.network.models import NetworkMembership
 from parvis.programming.models import Event, EventStatus, Performance
 
 from . import engine, history, learning
@@ -22,9 +25,9 @@ SHRINK = 20.0
 TOGETHER_AT_LEAST = 3
 
 
-def _catalogue(organizer_id: int) -> list[dict]:
+def _catalogue(organizer_ids: list[int]) -> list[dict]:
     events = list(
-        Event.objects.filter(organizer_id=organizer_id, status=EventStatus.PUBLISHED)
+        Event.objects.filter(organizer_id__in=organizer_ids, status=EventStatus.PUBLISHED)
         .order_by("pk")
         .values(
             "pk", "title", "title_en", "subtitle", "genre", "tags", "artists", "description", "description_en"
@@ -32,7 +35,7 @@ def _catalogue(organizer_id: int) -> list[dict]:
     )
     venues: dict[int, set[str]] = {}
     for event_id, name, town in (
-        Performance.objects.filter(organizer_id=organizer_id)
+        Performance.objects.filter(organizer_id__in=organizer_ids)
         .values_list("event_id", "venue__name", "venue__town")
         .distinct()
     ):
@@ -53,21 +56,46 @@ def _text(event: dict) -> str:
 
 def train_organizer(organizer, *, now=None) -> Training:
     """A new version of the organizer's model; the older ones and their neighbours deleted."""
+    events = _catalogue([organizer.pk])
+    column_of = {event["pk"]: column for column, event in enumerate(events)}
+    return _train(
+        {"organizer": organizer},
+        events,
+        history.organizer_history(organizer.pk, column_of),
+        history.coming_event_ids([organizer.pk], now or timezone.now()),
+        now=now,
+    )
+
+
+def train_network(network, *, now=None) -> Training:
+    """A new version of the network's model: its members' events, and only the signals of the people who
+    share their profile with the network (and did not refuse recommendations where they did them)."""
+    members = list(NetworkMembership.objects.filter(network=network).values_list("organizer_id", flat=True))
+    events = _catalogue(members)
+    column_of = {event["pk"]: column for column, event in enumerate(events)}
+    return _train(
+        {"network": network},
+        events,
+        history.network_history(network.pk, column_of),
+        history.coming_event_ids(members, now or timezone.now()),
+        now=now,
+    )
+
+
+def _train(owner: dict, events: list[dict], signals, coming_ids: set[int], *, now=None) -> Training:
     started = time.perf_counter()
     now = now or timezone.now()
-    events = _catalogue(organizer.pk)
     column_of = {event["pk"]: column for column, event in enumerate(events)}
-    signals = history.organizer_history(organizer.pk, column_of)
     matrix = learning.signal_matrix_of(
         signals.rows, signals.cols, signals.weights, people=len(signals.people), items=len(events)
     )
     counts = np.asarray((matrix > 0).sum(axis=0)).ravel() if len(events) else np.zeros(0)
-    coming = sorted(column_of[pk] for pk in history.coming_event_ids(organizer.pk, now) if pk in column_of)
+    coming = sorted(column_of[pk] for pk in coming_ids if pk in column_of)
     rows = _neighbour_rows(events, matrix, counts, coming)
     with transaction.atomic():
-        version = (Training.objects.filter(organizer=organizer).aggregate(v=Max("version"))["v"] or 0) + 1
+        version = (Training.objects.filter(**owner).aggregate(v=Max("version"))["v"] or 0) + 1
         training = Training.objects.create(
-            organizer=organizer,
+            **owner,
             version=version,
             trained_at=now,
             events=len(events),
@@ -76,7 +104,7 @@ def train_organizer(organizer, *, now=None) -> Training:
             params={"model": "ease+tfidf", "lambda": LAMBDA, "shrink": SHRINK, "neighbours": NEIGHBOURS},
         )
         Neighbour.objects.bulk_create([Neighbour(training=training, **row) for row in rows], batch_size=2000)
-        Training.objects.filter(organizer=organizer, version__lt=version).delete()
+        Training.objects.filter(**owner, version__lt=version).delete()
         Training.objects.filter(pk=training.pk).update(seconds=round(time.perf_counter() - started, 3))
     return training
 

@@ -86,7 +86,9 @@ def six(organizer):
 
 
 def test_the_personal_group_against_the_holdout_checked_by_hand(organizer, six):
-    figures = report.report(organizer.pk, START - datetime.timedelta(days=1), timezone.now())
+    figures = report.report(
+        {"organizer_id": organizer.pk}, START - datetime.timedelta(days=1), timezone.now()
+    )
 
     assert figures["people"] == {Arm.PERSONAL: 3, Arm.HOLDOUT: 3}
     compared = {row.key: row for row in figures["compared"]}
@@ -116,7 +118,9 @@ def test_the_personal_group_against_the_holdout_checked_by_hand(organizer, six):
 def test_without_both_groups_there_is_nothing_to_compare(organizer, six):
     Impression.objects.filter(arm=Arm.HOLDOUT).delete()
 
-    figures = report.report(organizer.pk, START - datetime.timedelta(days=1), timezone.now())
+    figures = report.report(
+        {"organizer_id": organizer.pk}, START - datetime.timedelta(days=1), timezone.now()
+    )
 
     assert figures["compared"] == [] and figures["people"][Arm.HOLDOUT] == 0
 

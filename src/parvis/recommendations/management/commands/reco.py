@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from parvis.network.models import Organizer
+from parvis.network.models import Network, Organizer
 
 from ... import evaluation, training
 
@@ -30,13 +30,20 @@ class Command(BaseCommand):
                 raise CommandError(_("Structure inconnue : %(slug)s") % {"slug": organizer})
         for each in organizers:
             if action == "train":
-                done = training.train_organizer(each)
-                self.stdout.write(
-                    f"{each.slug}: v{done.version}, {done.events} events, {done.people} people, "
-                    f"{done.signals} signals"
-                )
+                self._trained(each.slug, training.train_organizer(each))
             else:
                 self._evaluate(each, held_days, json)
+        if action == "train":
+            networks = Network.objects.order_by("slug")
+            if organizer:
+                networks = networks.filter(memberships__organizer__slug=organizer)
+            for network in networks:
+                self._trained(f"{network.slug} (network)", training.train_network(network))
+
+    def _trained(self, name: str, done) -> None:
+        self.stdout.write(
+            f"{name}: v{done.version}, {done.events} events, {done.people} people, {done.signals} signals"
+        )
 
     def _evaluate(self, organizer, held_days: int, as_json: bool):
         split, genres, places = evaluation.time_split(organizer, held_days=held_days)

@@ -1,0 +1,91 @@
+"""A pass holder's suggested dates in their own order: among the dates the pass allows, venues new to
+them still first (the discovery a pass exists for), then what the network's model says their choices at
+every member lead to, each with why. Only when the holder shares their profile with the network (their
+contacts linked to one profile) and agreed to personalised recommendations; the holdout group and the
+others keep the plain order. Each showing is kept as an impression of the network."""
+
+from collections import defaultdict
+
+from django.utils import timezone
+
+from parvis.crm import network_audience
+from parvis.passes.extensions import SuggestionRanker
+
+from . import history, personal, selectors, tracking
+from .models import Arm, Impression, Neighbour, Surface
+
+KEPT = 10  # the first dates of the page kept in the impression
+
+
+def profile_contacts(network_id: int, contact_id: int) -> list[int]:
+    """The contacts of the holder's network profile (theirs at each member where they share it), or none
+    when this contact is not linked (it does not share its profile there)."""
+    links = network_audience.live_links(network_id)
+    profile = links.filter(contact_id=contact_id).values("profile_id")
+    return list(links.filter(profile_id__in=profile).values_list("contact_id", flat=True))
+
+
+class PassTaste(SuggestionRanker):
+    def rank(self, holding, rows: list[dict]) -> list[dict]:
+        network_id = holding.product.network_id
+        contact_id = holding.order.contact_id
+        if not rows or network_id is None or contact_id is None:
+            return rows
+        linked = profile_contacts(network_id, contact_id)
+        consenting = history.consenting(linked) if linked else set()
+        if contact_id not in consenting:
+            return rows
+        policy = selectors.policy_of(network_id=network_id)
+        training = selectors.latest_training(network_id=network_id)
+        arm = Arm.PERSONAL
+        if tracking.in_holdout(f"n{network_id}", contact_id, policy.holdout_percent):
+            arm = Arm.HOLDOUT
+        elif training is not None:
+            rows = _by_taste(network_id, sorted(consenting), rows)
+        Impression.objects.create(
+            network_id=network_id,
+            surface=Surface.PASS,
+            ref=f"pass:{holding.pk}",
+            arm=arm,
+            version=training.version if training else None,
+            curiosity=policy.curiosity,
+            contact_id=contact_id,
+            events=list(dict.fromkeys(row["performance"].event_id for row in rows))[:KEPT],
+            at=timezone.now(),
+        )
+        return rows
+
+
+def _by_taste(network_id: int, contact_ids: list[int], rows: list[dict]) -> list[dict]:
+    """The rows ordered by new venue first, then by what the person's choices (all their linked
+    contacts') lead to through the network's neighbours, then by date."""
+    weights: dict[int, float] = {}
+    for person in personal.person_history(contact_ids).values():
+        for event_id, weight in person.weights.items():
+            weights[event_id] = max(weight, weights.get(event_id, 0))
+    scores: dict[int, float] = defaultdict(float)
+    because: dict[int, tuple[float, tuple]] = {}  # the show of their history that leads there most
+    found = Neighbour.objects.filter(training__network_id=network_id, event_id__in=list(weights)).values_list(
+        "event_id", "neighbour_id", "score", "event__title", "event__title_en"
+    )
+    for event_id, neighbour_id, score, title, title_en in found:
+        if neighbour_id in weights:
+            continue
+        part = weights[event_id] * score
+        scores[neighbour_id] += part
+        if part > because.get(neighbour_id, (0.0, ()))[0]:
+            because[neighbour_id] = (part, (title, title_en))
+    for row in rows:
+        event_id = row["performance"].event_id
+        if event_id in because:
+            row["why"] = personal.reason_text(
+                personal.Because("liked", event_id), {event_id: because[event_id][1]}
+            )
+    return sorted(
+        rows,
+        key=lambda row: (
+            not row["new_venue"],
+            -scores.get(row["performance"].event_id, 0.0),
+            row["performance"].starts_at,
+        ),
+    )
