@@ -9,9 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from parvis.core.ownership import one_owner
 
 
-class Training(models.Model):
-    """One training of an owner's model: its version is what each impression and click is logged with.
-    The latest one of an owner is the one served."""
+class Owned(models.Model):
+    """Of an organizer or of a network: exactly one (`one_owner` among each model's constraints)."""
 
     organizer = models.ForeignKey(
         "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -19,6 +18,15 @@ class Training(models.Model):
     network = models.ForeignKey(
         "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+
+    class Meta:
+        abstract = True
+
+
+class Training(Owned):
+    """One training of an owner's model: its version is what each impression and click is logged with.
+    The latest one of an owner is the one served."""
+
     version = models.PositiveIntegerField()
     trained_at = models.DateTimeField()
     events = models.PositiveIntegerField(default=0)
@@ -143,17 +151,12 @@ class Surface(models.TextChoices):
     PASS = "pass", _("Page d'un pass")
 
 
-class Impression(models.Model):
+class Impression(Owned):
     """Suggestions shown once to one person: which shows, from which training, under which balance, in
     which group. The person is kept only if they consented to personalised recommendations (the common
-    list is counted without a name). `clicked_event`: the first suggestion they opened from it."""
+    list is counted without a name). Its owner is the model's: an organizer's, or a network's (a pass's
+    page). `clicked_event`: the first suggestion they opened from it."""
 
-    organizer = models.ForeignKey(
-        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    network = models.ForeignKey(  # the network's model (a pass's page)
-        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
     surface = models.CharField(max_length=12, choices=Surface.choices)
     ref = models.CharField(max_length=40, blank=True)  # "recipient:12": a campaign message
     arm = models.CharField(max_length=10, choices=Arm.choices)
@@ -183,17 +186,11 @@ class Impression(models.Model):
         return f"{self.surface} {self.arm} {self.at:%Y-%m-%d}"
 
 
-class Tally(models.Model):
+class Tally(Owned):
     """The event pages' « Vous aimerez aussi » (the organizer's list, or the network's list of its other
     members' shows), counted per day (the same for all, no one named): how often shown, how often one of
     its shows was opened from it."""
 
-    organizer = models.ForeignKey(
-        "network.Organizer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    network = models.ForeignKey(
-        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
     day = models.DateField()
     version = models.PositiveIntegerField()
     curiosity = models.DecimalField(max_digits=3, decimal_places=2)

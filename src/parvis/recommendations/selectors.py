@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from parvis.core.compiled import CompiledQuery
 from parvis.programming.models import Event, EventStatus, Performance, PerformanceStatus
 from parvis.ticketing.models import Quota, Tariff
 
@@ -99,17 +100,13 @@ def also_like(event: Event, *, count: int = 4, now=None) -> list[Suggestion]:
     return under(event, count=count, now=now).own
 
 
-def under(event: Event, *, count: int = 4, now=None) -> Under:
-    """ "You may also like" under an event: no personal data, the same for everyone. Five queries: the
-    neighbours (of the one training of the organizer and of each of its networks), the dates that may be
-    booked among them (plain values), the places of this event, the owners' settings, and the few dates
-    kept, with their event."""
-    now = now or timezone.now()
-    rows = (
+_neighbours_under = CompiledQuery(
+    Neighbour,
+    lambda organizer_id, event_id: (
         Neighbour.objects.filter(
-            Q(training__organizer_id=event.organizer_id)
-            | Q(training__network__memberships__organizer_id=event.organizer_id),
-            event=event,
+            Q(training__organizer_id=organizer_id)
+            | Q(training__network__memberships__organizer_id=organizer_id),
+            event_id=event_id,
         )
         .order_by("training__network_id", "rank")
         .values_list(
@@ -121,9 +118,44 @@ def under(event: Event, *, count: int = 4, now=None) -> Under:
             "neighbour__organizer_id",
             "training__network__name",
         )
-    )
+    ),
+)
+_bookable_dates = CompiledQuery(
+    Performance,
+    lambda event_ids, now: (
+        bookable(now)
+        .filter(event_id__in=event_ids)
+        .order_by("starts_at", "pk")
+        .values_list("pk", "event_id", "event__genre", *PLACE_FIELDS)
+    ),
+)
+_places_of = CompiledQuery(
+    Performance,
+    lambda event_id: Performance.objects.filter(event_id=event_id).values_list(*PLACE_FIELDS).distinct(),
+)
+_policies_of = CompiledQuery(
+    Policy,
+    lambda organizer_id, network_id: Policy.objects.filter(
+        Q(organizer_id=organizer_id) | Q(network_id=network_id)
+    ),
+)
+_dates_kept = CompiledQuery(
+    Performance,
+    lambda ids: Performance.objects.select_related("event", "event__organizer", "venue").filter(pk__in=ids),
+)
+
+
+def under(event: Event, *, count: int = 4, now=None) -> Under:
+    """ "You may also like" under an event: no personal data, the same for everyone. Five queries, each
+    written as SQL once per process (a page's budget is a few milliseconds): the neighbours (of the one
+    training of the organizer and of each of its networks), the dates that may be booked among them
+    (plain values), the places of this event, the owners' settings, and the few dates kept, with their
+    event."""
+    now = now or timezone.now()
     own, network, network_id, network_name = [], [], None, ""
-    for neighbour_id, reason, score, version, from_network, organizer_id, name in rows:
+    for neighbour_id, reason, score, version, from_network, organizer_id, name in _neighbours_under(
+        event.organizer_id, event.pk
+    ):
         if from_network is None:
             own.append((neighbour_id, reason, score, version))
         elif organizer_id != event.organizer_id and from_network == (network_id or from_network):
@@ -132,16 +164,11 @@ def under(event: Event, *, count: int = 4, now=None) -> Under:
     if not own and not network:
         return Under([], [])
     policies = _policies(event.organizer_id, network_id)
-    dates = (
-        bookable(now)
-        .filter(event_id__in=[n[0] for n in own + network])
-        .order_by("starts_at", "pk")
-        .values_list("pk", "event_id", "event__genre", *PLACE_FIELDS)
-    )
-    dates = [(pk, event_id, genre, _place(*place)) for pk, event_id, genre, *place in dates]
-    here = [
-        _place(*row) for row in Performance.objects.filter(event=event).values_list(*PLACE_FIELDS).distinct()
+    dates = [
+        (pk, event_id, genre, _place(*place))
+        for pk, event_id, genre, *place in _bookable_dates([n[0] for n in own + network], now)
     ]
+    here = [_place(*row) for row in _places_of(event.pk)]
     lists = []
     for neighbours, policy in ((own, policies[0]), (network, policies[1])):
         first: dict[int, tuple] = {}
@@ -156,8 +183,7 @@ def under(event: Event, *, count: int = 4, now=None) -> Under:
 
 def _policies(organizer_id: int, network_id: int | None) -> tuple[Policy, Policy]:
     """The organizer's settings and the network's, or the defaults (one query for both)."""
-    found = Policy.objects.filter(Q(organizer_id=organizer_id) | Q(network_id=network_id or 0))
-    by_owner = {(policy.organizer_id, policy.network_id): policy for policy in found}
+    by_owner = {(p.organizer_id, p.network_id): p for p in _policies_of(organizer_id, network_id or 0)}
     return (
         by_owner.get((organizer_id, None)) or Policy(organizer_id=organizer_id),
         by_owner.get((None, network_id)) or Policy(network_id=network_id),
@@ -196,7 +222,7 @@ def _reranked(event, offered, first, here, policy, count) -> list[Suggestion]:
 def _with_dates(lists: list[list[Suggestion]]) -> None:
     """The dates kept, with their event, organizer and venue (one query for all the lists)."""
     wanted = [suggestion.performance for suggestions in lists for suggestion in suggestions]
-    performances = Performance.objects.select_related("event", "event__organizer", "venue").in_bulk(wanted)
+    performances = {performance.pk: performance for performance in _dates_kept(wanted)}
     for suggestions in lists:
         suggestions[:] = [
             dataclasses.replace(suggestion, performance=performances[suggestion.performance])

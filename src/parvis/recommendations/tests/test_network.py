@@ -112,11 +112,7 @@ def test_a_pass_holder_who_agreed_gets_the_dates_in_their_own_order(network, jaz
 
 
 def test_a_holder_of_the_holdout_keeps_the_plain_order(network, jazz, settings):
-    training.train_network(network)
-    product = pass_product(jazz["alpha"], network)
-    holding = bought_pass(product, email="s1@example.org")
-    network_profiles.address_proven("s1@example.org")
-    _agree("s1@example.org", Purpose.RECOMMENDATIONS, organizers=[jazz["alpha"]])
+    holding = _holder_who_agreed(network, jazz, "s1@example.org")
     Policy.objects.create(network=network, holdout_percent=50)
     contact_id = holding.order.contact_id
     assert len(holders.profile_contacts(network.pk, contact_id)) == 2  # linked at both clubs
@@ -135,18 +131,23 @@ def test_a_holder_of_the_holdout_keeps_the_plain_order(network, jazz, settings):
     assert rows == plain
 
 
+def _holder_who_agreed(network, jazz, email: str):
+    """The network's model trained; `email` (one of those who share) holds a pass sold by Alpha and agreed
+    to personalised recommendations there."""
+    training.train_network(network)
+    holding = bought_pass(pass_product(jazz["alpha"], network), email=email)
+    network_profiles.address_proven(email)
+    _agree(email, Purpose.RECOMMENDATIONS, organizers=[jazz["alpha"]])
+    return holding
+
+
 def _held(settings, key: str, owner: str, contact_id: int) -> bool:
     settings.SECRET_KEY = key
     return tracking.in_holdout(owner, contact_id, 50)
 
 
 def test_the_coordinator_sets_the_networks_balance_and_reads_its_report(client, network, jazz):
-    training.train_network(network)
-    product = pass_product(jazz["alpha"], network)
-    holding = bought_pass(product, email="s2@example.org")
-    network_profiles.address_proven("s2@example.org")
-    _agree("s2@example.org", Purpose.RECOMMENDATIONS, organizers=[jazz["alpha"]])
-    pass_selectors.suggestions(holding)
+    pass_selectors.suggestions(_holder_who_agreed(network, jazz, "s2@example.org"))
     coordinator = UserFactory()
     NetworkStaff.objects.create(network=network, user=coordinator, role=NetworkRole.COORDINATOR)
     login_staff(client, coordinator)
