@@ -194,9 +194,12 @@ class Sender:
         self.campaign = campaign
         self.run = run
         self.shows = picks.coming_shows(campaign) if _has_picks(campaign) else []
-        # Only the organizer's model knows its audience; a network's campaign offers the common list.
+        # The owner's model: the organizer's, or the network's for its campaigns (from the people who
+        # share their profile with it).
         self.picker = (
-            personal.Picker(campaign.organizer_id, [show.event_id for show in self.shows])
+            personal.Picker(
+                campaign.organizer_id, [show.event_id for show in self.shows], network_id=campaign.network_id
+            )
             if self.shows
             else None
         )

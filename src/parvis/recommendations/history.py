@@ -65,6 +65,12 @@ def consenting(contact_ids: list[int]) -> set[int]:
     return {contact_id for contact_id, given in latest.items() if given}
 
 
+def not_refusing(contact_ids: list[int]) -> set[int]:
+    """Those of these contacts whose latest answer for recommendations is not a no (yes, or none yet)."""
+    latest = _latest(_recommendation_answers(list(contact_ids)))
+    return {contact_id for contact_id in contact_ids if latest.get(contact_id, True)}
+
+
 def organizer_history(organizer_id: int, column_of: dict[int, int]) -> History:
     """Every signal of the organizer's audience on the events of `column_of` (event id → column)."""
     bought = Ticket.objects.filter(

@@ -8,7 +8,6 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from parvis.crm import network_audience
 from parvis.passes.extensions import SuggestionRanker
 
 from . import history, personal, selectors, tracking
@@ -17,23 +16,16 @@ from .models import Arm, Impression, Neighbour, Surface
 KEPT = 10  # the first dates of the page kept in the impression
 
 
-def profile_contacts(network_id: int, contact_id: int) -> list[int]:
-    """The contacts of the holder's network profile (theirs at each member where they share it), or none
-    when this contact is not linked (it does not share its profile there)."""
-    links = network_audience.live_links(network_id)
-    profile = links.filter(contact_id=contact_id).values("profile_id")
-    return list(links.filter(profile_id__in=profile).values_list("contact_id", flat=True))
-
-
 class PassTaste(SuggestionRanker):
     def rank(self, holding, rows: list[dict]) -> list[dict]:
         network_id = holding.product.network_id
         contact_id = holding.order.contact_id
         if not rows or network_id is None or contact_id is None:
             return rows
-        linked = profile_contacts(network_id, contact_id)
-        consenting = history.consenting(linked) if linked else set()
-        if contact_id not in consenting:
+        if contact_id not in history.consenting([contact_id]):
+            return rows
+        person = personal.profile_histories(network_id, [contact_id]).get(contact_id)
+        if person is None:  # not linked: they do not share their profile with the network
             return rows
         policy = selectors.policy_of(network_id=network_id)
         training = selectors.latest_training(network_id=network_id)
@@ -41,7 +33,7 @@ class PassTaste(SuggestionRanker):
         if tracking.in_holdout(f"n{network_id}", contact_id, policy.holdout_percent):
             arm = Arm.HOLDOUT
         elif training is not None:
-            rows = _by_taste(network_id, sorted(consenting), rows)
+            rows = _by_taste(network_id, person.weights, rows)
         Impression.objects.create(
             network_id=network_id,
             surface=Surface.PASS,
@@ -56,13 +48,9 @@ class PassTaste(SuggestionRanker):
         return rows
 
 
-def _by_taste(network_id: int, contact_ids: list[int], rows: list[dict]) -> list[dict]:
-    """The rows ordered by new venue first, then by what the person's choices (all their linked
-    contacts') lead to through the network's neighbours, then by date."""
-    weights: dict[int, float] = {}
-    for person in personal.person_history(contact_ids).values():
-        for event_id, weight in person.weights.items():
-            weights[event_id] = max(weight, weights.get(event_id, 0))
+def _by_taste(network_id: int, weights: dict[int, float], rows: list[dict]) -> list[dict]:
+    """The rows ordered by new venue first, then by what the person's choices (`weights`, across the
+    network) lead to through the network's neighbours, then by date."""
     scores: dict[int, float] = defaultdict(float)
     because: dict[int, tuple[float, tuple]] = {}  # the show of their history that leads there most
     found = Neighbour.objects.filter(training__network_id=network_id, event_id__in=list(weights)).values_list(

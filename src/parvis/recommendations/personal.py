@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from parvis.core.compiled import CompiledQuery
+from parvis.crm import network_audience
 from parvis.crm.models import Interaction
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Ticket, TicketState
@@ -81,6 +82,42 @@ _neighbours_of = CompiledQuery(
 )
 
 
+_network_neighbours_of = CompiledQuery(
+    Neighbour,
+    lambda network_id, event_ids: Neighbour.objects.filter(
+        training__network_id=network_id, event_id__in=event_ids
+    ).values_list("event_id", "neighbour_id", "score", "event__title", "event__title_en"),
+)
+
+
+def profile_histories(network_id: int, contact_ids: list[int]) -> dict[int, _Person]:
+    """For each of these contacts (who agreed to personalised recommendations), the history of their
+    person across the network: every contact their shared profile links (read through the network's one
+    door, where they consent to share), less those where the person refused recommendations. A contact
+    not linked (it does not share its profile) gets nothing: the network uses nothing of theirs."""
+    links = network_audience.live_links(network_id)
+    profile_of = dict(links.filter(contact_id__in=contact_ids).values_list("contact_id", "profile_id"))
+    linked: dict[int, list[int]] = defaultdict(list)
+    for contact_id, profile_id in links.filter(profile_id__in=set(profile_of.values())).values_list(
+        "contact_id", "profile_id"
+    ):
+        linked[profile_id].append(contact_id)
+    everyone = sorted({c for contacts in linked.values() for c in contacts})
+    allowed = history.not_refusing(everyone) if everyone else set()
+    histories = person_history(sorted(allowed)) if allowed else {}
+    people: dict[int, _Person] = {}
+    for contact_id, profile_id in profile_of.items():
+        person = _Person()
+        for other in linked[profile_id]:
+            found = histories.get(other)
+            if found is not None:
+                for event_id, weight in found.weights.items():
+                    person.weights[event_id] = max(weight, person.weights.get(event_id, 0))
+                person.known |= found.known
+        people[contact_id] = person
+    return people
+
+
 def person_history(contact_ids: list[int]) -> dict[int, _Person]:
     """Each person's signals (bought, came) with the genres and venues they met, less what they asked to
     forget. Three queries, each written as SQL once per process (a campaign asks them for every batch)."""
@@ -109,8 +146,15 @@ def person_history(contact_ids: list[int]) -> dict[int, _Person]:
 
 
 class Picker:
-    def __init__(self, organizer_id: int | None, candidates: list[int], *, now=None):
-        self.organizer_id = organizer_id
+    def __init__(self, organizer_id: int | None, candidates: list[int], *, now=None, network_id=None):
+        """The organizer's model, or the network's (`network_id`: its campaigns); neither: the common
+        list only."""
+        self.organizer_id, self.network_id = organizer_id, network_id
+        if network_id:
+            self.owner, self.holdout_key = {"network_id": network_id}, f"n{network_id}"
+        else:
+            self.owner = {"organizer_id": organizer_id} if organizer_id else {}
+            self.holdout_key = organizer_id
         self.now = now or timezone.now()
         self.candidates = list(dict.fromkeys(candidates))
         self.attributes = self._attributes()
@@ -119,9 +163,9 @@ class Picker:
         self.features = engine.Features(
             attributes=[self.attributes[e] for e in self.candidates], popularity=[1] * len(self.candidates)
         )
-        self.policy = selectors.policy_of(organizer_id) if organizer_id else None
+        self.policy = selectors.policy_of(**self.owner) if self.owner else None
         self.balance = engine.Balance(float(self.policy.curiosity) if self.policy else 0.5)
-        training = selectors.latest_training(organizer_id) if organizer_id else None
+        training = selectors.latest_training(**self.owner) if self.owner else None
         self.version = training.version if training else None
         self.popularity = self._popularity()
         self._popular: list[int] | None = None
@@ -152,17 +196,23 @@ class Picker:
 
     def prepare(self, contact_ids: list[int]) -> None:
         """Read what these people need: who consented, their histories, the neighbours of what they took."""
-        self.consenting = history.consenting(contact_ids) if self.organizer_id else set()
+        self.consenting = history.consenting(contact_ids) if self.owner else set()
         self._arms = {}
         personal = [
             contact_id for contact_id in sorted(self.consenting) if self.arm(contact_id) == Arm.PERSONAL
         ]
-        self.people = person_history(personal) if personal else {}
+        if self.network_id:
+            self.people = profile_histories(self.network_id, personal) if personal else {}
+        else:
+            self.people = person_history(personal) if personal else {}
         sources = {event_id for person in self.people.values() for event_id in person.weights}
         self.titles = {}
         self.neighbours = defaultdict(list)
         if sources and self.candidates:
-            rows = _neighbours_of(self.organizer_id, sorted(sources))
+            if self.network_id:
+                rows = _network_neighbours_of(self.network_id, sorted(sources))
+            else:
+                rows = _neighbours_of(self.organizer_id, sorted(sources))
             for event_id, neighbour_id, score, title, title_en in rows:
                 self.titles[event_id] = (title, title_en)
                 if neighbour_id in self.position:
@@ -183,19 +233,19 @@ class Picker:
         if contact_id not in self.consenting:
             return Arm.COMMON
         if contact_id not in self._arms:
-            holdout = tracking.in_holdout(self.organizer_id, contact_id, self.policy.holdout_percent)
+            holdout = tracking.in_holdout(self.holdout_key, contact_id, self.policy.holdout_percent)
             self._arms[contact_id] = Arm.HOLDOUT if holdout else Arm.PERSONAL
         return self._arms[contact_id]
 
     def impression(self, contact_id: int, choices: list[Choice], surface: str, ref: str = ""):
         """What this person was shown, to keep (`tracking.record`): named, and findable by `ref` for their
         clicks, only if they consented to personalised recommendations."""
-        if self.organizer_id is None or not choices:
+        if not self.owner or not choices:
             return None
         arm = self.arm(contact_id)
         named = arm != Arm.COMMON
         return Impression(
-            organizer_id=self.organizer_id,
+            **self.owner,
             surface=surface,
             ref=ref if named else "",
             arm=arm,

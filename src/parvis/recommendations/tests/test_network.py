@@ -6,13 +6,15 @@ the network when they agreed, first the venues new to them."""
 import pytest
 
 from parvis.core.models import AuditLogEntry
-from parvis.crm import network_profiles
+from parvis.crm import network_audience, network_profiles
 from parvis.crm.models import Consent, Contact, Purpose
 from parvis.crm.services import consent_record
+from parvis.marketing import delivery, render
+from parvis.marketing.tests.factories import campaign
 from parvis.network.models import NetworkRole, NetworkStaff, Role
 from parvis.passes import selectors as pass_selectors
 from parvis.passes.tests.factories import bought_pass, club, concert, pass_product
-from parvis.recommendations import holders, tracking, training
+from parvis.recommendations import tracking, training
 from parvis.recommendations.models import Arm, Impression, Neighbour, Policy, Surface, Tally
 from parvis.testing import UserFactory, login_staff, staff
 
@@ -115,7 +117,8 @@ def test_a_holder_of_the_holdout_keeps_the_plain_order(network, jazz, settings):
     holding = _holder_who_agreed(network, jazz, "s1@example.org")
     Policy.objects.create(network=network, holdout_percent=50)
     contact_id = holding.order.contact_id
-    assert len(holders.profile_contacts(network.pk, contact_id)) == 2  # linked at both clubs
+    linked = network_audience.live_links(network).filter(contact__email="s1@example.org")
+    assert linked.count() == 2  # at both clubs
     # The group is a keyed hash of the person: a key that puts them in it, found, not hoped for.
     settings.SECRET_KEY = next(
         key
@@ -167,3 +170,35 @@ def test_the_coordinator_sets_the_networks_balance_and_reads_its_report(client, 
     client.logout()
     login_staff(client, staff(jazz["alpha"], Role.MARKETING))  # a member's marketer: not the network's
     assert client.get(url).status_code in (403, 404)
+
+
+def test_a_network_campaign_picks_from_the_persons_choices_across_its_members(network, jazz):
+    training.train_network(network)
+    _agree("s0@example.org", Purpose.RECOMMENDATIONS, organizers=[jazz["alpha"]])
+    _agree("nora@example.org", Purpose.RECOMMENDATIONS, organizers=[jazz["alpha"]])
+    s0 = Contact.objects.get(organizer=jazz["alpha"], email="s0@example.org")
+    nora = Contact.objects.get(organizer=jazz["alpha"], email="nora@example.org")  # does not share
+    sender = delivery.Sender(campaign(network=network, blocks=[{"type": "recommended", "count": 2}]), "test")
+    sender.picker.prepare([s0.pk, nora.pk])
+    compiled = sender.compiled_for("fr")
+
+    mine = delivery.choose_for(render.Person(), sender.picker, s0.pk, compiled)
+    theirs = delivery.choose_for(render.Person(), sender.picker, nora.pk, compiled)
+
+    assert {c.event_id for c in mine}.isdisjoint({jazz["a1"].event_id, jazz["b1"].event_id})  # taken
+    assert all(c.because.kind for c in mine)  # from what they chose at both clubs
+    assert sender.picker.people[s0.pk].weights.keys() == {jazz["a1"].event_id, jazz["b1"].event_id}
+    assert theirs == sender.picker.popular(2) and nora.pk not in sender.picker.people
+    shown = sender.picker.impression(s0.pk, mine, Surface.CAMPAIGN, ref="recipient:1")
+    assert (shown.network_id, shown.organizer_id, shown.arm, shown.contact_id) == (
+        network.pk,
+        None,
+        Arm.PERSONAL,
+        s0.pk,
+    )
+
+    # Remi agreed at Alpha but refused at Beta: what he took at Beta is not his network history here.
+    _agree("remi@example.org", Purpose.RECOMMENDATIONS, organizers=[jazz["alpha"]])
+    remi = Contact.objects.get(organizer=jazz["alpha"], email="remi@example.org")
+    sender.picker.prepare([remi.pk])
+    assert sender.picker.people[remi.pk].weights.keys() == {jazz["a1"].event_id}
