@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from parvis.core.compiled import CompiledQuery
 from parvis.crm import network_audience
-from parvis.crm.models import Interaction
+from parvis.crm.models import Contact, Interaction
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Ticket, TicketState
 
@@ -82,6 +82,12 @@ _neighbours_of = CompiledQuery(
 )
 
 
+_birth_years = CompiledQuery(
+    Contact,
+    lambda contact_ids: Contact.objects.filter(pk__in=contact_ids, birth_year__isnull=False).values_list(
+        "pk", "birth_year"
+    ),
+)
 _network_neighbours_of = CompiledQuery(
     Neighbour,
     lambda network_id, event_ids: Neighbour.objects.filter(
@@ -157,6 +163,7 @@ class Picker:
             self.holdout_key = organizer_id
         self.now = now or timezone.now()
         self.candidates = list(dict.fromkeys(candidates))
+        self.age_min: dict[int, int] = {}  # the candidates with an age advice
         self.attributes = self._attributes()
         # The candidates' attributes as vectors once, for every person of every batch.
         self.position = {event_id: n for n, event_id in enumerate(self.candidates)}
@@ -170,6 +177,7 @@ class Picker:
         self.popularity = self._popularity()
         self._popular: list[int] | None = None
         self.consenting: set[int] = set()
+        self.too_young: dict[int, frozenset] = {}
         self._arms: dict[int, str] = {}
         self.people: dict[int, _Person] = {}
         self.neighbours: dict[int, list[tuple[int, float]]] = {}
@@ -183,10 +191,12 @@ class Picker:
             selectors.bookable(self.now)
             .filter(event_id__in=self.candidates)
             .order_by("starts_at")
-            .values_list("event_id", "event__genre", "venue_id")
+            .values_list("event_id", "event__genre", "venue_id", "event__age_min")
         )
-        for event_id, genre, venue_id in rows:
+        for event_id, genre, venue_id, age_min in rows:
             found.setdefault(event_id, frozenset({f"genre:{genre}", f"venue:{venue_id}"}))
+            if age_min:
+                self.age_min[event_id] = age_min
         self.candidates = [event_id for event_id in self.candidates if event_id in found]
         return found
 
@@ -197,6 +207,7 @@ class Picker:
     def prepare(self, contact_ids: list[int]) -> None:
         """Read what these people need: who consented, their histories, the neighbours of what they took."""
         self.consenting = history.consenting(contact_ids) if self.owner else set()
+        self.too_young = self._too_young(contact_ids)
         self._arms = {}
         personal = [
             contact_id for contact_id in sorted(self.consenting) if self.arm(contact_id) == Arm.PERSONAL
@@ -217,6 +228,26 @@ class Picker:
                 self.titles[event_id] = (title, title_en)
                 if neighbour_id in self.position:
                     self.neighbours[event_id].append((neighbour_id, score))
+
+    def _too_young(self, contact_ids: list[int]) -> dict[int, frozenset]:
+        """The shows each person is younger than the age advice of, as far as their birth year tells
+        (a rule that only withholds: read for everyone, consent or not, and only when a candidate has an
+        advice)."""
+        if not self.age_min or not contact_ids:
+            return {}
+        year = timezone.localtime(self.now).year
+        found = {}
+        for contact_id, born in _birth_years(list(contact_ids)):
+            age = year - born - 1  # the youngest they may be this year
+            blocked = frozenset(e for e, advice in self.age_min.items() if age < advice)
+            if blocked:
+                found[contact_id] = blocked
+        return found
+
+    def _common(self, count: int, blocked: frozenset) -> list[Choice]:
+        if not blocked:
+            return self.popular(count)
+        return [c for c in self.popular(len(self.candidates)) if c.event_id not in blocked][:count]
 
     def popular(self, count: int) -> list[Choice]:
         """The same for everyone: the most chosen coming shows, made varied."""
@@ -257,28 +288,29 @@ class Picker:
         )
 
     def for_contact(self, contact_id: int, count: int) -> list[Choice]:
+        blocked = self.too_young.get(contact_id, frozenset())
         person = self.people.get(contact_id) if self.arm(contact_id) == Arm.PERSONAL else None
         if person is None or not person.weights:
-            return self.popular(count)
+            return self._common(count, blocked)
         scores: dict[int, float] = defaultdict(float)
         because: dict[int, tuple[float, int]] = {}
         for source, weight in person.weights.items():
             for neighbour_id, score in self.neighbours.get(source, ()):
-                if neighbour_id in person.weights:
-                    continue  # they have it already
+                if neighbour_id in person.weights or neighbour_id in blocked:
+                    continue  # they have it already, or are too young for it
                 part = weight * score
                 scores[neighbour_id] += part
                 if part > because.get(neighbour_id, (0, 0))[0]:
                     because[neighbour_id] = (part, source)
-        if not scores:
-            return self.popular(count)
+        if not scores:  # nothing leads anywhere yet: the common list, less what they have
+            return self._common(count, blocked | frozenset(person.weights))
         ranked = sorted(scores, key=lambda e: -scores[e])[: self.balance.pool]
         picks = self._rerank(ranked, [scores[e] for e in ranked], count, frozenset(person.known))
         choices = [
             Choice(event_id, self._why(event_id, person, because)) for event_id in (p.index for p in picks)
         ]
         if len(choices) < count:  # too little history: the common list completes it
-            taken = {choice.event_id for choice in choices} | set(person.weights)
+            taken = {choice.event_id for choice in choices} | set(person.weights) | blocked
             choices += [c for c in self.popular(len(self.candidates)) if c.event_id not in taken][
                 : count - len(choices)
             ]

@@ -1,15 +1,18 @@
 """« Vous aimerez aussi » on a phone (issue 23): the section reads well on a small screen, passes axe,
-and a suggestion leads to its show; the report reads on a phone too; at the counter, choosing a customer
-shows what to offer them."""
+and a suggestion leads to its show; a person's « Mes recommandations » says why and a suggestion opened
+is kept; the report reads on a phone too; at the counter, choosing a customer shows what to offer them."""
 
 import datetime
+import re
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from parvis.network.models import Role
 from parvis.recommendations import training
+from parvis.recommendations.models import Impression, Surface
 from parvis.testing import staff
 from parvis.web.tests.conftest import axe_violations, htmx_settled, staff_login
 
@@ -76,3 +79,23 @@ def test_at_the_counter_choosing_a_customer_shows_what_to_offer(page, organizer,
     expect(offered).to_contain_text("Jazz 2")
     expect(offered).to_contain_text("Parce que vous avez aimé")
     assert axe_violations(page) == []
+
+
+def test_a_person_on_a_phone_reads_why_and_opens_a_suggestion(phone_page, organizer, season):  # noqa: F811
+    page = phone_page
+    page.goto("/compte/")
+    page.get_by_label("Votre e-mail").fill("ana@example.org")
+    page.get_by_role("button", name="Recevoir mon lien de connexion").click()
+    expect(page.get_by_test_id("link-sent")).to_be_visible()
+    page.goto(re.search(r"/compte/lien/\S+/", mail.outbox[-1].body)[0])
+    page.get_by_role("button", name="Me connecter").click()
+    page.goto("/compte/recommandations/")
+
+    expect(page.get_by_text("Parce que vous avez aimé", exact=False).first).to_be_visible()
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.get_by_role("link", name="Jazz 2").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jazz 2")
+    shown = Impression.objects.get(surface=Surface.ACCOUNT)
+    assert shown.clicked_event_id == season["jazz2"].event_id  # the suggestion opened, kept

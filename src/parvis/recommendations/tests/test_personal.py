@@ -7,12 +7,14 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from parvis.crm.models import Consent, Contact, Interaction, Purpose
 from parvis.crm.services import consent_record, interaction_record
 from parvis.marketing import delivery, render
 from parvis.marketing.tests.factories import campaign
-from parvis.programming.models import Genre
+from parvis.programming.models import Event, Genre
 from parvis.recommendations import personal, training
 from parvis.recommendations.models import Forgotten
 from parvis.testing import PerformanceFactory, VenueFactory
@@ -163,3 +165,46 @@ def test_a_campaigns_recommended_block_says_why_to_those_who_agreed(organizer, s
     delivery.choose_for(for_bob, sender.picker, season["bob"].pk, compiled)
     message = render.personalise(compiled, for_bob)
     assert "Jazz 1" in message.html and "Parce que" not in message.html and render.WHY not in message.html
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sold_out=st.lists(st.booleans(), min_size=4, max_size=4),
+    online=st.lists(st.booleans(), min_size=4, max_size=4),
+    advice=st.lists(st.sampled_from([None, 12, 18]), min_size=4, max_size=4),
+    agreed=st.booleans(),
+    born=st.sampled_from([None, 2016, 1980]),
+)
+def test_picks_always_keep_the_business_rules(organizer, season, sold_out, online, advice, agreed, born):
+    """Whatever the state: only shows that may be booked now, none a person already has (when their
+    history is read), none under their age advice, and nothing of theirs read without consent."""
+    names = ("jazz1", "jazz2", "jazz3", "dance")
+    for name, full, sold_online, age in zip(names, sold_out, online, advice, strict=True):
+        performance = season[name]
+        Quota.objects.filter(performance=performance).update(used=F("capacity") if full else 0)
+        performance.tariffs.update(sold_online=sold_online)
+        Event.objects.filter(pk=performance.event_id).update(age_min=age)
+    ana = season["ana"]
+    Contact.objects.filter(pk=ana.pk).update(birth_year=born)
+    consent_record(
+        contact=ana, purpose=Purpose.RECOMMENDATIONS, given=agreed, source=Consent.Source.SELF_SERVICE
+    )
+    bookable = {
+        n for n, full, sold_online in zip(names, sold_out, online, strict=True) if sold_online and not full
+    }
+    picker = _picker(organizer, season, ana, season["bob"])
+
+    choices = picker.for_contact(ana.pk, 4)
+    picks = {c.event_id for c in choices}
+
+    assert picks <= set(_ids(season, *bookable))
+    if born is not None:
+        age = timezone.now().year - born - 1
+        for name, minimum in zip(names, advice, strict=True):
+            assert season[name].event_id not in picks or not minimum or age >= minimum
+    if agreed:
+        assert season["jazz1"].event_id not in picks  # hers already
+    else:
+        assert all(not c.because.kind for c in choices)
+        if born is None:
+            assert choices == picker.for_contact(season["bob"].pk, 4)  # the same as for anyone
