@@ -50,6 +50,9 @@ class DatesFollower:
     def event_copied(self, source, copy, *, actor, request=None) -> None:
         """`copy` was made from the event `source` (without its dates)."""
 
+    def event_published(self, event, *, actor, request=None) -> None:
+        """`event` was just published (it has dates): what is offered from the catalogue may follow."""
+
 
 dates: Registry[DatesFollower] = Registry("what follows the events and their dates")
 

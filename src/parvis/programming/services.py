@@ -63,7 +63,13 @@ def event_set_status(*, actor, event: Event, status: str, request=None) -> Event
         raise ValidationError(_("État inconnu."))
     if status == EventStatus.PUBLISHED and not event.performances.exists():
         raise ValidationError(_("Ajoutez au moins une date avant de publier."))
-    return event_update(actor=actor, event=event, data={"status": status}, request=request)
+    was = event.status
+    with transaction.atomic():
+        event = event_update(actor=actor, event=event, data={"status": status}, request=request)
+        if status == EventStatus.PUBLISHED and was != EventStatus.PUBLISHED:
+            for follower in extensions.dates:
+                follower.event_published(event, actor=actor, request=request)
+    return event
 
 
 def _aware(day: datetime.date, time: datetime.time, tz: zoneinfo.ZoneInfo) -> datetime.datetime:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from parvis.crm.models import Consent, Contact, Purpose
 from parvis.crm.services import consent_record
 from parvis.programming.models import EventStatus, Genre, PerformanceStatus
+from parvis.programming.services import event_set_status
 from parvis.recommendations import selectors, training
 from parvis.recommendations.models import Neighbour, Policy, Training
 from parvis.testing import PerformanceFactory, VenueFactory
@@ -171,3 +172,28 @@ def test_a_suggestion_is_always_a_published_date_to_come_with_places(
         assert not Quota.objects.filter(
             performance=performance, is_total=True, used__gte=F("capacity")
         ).exists()
+
+
+def test_a_show_published_after_the_training_is_offered_from_the_start(
+    organizer, catalogue, django_capture_on_commit_callbacks
+):
+    training.train_organizer(organizer)
+    text = "quartet de jazz, piano et contrebasse, swing et ballades"
+    fresh = _show(organizer, "Nouveau quartet", description=text, venue=catalogue["source"].venue)
+    event = fresh.event
+    event.status = EventStatus.DRAFT
+    event.save(update_fields=["status"])
+    training.train_organizer(organizer)  # the nightly training: the draft is not in it
+    assert "Nouveau quartet" not in {
+        s.performance.event.title for s in selectors.also_like(catalogue["source"].event, count=10)
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_set_status(actor=None, event=event, status=EventStatus.PUBLISHED)
+
+    assert Training.objects.get(organizer=organizer).version == 3  # trained again at once
+    suggested = {s.performance.event.title for s in selectors.also_like(catalogue["source"].event, count=10)}
+    assert "Nouveau quartet" in suggested  # nobody bought it: its text makes it a neighbour
+    with django_capture_on_commit_callbacks(execute=True):  # back to draft: nothing to train
+        event_set_status(actor=None, event=event, status=EventStatus.DRAFT)
+    assert Training.objects.get(organizer=organizer).version == 3
