@@ -144,7 +144,8 @@ class Arm(models.TextChoices):
 
 
 class Surface(models.TextChoices):
-    EVENT_PAGE = "event_page", _("Page d'un spectacle")
+    """Where suggestions reach a person by name (the event pages' lists are counted per day: `Tally`)."""
+
     ACCOUNT = "account", _("Compte du spectateur")
     CAMPAIGN = "campaign", _("Campagne e-mail")
     COUNTER = "counter", _("Guichet")
