@@ -95,6 +95,10 @@ def report(owner: dict, since: datetime.datetime, until: datetime.datetime) -> d
         "by_balance": _by_balance(groups[Arm.PERSONAL]),
         "versions": sorted(set(impressions.exclude(version=None).values_list("version", flat=True))),
         "window": WINDOW_DAYS,
+        # A network's figures rest on the people who share their profile with it: how many they are.
+        "sharing": (
+            network_audience.linked_profiles(owner["network_id"]).count() if "network_id" in owner else None
+        ),
     }
 
 

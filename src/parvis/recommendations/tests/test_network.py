@@ -166,6 +166,7 @@ def test_the_coordinator_sets_the_networks_balance_and_reads_its_report(client, 
 
     report = client.get(url + "rapport/").content.decode()
     assert "Page d&#x27;un pass" in report or "Page d'un pass" in report
+    assert "reposent sur 5 personnes qui partagent leur profil" in report  # four, Remi, linked at both
 
     client.logout()
     login_staff(client, staff(jazz["alpha"], Role.MARKETING))  # a member's marketer: not the network's
