@@ -4,14 +4,12 @@ every member lead to, each with why. Only when the holder shares their profile w
 contacts linked to one profile) and agreed to personalised recommendations; the holdout group and the
 others keep the plain order. Each showing is kept as an impression of the network."""
 
-from collections import defaultdict
-
 from django.utils import timezone
 
 from parvis.passes.extensions import SuggestionRanker
 
 from . import history, personal, selectors, tracking
-from .models import Arm, Impression, Neighbour, Surface
+from .models import Arm, Impression, Surface
 
 KEPT = 10  # the first dates of the page kept in the impression
 
@@ -51,24 +49,13 @@ class PassTaste(SuggestionRanker):
 def _by_taste(network_id: int, weights: dict[int, float], rows: list[dict]) -> list[dict]:
     """The rows ordered by new venue first, then by what the person's choices (`weights`, across the
     network) lead to through the network's neighbours, then by date."""
-    scores: dict[int, float] = defaultdict(float)
-    because: dict[int, tuple[float, tuple]] = {}  # the show of their history that leads there most
-    found = Neighbour.objects.filter(training__network_id=network_id, event_id__in=list(weights)).values_list(
-        "event_id", "neighbour_id", "score", "event__title", "event__title_en"
-    )
-    for event_id, neighbour_id, score, title, title_en in found:
-        if neighbour_id in weights:
-            continue
-        part = weights[event_id] * score
-        scores[neighbour_id] += part
-        if part > because.get(neighbour_id, (0.0, ()))[0]:
-            because[neighbour_id] = (part, (title, title_en))
+    found = personal.network_neighbours_of(network_id, sorted(weights))
+    titles = {event_id: (title, title_en) for event_id, _n, _s, title, title_en in found}
+    scores, because = personal.lead_to(weights, ((e, n, score) for e, n, score, _t, _te in found))
     for row in rows:
         event_id = row["performance"].event_id
         if event_id in because:
-            row["why"] = personal.reason_text(
-                personal.Because("liked", event_id), {event_id: because[event_id][1]}
-            )
+            row["why"] = personal.reason_text(personal.Because("liked", because[event_id][1]), titles)
     return sorted(
         rows,
         key=lambda row: (

@@ -88,7 +88,7 @@ _birth_years = CompiledQuery(
         "pk", "birth_year"
     ),
 )
-_network_neighbours_of = CompiledQuery(
+network_neighbours_of = CompiledQuery(
     Neighbour,
     lambda network_id, event_ids: Neighbour.objects.filter(
         training__network_id=network_id, event_id__in=event_ids
@@ -221,7 +221,7 @@ class Picker:
         self.neighbours = defaultdict(list)
         if sources and self.candidates:
             if self.network_id:
-                rows = _network_neighbours_of(self.network_id, sorted(sources))
+                rows = network_neighbours_of(self.network_id, sorted(sources))
             else:
                 rows = _neighbours_of(self.organizer_id, sorted(sources))
             for event_id, neighbour_id, score, title, title_en in rows:
@@ -292,16 +292,12 @@ class Picker:
         person = self.people.get(contact_id) if self.arm(contact_id) == Arm.PERSONAL else None
         if person is None or not person.weights:
             return self._common(count, blocked)
-        scores: dict[int, float] = defaultdict(float)
-        because: dict[int, tuple[float, int]] = {}
-        for source, weight in person.weights.items():
-            for neighbour_id, score in self.neighbours.get(source, ()):
-                if neighbour_id in person.weights or neighbour_id in blocked:
-                    continue  # they have it already, or are too young for it
-                part = weight * score
-                scores[neighbour_id] += part
-                if part > because.get(neighbour_id, (0, 0))[0]:
-                    because[neighbour_id] = (part, source)
+        pairs = (
+            (source, neighbour_id, score)
+            for source in person.weights
+            for neighbour_id, score in self.neighbours.get(source, ())
+        )
+        scores, because = lead_to(person.weights, pairs, skip=blocked)
         if not scores:  # nothing leads anywhere yet: the common list, less what they have
             return self._common(count, blocked | frozenset(person.weights))
         ranked = sorted(scores, key=lambda e: -scores[e])[: self.balance.pool]
@@ -334,6 +330,22 @@ class Picker:
         if any(name.startswith("venue:") for name in new):
             return Because("new_venue")
         return Because("liked", because[event_id][1])
+
+
+def lead_to(weights: dict[int, float], pairs, *, skip=frozenset()) -> tuple[dict, dict]:
+    """What a person's choices (`weights`: event → signal) lead to through the neighbour `pairs`
+    (source, neighbour, score): each neighbour's score, and (part, source) of the show of their history
+    that leads there most. Nothing they have already, nothing in `skip`."""
+    scores: dict[int, float] = defaultdict(float)
+    because: dict[int, tuple[float, int]] = {}
+    for source, neighbour_id, score in pairs:
+        if neighbour_id in weights or neighbour_id in skip:
+            continue
+        part = weights[source] * score
+        scores[neighbour_id] += part
+        if part > because.get(neighbour_id, (0, 0))[0]:
+            because[neighbour_id] = (part, source)
+    return scores, because
 
 
 def coming_events(organizer_id: int, *, now=None, limit: int = 200) -> list[int]:
