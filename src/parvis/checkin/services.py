@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from parvis.core import changes
 from parvis.core.audit import audit_record, snapshot
 from parvis.core.tokens import token_new
 from parvis.crm import services as crm
@@ -268,6 +269,13 @@ def _enter_or_exit(checkin_list: CheckinList, ticket: Ticket, scan: Scan, kind: 
         )
         return "" if left else "not_inside"
     if _insert_presence(checkin_list, ticket, scan):
+        changes.record(
+            "ticket.checked_in",
+            organizer_id=checkin_list.organizer_id,
+            subject="ticket",
+            subject_id=ticket.pk,
+            at=scan.scanned_at,
+        )
         # The first entry on this list is a visit in the buyer's audience profile.
         crm.interaction_record(
             contact_id=ticket.order.contact_id,

@@ -253,3 +253,37 @@ class FailedJob(models.Model):
     @property
     def open(self) -> bool:
         return self.dismissed_at is None and self.retried_at is None
+
+
+class Change(models.Model):
+    """One thing that happened to a record that others follow (the analytics' rollups, the sync API, the
+    webhooks): written in the transaction that made it, so it commits or vanishes with it, and given its
+    place in the feed (`seq`) only after commit, by `core.changes.sequence` (see that module)."""
+
+    id = models.BigAutoField(primary_key=True)
+    seq = models.BigIntegerField(null=True, unique=True)
+    topic = models.CharField(max_length=40)  # "order.paid", "ticket.checked_in", "contact.erased"…
+    organizer_id = models.IntegerField()  # no foreign key: the feed outlives nothing it names
+    subject = models.CharField(max_length=20)  # "order", "ticket", "performance", "contact", "consent"
+    subject_id = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="change_unsequenced"),
+            models.Index(fields=["organizer_id", "seq"], name="change_organizer_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq or '-'} {self.topic} {self.subject}:{self.subject_id}"
+
+
+class FeedCursor(models.Model):
+    """How far a follower of the change feed has read (`seq`); the row named "" is the feed's own head,
+    the last place given."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name or 'head'}: {self.seq}"

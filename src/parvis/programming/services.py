@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from parvis.core import changes
 from parvis.core.audit import audit_record, audited_update, snapshot
 from parvis.network.models import Network, Organizer, Space, Venue
 
@@ -227,15 +228,22 @@ def event_duplicate(*, actor, event: Event, request=None) -> Event:
 
 
 def performance_update(*, actor, performance: Performance, data: dict, request=None) -> Performance:
-    return audited_update(
-        actor=actor,
-        instance=performance,
-        data=data,
-        action="performance.update",
-        organizer=performance.organizer,
-        request=request,
-        validate_unique=False,
-    )
+    with transaction.atomic():
+        changes.record(
+            "performance.updated",
+            organizer_id=performance.organizer_id,
+            subject="performance",
+            subject_id=performance.pk,
+        )
+        return audited_update(
+            actor=actor,
+            instance=performance,
+            data=data,
+            action="performance.update",
+            organizer=performance.organizer,
+            request=request,
+            validate_unique=False,
+        )
 
 
 def network_feature_event(*, actor, network: Network, event: Event, featured: bool, request=None) -> None:

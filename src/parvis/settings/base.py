@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "parvis.memberships",
     "parvis.recommendations",
     "parvis.marketing",
+    "parvis.analytics",
     "anymail",  # the e-mail providers' webhooks (bounces, complaints), read by parvis.marketing.inbound
     "parvis.api",
     "parvis.demo",

@@ -278,6 +278,8 @@ class Ticket(models.Model):
     quotas = models.ManyToManyField(Quota, related_name="tickets")
     secret = models.CharField(max_length=200, blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
+    # When it stopped being valid (refunded, cancelled, exchanged): the day a refund counts in the figures.
+    voided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("billet")

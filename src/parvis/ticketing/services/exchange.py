@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from parvis.core import changes
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 
@@ -86,7 +87,7 @@ def ticket_exchange(
         item, quota_ids = _new_place(
             ticket, target, channel=channel, slot_id=slot_id, subscription=subscription
         )
-        Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.EXCHANGED)
+        Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.EXCHANGED, voided_at=timezone.now())
         inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
         if difference:
             Payment.objects.create(
@@ -100,6 +101,9 @@ def ticket_exchange(
             Order.objects.filter(pk=order.pk).update(total=F("total") + difference)
         key = signing.signing_key_for(target.performance.organizer)
         new_ticket = tickets_issue(order, item, quota_ids, key)[0]
+        changes.record(
+            "ticket.exchanged", organizer_id=order.organizer_id, subject="order", subject_id=order.pk
+        )
         audit_record(
             actor=actor,
             action="ticket.exchange",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from parvis.core import changes
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 from parvis.core.compiled import CompiledQuery, insert_many
@@ -147,6 +148,9 @@ def order_fulfil(
         if organizer_id not in keys:
             keys[organizer_id] = signing.signing_key_for_id(organizer_id)
         tickets_issue(order, item, quota_ids, keys[organizer_id])  # last: the numbering row is locked briefly
+    changes.record(
+        "order.paid", organizer_id=order.organizer_id, subject="order", subject_id=order.pk, at=now
+    )
 
 
 def _auto_refund(order: Order, reason: str, *, voucher: bool = False) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from parvis.core import changes
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 from parvis.core.compiled import insert, insert_many
@@ -177,4 +178,5 @@ def order_place_paid(
             except inventory.SoldOut:
                 raise SaleError("sold_out") from None
             tickets += tickets_issue(order, item, quota_ids, key)
+        changes.record("order.paid", organizer_id=organizer_id, subject="order", subject_id=order.pk, at=now)
     return order, tickets

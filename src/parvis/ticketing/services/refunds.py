@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from parvis.core import changes
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 from parvis.crm import services as crm
@@ -89,6 +90,7 @@ def tickets_refund(
     done: list[Ticket] = []
     for ticket in tickets:
         by_order[ticket.order_id].append(ticket)
+    now = timezone.now()
     with transaction.atomic():
         for order_id, order_tickets in by_order.items():
             order = Order.objects.select_for_update().get(pk=order_id)
@@ -96,7 +98,7 @@ def tickets_refund(
             refunded_tickets: list[Ticket] = []
             for ticket in order_tickets:
                 if Ticket.objects.filter(pk=ticket.pk, state=TicketState.VALID).update(
-                    state=TicketState.REFUNDED
+                    state=TicketState.REFUNDED, voided_at=now
                 ):
                     inventory.give_back_sold(quota_ids=[q.pk for q in ticket.quotas.all()])  # prefetched?
                     refunded += max(Decimal(0), ticket.price - fee_per_ticket)
@@ -111,6 +113,9 @@ def tickets_refund(
             order.save(update_fields=["state"])
             if refunded:
                 _record_refund(order, refunded, provider=method)
+            changes.record(
+                "order.refunded", organizer_id=order.organizer_id, subject="order", subject_id=order.pk
+            )
             done.extend(refunded_tickets)
             audit_record(
                 actor=actor,

@@ -1,0 +1,31 @@
+"""`parvis analytics rebuild`: compute every rollup again from the sales and the door;
+`parvis analytics settle`: bring them up to the last committed change (what the worker does)."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from parvis.analytics import rollups
+
+
+class Command(BaseCommand):
+    help = "Les tableaux de bord : rebuild (tout recalculer), settle (rattraper les dernières ventes)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["rebuild", "settle"])
+
+    def handle(self, *args, action: str, verbosity: int, **options):
+        started = time.monotonic()
+        if action == "settle":
+            n = rollups.settle()
+            if verbosity:
+                self.stdout.write(f"{n} changement(s) pris en compte en {time.monotonic() - started:.1f} s.")
+            return
+
+        def progress(done: int, total: int) -> None:
+            if verbosity > 1:
+                self.stdout.write(f"{done}/{total}")
+
+        n = rollups.rebuild(progress=progress)
+        if verbosity:
+            self.stdout.write(f"{n} date(s) recalculée(s) en {time.monotonic() - started:.1f} s.")

@@ -1,0 +1,56 @@
+"""The rollups the dashboards read: exact, rebuilt from the sales and the door by `rollups.recompute`."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    """How a ticket was obtained, as the sales dashboard tells it apart."""
+
+    ONLINE = "online", _("En ligne")
+    BOX_OFFICE = "box_office", _("Guichet")
+    API = "api", _("Partenaire (API)")
+    PASS = "pass", _("Pass")
+    SUBSCRIPTION = "subscription", _("Abonnement")
+    INVITATION = "invitation", _("Invitation")
+
+
+class SalesDay(models.Model):
+    """Tickets of one performance, tariff and source, sold (issued) and given back (refunded, exchanged)
+    on one local day, with their amounts TTC."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    performance = models.ForeignKey("programming.Performance", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    source = models.CharField(max_length=12, choices=Source.choices)
+    tariff = models.ForeignKey("ticketing.Tariff", on_delete=models.CASCADE, related_name="+")
+    sold = models.PositiveIntegerField(default=0)
+    sold_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    returned = models.PositiveIntegerField(default=0)
+    returned_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["performance", "day", "source", "tariff"], name="unique_sales_day"
+            )
+        ]
+        indexes = [models.Index(fields=["organizer", "day"], name="sales_day_organizer_day")]
+
+    def __str__(self) -> str:
+        return f"{self.performance_id} {self.day} {self.source}: +{self.sold} −{self.returned}"
+
+
+class PerformanceFigures(models.Model):
+    """What a performance holds now: valid tickets, their amount, and how many came in."""
+
+    performance = models.OneToOneField(
+        "programming.Performance", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    sold = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    scanned = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.performance_id}: {self.sold} ({self.scanned} in)"

@@ -1,0 +1,34 @@
+"""Background work of the dashboards: the rollups follow the sales a couple of seconds behind."""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django_tasks import task
+
+from parvis.core import changes, jobs
+from parvis.core.background import enqueue_on_commit
+
+from . import rollups
+
+SETTLE_AFTER = datetime.timedelta(seconds=2)  # a burst of sales settles in one run
+
+
+@task()
+def analytics_settle() -> None:
+    """Bring the rollups up to the last committed change (run twice: the second finds nothing to do)."""
+    rollups.settle()
+
+
+class RollupFollower(changes.Follower):
+    def wake(self) -> None:
+        # A backend that cannot wait (the tests' immediate one) is not given it: readers settle anyway.
+        if analytics_settle.get_backend().supports_defer:
+            enqueue_on_commit(analytics_settle.using(run_after=timezone.now() + SETTLE_AFTER))
+
+
+jobs.policy(analytics_settle, tries=3, label=gettext_lazy("Mise à jour des tableaux de bord"))
+
+
+def follow_changes() -> None:
+    changes.followers.register("analytics", RollupFollower())
