@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from parvis.analytics import views as analytics_views
 from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.boxoffice import till_views
 from parvis.checkin import staff_views as checkin_views
@@ -30,6 +31,8 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/lieux/nouveau/", network_views.venue_edit, name="venue_create"),
     path("o/<slug:organizer_slug>/lieux/<int:venue_pk>/", network_views.venue_edit, name="venue_edit"),
     path("o/<slug:organizer_slug>/journal/", audit_views.audit_log, name="audit_log"),
+    path("o/<slug:organizer_slug>/tableaux/ventes/", analytics_views.sales_board, name="analytics_sales"),
+    path("o/<slug:organizer_slug>/tableaux/remplissage/", analytics_views.fill_board, name="analytics_fill"),
     path("o/<slug:organizer_slug>/taches-en-echec/", jobs_views.failed_jobs, name="failed_jobs"),
     path(
         "o/<slug:organizer_slug>/taches-en-echec/<int:pk>/<slug:action>/",
@@ -216,6 +219,16 @@ urlpatterns = [
         name="crm_merge_undo",
     ),
     path("r/<slug:network_slug>/publics/", crm_views.network_audience, name="network_audience"),
+    path(
+        "r/<slug:network_slug>/tableaux/ventes/",
+        analytics_views.network_sales_board,
+        name="network_analytics_sales",
+    ),
+    path(
+        "r/<slug:network_slug>/tableaux/remplissage/",
+        analytics_views.network_fill_board,
+        name="network_analytics_fill",
+    ),
     path("o/<slug:organizer_slug>/campagnes/", campaign_views.campaign_list, name="campaign_list"),
     path("o/<slug:organizer_slug>/campagnes/nouvelle/", campaign_views.campaign_edit, name="campaign_create"),
     path(

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_tasks import task
@@ -10,8 +11,6 @@ from parvis.core import changes, jobs
 from parvis.core.background import enqueue_on_commit
 
 from . import rollups
-
-SETTLE_AFTER = datetime.timedelta(seconds=2)  # a burst of sales settles in one run
 
 
 @task()
@@ -23,8 +22,10 @@ def analytics_settle() -> None:
 class RollupFollower(changes.Follower):
     def wake(self) -> None:
         # A backend that cannot wait (the tests' immediate one) is not given it: readers settle anyway.
-        if analytics_settle.get_backend().supports_defer:
-            enqueue_on_commit(analytics_settle.using(run_after=timezone.now() + SETTLE_AFTER))
+        after = settings.PARVIS_ANALYTICS_SETTLE_AFTER_S
+        if after > 0 and analytics_settle.get_backend().supports_defer:
+            when = timezone.now() + datetime.timedelta(seconds=after)
+            enqueue_on_commit(analytics_settle.using(run_after=when))
 
 
 jobs.policy(analytics_settle, tries=3, label=gettext_lazy("Mise à jour des tableaux de bord"))

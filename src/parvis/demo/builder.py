@@ -44,6 +44,7 @@ from parvis.programming.models import (
 from parvis.ticketing.models import Order
 from parvis.ticketing.tasks import send_order_confirmation
 
+from .analytics import demo_history
 from .base import (
     DemoAccount,
     add_event,
@@ -88,6 +89,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     _demo_network_profiles(jazz=jazz)
     demo_campaigns(theatre=theatre, jazz=jazz)
     demo_recommendations(theatre=theatre)
+    demo_history(theatre=theatre)
     return accounts
 
 

@@ -3,6 +3,7 @@ sales with refunds, cancellations, exchanges, pass entries, invitations, timed s
 
 import datetime
 import random
+import time
 import uuid
 from collections import defaultdict
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from parvis.analytics import rollups
 from parvis.analytics.models import PerformanceFigures, SalesDay
@@ -267,3 +269,17 @@ def test_a_follower_that_fails_reads_the_same_changes_again(organizer):
     seen = []
     changes.consume("test", lambda batch: seen.extend(batch))
     assert [c.subject_id for c in seen] == [1]
+
+
+@pytest.mark.django_db(transaction=True)  # the worker's sign of life writes from a thread of its own
+def test_a_sale_wakes_the_worker_that_settles_the_rollups_soon_after(organizer, settings):
+    settings.TASKS = {"default": {"BACKEND": "parvis.core.background.DatabaseBackend"}}
+    settings.PARVIS_ANALYTICS_SETTLE_AFTER_S = 0.01
+    changes._woken[0] = 0.0  # this process has not woken the followers lately
+    performance = on_sale_performance(organizer=organizer)
+    buy(tariff(performance, price="20.00"), 2, provider="demo")
+    assert DBTaskResult.objects.filter(task_path__endswith="analytics_settle").count() == 1
+    time.sleep(0.05)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0")
+    assert SalesDay.objects.get().sold == 2  # no dashboard was read
+    assert DBTaskResult.objects.get(task_path__endswith="analytics_settle").status == "SUCCESSFUL"

@@ -1,0 +1,97 @@
+"""The dashboards' pages: an organizer's (anyone who may see its sales, the read-only role included) and a
+network's (its coordinators: the figures of its members summed, no person in them)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from parvis.network.models import NetworkMembership
+from parvis.network.permissions import Perm, require_network_perm, require_organizer_perm
+
+from . import boards, exports, fill, rollups, sales
+
+BOARDS = {
+    # name: (title, builder, days back and ahead of today by default, what the period counts)
+    "sales": (gettext_lazy("Ventes"), sales.board, 55, 0, gettext_lazy("jours de vente")),
+    "fill": (gettext_lazy("Remplissage"), fill.board, 30, 90, gettext_lazy("dates des représentations")),
+}
+
+
+def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str, slug: str, filename: str):
+    title, build, back, ahead, period_of = BOARDS[name]
+    rollups.settle()  # the figures include the last sale, whether or not a worker has run
+    f = boards.filters_read(request.GET, organizer_ids, back=back, ahead=ahead)
+    data = build(organizer_ids, f)
+    wanted = request.GET.get("export", "")
+    for chart in data["charts"]:
+        if chart.key == wanted:
+            fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+            return exports.chart_response(chart, fmt, f"{filename}-{name}-{chart.key}-{f.start}-{f.end}")
+    tabs = [
+        (str(label), reverse(url_name.replace(name, other), args=[slug]), other == name)
+        for other, (label, *_rest) in BOARDS.items()
+    ]
+    return render(
+        request,
+        "analytics/board.html",
+        {
+            "name": name,
+            "title": title,
+            "owner": owner,
+            "tabs": tabs,
+            "filters": f,
+            "period_of": period_of,
+            "query": f.query(),
+            "choices": boards.options(organizer_ids),
+            "show_source": name == "sales",
+            "risk_word": _("à risque"),
+            **data,
+        },
+    )
+
+
+@login_required
+def organizer_board(request, organizer_slug: str, name: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    return _show(
+        request,
+        name=name,
+        organizer_ids=[organizer.pk],
+        owner=organizer,
+        url_name=f"staff:analytics_{name}",
+        slug=organizer.slug,
+        filename=organizer.slug,
+    )
+
+
+@login_required
+def network_board(request, network_slug: str, name: str):
+    network = require_network_perm(request.user, network_slug, Perm.NETWORK_AUDIENCE)
+    members = list(NetworkMembership.objects.filter(network=network).values_list("organizer_id", flat=True))
+    return _show(
+        request,
+        name=name,
+        organizer_ids=members,
+        owner=network,
+        url_name=f"staff:network_analytics_{name}",
+        slug=network.slug,
+        filename=network.slug,
+    )
+
+
+def sales_board(request, organizer_slug: str):
+    return organizer_board(request, organizer_slug, "sales")
+
+
+def fill_board(request, organizer_slug: str):
+    return organizer_board(request, organizer_slug, "fill")
+
+
+def network_sales_board(request, network_slug: str):
+    return network_board(request, network_slug, "sales")
+
+
+def network_fill_board(request, network_slug: str):
+    return network_board(request, network_slug, "fill")
