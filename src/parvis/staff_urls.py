@@ -12,6 +12,7 @@ from parvis.marketing import staff_views as campaign_views
 from parvis.memberships import staff_views as memberships_views
 from parvis.network import audit_views, jobs_views
 from parvis.network import views as network_views
+from parvis.opendata import views as opendata_views
 from parvis.passes import staff_views as passes_views
 from parvis.programming import staff_views
 from parvis.ticketing import price_views
@@ -31,6 +32,13 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/lieux/nouveau/", network_views.venue_edit, name="venue_create"),
     path("o/<slug:organizer_slug>/lieux/<int:venue_pk>/", network_views.venue_edit, name="venue_edit"),
     path("o/<slug:organizer_slug>/journal/", audit_views.audit_log, name="audit_log"),
+    path("o/<slug:organizer_slug>/webhooks/", opendata_views.endpoints, name="webhooks"),
+    path("o/<slug:organizer_slug>/webhooks/<int:pk>/", opendata_views.endpoint_detail, name="webhook_detail"),
+    path(
+        "o/<slug:organizer_slug>/webhooks/<int:pk>/<slug:action>/",
+        opendata_views.endpoint_action,
+        name="webhook_action",
+    ),
     path("o/<slug:organizer_slug>/tableaux/ventes/", analytics_views.sales_board, name="analytics_sales"),
     path("o/<slug:organizer_slug>/tableaux/remplissage/", analytics_views.fill_board, name="analytics_fill"),
     path("o/<slug:organizer_slug>/taches-en-echec/", jobs_views.failed_jobs, name="failed_jobs"),

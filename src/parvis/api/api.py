@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from parvis.checkin.api import router as checkin_router
 from parvis.core import api_errors as errors
+from parvis.opendata.api import router as sync_router
 from parvis.programming.api import router as programming_router
 from parvis.ticketing.api import router as ticketing_router
 
@@ -17,3 +18,4 @@ errors.install(api)
 api.add_router("/", programming_router)
 api.add_router("/", ticketing_router)
 api.add_router("/", checkin_router)
+api.add_router("/", sync_router)

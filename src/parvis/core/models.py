@@ -108,6 +108,11 @@ ACTION_LABELS = {
     "membership_level.create": _("Formule d'adhésion créée"),
     "subscription_offer.create": _("Formule d'abonnement créée"),
     "venue.update": _("Lieu modifié"),
+    "webhook.create": _("Webhook ajouté"),
+    "webhook.rotate": _("Secret d'un webhook changé"),
+    "webhook.enable": _("Webhook réactivé"),
+    "webhook.disable": _("Webhook désactivé après des échecs"),
+    "webhook.replay": _("Livraison d'un webhook relancée"),
 }
 
 

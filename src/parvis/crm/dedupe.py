@@ -14,6 +14,7 @@ from django.db.models import Case, Count, Q, Value, When
 from django.db.models.functions import Concat, Lower, StrIndex, Substr
 from django.utils import timezone
 
+from parvis.core import changes
 from parvis.core.audit import audit_record
 from parvis.core.text import fold
 
@@ -207,6 +208,9 @@ def contacts_merge(*, survivor: Contact, merged: Contact, actor=None) -> Merge:
         survivor.tags.add(*new_tags)
         moved["fields"], moved["tags"] = filled, new_tags
         Contact.objects.filter(pk=merged.pk).update(merged_into=survivor)
+        changes.record(
+            "contact.merged", organizer_id=merged.organizer_id, subject="contact", subject_id=merged.pk
+        )
         DuplicateCandidate.objects.filter(
             first__in=[survivor, merged], second__in=[survivor, merged]
         ).delete()

@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from parvis.core import erasure
+from parvis.core import changes, erasure
 from parvis.core.audit import audit_record
 from parvis.core.text import of_name
 
@@ -292,6 +292,9 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
             custom_fields={},
             household=None,
             anonymised_at=now,
+        )
+        changes.record(
+            "contact.erased", organizer_id=contact.organizer_id, subject="contact", subject_id=contact.pk
         )
         words = erasure.words_of(
             contact.first_name,

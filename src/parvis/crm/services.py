@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from parvis.core import changes as feed
 from parvis.core.compiled import CompiledQuery, insert
 from parvis.core.params import is_digits
 
@@ -125,6 +126,9 @@ def contact_resolve(
                         if value
                     ]
                 )
+                feed.record(
+                    "contact.updated", organizer_id=organizer_id, subject="contact", subject_id=contact.pk
+                )
             return contact
         except IntegrityError:  # someone else created it meanwhile: find theirs
             continue
@@ -150,6 +154,9 @@ def _complete(contact, email, phone, first_name, last_name, postal_code, languag
         last = changes.get("last_name", contact.last_name)
         changes["name_key"] = name_key(first, last)
         Contact.objects.filter(pk=contact.pk).update(**changes, updated_at=timezone.now())
+        feed.record(
+            "contact.updated", organizer_id=contact.organizer_id, subject="contact", subject_id=contact.pk
+        )
         for name, value in changes.items():
             setattr(contact, name, value)
     for kind, value in ((Identifier.Kind.EMAIL, email), (Identifier.Kind.PHONE, phone)):
@@ -241,6 +248,9 @@ def consent_record(
             summary=f"{'+' if given else '−'} {Purpose(purpose).label}",
             ref=f"consent:{consent.pk}",
             author=actor,
+        )
+        feed.record(
+            "consent.changed", organizer_id=contact.organizer_id, subject="consent", subject_id=consent.pk
         )
         if purpose == Purpose.NETWORK_SHARING:  # linked or unlinked at once, in this transaction
             network_profiles.contact_sync(contact)

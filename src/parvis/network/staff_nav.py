@@ -28,6 +28,7 @@ ORGANIZER_SECTIONS = (
     ("team", _("Équipe"), "staff:team", Perm.STAFF_MANAGE, ("team",)),
     ("settings", _("Réglages"), "staff:organizer_settings", Perm.ORGANIZER_SETTINGS,
      ("organizer_settings", "venue_")),
+    ("webhooks", _("Webhooks"), "staff:webhooks", Perm.ORGANIZER_SETTINGS, ("webhook",)),
     ("audit", _("Journal d'audit"), "staff:audit_log", Perm.AUDIT_VIEW, ("audit_",)),
     ("jobs", _("Tâches en échec"), "staff:failed_jobs", Perm.JOBS_MANAGE, ("failed_job",)),
 )  # fmt: skip

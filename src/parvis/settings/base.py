@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "parvis.recommendations",
     "parvis.marketing",
     "parvis.analytics",
+    "parvis.opendata",
     "anymail",  # the e-mail providers' webhooks (bounces, complaints), read by parvis.marketing.inbound
     "parvis.api",
     "parvis.demo",
@@ -205,6 +206,11 @@ PARVIS_RECO_HOLDOUT_PERCENT = env.int("PARVIS_RECO_HOLDOUT_PERCENT", default=10)
 # The dashboards' rollups follow the sales this many seconds behind, through the task worker (0: only when
 # a dashboard is read, which always brings them up to date first).
 PARVIS_ANALYTICS_SETTLE_AFTER_S = env.float("PARVIS_ANALYTICS_SETTLE_AFTER_S", default=2.0)
+# Webhooks call https addresses on the Internet only, unless these allow plain http or an internal
+# machine (a receiver on the same host in development).
+PARVIS_SYNC_REQUESTS_PER_MIN = env.int("PARVIS_SYNC_REQUESTS_PER_MIN", default=600)  # per sync token
+PARVIS_WEBHOOKS_ALLOW_HTTP = env.bool("PARVIS_WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+PARVIS_WEBHOOKS_ALLOW_PRIVATE = env.bool("PARVIS_WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
 
 # Background work: the database backend by default, RQ (Redis) for scale. Correctness never depends on
 # a worker running: tasks only do work that can wait (e-mails, PDFs, statistics). With RQ the task is still

@@ -33,10 +33,10 @@ def _codes(document, response) -> list[str]:
 
 def test_every_operation_declares_its_errors_with_their_codes(document):
     operations = list(_operations(document))
-    assert len(operations) == 17
+    assert len(operations) == 18
     for _method, path, operation in operations:
         responses = operation["responses"]
-        assert _codes(document, responses["400"])[0] == "invalid_input", path
+        assert "invalid_input" in _codes(document, responses["400"]), path
         assert _codes(document, responses["413"]) == ["too_large"], path
         assert "invalid_input" in _codes(document, responses["422"]), path
         secured = bool(operation.get("security"))

@@ -23,6 +23,8 @@ from parvis.checkin.models import Device
 from parvis.checkin.services import device_create
 from parvis.memberships.models import Membership, MembershipProgram, Subscription, SubscriptionOffer
 from parvis.network.models import Organizer
+from parvis.opendata.api import sync_token_create
+from parvis.opendata.models import SCOPES
 from parvis.passes.models import PassHolding
 from parvis.testing import login_staff
 from parvis.ticketing.auth import api_token_create
@@ -234,13 +236,14 @@ def test_junk_in_every_api_operation_is_never_a_server_error(demo):
     organizer = Organizer.objects.get(slug="theatre-du-parvis")
     sales_token = api_token_create(organizer=organizer, name="fuzz")
     _device, device_token = device_create(organizer=organizer, name="fuzz")
+    sync_token = sync_token_create(organizer=organizer, name="fuzz", scopes=[s for s, _label in SCOPES])
     assert Device.objects.filter(organizer=organizer).exists()
     client = Client(raise_request_exception=False)
     document = client.get("/api/v1/openapi.json").json()
     failures, sent = [], 0
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            token = device_token if "/checkin/" in path else sales_token
+            token = device_token if "/checkin/" in path else sync_token if "/sync/" in path else sales_token
             headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
             params = operation.get("parameters", [])
             body_schema = (
@@ -263,5 +266,5 @@ def test_junk_in_every_api_operation_is_never_a_server_error(demo):
                 sent += 1
                 if response.status_code >= 500:
                     failures.append(f"{method.upper()} {path} with {name}: {response.status_code}")
-    assert sent == 17 * len(JUNK)
+    assert sent == 18 * len(JUNK)
     assert not failures, "\n".join(failures)

@@ -1,0 +1,91 @@
+"""The incremental sync API: a first full read, then only what changed, in order, deletions and
+anonymisations included; scopes, tenants, bad cursors and the rate limit."""
+
+import pytest
+from django.core.management import call_command
+
+from parvis.crm.dedupe import contacts_merge
+from parvis.crm.models import Contact, Purpose
+from parvis.crm.privacy import contact_erase
+from parvis.crm.services import consent_record, contact_resolve
+from parvis.opendata.api import sync_token_create
+from parvis.ticketing import services
+from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client, token, resource, cursor="", **params):
+    query = {"cursor": cursor, **params}
+    return client.get(f"/api/v1/sync/{resource}", query, headers={"Authorization": f"Bearer {token}"})
+
+
+def _all(client, token, resource, cursor=""):
+    """Every page until has_more is false: the records, and the cursor to keep."""
+    records = []
+    while True:
+        body = _get(client, token, resource, cursor, limit=2).json()
+        records += body["records"]
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            return records, cursor
+
+
+def test_a_first_sync_reads_everything_then_only_what_changed(client, organizer, other_organizer):
+    token = sync_token_create(organizer=organizer, name="bi", scopes=["orders", "tickets", "contacts"])
+    performance = on_sale_performance(organizer=organizer)
+    full = tariff(performance, price="20.00")
+    first, second, third = (buy(full, 1) for _ in range(3))
+    buy(tariff(on_sale_performance(organizer=other_organizer), price="9.00"), 1)  # another organizer's
+    records, cursor = _all(client, token, "orders")
+    assert [r["data"]["code"] for r in records] == [first.code, second.code, third.code]
+    assert {r["op"] for r in records} == {"upsert"}
+    assert _all(client, token, "orders", cursor) == ([], cursor)  # nothing new: the same cursor
+    services.tickets_refund(tickets=[second.tickets.get()])
+    fourth = buy(full, 2)
+    records, cursor = _all(client, token, "orders", cursor)
+    assert [(r["data"]["code"], r["data"]["state"]) for r in records] == [
+        (second.code, "refunded"),
+        (fourth.code, "paid"),
+    ]
+    tickets, _ = _all(client, token, "tickets")
+    assert len(tickets) == 5 and {t["data"]["state"] for t in tickets} == {"valid", "refunded"}
+
+
+def test_contacts_come_with_their_anonymisation_and_merges(client, organizer):
+    token = sync_token_create(organizer=organizer, name="bi", scopes=["contacts", "consents"])
+    performance = on_sale_performance(organizer=organizer)
+    buy(tariff(performance, price="20.00"), 1)
+    contact_resolve(organizer_id=organizer.pk, email="bo@example.org", first_name="Bo")
+    ana, bo = Contact.objects.order_by("pk")
+    records, cursor = _all(client, token, "contacts")
+    assert [r["data"]["email"] for r in records] == ["ana@example.org", "bo@example.org"]
+    consent_record(contact=ana, purpose=Purpose.ORGANIZER_NEWSLETTER, given=True, source="self_service")
+    contact_erase(contact=ana)
+    dup = Contact.objects.create(organizer=organizer, email="bo2@example.org", first_name="Bo")
+    contacts_merge(survivor=bo, merged=dup)
+    records, cursor = _all(client, token, "contacts", cursor)
+    ops = [(r["id"], r["op"]) for r in records]
+    assert (ana.pk, "anonymise") in ops and (dup.pk, "delete") in ops
+    erased = next(r for r in records if r["id"] == ana.pk)
+    assert "email" not in erased["data"] and erased["data"]["anonymised"] is True
+    consents, _ = _all(client, token, "consents")
+    assert [(c["data"]["contact_id"], c["data"]["given"]) for c in consents] == [(ana.pk, True)]
+
+
+def test_scopes_tenants_cursors_and_the_rate_limit(client, organizer, settings):
+    token = sync_token_create(organizer=organizer, name="bi", scopes=["orders"])
+    assert _get(client, token, "contacts").json()["code"] == "scope_missing"
+    assert _get(client, "sy_nope_nope", "orders").status_code == 401
+    answer = _get(client, token, "orders", "x.1")
+    assert answer.status_code == 400 and answer.json()["code"] == "bad_cursor"
+    assert _get(client, token, "nothing").status_code == 422
+    settings.PARVIS_SYNC_REQUESTS_PER_MIN = 2
+    codes = [_get(client, token, "orders").status_code for _ in range(3)]
+    assert codes[:1] == [200] and codes[-1] == 429
+
+
+def test_the_command_makes_a_token_with_its_scopes(organizer, capsys):
+    call_command("synctoken", "create", organizer=organizer.slug, scopes="orders,checkins")
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("sy_")
