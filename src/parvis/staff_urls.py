@@ -237,6 +237,11 @@ urlpatterns = [
         analytics_views.network_fill_board,
         name="network_analytics_fill",
     ),
+    path(
+        "r/<slug:network_slug>/tableaux/circulation/",
+        analytics_views.network_circulation_board,
+        name="network_analytics_circulation",
+    ),
     path("o/<slug:organizer_slug>/campagnes/", campaign_views.campaign_list, name="campaign_list"),
     path("o/<slug:organizer_slug>/campagnes/nouvelle/", campaign_views.campaign_edit, name="campaign_create"),
     path(

@@ -122,24 +122,49 @@ def _recompute(ids: list[int]) -> None:
         )
 
 
-def performances_of(batch: Sequence[Change]) -> set[int]:
-    """The performances a batch of changes touches."""
+def performances_of(batch: Sequence[Change]) -> tuple[set[int], set[int]]:
+    """The performances a batch of changes touches: whose sales changed, and whose entries only."""
     orders = [c.subject_id for c in batch if c.subject == "order"]
     tickets = [c.subject_id for c in batch if c.subject == "ticket"]
-    touched = {c.subject_id for c in batch if c.subject == "performance"}
+    sold = {c.subject_id for c in batch if c.subject == "performance"}
     if orders:
-        touched.update(
+        sold.update(
             OrderItem.objects.filter(order_id__in=orders).values_list("performance_id", flat=True).distinct()
         )
-    if tickets:
-        touched.update(Ticket.objects.filter(pk__in=tickets).values_list("performance_id", flat=True))
-    return touched
+    entered = (
+        set(Ticket.objects.filter(pk__in=tickets).values_list("performance_id", flat=True))
+        if tickets
+        else set()
+    )
+    return sold, entered - sold
+
+
+def recount_entries(performance_ids: Iterable[int]) -> None:
+    """An entry changes only how many came in: that count alone is taken again (a door rush does not
+    recompute the sales)."""
+    ids = sorted(set(performance_ids))
+    scanned = dict(
+        Presence.objects.filter(ticket__performance_id__in=ids)
+        .values("ticket__performance_id")
+        .annotate(n=Count("ticket_id", distinct=True))
+        .values_list("ticket__performance_id", "n")
+    )
+    known = set(
+        PerformanceFigures.objects.filter(performance_id__in=ids).values_list("performance_id", flat=True)
+    )
+    for pk in ids:
+        if pk in known:
+            PerformanceFigures.objects.filter(performance_id=pk).update(scanned=scanned.get(pk, 0))
+    if set(ids) - known:
+        recompute(set(ids) - known)  # no row yet: made whole
 
 
 def _handle(batch: Sequence[Change]) -> None:
-    touched = performances_of(batch)
-    if touched:
-        recompute(touched)
+    sold, entered = performances_of(batch)
+    if sold:
+        recompute(sold)
+    if entered:
+        recount_entries(entered)
 
 
 def settle() -> int:

@@ -1,6 +1,7 @@
 """Background work of the dashboards: the rollups follow the sales a couple of seconds behind."""
 
 import datetime
+import time
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,9 +21,19 @@ def analytics_settle() -> None:
 
 
 class RollupFollower(changes.Follower):
+    """Enqueues a settle at most once per `PARVIS_ANALYTICS_SETTLE_AFTER_S` per process, that long after:
+    a rush of sales recomputes each of its performances once per period, not once per sale."""
+
+    def __init__(self):
+        self.woken = 0.0
+
     def wake(self) -> None:
         # A backend that cannot wait (the tests' immediate one) is not given it: readers settle anyway.
         after = settings.PARVIS_ANALYTICS_SETTLE_AFTER_S
+        now = time.monotonic()
+        if now - self.woken < after:
+            return
+        self.woken = now
         if after > 0 and analytics_settle.get_backend().supports_defer:
             when = timezone.now() + datetime.timedelta(seconds=after)
             enqueue_on_commit(analytics_settle.using(run_after=when))

@@ -10,20 +10,23 @@ from django.utils.translation import gettext_lazy
 from parvis.network.models import NetworkMembership
 from parvis.network.permissions import Perm, require_network_perm, require_organizer_perm
 
-from . import boards, exports, fill, rollups, sales
+from . import boards, circulation, exports, fill, rollups, sales
 
 BOARDS = {
     # name: (title, builder, days back and ahead of today by default, what the period counts)
     "sales": (gettext_lazy("Ventes"), sales.board, 55, 0, gettext_lazy("jours de vente")),
     "fill": (gettext_lazy("Remplissage"), fill.board, 30, 90, gettext_lazy("dates des représentations")),
 }
+# A network's boards: the same, and how its audiences move between its members.
+NETWORK_BOARDS = {**BOARDS, "circulation": (gettext_lazy("Circulation des publics"), None, 0, 0, "")}
 
 
 def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str, slug: str, filename: str):
-    title, build, back, ahead, period_of = BOARDS[name]
+    menu = NETWORK_BOARDS if url_name.startswith("staff:network_") else BOARDS
+    title, build, back, ahead, period_of = menu[name]
     rollups.settle()  # the figures include the last sale, whether or not a worker has run
     f = boards.filters_read(request.GET, organizer_ids, back=back, ahead=ahead)
-    data = build(organizer_ids, f)
+    data = circulation.board(owner, f) if build is None else build(organizer_ids, f)
     wanted = request.GET.get("export", "")
     for chart in data["charts"]:
         if chart.key == wanted:
@@ -31,7 +34,7 @@ def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str,
             return exports.chart_response(chart, fmt, f"{filename}-{name}-{chart.key}-{f.start}-{f.end}")
     tabs = [
         (str(label), reverse(url_name.replace(name, other), args=[slug]), other == name)
-        for other, (label, *_rest) in BOARDS.items()
+        for other, (label, *_rest) in menu.items()
     ]
     return render(
         request,
@@ -46,6 +49,7 @@ def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str,
             "query": f.query(),
             "choices": boards.options(organizer_ids),
             "show_source": name == "sales",
+            "show_filters": build is not None,
             "risk_word": _("à risque"),
             **data,
         },
@@ -95,3 +99,7 @@ def network_sales_board(request, network_slug: str):
 
 def network_fill_board(request, network_slug: str):
     return network_board(request, network_slug, "fill")
+
+
+def network_circulation_board(request, network_slug: str):
+    return network_board(request, network_slug, "circulation")

@@ -203,9 +203,9 @@ PARVIS_CAMPAIGN_QUIET_HOURS = tuple(env.list("PARVIS_CAMPAIGN_QUIET_HOURS", cast
 # The share of the people who consented to personalised recommendations who get the common list instead,
 # to measure what the recommendations change (an organizer sets its own in its recommendations' settings).
 PARVIS_RECO_HOLDOUT_PERCENT = env.int("PARVIS_RECO_HOLDOUT_PERCENT", default=10)
-# The dashboards' rollups follow the sales this many seconds behind, through the task worker (0: only when
-# a dashboard is read, which always brings them up to date first).
-PARVIS_ANALYTICS_SETTLE_AFTER_S = env.float("PARVIS_ANALYTICS_SETTLE_AFTER_S", default=2.0)
+# The dashboards' rollups follow the sales about this many seconds behind, through the task worker (0: only
+# when a dashboard is read, which always brings them up to date first).
+PARVIS_ANALYTICS_SETTLE_AFTER_S = env.float("PARVIS_ANALYTICS_SETTLE_AFTER_S", default=10.0)
 # Webhooks call https addresses on the Internet only, unless these allow plain http or an internal
 # machine (a receiver on the same host in development).
 PARVIS_SYNC_REQUESTS_PER_MIN = env.int("PARVIS_SYNC_REQUESTS_PER_MIN", default=600)  # per sync token

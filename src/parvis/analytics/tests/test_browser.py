@@ -1,5 +1,5 @@
 """A director reads the sales dashboard on a phone and on a desktop, filters it and downloads a chart's
-data; a coordinator opens the network's; axe-core finds no serious violation."""
+data; a coordinator opens the network's, and its circulation view; axe-core finds no serious violation."""
 
 import csv
 import io
@@ -69,4 +69,10 @@ def test_a_director_reads_the_sales_on_a_desktop_and_a_coordinator_the_networks(
     staff_login(page, coordinator)
     page.goto(f"/staff/r/{network.slug}/tableaux/ventes/")
     expect(page.get_by_test_id("total-net")).to_have_text("5")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Circulation des publics").click()
+    expect(page.get_by_role("heading", name="Publics en commun, par paire de lieux")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="D'où viennent les publics : premier lieu, puis les suivants")
+    ).to_be_visible()
     assert axe_violations(page) == []
