@@ -1,5 +1,6 @@
 """The rollups the dashboards read: exact, rebuilt from the sales and the door by `rollups.recompute`."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,3 +55,18 @@ class PerformanceFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.performance_id}: {self.sold} ({self.scanned} in)"
+
+
+class DigestSubscription(models.Model):
+    """A staff member who asked for the weekly digest of an organizer's figures by e-mail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organizer"], name="one_digest_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.organizer_id}"

@@ -1,8 +1,9 @@
 """The dashboards' pages: an organizer's (anyone who may see its sales, the read-only role included) and a
 network's (its coordinators: the figures of its members summed, no person in them)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,6 +12,7 @@ from parvis.network.models import NetworkMembership
 from parvis.network.permissions import Perm, require_network_perm, require_organizer_perm
 
 from . import boards, circulation, exports, fill, rollups, sales
+from .models import DigestSubscription
 
 BOARDS = {
     # name: (title, builder, days back and ahead of today by default, what the period counts)
@@ -51,6 +53,7 @@ def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str,
             "show_source": name == "sales",
             "show_filters": build is not None,
             "risk_word": _("à risque"),
+            "digest_on": getattr(request, "digest_on", None),
             **data,
         },
     )
@@ -59,6 +62,16 @@ def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str,
 @login_required
 def organizer_board(request, organizer_slug: str, name: str):
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    if request.method == "POST":  # the weekly digest, for oneself: asked for, or no longer
+        mine = DigestSubscription.objects.filter(user=request.user, organizer=organizer)
+        if request.POST.get("digest") == "on" and request.user.email:
+            DigestSubscription.objects.get_or_create(user=request.user, organizer=organizer)
+            messages.success(request, _("Vous recevrez le résumé chaque semaine par e-mail."))
+        else:
+            mine.delete()
+            messages.success(request, _("Vous ne recevrez plus le résumé de la semaine."))
+        return redirect(request.get_full_path())
+    request.digest_on = DigestSubscription.objects.filter(user=request.user, organizer=organizer).exists()
     return _show(
         request,
         name=name,

@@ -1,21 +1,27 @@
 """`parvis analytics rebuild`: compute every rollup again from the sales and the door;
-`parvis analytics settle`: bring them up to the last committed change (what the worker does)."""
+`parvis analytics settle`: bring them up to the last committed change (what the worker does);
+`parvis analytics digest`: send the weekly digests due (run it weekly, from cron)."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from parvis.analytics import rollups
+from parvis.analytics import digest, rollups
 
 
 class Command(BaseCommand):
     help = "Les tableaux de bord : rebuild (tout recalculer), settle (rattraper les dernières ventes)."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["rebuild", "settle"])
+        parser.add_argument("action", choices=["rebuild", "settle", "digest"])
 
     def handle(self, *args, action: str, verbosity: int, **options):
         started = time.monotonic()
+        if action == "digest":
+            n = digest.send_due()
+            if verbosity:
+                self.stdout.write(f"{n} résumé(s) envoyé(s).")
+            return
         if action == "settle":
             n = rollups.settle()
             if verbosity:
