@@ -2,6 +2,7 @@
 both. An anonymised person is said to be so, with no name, address or e-mail; a merged one names the
 profile it went into; a record gone is None."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from parvis.checkin.models import Presence
@@ -9,6 +10,8 @@ from parvis.core.models import Change
 from parvis.crm.models import Consent, Contact
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Order, Ticket
+
+ORDERED_TICKETS = Prefetch("tickets", queryset=Ticket.objects.order_by("pk"))  # orders read for `order_data`
 
 
 def _at(value) -> str | None:
@@ -29,7 +32,7 @@ def order_data(order: Order) -> dict:
         "email": order.email,
         "first_name": order.first_name,
         "last_name": order.last_name,
-        "tickets": [ticket_data(t) for t in order.tickets.order_by("pk")],
+        "tickets": [ticket_data(t) for t in order.tickets.all()],  # read with ORDERED_TICKETS
     }
 
 
@@ -102,7 +105,7 @@ def checkin_data(ticket: Ticket) -> dict:
 def data_of(change: Change) -> dict | None:
     """The record a change is about, as it is now (None if it is gone)."""
     if change.subject == "order":
-        order = Order.objects.filter(pk=change.subject_id).first()
+        order = Order.objects.prefetch_related(ORDERED_TICKETS).filter(pk=change.subject_id).first()
         return order_data(order) if order else None
     if change.subject == "ticket":
         ticket = Ticket.objects.filter(pk=change.subject_id).first()

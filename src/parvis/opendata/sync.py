@@ -14,8 +14,6 @@ naming the profile it went into. Records are built in bulk (a page of orders is 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
-
 from parvis.checkin.models import Presence
 from parvis.core import changes
 from parvis.core.models import Change
@@ -39,9 +37,7 @@ class Page:
 
 
 def _orders(organizer_id: int, ids=None, after: int = 0, limit: int = 0):
-    qs = Order.objects.filter(organizer_id=organizer_id).prefetch_related(
-        Prefetch("tickets", queryset=Ticket.objects.order_by("pk"))
-    )
+    qs = Order.objects.filter(organizer_id=organizer_id).prefetch_related(payloads.ORDERED_TICKETS)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     else:

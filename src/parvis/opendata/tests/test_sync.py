@@ -31,7 +31,9 @@ def _all(client, token, resource, cursor=""):
             return records, cursor
 
 
-def test_a_first_sync_reads_everything_then_only_what_changed(client, organizer, other_organizer):
+def test_a_first_sync_reads_everything_then_only_what_changed(
+    client, organizer, other_organizer, django_assert_max_num_queries
+):
     token = sync_token_create(organizer=organizer, name="bi", scopes=["orders", "tickets", "contacts"])
     performance = on_sale_performance(organizer=organizer)
     full = tariff(performance, price="20.00")
@@ -48,8 +50,12 @@ def test_a_first_sync_reads_everything_then_only_what_changed(client, organizer,
         (second.code, "refunded"),
         (fourth.code, "paid"),
     ]
+    for _ in range(20):
+        buy(full, 1)
+    with django_assert_max_num_queries(12):  # a page of 100 orders: no query per order
+        assert len(_get(client, token, "orders", limit=100).json()["records"]) == 24
     tickets, _ = _all(client, token, "tickets")
-    assert len(tickets) == 5 and {t["data"]["state"] for t in tickets} == {"valid", "refunded"}
+    assert len(tickets) == 25 and {t["data"]["state"] for t in tickets} == {"valid", "refunded"}
 
 
 def test_contacts_come_with_their_anonymisation_and_merges(client, organizer):
