@@ -41,6 +41,11 @@ urlpatterns = [
     ),
     path("o/<slug:organizer_slug>/tableaux/ventes/", analytics_views.sales_board, name="analytics_sales"),
     path("o/<slug:organizer_slug>/tableaux/remplissage/", analytics_views.fill_board, name="analytics_fill"),
+    path(
+        "o/<slug:organizer_slug>/tableaux/publics/",
+        analytics_views.audiences_board,
+        name="analytics_audiences",
+    ),
     path("o/<slug:organizer_slug>/taches-en-echec/", jobs_views.failed_jobs, name="failed_jobs"),
     path(
         "o/<slug:organizer_slug>/taches-en-echec/<int:pk>/<slug:action>/",
@@ -236,6 +241,11 @@ urlpatterns = [
         "r/<slug:network_slug>/tableaux/remplissage/",
         analytics_views.network_fill_board,
         name="network_analytics_fill",
+    ),
+    path(
+        "r/<slug:network_slug>/tableaux/publics/",
+        analytics_views.network_audiences_board,
+        name="network_analytics_audiences",
     ),
     path(
         "r/<slug:network_slug>/tableaux/circulation/",

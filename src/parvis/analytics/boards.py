@@ -90,6 +90,7 @@ class Chart:
     rows: list[list]
     svg: SafeString | str = ""
     cells: list[list[str]] = field(default_factory=list)
+    note: str = ""  # a line under the drawing (a map's source)
 
     def __post_init__(self):
         if not self.cells:

@@ -38,11 +38,11 @@ def _nice_max(value: float) -> float:
     return 10 * step
 
 
-def _n(value: float) -> str:
+def coord(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _fmt(value: float) -> str:
+def fmt(value: float) -> str:
     if value == int(value):
         return f"{int(value):,}".replace(",", "\u202f")
     return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
@@ -71,14 +71,14 @@ def bars(labels: Sequence[str], values: Sequence[float], *, labelled_by: str, un
                 y + 14,
                 label,
                 y + 20,
-                _n(share),
+                coord(share),
                 PALETTE[0],
                 label,
-                _fmt(value or 0),
+                fmt(value or 0),
                 unit,
-                _n(share + 1),
+                coord(share + 1),
                 y + 32,
-                _fmt(value or 0),
+                fmt(value or 0),
                 unit,
             )
         )
@@ -117,11 +117,11 @@ def lines(
                 '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}{}</text>',
                 left,
                 WIDTH - right,
-                _n(y(v)),
-                _n(y(v)),
+                coord(y(v)),
+                coord(y(v)),
                 left - 6,
-                _n(y(v) + 4),
-                _fmt(v),
+                coord(y(v) + 4),
+                fmt(v),
                 y_unit,
             )
         )
@@ -131,7 +131,7 @@ def lines(
         parts.append(
             format_html(
                 '<text x="{}" y="{}" text-anchor="{}" class="chart-label">{}</text>',
-                _n(x(i)),
+                coord(x(i)),
                 top + plot_h + 18,
                 anchor,
                 labels[i],

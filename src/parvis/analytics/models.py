@@ -57,6 +57,28 @@ class PerformanceFigures(models.Model):
         return f"{self.performance_id}: {self.sold} ({self.scanned} in)"
 
 
+class AudienceMonth(models.Model):
+    """What one person (a contact of the organizer) held for the performances of one venue in one month
+    (by the performance's local date): how many dates, tickets and their amount TTC. Valid tickets only."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    venue = models.ForeignKey("network.Venue", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    visits = models.PositiveIntegerField(default=0)  # dates (performances)
+    tickets = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "venue", "month"], name="unique_audience_month")
+        ]
+        indexes = [models.Index(fields=["organizer", "month"], name="audience_organizer_month")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.venue_id} {self.month}: {self.visits}"
+
+
 class DigestSubscription(models.Model):
     """A staff member who asked for the weekly digest of an organizer's figures by e-mail."""
 

@@ -1,5 +1,7 @@
 """The rollups, kept exact after each commit, and rebuilt from scratch on demand.
 
+The audiences' rollup (`people`) follows the same feed, per person rather than per performance.
+
 A sale, a refund, an exchange or an entry records a change (`core.changes`) in its own transaction. The
 rollups follow the feed: `settle()` reads the changes not yet handled, finds the performances they touch,
 and computes those performances' rows again from the tickets and the door (`recompute`). Computing again
@@ -26,6 +28,7 @@ from parvis.core.models import Change
 from parvis.programming.models import Performance
 from parvis.ticketing.models import OrderItem, Tariff, TariffKind, Ticket, TicketState
 
+from . import people
 from .models import PerformanceFigures, SalesDay, Source
 
 FOLLOWER = "analytics"
@@ -165,6 +168,9 @@ def _handle(batch: Sequence[Change]) -> None:
         recompute(sold)
     if entered:
         recount_entries(entered)
+    touched = people.people_of(batch)
+    if touched:
+        people.recompute(touched)
 
 
 def settle() -> int:
@@ -186,6 +192,7 @@ def rebuild(*, progress=None) -> int:
         PerformanceFigures.objects.exclude(
             performance_id__in=Ticket.objects.values("performance_id")
         ).delete()
+    people.rebuild()
     # What changed while rebuilding was counted, or will be: the follower goes on from where it was, at
     # least from the head the rebuild started at.
     if changes.position(FOLLOWER) < upto:

@@ -11,31 +11,69 @@ from django.utils.translation import gettext_lazy
 from parvis.network.models import NetworkMembership
 from parvis.network.permissions import Perm, require_network_perm, require_organizer_perm
 
-from . import boards, circulation, exports, fill, rollups, sales
+from . import audiences, boards, circulation, exports, fill, rollups, sales
 from .models import DigestSubscription
+
+
+def _audiences(organizer_ids, f, owner, network):
+    return audiences.board(organizer_ids, f, network=network)
+
 
 BOARDS = {
     # name: (title, builder, days back and ahead of today by default, what the period counts)
-    "sales": (gettext_lazy("Ventes"), sales.board, 55, 0, gettext_lazy("jours de vente")),
-    "fill": (gettext_lazy("Remplissage"), fill.board, 30, 90, gettext_lazy("dates des représentations")),
+    "sales": (
+        gettext_lazy("Ventes"),
+        lambda ids, f, *_: sales.board(ids, f),
+        55,
+        0,
+        gettext_lazy("jours de vente"),
+    ),
+    "fill": (
+        gettext_lazy("Remplissage"),
+        lambda ids, f, *_: fill.board(ids, f),
+        30,
+        90,
+        gettext_lazy("dates des représentations"),
+    ),
+    "audiences": (gettext_lazy("Publics"), _audiences, 364, 90, gettext_lazy("mois des représentations")),
 }
 # A network's boards: the same, and how its audiences move between its members.
-NETWORK_BOARDS = {**BOARDS, "circulation": (gettext_lazy("Circulation des publics"), None, 0, 0, "")}
+NETWORK_BOARDS = {
+    **BOARDS,
+    "circulation": (
+        gettext_lazy("Circulation des publics"),
+        lambda _ids, f, owner, _n: circulation.board(owner, f),
+        0,
+        0,
+        "",
+    ),
+}
 
 
-def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str, slug: str, filename: str):
-    menu = NETWORK_BOARDS if url_name.startswith("staff:network_") else BOARDS
+def _show(
+    request,
+    *,
+    name: str,
+    organizer_ids: list[int],
+    owner,
+    network: bool,
+    slug: str,
+    digest_on: bool | None = None,
+):
+    menu = NETWORK_BOARDS if network else BOARDS
+    url_name = "staff:network_analytics_{}" if network else "staff:analytics_{}"
     title, build, back, ahead, period_of = menu[name]
     rollups.settle()  # the figures include the last sale, whether or not a worker has run
     f = boards.filters_read(request.GET, organizer_ids, back=back, ahead=ahead)
-    data = circulation.board(owner, f) if build is None else build(organizer_ids, f)
+    data = build(organizer_ids, f, owner, network)
+    filename = slug
     wanted = request.GET.get("export", "")
     for chart in data["charts"]:
         if chart.key == wanted:
             fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
             return exports.chart_response(chart, fmt, f"{filename}-{name}-{chart.key}-{f.start}-{f.end}")
     tabs = [
-        (str(label), reverse(url_name.replace(name, other), args=[slug]), other == name)
+        (str(label), reverse(url_name.format(other), args=[slug]), other == name)
         for other, (label, *_rest) in menu.items()
     ]
     return render(
@@ -51,9 +89,9 @@ def _show(request, *, name: str, organizer_ids: list[int], owner, url_name: str,
             "query": f.query(),
             "choices": boards.options(organizer_ids),
             "show_source": name == "sales",
-            "show_filters": build is not None,
+            "show_filters": name != "circulation",
             "risk_word": _("à risque"),
-            "digest_on": getattr(request, "digest_on", None),
+            "digest_on": digest_on,
             **data,
         },
     )
@@ -71,15 +109,14 @@ def organizer_board(request, organizer_slug: str, name: str):
             mine.delete()
             messages.success(request, _("Vous ne recevrez plus le résumé de la semaine."))
         return redirect(request.get_full_path())
-    request.digest_on = DigestSubscription.objects.filter(user=request.user, organizer=organizer).exists()
     return _show(
         request,
         name=name,
         organizer_ids=[organizer.pk],
         owner=organizer,
-        url_name=f"staff:analytics_{name}",
+        network=False,
         slug=organizer.slug,
-        filename=organizer.slug,
+        digest_on=DigestSubscription.objects.filter(user=request.user, organizer=organizer).exists(),
     )
 
 
@@ -92,9 +129,8 @@ def network_board(request, network_slug: str, name: str):
         name=name,
         organizer_ids=members,
         owner=network,
-        url_name=f"staff:network_analytics_{name}",
+        network=True,
         slug=network.slug,
-        filename=network.slug,
     )
 
 
@@ -104,6 +140,14 @@ def sales_board(request, organizer_slug: str):
 
 def fill_board(request, organizer_slug: str):
     return organizer_board(request, organizer_slug, "fill")
+
+
+def audiences_board(request, organizer_slug: str):
+    return organizer_board(request, organizer_slug, "audiences")
+
+
+def network_audiences_board(request, network_slug: str):
+    return network_board(request, network_slug, "audiences")
 
 
 def network_sales_board(request, network_slug: str):

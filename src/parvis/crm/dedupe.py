@@ -262,6 +262,10 @@ def merge_undo(*, merge: Merge, actor=None) -> Contact:
         survivor.save()
         survivor.tags.remove(*merge.moved.get("tags", []))
         Contact.objects.filter(pk=merged.pk).update(merged_into=None)
+        for contact in (survivor, merged):  # both changed: their orders, fields and rollups
+            changes.record(
+                "contact.updated", organizer_id=contact.organizer_id, subject="contact", subject_id=contact.pk
+            )
         Interaction.objects.filter(
             contact=survivor, kind=Interaction.Kind.MERGE, ref=f"merge:{merge.pk}"
         ).delete()

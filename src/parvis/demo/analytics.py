@@ -1,25 +1,34 @@
 """The dashboards' demo: sales that happened over weeks, not all this morning, and a run of the theatre's
 « Le Misanthrope » last season, so that the fill board compares this season's dates with it and lists the
-one falling behind first. Everything is made through the sales services, then dated back; the rollups are
+one falling behind first. Last season's buyers give their postcode and some their birth year, and a
+quarter of them come back this season: the audiences board has people new and returning, a map, ages.
+Everything is made through the sales services, then dated back; the rollups are
 then rebuilt, as `parvis analytics rebuild` would."""
 
 import datetime
 import random
 
+from django.db import transaction
 from django.utils import timezone
 
 from parvis.analytics import rollups
+from parvis.crm.models import Contact
 from parvis.programming.models import Event, Performance
 from parvis.ticketing import services as sales
-from parvis.ticketing.models import Channel, Ticket, TicketState
+from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Channel, Tariff, Ticket, TicketState
 from parvis.ticketing.services.paid import PaidLine, order_place_paid
 
 from .data import SEED
 from .products import THEATRE_TARIFFS, _tariffs_for
 
-SPREAD_DAYS = 42
-LAST_SEASON_CAPACITY = (
-    80  # the small hall, last season  # the demo's sales spread over the six weeks before today
+SPREAD_DAYS = 42  # the demo's sales spread over the six weeks before today
+# Where last season's audience lives: mostly Paris and its suburbs, some further away.
+POSTCODES = (
+    ["75011"] * 6
+    + ["75020", "75018", "75012", "75019"] * 3
+    + ["93100", "93200", "93500", "94300", "94200", "92100", "92240"] * 2
+    + ["95100", "77300", "78000", "91300", "60200", "69003", "13001", "59000", "35000", "44000"]
 )
 
 
@@ -70,7 +79,10 @@ def _last_season(theatre, rng: random.Random, now) -> None:
                 organizer_id=theatre.pk,
                 lines=[PaidLine(tariff.pk, quantity)],
                 buyer=sales.Buyer(
-                    email=f"passee-{n}-{k}@saison.example", first_name="Spectateur", last_name=str(k)
+                    email=f"passee-{n}-{k}@saison.example",
+                    first_name="Spectateur",
+                    last_name=str(k),
+                    postal_code=rng.choice(POSTCODES),
                 ),
                 provider_code="channel",
                 reference=f"demo-passee-{n}-{k}",
@@ -82,3 +94,39 @@ def _last_season(theatre, rng: random.Random, now) -> None:
             Ticket.objects.filter(order=order).update(issued_at=starts_at - datetime.timedelta(days=before))
             k += quantity
         Performance.objects.filter(pk=performance.pk).update(starts_at=starts_at)
+    _returning(theatre, coming, rng)
+
+
+def _returning(theatre, coming, rng: random.Random) -> None:
+    """Birth years for two thirds of last season's buyers, and a quarter of them back for a date to come
+    (the event's dates this season, the first with room)."""
+    tariffs = list(
+        Tariff.objects.filter(
+            performance__event=coming.event, performance__starts_at__gte=coming.starts_at, kind="full"
+        ).order_by("performance__starts_at")
+    )
+    this_year = timezone.localdate().year
+    people = list(Contact.objects.filter(organizer=theatre, email__endswith="@saison.example").order_by("pk"))
+    for contact in people:
+        if rng.random() < 0.66:
+            Contact.objects.filter(pk=contact.pk).update(
+                birth_year=this_year - int(rng.triangular(16, 85, 52))
+            )
+    for contact in rng.sample(people, len(people) // 4):
+        for tariff in tariffs:
+            try:
+                with transaction.atomic():  # a refusal rolls back to here, not the whole demo
+                    order_place_paid(
+                        organizer_id=theatre.pk,
+                        lines=[PaidLine(tariff.pk, 1)],
+                        buyer=sales.Buyer(
+                            email=contact.email, first_name=contact.first_name, last_name=contact.last_name
+                        ),
+                        provider_code="channel",
+                        reference=f"demo-retour-{contact.pk}",
+                        channel=Channel.BOX_OFFICE,
+                        notify=False,
+                    )
+                break
+            except SaleError:  # that date is full: the next one
+                continue

@@ -1,5 +1,6 @@
 """The rollups equal a brute-force count of the tickets, after each sale as after a rebuild: on generated
-sales with refunds, cancellations, exchanges, pass entries, invitations, timed slots and entries."""
+sales with refunds, cancellations, exchanges, pass entries, invitations, timed slots and entries; the
+audiences' rollup too, through dates moved to another month and contacts merged."""
 
 import datetime
 import random
@@ -15,13 +16,16 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from parvis.analytics import rollups
-from parvis.analytics.models import PerformanceFigures, SalesDay
+from parvis.analytics.models import AudienceMonth, PerformanceFigures, SalesDay
 from parvis.checkin import services as door
 from parvis.checkin.models import CheckinList
 from parvis.core import changes
 from parvis.core.models import Change
+from parvis.crm.dedupe import contacts_merge
+from parvis.crm.models import Contact
 from parvis.passes.services import pass_book
 from parvis.passes.tests.factories import bought_pass, pass_product
+from parvis.programming.services import performance_update
 from parvis.testing import PerformanceFactory
 from parvis.ticketing import services
 from parvis.ticketing.errors import SaleError
@@ -107,10 +111,33 @@ def _rollup_figures() -> dict:
     return {f.performance_id: (f.sold, f.revenue, f.scanned) for f in PerformanceFigures.objects.all()}
 
 
+def _brute_people() -> dict:
+    """(contact, venue, local month of the date) → (dates, tickets, amount), from every valid ticket."""
+    out = defaultdict(lambda: [set(), 0, Decimal(0)])
+    for contact_id, venue_id, starts_at, performance_id, price in Ticket.objects.filter(
+        state=TicketState.VALID, order__contact__isnull=False
+    ).values_list(
+        "order__contact_id", "performance__venue_id", "performance__starts_at", "performance_id", "price"
+    ):
+        row = out[(contact_id, venue_id, timezone.localtime(starts_at).date().replace(day=1))]
+        row[0].add(performance_id)
+        row[1] += 1
+        row[2] += price
+    return {k: (len(v[0]), v[1], v[2]) for k, v in out.items()}
+
+
+def _rollup_people() -> dict:
+    return {
+        (r.contact_id, r.venue_id, r.month): (r.visits, r.tickets, r.amount)
+        for r in AudienceMonth.objects.all()
+    }
+
+
 def _assert_exact():
     assert _rollup_totals() == _brute_totals()
     assert _rollup_days() == _brute_days()
     assert _rollup_figures() == _brute_figures()
+    assert _rollup_people() == _brute_people()
 
 
 def _world(network, organizer):
@@ -154,15 +181,38 @@ def _slot_buy(tariff_obj, slot, quantity):
 def _step(rng, world):
     first, second, day, tariffs, slots, holding, door_list, device = world
     valid = list(Ticket.objects.filter(state=TicketState.VALID).exclude(pass_entry__isnull=False))
-    action = rng.choice(["online", "online", "api", "slot", "refund", "cancel", "exchange", "pass", "scan"])
+    action = rng.choice(
+        [
+            "online",
+            "online",
+            "api",
+            "api",
+            "slot",
+            "refund",
+            "cancel",
+            "exchange",
+            "pass",
+            "scan",
+            "move",
+            "merge",
+        ]
+    )
     performance = rng.choice([first, second])
     if action == "online":
         buy(rng.choice(tariffs[performance.pk]), rng.randint(1, 3))
+    elif action == "move":  # a date moved by a month or so, back or forth: its people change months
+        moved = performance.__class__.objects.get(pk=performance.pk)
+        shift = datetime.timedelta(days=rng.choice([-40, -33, 31, 45]))
+        performance_update(actor=None, performance=moved, data={"starts_at": moved.starts_at + shift})
+    elif action == "merge":
+        two = list(Contact.objects.filter(merged_into__isnull=True).order_by("?")[:2])
+        if len(two) == 2:
+            contacts_merge(survivor=two[0], merged=two[1])
     elif action == "api":
         order_place_paid(
             organizer_id=performance.organizer_id,
             lines=[PaidLine(tariffs[performance.pk][0].pk, rng.randint(1, 2))],
-            buyer=buyer(),
+            buyer=buyer(email=f"p{rng.randint(1, 6)}@example.org", first_name=f"P{rng.randint(1, 6)}"),
             provider_code="channel",
             reference=uuid.uuid4().hex,
             channel=Channel.API,
@@ -226,6 +276,9 @@ def test_rollups_equal_the_brute_force_count_after_every_settle_and_after_a_rebu
     call_command("analytics", "rebuild", verbosity=0)
     _assert_exact()
     assert len({row.day for row in SalesDay.objects.all()}) > 5
+    assert AudienceMonth.objects.values("contact_id").distinct().count() > 1
+    assert Change.objects.filter(topic="performance.updated").exists()
+    assert Change.objects.filter(topic="contact.merged").exists()
 
 
 def test_a_sale_is_in_the_rollups_once_settled_and_settling_twice_changes_nothing(organizer):

@@ -68,6 +68,20 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     )
     assert figures["people"]["personal"] >= 10 and figures["people"]["holdout"] >= 5
     assert {row.key for row in figures["compared"]} >= {"clicked", "tickets", "new_venues"}
+    # Last season's audience at the theatre: a quarter came back this season, most gave a postcode.
+    from parvis.analytics import audiences
+    from parvis.analytics.boards import Filters
+
+    today = timezone.localdate()
+    board = audiences.board(
+        [theatre.pk],
+        Filters(start=today - datetime.timedelta(days=400), end=today + datetime.timedelta(days=90)),
+    )
+    charts = {chart.key: chart for chart in board["charts"]}
+    last = audiences.season_label(audiences.season_of(today) - 1)
+    cohort = next(row for row in charts["cohorts"].rows if row[0] == last)
+    assert cohort[1] >= 40 and 5 <= cohort[2] < cohort[1]
+    assert len(charts["departements"].rows) >= 5
     from parvis.ticketing.models import Voucher, WaitingEntry
 
     assert Voucher.objects.get(source="online").balance == 22

@@ -1,0 +1,477 @@
+"""The audiences board: the people who held a ticket for a date in the period (by month, the performances'
+months), from the `AudienceMonth` rollup and the CRM's profiles.
+
+- **People**: unique people per month, new (their first month at the organizer, or at the venue when one is
+  chosen) and returning.
+- **Cohorts**: people by their first season (September to August), and how many came back the next one.
+- **Frequency**: how many dates each person came to in the period; **RFM** groups (`crm.rfm`).
+- **Geography**: by département (a map and a table) and by postcode; **distance**: from the venue's
+  commune to abroad, by postcode (exact bands, where the person's postcode is known); **age** bands.
+- **Members**: the period's people holding a membership valid in it, or an active subscription.
+
+A person is a contact of one organizer: on a network's board, someone who went to two members counts once at
+each (the circulation board tells how many are shared). On a network's board, any figure about fewer than
+`MIN_COUNT` people is hidden, as on the circulation board; an organizer sees its own figures whole.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Min
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from parvis.crm.models import Contact
+from parvis.crm.network_audience import MIN_COUNT
+from parvis.crm.services import departement_of
+from parvis.memberships.models import Membership, Subscription
+from parvis.network.models import Venue
+
+from . import charts, maps
+from .boards import Chart, Filters, cell_text, percent
+from .models import AudienceMonth
+
+SEASON_START = 9  # a season runs from September to August
+SEASONS = 6  # cohorts shown
+FREQUENCY = ((1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 5, "4–5"), (6, 9, "6–9"), (10, None, "10+"))
+AGES = ((0, 17), (18, 25), (26, 35), (36, 50), (51, 65), (66, None))
+RFM = {
+    "champions": gettext_lazy("Fidèles et actifs"),
+    "loyal": gettext_lazy("Réguliers"),
+    "new": gettext_lazy("Nouveaux"),
+    "at_risk": gettext_lazy("À retenir"),
+    "lost": gettext_lazy("Perdus de vue"),
+    "other": gettext_lazy("Autres"),
+    "": gettext_lazy("Pas encore classés"),
+}
+DISTANCE = (
+    ("commune", gettext_lazy("Même code postal que le lieu")),
+    ("departement", gettext_lazy("Même département")),
+    ("region", gettext_lazy("Même région")),
+    ("france", gettext_lazy("Ailleurs en France")),
+    ("abroad", gettext_lazy("Étranger")),
+    ("unknown", gettext_lazy("Non renseigné")),
+)
+POSTCODES = 50
+
+
+def season_of(month: datetime.date) -> int:
+    return month.year if month.month >= SEASON_START else month.year - 1
+
+
+def season_label(year: int) -> str:
+    return f"{year}–{(year + 1) % 100:02d}"
+
+
+def _month_label(month: datetime.date) -> str:
+    return formats.date_format(month, "YEAR_MONTH_FORMAT")
+
+
+@dataclass
+class Person:
+    visits: int = 0
+    tickets: int = 0
+    amount: Decimal = Decimal(0)
+    venues: set = field(default_factory=set)
+
+
+def board(organizer_ids: list[int], f: Filters, *, network: bool = False) -> dict:
+    minimum = MIN_COUNT if network else 1
+    start, end = f.start.replace(day=1), f.end.replace(day=1)
+    scope = AudienceMonth.objects.filter(organizer_id__in=organizer_ids)
+    if f.venue:
+        scope = scope.filter(venue=f.venue)
+    if f.event or f.genre:
+        f.notes.append(
+            _(
+                "Ce tableau compte les personnes par lieu et par mois : "
+                "le filtre de spectacle ou de genre ne s'y applique pas."
+            )
+        )
+    inside = scope.filter(month__gte=start, month__lte=end)
+    people: dict[int, Person] = defaultdict(Person)
+    months: dict[datetime.date, set[int]] = defaultdict(set)
+    for contact_id, month, venue_id, visits, tickets, amount in inside.values_list(
+        "contact_id", "month", "venue_id", "visits", "tickets", "amount"
+    ):
+        person = people[contact_id]
+        person.visits += visits
+        person.tickets += tickets
+        person.amount += amount
+        person.venues.add(venue_id)
+        months[month].add(contact_id)
+    firsts = dict(
+        scope.filter(contact_id__in=inside.values("contact_id"))
+        .values("contact_id")
+        .annotate(first=Min("month"))
+        .values_list("contact_id", "first")
+    )
+    new = sum(1 for contact_id in people if start <= firsts.get(contact_id, start) <= end)
+    profiles = list(
+        Contact.objects.filter(pk__in=inside.values("contact_id")).values_list(
+            "pk", "departement", "postal_code", "country", "birth_year", "rfm_group"
+        )
+    )
+    hide = _hider(minimum)
+    charts_ = [
+        _people(months, firsts, start, end, hide),
+        _cohorts(scope, hide),
+        _frequency(people, hide),
+        _rfm(profiles, hide),
+        _departements(profiles, hide),
+        _postcodes(profiles, hide),
+        _distance(people, profiles, hide),
+        _ages(profiles, hide),
+        _members(inside, start, end, len(people), hide),
+    ]
+    total = len(people)
+    figures = [
+        (_("Personnes"), cell_text(hide(total)), "people"),
+        (_("Nouvelles"), cell_text(hide(new)), "new"),
+        (_("Déjà venues"), cell_text(hide(total - new)), "returning"),
+        (
+            _("Dates par personne"),
+            cell_text(round(sum(p.visits for p in people.values()) / total, 1) if total else None),
+            "visits",
+        ),
+    ]
+    return {"charts": charts_, "figures": figures, "min_count": minimum if network else None}
+
+
+def _hider(minimum: int):
+    def hide(n: int) -> int | None:
+        return n if n >= minimum or n == 0 else None
+
+    return hide
+
+
+def _pair(n: int, whole: int, hide) -> list:
+    """A count and its share of `whole`, both hidden when the count is."""
+    shown = hide(n)
+    return [shown, percent(n, whole) if shown is not None else None]
+
+
+def _people(months, firsts, start, end, hide) -> Chart:
+    rows, month = [], start
+    while month <= end:
+        present = months.get(month, set())
+        fresh = sum(1 for contact_id in present if firsts.get(contact_id) == month)
+        rows.append([_month_label(month), hide(len(present)), hide(fresh), hide(len(present) - fresh)])
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    busiest = max(rows, key=lambda r: r[1] or 0, default=None)
+    if busiest and busiest[1]:
+        summary = _("Le mois le plus fréquenté : %(month)s, %(n)s personnes dont %(new)s nouvelles.") % {
+            "month": busiest[0],
+            "n": cell_text(busiest[1]),
+            "new": cell_text(busiest[2]),
+        }
+    else:
+        summary = _("Personne n'est venu sur cette période.")
+    return Chart(
+        key="people",
+        title=_("Personnes par mois, nouvelles et déjà venues"),
+        summary=summary,
+        columns=[_("Mois"), _("Personnes"), _("Nouvelles"), _("Déjà venues")],
+        rows=rows,
+        svg=charts.lines(
+            [r[0] for r in rows],
+            [
+                charts.Series(_("Nouvelles"), [r[2] for r in rows]),
+                charts.Series(_("Déjà venues"), [r[3] for r in rows]),
+            ],
+            labelled_by="summary-people",
+        )
+        if busiest and busiest[1]
+        else "",
+    )
+
+
+def _cohorts(scope, hide) -> Chart:
+    seasons: dict[int, set[int]] = defaultdict(set)
+    for contact_id, month in scope.values_list("contact_id", "month").distinct():
+        seasons[contact_id].add(season_of(month))
+    current = season_of(timezone.localdate())
+    cohort: Counter = Counter()
+    returned: Counter = Counter()
+    for held in seasons.values():
+        first = min(held)
+        cohort[first] += 1
+        if first + 1 in held:
+            returned[first] += 1
+    rows = []
+    for year in range(current - SEASONS, current):  # seasons whose next one has begun
+        n, back = hide(cohort[year]), hide(returned[year])
+        rows.append([season_label(year), n, back, percent(back, n) if n and back is not None else None])
+    shown = [r for r in rows if r[1]]
+    if shown:
+        last = shown[-1]
+        summary = _(
+            "Sur les %(n)s personnes venues pour la première fois en %(season)s, "
+            "%(share)s %% sont revenues la saison suivante."
+        ) % {
+            "n": cell_text(last[1]),
+            "season": last[0],
+            "share": cell_text(last[3]),
+        }
+    else:
+        summary = _("Aucune saison achevée n'a encore de nouveaux venus.")
+    return Chart(
+        key="cohorts",
+        title=_("Fidélisation : revenus la saison suivante"),
+        summary=summary,
+        columns=[
+            _("Première saison"),
+            _("Nouvelles personnes"),
+            _("Revenues la saison suivante"),
+            _("Part (%)"),
+        ],
+        rows=rows,
+        svg=charts.bars(
+            [r[0] for r in shown], [r[3] or 0 for r in shown], labelled_by="summary-cohorts", unit=" %"
+        )
+        if shown
+        else "",
+    )
+
+
+def _frequency(people: dict[int, Person], hide) -> Chart:
+    counts: Counter = Counter()
+    for person in people.values():
+        for low, high, label in FREQUENCY:
+            if person.visits >= low and (high is None or person.visits <= high):
+                counts[label] += 1
+                break
+    rows = [[label, *_pair(counts[label], len(people), hide)] for _l, _h, label in FREQUENCY]
+    once = counts["1"]
+    summary = (
+        _("%(share)s %% des personnes sont venues à une seule date sur la période.")
+        % {"share": cell_text(percent(once, len(people)))}
+        if people
+        else _("Personne n'est venu sur cette période.")
+    )
+    return Chart(
+        key="frequency",
+        title=_("Fréquentation : nombre de dates par personne"),
+        summary=summary,
+        columns=[_("Dates sur la période"), _("Personnes"), _("Part (%)")],
+        rows=rows,
+        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-frequency")
+        if people
+        else "",
+    )
+
+
+def _rfm(profiles, hide) -> Chart:
+    counts = Counter(group for *_rest, group in profiles)
+    rows = [[str(label), *_pair(counts[key], len(profiles), hide)] for key, label in RFM.items()]
+    top = max(rows, key=lambda r: r[1] or 0) if profiles else None
+    summary = (
+        _("Le groupe le plus nombreux : %(group)s (%(n)s personnes).")
+        % {"group": top[0], "n": cell_text(top[1])}
+        if top and top[1]
+        else _("Personne n'est venu sur cette période.")
+    )
+    return Chart(
+        key="rfm",
+        title=_("Groupes RFM (récence, fréquence, montant)"),
+        summary=summary,
+        columns=[_("Groupe"), _("Personnes"), _("Part (%)")],
+        rows=rows,
+        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-rfm")
+        if profiles
+        else "",
+    )
+
+
+def _departements(profiles, hide) -> Chart:
+    counts = Counter(departement for _pk, departement, *_rest in profiles if departement)
+    known = sum(counts.values())
+    names = maps.names()
+    rows = [
+        [f"{code} {names.get(code, '')}".strip(), *_pair(n, known, hide)]
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    shown = {code: n for code, n in counts.items() if hide(n)}
+    if rows:
+        summary = _("%(share)s %% des personnes dont on connaît l'adresse viennent de %(dep)s.") % {
+            "share": cell_text(rows[0][2]),
+            "dep": rows[0][0],
+        }
+    else:
+        summary = _("Aucune adresse connue parmi les personnes de la période.")
+    return Chart(
+        key="departements",
+        title=_("D'où viennent-ils : départements"),
+        summary=summary,
+        columns=[_("Département"), _("Personnes"), _("Part des adresses connues (%)")],
+        rows=[r for r in rows if r[1] is not None],
+        svg=maps.departements(shown, labelled_by="summary-departements") if rows else "",
+        note=_("Carte : %(source)s.") % {"source": maps.ATTRIBUTION},
+    )
+
+
+def _postcodes(profiles, hide) -> Chart:
+    counts = Counter(postal_code for _pk, _d, postal_code, *_rest in profiles if postal_code)
+    rows = [[code, n] for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if hide(n)][
+        :POSTCODES
+    ]
+    summary = (
+        _("Le code postal le plus représenté : %(code)s (%(n)s personnes).")
+        % {"code": rows[0][0], "n": cell_text(rows[0][1])}
+        if rows
+        else _("Aucun code postal à montrer.")
+    )
+    return Chart(
+        key="postcodes",
+        title=_("Codes postaux les plus représentés"),
+        summary=summary,
+        columns=[_("Code postal"), _("Personnes")],
+        rows=rows,
+    )
+
+
+def _distance(people: dict[int, Person], profiles, hide) -> Chart:
+    """Each person's nearest band to a venue they came to, by postcode."""
+    venue_ids = {v for p in people.values() for v in p.venues}
+    venues = {
+        pk: (postcode, departement_of(postcode, country), country)
+        for pk, postcode, country in Venue.objects.filter(pk__in=venue_ids).values_list(
+            "pk", "postcode", "country"
+        )
+    }
+    region = maps.regions()
+    order = [key for key, _label in DISTANCE]
+    counts: Counter = Counter()
+    for pk, departement, postal_code, country, *_rest in profiles:
+        bands = []
+        for venue_id in people[pk].venues if pk in people else ():
+            v_postcode, v_departement, v_country = venues.get(venue_id, ("", "", "FR"))
+            if country and country != v_country:
+                bands.append("abroad")
+            elif not postal_code:
+                bands.append("unknown")
+            elif postal_code == v_postcode:
+                bands.append("commune")
+            elif departement and departement == v_departement:
+                bands.append("departement")
+            elif (
+                departement
+                and region.get(departement)
+                and region.get(departement) == region.get(v_departement)
+            ):
+                bands.append("region")
+            else:
+                bands.append("france")
+        counts[min(bands, key=order.index) if bands else "unknown"] += 1
+    known = sum(n for key, n in counts.items() if key != "unknown")
+    rows = [
+        [str(label), *_pair(counts[key], known if key != "unknown" else 0, hide)] for key, label in DISTANCE
+    ]
+    near = counts["commune"] + counts["departement"]
+    summary = (
+        _("%(share)s %% des personnes dont on connaît l'adresse viennent du département du lieu.")
+        % {"share": cell_text(percent(near, known))}
+        if known
+        else _("Aucune adresse connue parmi les personnes de la période.")
+    )
+    return Chart(
+        key="distance",
+        title=_("Distance parcourue (par code postal)"),
+        summary=summary,
+        columns=[_("D'où"), _("Personnes"), _("Part des adresses connues (%)")],
+        rows=rows,
+        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-distance")
+        if profiles
+        else "",
+    )
+
+
+def _ages(profiles, hide) -> Chart:
+    year = timezone.localdate().year
+    counts: Counter = Counter()
+    for *_rest, birth_year, _group in profiles:
+        if not birth_year:
+            counts[None] += 1
+            continue
+        age = year - birth_year
+        counts[next((b for b in AGES if age >= b[0] and (b[1] is None or age <= b[1])), AGES[-1])] += 1
+    labels = {
+        band: _("moins de 18 ans")
+        if band[0] == 0
+        else _("%(age)s ans et plus") % {"age": band[0]}
+        if band[1] is None
+        else _("%(low)s–%(high)s ans") % {"low": band[0], "high": band[1]}
+        for band in AGES
+    }
+    known = len(profiles) - counts[None]
+    rows = [[labels[band], *_pair(counts[band], known, hide)] for band in AGES]
+    rows.append([_("Non renseigné"), hide(counts[None]), None])
+    top = max(rows[:-1], key=lambda r: r[1] or 0)
+    summary = (
+        _("La tranche d'âge la plus représentée : %(band)s (%(share)s %% des âges connus).")
+        % {"band": top[0], "share": cell_text(top[2])}
+        if known and top[1]
+        else _("Aucun âge connu parmi les personnes de la période.")
+    )
+    return Chart(
+        key="ages",
+        title=_("Tranches d'âge"),
+        summary=summary,
+        columns=[_("Âge"), _("Personnes"), _("Part des âges connus (%)")],
+        rows=rows,
+        svg=charts.bars([r[0] for r in rows[:-1]], [r[1] or 0 for r in rows[:-1]], labelled_by="summary-ages")
+        if known
+        else "",
+    )
+
+
+def _members(inside, start, end, total: int, hide) -> Chart:
+    tz = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tz)
+    until = datetime.datetime.combine(
+        (end + datetime.timedelta(days=32)).replace(day=1), datetime.time.min, tz
+    )
+    who = inside.values("contact_id")
+    members = (
+        Membership.objects.filter(
+            order__contact_id__in=who,
+            state=Membership.State.ACTIVE,
+            valid_from__lt=until,
+            valid_until__gt=since,
+        )
+        .values("order__contact_id")
+        .distinct()
+        .count()
+    )
+    subscribers = (
+        Subscription.objects.filter(order__contact_id__in=who, state=Subscription.State.ACTIVE)
+        .values("order__contact_id")
+        .distinct()
+        .count()
+    )
+    rows = [
+        [_("Adhérents (adhésion valable sur la période)"), *_pair(members, total, hide)],
+        [_("Abonnés"), *_pair(subscribers, total, hide)],
+    ]
+    summary = (
+        _("%(members)s %% des personnes de la période sont adhérentes, %(subscribers)s %% abonnées.")
+        % {
+            "members": cell_text(percent(members, total)),
+            "subscribers": cell_text(percent(subscribers, total)),
+        }
+        if total
+        else _("Personne n'est venu sur cette période.")
+    )
+    return Chart(
+        key="members",
+        title=_("Adhérents et abonnés"),
+        summary=summary,
+        columns=[_("Qui"), _("Personnes"), _("Part des personnes (%)")],
+        rows=rows,
+        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-members")
+        if total
+        else "",
+    )

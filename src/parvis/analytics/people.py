@@ -1,0 +1,100 @@
+"""The audiences' rollup: per person, venue and month, the dates they held a ticket for (`AudienceMonth`).
+
+A person is a contact of the organizer (the buyer the order is linked to). Like the sales rollups, the rows
+of the people a change touches are computed again from their tickets, never adjusted: a refund, an
+exchange to another month, a merge of two contacts, or a date moved to another month comes out right by
+construction. `rebuild()` computes everyone's again, a few thousand people at a time.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Count, DateField, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from parvis.core.models import Change
+from parvis.crm.models import Contact
+from parvis.ticketing.models import Order, Ticket, TicketState
+
+from .models import AudienceMonth
+
+VOIDED = [TicketState.REFUNDED, TicketState.CANCELLED, TicketState.EXCHANGED]
+CHUNK = 2000  # people computed again per statement
+
+
+def people_of(batch: Sequence[Change]) -> set[int]:
+    """The contacts whose rows a batch of changes may alter."""
+    orders = [c.subject_id for c in batch if c.subject == "order"]
+    contacts = {c.subject_id for c in batch if c.subject == "contact"}
+    moved = [c.subject_id for c in batch if c.subject == "performance"]
+    found: set[int] = set()
+    if orders:
+        found.update(
+            Order.objects.filter(pk__in=orders, contact__isnull=False).values_list("contact_id", flat=True)
+        )
+    if contacts:  # a merge moves the orders to the survivor: both are computed again
+        found.update(contacts)
+        found.update(
+            Contact.objects.filter(pk__in=contacts, merged_into__isnull=False).values_list(
+                "merged_into_id", flat=True
+            )
+        )
+    if moved:  # a date moved to another month
+        found.update(
+            Ticket.objects.filter(performance_id__in=moved, order__contact__isnull=False)
+            .values_list("order__contact_id", flat=True)
+            .distinct()
+        )
+    return found
+
+
+def recompute(contact_ids: Iterable[int]) -> None:
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), CHUNK):
+        _recompute(ids[start : start + CHUNK])
+
+
+def _recompute(ids: list[int]) -> None:
+    tz = timezone.get_default_timezone()
+    rows = (
+        Ticket.objects.filter(order__contact_id__in=ids)
+        .exclude(state__in=VOIDED)
+        .annotate(month=TruncMonth("performance__starts_at", tzinfo=tz, output_field=DateField()))
+        .values("order__contact_id", "performance__organizer_id", "performance__venue_id", "month")
+        .annotate(visits=Count("performance_id", distinct=True), n=Count("id"), amount=Sum("price"))
+        .order_by()
+    )
+    made = [
+        AudienceMonth(
+            contact_id=r["order__contact_id"],
+            organizer_id=r["performance__organizer_id"],
+            venue_id=r["performance__venue_id"],
+            month=r["month"],
+            visits=r["visits"],
+            tickets=r["n"],
+            amount=r["amount"],
+        )
+        for r in rows
+    ]
+    with transaction.atomic():
+        AudienceMonth.objects.filter(contact_id__in=ids).delete()
+        AudienceMonth.objects.bulk_create(made, batch_size=2000)
+
+
+def rebuild(*, progress=None) -> int:
+    """Compute every person's rows again; return how many people hold a ticket."""
+    ids = list(
+        Order.objects.filter(contact__isnull=False, tickets__isnull=False)
+        .order_by("contact_id")
+        .values_list("contact_id", flat=True)
+        .distinct()
+    )
+    for start in range(0, len(ids), CHUNK):
+        _recompute(ids[start : start + CHUNK])
+        if progress:
+            progress(min(start + CHUNK, len(ids)), len(ids))
+    AudienceMonth.objects.exclude(
+        contact_id__in=Order.objects.filter(tickets__isnull=False).values("contact_id")
+    ).delete()
+    return len(ids)
