@@ -42,6 +42,11 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/tableaux/ventes/", analytics_views.sales_board, name="analytics_sales"),
     path("o/<slug:organizer_slug>/tableaux/remplissage/", analytics_views.fill_board, name="analytics_fill"),
     path(
+        "o/<slug:organizer_slug>/tableaux/marketing/",
+        analytics_views.marketing_board,
+        name="analytics_marketing",
+    ),
+    path(
         "o/<slug:organizer_slug>/tableaux/publics/",
         analytics_views.audiences_board,
         name="analytics_audiences",
@@ -246,6 +251,11 @@ urlpatterns = [
         "r/<slug:network_slug>/tableaux/publics/",
         analytics_views.network_audiences_board,
         name="network_analytics_audiences",
+    ),
+    path(
+        "r/<slug:network_slug>/tableaux/marketing/",
+        analytics_views.network_marketing_board,
+        name="network_analytics_marketing",
     ),
     path(
         "r/<slug:network_slug>/tableaux/circulation/",

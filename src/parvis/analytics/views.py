@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from parvis.network.models import NetworkMembership
 from parvis.network.permissions import Perm, require_network_perm, require_organizer_perm
 
-from . import audiences, boards, circulation, exports, fill, rollups, sales
+from . import audiences, boards, circulation, exports, fill, outreach, rollups, sales
 from .models import DigestSubscription
 
 
@@ -36,6 +36,7 @@ BOARDS = {
         gettext_lazy("dates des représentations"),
     ),
     "audiences": (gettext_lazy("Publics"), _audiences, 364, 90, gettext_lazy("mois des représentations")),
+    "marketing": (gettext_lazy("Marketing"), outreach.board, 90, 0, gettext_lazy("jours d'envoi")),
 }
 # A network's boards: the same, and how its audiences move between its members.
 NETWORK_BOARDS = {
@@ -144,6 +145,14 @@ def fill_board(request, organizer_slug: str):
 
 def audiences_board(request, organizer_slug: str):
     return organizer_board(request, organizer_slug, "audiences")
+
+
+def marketing_board(request, organizer_slug: str):
+    return organizer_board(request, organizer_slug, "marketing")
+
+
+def network_marketing_board(request, network_slug: str):
+    return network_board(request, network_slug, "marketing")
 
 
 def network_audiences_board(request, network_slug: str):
