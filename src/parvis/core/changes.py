@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .compiled import insert
+from .compiled import insert, insert_many
 from .models import Change, FeedCursor
 from .registry import Registry
 
@@ -59,6 +59,21 @@ def record(topic: str, *, organizer_id: int, subject: str, subject_id: int, at=N
         _woken[0] = now
         for follower in followers:
             follower.wake()
+
+
+def record_many(topic: str, *, subject: str, rows: Sequence[tuple[int, int]], at=None) -> None:
+    """`record` for many records at once (one INSERT): `rows` are (organizer id, subject id)."""
+    if not rows:
+        return
+    at = at or timezone.now()
+    insert_many(
+        [
+            Change(topic=topic, organizer_id=organizer_id, subject=subject, subject_id=subject_id, at=at)
+            for organizer_id, subject_id in rows
+        ]
+    )
+    for follower in followers:
+        follower.wake()
 
 
 def sequence(*, limit: int = 50_000) -> int:

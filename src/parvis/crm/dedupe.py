@@ -266,9 +266,9 @@ def merge_undo(*, merge: Merge, actor=None) -> Contact:
             changes.record(
                 "contact.updated", organizer_id=contact.organizer_id, subject="contact", subject_id=contact.pk
             )
-        Interaction.objects.filter(
-            contact=survivor, kind=Interaction.Kind.MERGE, ref=f"merge:{merge.pk}"
-        ).delete()
+        services.interactions_delete(
+            Interaction.objects.filter(contact=survivor, kind=Interaction.Kind.MERGE, ref=f"merge:{merge.pk}")
+        )
         Merge.objects.filter(pk=merge.pk).update(
             undone_at=timezone.now(), undone_by=actor if getattr(actor, "is_authenticated", False) else None
         )

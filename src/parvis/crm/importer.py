@@ -476,7 +476,7 @@ def _create(job, fresh, tags, identifiers, tag_links, newsletter) -> dict:
         )
     Contact.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
     interactions += _newsletter_consents(job, newsletter, now)
-    Interaction.objects.bulk_create(interactions)
+    services.interactions_add(interactions)
     counts = {"created": len(contacts) - len(orphans), "updated": 0, "unchanged": 0}
     for _contact, clean in orphans:  # rare: through the one-by-one path, which finds the other contact
         counts[_import_row(job, clean, tags)] += 1

@@ -272,7 +272,7 @@ def contact_erase(*, contact: Contact, actor=None, register: bool = True) -> Non
         erased: dict = {}
         for holder in extensions.personal_data:  # its orders and tickets, …
             erased.update(holder.erase(contact))
-        Interaction.objects.filter(contact=contact, kind=Interaction.Kind.NOTE).delete()
+        services.interactions_delete(Interaction.objects.filter(contact=contact, kind=Interaction.Kind.NOTE))
         for consent in Consent.objects.filter(contact=contact).exclude(proof={}):
             consent.proof = {k: v for k, v in consent.proof.items() if k not in ("ip", "user_agent", "email")}
             consent.save(update_fields=["proof"])

@@ -193,7 +193,7 @@ def interaction_record(
     contact_id = contact.pk if contact is not None else contact_id
     if contact_id is None:
         return None
-    return insert(
+    interaction = insert(
         Interaction(
             organizer_id=organizer_id,
             contact_id=contact_id,
@@ -207,6 +207,25 @@ def interaction_record(
             author=author if getattr(author, "is_authenticated", False) else None,
         )
     )
+    feed.record(
+        "interaction.added", organizer_id=organizer_id, subject="interaction", subject_id=interaction.pk
+    )
+    return interaction
+
+
+def interactions_add(interactions: list[Interaction]) -> list[Interaction]:
+    """Add many touchpoints at once (one INSERT, and one for the change feed the sync API follows)."""
+    made = Interaction.objects.bulk_create(interactions)
+    feed.record_many("interaction.added", subject="interaction", rows=[(i.organizer_id, i.pk) for i in made])
+    return made
+
+
+def interactions_delete(interactions) -> int:
+    """Delete touchpoints (a queryset), telling the feed which ones went."""
+    gone = list(interactions.values_list("organizer_id", "pk"))
+    interactions.filter(pk__in=[pk for _o, pk in gone]).delete()
+    feed.record_many("interaction.deleted", subject="interaction", rows=gone)
+    return len(gone)
 
 
 def consent_record(

@@ -45,6 +45,7 @@ from django.utils import timezone, translation
 from parvis.core import keyvault
 from parvis.core.models import MailBounce
 from parvis.crm.models import Contact, Interaction
+from parvis.crm.services import interactions_add
 from parvis.recommendations import personal, tracking
 from parvis.recommendations.models import Surface
 
@@ -447,7 +448,7 @@ def _timeline(campaign: Campaign, sent: list[tuple[Recipient, Contact]]) -> None
     if not sent:
         return
     now = timezone.now()
-    Interaction.objects.bulk_create(
+    interactions_add(
         [
             Interaction(
                 organizer_id=contact.organizer_id,

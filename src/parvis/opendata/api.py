@@ -27,6 +27,7 @@ class Resource(StrEnum):
     CHECKINS = "checkins"
     CONTACTS = "contacts"
     CONSENTS = "consents"
+    INTERACTIONS = "interactions"
 
 
 class SyncAuth(HttpBearer):

@@ -77,6 +77,7 @@ SCOPES = (
     ("checkins", _("Entrées contrôlées")),
     ("contacts", _("Contacts")),
     ("consents", _("Consentements")),
+    ("interactions", _("Interactions (historique des contacts)")),
 )
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from parvis.checkin.models import Presence
 from parvis.core.models import Change
-from parvis.crm.models import Consent, Contact
+from parvis.crm.models import Consent, Contact, Interaction
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Order, Ticket
 
@@ -66,6 +66,20 @@ def contact_data(contact: Contact) -> dict:
         "departement": contact.departement,
         "language": contact.language,
         "updated_at": _at(contact.updated_at),
+    }
+
+
+def interaction_data(interaction: Interaction) -> dict:
+    return {
+        "id": interaction.pk,
+        "contact_id": interaction.contact_id,
+        "kind": interaction.kind,
+        "occurred_at": _at(interaction.occurred_at),
+        "summary": interaction.summary,
+        "amount": str(interaction.amount) if interaction.amount is not None else None,
+        "ref": interaction.ref,
+        "venue_id": interaction.venue_id,
+        "performance_id": interaction.performance_id,
     }
 
 

@@ -1,5 +1,6 @@
-"""The incremental sync API: a customer's warehouse reads every order, ticket, entry, contact and consent
-of its organizer once, then only what changed, in a stable order, deletions and anonymisations included.
+"""The incremental sync API: a customer's warehouse reads every order, ticket, entry, contact, consent and
+interaction (the contacts' timelines) of its organizer once, then only what changed, in a stable order,
+deletions and anonymisations included.
 
 A sync walks two phases with one opaque cursor:
 1. **snapshot**: the records as they are, by id, a page at a time (`s.<feed head when it began>.<last id>`);
@@ -9,7 +10,9 @@ A sync walks two phases with one opaque cursor:
    placed is never placed before another already read, so a cursor never skips one.
 
 An anonymised contact comes as `"op": "anonymise"` with no personal field; a merged one as `"op": "delete"`
-naming the profile it went into. Records are built in bulk (a page of orders is three statements)."""
+naming the profile it went into. An interaction deleted (a note, on erasure) comes as `"op": "delete"`; when
+a contact is merged, unmerged or erased, its interactions come again as they are now (moved to the
+survivor, or scrubbed). Records are built in bulk (a page of orders is three statements)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from parvis.checkin.models import Presence
 from parvis.core import changes
 from parvis.core.models import Change
-from parvis.crm.models import Consent, Contact
+from parvis.crm.models import Consent, Contact, Interaction
 from parvis.ticketing.models import Order, Ticket
 
 from . import payloads
@@ -99,12 +102,24 @@ def _consents(organizer_id: int, ids=None, after: int = 0, limit: int = 0):
     return [(c.pk, "upsert", payloads.consent_data(c)) for c in qs]
 
 
+def _interactions(organizer_id: int, ids=None, after: int = 0, limit: int = 0, contacts=None):
+    qs = Interaction.objects.filter(organizer_id=organizer_id)
+    if contacts is not None:
+        qs = qs.filter(contact_id__in=contacts).order_by("pk")
+    elif ids is not None:
+        qs = qs.filter(pk__in=ids)
+    else:
+        qs = qs.filter(pk__gt=after).order_by("pk")[:limit]
+    return [(i.pk, "upsert", payloads.interaction_data(i)) for i in qs]
+
+
 SNAPSHOT: dict[str, Callable] = {
     "orders": _orders,
     "tickets": _tickets,
     "checkins": _checkins,
     "contacts": _contacts,
     "consents": _consents,
+    "interactions": _interactions,
 }
 # The changes each resource follows in the feed.
 SUBJECTS = {
@@ -113,6 +128,7 @@ SUBJECTS = {
     "checkins": {"ticket"},
     "contacts": {"contact"},
     "consents": {"consent"},
+    "interactions": {"interaction", "contact"},
 }
 
 
@@ -153,6 +169,8 @@ def _feed_page(resource: str, organizer_id: int, seq: int, limit: int) -> Page:
     )
     if not batch:
         return Page([], f"f.{max(seq, 0)}", False)
+    if resource == "interactions":
+        return _interactions_page(organizer_id, batch, len(batch) == limit)
     ids = list(dict.fromkeys(c.subject_id for c in batch))  # in feed order, each once
     if resource == "tickets":
         rows = _tickets(organizer_id, orders=ids)
@@ -170,3 +188,26 @@ def _feed_page(resource: str, organizer_id: int, seq: int, limit: int) -> Page:
         ]
     records = [{"op": op, "id": pk, "data": data} for pk, op, data in rows]
     return Page(records, f"f.{batch[-1].seq}", len(batch) == limit)
+
+
+def _interactions_page(organizer_id: int, batch: list[Change], more: bool) -> Page:
+    """The interactions added or deleted, in feed order; then those of the contacts merged, unmerged or
+    erased, as they are now (the survivor's too: a merge moved the merged one's to it)."""
+    ids = list(dict.fromkeys(c.subject_id for c in batch if c.subject == "interaction"))
+    rows = _interactions(organizer_id, ids=ids)
+    found = {pk for pk, _op, _data in rows}
+    position = {pk: i for i, pk in enumerate(ids)}
+    rows = sorted(rows, key=lambda r: position[r[0]]) + [
+        (pk, "delete", {"id": pk}) for pk in ids if pk not in found
+    ]
+    contacts = {c.subject_id for c in batch if c.subject == "contact"}
+    if contacts:
+        contacts |= set(
+            Contact.objects.filter(pk__in=contacts, merged_into__isnull=False).values_list(
+                "merged_into_id", flat=True
+            )
+        )
+        seen = {pk for pk, _op, _data in rows}
+        rows += [row for row in _interactions(organizer_id, contacts=contacts) if row[0] not in seen]
+    records = [{"op": op, "id": pk, "data": data} for pk, op, data in rows]
+    return Page(records, f"f.{batch[-1].seq}", more)

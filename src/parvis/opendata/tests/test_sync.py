@@ -7,7 +7,7 @@ from django.core.management import call_command
 from parvis.crm.dedupe import contacts_merge
 from parvis.crm.models import Contact, Purpose
 from parvis.crm.privacy import contact_erase
-from parvis.crm.services import consent_record, contact_resolve
+from parvis.crm.services import consent_record, contact_resolve, interaction_record
 from parvis.opendata.api import sync_token_create
 from parvis.ticketing import services
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
@@ -95,3 +95,25 @@ def test_the_command_makes_a_token_with_its_scopes(organizer, capsys):
     call_command("synctoken", "create", organizer=organizer.slug, scopes="orders,checkins")
     token = capsys.readouterr().out.strip()
     assert token.startswith("sy_")
+
+
+def test_interactions_come_added_deleted_and_moved_by_a_merge(client, organizer):
+    token = sync_token_create(organizer=organizer, name="bi", scopes=["interactions"])
+    buy(tariff(on_sale_performance(organizer=organizer), price="20.00"), 1)
+    ana = Contact.objects.get()
+    records, cursor = _all(client, token, "interactions")
+    assert {r["data"]["kind"] for r in records} >= {"order"} and {r["op"] for r in records} == {"upsert"}
+    assert all(r["data"]["contact_id"] == ana.pk for r in records)
+    note = interaction_record(contact=ana, organizer_id=organizer.pk, kind="note", summary="Aime le jazz")
+    dup = Contact.objects.create(organizer=organizer, email="ana2@example.org", first_name="Ana")
+    moved = interaction_record(contact=dup, organizer_id=organizer.pk, kind="note", summary="Rappeler")
+    records, cursor = _all(client, token, "interactions", cursor)
+    assert [r["id"] for r in records] == [note.pk, moved.pk]
+    contacts_merge(survivor=ana, merged=dup)
+    records, cursor = _all(client, token, "interactions", cursor)
+    again = {r["id"]: r for r in records}
+    assert again[moved.pk]["data"]["contact_id"] == ana.pk  # moved to the survivor
+    contact_erase(contact=ana)  # its notes are deleted
+    records, cursor = _all(client, token, "interactions", cursor)
+    assert {(r["id"], r["op"]) for r in records} >= {(note.pk, "delete"), (moved.pk, "delete")}
+    assert _all(client, token, "interactions", cursor) == ([], cursor)
