@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core import changes as feed
 from parvis.core.params import is_digits
 from parvis.core.text import fold
 
@@ -383,6 +384,11 @@ def _import_chunk(job: ImportJob, rows: list[dict], tags: dict) -> dict:
         counts["updated" if changed else "unchanged"] += 1
     for fields, contacts in completed.items():  # one statement per kind of completion, not one per contact
         Contact.objects.bulk_update(contacts, [*fields, "updated_at"], batch_size=500)
+    feed.record_many(  # the sync API and the webhooks hear of them, as of a contact completed by hand
+        "contact.updated",
+        subject="contact",
+        rows=[(organizer_id, c.pk) for contacts in completed.values() for c in contacts],
+    )
     _add(counts, _create(job, fresh, tags, identifiers, tag_links, newsletter))
     return counts
 
@@ -405,6 +411,7 @@ def _newsletter_consents(job, contact_ids: list[int], now) -> list:
             for contact_id in contact_ids
         ]
     )
+    feed.record_many("consent.changed", subject="consent", rows=[(job.organizer_id, c.pk) for c in consents])
     return [
         Interaction(
             organizer_id=job.organizer_id,
@@ -456,6 +463,7 @@ def _create(job, fresh, tags, identifiers, tag_links, newsletter) -> dict:
     orphans = [(c, clean) for c, clean in zip(contacts, fresh, strict=True) if c.pk not in owned]
     if orphans:
         Contact.objects.filter(pk__in=[c.pk for c, _ in orphans]).delete()
+    feed.record_many("contact.updated", subject="contact", rows=[(organizer_id, pk) for pk in sorted(owned)])
     now = timezone.now()
     interactions = []
     for contact, clean in zip(contacts, fresh, strict=True):

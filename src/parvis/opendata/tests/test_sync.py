@@ -4,6 +4,7 @@ anonymisations included; scopes, tenants, bad cursors and the rate limit."""
 import pytest
 from django.core.management import call_command
 
+from parvis.crm import importer
 from parvis.crm.dedupe import contacts_merge
 from parvis.crm.models import Contact, Purpose
 from parvis.crm.privacy import contact_erase
@@ -117,3 +118,20 @@ def test_interactions_come_added_deleted_and_moved_by_a_merge(client, organizer)
     records, cursor = _all(client, token, "interactions", cursor)
     assert {(r["id"], r["op"]) for r in records} >= {(note.pk, "delete"), (moved.pk, "delete")}
     assert _all(client, token, "interactions", cursor) == ([], cursor)
+
+
+def test_contacts_and_consents_of_an_import_come_through_the_feed(client, organizer):
+    token = sync_token_create(organizer=organizer, name="bi", scopes=["contacts", "consents", "interactions"])
+    cursors = {name: _all(client, token, name)[1] for name in ("contacts", "consents", "interactions")}
+    raw = "Prénom;Nom;Courriel;Newsletter\r\nHélène;Dupré;helene@example.org;oui\r\n".encode()
+    importer.run(importer.job_create(organizer=organizer, actor=None, filename="f.csv", raw=raw))
+    contacts, _ = _all(client, token, "contacts", cursors["contacts"])
+    assert [c["data"]["email"] for c in contacts] == ["helene@example.org"]
+    consents, _ = _all(client, token, "consents", cursors["consents"])
+    assert [(c["data"]["purpose"], c["data"]["given"]) for c in consents] == [("organizer_newsletter", True)]
+    timeline, _ = _all(client, token, "interactions", cursors["interactions"])
+    assert {t["data"]["kind"] for t in timeline} == {"import", "consent"}
+    raw = b"Courriel;CP\r\nhelene@example.org;75011\r\n"  # completed by a second file
+    importer.run(importer.job_create(organizer=organizer, actor=None, filename="g.csv", raw=raw))
+    contacts, _ = _all(client, token, "contacts", cursors["contacts"])
+    assert contacts[-1]["data"]["postal_code"] == "75011"
