@@ -8,6 +8,7 @@ months), from the `AudienceMonth` rollup and the CRM's profiles.
 - **Geography**: by département (a map and a table) and by postcode; **distance**: from the venue's
   commune to abroad, by postcode (exact bands, where the person's postcode is known); **age** bands.
 - **Members**: the period's people holding a membership valid in it, or an active subscription.
+- **Consents**: the period's people who agree now to each purpose (`ConsentState`): who can be written to.
 
 A person is a contact of one organizer: on a network's board, someone who went to two members counts once at
 each (the circulation board tells how many are shared). On a network's board, any figure about fewer than
@@ -19,12 +20,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from parvis.crm.models import Contact
+from parvis.crm.models import Contact, Purpose
 from parvis.crm.network_audience import MIN_COUNT
 from parvis.crm.services import departement_of
 from parvis.memberships.models import Membership, Subscription
@@ -32,7 +33,7 @@ from parvis.network.models import Venue
 
 from . import charts, maps
 from .boards import Chart, Filters, cell_text, percent
-from .models import AudienceMonth
+from .models import AudienceMonth, ConsentState
 
 SEASON_START = 9  # a season runs from September to August
 SEASONS = 6  # cohorts shown
@@ -126,6 +127,7 @@ def board(organizer_ids: list[int], f: Filters, *, network: bool = False) -> dic
         _distance(people, profiles, hide),
         _ages(profiles, hide),
         _members(inside, start, end, len(people), hide),
+        _consents(inside, len(people), hide),
     ]
     total = len(people)
     figures = [
@@ -487,6 +489,33 @@ def _members(inside, start, end, total: int, hide) -> Chart:
         columns=[_("Qui"), _("Personnes"), _("Part des personnes (%)")],
         rows=rows,
         svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-members")
+        if total
+        else "",
+    )
+
+
+def _consents(inside, total: int, hide) -> Chart:
+    given = dict(
+        ConsentState.objects.filter(contact_id__in=inside.values("contact_id"), given=True)
+        .values("purpose")
+        .annotate(n=Count("contact_id", distinct=True))
+        .values_list("purpose", "n")
+    )
+    rows = [[str(label), *_pair(given.get(purpose, 0), total, hide)] for purpose, label in Purpose.choices]
+    newsletter = given.get(Purpose.ORGANIZER_NEWSLETTER, 0)
+    summary = (
+        _("%(share)s %% des personnes de la période acceptent de recevoir la lettre d'information.")
+        % {"share": cell_text(percent(newsletter, total) if hide(newsletter) is not None else None)}
+        if total
+        else _("Personne n'est venu sur cette période.")
+    )
+    return Chart(
+        key="consents",
+        title=_("Consentements en vigueur"),
+        summary=summary,
+        columns=[_("Finalité"), _("Personnes qui acceptent"), _("Part des personnes (%)")],
+        rows=rows,
+        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-consents")
         if total
         else "",
     )

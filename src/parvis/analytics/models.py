@@ -79,6 +79,23 @@ class AudienceMonth(models.Model):
         return f"{self.contact_id} {self.venue_id} {self.month}: {self.visits}"
 
 
+class ConsentState(models.Model):
+    """A person's current answer for one purpose (the latest row of the consent ledger, any channel)."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=25)
+    given = models.BooleanField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "purpose"], name="unique_consent_state")]
+        indexes = [models.Index(fields=["organizer", "purpose", "given"], name="consent_state_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.purpose}: {self.given}"
+
+
 class DigestSubscription(models.Model):
     """A staff member who asked for the weekly digest of an organizer's figures by e-mail."""
 

@@ -1,4 +1,5 @@
-"""The audiences' rollup: per person, venue and month, the dates they held a ticket for (`AudienceMonth`).
+"""The audiences' rollups: per person, venue and month, the dates they held a ticket for (`AudienceMonth`);
+per person and purpose, their current consent (`ConsentState`, the latest row of the ledger).
 
 A person is a contact of the organizer (the buyer the order is linked to). Like the sales rollups, the rows
 of the people a change touches are computed again from their tickets, never adjusted: a refund, an
@@ -14,10 +15,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from parvis.core.models import Change
-from parvis.crm.models import Contact
+from parvis.crm.models import Consent, Contact
 from parvis.ticketing.models import Order, Ticket, TicketState
 
-from .models import AudienceMonth
+from .models import AudienceMonth, ConsentState
 
 VOIDED = [TicketState.REFUNDED, TicketState.CANCELLED, TicketState.EXCHANGED]
 CHUNK = 2000  # people computed again per statement
@@ -28,7 +29,10 @@ def people_of(batch: Sequence[Change]) -> set[int]:
     orders = [c.subject_id for c in batch if c.subject == "order"]
     contacts = {c.subject_id for c in batch if c.subject == "contact"}
     moved = [c.subject_id for c in batch if c.subject == "performance"]
+    consents = [c.subject_id for c in batch if c.subject == "consent"]
     found: set[int] = set()
+    if consents:
+        found.update(Consent.objects.filter(pk__in=consents).values_list("contact_id", flat=True))
     if orders:
         found.update(
             Order.objects.filter(pk__in=orders, contact__isnull=False).values_list("contact_id", flat=True)
@@ -77,18 +81,31 @@ def _recompute(ids: list[int]) -> None:
         )
         for r in rows
     ]
+    latest: dict[tuple[int, str], ConsentState] = {}
+    for organizer_id, contact_id, purpose, given, at in (
+        Consent.objects.filter(contact_id__in=ids)
+        .order_by("at", "pk")
+        .values_list("organizer_id", "contact_id", "purpose", "given", "at")
+    ):
+        latest[(contact_id, purpose)] = ConsentState(
+            organizer_id=organizer_id, contact_id=contact_id, purpose=purpose, given=given, at=at
+        )
     with transaction.atomic():
         AudienceMonth.objects.filter(contact_id__in=ids).delete()
         AudienceMonth.objects.bulk_create(made, batch_size=2000)
+        ConsentState.objects.filter(contact_id__in=ids).delete()
+        ConsentState.objects.bulk_create(latest.values(), batch_size=2000)
 
 
 def rebuild(*, progress=None) -> int:
-    """Compute every person's rows again; return how many people hold a ticket."""
-    ids = list(
-        Order.objects.filter(contact__isnull=False, tickets__isnull=False)
-        .order_by("contact_id")
-        .values_list("contact_id", flat=True)
-        .distinct()
+    """Compute every person's rows again; return how many people hold a ticket or answered a consent."""
+    ids = sorted(
+        set(
+            Order.objects.filter(contact__isnull=False, tickets__isnull=False)
+            .values_list("contact_id", flat=True)
+            .distinct()
+        )
+        | set(Consent.objects.values_list("contact_id", flat=True).distinct())
     )
     for start in range(0, len(ids), CHUNK):
         _recompute(ids[start : start + CHUNK])

@@ -14,7 +14,8 @@ from parvis.analytics import audiences, rollups
 from parvis.analytics.boards import Filters
 from parvis.analytics.models import AudienceMonth
 from parvis.crm.dedupe import contacts_merge
-from parvis.crm.models import Contact
+from parvis.crm.models import Contact, Purpose
+from parvis.crm.services import consent_record
 from parvis.network.models import NetworkMembership, NetworkRole, NetworkStaff, Role
 from parvis.programming.services import performance_update
 from parvis.testing import PerformanceFactory, UserFactory, login_staff, staff
@@ -96,6 +97,16 @@ def test_people_new_returning_cohorts_and_where_they_come_from(client, organizer
     distance = {row[0]: row[1] for row in charts["distance"].rows}
     assert distance["Même code postal que le lieu"] == 1  # Ana: the venue is in 75011
     assert distance["Même région"] == 1 and distance["Ailleurs en France"] == 1  # Ben (93), Chloé (69)
+    consents = {row[0]: row[1:] for row in charts["consents"].rows}
+    assert consents["Lettre d'information de la structure"] == [0, 0.0]
+    ana = Contact.objects.get(email="ana@example.org")
+    consent_record(contact=ana, purpose=Purpose.ORGANIZER_NEWSLETTER, given=True, source="self_service")
+    _figures, charts = _board(organizer)
+    consents = {row[0]: row[1:] for row in charts["consents"].rows}
+    assert consents["Lettre d'information de la structure"] == [1, 33.3]
+    consent_record(contact=ana, purpose=Purpose.ORGANIZER_NEWSLETTER, given=False, source="self_service")
+    _figures, charts = _board(organizer)
+    assert {row[0]: row[1] for row in charts["consents"].rows}["Lettre d'information de la structure"] == 0
     ages = {row[0]: row[1] for row in charts["ages"].rows}
     assert ages["26–35 ans"] == 1 and ages["18–25 ans"] == 1 and ages["Non renseigné"] == 1
 

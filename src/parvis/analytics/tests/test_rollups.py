@@ -16,13 +16,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from parvis.analytics import rollups
-from parvis.analytics.models import AudienceMonth, PerformanceFigures, SalesDay
+from parvis.analytics.models import AudienceMonth, ConsentState, PerformanceFigures, SalesDay
 from parvis.checkin import services as door
 from parvis.checkin.models import CheckinList
 from parvis.core import changes
 from parvis.core.models import Change
 from parvis.crm.dedupe import contacts_merge
-from parvis.crm.models import Contact
+from parvis.crm.models import Consent, Contact, Purpose
+from parvis.crm.services import consent_record
 from parvis.passes.services import pass_book
 from parvis.passes.tests.factories import bought_pass, pass_product
 from parvis.programming.services import performance_update
@@ -133,11 +134,21 @@ def _rollup_people() -> dict:
     }
 
 
+def _brute_consents() -> dict:
+    latest = {}
+    for contact_id, purpose, given in Consent.objects.order_by("at", "pk").values_list(
+        "contact_id", "purpose", "given"
+    ):
+        latest[(contact_id, purpose)] = given
+    return latest
+
+
 def _assert_exact():
     assert _rollup_totals() == _brute_totals()
     assert _rollup_days() == _brute_days()
     assert _rollup_figures() == _brute_figures()
     assert _rollup_people() == _brute_people()
+    assert {(r.contact_id, r.purpose): r.given for r in ConsentState.objects.all()} == _brute_consents()
 
 
 def _world(network, organizer):
@@ -195,6 +206,8 @@ def _step(rng, world):
             "scan",
             "move",
             "merge",
+            "consent",
+            "consent",
         ]
     )
     performance = rng.choice([first, second])
@@ -204,6 +217,11 @@ def _step(rng, world):
         moved = performance.__class__.objects.get(pk=performance.pk)
         shift = datetime.timedelta(days=rng.choice([-40, -33, 31, 45]))
         performance_update(actor=None, performance=moved, data={"starts_at": moved.starts_at + shift})
+    elif action == "consent":
+        contact = Contact.objects.filter(merged_into__isnull=True).order_by("?").first()
+        if contact:
+            purpose = rng.choice([Purpose.ORGANIZER_NEWSLETTER, Purpose.RECOMMENDATIONS])
+            consent_record(contact=contact, purpose=purpose, given=rng.random() < 0.6, source="self_service")
     elif action == "merge":
         two = list(Contact.objects.filter(merged_into__isnull=True).order_by("?")[:2])
         if len(two) == 2:
@@ -248,6 +266,7 @@ def test_rollups_equal_the_brute_force_count_after_every_settle_and_after_a_rebu
         organizer_id=organizer.pk, lines=[PaidLine(tariffs[first.pk][1].pk, 2)], buyer=buyer(),
         provider_code="channel", reference="r-1", channel=Channel.API,
     )  # fmt: skip
+    consent_record(contact=Contact.objects.first(), purpose=Purpose.SMS, given=False, source="self_service")
     for _round in range(6):
         for _ in range(8):
             try:
@@ -279,6 +298,9 @@ def test_rollups_equal_the_brute_force_count_after_every_settle_and_after_a_rebu
     assert AudienceMonth.objects.values("contact_id").distinct().count() > 1
     assert Change.objects.filter(topic="performance.updated").exists()
     assert Change.objects.filter(topic="contact.merged").exists()
+    assert (
+        ConsentState.objects.filter(given=False).exists() and ConsentState.objects.filter(given=True).exists()
+    )
 
 
 def test_a_sale_is_in_the_rollups_once_settled_and_settling_twice_changes_nothing(organizer):
