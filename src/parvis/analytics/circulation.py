@@ -5,39 +5,61 @@ agreed to share their profile with the network (`crm.network_audience`, consent-
 - **Recruited**: for each person, the member where they first bought a ticket in the network; the flows
   from that first member to the members they went to afterwards (drawn as a two-column flow diagram), and
   per member, how many people it brought who then went elsewhere in the network.
+- **Matrix**: the same pairs as a square table, each member against each other.
+- **Thanks to**: per member, the first visits that were a pass's entry or a date of the network's festival.
 - **Pass**: people with a network pass and without, and how many members each went to.
+
+First visits are read from the `FirstVisit` rollup (each person's first valid ticket at each organizer).
 
 Figures only, never a person; a figure about fewer than `MIN_COUNT` people is not shown."""
 
 from collections import Counter, defaultdict
 
-from django.db.models import Min
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from parvis.crm import network_audience as audience
-from parvis.ticketing.models import Ticket
+from parvis.programming.models import Festival, Performance
 
-from . import charts
-from .boards import Chart, Filters, cell_text
+from . import charts, maps
+from .boards import Chart, Filters, cell_text, percent
+from .models import FirstVisit
 
 
-def _first_visits(network) -> dict[int, dict[int, object]]:
-    """profile → {organizer: when the person first held a ticket there}."""
-    links = list(audience.live_links(network).values_list("profile_id", "organizer_id", "contact_id"))
-    profile_of = {contact: (profile, organizer) for profile, organizer, contact in links}
-    firsts: dict[int, dict[int, object]] = defaultdict(dict)
-    for contact_id, first in (
-        Ticket.objects.filter(order__contact_id__in=list(profile_of))
-        .values("order__contact_id")
-        .annotate(first=Min("issued_at"))
-        .values_list("order__contact_id", "first")
-    ):
-        profile, organizer = profile_of[contact_id]
-        known = firsts[profile].get(organizer)
-        firsts[profile][organizer] = min(known, first) if known else first
+def _first_visits(network) -> dict[int, dict[int, tuple]]:
+    """profile → {organizer: (when, performance, with a pass) of the person's first valid ticket there},
+    from the `FirstVisit` rollup of the contacts the profile links."""
+    links = audience.live_links(network)
+    profile_of = dict(links.values_list("contact_id", "profile_id"))
+    firsts: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for contact_id, organizer_id, at, performance_id, with_pass in FirstVisit.objects.filter(
+        contact_id__in=links.values("contact_id")
+    ).values_list("contact_id", "organizer_id", "at", "performance_id", "with_pass"):
+        visits = firsts[profile_of[contact_id]]
+        if organizer_id not in visits or at < visits[organizer_id][0]:
+            visits[organizer_id] = (at, performance_id, with_pass)
     return firsts
+
+
+def _festival_dates(network, performance_ids: set[int]) -> set[int]:
+    """Those of these performances that were in one of the network's festivals: an event of its selection,
+    on a day of the festival."""
+    windows = defaultdict(list)
+    for event_id, starts_on, ends_on in Festival.objects.filter(network=network).values_list(
+        "events", "starts_on", "ends_on"
+    ):
+        if event_id:
+            windows[event_id].append((starts_on, ends_on))
+    found = set()
+    for pk, event_id, starts_at in Performance.objects.filter(
+        pk__in=performance_ids, event_id__in=list(windows)
+    ).values_list("pk", "event_id", "starts_at"):
+        day = timezone.localtime(starts_at).date()
+        if any(start <= day <= end for start, end in windows[event_id]):
+            found.add(pk)
+    return found
 
 
 def board(network, f: Filters) -> dict:
@@ -46,19 +68,164 @@ def board(network, f: Filters) -> dict:
     cells = audience.circulation(network)
     flows: Counter = Counter()
     recruited: Counter = Counter()
-    for visits in _first_visits(network).values():
+    firsts = _first_visits(network)
+    for visits in firsts.values():
         if len(visits) < 2:
             continue
-        order = sorted(visits, key=lambda organizer: visits[organizer])
+        order = sorted(visits, key=lambda organizer: visits[organizer][0])
         recruited[order[0]] += 1
         for later in order[1:]:
             flows[(order[0], later)] += 1
     charts_ = [
+        _matrix(cells, names, minimum),
         _together(cells, names, minimum),
         _flows(flows, names, minimum),
         _recruiters(recruited, names, minimum),
+        _thanks_to(network, firsts, names, minimum),
     ]
     return {"charts": charts_, "pass_effect": audience.pass_effect(network), "min_count": minimum}
+
+
+def _thanks_to(network, firsts: dict, names: dict, minimum: int) -> Chart:
+    """Per member: the people whose first visit there was a pass's entry, or a date of the festival."""
+    festival = _festival_dates(network, {v[1] for visits in firsts.values() for v in visits.values()})
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for visits in firsts.values():
+        for organizer_id, (_at, performance_id, with_pass) in visits.items():
+            kind = "pass" if with_pass else "festival" if performance_id in festival else "other"
+            counts[organizer_id][kind] += 1
+            counts[organizer_id]["all"] += 1
+
+    def shown(n: int) -> int | None:
+        return n if n >= minimum or n == 0 else None
+
+    rows = []
+    for organizer_id, c in sorted(counts.items(), key=lambda kv: (-kv[1]["pass"] - kv[1]["festival"], kv[0])):
+        if organizer_id not in names or c["all"] < minimum:
+            continue
+        thanks = c["pass"] + c["festival"]
+        rows.append(
+            [
+                names[organizer_id],
+                c["all"],
+                shown(c["pass"]),
+                shown(c["festival"]),
+                percent(thanks, c["all"]) if shown(thanks) is not None else None,
+            ]
+        )
+    best = next((r for r in rows if r[4]), None)
+    if best:
+        summary = _("%(name)s : %(share)s %% des premières venues sont dues au pass ou au festival.") % {
+            "name": best[0],
+            "share": cell_text(best[4]),
+        }
+    else:
+        summary = _("Pas encore assez de premières venues grâce au pass ou au festival pour être montrées.")
+    return Chart(
+        key="thanks",
+        title=_("Premières venues grâce au pass ou au festival"),
+        summary=summary,
+        columns=[
+            _("Lieu"),
+            _("Premières venues"),
+            _("Avec le pass"),
+            _("Pendant le festival"),
+            _("Part due au pass ou au festival (%)"),
+        ],
+        rows=rows,
+        svg=charts.bars(
+            [r[0] for r in rows if r[4]],
+            [r[4] for r in rows if r[4]],
+            labelled_by="summary-thanks",
+            unit=" %",
+        )
+        if best
+        else "",
+    )
+
+
+def _matrix(cells: dict, names: dict, minimum: int) -> Chart:
+    """Every pair of members in a square table: the people who went to both (to the member itself on the
+    diagonal); a cell under the threshold is blank."""
+    members = sorted(names, key=lambda pk: names[pk])
+    rows = []
+    for a in members:
+        row = [names[a]]
+        for b in members:
+            row.append(cells.get((min(a, b), max(a, b))))
+        rows.append(row)
+    known = [n for (a, b), n in cells.items() if a != b and n]
+    summary = (
+        _("%(n)s paires de lieux ont au moins %(min)s personnes en commun.")
+        % {"n": len(known), "min": minimum}
+        if known
+        else _("Aucune paire de lieux n'a assez de personnes en commun pour être montrée.")
+    )
+    return Chart(
+        key="matrix",
+        title=_("Matrice des publics partagés"),
+        summary=summary,
+        columns=[_("Lieu"), *[names[pk] for pk in members]],
+        rows=rows,
+        svg=matrix_diagram([names[pk] for pk in members], [r[1:] for r in rows], labelled_by="summary-matrix")
+        if known
+        else "",
+    )
+
+
+def matrix_diagram(labels: list[str], values: list[list], *, labelled_by: str):
+    """A square heat table: each cell shaded by its number (one blue, by lightness), its number written in
+    it; the members' names along the left and the top."""
+    n = len(labels)
+    cell, left, top = 34, 150, 150
+    peak = max((v for row in values for v in row if v), default=1)
+    size_w, size_h = left + n * cell + 4, top + n * cell + 4
+    parts = [
+        format_html(
+            '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}" focusable="false">',
+            size_w,
+            size_h,
+            labelled_by,
+        )
+    ]
+    for i, label in enumerate(labels):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>'
+                '<text transform="translate({} {}) rotate(-60)" class="chart-label">{}</text>',
+                left - 6,
+                top + i * cell + cell / 2 + 4,
+                label[:22],
+                left + i * cell + cell / 2,
+                top - 6,
+                label[:22],
+            )
+        )
+    for i, row in enumerate(values):
+        for j, value in enumerate(row):
+            shade = maps.shade(value or 0, peak)
+            dark = shade in maps.STEPS[3:]
+            parts.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#999" stroke-width="0.5">'
+                    "<title>{} · {} : {}</title></rect>"
+                    '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>',
+                    left + j * cell,
+                    top + i * cell,
+                    cell,
+                    cell,
+                    shade,
+                    labels[i],
+                    labels[j],
+                    charts.fmt(value) if value else "—",
+                    left + j * cell + cell / 2,
+                    top + i * cell + cell / 2 + 4,
+                    "#ffffff" if dark else "#222222",
+                    charts.fmt(value) if value else "",
+                )  # fmt: skip
+            )
+    parts.append(mark_safe("</svg>"))  # noqa: S308 (a constant)
+    return mark_safe("".join(parts))  # noqa: S308 (every value above went through format_html)
 
 
 def _together(cells: dict, names: dict, minimum: int) -> Chart:

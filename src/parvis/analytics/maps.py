@@ -47,6 +47,13 @@ def _classes(peak: int) -> list[tuple[int, int, str]]:
     return [(1 if i == 0 else bounds[i - 1] + 1, high, colours[i]) for i, high in enumerate(bounds)]
 
 
+def shade(value: int, peak: int) -> str:
+    """The colour of `value` on a scale up to `peak` (white for none)."""
+    if not value or not peak:
+        return NONE
+    return next((c for low, high, c in _classes(peak) if low <= value <= high), STEPS[-1])
+
+
 def departements(values: Mapping[str, int], *, labelled_by: str) -> SafeString:
     """The metropolitan départements, each shaded by its value's class, with a legend under the map. Each
     outline names its département and value on hover."""
@@ -67,7 +74,7 @@ def departements(values: Mapping[str, int], *, labelled_by: str) -> SafeString:
     ]
     for d in data["departements"]:
         value = values.get(d["code"], 0)
-        colour = next((c for low, high, c in classes if low <= value <= high), NONE) if value else NONE
+        colour = shade(value, peak)
         parts.append(
             format_html(
                 '<path d="{}" fill="{}" stroke="#666" stroke-width="0.5"><title>{} ({}) : {}</title></path>',

@@ -79,6 +79,22 @@ class AudienceMonth(models.Model):
         return f"{self.contact_id} {self.venue_id} {self.month}: {self.visits}"
 
 
+class FirstVisit(models.Model):
+    """A person's first valid ticket at the organizer (by when it was issued): when, for which date, and
+    whether it was a pass's entry; the network's circulation reads it."""
+
+    contact = models.OneToOneField(
+        "crm.Contact", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    performance = models.ForeignKey("programming.Performance", on_delete=models.CASCADE, related_name="+")
+    with_pass = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.at:%Y-%m-%d}"
+
+
 class ConsentState(models.Model):
     """A person's current answer for one purpose (the latest row of the consent ledger, any channel)."""
 

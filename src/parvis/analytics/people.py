@@ -1,5 +1,6 @@
 """The audiences' rollups: per person, venue and month, the dates they held a ticket for (`AudienceMonth`);
-per person and purpose, their current consent (`ConsentState`, the latest row of the ledger).
+per person and purpose, their current consent (`ConsentState`, the latest row of the ledger); per person,
+their first valid ticket (`FirstVisit`, for the network's circulation).
 
 A person is a contact of the organizer (the buyer the order is linked to). Like the sales rollups, the rows
 of the people a change touches are computed again from their tickets, never adjusted: a refund, an
@@ -18,7 +19,7 @@ from parvis.core.models import Change
 from parvis.crm.models import Consent, Contact
 from parvis.ticketing.models import Order, Ticket, TicketState
 
-from .models import AudienceMonth, ConsentState
+from .models import AudienceMonth, ConsentState, FirstVisit
 
 VOIDED = [TicketState.REFUNDED, TicketState.CANCELLED, TicketState.EXCHANGED]
 CHUNK = 2000  # people computed again per statement
@@ -81,6 +82,23 @@ def _recompute(ids: list[int]) -> None:
         )
         for r in rows
     ]
+    firsts: dict[int, FirstVisit] = {}
+    for contact_id, organizer_id, at, performance_id, entry in (
+        Ticket.objects.filter(order__contact_id__in=ids)
+        .exclude(state__in=VOIDED)
+        .order_by("order__contact_id", "issued_at", "pk")
+        .values_list(
+            "order__contact_id", "performance__organizer_id", "issued_at", "performance_id", "pass_entry"
+        )
+    ):
+        if contact_id not in firsts:
+            firsts[contact_id] = FirstVisit(
+                contact_id=contact_id,
+                organizer_id=organizer_id,
+                at=at,
+                performance_id=performance_id,
+                with_pass=entry is not None,
+            )
     latest: dict[tuple[int, str], ConsentState] = {}
     for organizer_id, contact_id, purpose, given, at in (
         Consent.objects.filter(contact_id__in=ids)
@@ -95,6 +113,8 @@ def _recompute(ids: list[int]) -> None:
         AudienceMonth.objects.bulk_create(made, batch_size=2000)
         ConsentState.objects.filter(contact_id__in=ids).delete()
         ConsentState.objects.bulk_create(latest.values(), batch_size=2000)
+        FirstVisit.objects.filter(contact_id__in=ids).delete()
+        FirstVisit.objects.bulk_create(firsts.values(), batch_size=2000)
 
 
 def rebuild(*, progress=None) -> int:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from parvis.analytics import rollups
-from parvis.analytics.models import AudienceMonth, ConsentState, PerformanceFigures, SalesDay
+from parvis.analytics.models import AudienceMonth, ConsentState, FirstVisit, PerformanceFigures, SalesDay
 from parvis.checkin import services as door
 from parvis.checkin.models import CheckinList
 from parvis.core import changes
@@ -134,6 +134,17 @@ def _rollup_people() -> dict:
     }
 
 
+def _brute_firsts() -> dict:
+    firsts = {}
+    for contact_id, performance_id, at, entry in (
+        Ticket.objects.filter(state=TicketState.VALID, order__contact__isnull=False)
+        .order_by("issued_at", "pk")
+        .values_list("order__contact_id", "performance_id", "issued_at", "pass_entry")
+    ):
+        firsts.setdefault(contact_id, (performance_id, at, entry is not None))
+    return firsts
+
+
 def _brute_consents() -> dict:
     latest = {}
     for contact_id, purpose, given in Consent.objects.order_by("at", "pk").values_list(
@@ -149,6 +160,9 @@ def _assert_exact():
     assert _rollup_figures() == _brute_figures()
     assert _rollup_people() == _brute_people()
     assert {(r.contact_id, r.purpose): r.given for r in ConsentState.objects.all()} == _brute_consents()
+    assert {
+        r.contact_id: (r.performance_id, r.at, r.with_pass) for r in FirstVisit.objects.all()
+    } == _brute_firsts()
 
 
 def _world(network, organizer):
