@@ -286,6 +286,7 @@ def _enter_or_exit(checkin_list: CheckinList, ticket: Ticket, scan: Scan, kind: 
             ref=f"scan:{scan.pk}",
             venue_id=ticket.performance.venue_id,
             performance_id=ticket.performance_id,
+            announced=True,  # by the ticket.checked_in change above
         )
         return ""
     if checkin_list.allow_reentry and Presence.objects.filter(

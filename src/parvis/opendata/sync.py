@@ -17,7 +17,7 @@ survivor, or scrubbed). Records are built in bulk (a page of orders is three sta
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from parvis.checkin.models import Presence
+from parvis.checkin.models import Presence, Scan
 from parvis.core import changes
 from parvis.core.models import Change
 from parvis.crm.models import Consent, Contact, Interaction
@@ -102,9 +102,12 @@ def _consents(organizer_id: int, ids=None, after: int = 0, limit: int = 0):
     return [(c.pk, "upsert", payloads.consent_data(c)) for c in qs]
 
 
-def _interactions(organizer_id: int, ids=None, after: int = 0, limit: int = 0, contacts=None):
+def _interactions(organizer_id: int, ids=None, after: int = 0, limit: int = 0, contacts=None, refs=None):
     qs = Interaction.objects.filter(organizer_id=organizer_id)
-    if contacts is not None:
+    if refs is not None:
+        kinds = [Interaction.Kind.ORDER, Interaction.Kind.ATTENDANCE]
+        qs = qs.filter(contact_id__in=contacts, kind__in=kinds, ref__in=refs).order_by("pk")
+    elif contacts is not None:
         qs = qs.filter(contact_id__in=contacts).order_by("pk")
     elif ids is not None:
         qs = qs.filter(pk__in=ids)
@@ -128,7 +131,7 @@ SUBJECTS = {
     "checkins": {"ticket"},
     "contacts": {"contact"},
     "consents": {"consent"},
-    "interactions": {"interaction", "contact"},
+    "interactions": {"interaction", "contact", "order", "ticket"},
 }
 
 
@@ -190,9 +193,28 @@ def _feed_page(resource: str, organizer_id: int, seq: int, limit: int) -> Page:
     return Page(records, f"f.{batch[-1].seq}", len(batch) == limit)
 
 
+def _announced(batch: list[Change]) -> tuple[list[str], set[int]]:
+    """The refs of the touchpoints a batch's sales and entries stand for, and their contacts (read through
+    the timeline's index, not the whole table)."""
+    orders = [c.subject_id for c in batch if c.topic == "order.paid"]
+    tickets = [c.subject_id for c in batch if c.topic == "ticket.checked_in"]
+    refs, contacts = [], set()
+    for code, contact_id in Order.objects.filter(pk__in=orders).values_list("code", "contact_id"):
+        refs.append(f"order:{code}")
+        contacts.add(contact_id)
+    for pk, contact_id in Scan.objects.filter(ticket_id__in=tickets).values_list(
+        "pk", "ticket__order__contact_id"
+    ):
+        refs.append(f"scan:{pk}")
+        contacts.add(contact_id)
+    return refs, contacts
+
+
 def _interactions_page(organizer_id: int, batch: list[Change], more: bool) -> Page:
     """The interactions added or deleted, in feed order; then those of the contacts merged, unmerged or
-    erased, as they are now (the survivor's too: a merge moved the merged one's to it)."""
+    erased, as they are now (the survivor's too: a merge moved the merged one's to it). A sale's and an
+    entry's touchpoints have no change of their own: their `order.paid` and `ticket.checked_in` stand for
+    them (`crm.services.interaction_record(announced=True)`)."""
     ids = list(dict.fromkeys(c.subject_id for c in batch if c.subject == "interaction"))
     rows = _interactions(organizer_id, ids=ids)
     found = {pk for pk, _op, _data in rows}
@@ -200,6 +222,10 @@ def _interactions_page(organizer_id: int, batch: list[Change], more: bool) -> Pa
     rows = sorted(rows, key=lambda r: position[r[0]]) + [
         (pk, "delete", {"id": pk}) for pk in ids if pk not in found
     ]
+    refs, owners = _announced(batch)
+    if refs:
+        seen = {pk for pk, _op, _data in rows}
+        rows += [row for row in _interactions(organizer_id, refs=refs, contacts=owners) if row[0] not in seen]
     contacts = {c.subject_id for c in batch if c.subject == "contact"}
     if contacts:
         contacts |= set(

@@ -1,9 +1,15 @@
 """The incremental sync API: a first full read, then only what changed, in order, deletions and
 anonymisations included; scopes, tenants, bad cursors and the rate limit."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from parvis.checkin import services as door
+from parvis.checkin.models import CheckinList
+from parvis.core.models import Change
 from parvis.crm import importer
 from parvis.crm.dedupe import contacts_merge
 from parvis.crm.models import Contact, Purpose
@@ -135,3 +141,24 @@ def test_contacts_and_consents_of_an_import_come_through_the_feed(client, organi
     importer.run(importer.job_create(organizer=organizer, actor=None, filename="g.csv", raw=raw))
     contacts, _ = _all(client, token, "contacts", cursors["contacts"])
     assert contacts[-1]["data"]["postal_code"] == "75011"
+
+
+def test_a_sales_and_an_entrys_touchpoints_come_through_their_own_changes(client, organizer):
+    token = sync_token_create(organizer=organizer, name="bi", scopes=["interactions"])
+    _records, cursor = _all(client, token, "interactions")
+    order = buy(tariff(on_sale_performance(organizer=organizer), price="20.00"), 1)
+    assert not Change.objects.filter(topic="interaction.added").exists()  # the sale's change stands for it
+    ticket = order.tickets.get()
+    starts = timezone.now() + datetime.timedelta(minutes=30)  # doors open
+    type(ticket.performance).objects.filter(pk=ticket.performance_id).update(starts_at=starts)
+    door_list = CheckinList.objects.create(organizer=organizer, name="Soirée")
+    door_list.performances.add(ticket.performance)
+    device, _token = door.device_create(organizer=organizer, name="Téléphone")
+    assert door.redeem(device=device, checkin_list=door_list, nonce="n1", secret=ticket.secret).accepted
+    records, cursor = _all(client, token, "interactions", cursor)
+    latest = {r["id"]: r["data"] for r in records}  # upserts by id: one read twice is harmless
+    assert sorted((d["kind"], d["contact_id"]) for d in latest.values()) == [
+        ("attendance", order.contact_id),
+        ("order", order.contact_id),
+    ]
+    assert not Change.objects.filter(topic="interaction.added").exists()

@@ -131,6 +131,7 @@ def order_fulfil(
         summary=order.code,
         amount=order.total,
         ref=f"order:{order.code}",
+        announced=True,  # by the order.paid change this transaction records
     )
     audit_record(
         actor=None,

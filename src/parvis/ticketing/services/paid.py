@@ -106,6 +106,7 @@ def _paid_order_write(organizer_id, lines, tariffs, *, buyer, channel, provider_
         summary=order.code,
         amount=total,
         ref=f"order:{order.code}",
+        announced=True,  # by the order.paid change this transaction records
     )
     audit_record(
         actor=None,
