@@ -18,6 +18,7 @@ a change, so that what they enqueue commits with it. Nothing depends on them run
 that needs exact figures consumes what is left first.
 """
 
+import datetime
 import time
 from collections.abc import Callable, Sequence
 
@@ -29,6 +30,7 @@ from .models import Change, FeedCursor
 from .registry import Registry
 
 HEAD = ""  # the FeedCursor row holding the last place given
+PURGED = "-purged"  # the FeedCursor row holding the last place purged (see `purge`)
 WAKE_EVERY_S = 1.0
 
 
@@ -118,6 +120,33 @@ def consume(name: str, handle: Callable[[Sequence[Change]], None], *, limit: int
             done += len(batch)
         if len(batch) < limit:
             return done
+
+
+def purge(*, keep_days: int) -> int:
+    """Delete the changes older than `keep_days` that every follower has read (the rollups, the webhooks:
+    each row of `FeedCursor`); return how many. A sync cursor from before them is then refused
+    (`purged()`): its client starts again from a snapshot, rather than miss what was purged."""
+    readers = FeedCursor.objects.exclude(name__in=[HEAD, PURGED]).values_list("seq", flat=True)
+    upto = min(readers, default=head())
+    cutoff = timezone.now() - datetime.timedelta(days=keep_days)
+    last = (
+        Change.objects.filter(seq__isnull=False, seq__lte=upto, at__lt=cutoff)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if last is None:
+        return 0
+    with transaction.atomic():
+        _cursor_locked(PURGED)
+        FeedCursor.objects.filter(name=PURGED).update(seq=last)
+        deleted, _ = Change.objects.filter(seq__lte=last).delete()
+    return deleted
+
+
+def purged() -> int:
+    """The last place purged: the feed holds only the changes after it."""
+    return position(PURGED)
 
 
 def position(name: str) -> int:

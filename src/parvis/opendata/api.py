@@ -91,6 +91,7 @@ def _rate_check(token: SyncToken) -> None:
             auth=True,
             e400=("bad_cursor", "invalid_input"),
             e403=("scope_missing",),
+            e410=("cursor_expired",),
             e429=("rate_limited",),
         ),
     },
@@ -109,5 +110,12 @@ def sync_page(
     except sync.BadCursor:
         raise ApiError(
             "bad_cursor", "Curseur inconnu : reprenez avec le dernier next_cursor reçu.", status=400
+        ) from None
+    except sync.CursorExpired:
+        raise ApiError(
+            "cursor_expired",
+            "Ce curseur est trop ancien (les changements qui le suivent ont été purgés) : "
+            "recommencez sans curseur, depuis un instantané.",
+            status=410,
         ) from None
     return {"records": page.records, "next_cursor": page.next_cursor, "has_more": page.has_more}

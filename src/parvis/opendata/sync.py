@@ -32,6 +32,10 @@ class BadCursor(ValueError):
     pass
 
 
+class CursorExpired(ValueError):
+    """The changes after this cursor were partly purged (`core.changes.purge`): start again."""
+
+
 @dataclass
 class Page:
     records: list[dict]
@@ -152,6 +156,8 @@ def parse(cursor: str) -> tuple[str, int, int]:
 def page(resource: str, organizer_id: int, cursor: str, limit: int) -> Page:
     limit = max(1, min(limit, MAX_LIMIT))
     phase, head, after = parse(cursor)
+    if cursor and head < changes.purged():  # what came after it is partly gone: it would miss some
+        raise CursorExpired(cursor)
     if phase == "s":
         if head < 0:
             head = changes.head()  # the feed is read from here once the snapshot is done

@@ -208,9 +208,11 @@ PARVIS_RECO_HOLDOUT_PERCENT = env.int("PARVIS_RECO_HOLDOUT_PERCENT", default=10)
 PARVIS_ANALYTICS_SETTLE_AFTER_S = env.float("PARVIS_ANALYTICS_SETTLE_AFTER_S", default=10.0)
 # Webhooks call https addresses on the Internet only, unless these allow plain http or an internal
 # machine (a receiver on the same host in development).
-PARVIS_SYNC_REQUESTS_PER_MIN = env.int("PARVIS_SYNC_REQUESTS_PER_MIN", default=600)  # per sync token
 PARVIS_WEBHOOKS_ALLOW_HTTP = env.bool("PARVIS_WEBHOOKS_ALLOW_HTTP", default=DEBUG)
 PARVIS_WEBHOOKS_ALLOW_PRIVATE = env.bool("PARVIS_WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
+PARVIS_SYNC_REQUESTS_PER_MIN = env.int("PARVIS_SYNC_REQUESTS_PER_MIN", default=600)  # per sync token
+# `parvis analytics purge` keeps the change feed this long (a sync client away longer starts over).
+PARVIS_FEED_KEEP_DAYS = env.int("PARVIS_FEED_KEEP_DAYS", default=30)
 
 # Background work: the database backend by default, RQ (Redis) for scale. Correctness never depends on
 # a worker running: tasks only do work that can wait (e-mails, PDFs, statistics). With RQ the task is still

@@ -7,8 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from parvis.analytics import rollups
 from parvis.checkin import services as door
 from parvis.checkin.models import CheckinList
+from parvis.core import changes
 from parvis.core.models import Change
 from parvis.crm import importer
 from parvis.crm.dedupe import contacts_merge
@@ -162,3 +164,31 @@ def test_a_sales_and_an_entrys_touchpoints_come_through_their_own_changes(client
         ("order", order.contact_id),
     ]
     assert not Change.objects.filter(topic="interaction.added").exists()
+
+
+def test_a_cursor_from_before_a_purge_is_refused_and_a_new_sync_reads_everything(client, organizer):
+    token = sync_token_create(organizer=organizer, name="bi", scopes=["orders"])
+    performance = on_sale_performance(organizer=organizer)
+    first = buy(tariff(performance, price="20.00"), 1)
+    _records, old = _all(client, token, "orders")
+    second = buy(tariff(performance, name="Réduit", price="10.00"), 1)
+    rollups.settle()  # every follower has read the feed
+    assert changes.purge(keep_days=30) == 0  # nothing old enough
+    Change.objects.update(at=timezone.now() - datetime.timedelta(days=31))
+    call_command("analytics", "purge", verbosity=0)
+    assert not Change.objects.filter(seq__lte=changes.purged()).exists() and changes.purged() > 0
+    answer = _get(client, token, "orders", old)
+    assert answer.status_code == 410 and answer.json()["code"] == "cursor_expired"
+    records, cursor = _all(client, token, "orders")
+    assert [r["data"]["code"] for r in records] == [first.code, second.code]
+    third = buy(tariff(performance, name="Jeune", price="8.00"), 1)
+    records, _cursor = _all(client, token, "orders", cursor)
+    assert [r["data"]["code"] for r in records] == [third.code]
+
+
+def test_a_purge_keeps_what_a_follower_has_not_read(organizer):
+    buy(tariff(on_sale_performance(organizer=organizer), price="20.00"), 1)
+    changes.head()
+    Change.objects.update(at=timezone.now() - datetime.timedelta(days=31))
+    changes.reset("slow-follower", 0)  # a follower that has read nothing yet
+    assert changes.purge(keep_days=30) == 0 and Change.objects.exists()
