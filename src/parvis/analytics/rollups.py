@@ -155,9 +155,10 @@ def recount_entries(performance_ids: Iterable[int]) -> None:
     known = set(
         PerformanceFigures.objects.filter(performance_id__in=ids).values_list("performance_id", flat=True)
     )
-    for pk in ids:
-        if pk in known:
-            PerformanceFigures.objects.filter(performance_id=pk).update(scanned=scanned.get(pk, 0))
+    PerformanceFigures.objects.bulk_update(  # one statement for them all
+        [PerformanceFigures(performance_id=pk, scanned=scanned.get(pk, 0)) for pk in sorted(known)],
+        ["scanned"],
+    )
     if set(ids) - known:
         recompute(set(ids) - known)  # no row yet: made whole
 

@@ -116,21 +116,29 @@ def checkin_data(ticket: Ticket) -> dict:
     }
 
 
-def data_of(change: Change) -> dict | None:
-    """The record a change is about, as it is now (None if it is gone)."""
-    if change.subject == "order":
-        order = Order.objects.prefetch_related(ORDERED_TICKETS).filter(pk=change.subject_id).first()
-        return order_data(order) if order else None
-    if change.subject == "ticket":
-        ticket = Ticket.objects.filter(pk=change.subject_id).first()
-        return checkin_data(ticket) if ticket else None
-    if change.subject == "contact":
-        contact = Contact.objects.filter(pk=change.subject_id).first()
-        return contact_data(contact) if contact else None
-    if change.subject == "consent":
-        consent = Consent.objects.filter(pk=change.subject_id).first()
-        return consent_data(consent) if consent else None
-    if change.subject == "performance":
-        performance = Performance.objects.select_related("event").filter(pk=change.subject_id).first()
-        return performance_data(performance) if performance else None
-    return None
+# subject → (its records by id, how one is told)
+_READERS = {
+    "order": (lambda ids: Order.objects.prefetch_related(ORDERED_TICKETS).filter(pk__in=ids), order_data),
+    "ticket": (lambda ids: Ticket.objects.filter(pk__in=ids), checkin_data),
+    "contact": (lambda ids: Contact.objects.filter(pk__in=ids), contact_data),
+    "consent": (lambda ids: Consent.objects.filter(pk__in=ids), consent_data),
+    "performance": (
+        lambda ids: Performance.objects.select_related("event").filter(pk__in=ids),
+        performance_data,
+    ),
+}
+
+
+def data_of(changes: list[Change]) -> dict[tuple[str, int], dict]:
+    """The records these changes are about, as they are now, by (subject, id): one query per kind of
+    record, not one per change. A record gone is not in it."""
+    wanted: dict[str, set[int]] = {}
+    for change in changes:
+        if change.subject in _READERS:
+            wanted.setdefault(change.subject, set()).add(change.subject_id)
+    found = {}
+    for subject, ids in wanted.items():
+        read, tell = _READERS[subject]
+        for record in read(ids):
+            found[(subject, record.pk)] = tell(record)
+    return found

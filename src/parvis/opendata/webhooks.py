@@ -137,15 +137,20 @@ def _fan_out(batch: Sequence[Change]) -> list[Delivery]:
         if topics & set(endpoint.topics):
             listening.setdefault(endpoint.organizer_id, []).append(endpoint)
     made = []
-    for change in batch:
-        endpoints = [
+    heard = {
+        change.seq: [
             e
             for e in listening.get(change.organizer_id, [])
             if change.topic in e.topics and change.seq > e.from_seq
         ]
+        for change in batch
+    }
+    records = payloads.data_of([change for change in batch if heard[change.seq]])
+    for change in batch:
+        endpoints = heard[change.seq]
         if not endpoints:
             continue
-        data = payloads.data_of(change)
+        data = records.get((change.subject, change.subject_id))
         if data is None:
             continue  # the record is gone (a test's, a purge's): nothing to tell
         body = {"type": change.topic, "timestamp": change.at.isoformat(), "data": data}
