@@ -2,8 +2,9 @@
 table, written a batch at a time (memory stays flat whatever the size).
 
 The tables are the warehouse's facts and dimensions: orders, tickets, check-ins, contacts (an anonymised
-person keeps no name, address or e-mail, as everywhere), consents, performances with their events and
-venues, and the daily sales rollup. Amounts are decimals with two places, times are UTC."""
+person keeps no name, address or e-mail, as everywhere), consents, interactions (the contacts' timelines),
+performances with their events and venues, and the rollups: sales per day, people per venue and month.
+Amounts are decimals with two places, times are UTC."""
 
 import csv
 import decimal
@@ -13,9 +14,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from parvis.analytics.models import SalesDay
+from parvis.analytics.models import AudienceMonth, SalesDay
 from parvis.checkin.models import Presence
-from parvis.crm.models import Consent, Contact
+from parvis.crm.models import Consent, Contact, Interaction
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Order, Ticket
 
@@ -101,6 +102,31 @@ TABLES = {
             ("starts_at", "starts_at", TIME),
             ("status", "status", pa.string()),
             ("capacity", "capacity", pa.int64()),
+        ],
+    ),
+    "interactions": (
+        lambda o: Interaction.objects.filter(organizer_id=o),
+        [
+            ("id", "pk", pa.int64()),
+            ("contact_id", "contact_id", pa.int64()),
+            ("kind", "kind", pa.string()),
+            ("occurred_at", "occurred_at", TIME),
+            ("summary", "summary", pa.string()),
+            ("amount", "amount", MONEY),
+            ("ref", "ref", pa.string()),
+            ("venue_id", "venue_id", pa.int64()),
+            ("performance_id", "performance_id", pa.int64()),
+        ],
+    ),
+    "audience_months": (
+        lambda o: AudienceMonth.objects.filter(organizer_id=o),
+        [
+            ("contact_id", "contact_id", pa.int64()),
+            ("venue_id", "venue_id", pa.int64()),
+            ("month", "month", pa.date32()),
+            ("dates", "visits", pa.int64()),
+            ("tickets", "tickets", pa.int64()),
+            ("amount", "amount", MONEY),
         ],
     ),
     "sales_days": (

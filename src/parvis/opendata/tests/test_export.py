@@ -25,6 +25,17 @@ def test_an_organizers_data_as_parquet_and_csv(organizer, other_organizer, tmp_p
     assert sorted(t["state"] for t in tickets) == ["refunded", "valid", "valid"]
     days = pq.read_table(tmp_path / "pq" / "sales_days.parquet").to_pylist()
     assert sum(d["sold"] - d["returned"] for d in days) == 2
+    timeline = pq.read_table(tmp_path / "pq" / "interactions.parquet").to_pylist()
+    assert {t["kind"] for t in timeline} >= {"order", "refund"} and {t["contact_id"] for t in timeline} == {
+        order.contact_id
+    }
+    [month] = pq.read_table(tmp_path / "pq" / "audience_months.parquet").to_pylist()
+    assert (month["contact_id"], month["dates"], month["tickets"], month["amount"]) == (
+        order.contact_id,
+        1,
+        2,
+        Decimal("39.80"),
+    )
     performances = pq.read_table(tmp_path / "pq" / "performances.parquet").to_pylist()
     assert [p["event"] for p in performances] == ["Nuit bleue"]
     call_command("export", organizer=organizer.slug, format="csv", out=str(tmp_path / "csv"), verbosity=0)
