@@ -287,18 +287,42 @@ class FeedOff:
         changes.record, changes.record_many = self.saved
 
 
-def order_overhead() -> None:
-    organizer, _performance, tariff = build_date("analytics-overhead")
+def overhead(figure: str, act, *, per_round: int, target: float) -> None:
+    """What the feed and the rollups add to `act` (one sale, one entry): timed alternately with the feed
+    on and off, so that the machine's drift falls on both alike, plus the settle that follows (what the
+    worker does after them), per act."""
     rollups.settle()
     timings = {"on": [], "off": []}
+    for _round in range(6):
+        timings["on"] += [act() for _ in range(per_round)]
+        with FeedOff():
+            timings["off"] += [act() for _ in range(per_round)]
+    start = time.perf_counter()
+    rollups.settle()
+    settle = (time.perf_counter() - start) * 1000 / len(timings["on"])
+    on, off = statistics.median(timings["on"]), statistics.median(timings["off"])
+    emit(
+        BENCH,
+        figure,
+        round(on - off + settle, 3),
+        "ms",
+        target,
+        on_ms=round(on, 3),
+        off_ms=round(off, 3),
+        settle_per_act_ms=round(settle, 3),
+    )
 
-    def place(n: int) -> float:
+
+def order_overhead() -> None:
+    organizer, _performance, tariff = build_date("analytics-overhead")
+
+    def place() -> float:
         start = time.perf_counter()
         order_place_paid(
             organizer_id=organizer.pk,
             lines=[PaidLine(tariff.pk, 2)],
             buyer=services.Buyer(
-                email=f"o{n}-{uuid.uuid4().hex[:8]}@bench.example", first_name="O", last_name="V"
+                email=f"o-{uuid.uuid4().hex[:12]}@bench.example", first_name="O", last_name="V"
             ),
             provider_code="channel",
             reference=uuid.uuid4().hex,
@@ -307,32 +331,12 @@ def order_overhead() -> None:
         )
         return (time.perf_counter() - start) * 1000
 
-    for _round in range(6):  # alternately, so that the machine's drift falls on both alike
-        timings["on"] += [place(i) for i in range(60)]
-        with FeedOff():
-            timings["off"] += [place(i) for i in range(60)]
-    start = time.perf_counter()
-    rollups.settle()  # what the worker does after these sales: the rollups of that date and those people
-    settle_ms = (time.perf_counter() - start) * 1000
-    on, off = statistics.median(timings["on"]), statistics.median(timings["off"])
-    per_order = settle_ms / len(timings["on"])
-    emit(
-        BENCH,
-        "order_overhead_ms",
-        round(on - off + per_order, 2),
-        "ms",
-        2,
-        order_on_ms=round(on, 2),
-        order_off_ms=round(off, 2),
-        settle_per_order_ms=round(per_order, 2),
-    )
+    overhead("order_overhead_ms", place, per_round=60, target=2)
 
 
 def scan_overhead() -> None:
     checkin_list, secrets, _tokens, _key = build_door()
     device = Device.objects.filter(organizer=checkin_list.organizer).first()
-    rollups.settle()
-    timings = {"on": [], "off": []}
     shown = iter(secrets)
 
     def scan() -> float:
@@ -340,25 +344,7 @@ def scan_overhead() -> None:
         door.redeem(device=device, checkin_list=checkin_list, nonce=uuid.uuid4().hex, secret=next(shown))
         return (time.perf_counter() - start) * 1000
 
-    for _round in range(6):
-        timings["on"] += [scan() for _ in range(200)]
-        with FeedOff():
-            timings["off"] += [scan() for _ in range(200)]
-    start = time.perf_counter()
-    rollups.settle()
-    settle_ms = (time.perf_counter() - start) * 1000
-    on, off = statistics.median(timings["on"]), statistics.median(timings["off"])
-    per_scan = settle_ms / len(timings["on"])
-    emit(
-        BENCH,
-        "scan_overhead_ms",
-        round(on - off + per_scan, 3),
-        "ms",
-        1,
-        scan_on_ms=round(on, 3),
-        scan_off_ms=round(off, 3),
-        settle_per_scan_ms=round(per_scan, 3),
-    )
+    overhead("scan_overhead_ms", scan, per_round=200, target=1)
 
 
 def sync_speed(organizer: Organizer) -> None:

@@ -32,7 +32,7 @@ from parvis.memberships.models import Membership, Subscription
 from parvis.network.models import Venue
 
 from . import charts, maps
-from .boards import Chart, Filters, cell_text, percent
+from .boards import Chart, Filters, bar_chart, cell_text, percent
 from .models import AudienceMonth, ConsentState
 
 SEASON_START = 9  # a season runs from September to August
@@ -227,23 +227,14 @@ def _cohorts(scope, hide) -> Chart:
         }
     else:
         summary = _("Aucune saison achevée n'a encore de nouveaux venus.")
-    return Chart(
-        key="cohorts",
-        title=_("Fidélisation : revenus la saison suivante"),
-        summary=summary,
-        columns=[
-            _("Première saison"),
-            _("Nouvelles personnes"),
-            _("Revenues la saison suivante"),
-            _("Part (%)"),
-        ],
-        rows=rows,
-        svg=charts.bars(
-            [r[0] for r in shown], [r[3] or 0 for r in shown], labelled_by="summary-cohorts", unit=" %"
-        )
-        if shown
-        else "",
-    )
+    columns = [
+        _("Première saison"),
+        _("Nouvelles personnes"),
+        _("Revenues la saison suivante"),
+        _("Part (%)"),
+    ]
+    title = _("Fidélisation : revenus la saison suivante")
+    return bar_chart("cohorts", title, summary, columns, rows, value=3, drawn=shown, unit=" %")
 
 
 def _frequency(people: dict[int, Person], hide) -> Chart:
@@ -261,15 +252,13 @@ def _frequency(people: dict[int, Person], hide) -> Chart:
         if people
         else _("Personne n'est venu sur cette période.")
     )
-    return Chart(
-        key="frequency",
-        title=_("Fréquentation : nombre de dates par personne"),
-        summary=summary,
-        columns=[_("Dates sur la période"), _("Personnes"), _("Part (%)")],
-        rows=rows,
-        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-frequency")
-        if people
-        else "",
+    return bar_chart(
+        "frequency",
+        _("Fréquentation : nombre de dates par personne"),
+        summary,
+        [_("Dates sur la période"), _("Personnes"), _("Part (%)")],
+        rows,
+        draw=bool(people),
     )
 
 
@@ -287,15 +276,13 @@ def _rfm(profiles, hide) -> Chart:
         if top and top[1]
         else _("Personne n'est venu sur cette période.")
     )
-    return Chart(
-        key="rfm",
-        title=_("Groupes RFM (récence, fréquence, montant)"),
-        summary=summary,
-        columns=[_("Groupe"), _("Personnes"), _("Part (%)")],
-        rows=rows,
-        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-rfm")
-        if profiles
-        else "",
+    return bar_chart(
+        "rfm",
+        _("Groupes RFM (récence, fréquence, montant)"),
+        summary,
+        [_("Groupe"), _("Personnes"), _("Part (%)")],
+        rows,
+        draw=bool(profiles),
     )
 
 
@@ -394,15 +381,13 @@ def _distance(people: dict[int, Person], profiles, hide) -> Chart:
         if known
         else _("Aucune adresse connue parmi les personnes de la période.")
     )
-    return Chart(
-        key="distance",
-        title=_("Distance parcourue (par code postal)"),
-        summary=summary,
-        columns=[_("D'où"), _("Personnes"), _("Part des adresses connues (%)")],
-        rows=rows,
-        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-distance")
-        if profiles
-        else "",
+    return bar_chart(
+        "distance",
+        _("Distance parcourue (par code postal)"),
+        summary,
+        [_("D'où"), _("Personnes"), _("Part des adresses connues (%)")],
+        rows,
+        draw=bool(profiles),
     )
 
 
@@ -433,15 +418,14 @@ def _ages(profiles, hide) -> Chart:
         if known and top[1]
         else _("Aucun âge connu parmi les personnes de la période.")
     )
-    return Chart(
-        key="ages",
-        title=_("Tranches d'âge"),
-        summary=summary,
-        columns=[_("Âge"), _("Personnes"), _("Part des âges connus (%)")],
-        rows=rows,
-        svg=charts.bars([r[0] for r in rows[:-1]], [r[1] or 0 for r in rows[:-1]], labelled_by="summary-ages")
-        if known
-        else "",
+    return bar_chart(
+        "ages",
+        _("Tranches d'âge"),
+        summary,
+        [_("Âge"), _("Personnes"), _("Part des âges connus (%)")],
+        rows,
+        drawn=rows[:-1],
+        draw=bool(known),
     )
 
 
@@ -482,15 +466,13 @@ def _members(inside, start, end, total: int, hide) -> Chart:
         if total
         else _("Personne n'est venu sur cette période.")
     )
-    return Chart(
-        key="members",
-        title=_("Adhérents et abonnés"),
-        summary=summary,
-        columns=[_("Qui"), _("Personnes"), _("Part des personnes (%)")],
-        rows=rows,
-        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-members")
-        if total
-        else "",
+    return bar_chart(
+        "members",
+        _("Adhérents et abonnés"),
+        summary,
+        [_("Qui"), _("Personnes"), _("Part des personnes (%)")],
+        rows,
+        draw=bool(total),
     )
 
 
@@ -509,13 +491,11 @@ def _consents(inside, total: int, hide) -> Chart:
         if total
         else _("Personne n'est venu sur cette période.")
     )
-    return Chart(
-        key="consents",
-        title=_("Consentements en vigueur"),
-        summary=summary,
-        columns=[_("Finalité"), _("Personnes qui acceptent"), _("Part des personnes (%)")],
-        rows=rows,
-        svg=charts.bars([r[0] for r in rows], [r[1] or 0 for r in rows], labelled_by="summary-consents")
-        if total
-        else "",
+    return bar_chart(
+        "consents",
+        _("Consentements en vigueur"),
+        summary,
+        [_("Finalité"), _("Personnes qui acceptent"), _("Part des personnes (%)")],
+        rows,
+        draw=bool(total),
     )

@@ -14,6 +14,7 @@ from parvis.core.params import date_or_none, int_or_none
 from parvis.network.models import Venue
 from parvis.programming.models import Event, Genre
 
+from . import charts
 from .models import Source
 
 MAX_DAYS = 3 * 366  # a longer period is cut to this (a page stays quick)
@@ -95,6 +96,31 @@ class Chart:
     def __post_init__(self):
         if not self.cells:
             self.cells = [[cell_text(v) for v in row] for row in self.rows]
+
+
+def bar_chart(
+    key: str,
+    title: str,
+    summary: str,
+    columns: list[str],
+    rows: list[list],
+    *,
+    value: int = 1,
+    drawn: list[list] | None = None,
+    draw: bool = True,
+    unit: str = "",
+) -> Chart:
+    """A chart whose drawing is bars: one per row (or per `drawn` row), labelled by its first cell, as long
+    as its `value` cell (a hidden figure draws as none)."""
+    shown = rows if drawn is None else drawn
+    svg = (
+        charts.bars(
+            [r[0] for r in shown], [r[value] or 0 for r in shown], labelled_by=f"summary-{key}", unit=unit
+        )
+        if draw and shown
+        else ""
+    )
+    return Chart(key=key, title=title, summary=summary, columns=columns, rows=rows, svg=svg)
 
 
 def cell_text(value) -> str:

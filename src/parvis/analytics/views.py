@@ -133,39 +133,3 @@ def network_board(request, network_slug: str, name: str):
         network=True,
         slug=network.slug,
     )
-
-
-def sales_board(request, organizer_slug: str):
-    return organizer_board(request, organizer_slug, "sales")
-
-
-def fill_board(request, organizer_slug: str):
-    return organizer_board(request, organizer_slug, "fill")
-
-
-def audiences_board(request, organizer_slug: str):
-    return organizer_board(request, organizer_slug, "audiences")
-
-
-def marketing_board(request, organizer_slug: str):
-    return organizer_board(request, organizer_slug, "marketing")
-
-
-def network_marketing_board(request, network_slug: str):
-    return network_board(request, network_slug, "marketing")
-
-
-def network_audiences_board(request, network_slug: str):
-    return network_board(request, network_slug, "audiences")
-
-
-def network_sales_board(request, network_slug: str):
-    return network_board(request, network_slug, "sales")
-
-
-def network_fill_board(request, network_slug: str):
-    return network_board(request, network_slug, "fill")
-
-
-def network_circulation_board(request, network_slug: str):
-    return network_board(request, network_slug, "circulation")
