@@ -118,20 +118,18 @@ def _recompute(ids: list[int]) -> None:
 
 
 def rebuild(*, progress=None) -> int:
-    """Compute every person's rows again; return how many people hold a ticket or answered a consent."""
+    """Compute every person's rows again; return how many people bought or answered a consent."""
     ids = sorted(
-        set(
-            Order.objects.filter(contact__isnull=False, tickets__isnull=False)
-            .values_list("contact_id", flat=True)
-            .distinct()
-        )
+        set(Order.objects.filter(contact__isnull=False).values_list("contact_id", flat=True).distinct())
         | set(Consent.objects.values_list("contact_id", flat=True).distinct())
     )
+    held = set(AudienceMonth.objects.values_list("contact_id", flat=True).distinct())
+    held |= set(FirstVisit.objects.values_list("contact_id", flat=True))
     for start in range(0, len(ids), CHUNK):
         _recompute(ids[start : start + CHUNK])
         if progress:
             progress(min(start + CHUNK, len(ids)), len(ids))
-    AudienceMonth.objects.exclude(
-        contact_id__in=Order.objects.filter(tickets__isnull=False).values("contact_id")
-    ).delete()
+    stale = sorted(held - set(ids))  # people no longer holding anything (their orders moved or purged)
+    for start in range(0, len(stale), CHUNK):
+        _recompute(stale[start : start + CHUNK])
     return len(ids)
