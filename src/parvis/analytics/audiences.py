@@ -16,28 +16,25 @@ each (the circulation board tells how many are shared). On a network's board, an
 """
 
 import datetime
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections import Counter
 
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from parvis.crm.models import Contact, Purpose
+from parvis.crm.models import Purpose
 from parvis.crm.network_audience import MIN_COUNT
-from parvis.crm.services import departement_of
 from parvis.memberships.models import Membership, Subscription
-from parvis.network.models import Venue
 
+from . import audience_queries as q
 from . import charts, maps
 from .boards import Chart, Filters, bar_chart, cell_text, percent
 from .models import AudienceMonth, ConsentState
+from .people import season_of
 
-SEASON_START = 9  # a season runs from September to August
 SEASONS = 6  # cohorts shown
-FREQUENCY = ((1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 5, "4–5"), (6, 9, "6–9"), (10, None, "10+"))
+FREQUENCY_LABELS = ("1", "2", "3", "4–5", "6–9", "10+")  # the bands of `audience_queries.FREQUENCY`
 AGES = ((0, 17), (18, 25), (26, 35), (36, 50), (51, 65), (66, None))
 RFM = {
     "champions": gettext_lazy("Fidèles et actifs"),
@@ -59,10 +56,6 @@ DISTANCE = (
 POSTCODES = 50
 
 
-def season_of(month: datetime.date) -> int:
-    return month.year if month.month >= SEASON_START else month.year - 1
-
-
 def season_label(year: int) -> str:
     return f"{year}–{(year + 1) % 100:02d}"
 
@@ -71,20 +64,13 @@ def _month_label(month: datetime.date) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
-@dataclass
-class Person:
-    visits: int = 0
-    tickets: int = 0
-    amount: Decimal = Decimal(0)
-    venues: set = field(default_factory=set)
-
-
 def board(organizer_ids: list[int], f: Filters, *, network: bool = False) -> dict:
     minimum = MIN_COUNT if network else 1
     start, end = f.start.replace(day=1), f.end.replace(day=1)
     scope = AudienceMonth.objects.filter(organizer_id__in=organizer_ids)
-    if f.venue:
-        scope = scope.filter(venue=f.venue)
+    first, back = "first", "back"
+    if f.venue:  # new to that venue, back there
+        scope, first, back = scope.filter(venue=f.venue), "first_here", "back_here"
     if f.event or f.genre:
         f.notes.append(
             _(
@@ -93,52 +79,26 @@ def board(organizer_ids: list[int], f: Filters, *, network: bool = False) -> dic
             )
         )
     inside = scope.filter(month__gte=start, month__lte=end)
-    people: dict[int, Person] = defaultdict(Person)
-    months: dict[datetime.date, set[int]] = defaultdict(set)
-    for contact_id, month, venue_id, visits, tickets, amount in inside.values_list(
-        "contact_id", "month", "venue_id", "visits", "tickets", "amount"
-    ):
-        person = people[contact_id]
-        person.visits += visits
-        person.tickets += tickets
-        person.amount += amount
-        person.venues.add(venue_id)
-        months[month].add(contact_id)
-    firsts = dict(
-        scope.filter(contact_id__in=inside.values("contact_id"))
-        .values("contact_id")
-        .annotate(first=Min("month"))
-        .values_list("contact_id", "first")
-    )
-    new = sum(1 for contact_id in people if start <= firsts.get(contact_id, start) <= end)
-    profiles = list(
-        Contact.objects.filter(pk__in=inside.values("contact_id")).values_list(
-            "pk", "departement", "postal_code", "country", "birth_year", "rfm_group"
-        )
-    )
+    sums = q.totals(inside, first)
+    total, new = sums["people"], sums["new"]
     hide = _hider(minimum)
     charts_ = [
-        _people(months, firsts, start, end, hide),
-        _cohorts(scope, hide),
-        _frequency(people, hide),
-        _rfm(profiles, hide),
-        _departements(profiles, hide),
-        _postcodes(profiles, hide),
-        _distance(people, profiles, hide),
-        _ages(profiles, hide),
-        _members(inside, start, end, len(people), hide),
-        _consents(inside, len(people), hide),
+        _people(q.months(inside, first), start, end, hide),
+        _cohorts(q.cohorts(scope, first, back), hide),
+        _frequency(q.frequency(inside), total, hide),
+        _rfm(q.by_field(inside, "rfm_group"), total, hide),
+        _departements(q.by_field(inside, "departement"), hide),
+        _postcodes(q.top(inside, "postal_code", limit=POSTCODES, minimum=minimum)),
+        _distance(q.distance(inside) if total else Counter(), hide),
+        _ages(q.by_field(inside, "birth_year"), hide),
+        _members(inside, start, end, total, hide),
+        _consents(inside, total, hide),
     ]
-    total = len(people)
     figures = [
         (_("Personnes"), cell_text(hide(total)), "people"),
         (_("Nouvelles"), cell_text(hide(new)), "new"),
         (_("Déjà venues"), cell_text(hide(total - new)), "returning"),
-        (
-            _("Dates par personne"),
-            cell_text(round(sum(p.visits for p in people.values()) / total, 1) if total else None),
-            "visits",
-        ),
+        (_("Dates par personne"), cell_text(round(sums["visits"] / total, 1) if total else None), "visits"),
     ]
     return {"charts": charts_, "figures": figures, "min_count": minimum if network else None}
 
@@ -156,12 +116,11 @@ def _pair(n: int, whole: int, hide) -> list:
     return [shown, percent(n, whole) if shown is not None else None]
 
 
-def _people(months, firsts, start, end, hide) -> Chart:
+def _people(months: dict, start, end, hide) -> Chart:
     rows, month = [], start
     while month <= end:
-        present = months.get(month, set())
-        fresh = sum(1 for contact_id in present if firsts.get(contact_id) == month)
-        rows.append([_month_label(month), hide(len(present)), hide(fresh), hide(len(present) - fresh)])
+        present, fresh = months.get(month, (0, 0))
+        rows.append([_month_label(month), hide(present), hide(fresh), hide(present - fresh)])
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     busiest = max(rows, key=lambda r: r[1] or 0, default=None)
     if busiest and busiest[1]:
@@ -195,18 +154,13 @@ def _people(months, firsts, start, end, hide) -> Chart:
     )
 
 
-def _cohorts(scope, hide) -> Chart:
-    seasons: dict[int, set[int]] = defaultdict(set)
-    for contact_id, month in scope.values_list("contact_id", "month").distinct():
-        seasons[contact_id].add(season_of(month))
+def _cohorts(firsts: dict, hide) -> Chart:
     current = season_of(timezone.localdate())
     cohort: Counter = Counter()
     returned: Counter = Counter()
-    for held in seasons.values():
-        first = min(held)
-        cohort[first] += 1
-        if first + 1 in held:
-            returned[first] += 1
+    for month, (people, again) in firsts.items():
+        cohort[season_of(month)] += people
+        returned[season_of(month)] += again
     rows = []
     for year in range(current - SEASONS, current):  # seasons whose next one has begun
         n, back = hide(cohort[year]), hide(returned[year])
@@ -237,19 +191,14 @@ def _cohorts(scope, hide) -> Chart:
     return bar_chart("cohorts", title, summary, columns, rows, value=3, drawn=shown, unit=" %")
 
 
-def _frequency(people: dict[int, Person], hide) -> Chart:
-    counts: Counter = Counter()
-    for person in people.values():
-        for low, high, label in FREQUENCY:
-            if person.visits >= low and (high is None or person.visits <= high):
-                counts[label] += 1
-                break
-    rows = [[label, *_pair(counts[label], len(people), hide)] for _l, _h, label in FREQUENCY]
+def _frequency(bands: Counter, total: int, hide) -> Chart:
+    counts = {label: bands.get(i, 0) for i, label in enumerate(FREQUENCY_LABELS)}
+    rows = [[label, *_pair(counts[label], total, hide)] for label in FREQUENCY_LABELS]
     once = counts["1"]
     summary = (
         _("%(share)s %% des personnes sont venues à une seule date sur la période.")
-        % {"share": cell_text(percent(once, len(people)))}
-        if people
+        % {"share": cell_text(percent(once, total))}
+        if total
         else _("Personne n'est venu sur cette période.")
     )
     return bar_chart(
@@ -258,14 +207,13 @@ def _frequency(people: dict[int, Person], hide) -> Chart:
         summary,
         [_("Dates sur la période"), _("Personnes"), _("Part (%)")],
         rows,
-        draw=bool(people),
+        draw=bool(total),
     )
 
 
-def _rfm(profiles, hide) -> Chart:
-    counts = Counter(group for *_rest, group in profiles)
-    rows = [[str(label), *_pair(counts[key], len(profiles), hide)] for key, label in RFM.items()]
-    top = max(rows, key=lambda r: r[1] or 0) if profiles else None
+def _rfm(counts: Counter, total: int, hide) -> Chart:
+    rows = [[str(label), *_pair(counts[key], total, hide)] for key, label in RFM.items()]
+    top = max(rows, key=lambda r: r[1] or 0) if total else None
     summary = (
         ngettext(
             "Le groupe le plus nombreux : %(group)s (%(n)s personne).",
@@ -282,12 +230,12 @@ def _rfm(profiles, hide) -> Chart:
         summary,
         [_("Groupe"), _("Personnes"), _("Part (%)")],
         rows,
-        draw=bool(profiles),
+        draw=bool(total),
     )
 
 
-def _departements(profiles, hide) -> Chart:
-    counts = Counter(departement for _pk, departement, *_rest in profiles if departement)
+def _departements(counts: Counter, hide) -> Chart:
+    counts.pop("", None)  # no address known
     known = sum(counts.values())
     names = maps.names()
     rows = [
@@ -313,11 +261,8 @@ def _departements(profiles, hide) -> Chart:
     )
 
 
-def _postcodes(profiles, hide) -> Chart:
-    counts = Counter(postal_code for _pk, _d, postal_code, *_rest in profiles if postal_code)
-    rows = [[code, n] for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if hide(n)][
-        :POSTCODES
-    ]
+def _postcodes(rows: list[tuple]) -> Chart:
+    rows = [list(row) for row in rows]
     summary = (
         ngettext(
             "Le code postal le plus représenté : %(code)s (%(n)s personne).",
@@ -337,39 +282,8 @@ def _postcodes(profiles, hide) -> Chart:
     )
 
 
-def _distance(people: dict[int, Person], profiles, hide) -> Chart:
-    """Each person's nearest band to a venue they came to, by postcode."""
-    venue_ids = {v for p in people.values() for v in p.venues}
-    venues = {
-        pk: (postcode, departement_of(postcode, country), country)
-        for pk, postcode, country in Venue.objects.filter(pk__in=venue_ids).values_list(
-            "pk", "postcode", "country"
-        )
-    }
-    region = maps.regions()
-    order = [key for key, _label in DISTANCE]
-    counts: Counter = Counter()
-    for pk, departement, postal_code, country, *_rest in profiles:
-        bands = []
-        for venue_id in people[pk].venues if pk in people else ():
-            v_postcode, v_departement, v_country = venues.get(venue_id, ("", "", "FR"))
-            if country and country != v_country:
-                bands.append("abroad")
-            elif not postal_code:
-                bands.append("unknown")
-            elif postal_code == v_postcode:
-                bands.append("commune")
-            elif departement and departement == v_departement:
-                bands.append("departement")
-            elif (
-                departement
-                and region.get(departement)
-                and region.get(departement) == region.get(v_departement)
-            ):
-                bands.append("region")
-            else:
-                bands.append("france")
-        counts[min(bands, key=order.index) if bands else "unknown"] += 1
+def _distance(counts: Counter, hide) -> Chart:
+    """Each person in the nearest band to a venue they came to, by postcode (`audience_queries`)."""
     known = sum(n for key, n in counts.items() if key != "unknown")
     rows = [
         [str(label), *_pair(counts[key], known if key != "unknown" else 0, hide)] for key, label in DISTANCE
@@ -387,19 +301,19 @@ def _distance(people: dict[int, Person], profiles, hide) -> Chart:
         summary,
         [_("D'où"), _("Personnes"), _("Part des adresses connues (%)")],
         rows,
-        draw=bool(profiles),
+        draw=bool(counts),
     )
 
 
-def _ages(profiles, hide) -> Chart:
+def _ages(years: Counter, hide) -> Chart:
     year = timezone.localdate().year
     counts: Counter = Counter()
-    for *_rest, birth_year, _group in profiles:
+    for birth_year, n in years.items():
         if not birth_year:
-            counts[None] += 1
+            counts[None] += n
             continue
         age = year - birth_year
-        counts[next((b for b in AGES if age >= b[0] and (b[1] is None or age <= b[1])), AGES[-1])] += 1
+        counts[next((b for b in AGES if age >= b[0] and (b[1] is None or age <= b[1])), AGES[-1])] += n
     labels = {
         band: _("moins de 18 ans")
         if band[0] == 0
@@ -408,7 +322,7 @@ def _ages(profiles, hide) -> Chart:
         else _("%(low)s–%(high)s ans") % {"low": band[0], "high": band[1]}
         for band in AGES
     }
-    known = len(profiles) - counts[None]
+    known = sum(counts.values()) - counts[None]
     rows = [[labels[band], *_pair(counts[band], known, hide)] for band in AGES]
     rows.append([_("Non renseigné"), hide(counts[None]), None])
     top = max(rows[:-1], key=lambda r: r[1] or 0)

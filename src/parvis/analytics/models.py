@@ -68,6 +68,12 @@ class AudienceMonth(models.Model):
     visits = models.PositiveIntegerField(default=0)  # dates (performances)
     tickets = models.PositiveIntegerField(default=0)
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # The person's first month at the organizer (`first`) and at this venue (`first_here`); on those
+    # rows, whether they came again the next season (September to August), there or anywhere.
+    first = models.BooleanField(default=False)
+    first_here = models.BooleanField(default=False)
+    back = models.BooleanField(default=False)
+    back_here = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

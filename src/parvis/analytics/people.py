@@ -8,6 +8,7 @@ exchange to another month, a merge of two contacts, or a date moved to another m
 construction. `rebuild()` computes everyone's again, a few thousand people at a time.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
@@ -23,6 +24,30 @@ from .models import AudienceMonth, ConsentState, FirstVisit
 
 VOIDED = [TicketState.REFUNDED, TicketState.CANCELLED, TicketState.EXCHANGED]
 CHUNK = 2000  # people computed again per statement
+SEASON_START = 9  # a season runs from September to August
+
+
+def season_of(month) -> int:
+    return month.year if month.month >= SEASON_START else month.year - 1
+
+
+def _mark(made: list[AudienceMonth]) -> None:
+    """Each person's first month, at the organizer and at each venue, and whether they came back the
+    next season (the rows of a person are all here: they are computed again together)."""
+    for first, back, key in (
+        ("first", "back", lambda r: r.organizer_id),
+        ("first_here", "back_here", lambda r: r.venue_id),
+    ):
+        groups: dict[tuple, list[AudienceMonth]] = defaultdict(list)
+        for row in made:
+            groups[(row.contact_id, key(row))].append(row)
+        for rows in groups.values():
+            earliest = min(r.month for r in rows)
+            again = season_of(earliest) + 1 in {season_of(r.month) for r in rows}
+            for row in rows:
+                if row.month == earliest:
+                    setattr(row, first, True)
+                    setattr(row, back, again)
 
 
 def people_of(batch: Sequence[Change]) -> set[int]:
@@ -82,6 +107,7 @@ def _recompute(ids: list[int]) -> None:
         )
         for r in rows
     ]
+    _mark(made)
     firsts: dict[int, FirstVisit] = {}
     for contact_id, organizer_id, at, performance_id, entry in (
         Ticket.objects.filter(order__contact_id__in=ids)

@@ -113,23 +113,53 @@ def _rollup_figures() -> dict:
 
 
 def _brute_people() -> dict:
-    """(contact, venue, local month of the date) → (dates, tickets, amount), from every valid ticket."""
+    """(contact, venue, local month of the date) → (dates, tickets, amount, first month at the organizer,
+    first at the venue, back the next season, back there), from every valid ticket."""
     out = defaultdict(lambda: [set(), 0, Decimal(0)])
-    for contact_id, venue_id, starts_at, performance_id, price in Ticket.objects.filter(
+    months = defaultdict(set)  # (contact, "o" or "v", organizer or venue) → months
+    for contact_id, venue_id, organizer_id, starts_at, performance_id, price in Ticket.objects.filter(
         state=TicketState.VALID, order__contact__isnull=False
     ).values_list(
-        "order__contact_id", "performance__venue_id", "performance__starts_at", "performance_id", "price"
+        "order__contact_id",
+        "performance__venue_id",
+        "performance__organizer_id",
+        "performance__starts_at",
+        "performance_id",
+        "price",
     ):
-        row = out[(contact_id, venue_id, timezone.localtime(starts_at).date().replace(day=1))]
+        month = timezone.localtime(starts_at).date().replace(day=1)
+        row = out[(contact_id, venue_id, month, organizer_id)]
         row[0].add(performance_id)
         row[1] += 1
         row[2] += price
-    return {k: (len(v[0]), v[1], v[2]) for k, v in out.items()}
+        months[(contact_id, "o", organizer_id)].add(month)
+        months[(contact_id, "v", venue_id)].add(month)
+
+    def flags(held: set, month) -> tuple[bool, bool]:
+        first = min(held)
+        season = first.year if first.month >= 9 else first.year - 1
+        seasons = {m.year if m.month >= 9 else m.year - 1 for m in held}
+        return month == first, month == first and season + 1 in seasons
+
+    found = {}
+    for (contact_id, venue_id, month, organizer_id), v in out.items():
+        first, back = flags(months[(contact_id, "o", organizer_id)], month)
+        first_here, back_here = flags(months[(contact_id, "v", venue_id)], month)
+        found[(contact_id, venue_id, month)] = (len(v[0]), v[1], v[2], first, first_here, back, back_here)
+    return found
 
 
 def _rollup_people() -> dict:
     return {
-        (r.contact_id, r.venue_id, r.month): (r.visits, r.tickets, r.amount)
+        (r.contact_id, r.venue_id, r.month): (
+            r.visits,
+            r.tickets,
+            r.amount,
+            r.first,
+            r.first_here,
+            r.back,
+            r.back_here,
+        )
         for r in AudienceMonth.objects.all()
     }
 
