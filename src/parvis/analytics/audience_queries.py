@@ -1,17 +1,19 @@
-"""The audiences board's figures, aggregated by the database from the `AudienceMonth` rollup and the
-contacts' profiles: counts come back, never a row per person (a network's board reads a million people).
+"""The audiences board's figures, from the `AudienceMonth` rollup and the contacts' profiles.
+
+The period's rows come in one query, each with its person's profile (`gather`), and are counted here:
+one pass over them is quicker than a dozen aggregations that each read the period again (measured at
+1.4 s for 40,000 people, against a fraction of that). Cohorts read the first months over all time, in SQL.
 
 `inside` is the rollup's rows of the period (and venue); `scope` the same over all months. `first` and
 `back` name the flags to read: the organizer's (`first`, `back`) or, with a venue chosen, that venue's
 (`first_here`, `back_here`)."""
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
-from parvis.crm.models import Contact
 from parvis.crm.services import departement_of
 from parvis.network.models import Venue
 
@@ -23,26 +25,84 @@ FREQUENCY = ((1, 1), (2, 2), (3, 3), (4, 5), (6, 9), (10, None))
 BANDS = ("commune", "departement", "region", "france", "abroad", "unknown")
 
 
-def totals(inside: QuerySet, first: str) -> dict:
-    return inside.aggregate(
-        people=Count("contact_id", distinct=True),
-        new=Count("contact_id", distinct=True, filter=Q(**{first: True})),
-        visits=Sum("visits"),
+@dataclass
+class Gathered:
+    people: int = 0
+    new: int = 0
+    visits: int = 0
+    months: dict = field(default_factory=dict)  # month → (people, new)
+    frequency: Counter = field(default_factory=Counter)  # band of FREQUENCY → people
+    fields: dict = field(default_factory=lambda: defaultdict(Counter))  # profile field → value → people
+    distance: Counter = field(default_factory=Counter)  # band of BANDS → people
+
+
+PROFILE = ("rfm_group", "departement", "postal_code", "birth_year")
+
+
+def gather(inside: QuerySet, first: str) -> Gathered:
+    rows = inside.values_list(
+        "contact_id",
+        "month",
+        "venue_id",
+        "visits",
+        first,
+        "contact__country",
+        *(f"contact__{name}" for name in PROFILE),
     )
+    visits: Counter = Counter()
+    profiles, venues_of = {}, defaultdict(set)
+    present, fresh = defaultdict(set), defaultdict(set)
+    for contact_id, month, venue_id, dates, is_first, country, *profile in rows:
+        visits[contact_id] += dates
+        venues_of[contact_id].add(venue_id)
+        present[month].add(contact_id)
+        if is_first:
+            fresh[month].add(contact_id)
+        profiles[contact_id] = (country, *profile)
+    found = Gathered(people=len(visits), visits=sum(visits.values()))
+    found.new = len(set().union(*fresh.values())) if fresh else 0
+    found.months = {month: (len(ids), len(fresh.get(month, ()))) for month, ids in present.items()}
+    for n in visits.values():
+        found.frequency[next(i for i, (_low, high) in enumerate(FREQUENCY) if high is None or n <= high)] += 1
+    for _country, *profile in profiles.values():
+        for name, value in zip(PROFILE, profile, strict=True):
+            found.fields[name][value] += 1
+    found.distance = _distance(profiles, venues_of)
+    return found
 
 
-def months(inside: QuerySet, first: str) -> dict[datetime.date, tuple[int, int]]:
-    """Each month: people, and of them how many came for the first time."""
-    return {
-        month: (people, new)
-        for month, people, new in inside.values("month")
-        .annotate(
-            people=Count("contact_id", distinct=True),
-            new=Count("contact_id", distinct=True, filter=Q(**{first: True})),
-        )
-        .values_list("month", "people", "new")
-        .order_by()
+def _distance(profiles: dict, venues_of: dict) -> Counter:
+    """Each person in the nearest band to a venue they came to, by postcode."""
+    region = maps.regions()
+    venues = {
+        pk: (postcode, departement_of(postcode, country), country)
+        for pk, postcode, country in Venue.objects.filter(
+            pk__in={v for ids in venues_of.values() for v in ids}
+        ).values_list("pk", "postcode", "country")
     }
+    counts: Counter = Counter()
+    for contact_id, (country, _rfm, departement, postal_code, _year) in profiles.items():
+        bands = []
+        for venue_id in venues_of[contact_id]:
+            v_postcode, v_departement, v_country = venues.get(venue_id, ("", "", "FR"))
+            if country and country != v_country:
+                bands.append(4)
+            elif not postal_code:
+                bands.append(5)
+            elif postal_code == v_postcode:
+                bands.append(0)
+            elif departement and departement == v_departement:
+                bands.append(1)
+            elif (
+                departement
+                and region.get(departement)
+                and region.get(departement) == region.get(v_departement)
+            ):
+                bands.append(2)
+            else:
+                bands.append(3)
+        counts[BANDS[min(bands)]] += 1
+    return counts
 
 
 def cohorts(scope: QuerySet, first: str, back: str) -> dict[datetime.date, tuple[int, int]]:
@@ -58,88 +118,3 @@ def cohorts(scope: QuerySet, first: str, back: str) -> dict[datetime.date, tuple
         .values_list("month", "people", "again")
         .order_by()
     }
-
-
-def _raw(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def frequency(inside: QuerySet) -> Counter:
-    """Band index (of `FREQUENCY`) → people whose dates in the period fall in it."""
-    per_person = inside.values("contact_id").annotate(s=Sum("visits")).values("s").order_by()
-    sql, params = per_person.query.sql_with_params()
-    bands = " ".join(
-        f"WHEN s <= {high} THEN {i}" for i, (_low, high) in enumerate(FREQUENCY) if high is not None
-    )
-    last = len(FREQUENCY) - 1
-    statement = f"SELECT CASE {bands} ELSE {last} END AS b, COUNT(*) FROM ({sql}) t GROUP BY b"  # noqa: S608
-    return Counter(dict(_raw(statement, params)))
-
-
-def by_field(inside: QuerySet, name: str) -> Counter:
-    """A profile field's value → people of the period with it."""
-    rows = (
-        Contact.objects.filter(pk__in=inside.values("contact_id"))
-        .values(name)
-        .annotate(n=Count("pk"))
-        .values_list(name, "n")
-        .order_by()
-    )
-    return Counter(dict(rows))
-
-
-def top(inside: QuerySet, name: str, *, limit: int, minimum: int) -> list[tuple]:
-    """The most frequent values of a profile field among the period's people, with at least `minimum`."""
-    return list(
-        Contact.objects.filter(pk__in=inside.values("contact_id"))
-        .exclude(**{name: ""})
-        .values(name)
-        .annotate(n=Count("pk"))
-        .filter(n__gte=minimum)
-        .values_list(name, "n")
-        .order_by("-n", name)[:limit]
-    )
-
-
-def _case(column: str, mapping: dict) -> tuple[str, list]:
-    """`CASE column WHEN … THEN … ELSE '' END` and its parameters."""
-    if not mapping:
-        return "''", []
-    params: list = []
-    for key, value in mapping.items():
-        params += [key, value]
-    return f"CASE {column} {' '.join(['WHEN %s THEN %s'] * len(mapping))} ELSE '' END", params
-
-
-def distance(inside: QuerySet) -> Counter:
-    """Band (of `BANDS`) → people, each in the nearest band to a venue they came to, by postcode."""
-    pairs = inside.values("contact_id", "venue_id").distinct().order_by()
-    venue_ids = set(inside.values_list("venue_id", flat=True).distinct().order_by())
-    venues = list(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "postcode", "country"))
-    region = maps.regions()
-    places = {pk: departement_of(postcode, country) for pk, postcode, country in venues}
-    country_sql, country_p = _case("p.venue_id", {pk: country for pk, _pc, country in venues})
-    postcode_sql, postcode_p = _case("p.venue_id", {pk: postcode for pk, postcode, _c in venues})
-    place_sql, place_p = _case("p.venue_id", places)
-    region_sql, region_p = _case("c.departement", region)
-    venue_region_sql, venue_region_p = _case(
-        "p.venue_id", {pk: region.get(d, "") for pk, d in places.items()}
-    )
-    band = (
-        f"CASE WHEN c.country <> '' AND c.country <> {country_sql} THEN 4 "
-        "WHEN c.postal_code = '' THEN 5 "
-        f"WHEN c.postal_code = {postcode_sql} THEN 0 "
-        f"WHEN c.departement <> '' AND c.departement = {place_sql} THEN 1 "
-        f"WHEN {region_sql} <> '' AND {region_sql} = {venue_region_sql} THEN 2 "
-        "ELSE 3 END"
-    )
-    band_params = country_p + postcode_p + place_p + region_p + region_p + venue_region_p
-    sql, pair_params = pairs.query.sql_with_params()
-    contacts = connection.ops.quote_name(Contact._meta.db_table)
-    statement = (
-        f"SELECT band, COUNT(*) FROM (SELECT p.contact_id, MIN({band}) AS band FROM ({sql}) p "  # noqa: S608
-        f"JOIN {contacts} c ON c.id = p.contact_id GROUP BY p.contact_id) t GROUP BY band"
-    )
-    return Counter({BANDS[code]: n for code, n in _raw(statement, band_params + list(pair_params))})

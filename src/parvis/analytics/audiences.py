@@ -30,7 +30,7 @@ from parvis.memberships.models import Membership, Subscription
 from . import audience_queries as q
 from . import charts, maps
 from .boards import Chart, Filters, bar_chart, cell_text, percent
-from .models import AudienceMonth, ConsentState
+from .models import AudienceMonth
 from .people import season_of
 
 SEASONS = 6  # cohorts shown
@@ -79,26 +79,30 @@ def board(organizer_ids: list[int], f: Filters, *, network: bool = False) -> dic
             )
         )
     inside = scope.filter(month__gte=start, month__lte=end)
-    sums = q.totals(inside, first)
-    total, new = sums["people"], sums["new"]
+    found = q.gather(inside, first)
+    total, new = found.people, found.new
     hide = _hider(minimum)
+    postcodes = sorted(
+        ((code, n) for code, n in found.fields["postal_code"].items() if code and n >= minimum),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
     charts_ = [
-        _people(q.months(inside, first), start, end, hide),
+        _people(found.months, start, end, hide),
         _cohorts(q.cohorts(scope, first, back), hide),
-        _frequency(q.frequency(inside), total, hide),
-        _rfm(q.by_field(inside, "rfm_group"), total, hide),
-        _departements(q.by_field(inside, "departement"), hide),
-        _postcodes(q.top(inside, "postal_code", limit=POSTCODES, minimum=minimum)),
-        _distance(q.distance(inside) if total else Counter(), hide),
-        _ages(q.by_field(inside, "birth_year"), hide),
+        _frequency(found.frequency, total, hide),
+        _rfm(found.fields["rfm_group"], total, hide),
+        _departements(found.fields["departement"], hide),
+        _postcodes(postcodes[:POSTCODES]),
+        _distance(found.distance, hide),
+        _ages(found.fields["birth_year"], hide),
         _members(inside, start, end, total, hide),
-        _consents(inside, total, hide),
+        _consents(inside, organizer_ids, total, hide),
     ]
     figures = [
         (_("Personnes"), cell_text(hide(total)), "people"),
         (_("Nouvelles"), cell_text(hide(new)), "new"),
         (_("Déjà venues"), cell_text(hide(total - new)), "returning"),
-        (_("Dates par personne"), cell_text(round(sums["visits"] / total, 1) if total else None), "visits"),
+        (_("Dates par personne"), cell_text(round(found.visits / total, 1) if total else None), "visits"),
     ]
     return {"charts": charts_, "figures": figures, "min_count": minimum if network else None}
 
@@ -390,12 +394,17 @@ def _members(inside, start, end, total: int, hide) -> Chart:
     )
 
 
-def _consents(inside, total: int, hide) -> Chart:
-    given = dict(
-        ConsentState.objects.filter(contact_id__in=inside.values("contact_id"), given=True)
-        .values("purpose")
+def _consents(inside, organizer_ids: list[int], total: int, hide) -> Chart:
+    """The consents given to the board's organizers (another's, given at a partner who sold the ticket,
+    does not let them write)."""
+    given = dict(  # from the period's rows to each person's answers, by key
+        inside.filter(
+            contact__consent_states__organizer_id__in=organizer_ids, contact__consent_states__given=True
+        )
+        .values("contact__consent_states__purpose")
         .annotate(n=Count("contact_id", distinct=True))
-        .values_list("purpose", "n")
+        .values_list("contact__consent_states__purpose", "n")
+        .order_by()
     )
     rows = [[str(label), *_pair(given.get(purpose, 0), total, hide)] for purpose, label in Purpose.choices]
     newsletter = given.get(Purpose.ORGANIZER_NEWSLETTER, 0)

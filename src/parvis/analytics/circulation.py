@@ -28,15 +28,17 @@ from .boards import Chart, Filters, cell_text, percent
 from .models import FirstVisit
 
 
-def _first_visits(network) -> dict[int, dict[int, tuple]]:
+def _first_visits(network, rows) -> dict[int, dict[int, tuple]]:
     """profile → {organizer: (when, performance, with a pass) of the person's first valid ticket there},
-    from the `FirstVisit` rollup of the contacts the profile links."""
-    links = audience.live_links(network)
-    profile_of = dict(links.values_list("contact_id", "profile_id"))
+    from the `FirstVisit` rollup of the contacts the profile links (those of the network's members, read
+    by organizer, matched to the links here)."""
+    profile_of = {contact_id: profile_id for profile_id, _organizer, contact_id in rows}
     firsts: dict[int, dict[int, tuple]] = defaultdict(dict)
     for contact_id, organizer_id, at, performance_id, with_pass in FirstVisit.objects.filter(
-        contact_id__in=links.values("contact_id")
+        contact__organizer__networks=network
     ).values_list("contact_id", "organizer_id", "at", "performance_id", "with_pass"):
+        if contact_id not in profile_of:
+            continue  # not sharing their profile with the network
         visits = firsts[profile_of[contact_id]]
         if organizer_id not in visits or at < visits[organizer_id][0]:
             visits[organizer_id] = (at, performance_id, with_pass)
@@ -65,10 +67,11 @@ def _festival_dates(network, performance_ids: set[int]) -> set[int]:
 def board(network, f: Filters) -> dict:
     names = dict(network.organizers.values_list("pk", "name"))
     minimum = audience.MIN_COUNT
-    cells = audience.circulation(network)
+    rows = audience.live_rows(network)  # read once: the links and their consents are the slow part
+    cells = audience.circulation(network, rows=rows)
     flows: Counter = Counter()
     recruited: Counter = Counter()
-    firsts = _first_visits(network)
+    firsts = _first_visits(network, rows)
     for visits in firsts.values():
         if len(visits) < 2:
             continue
@@ -83,7 +86,7 @@ def board(network, f: Filters) -> dict:
         _recruiters(recruited, names, minimum),
         _thanks_to(network, firsts, names, minimum),
     ]
-    return {"charts": charts_, "pass_effect": audience.pass_effect(network), "min_count": minimum}
+    return {"charts": charts_, "pass_effect": audience.pass_effect(network, rows=rows), "min_count": minimum}
 
 
 def _thanks_to(network, firsts: dict, names: dict, minimum: int) -> Chart:

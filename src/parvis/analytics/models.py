@@ -105,7 +105,7 @@ class ConsentState(models.Model):
     """A person's current answer for one purpose (the latest row of the consent ledger, any channel)."""
 
     organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="consent_states")
     purpose = models.CharField(max_length=25)
     given = models.BooleanField()
     at = models.DateTimeField()

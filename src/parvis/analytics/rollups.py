@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -93,12 +93,7 @@ def _recompute(ids: list[int]) -> None:
         line = row(*(r[k] for k in keys))
         line.returned, line.returned_amount = r["n"], r["amount"]
 
-    scanned = dict(
-        Presence.objects.filter(ticket__performance_id__in=ids)
-        .values("ticket__performance_id")
-        .annotate(n=Count("ticket_id", distinct=True))
-        .values_list("ticket__performance_id", "n")
-    )
+    scanned = entries_of(ids)
     held: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
     for line in rows.values():
         figures = held[line.performance_id]
@@ -125,6 +120,25 @@ def _recompute(ids: list[int]) -> None:
         )
 
 
+def entries_of(ids: list[int]) -> dict[int, int]:
+    """Each performance's tickets that came in. The tickets of those dates are taken first (a
+    materialised CTE): left to itself, PostgreSQL joined the presences to every ticket in id order,
+    reading ten million rows to count a door's entries (2 s instead of a few ms)."""
+    if not ids:
+        return {}
+    tickets = connection.ops.quote_name(Ticket._meta.db_table)
+    presences = connection.ops.quote_name(Presence._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH t AS MATERIALIZED (SELECT id, performance_id FROM {tickets} "  # noqa: S608
+            f"WHERE performance_id IN ({marks})) SELECT t.performance_id, COUNT(DISTINCT p.ticket_id) "
+            f"FROM {presences} p JOIN t ON t.id = p.ticket_id GROUP BY t.performance_id",
+            list(ids),
+        )
+        return dict(cursor.fetchall())
+
+
 def performances_of(batch: Sequence[Change]) -> tuple[set[int], set[int]]:
     """The performances a batch of changes touches: whose sales changed, and whose entries only."""
     orders = [c.subject_id for c in batch if c.subject == "order"]
@@ -146,12 +160,7 @@ def recount_entries(performance_ids: Iterable[int]) -> None:
     """An entry changes only how many came in: that count alone is taken again (a door rush does not
     recompute the sales)."""
     ids = sorted(set(performance_ids))
-    scanned = dict(
-        Presence.objects.filter(ticket__performance_id__in=ids)
-        .values("ticket__performance_id")
-        .annotate(n=Count("ticket_id", distinct=True))
-        .values_list("ticket__performance_id", "n")
-    )
+    scanned = entries_of(ids)
     known = set(
         PerformanceFigures.objects.filter(performance_id__in=ids).values_list("performance_id", flat=True)
     )

@@ -1,10 +1,13 @@
 """The dashboards' pages: an organizer's (anyone who may see its sales, the read-only role included) and a
 network's (its coordinators: the figures of its members summed, no person in them)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,6 +54,25 @@ NETWORK_BOARDS = {
 }
 
 
+# Boards whose figures are kept a few minutes (`PARVIS_ANALYTICS_KEEP_S`): the people of a period and how
+# they move between venues change slowly, and a network's are read from a million people. The page says
+# when they were computed, and offers to compute them again at once.
+KEPT = {"audiences", "circulation"}
+
+
+def _kept(name: str, owner, f: boards.Filters, build, fresh) -> dict:
+    key = f"analytics:{name}:{type(owner).__name__}:{owner.pk}:{f.query()}:{translation.get_language()}"
+    kept = None if fresh else cache.get(key)
+    if kept is None:
+        before = len(f.notes)
+        kept = {"data": build(), "notes": None, "at": timezone.now()}
+        kept["notes"] = f.notes[before:]
+        cache.set(key, kept, settings.PARVIS_ANALYTICS_KEEP_S)
+    else:
+        f.notes.extend(kept["notes"])
+    return {**kept["data"], "computed_at": kept["at"]}
+
+
 def _show(
     request,
     *,
@@ -66,7 +88,12 @@ def _show(
     title, build, back, ahead, period_of = menu[name]
     rollups.settle()  # the figures include the last sale, whether or not a worker has run
     f = boards.filters_read(request.GET, organizer_ids, back=back, ahead=ahead)
-    data = build(organizer_ids, f, owner, network)
+    if name in KEPT:
+        data = _kept(
+            name, owner, f, lambda: build(organizer_ids, f, owner, network), request.GET.get("frais")
+        )
+    else:
+        data = build(organizer_ids, f, owner, network)
     filename = slug
     wanted = request.GET.get("export", "")
     for chart in data["charts"]:

@@ -86,11 +86,17 @@ def profile_for_email(network, email: str) -> NetworkProfile | None:
     return found
 
 
-def circulation(network, *, min_count: int = MIN_COUNT) -> dict[tuple[int, int], int | None]:
+def live_rows(network) -> list[tuple[int, int, int]]:
+    """The live links as (profile, organizer, contact), read once for a board that needs them thrice."""
+    return list(live_links(network).values_list("profile_id", "organizer_id", "contact_id").iterator())
+
+
+def circulation(network, *, min_count: int = MIN_COUNT, rows=None) -> dict[tuple[int, int], int | None]:
     """(organizer a, organizer b) with a < b → how many people are linked at both; None where fewer than
-    `min_count` (suppressed). The diagonal (a, a) counts the people linked at a."""
+    `min_count` (suppressed). The diagonal (a, a) counts the people linked at a. `rows`: `live_rows`,
+    when the caller has them."""
     by_profile: dict[int, set[int]] = {}
-    for profile_id, organizer_id in live_links(network).values_list("profile_id", "organizer_id").iterator():
+    for profile_id, organizer_id, _contact in rows if rows is not None else live_rows(network):
         by_profile.setdefault(profile_id, set()).add(organizer_id)
     cells: Counter = Counter()
     for organizers in by_profile.values():
@@ -102,18 +108,21 @@ def circulation(network, *, min_count: int = MIN_COUNT) -> dict[tuple[int, int],
     return {pair: (n if n >= min_count else None) for pair, n in sorted(cells.items())}
 
 
-def pass_effect(network, *, min_count: int = MIN_COUNT) -> dict[str, dict | None]:
+def pass_effect(network, *, min_count: int = MIN_COUNT, rows=None) -> dict[str, dict | None]:
     """ "pass" and "no_pass" → {people, venues (mean venues linked per person), several (people linked at
     two venues or more)}, or None for a group of fewer than `min_count` people. A person "has a pass" when
     one of their linked contacts booked with one (it carries the pass's code)."""
-    links = live_links(network)
-    holders = set(
-        links.filter(
-            contact_id__in=Identifier.objects.filter(kind=Identifier.Kind.PASS).values("contact_id")
-        ).values_list("profile_id", flat=True)
+    rows = rows if rows is not None else live_rows(network)
+    carriers = (
+        set(  # the contacts carrying a pass's code, at the network's members (matched to the links here)
+            Identifier.objects.filter(kind=Identifier.Kind.PASS, organizer__networks=network).values_list(
+                "contact_id", flat=True
+            )
+        )
     )
+    holders = {profile_id for profile_id, _organizer, contact_id in rows if contact_id in carriers}
     venues: dict[int, set[int]] = {}
-    for profile_id, organizer_id in links.values_list("profile_id", "organizer_id").iterator():
+    for profile_id, organizer_id, _contact in rows:
         venues.setdefault(profile_id, set()).add(organizer_id)
     groups: dict[str, list[int]] = {"pass": [], "no_pass": []}
     for profile_id, organizers in venues.items():

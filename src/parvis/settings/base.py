@@ -206,6 +206,8 @@ PARVIS_RECO_HOLDOUT_PERCENT = env.int("PARVIS_RECO_HOLDOUT_PERCENT", default=10)
 # The dashboards' rollups follow the sales about this many seconds behind, through the task worker (0: only
 # when a dashboard is read, which always brings them up to date first).
 PARVIS_ANALYTICS_SETTLE_AFTER_S = env.float("PARVIS_ANALYTICS_SETTLE_AFTER_S", default=10.0)
+# The audiences and circulation boards are computed again at most this often (a "recompute" link forces it).
+PARVIS_ANALYTICS_KEEP_S = env.int("PARVIS_ANALYTICS_KEEP_S", default=300)
 # Webhooks call https addresses on the Internet only, unless these allow plain http or an internal
 # machine (a receiver on the same host in development).
 PARVIS_WEBHOOKS_ALLOW_HTTP = env.bool("PARVIS_WEBHOOKS_ALLOW_HTTP", default=DEBUG)

@@ -24,6 +24,7 @@ PARVIS_CAMPAIGN_QUIET_HOURS = (0, 0)  # a test that needs quiet hours sets them
 PARVIS_WEBHOOKS_ALLOW_HTTP = True  # the tests' receiver listens on 127.0.0.1
 PARVIS_WEBHOOKS_ALLOW_PRIVATE = True
 PARVIS_ANALYTICS_SETTLE_AFTER_S = 0  # tests that count the tasks a sale leaves see only the sale's
+PARVIS_ANALYTICS_KEEP_S = 0  # every read computes the figures (one test turns the keeping on)
 PARVIS_RECO_HOLDOUT_PERCENT = 0  # nobody held out, unless a test sets a share: picks do not depend on ids
 ANYMAIL_WEBHOOK_SECRET = "provider:webhook-secret"  # noqa: S105 - the tests' own
 ANYMAIL = {"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET}

@@ -7,6 +7,7 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,3 +166,20 @@ def test_an_organizer_sees_only_its_own_people(client, organizer, other_organize
     assert client.get(reverse("staff:analytics_audiences", args=[organizer.slug])).status_code == 404
     html = client.get(reverse("staff:analytics_audiences", args=[other_organizer.slug])).content.decode()
     assert 'data-testid="figure-people">0<' in html
+
+
+def test_the_figures_are_kept_a_few_minutes_and_computed_again_on_demand(client, organizer, season, settings):
+    settings.PARVIS_ANALYTICS_KEEP_S = 300
+    cache.clear()
+    login_staff(client, staff(organizer, Role.READ_ONLY))
+    url = reverse("staff:analytics_audiences", args=[organizer.slug])
+    html = client.get(url).content.decode()
+    assert 'data-testid="figure-people">3<' in html and 'data-testid="computed-at"' in html
+    services.tickets_refund(tickets=list(Ticket.objects.filter(order__contact__email="ana@example.org")))
+    assert 'data-testid="figure-people">3<' in client.get(url).content.decode()  # kept
+    assert 'data-testid="figure-people">2<' in client.get(url + "?frais=1").content.decode()  # computed again
+    assert 'data-testid="figure-people">2<' in client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()  # another language: its own figures, in its words
+    assert "People per month, new and returning" in english and "Personnes par mois" not in english
+    cache.clear()
