@@ -92,6 +92,7 @@ class Chart:
     svg: SafeString | str = ""
     cells: list[list[str]] = field(default_factory=list)
     note: str = ""  # a line under the drawing (a map's source)
+    wide: bool = False  # a drawing that needs its width (a matrix): it scrolls sideways on a phone
 
     def __post_init__(self):
         if not self.cells:

@@ -173,6 +173,7 @@ def _matrix(cells: dict, names: dict, minimum: int) -> Chart:
         svg=matrix_diagram([names[pk] for pk in members], [r[1:] for r in rows], labelled_by="summary-matrix")
         if known
         else "",
+        wide=len(members) > 6,
     )
 
 
