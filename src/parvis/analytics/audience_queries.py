@@ -34,6 +34,7 @@ class Gathered:
     frequency: Counter = field(default_factory=Counter)  # band of FREQUENCY → people
     fields: dict = field(default_factory=lambda: defaultdict(Counter))  # profile field → value → people
     distance: Counter = field(default_factory=Counter)  # band of BANDS → people
+    contacts: set = field(default_factory=set)  # the period's people
 
 
 PROFILE = ("rfm_group", "departement", "postal_code", "birth_year")
@@ -59,7 +60,7 @@ def gather(inside: QuerySet, first: str) -> Gathered:
         if is_first:
             fresh[month].add(contact_id)
         profiles[contact_id] = (country, *profile)
-    found = Gathered(people=len(visits), visits=sum(visits.values()))
+    found = Gathered(people=len(visits), visits=sum(visits.values()), contacts=set(visits))
     found.new = len(set().union(*fresh.values())) if fresh else 0
     found.months = {month: (len(ids), len(fresh.get(month, ()))) for month, ids in present.items()}
     for n in visits.values():

@@ -18,7 +18,6 @@ each (the circulation board tells how many are shared). On a network's board, an
 import datetime
 from collections import Counter
 
-from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -30,7 +29,7 @@ from parvis.memberships.models import Membership, Subscription
 from . import audience_queries as q
 from . import charts, maps
 from .boards import Chart, Filters, bar_chart, cell_text, percent
-from .models import AudienceMonth
+from .models import AudienceMonth, ConsentState
 from .people import season_of
 
 SEASONS = 6  # cohorts shown
@@ -96,7 +95,7 @@ def board(organizer_ids: list[int], f: Filters, *, network: bool = False) -> dic
         _distance(found.distance, hide),
         _ages(found.fields["birth_year"], hide),
         _members(inside, start, end, total, hide),
-        _consents(inside, organizer_ids, total, hide),
+        _consents(found.contacts, organizer_ids, total, hide),
     ]
     figures = [
         (_("Personnes"), cell_text(hide(total)), "people"),
@@ -394,18 +393,15 @@ def _members(inside, start, end, total: int, hide) -> Chart:
     )
 
 
-def _consents(inside, organizer_ids: list[int], total: int, hide) -> Chart:
+def _consents(contacts: set, organizer_ids: list[int], total: int, hide) -> Chart:
     """The consents given to the board's organizers (another's, given at a partner who sold the ticket,
-    does not let them write)."""
-    given = dict(  # from the period's rows to each person's answers, by key
-        inside.filter(
-            contact__consent_states__organizer_id__in=organizer_ids, contact__consent_states__given=True
-        )
-        .values("contact__consent_states__purpose")
-        .annotate(n=Count("contact_id", distinct=True))
-        .values_list("contact__consent_states__purpose", "n")
-        .order_by()
-    )
+    does not let them write), counted among the period's people (one row per person and purpose)."""
+    given: Counter = Counter()
+    for contact_id, purpose in ConsentState.objects.filter(
+        organizer_id__in=organizer_ids, given=True
+    ).values_list("contact_id", "purpose"):
+        if contact_id in contacts:
+            given[purpose] += 1
     rows = [[str(label), *_pair(given.get(purpose, 0), total, hide)] for purpose, label in Purpose.choices]
     newsletter = given.get(Purpose.ORGANIZER_NEWSLETTER, 0)
     summary = (
