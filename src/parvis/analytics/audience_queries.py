@@ -19,9 +19,9 @@ from parvis.network.models import Venue
 
 from . import maps
 
-# How many dates a person came to: the upper bound of each band (None: no bound).
-FREQUENCY = ((1, 1), (2, 2), (3, 3), (4, 5), (6, 9), (10, None))
-# Distance bands, nearest first: their order is the code the query gives.
+# How many dates a person came to: each band's upper bound (None: no bound) and its label.
+FREQUENCY = ((1, "1"), (2, "2"), (3, "3"), (5, "4–5"), (9, "6–9"), (None, "10+"))
+# Distance bands, nearest first: a person is counted in the nearest of theirs.
 BANDS = ("commune", "departement", "region", "france", "abroad", "unknown")
 
 
@@ -31,7 +31,7 @@ class Gathered:
     new: int = 0
     visits: int = 0
     months: dict = field(default_factory=dict)  # month → (people, new)
-    frequency: Counter = field(default_factory=Counter)  # band of FREQUENCY → people
+    frequency: Counter = field(default_factory=Counter)  # label of a FREQUENCY band → people
     fields: dict = field(default_factory=lambda: defaultdict(Counter))  # profile field → value → people
     distance: Counter = field(default_factory=Counter)  # band of BANDS → people
     contacts: set = field(default_factory=set)  # the period's people
@@ -64,7 +64,7 @@ def gather(inside: QuerySet, first: str) -> Gathered:
     found.new = len(set().union(*fresh.values())) if fresh else 0
     found.months = {month: (len(ids), len(fresh.get(month, ()))) for month, ids in present.items()}
     for n in visits.values():
-        found.frequency[next(i for i, (_low, high) in enumerate(FREQUENCY) if high is None or n <= high)] += 1
+        found.frequency[next(label for high, label in FREQUENCY if high is None or n <= high)] += 1
     for _country, *profile in profiles.values():
         for name, value in zip(PROFILE, profile, strict=True):
             found.fields[name][value] += 1

@@ -33,7 +33,6 @@ from .models import AudienceMonth, ConsentState
 from .people import season_of
 
 SEASONS = 6  # cohorts shown
-FREQUENCY_LABELS = ("1", "2", "3", "4–5", "6–9", "10+")  # the bands of `audience_queries.FREQUENCY`
 AGES = ((0, 17), (18, 25), (26, 35), (36, 50), (51, 65), (66, None))
 RFM = {
     "champions": gettext_lazy("Fidèles et actifs"),
@@ -44,14 +43,14 @@ RFM = {
     "other": gettext_lazy("Autres"),
     "": gettext_lazy("Pas encore classés"),
 }
-DISTANCE = (
-    ("commune", gettext_lazy("Même code postal que le lieu")),
-    ("departement", gettext_lazy("Même département")),
-    ("region", gettext_lazy("Même région")),
-    ("france", gettext_lazy("Ailleurs en France")),
-    ("abroad", gettext_lazy("Étranger")),
-    ("unknown", gettext_lazy("Non renseigné")),
-)
+DISTANCE = {  # the labels of `audience_queries.BANDS`
+    "commune": gettext_lazy("Même code postal que le lieu"),
+    "departement": gettext_lazy("Même département"),
+    "region": gettext_lazy("Même région"),
+    "france": gettext_lazy("Ailleurs en France"),
+    "abroad": gettext_lazy("Étranger"),
+    "unknown": gettext_lazy("Non renseigné"),
+}
 POSTCODES = 50
 
 
@@ -195,9 +194,8 @@ def _cohorts(firsts: dict, hide) -> Chart:
 
 
 def _frequency(bands: Counter, total: int, hide) -> Chart:
-    counts = {label: bands.get(i, 0) for i, label in enumerate(FREQUENCY_LABELS)}
-    rows = [[label, *_pair(counts[label], total, hide)] for label in FREQUENCY_LABELS]
-    once = counts["1"]
+    rows = [[label, *_pair(bands[label], total, hide)] for _high, label in q.FREQUENCY]
+    once = bands["1"]
     summary = (
         _("%(share)s %% des personnes sont venues à une seule date sur la période.")
         % {"share": cell_text(percent(once, total))}
@@ -289,7 +287,7 @@ def _distance(counts: Counter, hide) -> Chart:
     """Each person in the nearest band to a venue they came to, by postcode (`audience_queries`)."""
     known = sum(n for key, n in counts.items() if key != "unknown")
     rows = [
-        [str(label), *_pair(counts[key], known if key != "unknown" else 0, hide)] for key, label in DISTANCE
+        [str(DISTANCE[key]), *_pair(counts[key], known if key != "unknown" else 0, hide)] for key in q.BANDS
     ]
     near = counts["commune"] + counts["departement"]
     summary = (
