@@ -1,5 +1,5 @@
 """The network's circulation board: how its audiences move between its members, from the people who
-agreed to share their profile with the network (`crm.network_audience`, consent-aware on each read).
+agreed to share their profile with the network (`crm.network_audience`).
 
 - **Together**: for each pair of members, how many people went to both (the matrix).
 - **Recruited**: for each person, the member where they first bought a ticket in the network; the flows
@@ -9,12 +9,17 @@ agreed to share their profile with the network (`crm.network_audience`, consent-
 - **Thanks to**: per member, the first visits that were a pass's entry or a date of the network's festival.
 - **Pass**: people with a network pass and without, and how many members each went to.
 
-First visits are read from the `FirstVisit` rollup (each person's first valid ticket at each organizer).
+Everything but the festival's first visits is read from the `Route` rollup (`routes`: each person's members,
+in the order of their first visit at each), grouped in one statement; the festival's first visits from the
+`FirstVisit` rows of the festival's dates. The routes are consent-aware as the network's links are: a
+person who withdraws is unlinked in that transaction and their route is computed again with the change.
 
 Figures only, never a person; a figure about fewer than `MIN_COUNT` people is not shown."""
 
 from collections import Counter, defaultdict
+from itertools import combinations
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -23,31 +28,14 @@ from django.utils.translation import gettext as _
 from parvis.crm import network_audience as audience
 from parvis.programming.models import Festival, Performance
 
-from . import charts, maps
+from . import charts, maps, routes
 from .boards import Chart, Filters, cell_text, percent
-from .models import FirstVisit
+from .models import FirstVisit, Route, RouteContact
 
 
-def _first_visits(network, rows) -> dict[int, dict[int, tuple]]:
-    """profile → {organizer: (when, performance, with a pass) of the person's first valid ticket there},
-    from the `FirstVisit` rollup of the contacts the profile links (those of the network's members, read
-    by organizer, matched to the links here)."""
-    profile_of = {contact_id: profile_id for profile_id, _organizer, contact_id in rows}
-    firsts: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for contact_id, organizer_id, at, performance_id, with_pass in FirstVisit.objects.filter(
-        contact__organizer__networks=network
-    ).values_list("contact_id", "organizer_id", "at", "performance_id", "with_pass"):
-        if contact_id not in profile_of:
-            continue  # not sharing their profile with the network
-        visits = firsts[profile_of[contact_id]]
-        if organizer_id not in visits or at < visits[organizer_id][0]:
-            visits[organizer_id] = (at, performance_id, with_pass)
-    return firsts
-
-
-def _festival_dates(network, performance_ids: set[int]) -> set[int]:
-    """Those of these performances that were in one of the network's festivals: an event of its selection,
-    on a day of the festival."""
+def _festival_dates(network) -> set[int]:
+    """The dates of the network's festivals: a performance of an event of a festival's selection, on a day
+    of that festival."""
     windows = defaultdict(list)
     for event_id, starts_on, ends_on in Festival.objects.filter(network=network).values_list(
         "events", "starts_on", "ends_on"
@@ -55,49 +43,95 @@ def _festival_dates(network, performance_ids: set[int]) -> set[int]:
         if event_id:
             windows[event_id].append((starts_on, ends_on))
     found = set()
-    for pk, event_id, starts_at in Performance.objects.filter(
-        pk__in=performance_ids, event_id__in=list(windows)
-    ).values_list("pk", "event_id", "starts_at"):
+    for pk, event_id, starts_at in Performance.objects.filter(event_id__in=list(windows)).values_list(
+        "pk", "event_id", "starts_at"
+    ):
         day = timezone.localtime(starts_at).date()
         if any(start <= day <= end for start, end in windows[event_id]):
             found.add(pk)
     return found
 
 
+def _festival_firsts(network) -> Counter:
+    """Per member: the people whose first visit there (not a pass's entry) was a date of a festival."""
+    dates = _festival_dates(network)
+    if not dates:
+        return Counter()
+    counted = RouteContact.objects.filter(network=network, first_here=True).values("contact_id")
+    return Counter(
+        dict(
+            FirstVisit.objects.filter(performance_id__in=dates, with_pass=False, contact_id__in=counted)
+            .values_list("organizer_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    )
+
+
+class _Tally:
+    """What the routes add up to, read grouped: routes alike (same members, same order of first visits,
+    a pass or not) come as one row with their number."""
+
+    def __init__(self, network):
+        self.cells: Counter = Counter()  # (a, b), a <= b → people linked at both
+        self.flows: Counter = Counter()  # (first member, a later one) → people
+        self.recruited: Counter = Counter()  # first member → people who went on elsewhere
+        self.firsts: dict[int, Counter] = defaultdict(Counter)  # member → first visits, with a pass
+        self.groups = {"pass": [0, 0, 0], "no_pass": [0, 0, 0]}  # people, venues summed, at two or more
+        grouped = (
+            Route.objects.filter(network=network)
+            .values_list("venues", "path", "with_pass")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for venues, path, with_pass, n in grouped:
+            self._add([int(v) for v in venues.split(",") if v], routes.parse_path(path), with_pass, n)
+
+    def _add(self, organizers: list[int], steps: list[tuple[int, bool]], with_pass: bool, n: int) -> None:
+        for organizer_id in organizers:
+            self.cells[(organizer_id, organizer_id)] += n
+        for pair in combinations(organizers, 2):
+            self.cells[pair] += n
+        for organizer_id, by_pass in steps:
+            self.firsts[organizer_id]["all"] += n
+            self.firsts[organizer_id]["pass"] += n if by_pass else 0
+        if len(steps) >= 2:
+            self.recruited[steps[0][0]] += n
+            for later, _by_pass in steps[1:]:
+                self.flows[(steps[0][0], later)] += n
+        group = self.groups["pass" if with_pass else "no_pass"]
+        group[0] += n
+        group[1] += n * len(organizers)
+        group[2] += n if len(organizers) >= 2 else 0
+
+    def pass_effect(self, minimum: int) -> dict[str, dict | None]:
+        """As `crm.network_audience.pass_effect`, from the routes."""
+        return {
+            name: {"people": people, "venues": round(venues / people, 1), "several": several}
+            if people >= minimum
+            else None
+            for name, (people, venues, several) in self.groups.items()
+        }
+
+
 def board(network, f: Filters) -> dict:
     names = dict(network.organizers.values_list("pk", "name"))
     minimum = audience.MIN_COUNT
-    rows = audience.live_rows(network)  # read once: the links and their consents are the slow part
-    cells = audience.circulation(network, rows=rows)
-    flows: Counter = Counter()
-    recruited: Counter = Counter()
-    firsts = _first_visits(network, rows)
-    for visits in firsts.values():
-        if len(visits) < 2:
-            continue
-        order = sorted(visits, key=lambda organizer: visits[organizer][0])
-        recruited[order[0]] += 1
-        for later in order[1:]:
-            flows[(order[0], later)] += 1
+    tally = _Tally(network)
+    cells = {pair: (n if n >= minimum else None) for pair, n in sorted(tally.cells.items())}
     charts_ = [
         _matrix(cells, names, minimum),
         _together(cells, names, minimum),
-        _flows(flows, names, minimum),
-        _recruiters(recruited, names, minimum),
-        _thanks_to(network, firsts, names, minimum),
+        _flows(tally.flows, names, minimum),
+        _recruiters(tally.recruited, names, minimum),
+        _thanks_to(tally.firsts, _festival_firsts(network), names, minimum),
     ]
-    return {"charts": charts_, "pass_effect": audience.pass_effect(network, rows=rows), "min_count": minimum}
+    return {"charts": charts_, "pass_effect": tally.pass_effect(minimum), "min_count": minimum}
 
 
-def _thanks_to(network, firsts: dict, names: dict, minimum: int) -> Chart:
+def _thanks_to(firsts: dict[int, Counter], festival: Counter, names: dict, minimum: int) -> Chart:
     """Per member: the people whose first visit there was a pass's entry, or a date of the festival."""
-    festival = _festival_dates(network, {v[1] for visits in firsts.values() for v in visits.values()})
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for visits in firsts.values():
-        for organizer_id, (_at, performance_id, with_pass) in visits.items():
-            kind = "pass" if with_pass else "festival" if performance_id in festival else "other"
-            counts[organizer_id][kind] += 1
-            counts[organizer_id]["all"] += 1
+    counts = {pk: c + Counter(festival=festival[pk]) for pk, c in firsts.items()}
 
     def shown(n: int) -> int | None:
         return n if n >= minimum or n == 0 else None

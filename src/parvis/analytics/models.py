@@ -131,3 +131,36 @@ class DigestSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.organizer_id}"
+
+
+class Route(models.Model):
+    """One person of a network (a `crm.NetworkProfile` with live links): the members where they are linked,
+    the members in the order of their first visit at each (a "p" after a member whose first visit was a
+    pass's entry), and whether they carry a network pass. The circulation board counts the routes alike in
+    one grouped read. Ids without foreign keys: the profiles are rebuilt in bulk by `crm.network_profiles`,
+    and a route whose profile is gone is dropped when it is computed again."""
+
+    profile_id = models.BigIntegerField(primary_key=True)
+    network = models.ForeignKey("network.Network", on_delete=models.CASCADE, related_name="+")
+    venues = models.TextField()  # "3,7,12": the members where linked, ascending
+    path = models.TextField()  # "12p,3": the members by first visit, "p" for a pass's entry
+    with_pass = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}: {self.path or self.venues}"
+
+
+class RouteContact(models.Model):
+    """A contact counted in a route, and whether its first visit is the route's first visit at its member
+    (the circulation board counts the festival's first visits from these)."""
+
+    contact_id = models.BigIntegerField()
+    network = models.ForeignKey("network.Network", on_delete=models.CASCADE, related_name="+")
+    profile_id = models.BigIntegerField(db_index=True)
+    first_here = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact_id", "network"], name="unique_route_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.profile_id}"

@@ -28,7 +28,7 @@ from parvis.core.models import Change
 from parvis.programming.models import Performance
 from parvis.ticketing.models import OrderItem, Tariff, TariffKind, Ticket, TicketState
 
-from . import people
+from . import people, routes
 from .models import PerformanceFigures, SalesDay, Source
 
 FOLLOWER = "analytics"
@@ -181,6 +181,7 @@ def _handle(batch: Sequence[Change]) -> None:
     touched = people.people_of(batch)
     if touched:
         people.recompute(touched)
+    routes.follow(batch, touched)
 
 
 def settle() -> int:
@@ -208,6 +209,7 @@ def rebuild(*, progress=None) -> int:
         SalesDay.objects.filter(performance_id__in=stale).delete()
         PerformanceFigures.objects.filter(performance_id__in=stale).delete()
     people.rebuild()
+    routes.rebuild()
     # What changed while rebuilding was counted, or will be: the follower goes on from where it was, at
     # least from the head the rebuild started at.
     if changes.position(FOLLOWER) < upto:

@@ -86,9 +86,30 @@ def profile_for_email(network, email: str) -> NetworkProfile | None:
     return found
 
 
-def live_rows(network) -> list[tuple[int, int, int]]:
-    """The live links as (profile, organizer, contact), read once for a board that needs them thrice."""
-    return list(live_links(network).values_list("profile_id", "organizer_id", "contact_id").iterator())
+def live_rows(network, *, profiles=None) -> list[tuple[int, int, int]]:
+    """The live links as (profile, organizer, contact), of every profile or of these."""
+    links = live_links(network)
+    if profiles is not None:
+        links = links.filter(profile_id__in=list(profiles))
+    return list(links.values_list("profile_id", "organizer_id", "contact_id").iterator())
+
+
+def profiles_of(contact_ids) -> list[tuple[int, int]]:
+    """(network, profile) of the links these contacts have, live or not (the caller checks again)."""
+    return list(
+        NetworkLink.objects.filter(contact_id__in=list(contact_ids)).values_list("network_id", "profile_id")
+    )
+
+
+def pass_carriers(network, *, contacts=None) -> set[int]:
+    """The contacts, at the network's members (or among `contacts`), that carry a pass's code: they
+    booked with one."""
+    carriers = Identifier.objects.filter(kind=Identifier.Kind.PASS)
+    if contacts is not None:
+        carriers = carriers.filter(contact_id__in=list(contacts))
+    else:
+        carriers = carriers.filter(organizer__networks=network)
+    return set(carriers.values_list("contact_id", flat=True))
 
 
 def circulation(network, *, min_count: int = MIN_COUNT, rows=None) -> dict[tuple[int, int], int | None]:
@@ -113,13 +134,7 @@ def pass_effect(network, *, min_count: int = MIN_COUNT, rows=None) -> dict[str, 
     two venues or more)}, or None for a group of fewer than `min_count` people. A person "has a pass" when
     one of their linked contacts booked with one (it carries the pass's code)."""
     rows = rows if rows is not None else live_rows(network)
-    carriers = (
-        set(  # the contacts carrying a pass's code, at the network's members (matched to the links here)
-            Identifier.objects.filter(kind=Identifier.Kind.PASS, organizer__networks=network).values_list(
-                "contact_id", flat=True
-            )
-        )
-    )
+    carriers = pass_carriers(network)  # at the network's members (matched to the links here)
     holders = {profile_id for profile_id, _organizer, contact_id in rows if contact_id in carriers}
     venues: dict[int, set[int]] = {}
     for profile_id, organizer_id, _contact in rows:

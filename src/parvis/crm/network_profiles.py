@@ -29,6 +29,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from parvis.core import changes as feed
 from parvis.core import keyvault
 from parvis.network.models import NetworkMembership
 
@@ -137,10 +138,12 @@ def contact_sync(contact: Contact) -> None:
                     contact=contact,
                     linked_at=now,
                 )
+                _announce(contact)
             elif link.profile_id != profile.pk:  # what it links by changed
                 previous = link.profile_id
                 NetworkLink.objects.filter(pk=link.pk).update(profile=profile, linked_at=now)
                 _drop_empty([previous])
+                _announce(contact)
 
 
 def contact_unlink(contact: Contact) -> int:
@@ -151,7 +154,22 @@ def contact_unlink(contact: Contact) -> int:
         )
         removed = NetworkLink.objects.filter(contact_id=contact.pk).delete()[0]
         _drop_empty(profiles)
+        if removed:
+            _announce(contact)
     return removed
+
+
+def _announce(contact: Contact) -> None:
+    """The contact joined a profile, moved to another or left: the network's figures follow (the change
+    feed tells the analytics' circulation rollup, in this transaction)."""
+    feed.record(
+        "contact.network_link", organizer_id=contact.organizer_id, subject="contact", subject_id=contact.pk
+    )
+
+
+def _relinked(network_id: int, organizer_id: int | None) -> None:
+    """Many links of the network were made or dropped at once: its figures are computed again whole."""
+    feed.record("network.relinked", organizer_id=organizer_id or 0, subject="network", subject_id=network_id)
 
 
 def _drop_empty(profile_ids: list[int]) -> None:
@@ -209,9 +227,9 @@ def link_all(network, *, organizer_id: int | None = None) -> int:
     now, key = timezone.now(), network_key(network.pk)
     with transaction.atomic():
         if organizer_id is None:
-            _forget(network.pk)
+            removed = _forget(network.pk)
         else:
-            organizer_left(network.pk, organizer_id)
+            removed = _leave(network.pk, organizer_id)
         links: list[tuple[int, int, str]] = []
         digests: dict[str, str] = {}
         alias_map = aliases()
@@ -239,6 +257,8 @@ def link_all(network, *, organizer_id: int | None = None) -> int:
             ),
             batch_size=BATCH,
         )
+        if links or removed:
+            _relinked(network.pk, organizer_id)
     return len(links)
 
 
@@ -265,24 +285,33 @@ def _profiles(network_id: int, wanted: set[str], *, fresh: bool) -> dict[str, in
     return found | {p.digest: p.pk for p in made}
 
 
-def _forget(network_id: int) -> None:
+def _forget(network_id: int) -> int:
     """Every link and profile of the network, in two statements (the ORM would load each profile to
     cascade)."""
+    removed = 0
     with connection.cursor() as cursor:
         for model in (NetworkLink, NetworkProfile):
             cursor.execute(
                 f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE network_id = %s",  # noqa: S608
                 [network_id],
             )
+            removed += max(cursor.rowcount, 0)
+    return removed
 
 
 def organizer_left(network_id: int, organizer_id: int) -> None:
     """An organizer left the network: its contacts leave the network's profiles."""
     with transaction.atomic():
-        links = NetworkLink.objects.filter(network_id=network_id, organizer_id=organizer_id)
-        profiles = list(links.values_list("profile_id", flat=True).distinct())
-        links.delete()
-        _drop_empty(profiles)
+        if _leave(network_id, organizer_id):
+            _relinked(network_id, organizer_id)
+
+
+def _leave(network_id: int, organizer_id: int) -> int:
+    links = NetworkLink.objects.filter(network_id=network_id, organizer_id=organizer_id)
+    profiles = list(links.values_list("profile_id", flat=True).distinct())
+    removed = links.delete()[0]
+    _drop_empty(profiles)
+    return removed
 
 
 def _joined(sender, instance, created, **kwargs) -> None:
