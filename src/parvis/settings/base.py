@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "parvis.network",
     "parvis.programming",
     "parvis.ticketing",
+    "parvis.seating",
     "parvis.checkin",
     "parvis.crm",
     "parvis.boxoffice",

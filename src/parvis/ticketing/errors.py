@@ -78,6 +78,19 @@ MESSAGES = {
     "membership_not_on_sale": _("Cette adhésion n'est plus proposée."),
     "membership_people": _("Indiquez au plus %(limit)s autre(s) personne(s) sur la carte."),
     "membership_renewed": _("Cette adhésion a déjà été renouvelée."),
+    "not_seated": _("Cette date n'est pas en placement numéroté."),
+    "unknown_seat": _("Cette place n'existe pas dans le plan de cette date."),
+    "seat_wrong_category": _("Cette place n'est pas dans la catégorie du tarif choisi."),
+    "seat_taken": _("Quelqu'un vient de prendre ces places : %(seats)s. Choisissez-en d'autres."),
+    "seat_single_gap": _(
+        "Ce choix laisserait une place seule entre deux places prises (%(seats)s) : décalez-vous d'une place, "
+        "ou demandez les meilleures places disponibles."
+    ),
+    "seats_not_together": _(
+        "Il n'y a plus %(quantity)s places côte à côte ni proches dans cette catégorie : il en reste "
+        "%(free)s, au plus %(together)s côte à côte."
+    ),
+    "seat_required": _("Cette date est en placement numéroté : choisissez vos places sur le plan."),
     "subscriber_only": _("Ce tarif est réservé aux abonnés : il se prend avec un abonnement."),
     "subscription_not_on_sale": _("Cet abonnement n'est plus proposé."),
     "subscription_minimum": _("Choisissez au moins %(minimum)s spectacles pour vous abonner."),

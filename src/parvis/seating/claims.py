@@ -1,0 +1,107 @@
+"""The ONE place where a date's seats are taken and given back (as `ticketing.inventory` is for places).
+
+A claim is one INSERT per seat, all in one statement that skips the seats already claimed live (the
+partial unique index `seat_claimed_once` decides, not Python); then the caller's claims are counted: if
+one is missing, `SeatTaken` says which seats, and the caller's transaction rolls every one back (no partial
+group). Held claims past their expiry are first set aside by a conditional UPDATE in the same transaction:
+an expired hold's seat is free for the next buyer at once, without a worker."""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ClaimState, SeatClaim
+
+
+class SeatTaken(Exception):
+    """Some of the seats asked for are held, sold or kept by someone else."""
+
+    def __init__(self, seat_ids: list[int]):
+        self.seat_ids = seat_ids
+        super().__init__(f"seats taken: {seat_ids}")
+
+
+def live_claims(performance_id: int, *, now=None):
+    """The claims that take a seat now: sold, kept, or held and not yet expired."""
+    now = now or timezone.now()
+    return SeatClaim.objects.filter(
+        performance_id=performance_id, state__in=[ClaimState.SOLD, ClaimState.KEPT]
+    ) | (SeatClaim.objects.filter(performance_id=performance_id, state=ClaimState.HELD, expires_at__gt=now))
+
+
+def taken_seats(performance_id: int, *, now=None) -> set[int]:
+    return set(live_claims(performance_id, now=now).values_list("seat_id", flat=True))
+
+
+def seats_claim(
+    *,
+    performance_id: int,
+    seat_ids: list[int],
+    state: str = ClaimState.HELD,
+    hold_id: int | None = None,
+    expires_at=None,
+    kept: str = "",
+) -> list[SeatClaim]:
+    """Claim every seat or none (raises `SeatTaken`, having claimed nothing once the caller rolls back)."""
+    ids = sorted(set(seat_ids))
+    if not ids:
+        return []
+    if state == ClaimState.HELD and expires_at is None:
+        raise ValueError("a held seat needs its expiry")
+    token = secrets.token_hex(8)
+    with transaction.atomic():
+        SeatClaim.objects.filter(
+            performance_id=performance_id,
+            seat_id__in=ids,
+            state=ClaimState.HELD,
+            expires_at__lte=timezone.now(),
+        ).update(state=ClaimState.RELEASED)
+        SeatClaim.objects.bulk_create(
+            [
+                SeatClaim(
+                    performance_id=performance_id,
+                    seat_id=seat_id,
+                    state=state,
+                    hold_id=hold_id,
+                    expires_at=expires_at if state == ClaimState.HELD else None,
+                    kept=kept,
+                    token=token,
+                )
+                for seat_id in ids
+            ],
+            ignore_conflicts=True,
+        )
+        mine = list(SeatClaim.objects.filter(performance_id=performance_id, token=token, seat_id__in=ids))
+        if len(mine) != len(ids):
+            got = {c.seat_id for c in mine}
+            raise SeatTaken([s for s in ids if s not in got])
+    return mine
+
+
+def claims_sell(*, hold_id: int, tickets_by_seat: dict[int, int]) -> int:
+    """The held seats of a hold become sold, each to its ticket. A claim taken over meanwhile (the hold
+    expired and another buyer has the seat) is not sold: the count tells the caller."""
+    sold = 0
+    for seat_id, ticket_id in tickets_by_seat.items():
+        sold += SeatClaim.objects.filter(hold_id=hold_id, seat_id=seat_id, state=ClaimState.HELD).update(
+            state=ClaimState.SOLD, ticket_id=ticket_id, expires_at=None
+        )
+    return sold
+
+
+def claims_release(*, hold_id: int | None = None, ticket_ids=None, performance_id=None, seat_ids=None) -> int:
+    """Give seats back: a hold's (removed from the cart), tickets' (refunded, exchanged), or kept seats
+    (staff release house seats)."""
+    claims = SeatClaim.objects.filter(state__in=[ClaimState.HELD, ClaimState.SOLD, ClaimState.KEPT])
+    if hold_id is not None:
+        claims = claims.filter(hold_id=hold_id, state=ClaimState.HELD)
+    elif ticket_ids is not None:
+        claims = claims.filter(ticket_id__in=list(ticket_ids), state=ClaimState.SOLD)
+    elif performance_id is not None and seat_ids is not None:
+        claims = claims.filter(
+            performance_id=performance_id, seat_id__in=list(seat_ids), state=ClaimState.KEPT
+        )
+    else:
+        raise ValueError("say which seats to release")
+    return claims.update(state=ClaimState.RELEASED)
