@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "order.cancel": _("Commande annulée"),
     "order.self_cancel": _("Annulée par l'acheteur"),
     "order.auto_refund": _("Remboursement automatique (paiement arrivé trop tard)"),
+    "seating.on_sale": _("Date mise en vente en placement numéroté"),
     "ticket.exchange": _("Billet échangé"),
     "payment.failed": _("Paiement échoué"),
     "payment.attempt_failed": _("Tentative de paiement refusée"),

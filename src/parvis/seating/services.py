@@ -5,11 +5,14 @@ import random
 
 from django.db import transaction
 
+from parvis.core.audit import audit_record
 from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Channel, Hold, Quota, Tariff
+from parvis.ticketing.services import cart_add
 
 from . import best
 from .claims import SeatTaken, seats_claim
-from .models import ClaimState, Seat, SeatedPerformance
+from .models import CategoryTariff, ClaimState, Seat, SeatedPerformance
 from .selectors import free_seats, layout_of
 
 TRIES = 3
@@ -97,3 +100,80 @@ def labels(seat_ids) -> str:
     return " ; ".join(
         seat.label for seat in Seat.objects.filter(pk__in=list(seat_ids)).order_by("row_index", "x")
     )
+
+
+def seats_hold(
+    *,
+    cart,
+    tariff_id: int,
+    seat_ids: list[int] | None = None,
+    quantity: int | None = None,
+    channel: str = Channel.ONLINE,
+    rng: random.Random | None = None,
+) -> Hold:
+    """Put seats in the cart: these, or the best `quantity` of the tariff's category. The places are held
+    like any (same quotas, same expiry) and the seats claimed with them, in one transaction: both or
+    neither."""
+    category_id = (
+        CategoryTariff.objects.filter(tariff_id=tariff_id).values_list("category_id", flat=True).first()
+    )
+    if category_id is None:
+        raise SaleError("not_seated")
+    count = len(set(seat_ids)) if seat_ids is not None else quantity
+    with transaction.atomic():
+        hold = cart_add(cart=cart, tariff_id=tariff_id, quantity=count or 0, channel=channel, placed=True)
+        seats_choose(
+            performance_id=hold.performance_id,
+            quantity=count,
+            seat_ids=seat_ids,
+            category_id=category_id,
+            hold_id=hold.pk,
+            expires_at=hold.expires_at,
+            rng=rng,
+        )
+    return hold
+
+
+def seating_put_on_sale(
+    *, actor, performance, plan, tariffs_by_category: dict[int, list[int]]
+) -> SeatedPerformance:
+    """Sell a date with numbered seats on this plan version: each category of the plan by its tariffs (a
+    tariff sells one category). The date's total quota is set to the plan's seats."""
+    categories = set(plan.categories.values_list("pk", flat=True))
+    if not set(tariffs_by_category) <= categories:
+        raise SaleError("unknown_seat")
+    tariff_ids = [t for ids in tariffs_by_category.values() for t in ids]
+    if len(tariff_ids) != len(set(tariff_ids)) or Tariff.objects.filter(
+        pk__in=tariff_ids, performance=performance
+    ).count() != len(tariff_ids):
+        raise SaleError("unknown_tariff")
+    with transaction.atomic():
+        seated, _created = SeatedPerformance.objects.update_or_create(
+            performance=performance, defaults={"plan": plan}
+        )
+        seated.category_tariffs.all().delete()
+        CategoryTariff.objects.bulk_create(
+            [
+                CategoryTariff(seated=seated, category_id=category_id, tariff_id=tariff_id)
+                for category_id, ids in tariffs_by_category.items()
+                for tariff_id in ids
+            ]
+        )
+        Tariff.objects.filter(performance=performance).update(seated=False)
+        Tariff.objects.filter(pk__in=tariff_ids).update(seated=True)
+        standing = sum(plan.standing_areas.values_list("capacity", flat=True))
+        Quota.objects.filter(performance=performance, is_total=True).update(
+            capacity=plan.seats.count() + standing
+        )
+        audit_record(
+            actor=actor,
+            action="seating.on_sale",
+            instance=performance,
+            organizer_id=performance.organizer_id,
+            after={
+                "plan": plan.pk,
+                "version": plan.version,
+                "categories": {str(k): v for k, v in tariffs_by_category.items()},
+            },
+        )
+    return seated

@@ -83,8 +83,8 @@ MESSAGES = {
     "seat_wrong_category": _("Cette place n'est pas dans la catégorie du tarif choisi."),
     "seat_taken": _("Quelqu'un vient de prendre ces places : %(seats)s. Choisissez-en d'autres."),
     "seat_single_gap": _(
-        "Ce choix laisserait une place seule entre deux places prises (%(seats)s) : décalez-vous d'une place, "
-        "ou demandez les meilleures places disponibles."
+        "Ce choix laisserait une place seule entre deux places prises (%(seats)s) : décalez-vous d'une "
+        "place, ou demandez les meilleures places disponibles."
     ),
     "seats_not_together": _(
         "Il n'y a plus %(quantity)s places côte à côte ni proches dans cette catégorie : il en reste "

@@ -24,9 +24,9 @@ from .models import Channel, Hold, HoldState, Quota, Tariff, WaitingEntry
 class SoldOut(Exception):
     """Not enough places left in one of the quotas."""
 
-    def __init__(self, quota: Quota, requested: int):
+    def __init__(self, quota: Quota | None, requested: int):  # None: seats, not a quota, were short
         self.quota, self.requested = quota, requested
-        super().__init__(f"quota {quota.pk} cannot take {requested}")
+        super().__init__(f"quota {getattr(quota, 'pk', None)} cannot take {requested}")
 
 
 def _applies(quota: Quota, tariff: Tariff, channel: str, slot_id: int | None = None) -> bool:
@@ -92,6 +92,25 @@ def _end_hold(hold_id: int, *, from_state: str, to_state: str) -> bool:
 # Who is told, in the same transaction, that places of a date came back: the waiting list registers here
 # (TicketingConfig.ready), so that the people on it get them first.
 places_freed: Registry[Callable[[int], object]] = Registry("listeners to places given back")
+
+
+class PlaceFollower:
+    """A product that gives each place of some tariffs an identity (a numbered seat), told in the same
+    transaction as the places (docs/adr/0005). Only holds and tickets of tariffs marked `seated` reach it,
+    except `released`, which a released hold's id is enough to answer."""
+
+    def converted(self, hold: Hold) -> None:
+        """The hold's places are sold: its seats too, or raise SoldOut (they went to another buyer after
+        the hold expired) and the whole conversion is undone."""
+
+    def released(self, hold_id: int) -> None:
+        """The buyer gave the hold's places back: its seats are free at once."""
+
+    def issued(self, hold_id: int, tickets: list) -> None:
+        """The tickets of a converted hold were issued: each takes one of its seats."""
+
+
+place_followers: Registry[PlaceFollower] = Registry("products that place each place")
 
 
 def _freed(performance_ids: Iterable[int]) -> None:
@@ -210,6 +229,8 @@ def release_hold(hold: Hold) -> bool:
         if not _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.RELEASED):
             return False
         _give_back(hold.quotas.values_list("id", flat=True), hold.quantity)
+        for follower in place_followers:
+            follower.released(hold.pk)
         _freed([hold.performance_id])
     return True
 
@@ -223,12 +244,23 @@ def extend_hold(hold: Hold, *, expires_at: datetime.datetime) -> bool:
     )
 
 
-def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE) -> list[int]:
+def convert_hold(hold: Hold, *, channel: str = Channel.ONLINE, seated: bool = False) -> list[int]:
     """Turn a hold into sold places; returns the quota ids the sold places count in.
 
     If the hold was reclaimed meanwhile (a payment arriving after the hold expired), the places are taken
-    again if there are any; otherwise SoldOut is raised and the caller refunds.
+    again if there are any; otherwise SoldOut is raised and the caller refunds. `seated`: the hold's tariff
+    is (`Tariff.seated`): its seats are sold with its places, all or nothing.
     """
+    if not seated:
+        return _convert(hold, channel)
+    with transaction.atomic():
+        quota_ids = _convert(hold, channel)
+        for follower in place_followers:
+            follower.converted(hold)
+        return quota_ids
+
+
+def _convert(hold: Hold, channel: str) -> list[int]:
     # The usual case, a live hold, is one conditional UPDATE: no savepoint needed in the caller's transaction.
     if _end_hold(hold.pk, from_state=HoldState.ACTIVE, to_state=HoldState.CONVERTED):
         return [quota_id for (quota_id,) in _quotas_of_hold(hold.pk)]

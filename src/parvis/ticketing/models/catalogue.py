@@ -162,6 +162,9 @@ class Tariff(PriceLine):
     is_exception = models.BooleanField(_("propre à cette date"), default=False)
     sales_open_at = models.DateTimeField(_("vente à partir du"), null=True, blank=True)
     sales_close_at = models.DateTimeField(_("vente jusqu'au"), null=True, blank=True)
+    # Sold with a numbered seat (a seating product maps the plan's categories to it): only through the
+    # seat map or best available, never as a place without a seat.
+    seated = models.BooleanField(_("placement numéroté"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("tarif")

@@ -48,9 +48,11 @@ def cart_add(
     slot_id: int | None = None,
     new_cart: bool = False,
     tariff: Tariff | None = None,
+    placed: bool = False,
 ) -> Hold:
     """Hold places of a tariff in the cart. `new_cart`: the caller has just created it (nothing in it yet).
-    `tariff`: that tariff, if the caller has just read it with its performance, event and sales config."""
+    `tariff`: that tariff, if the caller has just read it with its performance, event and sales config.
+    `placed`: the seating product calls, and claims a seat for each place in this transaction."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise SaleError("invalid_quantity")
     if tariff is None or tariff.pk != tariff_id:
@@ -66,6 +68,7 @@ def cart_add(
         channel=channel,
         benefits=benefits,
         subscription=cart.subscription if cart.subscription_id else None,
+        placed=placed,
     )
     if tariff.kind == TariffKind.MEMBER:
         members = (

@@ -111,7 +111,10 @@ def order_fulfil(
     try:
         # Each conversion is atomic; several are made all together (one item needs no second savepoint).
         with transaction.atomic() if len(items) > 1 else contextlib.nullcontext():
-            converted = [(item, inventory.convert_hold(item.hold, channel=order.channel)) for item in items]
+            converted = [
+                (item, inventory.convert_hold(item.hold, channel=order.channel, seated=item.tariff.seated))
+                for item in items
+            ]
     except inventory.SoldOut:
         _auto_refund(order, "places sold after the hold expired")
         return
@@ -148,7 +151,10 @@ def order_fulfil(
         organizer_id = item.performance.organizer_id
         if organizer_id not in keys:
             keys[organizer_id] = signing.signing_key_for_id(organizer_id)
-        tickets_issue(order, item, quota_ids, keys[organizer_id])  # last: the numbering row is locked briefly
+        tickets = tickets_issue(order, item, quota_ids, keys[organizer_id])  # last: numbering locked briefly
+        if item.tariff.seated:
+            for follower in inventory.place_followers:
+                follower.issued(item.hold_id, tickets)
     changes.record(
         "order.paid", organizer_id=order.organizer_id, subject="order", subject_id=order.pk, at=now
     )

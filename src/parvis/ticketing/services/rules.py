@@ -32,13 +32,21 @@ def _sales_config(performance) -> SalesConfig:
 
 
 def check_on_sale(
-    tariff: Tariff, *, channel: str, now: datetime.datetime | None = None, benefits=None, subscription=None
+    tariff: Tariff,
+    *,
+    channel: str,
+    now: datetime.datetime | None = None,
+    benefits=None,
+    subscription=None,
+    placed: bool = False,
 ) -> None:
     """Raise SaleError unless this tariff can be sold on this channel now.
 
     `benefits` are those of the buyer's member card here (see `extensions.BenefitsProvider`): member
     tariffs need them, and members may buy `priority_days` before the public on-sale date."""
     now = now or timezone.now()
+    if tariff.seated and not placed:  # `placed`: the seating product gives each place its seat
+        raise SaleError("seat_required")
     performance = tariff.performance
     if (
         not tariff.is_active

@@ -1,0 +1,58 @@
+"""How the seats follow the ticketing core's places (docs/adr/0005): a held seat becomes sold with its
+hold, takes its ticket when the ticket is issued, and comes back when the hold is released or the ticket
+refunded. Registered in `SeatingConfig.ready()`."""
+
+from parvis.ticketing.extensions import LineKind, line_kinds
+from parvis.ticketing.inventory import PlaceFollower, SoldOut, place_followers
+
+from .claims import SeatTaken, claims_release, seats_claim
+from .models import ClaimState, SeatClaim
+
+
+class SeatFollower(PlaceFollower):
+    def converted(self, hold) -> None:
+        sold = SeatClaim.objects.filter(hold_id=hold.pk, state=ClaimState.HELD).update(
+            state=ClaimState.SOLD, expires_at=None
+        )
+        if sold == hold.quantity:
+            return
+        # The hold expired and some of its seats were set aside for another buyer: take those seats
+        # again if they are still free, or the conversion fails (the caller refunds).
+        mine = set(SeatClaim.objects.filter(hold_id=hold.pk).values_list("seat_id", flat=True))
+        kept = set(
+            SeatClaim.objects.filter(hold_id=hold.pk, state=ClaimState.SOLD).values_list("seat_id", flat=True)
+        )
+        missing = sorted(mine - kept)
+        if len(kept) + len(missing) != hold.quantity:
+            raise SoldOut(None, hold.quantity)
+        try:
+            seats_claim(
+                performance_id=hold.performance_id, seat_ids=missing, state=ClaimState.SOLD, hold_id=hold.pk
+            )
+        except SeatTaken:
+            raise SoldOut(None, len(missing)) from None
+
+    def released(self, hold_id: int) -> None:
+        claims_release(hold_id=hold_id)
+
+    def issued(self, hold_id: int, tickets: list) -> None:
+        claims = list(
+            SeatClaim.objects.filter(hold_id=hold_id, state=ClaimState.SOLD, ticket__isnull=True).order_by(
+                "seat__row_index", "seat__x"
+            )
+        )
+        for claim, ticket in zip(claims, sorted(tickets, key=lambda t: t.number), strict=False):
+            SeatClaim.objects.filter(pk=claim.pk).update(ticket_id=ticket.pk)
+
+
+class SeatLines(LineKind):
+    """Seats ride on the order's tickets: no line of their own; a refunded ticket gives its seat back."""
+
+    def tickets_released(self, ticket_ids: list[int]) -> None:
+        claims_release(ticket_ids=ticket_ids)
+
+
+def register() -> None:
+    """The seats follow the places and the tickets (called once, from `SeatingConfig.ready()`)."""
+    place_followers.register("seats", SeatFollower())
+    line_kinds.register("seats", SeatLines())

@@ -1,0 +1,119 @@
+"""Seats sold through the ticketing core's own flow: held with the cart's places, sold with the payment,
+each ticket with its seat, given back on a refund or when the cart lets them go; a seated tariff is never
+sold as a place without a seat."""
+
+import datetime
+import random
+
+import pytest
+from django.utils import timezone
+
+from parvis.network.models import Space
+from parvis.seating import plans
+from parvis.seating.claims import taken_seats
+from parvis.seating.models import ClaimState, Seat, SeatClaim
+from parvis.seating.services import seating_put_on_sale, seats_hold
+from parvis.ticketing import inventory, services
+from parvis.ticketing.errors import SaleError
+from parvis.ticketing.models import Cart, Hold, Order, OrderState, Quota, Ticket
+from parvis.ticketing.tests.factories import buyer, on_sale_performance, tariff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seated():
+    performance = on_sale_performance(capacity=500)
+    hall = Space.objects.create(venue=performance.venue, name="Salle", capacity=40)
+    draft = plans.generate(name="Salle", rows=4, seats_per_row=10, numbering="continuous")
+    plan = plans.plan_save(hall, draft, source="generator")
+    full = tariff(performance, price="30.00")
+    seating_put_on_sale(
+        actor=None,
+        performance=performance,
+        plan=plan,
+        tariffs_by_category={plan.categories.get().pk: [full.pk]},
+    )
+    return performance, plan, full
+
+
+def pay(cart):
+    [order] = services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo")
+    return services.payment_confirm(payment_id=order.payments.get().pk)
+
+
+def seat_ids(plan, row, *numbers):
+    return [Seat.objects.get(plan=plan, row=row, number=str(n)).pk for n in numbers]
+
+
+def test_seats_chosen_on_the_map_are_sold_each_to_its_ticket(seated):
+    performance, plan, full = seated
+    assert Quota.objects.get(performance=performance, is_total=True).capacity == 40
+    cart = Cart.objects.create()
+    seats_hold(cart=cart, tariff_id=full.pk, seat_ids=seat_ids(plan, "B", 4, 5))
+    order = pay(cart)
+    assert order.state == OrderState.PAID
+    claims = SeatClaim.objects.filter(performance=performance, state=ClaimState.SOLD).select_related(
+        "seat", "ticket"
+    )
+    assert sorted((c.seat.row, c.seat.number) for c in claims) == [("B", "4"), ("B", "5")]
+    assert {c.ticket.order_id for c in claims} == {order.pk} and len({c.ticket_id for c in claims}) == 2
+
+
+def test_best_available_in_the_cart_and_a_refund_gives_the_seat_back(seated):
+    performance, plan, full = seated
+    cart = Cart.objects.create()
+    seats_hold(cart=cart, tariff_id=full.pk, quantity=3, rng=random.Random(2))
+    order = pay(cart)
+    assert len(taken_seats(performance.pk)) == 3
+    ticket = Ticket.objects.filter(order=order).first()
+    services.tickets_refund(tickets=[ticket])
+    assert len(taken_seats(performance.pk)) == 2
+    assert SeatClaim.objects.get(ticket=ticket).state == ClaimState.RELEASED
+
+
+def test_a_seat_already_held_is_refused_and_nothing_of_that_cart_line_is_kept(seated):
+    performance, plan, full = seated
+    seats_hold(cart=Cart.objects.create(), tariff_id=full.pk, seat_ids=seat_ids(plan, "A", 1, 2))
+    used = Quota.objects.get(performance=performance, is_total=True).used
+    cart = Cart.objects.create()
+    with pytest.raises(SaleError) as caught:
+        seats_hold(cart=cart, tariff_id=full.pk, seat_ids=seat_ids(plan, "A", 2, 3))
+    assert caught.value.code == "seat_taken"
+    assert not Hold.objects.filter(cart=cart).exists()
+    assert Quota.objects.get(performance=performance, is_total=True).used == used  # places given back too
+
+
+def test_a_seat_comes_back_when_the_cart_lets_it_go(seated):
+    performance, plan, full = seated
+    hold = seats_hold(cart=Cart.objects.create(), tariff_id=full.pk, seat_ids=seat_ids(plan, "C", 5))
+    inventory.release_hold(hold)
+    assert taken_seats(performance.pk) == set()
+    seats_hold(cart=Cart.objects.create(), tariff_id=full.pk, seat_ids=seat_ids(plan, "C", 5))
+
+
+def test_a_seated_tariff_is_never_sold_as_a_place_without_a_seat(seated):
+    _performance, _plan, full = seated
+    with pytest.raises(SaleError) as caught:
+        services.cart_add(cart=Cart.objects.create(), tariff_id=full.pk, quantity=2)
+    assert caught.value.code == "seat_required"
+    assert "choisissez vos places sur le plan" in caught.value.message
+
+
+def test_a_payment_after_the_hold_expired_and_the_seat_went_to_another_is_refunded(seated):
+    performance, plan, full = seated
+    cart = Cart.objects.create()
+    hold = seats_hold(cart=cart, tariff_id=full.pk, seat_ids=seat_ids(plan, "D", 7))
+    [order] = services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo")
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    Hold.objects.filter(pk=hold.pk).update(expires_at=past)
+    SeatClaim.objects.filter(hold=hold).update(expires_at=past)
+    seats_hold(cart=Cart.objects.create(), tariff_id=full.pk, seat_ids=seat_ids(plan, "D", 7))  # taken over
+    services.payment_confirm(payment_id=order.payments.get().pk)
+    assert Order.objects.get(pk=order.pk).state == OrderState.CANCELLED  # auto-refunded, not sold twice
+    assert (
+        SeatClaim.objects.filter(
+            performance=performance, seat_id=seat_ids(plan, "D", 7)[0], state__in=["held", "sold"]
+        ).count()
+        == 1
+    )
