@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("parvis.marketing.urls")),
     path("", include("parvis.passes.urls")),
     path("", include("parvis.memberships.urls")),
+    path("", include("parvis.seating.urls")),
     path("", include("parvis.ticketing.urls")),
     path("", include("parvis.programming.urls")),
 ]

@@ -2,11 +2,13 @@
 hold, takes its ticket when the ticket is issued, and comes back when the hold is released or the ticket
 refunded. Registered in `SeatingConfig.ready()`."""
 
-from parvis.ticketing.extensions import LineKind, line_kinds
+from django.urls import reverse
+
+from parvis.ticketing.extensions import LineKind, TicketPageExtension, line_kinds, ticket_page
 from parvis.ticketing.inventory import PlaceFollower, SoldOut, place_followers
 
 from .claims import SeatTaken, claims_release, seats_claim
-from .models import ClaimState, SeatClaim
+from .models import ClaimState, SeatClaim, SeatedPerformance
 
 
 class SeatFollower(PlaceFollower):
@@ -52,7 +54,17 @@ class SeatLines(LineKind):
         claims_release(ticket_ids=ticket_ids)
 
 
+class SeatMapPage(TicketPageExtension):
+    """A date with numbered seats is bought on its seat map: the tickets page sends the buyer there."""
+
+    def context(self, request, performance) -> dict:
+        if SeatedPerformance.objects.filter(performance_id=performance.pk).exists():
+            return {"seat_map_url": reverse("seating:choose", args=[performance.pk])}
+        return {}
+
+
 def register() -> None:
     """The seats follow the places and the tickets (called once, from `SeatingConfig.ready()`)."""
     place_followers.register("seats", SeatFollower())
     line_kinds.register("seats", SeatLines())
+    ticket_page.register("seats", SeatMapPage())

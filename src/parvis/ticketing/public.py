@@ -1,5 +1,5 @@
 """What other apps may use of the ticketing's web side."""
 
-from .views import payment_target
+from .views import buyer_cart, payment_target
 
-__all__ = ["payment_target"]
+__all__ = ["buyer_cart", "payment_target"]

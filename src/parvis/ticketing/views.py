@@ -59,6 +59,11 @@ def _cart(request, *, create: bool) -> Cart | None:
     return cart
 
 
+def buyer_cart(request, *, create: bool) -> Cart | None:
+    """This browser's cart (made if `create`): for the products that put things in it (the seat map)."""
+    return _cart(request, create=create)
+
+
 def _remembered_member_id(request) -> int | None:
     """The card this browser buys with: the one opened here, or the signed-in customer's valid card."""
     if request.session.get(MEMBER_SESSION_KEY):
@@ -189,6 +194,8 @@ def performance_tickets(request, performance_id: int):
     offers = {}  # what the products above ticketing add to the page (the passes this browser holds, …)
     for extension in extensions.ticket_page:
         offers.update(extension.context(request, performance))
+    if offers.get("seat_map_url"):  # a date with numbered seats is bought on its seat map
+        return redirect(offers["seat_map_url"])
     return render(
         request,
         "ticketing/performance.html",

@@ -8,33 +8,15 @@ import random
 import pytest
 from django.utils import timezone
 
-from parvis.network.models import Space
-from parvis.seating import plans
 from parvis.seating.claims import taken_seats
-from parvis.seating.models import ClaimState, Seat, SeatClaim
-from parvis.seating.services import seating_put_on_sale, seats_hold
+from parvis.seating.models import ClaimState, SeatClaim
+from parvis.seating.services import seats_hold
 from parvis.ticketing import inventory, services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Hold, Order, OrderState, Quota, Ticket
-from parvis.ticketing.tests.factories import buyer, on_sale_performance, tariff
+from parvis.ticketing.tests.factories import buyer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seated():
-    performance = on_sale_performance(capacity=500)
-    hall = Space.objects.create(venue=performance.venue, name="Salle", capacity=40)
-    draft = plans.generate(name="Salle", rows=4, seats_per_row=10, numbering="continuous")
-    plan = plans.plan_save(hall, draft, source="generator")
-    full = tariff(performance, price="30.00")
-    seating_put_on_sale(
-        actor=None,
-        performance=performance,
-        plan=plan,
-        tariffs_by_category={plan.categories.get().pk: [full.pk]},
-    )
-    return performance, plan, full
+from .conftest import seat_ids
 
 
 def pay(cart):
@@ -42,8 +24,7 @@ def pay(cart):
     return services.payment_confirm(payment_id=order.payments.get().pk)
 
 
-def seat_ids(plan, row, *numbers):
-    return [Seat.objects.get(plan=plan, row=row, number=str(n)).pk for n in numbers]
+pytestmark = pytest.mark.django_db
 
 
 def test_seats_chosen_on_the_map_are_sold_each_to_its_ticket(seated):

@@ -1,0 +1,94 @@
+"""The seat map drawn on the server: one SVG, a circle per seat in its category's colour, each free seat a
+link that adds it to the selection or takes it out. A seat's state is never told by colour alone: a taken
+seat is crossed out, a chosen one ringed and ticked, and each has its words in its title."""
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+RADIUS = 11  # a seat in the plan's units (the generator spaces seats 30 apart)
+
+
+def _state_words(seat, free: set[int], chosen: set[int]) -> str:
+    if seat.pk in chosen:
+        return _("choisie")
+    if seat.pk in free:
+        return _("libre")
+    return _("prise")
+
+
+def seat_title(seat, free: set[int], chosen: set[int]) -> str:
+    words = [seat.label, seat.category.name, _state_words(seat, free, chosen)]
+    if seat.wheelchair:
+        words.append(_("emplacement fauteuil roulant"))
+    if seat.restricted:
+        words.append(_("visibilité réduite") + (f" ({seat.note})" if seat.note else ""))
+    return " — ".join(words)
+
+
+def seat_map_svg(plan, seats, free: set[int], chosen: set[int], path: str):
+    """The map: written with string joins (a 2,000-seat hall is 2,000 elements; a template loop would
+    be the page's slowest part), every text escaped."""
+    min_x = min((s.x for s in seats), default=0) - 30
+    min_y = min(min((s.y for s in seats), default=0), plan.stage_y) - 40
+    width = max((s.x for s in seats), default=0) - min_x + 30
+    height = max((s.y for s in seats), default=0) - min_y + 30
+    chosen_list = sorted(chosen)
+    href = escape(path)
+    sx, sy = plan.stage_x, plan.stage_y
+    parts = [
+        f'<svg class="seat-map" viewBox="{min_x:.0f} {min_y:.0f} {width:.0f} {height:.0f}" role="group" '
+        f'aria-label="{escape(_("Plan de la salle"))}">',
+        f'<rect class="stage" x="{sx - 120:.0f}" y="{sy - 14:.0f}" width="240" height="28" rx="4"/>'
+        f'<text class="stage-label" x="{sx:.0f}" y="{sy + 5:.0f}" text-anchor="middle">'
+        f"{escape(_('Scène'))}</text>",
+    ]
+    for seat in seats:
+        title = escape(seat_title(seat, free, chosen))
+        x, y = seat.x, seat.y
+        circle = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="{escape(seat.category.colour)}"/>'
+        if seat.pk in chosen:
+            others = ",".join(str(pk) for pk in chosen_list if pk != seat.pk)
+            parts.append(
+                f'<a href="{href}?places={others}" class="seat chosen" data-seat="{seat.pk}">'
+                f'<title>{title}</title>{circle}<path d="M{x - 5:.1f} {y:.1f}l3.5 4 7-8" class="tick"/></a>'
+            )
+        elif seat.pk in free:
+            more = ",".join(str(pk) for pk in [*chosen_list, seat.pk])
+            parts.append(
+                f'<a href="{href}?places={more}" class="seat free" data-seat="{seat.pk}">'
+                f"<title>{title}</title>{circle}</a>"
+            )
+        else:
+            parts.append(
+                f'<g class="seat taken"><title>{title}</title>{circle}'
+                f'<path d="M{x - 6:.1f} {y - 6:.1f}l12 12m0-12l-12 12" class="cross"/></g>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped, every number formatted)
+
+
+def rows_for_list(seats, free: set[int], chosen: set[int]) -> list[dict]:
+    """The seats by zone and row, for the list: each with its state in words."""
+    rows: list[dict] = []
+    for seat in seats:
+        key = (seat.zone, seat.row)
+        if not rows or rows[-1]["key"] != key:
+            rows.append({"key": key, "zone": seat.zone, "row": seat.row, "seats": [], "free": 0})
+        state = "chosen" if seat.pk in chosen else "free" if seat.pk in free else "taken"
+        rows[-1]["seats"].append({"seat": seat, "state": state, "words": _state_words(seat, free, chosen)})
+        rows[-1]["free"] += state != "taken"
+    return rows
+
+
+def categories_with_prices(plan, prices: dict, layout, free: set[int]) -> list[dict]:
+    counts: dict[int, int] = {}
+    for pk in free:
+        place = layout.places.get(pk)
+        if place is not None:
+            counts[place.category] = counts.get(place.category, 0) + 1
+    return [
+        {"category": c, "tariffs": prices.get(c.pk, []), "free": counts.get(c.pk, 0)}
+        for c in plan.categories.all()
+        if prices.get(c.pk)
+    ]
