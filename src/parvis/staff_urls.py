@@ -15,6 +15,7 @@ from parvis.network import views as network_views
 from parvis.opendata import views as opendata_views
 from parvis.passes import staff_views as passes_views
 from parvis.programming import staff_views
+from parvis.seating import staff_views as seating_views
 from parvis.ticketing import price_views
 from parvis.ticketing import staff_views as ticketing_views
 
@@ -116,6 +117,15 @@ urlpatterns = [
         "o/<slug:organizer_slug>/dates/<int:performance_pk>/billetterie/",
         ticketing_views.performance_sales,
         name="performance_sales",
+    ),
+    path(
+        "o/<slug:organizer_slug>/dates/<int:performance_pk>/placement/",
+        seating_views.performance_seating,
+        name="seating_performance",
+    ),
+    path("o/<slug:organizer_slug>/plans-de-salle/", seating_views.plan_list, name="seat_plans"),
+    path(
+        "o/<slug:organizer_slug>/plans-de-salle/<int:plan_pk>/", seating_views.plan_detail, name="seat_plan"
     ),
     path("o/<slug:organizer_slug>/commandes/", ticketing_views.order_list, name="order_list"),
     path("o/<slug:organizer_slug>/codes-promo/", ticketing_views.promo_codes, name="promo_codes"),

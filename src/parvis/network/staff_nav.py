@@ -14,7 +14,8 @@ from .permissions import Perm, network_perms, organizer_perms, organizers_with_p
 # (section, label, URL name, permission, the URL names that belong to it by prefix)
 ORGANIZER_SECTIONS = (
     ("programming", _("Programmation"), "staff:event_list", Perm.PROGRAMMING_VIEW,
-     ("event_", "performance_", "tariff_")),
+     ("event_", "performance_", "tariff_", "seating_")),
+    ("seat_plans", _("Plans de salle"), "staff:seat_plans", Perm.PROGRAMMING_VIEW, ("seat_plan",)),
     ("orders", _("Commandes"), "staff:order_list", Perm.SALES_VIEW, ("order_",)),
     ("analytics", _("Tableaux de bord"), "staff:analytics_sales", Perm.SALES_VIEW, ("analytics_",)),
     ("boxoffice", _("Guichet"), "staff:boxoffice", Perm.BOXOFFICE_SELL, ("boxoffice",)),

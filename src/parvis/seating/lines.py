@@ -3,8 +3,16 @@ hold, takes its ticket when the ticket is issued, and comes back when the hold i
 refunded. Registered in `SeatingConfig.ready()`."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from parvis.ticketing.extensions import LineKind, TicketPageExtension, line_kinds, ticket_page
+from parvis.ticketing.extensions import (
+    LineKind,
+    TicketPageExtension,
+    line_kinds,
+    ticket_mentions,
+    ticket_page,
+    ticket_relations,
+)
 from parvis.ticketing.inventory import PlaceFollower, SoldOut, place_followers
 
 from .claims import SeatTaken, claims_release, seats_claim
@@ -63,8 +71,19 @@ class SeatMapPage(TicketPageExtension):
         return {}
 
 
+def seat_mention(ticket) -> list[tuple[str, str]]:
+    """« Place : Balcon, rang B, place 7 » on the ticket, from its claim read with it."""
+    claim = getattr(ticket, "seat_claim", None)
+    if claim is None or claim.state != ClaimState.SOLD:
+        return []
+    return [(_("Place"), claim.seat.label)]
+
+
 def register() -> None:
     """The seats follow the places and the tickets (called once, from `SeatingConfig.ready()`)."""
     place_followers.register("seats", SeatFollower())
     line_kinds.register("seats", SeatLines())
     ticket_page.register("seats", SeatMapPage())
+    ticket_mentions.register("seats", seat_mention)
+    if "seat_claim__seat" not in ticket_relations:
+        ticket_relations.append("seat_claim__seat")

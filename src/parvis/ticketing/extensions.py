@@ -68,6 +68,15 @@ line_kinds: Registry[LineKind] = Registry("order line kinds")
 ticket_relations: list[str] = []
 
 
+# What a product adds to a ticket's mentions (printed, on the order page): each a function of the ticket
+# giving (label, text) pairs, read from the relations above (no query of its own). A seat says « Place ».
+ticket_mentions: Registry = Registry("ticket mentions")
+
+
+def mentions_of(ticket) -> list[tuple[str, str]]:
+    return [line for mention in ticket_mentions for line in mention(ticket)]
+
+
 def kinds_of(order, extra_kinds: set[str]) -> list[LineKind]:
     """The registered line kinds this order has lines of."""
     return [kind for kind in line_kinds if kind.concerns(order, extra_kinds)]

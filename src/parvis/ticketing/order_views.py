@@ -18,7 +18,7 @@ from parvis.network.models import DEFAULT_TERMS_VERSION, Organizer
 from parvis.network.selectors import terms_current, terms_of_version
 from parvis.programming.models import Performance
 
-from . import services, waitlist
+from . import extensions, services, waitlist
 from .errors import SaleError
 from .forms import VoucherBuyForm, WaitlistForm
 from .invoicing import invoice_for, invoice_pdf
@@ -75,7 +75,7 @@ def order_view(request, code: str, secret: str):
         "ticketing/order.html",
         {
             "order": order,
-            "tickets": _tickets_of_order(order.pk) if paid else [],
+            "tickets": _with_mentions(_tickets_of_order(order.pk)) if paid else [],
             "items": [] if paid else _items_of_order(order.pk),
             "vouchers": Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE)
             if OrderExtra.Kind.VOUCHER in kinds
@@ -101,11 +101,19 @@ def order_view(request, code: str, secret: str):
     )
 
 
+def _with_mentions(tickets):
+    for ticket in tickets:
+        ticket.mentions = extensions.mentions_of(ticket)
+    return tickets
+
+
 _tickets_of_order = CompiledQuery(
     Ticket,
     lambda order_id: (
         Ticket.objects.filter(order_id=order_id)
-        .select_related("performance__event", "performance__venue", "tariff", "slot")
+        .select_related(
+            "performance__event", "performance__venue", "tariff", "slot", *extensions.ticket_relations
+        )
         .order_by("performance__starts_at", "number")
     ),
 )

@@ -93,6 +93,7 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
         (_("Lieu"), ", ".join(_address(venue))),
         (_("Tarif"), tariff),
         (_("Prix"), price),
+        *extensions.mentions_of(ticket),
         (_("Billet n°"), f"{ticket.number:06d}"),
         (_("Nom"), ticket.attendee_name),
     ]
@@ -159,6 +160,7 @@ def _ticket_card(page, ticket: Ticket, order: Order, box: tuple[float, float, fl
         *([(_("Créneau"), said[_("Créneau")])] if _("Créneau") in said else []),
         (_("Lieu"), "\n".join(_address(ticket.performance.venue))),
         (_("Tarif"), f"{said[_('Tarif')]} — {said[_('Prix')]}"),
+        *extensions.mentions_of(ticket),
         *([(_("Nom"), said[_("Nom")])] if said[_("Nom")] else []),
     ]
     label_width = 18 * mm

@@ -5,7 +5,9 @@ sold as a place without a seat."""
 import datetime
 import random
 
+import pypdfium2
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from parvis.seating.claims import taken_seats
@@ -14,6 +16,7 @@ from parvis.seating.services import seats_hold
 from parvis.ticketing import inventory, services
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Hold, Order, OrderState, Quota, Ticket
+from parvis.ticketing.pdf import order_tickets_pdf
 from parvis.ticketing.tests.factories import buyer
 
 from .conftest import seat_ids
@@ -98,3 +101,15 @@ def test_a_payment_after_the_hold_expired_and_the_seat_went_to_another_is_refund
         ).count()
         == 1
     )
+
+
+def test_the_seat_is_on_the_ticket_pdf_and_the_order_page(client, seated):
+    performance, plan, full = seated
+    cart = Cart.objects.create()
+    seats_hold(cart=cart, tariff_id=full.pk, seat_ids=seat_ids(plan, "C", 8))
+    order = pay(cart)
+    pdf = pypdfium2.PdfDocument(order_tickets_pdf(order))
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "rang C, place 8" in text
+    page = client.get(reverse("ticketing:order", args=[order.code, order.secret])).content.decode()
+    assert "Place : rang C, place 8" in page
