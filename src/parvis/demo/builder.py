@@ -68,6 +68,7 @@ from .data import (
 )
 from .products import demo_memberships, demo_passes, demo_sales, demo_subscriptions, demo_vouchers
 from .recommendations import demo_recommendations
+from .seating import demo_seating
 
 
 @transaction.atomic
@@ -90,6 +91,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     demo_campaigns(theatre=theatre, jazz=jazz)
     demo_recommendations(theatre=theatre)
     demo_history(theatre=theatre)
+    demo_seating(theatre=theatre)
     return accounts
 
 

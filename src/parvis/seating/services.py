@@ -7,7 +7,7 @@ from django.db import transaction
 
 from parvis.core.audit import audit_record
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Channel, Hold, Quota, Tariff
+from parvis.ticketing.models import Channel, Hold, HoldState, Quota, Tariff, Ticket, TicketState
 from parvis.ticketing.services import cart_add
 
 from . import best
@@ -147,6 +147,13 @@ def seating_put_on_sale(
         pk__in=tariff_ids, performance=performance
     ).count() != len(tariff_ids):
         raise SaleError("unknown_tariff")
+    if (
+        Ticket.objects.filter(
+            performance=performance, state=TicketState.VALID, seat_claim__isnull=True
+        ).exists()
+        or Hold.objects.filter(performance=performance, state=HoldState.ACTIVE, tariff__seated=False).exists()
+    ):
+        raise SaleError("seating_after_sales")  # those places have no seat to give
     with transaction.atomic():
         seated, _created = SeatedPerformance.objects.update_or_create(
             performance=performance, defaults={"plan": plan}

@@ -91,6 +91,10 @@ MESSAGES = {
         "%(free)s, au plus %(together)s côte à côte."
     ),
     "seat_required": _("Cette date est en placement numéroté : choisissez vos places sur le plan."),
+    "seating_after_sales": _(
+        "Des billets sans place numérotée sont déjà vendus ou réservés pour cette date : elle ne peut plus "
+        "passer en placement numéroté."
+    ),
     "subscriber_only": _("Ce tarif est réservé aux abonnés : il se prend avec un abonnement."),
     "subscription_not_on_sale": _("Cet abonnement n'est plus proposé."),
     "subscription_minimum": _("Choisissez au moins %(minimum)s spectacles pour vous abonner."),

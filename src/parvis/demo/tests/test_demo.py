@@ -200,3 +200,21 @@ def test_the_demo_event_pages_suggest_other_shows_and_say_why(client):
     page = client.get(together.event.get_absolute_url()).content.decode()
     assert "Vous aimerez aussi" in page
     assert f"Le public de « {together.event.title} » l'a aussi choisi" in page
+
+
+def test_the_demo_theatre_sells_an_evening_on_its_seat_plan(client):
+    from django.urls import reverse
+
+    from parvis.seating.models import ClaimState, SeatClaim, SeatedPerformance
+
+    build_demo()
+    seated = SeatedPerformance.objects.select_related("plan").get()
+    assert seated.plan.seats.count() == 364 and seated.plan.categories.count() == 2
+    claims = SeatClaim.objects.filter(performance=seated.performance)
+    assert claims.filter(state=ClaimState.SOLD, ticket__isnull=False).count() == 15
+    assert claims.filter(state=ClaimState.KEPT).count() == 4
+    page = client.get(reverse("seating:choose", args=[seated.performance_id]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Un poteau cache" in text and "emplacement fauteuil roulant" in text
+    build_demo()  # twice: nothing more
+    assert SeatClaim.objects.filter(state=ClaimState.SOLD).count() == 15

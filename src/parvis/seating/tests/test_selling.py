@@ -10,12 +10,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from parvis.network.models import Space
+from parvis.seating import plans
 from parvis.seating.claims import taken_seats
 from parvis.seating.models import ClaimState, SeatClaim
-from parvis.seating.services import seats_hold
+from parvis.seating.services import seating_put_on_sale, seats_hold
 from parvis.ticketing import inventory, services
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Cart, Hold, Order, OrderState, Quota, Ticket
+from parvis.ticketing.models import Cart, Hold, Order, OrderState, Quota, Tariff, Ticket
 from parvis.ticketing.pdf import order_tickets_pdf
 from parvis.ticketing.tests.factories import buyer
 
@@ -113,3 +115,22 @@ def test_the_seat_is_on_the_ticket_pdf_and_the_order_page(client, seated):
     assert "rang C, place 8" in text
     page = client.get(reverse("ticketing:order", args=[order.code, order.secret])).content.decode()
     assert "Place : rang C, place 8" in page
+
+
+def test_a_date_that_sold_places_without_seats_cannot_turn_seated():
+    from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
+
+    performance = on_sale_performance(capacity=50)
+    full = tariff(performance)
+    buy(full, 2)
+    hall = Space.objects.create(venue=performance.venue, name="Salle")
+    plan = plans.plan_save(hall, plans.generate(name="S", rows=2, seats_per_row=5), source="generator")
+    with pytest.raises(SaleError) as caught:
+        seating_put_on_sale(
+            actor=None,
+            performance=performance,
+            plan=plan,
+            tariffs_by_category={plan.categories.get().pk: [full.pk]},
+        )
+    assert caught.value.code == "seating_after_sales"
+    assert not Tariff.objects.filter(seated=True).exists()
