@@ -16,7 +16,8 @@ from parvis.ticketing.extensions import (
 from parvis.ticketing.inventory import PlaceFollower, SoldOut, place_followers
 
 from .claims import SeatTaken, claims_release, seats_claim
-from .models import ClaimState, SeatClaim, SeatedPerformance
+from .models import CategoryTariff, ClaimState, SeatClaim, SeatedPerformance
+from .services import seats_choose
 
 
 class SeatFollower(PlaceFollower):
@@ -52,6 +53,21 @@ class SeatFollower(PlaceFollower):
             )
         )
         for claim, ticket in zip(claims, sorted(tickets, key=lambda t: t.number), strict=False):
+            SeatClaim.objects.filter(pk=claim.pk).update(ticket_id=ticket.pk)
+
+    def sold(self, tariff, tickets: list, seat_ids: list[int] | None) -> None:
+        category_id = (
+            CategoryTariff.objects.filter(tariff_id=tariff.pk).values_list("category_id", flat=True).first()
+        )
+        claims = seats_choose(
+            performance_id=tariff.performance_id,
+            quantity=len(tickets),
+            seat_ids=seat_ids,
+            category_id=category_id,
+            state=ClaimState.SOLD,
+        )
+        ordered = sorted(claims, key=lambda c: c.seat_id)
+        for claim, ticket in zip(ordered, sorted(tickets, key=lambda t: t.number), strict=True):
             SeatClaim.objects.filter(pk=claim.pk).update(ticket_id=ticket.pk)
 
 

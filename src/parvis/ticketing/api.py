@@ -90,6 +90,12 @@ class ItemIn(Schema):
     tariff: int = Field(..., ge=1)
     quantity: int = Field(..., ge=1, le=100)
     attendee_names: list[str] = Field(default_factory=list, max_length=100)
+    seats: list[int] | None = Field(
+        None,
+        max_length=100,
+        description="A date with numbered seats: the seats' ids (as many as the quantity); "
+        "without them, the best available seats of the tariff's category are given.",
+    )
 
 
 class BuyerIn(Schema):
@@ -289,7 +295,7 @@ def _place(token, payload: OrderIn) -> tuple[Order, list | None]:
     if not payload.extras and not payload.donation:
         return services.order_place_paid(
             organizer_id=token.organizer_id,
-            lines=[services.PaidLine(i.tariff, i.quantity, i.attendee_names) for i in payload.items],
+            lines=[services.PaidLine(i.tariff, i.quantity, i.attendee_names, i.seats) for i in payload.items],
             buyer=buyer,
             provider_code=payload.provider,
             reference=f"api-{token.prefix}-{uuid.uuid4().hex[:12]}",

@@ -109,6 +109,10 @@ class PlaceFollower:
     def issued(self, hold_id: int, tickets: list) -> None:
         """The tickets of a converted hold were issued: each takes one of its seats."""
 
+    def sold(self, tariff: Tariff, tickets: list, seat_ids: list[int] | None) -> None:
+        """Tickets sold at once, without a hold (a channel's API): each takes a seat, these or the best
+        available; raise SaleError when they cannot, and the whole sale is undone."""
+
 
 place_followers: Registry[PlaceFollower] = Registry("products that place each place")
 

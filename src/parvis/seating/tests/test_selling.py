@@ -7,6 +7,7 @@ import random
 
 import pypdfium2
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -134,3 +135,37 @@ def test_a_date_that_sold_places_without_seats_cannot_turn_seated():
         )
     assert caught.value.code == "seating_after_sales"
     assert not Tariff.objects.filter(seated=True).exists()
+
+
+def test_a_channel_sells_seats_through_the_api_chosen_or_best_available(seated):
+    from parvis.ticketing.services import PaidLine, order_place_paid
+    from parvis.ticketing.tests.factories import buyer as a_buyer
+
+    performance, plan, full = seated
+    order, tickets = order_place_paid(
+        organizer_id=performance.organizer_id,
+        lines=[PaidLine(full.pk, 2, seats=seat_ids(plan, "A", 5, 6))],
+        buyer=a_buyer(),
+        provider_code="channel",
+        reference="r1",
+    )
+    sold = SeatClaim.objects.filter(ticket__in=tickets, state=ClaimState.SOLD).select_related("seat")
+    assert sorted(c.seat.number for c in sold) == ["5", "6"]
+    _order, best = order_place_paid(
+        organizer_id=performance.organizer_id,
+        lines=[PaidLine(full.pk, 3)],
+        buyer=a_buyer(),
+        provider_code="channel",
+        reference="r2",
+    )
+    assert SeatClaim.objects.filter(ticket__in=best, state=ClaimState.SOLD).count() == 3
+    with pytest.raises(SaleError) as caught, transaction.atomic():  # the API's own transaction
+        order_place_paid(
+            organizer_id=performance.organizer_id,
+            lines=[PaidLine(full.pk, 2, seats=seat_ids(plan, "A", 6, 7))],
+            buyer=a_buyer(),
+            provider_code="channel",
+            reference="r3",
+        )
+    assert caught.value.code == "seat_taken"
+    assert Ticket.objects.filter(performance=performance).count() == 5  # nothing of the refused sale

@@ -38,6 +38,7 @@ class PaidLine:
     tariff_id: int
     quantity: int
     attendee_names: list[str] = field(default_factory=list)
+    seats: list[int] | None = None  # a seated tariff's seats; None: the best available (a seating product's)
 
 
 def _paid_lines_check(organizer_id: int, lines: list[PaidLine], channel: str, now):
@@ -49,7 +50,9 @@ def _paid_lines_check(organizer_id: int, lines: list[PaidLine], channel: str, no
         tariff = tariffs.get(line.tariff_id)
         if tariff is None or tariff.performance.organizer_id != organizer_id:
             raise SaleError("unknown_tariff")
-        check_on_sale(tariff, channel=channel, now=now)
+        check_on_sale(tariff, channel=channel, now=now, placed=True)  # a seated line: its seats below
+        if line.seats is not None and (not tariff.seated or len(set(line.seats)) != line.quantity):
+            raise SaleError("unknown_seat")
         per_performance[tariff.performance_id] += line.quantity
         if per_performance[tariff.performance_id] > max_per_order(tariff):
             raise SaleError("quantity_limit", limit=max_per_order(tariff))
@@ -167,6 +170,7 @@ def order_place_paid(
             enqueue_on_commit(send_order_confirmation, order_id=order.pk)
         key = signing.signing_key_for_id(organizer_id)
         tickets = []
+        seats_of = {item.pk: line.seats for item, line in zip(items, lines, strict=True)}
         # Last: the quota and numbering rows stay locked from here until commit.
         for item in sorted(items, key=lambda i: (i.performance_id, i.tariff_id)):
             try:
@@ -178,6 +182,10 @@ def order_place_paid(
                 )
             except inventory.SoldOut:
                 raise SaleError("sold_out") from None
-            tickets += tickets_issue(order, item, quota_ids, key)
+            issued = tickets_issue(order, item, quota_ids, key)
+            if item.tariff.seated:  # each ticket its seat, in this transaction, or no sale at all
+                for follower in inventory.place_followers:
+                    follower.sold(item.tariff, issued, seats_of[item.pk])
+            tickets += issued
         changes.record("order.paid", organizer_id=organizer_id, subject="order", subject_id=order.pk, at=now)
     return order, tickets
