@@ -74,48 +74,70 @@ class Layout:
                 yield (zone, row_index), run
 
 
-@dataclass(order=True)
 class _Candidate:
-    key: tuple
-    seats: tuple = ()
+    """A window: its ranking key, and its seats read from its run only when asked (a search ranks a
+    thousand windows and gives one)."""
+
+    __slots__ = ("key", "_run", "_start", "_n")
+
+    def __init__(self, key: tuple, run: list[Place], start: int, n: int):
+        self.key, self._run, self._start, self._n = key, run, start, n
+
+    @property
+    def seats(self) -> tuple[int, ...]:
+        return tuple(p.id for p in self._run[self._start : self._start + self._n])
+
+
+def _by_key(c: _Candidate) -> tuple:
+    return c.key
 
 
 def _windows(layout: Layout, free: set[int], n: int, category: int | None):
     """Every window of n contiguous free seats of the category, with its ranking key."""
     for row_key, run in layout.runs(free):
-        if len(run) < n:
+        size = len(run)
+        if size < n:
             continue
-        fits = [category is None or p.category == category for p in run]
-        bad = list(accumulate((0 if f else 1 for f in fits), initial=0))
+        bad = list(
+            accumulate((0 if category is None or p.category == category else 1 for p in run), initial=0)
+        )
         restricted = list(accumulate((1 if p.restricted else 0 for p in run), initial=0))
         quality = list(accumulate((p.quality for p in run), initial=0))
         centre = layout.centre[row_key]
-        for i in range(len(run) - n + 1):
+        for i in range(size - n + 1):
             if bad[i + n] - bad[i]:
                 continue
-            left, right = i, len(run) - n - i
-            middle = (run[i].x + run[i + n - 1].x) / 2
+            right = size - n - i
             key = (
-                (left == 1) + (right == 1),
-                0 if left == 0 and right == 0 else 1,
+                (i == 1) + (right == 1),
+                0 if i == 0 and right == 0 else 1,
                 restricted[i + n] - restricted[i],
-                -(quality[i + n] - quality[i]),
-                abs(middle - centre),
+                quality[i] - quality[i + n],
+                abs((run[i].x + run[i + n - 1].x) / 2 - centre),
             )
-            yield _Candidate(key, tuple(p.id for p in run[i : i + n]))
+            yield _Candidate(key, run, i, n)
 
 
 def _pick(candidates: list[_Candidate], n: int, rng: random.Random, spread: int) -> tuple[int, ...]:
     """One of the best candidates, at random among the nearly as good: a buyer choosing again after a
     collision (`spread` wider) looks a little further from the crowd."""
-    best = min(candidates)
+    best = min(candidates, key=_by_key).key
     near = [
-        c
-        for c in candidates
-        if c.key[:3] == best.key[:3] and c.key[3] - best.key[3] <= QUALITY_SLACK * n * spread
+        c for c in candidates if c.key[:3] == best[:3] and c.key[3] - best[3] <= QUALITY_SLACK * n * spread
     ]
-    near.sort()
-    return rng.choice(near[: 4 * spread]).seats
+    near.sort(key=_by_key)
+    # Windows that share no seat with a better one first: two buyers at the same moment then mostly reach
+    # for different seats, not for overlapping windows of the same ones.
+    taken: set[int] = set()
+    apart, overlapping = [], []
+    for c in near[: 64 * spread]:
+        seats = c.seats
+        if taken.isdisjoint(seats):
+            apart.append(seats)
+            taken.update(seats)
+        else:
+            overlapping.append(seats)
+    return rng.choice((apart + overlapping)[: 4 * spread])
 
 
 def best_available(

@@ -3,8 +3,9 @@
 A claim is one INSERT per seat, all in one statement that skips the seats already claimed live (the
 partial unique index `seat_claimed_once` decides, not Python); then the caller's claims are counted: if
 one is missing, `SeatTaken` says which seats, and the caller's transaction rolls every one back (no partial
-group). Held claims past their expiry are first set aside by a conditional UPDATE in the same transaction:
-an expired hold's seat is free for the next buyer at once, without a worker."""
+group). A seat still claimed by a hold past its expiry is set aside by a conditional UPDATE in the same
+transaction and inserted again: an expired hold's seat is free for the next buyer at once, without a
+worker."""
 
 import secrets
 
@@ -50,33 +51,36 @@ def seats_claim(
     if state == ClaimState.HELD and expires_at is None:
         raise ValueError("a held seat needs its expiry")
     token = secrets.token_hex(8)
+    claim = {"state": state, "hold_id": hold_id, "kept": kept, "token": token}
+    claim["expires_at"] = expires_at if state == ClaimState.HELD else None
     with transaction.atomic():
-        SeatClaim.objects.filter(
-            performance_id=performance_id,
-            seat_id__in=ids,
-            state=ClaimState.HELD,
-            expires_at__lte=timezone.now(),
-        ).update(state=ClaimState.RELEASED)
-        SeatClaim.objects.bulk_create(
-            [
-                SeatClaim(
-                    performance_id=performance_id,
-                    seat_id=seat_id,
-                    state=state,
-                    hold_id=hold_id,
-                    expires_at=expires_at if state == ClaimState.HELD else None,
-                    kept=kept,
-                    token=token,
-                )
-                for seat_id in ids
-            ],
-            ignore_conflicts=True,
-        )
-        mine = list(SeatClaim.objects.filter(performance_id=performance_id, token=token, seat_id__in=ids))
+        mine = _insert(performance_id, ids, claim)
+        if len(mine) != len(ids):
+            # Some seats are claimed: those whose hold has expired are set aside, then tried again.
+            missing = [s for s in ids if s not in {c.seat_id for c in mine}]
+            if SeatClaim.objects.filter(
+                performance_id=performance_id,
+                seat_id__in=missing,
+                state=ClaimState.HELD,
+                expires_at__lte=timezone.now(),
+            ).update(state=ClaimState.RELEASED):
+                mine = _insert(performance_id, ids, claim)
         if len(mine) != len(ids):
             got = {c.seat_id for c in mine}
             raise SeatTaken([s for s in ids if s not in got])
     return mine
+
+
+def _insert(performance_id: int, ids: list[int], claim: dict) -> list[SeatClaim]:
+    """One INSERT of every seat, the seats claimed live skipped (the unique index decides); the claims
+    this call holds now."""
+    SeatClaim.objects.bulk_create(
+        [SeatClaim(performance_id=performance_id, seat_id=seat_id, **claim) for seat_id in ids],
+        ignore_conflicts=True,
+    )
+    return list(
+        SeatClaim.objects.filter(performance_id=performance_id, token=claim["token"], seat_id__in=ids)
+    )
 
 
 def claims_sell(*, hold_id: int, tickets_by_seat: dict[int, int]) -> int:

@@ -2,6 +2,7 @@
 hold, takes its ticket when the ticket is issued, and comes back when the hold is released or the ticket
 refunded. Registered in `SeatingConfig.ready()`."""
 
+from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -55,20 +56,25 @@ class SeatFollower(PlaceFollower):
         for claim, ticket in zip(claims, sorted(tickets, key=lambda t: t.number), strict=False):
             SeatClaim.objects.filter(pk=claim.pk).update(ticket_id=ticket.pk)
 
-    def sold(self, tariff, tickets: list, seat_ids: list[int] | None) -> None:
+    def placed(self, tariff, quantity: int, seat_ids: list[int] | None):
         category_id = (
             CategoryTariff.objects.filter(tariff_id=tariff.pk).values_list("category_id", flat=True).first()
         )
         claims = seats_choose(
             performance_id=tariff.performance_id,
-            quantity=len(tickets),
+            quantity=quantity,
             seat_ids=seat_ids,
             category_id=category_id,
             state=ClaimState.SOLD,
         )
-        ordered = sorted(claims, key=lambda c: c.seat_id)
-        for claim, ticket in zip(ordered, sorted(tickets, key=lambda t: t.number), strict=True):
-            SeatClaim.objects.filter(pk=claim.pk).update(ticket_id=ticket.pk)
+        return lambda tickets: _seat_tickets(claims, tickets)
+
+
+def _seat_tickets(claims, tickets) -> None:
+    """Each ticket its seat, in the order of the seats and of the tickets' numbers: one UPDATE."""
+    pairs = zip(sorted(claims, key=lambda c: c.seat_id), sorted(tickets, key=lambda t: t.number), strict=True)
+    whens = [When(pk=claim.pk, then=Value(ticket.pk)) for claim, ticket in pairs]
+    SeatClaim.objects.filter(pk__in=[c.pk for c in claims]).update(ticket_id=Case(*whens))
 
 
 class SeatLines(LineKind):

@@ -109,9 +109,11 @@ class PlaceFollower:
     def issued(self, hold_id: int, tickets: list) -> None:
         """The tickets of a converted hold were issued: each takes one of its seats."""
 
-    def sold(self, tariff: Tariff, tickets: list, seat_ids: list[int] | None) -> None:
-        """Tickets sold at once, without a hold (a channel's API): each takes a seat, these or the best
-        available; raise SaleError when they cannot, and the whole sale is undone."""
+    def placed(self, tariff: Tariff, quantity: int, seat_ids: list[int] | None):
+        """Places sold at once, without a hold (a channel's API), before they are taken: claim their seats,
+        these or the best available (raise SaleError when they cannot: the whole sale is undone), and
+        return what gives each ticket its seat once the tickets are issued (a function of the tickets)."""
+        return lambda tickets: None
 
 
 place_followers: Registry[PlaceFollower] = Registry("products that place each place")

@@ -170,7 +170,17 @@ def order_place_paid(
             enqueue_on_commit(send_order_confirmation, order_id=order.pk)
         key = signing.signing_key_for_id(organizer_id)
         tickets = []
+        # Seats are chosen and claimed before the places: their claims lock only the rows of these seats,
+        # and the quota row below stays locked for as short a time as without seats.
         seats_of = {item.pk: line.seats for item, line in zip(items, lines, strict=True)}
+        placed = {
+            item.pk: [
+                follower.placed(item.tariff, item.quantity, seats_of[item.pk])
+                for follower in inventory.place_followers
+            ]
+            for item in items
+            if item.tariff.seated
+        }
         # Last: the quota and numbering rows stay locked from here until commit.
         for item in sorted(items, key=lambda i: (i.performance_id, i.tariff_id)):
             try:
@@ -183,9 +193,8 @@ def order_place_paid(
             except inventory.SoldOut:
                 raise SaleError("sold_out") from None
             issued = tickets_issue(order, item, quota_ids, key)
-            if item.tariff.seated:  # each ticket its seat, in this transaction, or no sale at all
-                for follower in inventory.place_followers:
-                    follower.sold(item.tariff, issued, seats_of[item.pk])
+            for give in placed.get(item.pk, []):  # each ticket its seat
+                give(issued)
             tickets += issued
         changes.record("order.paid", organizer_id=organizer_id, subject="order", subject_id=order.pk, at=now)
     return order, tickets
