@@ -52,8 +52,9 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
 
     # 7 ticket orders, 2 festival passes and the 4 concerts booked with them, 2 museum memberships,
     # a theatre subscription, a concert sold by the association on behalf of a club, a gift voucher and the
-    # evening paid with it; and the 7 theatre regulars whose choices the recommendations learn from.
-    assert Order.objects.filter(state="paid").exclude(email__endswith="@saison.example").count() == 26
+    # evening paid with it; the 7 theatre regulars whose choices the recommendations learn from; and the 6
+    # orders of the evening sold on the seat plan.
+    assert Order.objects.filter(state="paid").exclude(email__endswith="@saison.example").count() == 32
     # A season of suggestions at the theatre: its report compares those who got their own with the
     # holdout group.
     import datetime
@@ -115,8 +116,9 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
     invitations = [m for m in mail.outbox if m.to == ["nouvelle.recrue@theatre-du-parvis.example"]]
     assert len(invitations) == 1 and "/staff/password/" in invitations[0].body
     # The demo's buyers received their tickets too.
-    # (and their passes and member cards; the concerts booked with a pass in the demo are not e-mailed)
-    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 15
+    # (and their passes and member cards; the concerts booked with a pass in the demo are not e-mailed),
+    # the 6 buyers of seats on the plan too.
+    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 21
 
 
 def test_the_demo_administrator_logs_in_with_the_code_demo_totp_prints(client, capsys, settings):
