@@ -88,7 +88,10 @@ class SeatMapPage(TicketPageExtension):
     """A date with numbered seats is bought on its seat map: the tickets page sends the buyer there."""
 
     def context(self, request, performance) -> dict:
-        if SeatedPerformance.objects.filter(performance_id=performance.pk).exists():
+        if (
+            getattr(performance, "sells_seats", True)
+            and SeatedPerformance.objects.filter(performance_id=performance.pk).exists()
+        ):
             return {"seat_map_url": reverse("seating:choose", args=[performance.pk])}
         return {}
 

@@ -114,7 +114,8 @@ def benefits_provider() -> BenefitsProvider:
 
 
 class TicketPageExtension:
-    """Adds to the tickets page of a date (template context)."""
+    """Adds to the tickets page of a date (template context). The performance carries `sells_seats`:
+    whether one of its tariffs sold online is seated."""
 
     def context(self, request, performance) -> dict:
         return {}
