@@ -77,13 +77,26 @@ _items = CompiledQuery(
 )
 
 
+def _with_mentions(items, tickets):
+    """Each item with what its tickets mention (« Place : rang B, place 4 »), for the e-mail's lines."""
+    for item in items:
+        item.mentions = [
+            f"{label} : {text}"
+            for t in tickets
+            if t.item_id == item.pk
+            for label, text in extensions.mentions_of(t)
+        ]
+    return items
+
+
 def _send(order: Order) -> None:
     kinds = extensions.kinds_of(order, {extra.kind for extra in order.extras.all()})
     with translation.override(order.language or settings.LANGUAGE_CODE):
         made = {kind: kind.confirmation(order, base_url=settings.PARVIS_BASE_URL) for kind in kinds}
+        tickets = printable(order)
         context = {
             "order": order,
-            "items": _items(order.pk),
+            "items": _with_mentions(_items(order.pk), tickets),
             "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
             "base_url": settings.PARVIS_BASE_URL,
         }
@@ -100,7 +113,6 @@ def _send(order: Order) -> None:
         message.attach_alternative(
             render_to_string("ticketing/email/confirmation.html", context), "text/html"
         )
-        tickets = printable(order)
         if tickets:
             message.attach(
                 f"billets-{order.code}.pdf",

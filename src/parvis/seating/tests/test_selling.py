@@ -169,3 +169,14 @@ def test_a_channel_sells_seats_through_the_api_chosen_or_best_available(seated):
         )
     assert caught.value.code == "seat_taken"
     assert Ticket.objects.filter(performance=performance).count() == 5  # nothing of the refused sale
+
+
+def test_the_seats_are_in_the_confirmation_e_mail(seated, django_capture_on_commit_callbacks, mailoutbox):
+    performance, plan, full = seated
+    cart = Cart.objects.create()
+    seats_hold(cart=cart, tariff_id=full.pk, seat_ids=seat_ids(plan, "D", 1, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(cart)
+    [message] = mailoutbox
+    assert "Place : rang D, place 1 ; Place : rang D, place 2" in message.body
+    assert "rang D, place 2" in message.alternatives[0][0]
