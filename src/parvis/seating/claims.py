@@ -83,27 +83,15 @@ def _insert(performance_id: int, ids: list[int], claim: dict) -> list[SeatClaim]
     )
 
 
-def claims_sell(*, hold_id: int, tickets_by_seat: dict[int, int]) -> int:
-    """The held seats of a hold become sold, each to its ticket. A claim taken over meanwhile (the hold
-    expired and another buyer has the seat) is not sold: the count tells the caller."""
-    sold = 0
-    for seat_id, ticket_id in tickets_by_seat.items():
-        sold += SeatClaim.objects.filter(hold_id=hold_id, seat_id=seat_id, state=ClaimState.HELD).update(
-            state=ClaimState.SOLD, ticket_id=ticket_id, expires_at=None
-        )
-    return sold
-
-
 def claims_release(*, hold_id: int | None = None, ticket_ids=None, performance_id=None, seat_ids=None) -> int:
     """Give seats back: a hold's (removed from the cart), tickets' (refunded, exchanged), or kept seats
     (staff release house seats)."""
-    claims = SeatClaim.objects.filter(state__in=[ClaimState.HELD, ClaimState.SOLD, ClaimState.KEPT])
     if hold_id is not None:
-        claims = claims.filter(hold_id=hold_id, state=ClaimState.HELD)
+        claims = SeatClaim.objects.filter(hold_id=hold_id, state=ClaimState.HELD)
     elif ticket_ids is not None:
-        claims = claims.filter(ticket_id__in=list(ticket_ids), state=ClaimState.SOLD)
+        claims = SeatClaim.objects.filter(ticket_id__in=list(ticket_ids), state=ClaimState.SOLD)
     elif performance_id is not None and seat_ids is not None:
-        claims = claims.filter(
+        claims = SeatClaim.objects.filter(
             performance_id=performance_id, seat_id__in=list(seat_ids), state=ClaimState.KEPT
         )
     else:

@@ -17,7 +17,8 @@ from parvis.ticketing.extensions import (
 from parvis.ticketing.inventory import PlaceFollower, SoldOut, place_followers
 
 from .claims import SeatTaken, claims_release, seats_claim
-from .models import CategoryTariff, ClaimState, SeatClaim, SeatedPerformance
+from .models import ClaimState, SeatClaim, SeatedPerformance
+from .selectors import category_of
 from .services import seats_choose
 
 
@@ -30,11 +31,9 @@ class SeatFollower(PlaceFollower):
             return
         # The hold expired and some of its seats were set aside for another buyer: take those seats
         # again if they are still free, or the conversion fails (the caller refunds).
-        mine = set(SeatClaim.objects.filter(hold_id=hold.pk).values_list("seat_id", flat=True))
-        kept = set(
-            SeatClaim.objects.filter(hold_id=hold.pk, state=ClaimState.SOLD).values_list("seat_id", flat=True)
-        )
-        missing = sorted(mine - kept)
+        states = dict(SeatClaim.objects.filter(hold_id=hold.pk).values_list("seat_id", "state"))
+        kept = {seat for seat, state in states.items() if state == ClaimState.SOLD}
+        missing = sorted(set(states) - kept)
         if len(kept) + len(missing) != hold.quantity:
             raise SoldOut(None, hold.quantity)
         try:
@@ -48,23 +47,16 @@ class SeatFollower(PlaceFollower):
         claims_release(hold_id=hold_id)
 
     def issued(self, hold_id: int, tickets: list) -> None:
-        claims = list(
-            SeatClaim.objects.filter(hold_id=hold_id, state=ClaimState.SOLD, ticket__isnull=True).order_by(
-                "seat__row_index", "seat__x"
-            )
+        _seat_tickets(
+            SeatClaim.objects.filter(hold_id=hold_id, state=ClaimState.SOLD, ticket__isnull=True), tickets
         )
-        for claim, ticket in zip(claims, sorted(tickets, key=lambda t: t.number), strict=False):
-            SeatClaim.objects.filter(pk=claim.pk).update(ticket_id=ticket.pk)
 
     def placed(self, tariff, quantity: int, seat_ids: list[int] | None):
-        category_id = (
-            CategoryTariff.objects.filter(tariff_id=tariff.pk).values_list("category_id", flat=True).first()
-        )
         claims = seats_choose(
             performance_id=tariff.performance_id,
             quantity=quantity,
             seat_ids=seat_ids,
-            category_id=category_id,
+            category_id=category_of(tariff.pk),
             state=ClaimState.SOLD,
         )
         return lambda tickets: _seat_tickets(claims, tickets)
@@ -72,6 +64,7 @@ class SeatFollower(PlaceFollower):
 
 def _seat_tickets(claims, tickets) -> None:
     """Each ticket its seat, in the order of the seats and of the tickets' numbers: one UPDATE."""
+    claims = list(claims)
     pairs = zip(sorted(claims, key=lambda c: c.seat_id), sorted(tickets, key=lambda t: t.number), strict=True)
     whens = [When(pk=claim.pk, then=Value(ticket.pk)) for claim, ticket in pairs]
     SeatClaim.objects.filter(pk__in=[c.pk for c in claims]).update(ticket_id=Case(*whens))

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .best import Layout, Place
 from .claims import taken_seats
-from .models import Seat, SeatPlan, SeatQuality
+from .models import CategoryTariff, Seat, SeatPlan, SeatQuality
 from .plans import default_quality
 
 FIELDS = ("pk", "zone", "row_index", "block", "position", "category_id", "x", "restricted", "wheelchair")
@@ -52,6 +52,11 @@ def layout_of(plan: SeatPlan, performance_id: int | None = None) -> Layout:
     if not scores:
         return layout
     return Layout([replace(p, quality=scores.get(p.id, p.quality)) for p in layout.places.values()])
+
+
+def category_of(tariff_id: int) -> int | None:
+    """The seat category a tariff sells (None: not a seated tariff)."""
+    return CategoryTariff.objects.filter(tariff_id=tariff_id).values_list("category_id", flat=True).first()
 
 
 def free_seats(layout: Layout, performance_id: int, *, now=None) -> set[int]:

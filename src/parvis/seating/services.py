@@ -12,8 +12,8 @@ from parvis.ticketing.services import cart_add
 
 from . import best
 from .claims import SeatTaken, seats_claim
-from .models import CategoryTariff, ClaimState, Seat, SeatedPerformance
-from .selectors import free_seats, layout_of
+from .models import LIVE, CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance
+from .selectors import category_of, free_seats, layout_of
 
 TRIES = 3
 
@@ -114,9 +114,7 @@ def seats_hold(
     """Put seats in the cart: these, or the best `quantity` of the tariff's category. The places are held
     like any (same quotas, same expiry) and the seats claimed with them, in one transaction: both or
     neither."""
-    category_id = (
-        CategoryTariff.objects.filter(tariff_id=tariff_id).values_list("category_id", flat=True).first()
-    )
+    category_id = category_of(tariff_id)
     if category_id is None:
         raise SaleError("not_seated")
     count = len(set(seat_ids)) if seat_ids is not None else quantity
@@ -154,6 +152,14 @@ def seating_put_on_sale(
         or Hold.objects.filter(performance=performance, state=HoldState.ACTIVE, tariff__seated=False).exists()
     ):
         raise SaleError("seating_after_sales")  # those places have no seat to give
+    current = (
+        SeatedPerformance.objects.filter(performance=performance).values_list("plan_id", flat=True).first()
+    )
+    if (
+        current not in (None, plan.pk)
+        and SeatClaim.objects.filter(performance=performance, state__in=LIVE).exists()
+    ):
+        raise SaleError("seating_plan_in_use")  # a date keeps the plan version it sells seats of
     with transaction.atomic():
         seated, _created = SeatedPerformance.objects.update_or_create(
             performance=performance, defaults={"plan": plan}

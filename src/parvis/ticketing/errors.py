@@ -91,6 +91,9 @@ MESSAGES = {
         "%(free)s, au plus %(together)s côte à côte."
     ),
     "seat_required": _("Cette date est en placement numéroté : choisissez vos places sur le plan."),
+    "seating_plan_in_use": _(
+        "Des places de cette date sont déjà vendues, réservées ou gardées sur son plan : elle garde ce plan."
+    ),
     "seating_after_sales": _(
         "Des billets sans place numérotée sont déjà vendus ou réservés pour cette date : elle ne peut plus "
         "passer en placement numéroté."

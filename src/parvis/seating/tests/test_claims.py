@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from parvis.network.models import Space
 from parvis.seating import plans
-from parvis.seating.claims import SeatTaken, claims_release, claims_sell, seats_claim, taken_seats
+from parvis.seating.claims import SeatTaken, claims_release, seats_claim, taken_seats
 from parvis.seating.models import ClaimState, Seat, SeatClaim
 from parvis.testing import PerformanceFactory
 
@@ -63,14 +63,16 @@ def test_an_expired_hold_is_taken_over_at_once_by_the_next_buyer():
     assert SeatClaim.objects.filter(state=ClaimState.RELEASED).count() == 2
 
 
-def test_held_seats_are_sold_to_their_tickets_and_given_back_on_refund():
+def test_kept_seats_are_the_venues_until_staff_release_them_and_only_they_are_released():
     performance, _plan, seats = seated()
-    claims = seats_claim(performance_id=performance.pk, seat_ids=seats[:2], expires_at=soon(), hold_id=None)
-    SeatClaim.objects.filter(pk__in=[c.pk for c in claims]).update(hold_id=None)
     kept = seats_claim(
-        performance_id=performance.pk, seat_ids=[seats[5]], state=ClaimState.KEPT, kept="house"
+        performance_id=performance.pk, seat_ids=seats[5:7], state=ClaimState.KEPT, kept="house"
     )
-    assert kept[0].expires_at is None
-    assert claims_release(performance_id=performance.pk, seat_ids=[seats[5]]) == 1
-    assert seats[5] not in taken_seats(performance.pk)
-    assert claims_sell(hold_id=123456, tickets_by_seat={seats[0]: 1}) == 0  # not that hold's seat
+    assert kept[0].expires_at is None and taken_seats(performance.pk) == set(seats[5:7])
+    with pytest.raises(SeatTaken):
+        seats_claim(performance_id=performance.pk, seat_ids=[seats[5]], expires_at=soon())
+    seats_claim(performance_id=performance.pk, seat_ids=[seats[8]], expires_at=soon())  # a buyer's hold
+    assert claims_release(performance_id=performance.pk, seat_ids=[seats[5], seats[8]]) == 1  # not the hold
+    assert taken_seats(performance.pk) == {seats[6], seats[8]}
+    with pytest.raises(ValueError):
+        claims_release()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from parvis.network.models import Space
 from parvis.seating import plans
 from parvis.seating.claims import taken_seats
-from parvis.seating.models import ClaimState, SeatClaim
+from parvis.seating.models import ClaimState, SeatClaim, SeatedPerformance
 from parvis.seating.services import seating_put_on_sale, seats_hold
 from parvis.ticketing import inventory, services
 from parvis.ticketing.errors import SaleError
@@ -180,3 +180,27 @@ def test_the_seats_are_in_the_confirmation_e_mail(seated, django_capture_on_comm
     [message] = mailoutbox
     assert "Place : rang D, place 1 ; Place : rang D, place 2" in message.body
     assert "rang D, place 2" in message.alternatives[0][0]
+
+
+def test_a_date_with_seats_sold_keeps_its_plan(seated):
+    performance, plan, full = seated
+    cart = Cart.objects.create()
+    seats_hold(cart=cart, tariff_id=full.pk, seat_ids=seat_ids(plan, "A", 1, 2))
+    pay(cart)
+    hall = plan.space
+    other = plans.plan_save(hall, plans.generate(name="Autre", rows=2, seats_per_row=5), source="generator")
+    with pytest.raises(SaleError) as caught:
+        seating_put_on_sale(
+            actor=None,
+            performance=performance,
+            plan=other,
+            tariffs_by_category={other.categories.get().pk: [full.pk]},
+        )
+    assert caught.value.code == "seating_plan_in_use"
+    assert SeatedPerformance.objects.get(performance=performance).plan == plan
+    seating_put_on_sale(  # the same plan again (its tariffs changed): allowed
+        actor=None,
+        performance=performance,
+        plan=plan,
+        tariffs_by_category={plan.categories.get().pk: [full.pk]},
+    )
