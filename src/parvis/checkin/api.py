@@ -3,6 +3,7 @@
 import datetime
 from typing import Literal
 
+from django.db.models import Q
 from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
@@ -53,6 +54,9 @@ class TicketInfo(Schema):
     tariff: str
     name: str
     slot: str | None
+    mentions: list[tuple[str, str]] = Field(
+        [], description="What the ticket prints besides its tariff, as (label, text): its seat"
+    )
 
 
 class MemberInfo(Schema):
@@ -129,6 +133,11 @@ def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
             "tariff": ticket.tariff.name,
             "name": ticket.attendee_name,
             "slot": ticket.slot.name if ticket.slot_id else None,
+            # The seat, for the usher to show the way (read only for tariffs that give one: the others
+            # cost the door no query).
+            "mentions": selectors.mentions_where(Q(pk=ticket.pk)).get(ticket.pk, [])
+            if ticket.tariff.seated
+            else [],
         }
         if ticket
         else None,

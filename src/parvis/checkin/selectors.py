@@ -2,6 +2,8 @@
 
 import base64
 import datetime
+import functools
+import operator
 
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMinute
@@ -10,7 +12,7 @@ from django.utils import timezone
 from parvis.core.params import is_digits
 from parvis.memberships.public import card_keys_for
 from parvis.programming.models import Performance
-from parvis.ticketing import signing
+from parvis.ticketing import extensions, signing
 from parvis.ticketing.models import OrderState, Tariff, Ticket, TicketState
 
 from .models import CheckinList, Presence, Scan
@@ -46,11 +48,13 @@ def offline_package(checkin_list: CheckinList) -> dict:
     paid = {OrderState.PAID, OrderState.PARTIALLY_REFUNDED} | (
         {OrderState.PENDING} if checkin_list.include_pending else set()
     )
+    mentions = mentions_where(Q(performance_id__in=performances))
     rows = []
     for t in tickets:
         valid = t.state == TicketState.VALID and t.order.state in paid
         rows.append(
             {
+                **({"mentions": mentions[t.pk]} if t.pk in mentions else {}),
                 "performance": t.performance_id,
                 "number": t.number,
                 "tariff": t.tariff_id,
@@ -86,6 +90,17 @@ def offline_package(checkin_list: CheckinList) -> dict:
         "tickets": rows,
         "generated_at": timezone.now().isoformat(),
     }
+
+
+def mentions_where(where: Q) -> dict[int, list[tuple[str, str]]]:
+    """What the products print on these tickets, by ticket (a seat: « Place : Parterre, rang B, 7 »), so the
+    usher can show the way. One query, over the tickets that have one of the products' relations."""
+    relations = extensions.ticket_relations
+    if not relations:
+        return {}
+    has_one = functools.reduce(operator.or_, (Q(**{f"{r.split('__')[0]}__isnull": False}) for r in relations))
+    tickets = Ticket.objects.filter(where, has_one).select_related(*relations)
+    return {t.pk: mentions for t in tickets if (mentions := extensions.mentions_of(t))}
 
 
 def _member_cards(checkin_list) -> dict:
@@ -156,8 +171,10 @@ def search_tickets(checkin_list: CheckinList, q: str, *, limit: int = 20) -> lis
             "ticket_id", flat=True
         )
     )
+    mentions = mentions_where(Q(pk__in=[t.pk for t in tickets]))
     return [
         {
+            **({"mentions": mentions[t.pk]} if t.pk in mentions else {}),
             "performance": t.performance_id,
             "number": t.number,
             "name": t.attendee_name or f"{t.order.first_name} {t.order.last_name}",

@@ -143,7 +143,7 @@ export async function judgeLocally(input, at, mode = "entry") {
   }
   const id = `${performance}:${number}`;
   const row = state.tickets.get(id);
-  const ticket = row ? { tariff: rules.tariff_names[String(row.tariff)] || "", name: row.name } : null;
+  const ticket = row ? { tariff: rules.tariff_names[String(row.tariff)] || "", name: row.name, mentions: row.mentions } : null;
   if (!rules.performances.includes(performance)) return { accepted: false, reason: "wrong_performance", ticket };
   if (!row && !claims) return { accepted: false, reason: "unknown_ticket" };
   if (row) {
@@ -394,6 +394,7 @@ function showVerdict({ accepted, reason, ticket, member, firstScan, offline }) {
     if (ticket.tariff) details.push(ticket.tariff);
     if (ticket.name) details.push(ticket.name);
     if (ticket.slot) details.push(ticket.slot);
+    for (const [label, text] of ticket.mentions || []) details.push(`${label} : ${text}`);
     if (ticket.recent) details.push(T.new_ticket);
   }
   if (member && member.name) details.push(fmt(T.member, { level: member.level, name: member.name, persons: member.persons }));
@@ -435,7 +436,8 @@ async function manual(query) {
     const text = document.createElement("span");
     text.textContent = `${t.name || "—"} · n° ${t.number}`;
     const small = document.createElement("small");
-    small.textContent = [t.order, t.tariff, t.event, t.inside ? T.inside : ""].filter(Boolean).join(" · ");
+    const mentions = (t.mentions || []).map(([label, value]) => `${label} : ${value}`);
+    small.textContent = [t.order, t.tariff, ...mentions, t.event, t.inside ? T.inside : ""].filter(Boolean).join(" · ");
     text.append(small);
     const button = document.createElement("button");
     button.type = "button";
