@@ -3,8 +3,8 @@
 from django.urls import path
 
 from parvis.analytics import views as analytics_views
+from parvis.boxoffice import counter_seats, till_views
 from parvis.boxoffice import staff_views as boxoffice_views
-from parvis.boxoffice import till_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
 from parvis.marketing import journey_views, reco_views
@@ -140,6 +140,11 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/guichet/ouvrir/", till_views.session_open, name="boxoffice_open"),
     path("o/<slug:organizer_slug>/guichet/caisses/", till_views.drawer_add, name="boxoffice_drawer_add"),
     path("o/<slug:organizer_slug>/guichet/panier/", boxoffice_views.basket, name="boxoffice_basket"),
+    path(
+        "o/<slug:organizer_slug>/guichet/places/<int:performance_pk>/",
+        counter_seats.counter_seats,
+        name="boxoffice_seats",
+    ),
     path("o/<slug:organizer_slug>/guichet/encaisser/", boxoffice_views.pay, name="boxoffice_pay"),
     path(
         "o/<slug:organizer_slug>/guichet/adhesion/",

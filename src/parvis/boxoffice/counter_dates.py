@@ -60,6 +60,7 @@ def performances(organizer, session, search: "CounterSearch"):
     slots = inventory.slots_free_of(performance_ids=timed, now=now) if timed else {}
     for performance in performances:
         performance.counter_tariffs = by_performance.get(performance.pk, [])
+        performance.sells_seats = any(t.seated for t in performance.counter_tariffs)
         performance.is_today = timezone.localtime(performance.starts_at).date() == today
         performance.counter_slots = [
             (slot, free) for slot, free in slots.get(performance.pk, []) if slot.slot_ends_at > now

@@ -1,7 +1,7 @@
 """Counter operations. Each one is a ticketing or CRM action plus its journal entry, in one transaction:
 if the journal cannot be written, the sale does not happen."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from parvis.core.audit import audit_record
+from parvis.seating.services import held_seats, seats_hold
 from parvis.ticketing import services as ticketing
 from parvis.ticketing import vouchers
 from parvis.ticketing.errors import SaleError
@@ -77,13 +78,31 @@ def session_open(*, actor, drawer: CashDrawer, opening_float: Decimal, training:
     return session
 
 
-def basket_add(*, session: TillSession, tariff_id: int, quantity: int = 1, slot_id: int | None = None):
-    """Hold places for the sale being made: the same capacity, the same guard, as online buyers."""
+def basket_add(
+    *,
+    session: TillSession,
+    tariff_id: int,
+    quantity: int = 1,
+    slot_id: int | None = None,
+    seat_ids: list[int] | None = None,
+):
+    """Hold places for the sale being made: the same capacity, the same guard, as online buyers. A seated
+    tariff takes these seats, or the best available ones in one tap (staff may leave a seat alone)."""
 
-    if not Tariff.objects.filter(
+    tariff = Tariff.objects.filter(
         pk=tariff_id, performance__event__organizer_id=session.organizer_id
-    ).exists():
+    ).first()
+    if tariff is None:
         raise SaleError("unknown_tariff")
+    if tariff.seated:
+        return seats_hold(
+            cart=session.cart,
+            tariff_id=tariff_id,
+            seat_ids=seat_ids,
+            quantity=None if seat_ids else quantity,
+            channel=Channel.BOX_OFFICE,
+            check_gaps=False,
+        )
     return ticketing.cart_add(
         cart=session.cart, tariff_id=tariff_id, quantity=quantity, channel=Channel.BOX_OFFICE, slot_id=slot_id
     )
@@ -95,9 +114,18 @@ def basket_remove(*, session: TillSession, hold_id: int, quantity: int | None = 
     if hold is None:
         return
     keep = 0 if quantity is None else max(0, hold.quantity - quantity)
+    seats = held_seats([hold.pk]).get(hold.pk)
     with transaction.atomic():
         ticketing.cart_remove(cart=session.cart, hold_id=hold.pk)
-        if keep:
+        if keep and seats:  # the last seat of the line goes back, the others are held again
+            seats_hold(
+                cart=session.cart,
+                tariff_id=hold.tariff_id,
+                seat_ids=[seat.pk for seat in seats[:keep]],
+                channel=Channel.BOX_OFFICE,
+                check_gaps=False,
+            )
+        elif keep:
             ticketing.cart_add(
                 cart=session.cart, tariff_id=hold.tariff_id, quantity=keep, channel=Channel.BOX_OFFICE,
                 slot_id=hold.slot_id,
@@ -161,17 +189,20 @@ class BasketLine:
     quantity: int = 0
     line_total: Decimal = Decimal(0)
     hold_id: int = 0  # the latest hold: "−1" gives back one of its places
+    seats: list = field(default_factory=list)  # a seated tariff's seats
 
 
 def basket_lines(holds: list) -> list[BasketLine]:
     """The basket's holds as the counter shows them: one line per date, tariff and slot, in date order."""
     lines: dict[tuple, BasketLine] = {}
+    seats = held_seats([h.pk for h in holds if h.tariff.seated])
     for hold in sorted(holds, key=lambda h: h.pk):
         key = (hold.performance_id, hold.tariff_id, hold.slot_id, hold.unit_price)
         line = lines.setdefault(key, BasketLine(hold.performance, hold.tariff, hold.slot, hold.unit_price))
         line.quantity += hold.quantity
         line.line_total += hold.line_total
         line.hold_id = hold.pk
+        line.seats += seats.get(hold.pk, [])
     return sorted(
         lines.values(), key=lambda line: (line.performance.starts_at, line.tariff.position, line.tariff.pk)
     )

@@ -185,7 +185,9 @@ def _products(organizer) -> list:
 
 
 def _orders_found(organizer, q: str):
-    orders = Order.objects.filter(organizer=organizer).prefetch_related("tickets__performance__event")
+    orders = Order.objects.filter(organizer=organizer).prefetch_related(
+        "tickets__performance__event", "tickets__seat_claim__seat"
+    )
     by_code = orders.filter(code__iexact=q)
     if by_code.exists():
         return list(by_code)

@@ -9,16 +9,18 @@ from django.utils.translation import gettext as _
 RADIUS = 11  # a seat in the plan's units (the generator spaces seats 30 apart)
 
 
-def _state_words(seat, free: set[int], chosen: set[int]) -> str:
+def _state_words(seat, free: set[int], chosen: set[int], kept: dict[int, str] | None = None) -> str:
     if seat.pk in chosen:
         return _("choisie")
     if seat.pk in free:
         return _("libre")
+    if kept and seat.pk in kept:
+        return _("gardée (%(why)s)") % {"why": kept[seat.pk]}
     return _("prise")
 
 
-def seat_title(seat, free: set[int], chosen: set[int]) -> str:
-    words = [seat.label, seat.category.name, _state_words(seat, free, chosen)]
+def seat_title(seat, free: set[int], chosen: set[int], kept: dict[int, str] | None = None) -> str:
+    words = [seat.label, seat.category.name, _state_words(seat, free, chosen, kept)]
     if seat.wheelchair:
         words.append(_("emplacement fauteuil roulant"))
     if seat.restricted:
@@ -26,15 +28,20 @@ def seat_title(seat, free: set[int], chosen: set[int]) -> str:
     return " — ".join(words)
 
 
-def seat_map_svg(plan, seats, free: set[int], chosen: set[int], path: str):
+def seat_map_svg(
+    plan, seats, free: set[int], chosen: set[int], path: str, kept: dict[int, str] | None = None
+):
     """The map: written with string joins (a 2,000-seat hall is 2,000 elements; a template loop would
-    be the page's slowest part), every text escaped."""
+    be the page's slowest part), every text escaped. `kept`: the seats the venue keeps, with why, for the
+    box office, which may sell them (each a link, drawn with a square)."""
+    kept = kept or {}
     min_x = min((s.x for s in seats), default=0) - 30
     min_y = min(min((s.y for s in seats), default=0), plan.stage_y) - 40
     width = max((s.x for s in seats), default=0) - min_x + 30
     height = max((s.y for s in seats), default=0) - min_y + 30
     chosen_list = sorted(chosen)
     href = escape(path)
+    sep = "&amp;" if "?" in path else "?"
     sx, sy = plan.stage_x, plan.stage_y
     parts = [
         f'<svg class="seat-map" viewBox="{min_x:.0f} {min_y:.0f} {width:.0f} {height:.0f}" role="group" '
@@ -44,20 +51,27 @@ def seat_map_svg(plan, seats, free: set[int], chosen: set[int], path: str):
         f"{escape(_('Scène'))}</text>",
     ]
     for seat in seats:
-        title = escape(seat_title(seat, free, chosen))
+        title = escape(seat_title(seat, free, chosen, kept))
         x, y = seat.x, seat.y
         circle = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="{escape(seat.category.colour)}"/>'
         if seat.pk in chosen:
             others = ",".join(str(pk) for pk in chosen_list if pk != seat.pk)
             parts.append(
-                f'<a href="{href}?places={others}" class="seat chosen" data-seat="{seat.pk}">'
+                f'<a href="{href}{sep}places={others}" class="seat chosen" data-seat="{seat.pk}">'
                 f'<title>{title}</title>{circle}<path d="M{x - 5:.1f} {y:.1f}l3.5 4 7-8" class="tick"/></a>'
             )
         elif seat.pk in free:
             more = ",".join(str(pk) for pk in [*chosen_list, seat.pk])
             parts.append(
-                f'<a href="{href}?places={more}" class="seat free" data-seat="{seat.pk}">'
+                f'<a href="{href}{sep}places={more}" class="seat free" data-seat="{seat.pk}">'
                 f"<title>{title}</title>{circle}</a>"
+            )
+        elif seat.pk in kept:
+            more = ",".join(str(pk) for pk in [*chosen_list, seat.pk])
+            parts.append(
+                f'<a href="{href}{sep}places={more}" class="seat kept" data-seat="{seat.pk}">'
+                f'<title>{title}</title>{circle}<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" '
+                'class="kept-mark"/></a>'
             )
         else:
             parts.append(
@@ -68,15 +82,25 @@ def seat_map_svg(plan, seats, free: set[int], chosen: set[int], path: str):
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped, every number formatted)
 
 
-def rows_for_list(seats, free: set[int], chosen: set[int]) -> list[dict]:
-    """The seats by zone and row, for the list: each with its state in words."""
+def rows_for_list(seats, free: set[int], chosen: set[int], kept: dict[int, str] | None = None) -> list[dict]:
+    """The seats by zone and row, for the list: each with its state in words (`kept`: as the map's)."""
+    kept = kept or {}
     rows: list[dict] = []
     for seat in seats:
         key = (seat.zone, seat.row)
         if not rows or rows[-1]["key"] != key:
             rows.append({"key": key, "zone": seat.zone, "row": seat.row, "seats": [], "free": 0})
-        state = "chosen" if seat.pk in chosen else "free" if seat.pk in free else "taken"
-        rows[-1]["seats"].append({"seat": seat, "state": state, "words": _state_words(seat, free, chosen)})
+        state = (
+            "chosen"
+            if seat.pk in chosen
+            else "free"
+            if seat.pk in free
+            else "kept"
+            if seat.pk in kept
+            else "taken"
+        )
+        words = _state_words(seat, free, chosen, kept)
+        rows[-1]["seats"].append({"seat": seat, "state": state, "words": words})
         rows[-1]["free"] += state != "taken"
     return rows
 

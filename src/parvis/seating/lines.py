@@ -7,9 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from parvis.ticketing.extensions import (
-    LineKind,
     TicketPageExtension,
-    line_kinds,
     ticket_mentions,
     ticket_page,
     ticket_relations,
@@ -51,6 +49,9 @@ class SeatFollower(PlaceFollower):
             SeatClaim.objects.filter(hold_id=hold_id, state=ClaimState.SOLD, ticket__isnull=True), tickets
         )
 
+    def voided(self, ticket_ids: list[int]) -> None:
+        claims_release(ticket_ids=ticket_ids)
+
     def placed(self, tariff, quantity: int, seat_ids: list[int] | None):
         claims = seats_choose(
             performance_id=tariff.performance_id,
@@ -68,13 +69,6 @@ def _seat_tickets(claims, tickets) -> None:
     pairs = zip(sorted(claims, key=lambda c: c.seat_id), sorted(tickets, key=lambda t: t.number), strict=True)
     whens = [When(pk=claim.pk, then=Value(ticket.pk)) for claim, ticket in pairs]
     SeatClaim.objects.filter(pk__in=[c.pk for c in claims]).update(ticket_id=Case(*whens))
-
-
-class SeatLines(LineKind):
-    """Seats ride on the order's tickets: no line of their own; a refunded ticket gives its seat back."""
-
-    def tickets_released(self, ticket_ids: list[int]) -> None:
-        claims_release(ticket_ids=ticket_ids)
 
 
 class SeatMapPage(TicketPageExtension):
@@ -100,7 +94,6 @@ def seat_mention(ticket) -> list[tuple[str, str]]:
 def register() -> None:
     """The seats follow the places and the tickets (called once, from `SeatingConfig.ready()`)."""
     place_followers.register("seats", SeatFollower())
-    line_kinds.register("seats", SeatLines())
     ticket_page.register("seats", SeatMapPage())
     ticket_mentions.register("seats", seat_mention)
     if "seat_claim__seat" not in ticket_relations:

@@ -6,12 +6,14 @@ import random
 from django.db import transaction
 
 from parvis.core.audit import audit_record
+from parvis.core.background import enqueue_on_commit
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Channel, Hold, HoldState, Quota, Tariff, Ticket, TicketState
 from parvis.ticketing.services import cart_add
+from parvis.ticketing.tasks import send_order_confirmation
 
 from . import best
-from .claims import SeatTaken, seats_claim
+from .claims import SeatTaken, claims_release, seats_claim
 from .models import LIVE, CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance
 from .selectors import category_of, free_seats, layout_of
 
@@ -29,10 +31,12 @@ def seats_choose(
     state: str = ClaimState.HELD,
     kept: str = "",
     rng: random.Random | None = None,
+    check_gaps: bool = True,
 ):
     """Claim these seats, or the best `quantity` of a category; returns the claims, or raises SaleError
     with the reason a buyer reads: `seat_taken` (with the seats), `seat_single_gap` (with the seats the
-    choice would leave alone), `seats_not_together` (with what is left), `not_seated`."""
+    choice would leave alone; not checked when `check_gaps` is off: staff decide), `seats_not_together`
+    (with what is left), `not_seated`."""
     seated = SeatedPerformance.objects.select_related("plan").filter(performance_id=performance_id).first()
     if seated is None:
         raise SaleError("not_seated")
@@ -45,7 +49,7 @@ def seats_choose(
     }
     layout = layout_of(seated.plan, performance_id)
     if seat_ids is not None:
-        _check_choice(seated, layout, seat_ids, category_id)
+        _check_choice(seated, layout, seat_ids, category_id, check_gaps=check_gaps)
         try:
             with transaction.atomic():
                 return seats_claim(seat_ids=seat_ids, **claim)
@@ -74,13 +78,15 @@ def seats_choose(
     raise SaleError("seat_taken", seats="—")
 
 
-def _check_choice(seated: SeatedPerformance, layout: best.Layout, seat_ids: list[int], category_id) -> None:
+def _check_choice(
+    seated: SeatedPerformance, layout: best.Layout, seat_ids: list[int], category_id, *, check_gaps: bool
+) -> None:
     unknown = [s for s in seat_ids if s not in layout.places]
     if unknown or not seat_ids:
         raise SaleError("unknown_seat")
     if category_id is not None and any(layout.places[s].category != category_id for s in seat_ids):
         raise SaleError("seat_wrong_category")
-    if not seated.refuse_single_gaps:
+    if not seated.refuse_single_gaps or not check_gaps:
         return
     free = free_seats(layout, seated.performance_id)
     if not set(seat_ids) <= free:
@@ -110,10 +116,11 @@ def seats_hold(
     quantity: int | None = None,
     channel: str = Channel.ONLINE,
     rng: random.Random | None = None,
+    check_gaps: bool = True,
 ) -> Hold:
     """Put seats in the cart: these, or the best `quantity` of the tariff's category. The places are held
     like any (same quotas, same expiry) and the seats claimed with them, in one transaction: both or
-    neither."""
+    neither. The box office turns `check_gaps` off (its staff may leave a seat alone)."""
     category_id = category_of(tariff_id)
     if category_id is None:
         raise SaleError("not_seated")
@@ -128,8 +135,56 @@ def seats_hold(
             hold_id=hold.pk,
             expires_at=hold.expires_at,
             rng=rng,
+            check_gaps=check_gaps,
         )
     return hold
+
+
+def seats_keep(*, actor, performance, seat_ids: list[int], kind: str, request=None) -> int:
+    """The venue keeps these seats (press, artists, the sound desk, a subscriber's renewal): all or none
+    (`SeatTaken`)."""
+    with transaction.atomic():
+        claims = seats_claim(
+            performance_id=performance.pk, seat_ids=seat_ids, state=ClaimState.KEPT, kept=kind
+        )
+        _audit_kept(actor, performance, "seating.keep", seat_ids, kind, request)
+    return len(claims)
+
+
+def seats_release(*, actor, performance, seat_ids: list[int], request=None) -> int:
+    """Kept seats go on sale (those of `seat_ids` that were kept)."""
+    with transaction.atomic():
+        released = list(
+            SeatClaim.objects.filter(
+                performance_id=performance.pk, seat_id__in=seat_ids, state=ClaimState.KEPT
+            ).values_list("seat_id", flat=True)
+        )
+        claims_release(performance_id=performance.pk, seat_ids=released)
+        if released:
+            _audit_kept(actor, performance, "seating.release", released, "", request)
+    return len(released)
+
+
+def _audit_kept(actor, performance, action: str, seat_ids, kind: str, request) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        instance=performance,
+        organizer_id=performance.organizer_id,
+        after={"seats": labels(seat_ids), **({"kind": kind} if kind else {})},
+        request=request,
+    )
+
+
+def held_seats(hold_ids) -> dict[int, list[Seat]]:
+    """The seats each of these holds has (a basket's lines)."""
+    found: dict[int, list[Seat]] = {}
+    claims = SeatClaim.objects.filter(hold_id__in=list(hold_ids), state=ClaimState.HELD).select_related(
+        "seat"
+    )
+    for claim in claims.order_by("seat__row_index", "seat__x"):
+        found.setdefault(claim.hold_id, []).append(claim.seat)
+    return found
 
 
 def seating_put_on_sale(
@@ -190,3 +245,44 @@ def seating_put_on_sale(
             },
         )
     return seated
+
+
+def seat_change(*, actor, ticket, seat_id: int, request=None) -> SeatClaim:
+    """Move a sold ticket to another free seat of its category, the ticket kept (same number, same QR
+    code): the new seat is claimed first (the unique index decides), then the old one let go, in one
+    transaction. Staff decide: the single-seat rule does not apply. The buyer gets the ticket again."""
+    with transaction.atomic():
+        old = (
+            SeatClaim.objects.select_for_update()
+            .select_related("seat")
+            .filter(ticket_id=ticket.pk, state=ClaimState.SOLD)
+            .first()
+        )
+        if old is None or ticket.state != TicketState.VALID:
+            raise SaleError("not_seated")
+        category_id = category_of(ticket.tariff_id)
+        seat = Seat.objects.filter(pk=seat_id, plan_id=old.seat.plan_id).first()
+        if seat is None:
+            raise SaleError("unknown_seat")
+        if seat.category_id != category_id:
+            raise SaleError("seat_wrong_category")
+        SeatClaim.objects.filter(pk=old.pk).update(state=ClaimState.RELEASED, ticket=None)
+        try:
+            [new] = seats_claim(
+                performance_id=ticket.performance_id, seat_ids=[seat.pk], state=ClaimState.SOLD
+            )
+        except SeatTaken:
+            raise SaleError("seat_taken", seats=seat.label) from None
+        SeatClaim.objects.filter(pk=new.pk).update(ticket=ticket)
+        audit_record(
+            actor=actor,
+            action="seating.seat_change",
+            instance=ticket.order,
+            organizer_id=ticket.organizer_id,
+            before={"ticket": ticket.number, "seat": old.seat.label},
+            after={"ticket": ticket.number, "seat": seat.label},
+            request=request,
+        )
+        if ticket.order.email:
+            enqueue_on_commit(send_order_confirmation, order_id=ticket.order_id, resend=True)
+    return new

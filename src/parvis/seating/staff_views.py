@@ -16,10 +16,10 @@ from parvis.programming.models import Performance
 from parvis.ticketing.errors import SaleError
 
 from . import drawing, plans
-from .claims import SeatTaken, claims_release, seats_claim
+from .claims import SeatTaken
 from .models import CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance, SeatPlan
 from .selectors import free_seats, layout_of
-from .services import seating_put_on_sale
+from .services import seating_put_on_sale, seats_keep, seats_release
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -197,10 +197,12 @@ def _seating_post(request, organizer, performance, seated, plans_here):
                 kind = request.POST.get("kind", "")
                 if kind not in SeatClaim.Kept.values:
                     kind = SeatClaim.Kept.HOUSE
-                seats_claim(performance_id=performance.pk, seat_ids=ids, state=ClaimState.KEPT, kept=kind)
+                seats_keep(
+                    actor=request.user, performance=performance, seat_ids=ids, kind=kind, request=request
+                )
                 messages.success(request, _("%(n)s places gardées.") % {"n": len(ids)})
             else:
-                n = claims_release(performance_id=performance.pk, seat_ids=ids)
+                n = seats_release(actor=request.user, performance=performance, seat_ids=ids, request=request)
                 messages.success(request, _("%(n)s places libérées : elles sont en vente.") % {"n": n})
         else:
             return None

@@ -109,6 +109,9 @@ class PlaceFollower:
     def issued(self, hold_id: int, tickets: list) -> None:
         """The tickets of a converted hold were issued: each takes one of its seats."""
 
+    def voided(self, ticket_ids: list[int]) -> None:
+        """These tickets' places came back (refunded, exchanged away): their seats are free at once."""
+
     def placed(self, tariff: Tariff, quantity: int, seat_ids: list[int] | None):
         """Places sold at once, without a hold (a channel's API), before they are taken: claim their seats,
         these or the best available (raise SaleError when they cannot: the whole sale is undone), and
@@ -117,6 +120,12 @@ class PlaceFollower:
 
 
 place_followers: Registry[PlaceFollower] = Registry("products that place each place")
+
+
+def places_voided(ticket_ids: list[int]) -> None:
+    """Tickets were refunded or exchanged away: the products that placed them let their seats go."""
+    for follower in place_followers:
+        follower.voided(ticket_ids)
 
 
 def _freed(performance_ids: Iterable[int]) -> None:

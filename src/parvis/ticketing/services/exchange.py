@@ -29,11 +29,19 @@ from .cart import cart_add
 from .fulfilment import tickets_issue
 
 
-def _new_place(ticket: Ticket, target: Tariff, *, channel: str, slot_id, subscription):
-    """The exchange's new place, taken like any sale and tied to the ticket's order: its line and quotas."""
+def _new_place(ticket: Ticket, target: Tariff, *, channel: str, slot_id, subscription, seat_ids):
+    """The exchange's new place, taken like any sale and tied to the ticket's order: its line, its quotas,
+    and what gives the new ticket its seat on a seated tariff (these seats, or the best available one)."""
     order = ticket.order
+    placed = (
+        [follower.placed(target, 1, seat_ids) for follower in inventory.place_followers]
+        if target.seated
+        else []
+    )
     cart = Cart.objects.create(channel=channel, subscription=subscription)
-    hold = cart_add(cart=cart, tariff_id=target.pk, quantity=1, channel=channel, slot_id=slot_id)
+    hold = cart_add(
+        cart=cart, tariff_id=target.pk, quantity=1, channel=channel, slot_id=slot_id, placed=target.seated
+    )
     Hold.objects.filter(pk=hold.pk).update(order=order)
     item = OrderItem.objects.create(
         order=order,
@@ -46,7 +54,8 @@ def _new_place(ticket: Ticket, target: Tariff, *, channel: str, slot_id, subscri
         slot_id=slot_id,
         attendee_names=[ticket.attendee_name],
     )
-    return item, inventory.convert_hold(hold, channel=channel)
+    # The seat is claimed sold already (not with the hold): the hold converts as a plain one.
+    return item, inventory.convert_hold(hold, channel=channel), placed
 
 
 def ticket_exchange(
@@ -60,11 +69,14 @@ def ticket_exchange(
     method: str = "manual",
     channel: str = Channel.BOX_OFFICE,
     subscription=None,
+    seat_ids: list[int] | None = None,
 ) -> Ticket:
     """Exchange a valid ticket for a place of another performance (or tariff) of the same organizer.
 
-    The new place is taken like any sale; the old one goes back. A cheaper target refunds the difference;
-    a dearer one needs the difference paid at the counter first (recorded as a manual payment).
+    The new place is taken like any sale; the old one goes back (its seat first, so a seated date's
+    buyer may move within the same hall). A seated target gives the new ticket `seat_ids` (one) or the
+    best available seat of its tariff's category. A cheaper target refunds the difference; a dearer one
+    needs the difference paid at the counter first (recorded as a manual payment).
     """
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().select_related("order__organizer").get(pk=ticket.pk)
@@ -84,8 +96,9 @@ def ticket_exchange(
         difference = target.price - ticket.price
         if difference > 0 and not difference_paid:
             raise SaleError("price_difference_due")
-        item, quota_ids = _new_place(
-            ticket, target, channel=channel, slot_id=slot_id, subscription=subscription
+        inventory.places_voided([ticket.pk])
+        item, quota_ids, placed = _new_place(
+            ticket, target, channel=channel, slot_id=slot_id, subscription=subscription, seat_ids=seat_ids
         )
         Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.EXCHANGED, voided_at=timezone.now())
         inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
@@ -101,6 +114,8 @@ def ticket_exchange(
             Order.objects.filter(pk=order.pk).update(total=F("total") + difference)
         key = signing.signing_key_for(target.performance.organizer)
         new_ticket = tickets_issue(order, item, quota_ids, key)[0]
+        for give in placed:  # the new ticket its seat
+            give([new_ticket])
         changes.record(
             "ticket.exchanged", organizer_id=order.organizer_id, subject="order", subject_id=order.pk
         )

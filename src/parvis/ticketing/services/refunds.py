@@ -105,6 +105,7 @@ def tickets_refund(
                     refunded_tickets.append(ticket)
             if not refunded_tickets:  # all refunded already (a repeat, a double click): nothing to write
                 continue
+            inventory.places_voided([t.pk for t in refunded_tickets])  # their seats are free
             for kind in extensions.line_kinds:  # e.g. a pass's entries come back
                 kind.tickets_released([t.pk for t in refunded_tickets])
             still_valid = order.tickets.filter(state=TicketState.VALID).exists()
