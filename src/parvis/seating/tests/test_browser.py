@@ -1,13 +1,16 @@
 """A buyer on a phone picks two seats by tapping them on the map and three by best available; a keyboard
-user picks seats through the list; axe-core finds no serious violation on the seat map."""
+user picks seats through the list; axe-core finds no serious violation on the seat map; a box-office
+seller sells two seats chosen on the counter's map."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from parvis.boxoffice.tests.helpers import open_counter
 from parvis.seating.models import ClaimState, SeatClaim
-from parvis.web.tests.conftest import axe_violations, htmx_settled
+from parvis.ticketing.models import Order
+from parvis.web.tests.conftest import axe_violations, htmx_settled, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,3 +56,25 @@ def test_a_keyboard_user_picks_seats_through_the_list(page, seated):
     page.wait_for_load_state("load")
     seats = SeatClaim.objects.filter(performance=performance, state=ClaimState.HELD).select_related("seat")
     assert sorted((c.seat.row, c.seat.number) for c in seats) == [("C", "6"), ("C", "7")]
+
+
+def test_a_box_office_sale_with_seats_chosen_on_the_counters_map(page, seated):
+    performance, plan, full = seated
+    user, _session = open_counter(performance.organizer, username="guichet@theatre.example")
+    staff_login(page, user)
+    page.goto(f"/staff/o/{performance.organizer.slug}/guichet/")
+    page.get_by_role("link", name=f"Plan de salle — {performance.event.title}").click()
+    expect(page.get_by_role("heading", name="Plan de salle")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="rang A, place 3 — Catégorie 1 — libre").click()
+    htmx_settled(page)
+    page.get_by_role("link", name="rang A, place 4 — Catégorie 1 — libre").click()
+    htmx_settled(page)
+    page.get_by_test_id("counter-take").click()
+    lines = page.get_by_test_id("basket-seats")
+    expect(lines).to_have_text("rang A, place 3 ; rang A, place 4")
+    page.get_by_role("button", name="Espèces", exact=True).click()
+    page.locator(".sale-done").wait_for()
+    order = Order.objects.get(channel="box_office")
+    seats = SeatClaim.objects.filter(ticket__order=order, state=ClaimState.SOLD).select_related("seat")
+    assert sorted((c.seat.row, c.seat.number) for c in seats) == [("A", "3"), ("A", "4")]
