@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from parvis.core.audit import audit_record
 from parvis.programming.models import EventStatus, Performance, PerformanceStatus
+from parvis.ticketing import inventory
 from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
 from parvis.ticketing.models import Cart, Channel, Order, OrderState, Tariff, TariffKind, Ticket, TicketState
@@ -53,11 +54,18 @@ def _subscriber_tariff(performance_id: int) -> Tariff:
 
 
 def _place(subscription: Subscription, performance_ids: list[int], buyer, provider_code: str, channel, **kw):
+    """One place per date at the subscriber tariff. At a date sold with numbered seats, the subscriber's
+    seat: the same as at the season's other dates in that hall where it is free, else the best one."""
     cart = Cart.objects.create(channel=channel, subscription=subscription)
+    held: list[int] = []
     for performance_id in performance_ids:
-        sales.cart_add(
-            cart=cart, tariff_id=_subscriber_tariff(performance_id).pk, quantity=1, channel=channel
+        tariff = _subscriber_tariff(performance_id)
+        hold = sales.cart_add(
+            cart=cart, tariff_id=tariff.pk, quantity=1, channel=channel, placed=tariff.seated
         )
+        if tariff.seated:
+            inventory.hold_place(hold, like_tickets=_ticket_ids(subscription), like_holds=held)
+        held.append(hold.pk)
     [order] = sales.checkout_place_orders(cart=cart, buyer=buyer, provider_code=provider_code, **kw)
     return order
 
@@ -116,6 +124,14 @@ def subscription_add(
     )
     with transaction.atomic():
         return _place(subscription, ids, buyer, provider_code, Channel.ONLINE, **checkout)
+
+
+def _ticket_ids(subscription: Subscription) -> list[int]:
+    return list(
+        Ticket.objects.filter(order__subscription=subscription, state=TicketState.VALID).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def subscription_tickets(subscription: Subscription) -> QuerySet[Ticket]:

@@ -17,7 +17,7 @@ from parvis.ticketing.inventory import PlaceFollower, SoldOut, place_followers
 from .claims import SeatTaken, claims_release, seats_claim
 from .models import ClaimState, SeatClaim, SeatedPerformance
 from .selectors import category_of
-from .services import seats_choose
+from .services import seats_choose, seats_like
 
 
 class SeatFollower(PlaceFollower):
@@ -52,15 +52,24 @@ class SeatFollower(PlaceFollower):
     def voided(self, ticket_ids: list[int]) -> None:
         claims_release(ticket_ids=ticket_ids)
 
-    def placed(self, tariff, quantity: int, seat_ids: list[int] | None):
-        claims = seats_choose(
-            performance_id=tariff.performance_id,
-            quantity=quantity,
-            seat_ids=seat_ids,
-            category_id=category_of(tariff.pk),
-            state=ClaimState.SOLD,
-        )
+    def placed(self, tariff, quantity: int, seat_ids: list[int] | None, *, like_tickets=()):
+        claim = {"performance_id": tariff.performance_id, "category_id": category_of(tariff.pk)}
+        if seat_ids is None and like_tickets:
+            claims = seats_like(quantity=quantity, like_tickets=like_tickets, state=ClaimState.SOLD, **claim)
+        else:
+            claims = seats_choose(quantity=quantity, seat_ids=seat_ids, state=ClaimState.SOLD, **claim)
         return lambda tickets: _seat_tickets(claims, tickets)
+
+    def hold_placed(self, hold, *, like_tickets=(), like_holds=()) -> None:
+        seats_like(
+            performance_id=hold.performance_id,
+            category_id=category_of(hold.tariff_id),
+            quantity=hold.quantity,
+            like_tickets=like_tickets,
+            like_holds=like_holds,
+            hold_id=hold.pk,
+            expires_at=hold.expires_at,
+        )
 
 
 def _seat_tickets(claims, tickets) -> None:

@@ -78,6 +78,57 @@ def seats_choose(
     raise SaleError("seat_taken", seats="—")
 
 
+def seats_like(
+    *,
+    performance_id: int,
+    category_id: int | None,
+    quantity: int,
+    like_tickets=(),
+    like_holds=(),
+    state: str = ClaimState.HELD,
+    hold_id: int | None = None,
+    expires_at=None,
+) -> list[SeatClaim]:
+    """The same seats as these tickets or holds have (at other dates in the same hall: same zone, row and
+    number), if they are all free here and in the category; else the best available. A subscriber keeps
+    their seat from show to show, an exchanged ticket its seat at the new date."""
+    claim = {"performance_id": performance_id, "category_id": category_id, "state": state}
+    claim |= {"hold_id": hold_id, "expires_at": expires_at}
+    wanted = _same_seats(performance_id, category_id, like_tickets, like_holds)[:quantity]
+    if len(wanted) == quantity:
+        try:
+            with transaction.atomic():
+                return seats_choose(seat_ids=wanted, check_gaps=False, **claim)
+        except SaleError as exc:
+            if exc.code not in ("seat_taken", "unknown_seat"):
+                raise
+    return seats_choose(quantity=quantity, **claim)
+
+
+def _same_seats(performance_id: int, category_id, like_tickets, like_holds) -> list[int]:
+    seated = SeatedPerformance.objects.select_related("plan").filter(performance_id=performance_id).first()
+    if seated is None or not (like_tickets or like_holds):
+        return []
+    # The seats the subscriber has (their tickets, latest first), then those of this cart's other dates.
+    in_hall = SeatClaim.objects.filter(seat__plan__space_id=seated.plan.space_id).order_by(
+        "-claimed_at", "seat__row_index", "seat__x"
+    )
+    keys = ("seat__zone", "seat__row", "seat__number")
+    liked = [
+        *in_hall.filter(ticket_id__in=list(like_tickets)).values_list(*keys),
+        *in_hall.filter(hold_id__in=list(like_holds), state=ClaimState.HELD).values_list(*keys),
+    ]
+    here = {
+        (zone, row, number): pk
+        for pk, zone, row, number in Seat.objects.filter(
+            plan=seated.plan, category_id=category_id
+        ).values_list("pk", "zone", "row", "number")
+    }
+    free = free_seats(layout_of(seated.plan, performance_id), performance_id)
+    found = [here.get(key) for key in dict.fromkeys(liked)]
+    return [pk for pk in found if pk is not None and pk in free]
+
+
 def _check_choice(
     seated: SeatedPerformance, layout: best.Layout, seat_ids: list[int], category_id, *, check_gaps: bool
 ) -> None:

@@ -112,14 +112,26 @@ class PlaceFollower:
     def voided(self, ticket_ids: list[int]) -> None:
         """These tickets' places came back (refunded, exchanged away): their seats are free at once."""
 
-    def placed(self, tariff: Tariff, quantity: int, seat_ids: list[int] | None):
-        """Places sold at once, without a hold (a channel's API), before they are taken: claim their seats,
-        these or the best available (raise SaleError when they cannot: the whole sale is undone), and
-        return what gives each ticket its seat once the tickets are issued (a function of the tickets)."""
+    def placed(self, tariff: Tariff, quantity: int, seat_ids: list[int] | None, *, like_tickets=()):
+        """Places sold at once, without a hold (a channel's API, an exchange), before they are taken: claim
+        their seats, these or the best available (the seats of `like_tickets` first where the same seats
+        are free), raise SaleError when they cannot (the whole sale is undone), and return what gives each
+        ticket its seat once the tickets are issued (a function of the tickets)."""
         return lambda tickets: None
+
+    def hold_placed(self, hold: Hold, *, like_tickets=(), like_holds=()) -> None:
+        """A hold of a seated tariff made without a seat map (a subscription's dates): give it seats, the
+        same as `like_tickets`' and `like_holds`' where they are free at its date (a subscriber keeps their
+        seat), else the best available; raise SaleError when there are none."""
 
 
 place_followers: Registry[PlaceFollower] = Registry("products that place each place")
+
+
+def hold_place(hold: Hold, *, like_tickets=(), like_holds=()) -> None:
+    """Seats for a hold made with `placed=True` by a flow without a seat map (see `hold_placed`)."""
+    for follower in place_followers:
+        follower.hold_placed(hold, like_tickets=like_tickets, like_holds=like_holds)
 
 
 def places_voided(ticket_ids: list[int]) -> None:

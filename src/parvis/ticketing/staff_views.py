@@ -154,6 +154,12 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
     quotas = Quota.objects.filter(performance=performance).prefetch_related("tariffs")
     left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
     tariffs = [(t, left.get(t.pk, 0)) for t in performance.tariffs.all()]
+    # A new tariff of a seated date sells places without seats until it is linked to a category.
+    unplaced = (
+        [t for t, _left in tariffs if t.is_active and not t.seated]
+        if any(t.seated for t, _l in tariffs)
+        else []
+    )
     sold = Ticket.objects.filter(performance=performance, state=TicketState.VALID).count()
     return render(
         request,
@@ -165,6 +171,7 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
             "forms": forms,
             "quotas": quotas,
             "tariffs": tariffs,
+            "unplaced": unplaced,
             "sold": sold,
             "can_change": can_change,
             "can_cancel": can_cancel,

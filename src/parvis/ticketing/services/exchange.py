@@ -31,10 +31,14 @@ from .fulfilment import tickets_issue
 
 def _new_place(ticket: Ticket, target: Tariff, *, channel: str, slot_id, subscription, seat_ids):
     """The exchange's new place, taken like any sale and tied to the ticket's order: its line, its quotas,
-    and what gives the new ticket its seat on a seated tariff (these seats, or the best available one)."""
+    and what gives the new ticket its seat on a seated tariff (these seats, else the ticket's own seat at
+    the new date if it is free, else the best available one)."""
     order = ticket.order
     placed = (
-        [follower.placed(target, 1, seat_ids) for follower in inventory.place_followers]
+        [
+            follower.placed(target, 1, seat_ids, like_tickets=[ticket.pk])
+            for follower in inventory.place_followers
+        ]
         if target.seated
         else []
     )
