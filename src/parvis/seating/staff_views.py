@@ -15,7 +15,7 @@ from parvis.network.permissions import Perm, has_organizer_perm, require_organiz
 from parvis.programming.models import Performance
 from parvis.ticketing.errors import SaleError
 
-from . import drawing, plans
+from . import drawing, editor, plans
 from .claims import SeatTaken
 from .models import CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance, SeatPlan
 from .selectors import free_seats, layout_of
@@ -110,21 +110,67 @@ def _draft(request) -> plans.Draft:
 
 @login_required
 def plan_detail(request, organizer_slug: str, plan_pk: int):
+    """A plan, and its editor: seats selected on the map (`?places=`) or in the list, then edited; each edit
+    writes the hall's next version (dates on sale keep theirs)."""
     organizer = require_organizer_perm(request.user, organizer_slug, Perm.PROGRAMMING_VIEW)
     plan = get_object_or_404(
         SeatPlan.objects.select_related("space__venue"), pk=plan_pk, space__venue__organizer=organizer
     )
+    can_change = has_organizer_perm(request.user, organizer, Perm.PROGRAMMING_CHANGE)
+    problems: list[str] = []
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        try:
+            new = editor.plan_edit(plan, _edit(request))
+        except plans.PlanInvalid as exc:
+            problems = exc.problems
+        else:
+            messages.success(request, _("Version %(v)s enregistrée.") % {"v": new.version})
+            return redirect("staff:seat_plan", organizer.slug, new.pk)
     seats = list(plan.seats.select_related("category").order_by("zone", "row_index", "x"))
+    ids = {seat.pk for seat in seats}
+    raw = (
+        ",".join(request.POST.getlist("place")) if request.method == "POST" else request.GET.get("places", "")
+    )
+    chosen = [pk for pk in dict.fromkeys(int_or_none(p) for p in raw.split(",")) if pk in ids]
+    selected = set(chosen)
     return render(
         request,
         "seating/staff/plan.html",
         {
             "organizer": organizer,
             "plan": plan,
-            "svg": drawing.seat_map_svg(plan, seats, set(), set(), request.path),
+            "can_change": can_change,
+            "problems": problems,
+            "svg": drawing.seat_map_svg(plan, seats, ids - selected, selected, request.path),
+            "rows": drawing.rows_for_list(seats, ids - selected, selected),
+            "chosen": [s for s in seats if s.pk in selected],
+            "chosen_ids": ",".join(str(pk) for pk in chosen),
             "categories": plan.categories.annotate(n=Count("seats")),
             "seat_count": len(seats),
+            "latest": SeatPlan.objects.filter(space=plan.space).order_by("-version").first(),
+            "in_use": plan.performances.count(),
         },
+    )
+
+
+def _edit(request) -> editor.Edit:
+    raw = request.POST.getlist("place")
+    data = request.POST
+
+    def given(key):
+        return data[key] if data.get(key, "").strip() else None
+
+    return editor.Edit(
+        action=data.get("action", ""),
+        seat_ids=[pk for pk in (int_or_none(p) for p in raw) if pk is not None],
+        category=data.get("new_category", "").strip() or data.get("category", ""),
+        flag=data.get("flag", ""),
+        note=data.get("note", ""),
+        zone=given("zone"),
+        row=given("row"),
+        number=given("number"),
     )
 
 
