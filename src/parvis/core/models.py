@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "seating.seat_change": _("Place changée"),
     "seating.keep": _("Places gardées"),
     "seating.release": _("Places gardées remises en vente"),
+    "seating.quality": _("Qualité des places changée"),
     "ticket.exchange": _("Billet échangé"),
     "payment.failed": _("Paiement échoué"),
     "payment.attempt_failed": _("Tentative de paiement refusée"),

@@ -14,7 +14,7 @@ from parvis.ticketing.tasks import send_order_confirmation
 
 from . import best
 from .claims import SeatTaken, claims_release, seats_claim
-from .models import LIVE, CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance
+from .models import LIVE, CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance, SeatQuality
 from .selectors import category_of, free_seats, layout_of
 
 TRIES = 3
@@ -337,3 +337,25 @@ def seat_change(*, actor, ticket, seat_id: int, request=None) -> SeatClaim:
         if ticket.order.email:
             enqueue_on_commit(send_order_confirmation, order_id=ticket.order_id, resend=True)
     return new
+
+
+def quality_paint(*, actor, performance, seat_ids: list[int], score: int | None, request=None) -> int:
+    """Give these seats a quality for this date (0 to 100; best available prefers the higher), or back to
+    the default from their distance to the stage (`score` None)."""
+    if score is not None and not 0 <= score <= 100:
+        raise SaleError("invalid_quantity")
+    with transaction.atomic():
+        SeatQuality.objects.filter(performance_id=performance.pk, seat_id__in=seat_ids).delete()
+        if score is not None:
+            SeatQuality.objects.bulk_create(
+                [SeatQuality(performance_id=performance.pk, seat_id=pk, score=score) for pk in seat_ids]
+            )
+        audit_record(
+            actor=actor,
+            action="seating.quality",
+            instance=performance,
+            organizer_id=performance.organizer_id,
+            after={"seats": labels(seat_ids), "score": score},
+            request=request,
+        )
+    return len(seat_ids)

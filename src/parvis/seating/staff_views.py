@@ -19,7 +19,7 @@ from . import drawing, editor, plans
 from .claims import SeatTaken
 from .models import CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance, SeatPlan
 from .selectors import free_seats, layout_of
-from .services import seating_put_on_sale, seats_keep, seats_release
+from .services import quality_paint, seating_put_on_sale, seats_keep, seats_release
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -203,18 +203,26 @@ def performance_seating(request, organizer_slug: str, performance_pk: int):
         layout = layout_of(seated.plan, performance.pk)
         free = free_seats(layout, performance.pk)
         seats = list(seated.plan.seats.select_related("category").order_by("zone", "row_index", "x"))
+        for seat in seats:
+            seat.quality = layout.places[seat.pk].quality
         mapped = set(CategoryTariff.objects.filter(seated=seated).values_list("category_id", "tariff_id"))
+        kept_claims = list(
+            SeatClaim.objects.filter(performance=performance, state=ClaimState.KEPT).select_related("seat")
+        )
+        kept = {claim.seat_id: claim.get_kept_display() for claim in kept_claims}
+        # Seats selected on the map (`?places=`) are ticked in the list: kept, released or given a quality.
+        raw = request.GET.get("places", "").split(",")
+        selected = {pk for pk in (int_or_none(p) for p in raw) if pk in free or pk in kept}
         context.update(
             {
                 "categories": [
                     {"category": c, "tariffs": [(t, (c.pk, t.pk) in mapped) for t in context["tariffs"]]}
                     for c in seated.plan.categories.all()
                 ],
-                "svg": drawing.seat_map_svg(seated.plan, seats, set(), set(), request.path),
-                "rows": drawing.rows_for_list(seats, free, set()),
-                "kept": SeatClaim.objects.filter(
-                    performance=performance, state=ClaimState.KEPT
-                ).select_related("seat"),
+                "svg": drawing.seat_map_svg(seated.plan, seats, free, selected, request.path, kept=kept),
+                "rows": drawing.rows_for_list(seats, free, selected, kept=kept),
+                "selected": [s for s in seats if s.pk in selected],
+                "kept": kept_claims,
                 "kinds": SeatClaim.Kept.choices,
             }
         )
@@ -236,6 +244,16 @@ def _seating_post(request, organizer, performance, seated, plans_here):
                 actor=request.user, performance=performance, plan=plan, tariffs_by_category=mapping
             )
             messages.success(request, _("Cette date se vend maintenant en placement numéroté."))
+        elif action in ("quality", "quality_reset") and seated is not None:
+            ids = [i for i in (int_or_none(v) for v in request.POST.getlist("place")) if i is not None]
+            ids = list(Seat.objects.filter(plan=seated.plan, pk__in=ids).values_list("pk", flat=True))
+            score = None if action == "quality_reset" else int_or_none(request.POST.get("score", ""))
+            if action == "quality" and score is None:
+                raise SaleError("invalid_quantity")
+            n = quality_paint(
+                actor=request.user, performance=performance, seat_ids=ids, score=score, request=request
+            )
+            messages.success(request, _("Qualité de %(n)s places enregistrée.") % {"n": n})
         elif action in ("keep", "release") and seated is not None:
             ids = [i for i in (int_or_none(v) for v in request.POST.getlist("place")) if i is not None]
             ids = list(Seat.objects.filter(plan=seated.plan, pk__in=ids).values_list("pk", flat=True))

@@ -3,15 +3,20 @@ with a plan and its tariffs by category, house seats kept and released; each rol
 
 import io
 import json
+import random
 
 import pytest
 from django.urls import reverse
 
+from parvis.core.models import AuditLogEntry
 from parvis.network.models import Role, Space
 from parvis.seating.models import ClaimState, Seat, SeatClaim, SeatedPerformance, SeatPlan
+from parvis.seating.services import seats_choose
 from parvis.testing import OrganizerFactory, login_staff, staff
 from parvis.ticketing.models import Tariff
 from parvis.ticketing.tests.factories import on_sale_performance, tariff
+
+from .conftest import seat_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +130,24 @@ def test_roles_and_organizers_are_kept_apart(client, date):
     )
     assert answer.status_code == 400 and not SeatPlan.objects.exists()  # not one of its halls
     assert client.get(reverse("staff:seating_performance", args=[other.slug, date.pk])).status_code == 404
+
+
+def test_painted_quality_steers_the_best_seats_and_goes_back_to_the_default(client, seated):
+    performance, plan, _full = seated
+    login_staff(client, staff(performance.organizer, Role.PROGRAMMING))
+    url = reverse("staff:seating_performance", args=[performance.organizer.slug, performance.pk])
+    back_row = seat_ids(plan, "D", 4, 5, 6, 7)
+    page = client.get(url, {"places": ",".join(map(str, back_row))}).content.decode()
+    assert "4 places sélectionnées" in page
+    client.post(url, {"action": "quality", "score": "100", "place": back_row})
+    client.post(url, {"action": "quality", "score": "0", "place": seat_ids(plan, "A", *range(1, 11))})
+    chosen = seats_choose(
+        performance_id=performance.pk, quantity=4, rng=random.Random(1), state="kept", kept="house"
+    )
+    assert sorted(c.seat_id for c in chosen) == sorted(back_row)
+    assert "qualité 100" in client.get(url).content.decode()
+    client.post(url, {"action": "quality_reset", "place": back_row})
+    assert "qualité 100" not in client.get(url).content.decode()
+    assert AuditLogEntry.objects.filter(action="seating.quality").count() == 3
+    assert client.post(url, {"action": "quality", "score": "120", "place": back_row}).status_code == 302
+    assert AuditLogEntry.objects.filter(action="seating.quality").count() == 3  # refused
