@@ -25,6 +25,8 @@ class Edit:
     zone: str | None = None  # relabel: what is given changes, what is None stays
     row: str | None = None
     number: str | None = None
+    area: str = ""  # a standing area's name (added or removed)
+    capacity: int | None = None
 
 
 def draft_of(plan: SeatPlan) -> tuple[Draft, dict[int, int]]:
@@ -61,6 +63,9 @@ def draft_of(plan: SeatPlan) -> tuple[Draft, dict[int, int]]:
 def plan_edit(plan: SeatPlan, edit: Edit) -> SeatPlan:
     """The hall's next version: this plan with the edit applied (`PlanInvalid` says why it cannot be)."""
     draft, index = draft_of(plan)
+    if edit.action in ("standing_add", "standing_remove"):
+        _standing(draft, edit)
+        return _save(plan, draft)
     chosen = sorted({index[pk] for pk in edit.seat_ids if pk in index})
     if not chosen:
         raise PlanInvalid([_("Sélectionnez au moins une place.")])
@@ -89,9 +94,39 @@ def plan_edit(plan: SeatPlan, edit: Edit) -> SeatPlan:
         _relabel(draft, chosen, edit)
     else:
         raise PlanInvalid([_("Choisissez ce qu'il faut faire des places sélectionnées.")])
+    return _save(plan, draft)
+
+
+def _save(plan: SeatPlan, draft: Draft) -> SeatPlan:
     used = {s.category for s in draft.seats} | {c for _n, c, _cap in draft.standing}
     draft.categories = {name: colour for name, colour in draft.categories.items() if name in used}
     return plan_save(plan.space, draft, source=SeatPlan.Source.EDITOR)
+
+
+def _standing(draft: Draft, edit: Edit) -> None:
+    """A standing area added (a name, a category of its own — its tariffs sell places without seats —, a
+    capacity), or removed by its name."""
+    name = edit.area.strip()[:100]
+    names = [area for area, _c, _cap in draft.standing]
+    if edit.action == "standing_remove":
+        if name not in names:
+            raise PlanInvalid([_("Choisissez l'espace debout à retirer.")])
+        draft.standing = [a for a in draft.standing if a[0] != name]
+        return
+    problems = []
+    category = edit.category.strip()[:100]
+    if not name or name in names:
+        problems.append(_("Donnez à l'espace debout un nom qu'aucun autre n'a."))
+    if not category:
+        problems.append(_("Donnez la catégorie de l'espace debout."))
+    elif any(s.category == category for s in draft.seats):
+        problems.append(_("La catégorie d'un espace debout ne peut pas avoir de places assises."))
+    if edit.capacity is None or not 1 <= edit.capacity <= 100000:
+        problems.append(_("La jauge d'un espace debout va de 1 à 100 000."))
+    if problems:
+        raise PlanInvalid(problems)
+    draft.categories.setdefault(category, COLOURS[len(draft.categories) % len(COLOURS)])
+    draft.standing.append((name, category, edit.capacity))
 
 
 def _relabel(draft: Draft, chosen: list[int], edit: Edit) -> None:

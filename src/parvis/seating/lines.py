@@ -5,17 +5,20 @@ refunded. Registered in `SeatingConfig.ready()`."""
 from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parvis.ticketing.extensions import (
     TicketPageExtension,
+    performance_notes,
     ticket_mentions,
     ticket_page,
     ticket_relations,
 )
 from parvis.ticketing.inventory import PlaceFollower, SoldOut, place_followers
+from parvis.ticketing.models import Tariff
 
 from .claims import SeatTaken, claims_release, seats_claim
-from .models import ClaimState, SeatClaim, SeatedPerformance
+from .models import CategoryTariff, ClaimState, SeatClaim, SeatedPerformance
 from .selectors import category_of
 from .services import seats_choose, seats_like
 
@@ -100,10 +103,38 @@ def seat_mention(ticket) -> list[tuple[str, str]]:
     return [(_("Place"), claim.seat.label)]
 
 
+def unmapped_note(performance) -> list[str]:
+    """On a seated date's sales page: the active tariffs that sell no category of its plan (added later):
+    they sell places without seats until staff link them."""
+    seated = SeatedPerformance.objects.filter(performance_id=performance.pk).first()
+    if seated is None:
+        return []
+    names = list(
+        Tariff.objects.filter(performance_id=performance.pk, is_active=True)
+        .exclude(pk__in=CategoryTariff.objects.filter(seated=seated).values("tariff_id"))
+        .values_list("name", flat=True)
+    )
+    if not names:
+        return []
+    return [
+        ngettext(
+            "Cette date se vend en placement numéroté, mais le tarif %(names)s n'est lié à aucune "
+            "catégorie du plan : il vend des places sans siège. Liez-le à une catégorie sur la page du "
+            "placement numéroté.",
+            "Cette date se vend en placement numéroté, mais les tarifs %(names)s ne sont liés à aucune "
+            "catégorie du plan : ils vendent des places sans siège. Liez-les à une catégorie sur la page du "
+            "placement numéroté.",
+            len(names),
+        )
+        % {"names": ", ".join(f"« {name} »" for name in names)}
+    ]
+
+
 def register() -> None:
     """The seats follow the places and the tickets (called once, from `SeatingConfig.ready()`)."""
     place_followers.register("seats", SeatFollower())
     ticket_page.register("seats", SeatMapPage())
     ticket_mentions.register("seats", seat_mention)
+    performance_notes.register("seats", unmapped_note)
     if "seat_claim__seat" not in ticket_relations:
         ticket_relations.append("seat_claim__seat")

@@ -199,3 +199,18 @@ class SeatQuality(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seat_id}: {self.score}"
+
+
+class StandingSale(models.Model):
+    """A date's standing places of one category of its plan (a pit): sold by that category's tariffs,
+    counted by their own quota (the areas' capacity), without seats."""
+
+    seated = models.ForeignKey(SeatedPerformance, on_delete=models.CASCADE, related_name="standing_sales")
+    category = models.ForeignKey(SeatCategory, on_delete=models.CASCADE, related_name="+")
+    quota = models.OneToOneField("ticketing.Quota", on_delete=models.CASCADE, related_name="standing_sale")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["seated", "category"], name="unique_standing_sale")]
+
+    def __str__(self) -> str:
+        return f"{self.seated_id}: {self.category_id}"

@@ -16,6 +16,7 @@ from . import best
 from .claims import SeatTaken, claims_release, seats_claim
 from .models import LIVE, CategoryTariff, ClaimState, Seat, SeatClaim, SeatedPerformance, SeatQuality
 from .selectors import category_of, free_seats, layout_of
+from .standing import standing_sales_set
 
 TRIES = 3
 
@@ -278,11 +279,12 @@ def seating_put_on_sale(
                 for tariff_id in ids
             ]
         )
+        standing = standing_sales_set(seated, plan, tariffs_by_category)  # standing places: no seats
         Tariff.objects.filter(performance=performance).update(seated=False)
-        Tariff.objects.filter(pk__in=tariff_ids).update(seated=True)
-        standing = sum(plan.standing_areas.values_list("capacity", flat=True))
+        Tariff.objects.filter(pk__in=set(tariff_ids) - standing).update(seated=True)
+        standing_capacity = sum(plan.standing_areas.values_list("capacity", flat=True))
         Quota.objects.filter(performance=performance, is_total=True).update(
-            capacity=plan.seats.count() + standing
+            capacity=plan.seats.count() + standing_capacity
         )
         audit_record(
             actor=actor,

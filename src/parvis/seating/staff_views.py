@@ -148,6 +148,7 @@ def plan_detail(request, organizer_slug: str, plan_pk: int):
             "chosen": [s for s in seats if s.pk in selected],
             "chosen_ids": ",".join(str(pk) for pk in chosen),
             "categories": plan.categories.annotate(n=Count("seats")),
+            "standing": plan.standing_areas.select_related("category"),
             "seat_count": len(seats),
             "latest": SeatPlan.objects.filter(space=plan.space).order_by("-version").first(),
             "in_use": plan.performances.count(),
@@ -171,6 +172,8 @@ def _edit(request) -> editor.Edit:
         zone=given("zone"),
         row=given("row"),
         number=given("number"),
+        area=data.get("area", ""),
+        capacity=int_or_none(data.get("capacity", "")),
     )
 
 

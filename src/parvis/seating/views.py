@@ -11,10 +11,13 @@ from django.utils.translation import gettext as _
 
 from parvis.core.params import int_or_none
 from parvis.ticketing.errors import SaleError
+from parvis.ticketing.inventory import availability
+from parvis.ticketing.models import Channel
 from parvis.ticketing.public import buyer_cart
+from parvis.ticketing.services import cart_add
 
 from . import drawing
-from .models import CategoryTariff, Seat, SeatedPerformance
+from .models import CategoryTariff, Seat, SeatedPerformance, StandingArea, StandingSale
 from .selectors import free_seats, layout_of
 from .services import seats_hold
 
@@ -56,7 +59,9 @@ def seat_map(request, performance_id: int):
     seats = list(
         Seat.objects.filter(plan=seated.plan).select_related("category").order_by("zone", "row_index", "x")
     )
+    standing = _standing(seated, prices)
     context = {
+        "standing": standing,
         "seated": seated,
         "performance": seated.performance,
         "event": seated.performance.event,
@@ -64,12 +69,37 @@ def seat_map(request, performance_id: int):
         "rows": drawing.rows_for_list(seats, free, set(chosen)),
         "chosen": [s for s in seats if s.pk in set(chosen)],
         "chosen_ids": ",".join(str(pk) for pk in chosen),
-        "categories": drawing.categories_with_prices(seated.plan, prices, layout, free),
+        "categories": [
+            row
+            for row in drawing.categories_with_prices(seated.plan, prices, layout, free)
+            if row["category"].pk not in {area["category"].pk for area in standing}
+        ],
         "errors": errors,
         "max_seats": MAX_SEATS,
     }
     # htmx asks for the same page and keeps the map's region (`hx-select`): one template, one truth.
     return render(request, "seating/seat_map.html", context, status=409 if errors else 200)
+
+
+def _standing(seated: SeatedPerformance, prices: dict[int, list]) -> list[dict]:
+    """The date's standing places on sale: per category, its areas, its tariffs and the places left."""
+    sales = list(StandingSale.objects.filter(seated=seated).select_related("category"))
+    if not sales:
+        return []
+    left = availability(performance_ids=[seated.performance_id], channel=Channel.ONLINE)
+    areas: dict[int, list] = {}
+    for area in StandingArea.objects.filter(plan_id=seated.plan_id):
+        areas.setdefault(area.category_id, []).append(area)
+    return [
+        {
+            "category": sale.category,
+            "areas": areas.get(sale.category_id, []),
+            "tariffs": prices.get(sale.category_id, []),
+            "left": max((left.get(t.pk, 0) for t in prices.get(sale.category_id, [])), default=0),
+        }
+        for sale in sales
+        if prices.get(sale.category_id)
+    ]
 
 
 def _prices(seated: SeatedPerformance) -> dict[int, list]:
@@ -94,7 +124,12 @@ def _take(request, seated, free: set[int], prices: dict, errors: list):
         return None
     cart = buyer_cart(request, create=True)
     try:
-        if request.POST.get("best"):
+        if request.POST.get("standing"):  # places without seats, in a standing area
+            quantity = int_or_none(request.POST.get("quantity", ""))
+            if quantity is None or not 1 <= quantity <= MAX_SEATS:
+                raise SaleError("invalid_quantity")
+            cart_add(cart=cart, tariff_id=tariff_id, quantity=quantity, channel=Channel.ONLINE)
+        elif request.POST.get("best"):
             quantity = int_or_none(request.POST.get("quantity", ""))
             if quantity is None or not 1 <= quantity <= MAX_SEATS:
                 raise SaleError("invalid_quantity")

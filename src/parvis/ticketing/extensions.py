@@ -113,6 +113,11 @@ def benefits_provider() -> BenefitsProvider:
     return benefits.get("memberships") or BenefitsProvider()
 
 
+# What a product says to the staff on a date's sales page: functions of the performance giving sentences
+# (a seated date's tariff that sells no seat category).
+performance_notes: Registry = Registry("notes on a date's sales page")
+
+
 class TicketPageExtension:
     """Adds to the tickets page of a date (template context). The performance carries `sells_seats`:
     whether one of its tariffs sold online is seated."""

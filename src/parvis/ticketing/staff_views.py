@@ -22,7 +22,7 @@ from parvis.core.params import id_param, int_or_none
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 from parvis.programming.models import Performance
 
-from . import inventory, promo, services
+from . import extensions, inventory, promo, services
 from .errors import SaleError
 from .models import (
     Channel,
@@ -154,12 +154,7 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
     quotas = Quota.objects.filter(performance=performance).prefetch_related("tariffs")
     left = inventory.availability(performance_ids=[performance.pk], channel=Channel.ONLINE)
     tariffs = [(t, left.get(t.pk, 0)) for t in performance.tariffs.all()]
-    # A new tariff of a seated date sells places without seats until it is linked to a category.
-    unplaced = (
-        [t for t, _left in tariffs if t.is_active and not t.seated]
-        if any(t.seated for t, _l in tariffs)
-        else []
-    )
+    notes = [note for notes_of in extensions.performance_notes for note in notes_of(performance)]
     sold = Ticket.objects.filter(performance=performance, state=TicketState.VALID).count()
     return render(
         request,
@@ -171,7 +166,7 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
             "forms": forms,
             "quotas": quotas,
             "tariffs": tariffs,
-            "unplaced": unplaced,
+            "notes": notes,
             "sold": sold,
             "can_change": can_change,
             "can_cancel": can_cancel,

@@ -65,10 +65,10 @@ def test_a_plan_is_generated_then_a_date_sold_on_it_with_its_tariffs(client, dat
     assert SeatClaim.objects.filter(state=ClaimState.KEPT).count() == 1
     assert "Grande salle" in client.get(url).content.decode()
     sales = reverse("staff:performance_sales", args=[organizer.slug, date.pk])
-    assert "unplaced-tariffs" not in client.get(sales).content.decode()
+    assert "performance-note" not in client.get(sales).content.decode()
     tariff(date, name="Dernière minute", price="10.00")  # added later, linked to no category: said so
     page = client.get(sales).content.decode()
-    assert "unplaced-tariffs" in page and "Dernière minute" in page
+    assert "performance-note" in page and "« Dernière minute »" in page
 
 
 def test_an_imported_file_with_faults_is_refused_with_each_one_listed(client, date):
