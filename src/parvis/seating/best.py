@@ -94,36 +94,52 @@ def _by_key(c: _Candidate) -> tuple:
 
 def _windows(layout: Layout, free: set[int], n: int, category: int | None):
     """Every window of n contiguous free seats of the category, with its ranking key."""
+    for row_key, run, start, key in _window_keys(layout, free, n, category):
+        centre = layout.centre[row_key]
+        yield _Candidate((*key, abs((run[start].x + run[start + n - 1].x) / 2 - centre)), run, start, n)
+
+
+def _window_keys(layout: Layout, free: set[int], n: int, category: int | None):
+    """The windows as (row, run, start, key without the distance to the row's centre): the hot loop of a
+    search, kept to integer sums (the distance is computed for the few nearly best only)."""
     for row_key, run in layout.runs(free):
         size = len(run)
         if size < n:
             continue
-        bad = list(
-            accumulate((0 if category is None or p.category == category else 1 for p in run), initial=0)
-        )
-        restricted = list(accumulate((1 if p.restricted else 0 for p in run), initial=0))
         quality = list(accumulate((p.quality for p in run), initial=0))
-        centre = layout.centre[row_key]
-        for i in range(size - n + 1):
-            if bad[i + n] - bad[i]:
+        mixed = category is not None and any(p.category != category for p in run)
+        bad = list(accumulate((p.category != category for p in run), initial=0)) if mixed else None
+        restricted = (
+            list(accumulate((p.restricted for p in run), initial=0))
+            if any(p.restricted for p in run)
+            else None
+        )
+        last = size - n
+        for i in range(last + 1):
+            if bad is not None and bad[i + n] - bad[i]:
                 continue
-            right = size - n - i
-            key = (
-                (i == 1) + (right == 1),
-                0 if i == 0 and right == 0 else 1,
-                restricted[i + n] - restricted[i],
-                quality[i] - quality[i + n],
-                abs((run[i].x + run[i + n - 1].x) / 2 - centre),
+            yield (
+                row_key,
+                run,
+                i,
+                (
+                    (i == 1) + (last - i == 1),
+                    0 if last == 0 else 1,
+                    restricted[i + n] - restricted[i] if restricted is not None else 0,
+                    quality[i] - quality[i + n],
+                ),
             )
-            yield _Candidate(key, run, i, n)
 
 
-def _pick(candidates: list[_Candidate], n: int, rng: random.Random, spread: int) -> tuple[int, ...]:
-    """One of the best candidates, at random among the nearly as good: a buyer choosing again after a
+def _pick(layout: Layout, windows: list, n: int, rng: random.Random, spread: int) -> tuple[int, ...]:
+    """One of the best windows, at random among the nearly as good: a buyer choosing again after a
     collision (`spread` wider) looks a little further from the crowd."""
-    best = min(candidates, key=_by_key).key
+    best = min(w[3] for w in windows)
+    slack = QUALITY_SLACK * n * spread
     near = [
-        c for c in candidates if c.key[:3] == best[:3] and c.key[3] - best[3] <= QUALITY_SLACK * n * spread
+        _Candidate((*key, abs((run[i].x + run[i + n - 1].x) / 2 - layout.centre[row_key])), run, i, n)
+        for row_key, run, i, key in windows
+        if key[:3] == best[:3] and key[3] - best[3] <= slack
     ]
     near.sort(key=_by_key)
     # Windows that share no seat with a better one first: two buyers at the same moment then mostly reach
@@ -154,9 +170,9 @@ def best_available(
     rng = rng or random.Random()  # noqa: S311 (spreading buyers, not a secret)
     if n <= 0:
         return ()
-    candidates = list(_windows(layout, free, n, category))
-    if candidates:
-        return _pick(candidates, n, rng, spread)
+    windows = list(_window_keys(layout, free, n, category))
+    if windows:
+        return _pick(layout, windows, n, rng, spread)
     eligible = [
         p
         for pid in free

@@ -7,9 +7,10 @@ group). A seat still claimed by a hold past its expiry is set aside by a conditi
 transaction and inserted again: an expired hold's seat is free for the next buyer at once, without a
 worker."""
 
+import functools
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import ClaimState, SeatClaim
@@ -31,8 +32,25 @@ def live_claims(performance_id: int, *, now=None):
     ) | (SeatClaim.objects.filter(performance_id=performance_id, state=ClaimState.HELD, expires_at__gt=now))
 
 
+@functools.cache
+def _taken_sql(vendor: str) -> str:
+    table = connection.ops.quote_name(SeatClaim._meta.db_table)
+    return (
+        f"SELECT seat_id FROM {table} WHERE performance_id = %s AND (state IN (%s, %s) "  # noqa: S608
+        "OR (state = %s AND expires_at > %s))"
+    )
+
+
 def taken_seats(performance_id: int, *, now=None) -> set[int]:
-    return set(live_claims(performance_id, now=now).values_list("seat_id", flat=True))
+    """The seats of the date claimed live (the same rows as `live_claims`): read at each choice of seats,
+    as plain rows (the ORM's objects cost more than the query for 2,000 seats)."""
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _taken_sql(connection.vendor),
+            [performance_id, ClaimState.SOLD.value, ClaimState.KEPT.value, ClaimState.HELD.value, now],
+        )
+        return {seat_id for (seat_id,) in cursor.fetchall()}
 
 
 def seats_claim(
@@ -64,7 +82,7 @@ def seats_claim(
                 state=ClaimState.HELD,
                 expires_at__lte=timezone.now(),
             ).update(state=ClaimState.RELEASED):
-                mine = _insert(performance_id, ids, claim)
+                mine += _insert(performance_id, missing, claim)
         if len(mine) != len(ids):
             got = {c.seat_id for c in mine}
             raise SeatTaken([s for s in ids if s not in got])
@@ -73,7 +91,9 @@ def seats_claim(
 
 def _insert(performance_id: int, ids: list[int], claim: dict) -> list[SeatClaim]:
     """One INSERT of every seat, the seats claimed live skipped (the unique index decides); the claims
-    this call holds now."""
+    this call holds now (returned by the INSERT itself where the database can)."""
+    if connection.features.can_return_rows_from_bulk_insert:
+        return _insert_returning(performance_id, ids, claim)
     SeatClaim.objects.bulk_create(
         [SeatClaim(performance_id=performance_id, seat_id=seat_id, **claim) for seat_id in ids],
         ignore_conflicts=True,
@@ -97,3 +117,42 @@ def claims_release(*, hold_id: int | None = None, ticket_ids=None, performance_i
     else:
         raise ValueError("say which seats to release")
     return claims.update(state=ClaimState.RELEASED)
+
+
+def _insert_returning(performance_id: int, ids: list[int], claim: dict) -> list[SeatClaim]:
+    ops = connection.ops
+    table = ops.quote_name(SeatClaim._meta.db_table)
+    now = timezone.now()
+    values = [
+        ops.adapt_datetimefield_value(claim["expires_at"]) if claim["expires_at"] else None,
+        ops.adapt_datetimefield_value(now),
+    ]
+    row = "(%s, %s, %s, %s, %s, %s, %s, %s)"
+    params: list = []
+    for seat_id in ids:
+        params += [
+            performance_id,
+            seat_id,
+            claim["state"],
+            claim["hold_id"],
+            claim["kept"],
+            *values,
+            claim["token"],
+        ]
+    sql = (
+        f"INSERT INTO {table} (performance_id, seat_id, state, hold_id, kept, expires_at, claimed_at, token) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(ids))} ON CONFLICT DO NOTHING RETURNING id, seat_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        SeatClaim(
+            id=pk,
+            performance_id=performance_id,
+            seat_id=seat_id,
+            claimed_at=now,
+            **{k: claim[k] for k in ("state", "hold_id", "kept", "expires_at", "token")},
+        )
+        for pk, seat_id in rows
+    ]

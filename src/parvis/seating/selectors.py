@@ -4,7 +4,10 @@ and the free seats of a date."""
 import functools
 from dataclasses import replace
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+
+from parvis.core.compiled import CompiledQuery
 
 from .best import Layout, Place
 from .claims import taken_seats
@@ -41,12 +44,13 @@ def _plan_layout(plan_id: int, made_at) -> Layout:
     )
 
 
-def layout_of(plan: SeatPlan, performance_id: int | None = None) -> Layout:
-    """The plan's layout, with the date's seat qualities where staff painted them."""
+def layout_of(plan: SeatPlan, performance_id: int | None = None, *, painted: bool = True) -> Layout:
+    """The plan's layout, with the date's seat qualities where staff painted them (`painted` False: the
+    caller knows none were)."""
     layout = _plan_layout(plan.pk, plan.created_at)
     scores = (
         dict(SeatQuality.objects.filter(performance_id=performance_id).values_list("seat_id", "score"))
-        if performance_id
+        if performance_id and painted
         else {}
     )
     if not scores:
@@ -57,6 +61,24 @@ def layout_of(plan: SeatPlan, performance_id: int | None = None) -> Layout:
 def category_of(tariff_id: int) -> int | None:
     """The seat category a tariff sells (None: not a seated tariff)."""
     return CategoryTariff.objects.filter(tariff_id=tariff_id).values_list("category_id", flat=True).first()
+
+
+_tariff_seating = CompiledQuery(  # read at each seated sale
+    CategoryTariff,
+    lambda tariff_id: (
+        CategoryTariff.objects.filter(tariff_id=tariff_id)
+        .select_related("seated__plan")
+        .annotate(painted=Exists(SeatQuality.objects.filter(performance_id=OuterRef("seated_id"))))
+        .order_by()[:1]
+    ),
+)
+
+
+def tariff_seating(tariff_id: int) -> CategoryTariff | None:
+    """What selling a seated tariff needs, in one query written out once: its category, its date's
+    seating with the plan, and whether staff painted seat qualities for the date (`painted`)."""
+    found = _tariff_seating(tariff_id)
+    return found[0] if found else None
 
 
 def free_seats(layout: Layout, performance_id: int, *, now=None) -> set[int]:

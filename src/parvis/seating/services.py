@@ -33,12 +33,19 @@ def seats_choose(
     kept: str = "",
     rng: random.Random | None = None,
     check_gaps: bool = True,
+    link: CategoryTariff | None = None,
 ):
     """Claim these seats, or the best `quantity` of a category; returns the claims, or raises SaleError
     with the reason a buyer reads: `seat_taken` (with the seats), `seat_single_gap` (with the seats the
     choice would leave alone; not checked when `check_gaps` is off: staff decide), `seats_not_together`
     (with what is left), `not_seated`."""
-    seated = SeatedPerformance.objects.select_related("plan").filter(performance_id=performance_id).first()
+    if link is not None:  # read already (`tariff_seating`): the date's seating, whether qualities are painted
+        seated, painted = link.seated, link.painted
+    else:
+        seated = (
+            SeatedPerformance.objects.select_related("plan").filter(performance_id=performance_id).first()
+        )
+        painted = True
     if seated is None:
         raise SaleError("not_seated")
     claim = {
@@ -48,12 +55,11 @@ def seats_choose(
         "state": state,
         "kept": kept,
     }
-    layout = layout_of(seated.plan, performance_id)
+    layout = layout_of(seated.plan, performance_id, painted=painted)
     if seat_ids is not None:
         _check_choice(seated, layout, seat_ids, category_id, check_gaps=check_gaps)
         try:
-            with transaction.atomic():
-                return seats_claim(seat_ids=seat_ids, **claim)
+            return seats_claim(seat_ids=seat_ids, **claim)  # its own savepoint: all the seats or none
         except SeatTaken as exc:
             raise SaleError("seat_taken", seats=labels(exc.seat_ids)) from None
     if not quantity or quantity <= 0:
@@ -72,8 +78,7 @@ def seats_choose(
                 "seats_not_together", quantity=quantity, free=chosen.free, together=chosen.together
             )
         try:
-            with transaction.atomic():
-                return seats_claim(seat_ids=list(chosen), **claim)
+            return seats_claim(seat_ids=list(chosen), **claim)
         except SeatTaken:
             continue  # someone was quicker: choose again among what is left
     raise SaleError("seat_taken", seats="—")

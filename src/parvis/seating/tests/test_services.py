@@ -11,9 +11,12 @@ from parvis.network.models import Space
 from parvis.seating import plans
 from parvis.seating.claims import seats_claim, taken_seats
 from parvis.seating.models import ClaimState, Seat, SeatedPerformance
-from parvis.seating.services import seats_choose
+from parvis.seating.selectors import tariff_seating
+from parvis.seating.services import quality_paint, seats_choose
 from parvis.testing import PerformanceFactory
 from parvis.ticketing.errors import SaleError
+
+from .conftest import seat_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +104,12 @@ def test_when_no_group_fits_the_buyer_is_told_what_is_left():
         seats_choose(performance_id=performance.pk, quantity=3, expires_at=soon())
     assert caught.value.code == "seats_not_together"
     assert "il en reste 4, au plus 1 côte à côte" in caught.value.message
+
+
+def test_one_read_gives_a_seated_tariffs_category_plan_and_painted_qualities(seated):
+    performance, plan, full = seated
+    link = tariff_seating(full.pk)
+    assert (link.category_id, link.seated.plan_id, link.painted) == (plan.categories.get().pk, plan.pk, False)
+    quality_paint(actor=None, performance=performance, seat_ids=seat_ids(plan, "A", 1), score=3)
+    assert tariff_seating(full.pk).painted is True
+    assert tariff_seating(full.pk + 1000) is None
