@@ -1,13 +1,13 @@
 """The demo's numbered seats: the theatre's Grande salle as a plan (two categories, wheelchair spaces with
-their companion seats in row A, two seats behind a pillar), one evening sold on it, a few seats already
-sold and the sound desk kept."""
+their companion seats in row A, two seats behind a pillar), then a standing promenade added in the editor
+(version 2); one evening sold on it, a few seats already sold and the sound desk kept."""
 
 import random
 from decimal import Decimal
 
 from parvis.network.models import Space
 from parvis.programming.models import Performance
-from parvis.seating import plans
+from parvis.seating import editor, plans
 from parvis.seating.models import ClaimState, Seat, SeatCategory, SeatPlan
 from parvis.seating.services import seating_put_on_sale, seats_choose, seats_hold
 from parvis.ticketing import services as sales
@@ -38,6 +38,11 @@ def demo_seating(*, theatre) -> Performance | None:
     Seat.objects.filter(plan=plan, row="K", block=0, position__in=[5, 6]).update(
         restricted=True, note="Un poteau cache le côté jardin de la scène."
     )
+    # A standing promenade at the back, added in the editor: the hall's plan, version 2.
+    plan = editor.plan_edit(
+        plan, editor.Edit("standing_add", [], area="Promenoir", category="Promenoir", capacity=30)
+    )
+    second = plan.categories.get(name="Catégorie 2")
     evening = (
         Performance.objects.filter(
             organizer=theatre, space=hall, event__status="published", status="published"
@@ -56,14 +61,20 @@ def demo_seating(*, theatre) -> Performance | None:
         for name, name_en, price, kind in (
             ("Catégorie 2 — plein tarif", "Category 2 — full price", Decimal("20"), "full"),
             ("Catégorie 2 — tarif réduit", "Category 2 — reduced", Decimal("14"), "reduced"),
+            ("Promenoir (debout)", "Promenade (standing)", Decimal("10"), "full"),
         )
     ]
-    first = plan.categories.get(position=0)
+    first = plan.categories.get(name="Catégorie 1")
+    promenade = plan.categories.get(name="Promenoir")
     seating_put_on_sale(
         actor=None,
         performance=evening,
         plan=plan,
-        tariffs_by_category={first.pk: [t.pk for t in tariffs], second.pk: [t.pk for t in back]},
+        tariffs_by_category={
+            first.pk: [t.pk for t in tariffs],
+            second.pk: [t.pk for t in back[:2]],
+            promenade.pk: [back[2].pk],
+        },
     )
     seats = plan.seats.count()
     Quota.objects.filter(performance=evening, name="Vente en ligne").update(capacity=seats - 20)

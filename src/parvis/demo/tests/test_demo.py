@@ -211,12 +211,14 @@ def test_the_demo_theatre_sells_an_evening_on_its_seat_plan(client):
 
     build_demo()
     seated = SeatedPerformance.objects.select_related("plan").get()
-    assert seated.plan.seats.count() == 364 and seated.plan.categories.count() == 2
+    assert seated.plan.seats.count() == 364 and seated.plan.categories.count() == 3
+    assert seated.plan.version == 2 and seated.plan.standing_areas.get().capacity == 30
     claims = SeatClaim.objects.filter(performance=seated.performance)
     assert claims.filter(state=ClaimState.SOLD, ticket__isnull=False).count() == 15
     assert claims.filter(state=ClaimState.KEPT).count() == 4
     page = client.get(reverse("seating:choose", args=[seated.performance_id]))
     text = page.content.decode()
     assert page.status_code == 200 and "Un poteau cache" in text and "emplacement fauteuil roulant" in text
+    assert "Places debout — Promenoir" in text
     build_demo()  # twice: nothing more
     assert SeatClaim.objects.filter(state=ClaimState.SOLD).count() == 15
