@@ -62,6 +62,19 @@ def _new_place(ticket: Ticket, target: Tariff, *, channel: str, slot_id, subscri
     return item, inventory.convert_hold(hold, channel=channel), placed
 
 
+def _difference_settle(order: Order, difference, method: str) -> None:
+    """The price difference of an exchange: paid (a dearer place) or given back (a cheaper one)."""
+    Payment.objects.create(
+        order=order,
+        provider=method,
+        amount=difference,
+        currency=order.currency,
+        state=PaymentState.CONFIRMED if difference > 0 else PaymentState.REFUNDED,
+        confirmed_at=timezone.now(),
+    )
+    Order.objects.filter(pk=order.pk).update(total=F("total") + difference)
+
+
 def ticket_exchange(
     *,
     ticket: Ticket,
@@ -107,15 +120,7 @@ def ticket_exchange(
         Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.EXCHANGED, voided_at=timezone.now())
         inventory.give_back_sold(quota_ids=list(ticket.quotas.values_list("id", flat=True)))
         if difference:
-            Payment.objects.create(
-                order=order,
-                provider=method,
-                amount=difference,
-                currency=order.currency,
-                state=PaymentState.CONFIRMED if difference > 0 else PaymentState.REFUNDED,
-                confirmed_at=timezone.now(),
-            )
-            Order.objects.filter(pk=order.pk).update(total=F("total") + difference)
+            _difference_settle(order, difference, method)
         key = signing.signing_key_for(target.performance.organizer)
         new_ticket = tickets_issue(order, item, quota_ids, key)[0]
         for give in placed:  # the new ticket its seat
