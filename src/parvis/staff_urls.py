@@ -176,6 +176,11 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/guichet/rembourser/", boxoffice_views.refund, name="boxoffice_refund"),
     path("o/<slug:organizer_slug>/guichet/echanger/", boxoffice_views.exchange, name="boxoffice_exchange"),
     path(
+        "o/<slug:organizer_slug>/guichet/a-rembourser/",
+        boxoffice_views.refund_due_pay,
+        name="boxoffice_refund_due",
+    ),
+    path(
         "o/<slug:organizer_slug>/guichet/bons/", boxoffice_views.voucher_sell, name="boxoffice_voucher_sell"
     ),
     path(

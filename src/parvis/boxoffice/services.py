@@ -348,7 +348,9 @@ def refund(
             for t in tickets
         ):
             raise CounterError("unknown_ticket")
-        done = ticketing.tickets_refund(tickets=tickets, actor=actor, reason=reason.strip(), method=method)
+        done = ticketing.tickets_refund(
+            tickets=tickets, actor=actor, reason=reason.strip(), method=method, till=True
+        )
         if not done:
             raise CounterError("nothing_to_refund")
         vat = journal.vat_breakdown((t.vat_rate, -t.price) for t in done)
@@ -370,6 +372,55 @@ def refund(
                 "tickets": [[t.performance_id, t.number] for t in done],
                 "reason": reason.strip()[:300],
                 **({"voucher": credit.code} if credit else {}),
+            },
+        )
+
+
+def refunds_due(organizer) -> list[Payment]:
+    """What the counter owes back (a date cancelled, a counter sale cancelled by its buyer), oldest first."""
+    due = list(
+        Payment.objects.filter(order__organizer=organizer, state=PaymentState.REFUND_DUE)
+        .select_related("order")
+        .order_by("created_at", "pk")
+    )
+    for payment in due:
+        payment.due = -payment.amount
+    return due
+
+
+def refund_pay_out(*, session: TillSession, actor, payment_id: int, method: str) -> JournalEntry:
+    """Pay out a refund due at the counter: the money leaves by `method` and the till's journal says so,
+    in one transaction (the refund is `REFUNDED` only then, so the expected cash stays right)."""
+    if method not in COUNTER_METHODS or method == "voucher":
+        raise CounterError("unknown_method")
+    with transaction.atomic():
+        session = session_check_open(session)
+        if session.training:
+            raise CounterError("training_no_refund")
+        payment = (
+            Payment.objects.select_for_update()
+            .select_related("order")
+            .filter(pk=payment_id, order__organizer_id=session.organizer_id)
+            .first()
+        )
+        if payment is None or payment.state != PaymentState.REFUND_DUE:
+            raise CounterError("nothing_to_refund")
+        Payment.objects.filter(pk=payment.pk).update(
+            state=PaymentState.REFUNDED, provider=method, confirmed_at=timezone.now()
+        )
+        detail = payment.detail or {}
+        vat = [(Decimal(rate), -Decimal(amount)) for rate, amount in detail.get("vat", [])]
+        return journal_write(
+            session,
+            actor,
+            EntryKind.REFUND,
+            order_code=payment.order.code,
+            vat=journal.vat_breakdown(vat or [(Decimal(0), payment.amount)]),
+            methods={method: payment.amount},
+            detail={
+                "tickets": detail.get("tickets", []),
+                "reason": detail.get("reason", ""),
+                "due": payment.pk,
             },
         )
 

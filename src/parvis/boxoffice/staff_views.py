@@ -143,6 +143,8 @@ def counter(request, organizer_slug: str):
             "move_form": CashMoveForm(),
             "order_query": q,
             "orders_found": found,
+            "refunds_due": services.refunds_due(organizer),
+            "refund_methods": {k: v for k, v in COUNTER_METHODS.items() if k != "voucher"},
             "last_sale": request.session.get("boxoffice_last_sale"),
             "last_voucher": request.session.pop("boxoffice_voucher", None),
             "membership": session.cart.membership if session.cart.membership_id else None,
@@ -413,6 +415,31 @@ def refund(request, organizer_slug: str):
             messages.success(request, _("Avoir émis : bon %(code)s.") % {"code": entry.detail["voucher"]})
     query = urlencode({"commande": request.POST.get("order", "")})
     return redirect(f"{reverse('staff:boxoffice', args=[organizer.slug])}?{query}")
+
+
+@login_required
+@require_POST
+def refund_due_pay(request, organizer_slug: str):
+    """Pay out a refund the counter owes (a date cancelled): the money leaves, the journal says so."""
+    organizer = organizer_for(request, organizer_slug)
+    session = session_required(request, organizer)
+    try:
+        entry = services.refund_pay_out(
+            session=session,
+            actor=request.user,
+            payment_id=int_or_none(request.POST.get("payment", "")) or 0,
+            method=request.POST.get("method", "cash"),
+        )
+    except services.CounterError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        method = COUNTER_METHODS.get(request.POST.get("method", "cash"), "")
+        messages.success(
+            request,
+            _("Remboursement versé : %(amount)s € (%(method)s), commande %(code)s.")
+            % {"amount": formats.localize(-entry.total), "method": method, "code": entry.order_code},
+        )
+    return redirect("staff:boxoffice", organizer.slug)
 
 
 @login_required

@@ -46,6 +46,9 @@ PROVIDERS = {
 }
 
 # How the counter takes money; a payment row's `provider` is one of these codes.
+# The counter's own money: given back only through a till and its journal.
+COUNTER_MONEY = ("cash", "card_terminal", "cheque")
+
 COUNTER_METHODS = {
     "cash": _("Espèces"),
     "card_terminal": _("Carte (terminal)"),

@@ -1,5 +1,7 @@
 """Background work of the ticketing. Tasks take ids and are safe to run twice."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db.models import Q
@@ -15,7 +17,7 @@ from parvis.core.mail import deliver
 from parvis.programming.models import Performance
 
 from . import extensions, stripe_client
-from .models import Order, OrderItem, OrderState, Payment, Voucher, WaitingEntry
+from .models import Order, OrderItem, OrderState, Payment, PaymentState, Voucher, WaitingEntry
 from .pdf import order_tickets_pdf, printable, voucher_pdf
 
 
@@ -157,7 +159,14 @@ def send_cancellation_notice(*, order_id: int, performance_id: int) -> None:
         order,
         gettext_lazy("Annulation : %(event)s — commande %(code)s"),
         "ticketing/email/cancellation.txt",
-        lambda: {"performance": performance, "event": performance.event.title},
+        lambda: {
+            "performance": performance,
+            "event": performance.event.title,
+            "due": -sum(
+                order.payments.filter(state=PaymentState.REFUND_DUE).values_list("amount", flat=True),
+                Decimal(0),
+            ),
+        },
     )
 
 
@@ -187,7 +196,8 @@ def send_refund_notice(*, order_id: int, payment_ids: list[int]) -> None:
         "ticketing/email/refund.txt",
         lambda: {
             "refunds": [
-                (p.provider, p.provider_label, -p.amount) for p in refunds
+                (p.provider if p.state != PaymentState.REFUND_DUE else "due", p.provider_label, -p.amount)
+                for p in refunds
             ],  # labels in their language
             "total": -sum((p.amount for p in refunds), 0),
             "cancelled": order.state == OrderState.REFUNDED,

@@ -204,6 +204,9 @@ class PaymentState(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmé")
     FAILED = "failed", _("Refusé")
     REFUNDED = "refunded", _("Remboursé")
+    # Money the counter owes back (a date cancelled, a buyer's self-cancellation of a counter sale): paid
+    # out at the counter, with its till-journal entry, and only then `REFUNDED`.
+    REFUND_DUE = "refund_due", _("Remboursement à verser au guichet")
 
 
 class Payment(models.Model):
@@ -215,6 +218,8 @@ class Payment(models.Model):
     reference = models.CharField(_("référence"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A refund due at the counter: its tickets, its VAT by rate and why, for the till's journal entry.
+    detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("paiement")

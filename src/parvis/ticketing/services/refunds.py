@@ -28,6 +28,7 @@ from ..models import (
     TicketState,
     Voucher,
 )
+from ..providers import COUNTER_MONEY
 from ..tasks import (
     refund_to_provider,
     send_cancellation_notice,
@@ -84,8 +85,13 @@ def tickets_refund(
     request=None,
     fee_per_ticket: Decimal = Decimal(0),
     method: str = "",
+    till: bool = False,
 ) -> list[Ticket]:
-    """Refund some tickets of paid orders (per ticket, partial or whole): places back, order state updated."""
+    """Refund some tickets of paid orders (per ticket, partial or whole): places back, order state updated.
+
+    Money the counter took (cash, card terminal, cheque) goes back only through a till: `till` says the
+    caller is one and writes the journal entry; otherwise the refund is recorded as due at the counter
+    (`PaymentState.REFUND_DUE`), paid out later with its journal entry."""
     by_order: dict[int, list[Ticket]] = defaultdict(list)
     done: list[Ticket] = []
     for ticket in tickets:
@@ -113,7 +119,15 @@ def tickets_refund(
             order.state = OrderState.PARTIALLY_REFUNDED if still_valid else OrderState.REFUNDED
             order.save(update_fields=["state"])
             if refunded:
-                _record_refund(order, refunded, provider=method)
+                detail = {
+                    "tickets": [[t.performance_id, t.number] for t in refunded_tickets],
+                    "vat": [
+                        [str(t.vat_rate), str(max(Decimal(0), t.price - fee_per_ticket))]
+                        for t in refunded_tickets
+                    ],
+                    "reason": reason[:300],
+                }
+                _record_refund(order, refunded, provider=method, till=till, detail=detail)
             changes.record(
                 "order.refunded", organizer_id=order.organizer_id, subject="order", subject_id=order.pk
             )
@@ -144,7 +158,9 @@ def _refunds_written(order: Order):
     last = order.payments.aggregate(last=Max("pk"))["last"] or 0
     written: list[Payment] = []
     yield written
-    written += order.payments.filter(pk__gt=last, amount__lt=0, state=PaymentState.REFUNDED).order_by("pk")
+    written += order.payments.filter(
+        pk__gt=last, amount__lt=0, state__in=[PaymentState.REFUNDED, PaymentState.REFUND_DUE]
+    ).order_by("pk")
 
 
 @contextlib.contextmanager
@@ -181,13 +197,17 @@ def refund_as_voucher(
     return voucher
 
 
-def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> list[Payment]:
+def _record_refund(
+    order: Order, amount: Decimal, *, provider: str = "", till: bool = False, detail: dict | None = None
+) -> list[Payment]:
     """A refund (negative payments): by the method given, or back to the methods that paid. Online
-    providers are told after commit; a gift voucher's part goes back on the voucher."""
+    providers are told after commit; a gift voucher's part goes back on the voucher; the counter's money
+    is due at the counter unless a till pays it now (`till`)."""
     parts = [(provider, amount)] if provider else _refund_parts(order, amount)
     refunds = []
     for method, part in parts:
-        refunds.append(refund_payment(order, method, part))
+        due = method in COUNTER_MONEY and not till
+        refunds.append(refund_payment(order, method, part, due=due, detail=_share(detail, part, amount)))
         if method == "voucher" and not provider:
             vouchers_of_order_restore(order, part)
     crm.interaction_record(
@@ -201,19 +221,35 @@ def _record_refund(order: Order, amount: Decimal, *, provider: str = "") -> list
     return refunds
 
 
-def refund_payment(order: Order, method: str, amount: Decimal) -> Payment:
-    """Money given back by `method` (a negative payment); Stripe is told after commit."""
+def refund_payment(
+    order: Order, method: str, amount: Decimal, *, due: bool = False, detail: dict | None = None
+) -> Payment:
+    """Money given back by `method` (a negative payment); Stripe is told after commit. `due`: owed at the
+    counter, paid out there later (`detail`: its tickets and VAT for the till's journal)."""
     refund = Payment.objects.create(
         order=order,
         provider=method,
         amount=-amount,
         currency=order.currency,
-        state=PaymentState.REFUNDED,
-        confirmed_at=timezone.now(),
+        state=PaymentState.REFUND_DUE if due else PaymentState.REFUNDED,
+        confirmed_at=None if due else timezone.now(),
+        detail=detail or {},
     )
     if method == "stripe":
         enqueue_on_commit(refund_to_provider, payment_id=refund.pk)
     return refund
+
+
+def _share(detail: dict | None, part: Decimal, amount: Decimal) -> dict | None:
+    """A refund's detail for one of its parts (one method): its VAT amounts scaled to the part, to the
+    cent, the rounding on the last line."""
+    if not detail or part == amount or not amount:
+        return detail
+    lines = [[rate, Decimal(value) * part / amount] for rate, value in detail.get("vat", [])]
+    rounded = [[rate, value.quantize(Decimal("0.01"))] for rate, value in lines]
+    if rounded:
+        rounded[-1][1] += part - sum((value for _rate, value in rounded), Decimal(0))
+    return {**detail, "vat": [[rate, str(value)] for rate, value in rounded]}
 
 
 def _refund_parts(order: Order, amount: Decimal) -> list[tuple[str, Decimal]]:
@@ -223,7 +259,8 @@ def _refund_parts(order: Order, amount: Decimal) -> list[tuple[str, Decimal]]:
     left: dict[str, Decimal] = {}
     for method, value in (
         order.payments.filter(
-            Q(state=PaymentState.CONFIRMED, amount__gt=0) | Q(state=PaymentState.REFUNDED, amount__lt=0)
+            Q(state=PaymentState.CONFIRMED, amount__gt=0)
+            | Q(state__in=[PaymentState.REFUNDED, PaymentState.REFUND_DUE], amount__lt=0)
         )
         .order_by("pk")
         .values_list("provider", "amount")
