@@ -44,9 +44,8 @@ def test_a_cancelled_date_refunds_counter_sales_through_the_till(client, django_
     online = buy(full, 1)
     assert services.expected_cash(session) == Decimal("86.00")
     with django_capture_on_commit_callbacks(execute=True):
-        ticketing.performance_cancel(
-            actor=staff(organizer, Role.ADMINISTRATOR, username="admin@example.org"), performance=performance, reason="Artiste malade"
-        )
+        admin = staff(organizer, Role.ADMINISTRATOR, username="admin@example.org")
+        ticketing.performance_cancel(actor=admin, performance=performance, reason="Artiste malade")
     assert set(sale.order.tickets.values_list("state", flat=True)) == {TicketState.REFUNDED}
     # The counter's cash has not left the drawer yet: owed, not refunded, and the journal agrees.
     due = Payment.objects.get(order=sale.order, amount__lt=0)
