@@ -16,6 +16,8 @@ from parvis.ticketing.models import (
     Voucher,
 )
 from parvis.ticketing.providers import COUNTER_METHODS
+from parvis.ticketing.services import Buyer
+from parvis.ticketing.voucher_sales import voucher_counter_order
 
 from . import journal
 from .models import EntryKind, JournalEntry, TillSession
@@ -41,19 +43,22 @@ def voucher_sell(
         raise CounterError("unknown_method")
     with transaction.atomic():
         session = session_check_open(session)
-        voucher = None
-        if not session.training:
-            voucher = vouchers.voucher_issue(
-                organizer=session.organizer, value=value, source=Voucher.Source.BOX_OFFICE, actor=actor,
-                recipient=recipient,
-            )  # fmt: skip
-        elif not Decimal("1") <= value <= vouchers.MAX_VALUE:
+        voucher = order = None
+        if not Decimal("1") <= value <= vouchers.MAX_VALUE:
             raise SaleError("voucher_value")
         value = journal.money(value)
+        if not session.training:  # an order and its payment, like any sale: the voucher comes with it
+            lines, _change = payments_settle(value, [CounterPayment(method, value, reference)], None)
+            order = voucher_counter_order(
+                organizer=session.organizer, value=value, buyer=Buyer(email="", first_name="", last_name=""),
+                counter_payments=lines, recipient=recipient,
+            )  # fmt: skip
+            voucher = Voucher.objects.get(order=order)
         entry = journal_write(
             session,
             actor,
             EntryKind.SALE,
+            order_code=order.code if order else "",
             methods={method: value, "voucher": -value},
             detail={
                 "voucher_sold": voucher.code if voucher else "training",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from parvis.core.audit import audit_record
 
 from .errors import SaleError
-from .models import OrderExtra, Voucher, VoucherMovement
+from .models import Channel, OrderExtra, Voucher, VoucherMovement
 
 VALIDITY = datetime.timedelta(days=365)
 MAX_VALUE = Decimal("2000.00")
@@ -148,7 +148,8 @@ def vouchers_of_order_restore(order, amount: Decimal) -> None:
 
 def vouchers_of_order_issue(order) -> list[Voucher]:
     """Issue the vouchers an order bought (its VOUCHER lines), once: called when the order is paid."""
-    if Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE).exists():
+    source = Voucher.Source.BOX_OFFICE if order.channel == Channel.BOX_OFFICE else Voucher.Source.ONLINE
+    if Voucher.objects.filter(order=order, source=source).exists():
         return []
     issued = []
     for line in order.extras.filter(kind=OrderExtra.Kind.VOUCHER).order_by("pk"):
@@ -157,7 +158,7 @@ def vouchers_of_order_issue(order) -> list[Voucher]:
                 voucher_issue(
                     organizer=order.organizer,
                     value=line.unit_price,
-                    source=Voucher.Source.ONLINE,
+                    source=source,
                     order=order,
                     recipient=line.description.partition(" — ")[2],
                 )

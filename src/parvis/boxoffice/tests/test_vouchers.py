@@ -43,6 +43,20 @@ def test_a_voucher_sold_then_spent_over_two_sales(show, client):
     assert (voucher.balance, voucher.source, voucher.recipient) == (Decimal("30.00"), "box_office", "Léa")
     assert entry.total == 0 and entry.methods == {"cash": "30.00", "voucher": "-30.00"}
     assert services.expected_cash(session) == Decimal("30.00")
+    # Sold with an order and its payment, like any sale: every euro of the counter has both.
+    sold = voucher.order
+    assert (sold.channel, sold.state, sold.total, entry.order_code) == (
+        "box_office",
+        "paid",
+        Decimal("30.00"),
+        sold.code,
+    )
+    assert list(sold.payments.values_list("provider", "amount", "state")) == [
+        ("cash", Decimal("30.00"), "confirmed")
+    ]
+    assert list(sold.extras.values_list("kind", "unit_price", "vat_rate")) == [
+        ("voucher", Decimal("30.00"), Decimal("0.00"))
+    ]
     first = _pay_with(
         session, user, full, [services.CounterPayment("voucher", Decimal("18"), voucher.code.lower())]
     )
@@ -52,7 +66,7 @@ def test_a_voucher_sold_then_spent_over_two_sales(show, client):
     with pytest.raises(SaleError) as exc:  # 12 € left, 18 € asked: nothing is sold
         _pay_with(session, user, full, [services.CounterPayment("voucher", Decimal("18"), voucher.code)])
     assert exc.value.code == "voucher_insufficient" and "12" in exc.value.message
-    assert Order.objects.count() == 1
+    assert Order.objects.count() == 2  # the voucher's and the first sale's
     services.basket_clear(session=session)
     second = _pay_with(
         session,
