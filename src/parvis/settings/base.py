@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "parvis.marketing",
     "parvis.analytics",
     "parvis.opendata",
+    "parvis.declarations",
     "anymail",  # the e-mail providers' webhooks (bounces, complaints), read by parvis.marketing.inbound
     "parvis.api",
     "parvis.demo",
