@@ -7,6 +7,7 @@ from parvis.boxoffice import counter_seats, till_views
 from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
+from parvis.declarations import inspector as inspector_views
 from parvis.declarations import staff_views as declarations_views
 from parvis.marketing import journey_views, reco_views
 from parvis.marketing import staff_views as campaign_views
@@ -142,6 +143,7 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/guichet/caisses/", till_views.drawer_add, name="boxoffice_drawer_add"),
     path("o/<slug:organizer_slug>/guichet/panier/", boxoffice_views.basket, name="boxoffice_basket"),
     path("o/<slug:organizer_slug>/bordereaux/", declarations_views.statement_list, name="statements"),
+    path("o/<slug:organizer_slug>/controle-fiscal/", inspector_views.inspector, name="inspector"),
     path(
         "o/<slug:organizer_slug>/bordereaux/<int:number>.<str:kind>",
         declarations_views.statement_file,

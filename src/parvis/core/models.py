@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "seating.keep": _("Places gardées"),
     "seating.release": _("Places gardées remises en vente"),
     "seating.quality": _("Qualité des places changée"),
+    "inspector.access": _("Consultation par le contrôle fiscal"),
     "ticket.exchange": _("Billet échangé"),
     "payment.failed": _("Paiement échoué"),
     "payment.attempt_failed": _("Tentative de paiement refusée"),

@@ -5,16 +5,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from parvis.network.permissions import Perm, require_organizer_perm
-
 from . import statements
+from .inspector import access_log, organizer_for
 from .models import DailyStatement
 from .pdf import statement_pdf
 
 
 @login_required
 def statement_list(request, organizer_slug: str):
-    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    organizer, logged = organizer_for(request, organizer_slug)
+    if logged:
+        access_log(request, organizer, "statements")
     statements.statements_due(organizer)
     found = (
         DailyStatement.objects.filter(organizer=organizer)
@@ -31,7 +32,9 @@ def statement_list(request, organizer_slug: str):
 
 @login_required
 def statement_file(request, organizer_slug: str, number: int, kind: str):
-    organizer = require_organizer_perm(request.user, organizer_slug, Perm.SALES_VIEW)
+    organizer, logged = organizer_for(request, organizer_slug)
+    if logged:
+        access_log(request, organizer, "statement", number=number, kind=kind)
     statement = get_object_or_404(
         DailyStatement.objects.select_related("performance__event", "performance__venue", "organizer"),
         organizer=organizer,

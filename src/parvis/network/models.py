@@ -313,6 +313,7 @@ class Role(models.TextChoices):
     DOOR = "door", _("Contrôle d'accès")
     MARKETING = "marketing", _("Relations publiques / marketing")
     READ_ONLY = "read_only", _("Lecture seule")
+    INSPECTOR = "inspector", _("Contrôle fiscal (lecture seule, chaque consultation journalisée)")
 
 
 class NetworkRole(models.TextChoices):

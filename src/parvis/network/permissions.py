@@ -30,6 +30,7 @@ class Perm(StrEnum):
     CRM_VIEW = "crm.view"
     CRM_CHANGE = "crm.change"
     CAMPAIGNS = "campaigns.send"  # write, test, schedule and follow e-mail campaigns
+    INSPECT = "inspect"  # the tax inspector: tickets, statements and till journal, every access logged
     NETWORK_CURATE = "network.curate"
     NETWORK_AUDIENCE = "network.audience"
     NETWORK_SETTLEMENTS = "network.settlements"
@@ -48,6 +49,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DOOR: frozenset({Perm.PROGRAMMING_VIEW, Perm.CHECKIN, Perm.CHECKIN_MANAGE}),
     Role.MARKETING: frozenset(_READ | {Perm.CRM_VIEW, Perm.CRM_CHANGE, Perm.CAMPAIGNS}),
     Role.READ_ONLY: frozenset(_READ | {Perm.CRM_VIEW}),
+    Role.INSPECTOR: frozenset({Perm.INSPECT}),
 }
 
 NETWORK_ROLE_PERMS: dict[str, frozenset[Perm]] = {
