@@ -19,6 +19,7 @@ EXPECTED = {
     Role.DOOR: {"view": True, "change": False, "team": False, "audit": False},
     Role.MARKETING: {"view": True, "change": False, "team": False, "audit": False},
     Role.READ_ONLY: {"view": True, "change": False, "team": False, "audit": False},
+    Role.INSPECTOR: {"view": False, "change": False, "team": False, "audit": False},
 }
 
 
