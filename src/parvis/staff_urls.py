@@ -144,6 +144,7 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/guichet/panier/", boxoffice_views.basket, name="boxoffice_basket"),
     path("o/<slug:organizer_slug>/bordereaux/", declarations_views.statement_list, name="statements"),
     path("o/<slug:organizer_slug>/controle-fiscal/", inspector_views.inspector, name="inspector"),
+    path("o/<slug:organizer_slug>/sibil/", declarations_views.sibil_quarter, name="sibil_quarter"),
     path(
         "o/<slug:organizer_slug>/bordereaux/<int:number>.<str:kind>",
         declarations_views.statement_file,
