@@ -9,9 +9,9 @@ Rules, as the review page states them:
 - revenue: the prices paid, with each pass entry's share of its pass (the pass's price divided by its
   number of entries); a subscription's tickets carry their own price already;
 - paying tickets: those with a revenue above 0; average price = revenue ÷ paying tickets;
-- full price: tickets of a full-price tariff; subscription/pass: subscription tickets and pass entries (a
-  count only: SIBIL has no field for their revenue, which is in the total); free: valid tickets at 0 € that
-  are not pass entries."""
+- full price: tickets of a full-price tariff, and their revenue; subscription/pass: subscription tickets
+  and pass entries (a count only: SIBIL has no field for their revenue, which is in the total); free: valid
+  tickets at 0 € that are not pass entries."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -52,6 +52,7 @@ class Row:
     revenue: Decimal = Decimal(0)
     paying: int = 0
     full_price: int = 0
+    full_price_revenue: Decimal = Decimal(0)
     subscription_pass: int = 0
     free: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -73,7 +74,9 @@ def performance_row(performance: Performance) -> Row:
         row.tickets += 1
         row.revenue += amount
         row.paying += amount > 0
-        row.full_price += ticket.tariff.kind == TariffKind.FULL and share is None
+        if ticket.tariff.kind == TariffKind.FULL and share is None:
+            row.full_price += 1
+            row.full_price_revenue += ticket.price
         row.subscription_pass += share is not None or bool(ticket.order.subscription_id)
         row.free += ticket.price == 0 and share is None
     return row
@@ -111,8 +114,8 @@ def quarter_csv_rows(rows: list[Row]) -> list[list[str]]:
     """The spreadsheet for review and archive: one line per performance, the same figures as sent."""
     head = [
         _("Spectacle"), _("Date"), _("Lieu"), _("Jauge"), _("Billets"), _("Recette TTC"),
-        _("Billets payants"), _("Prix moyen"), _("Plein tarif"), _("Abonnement ou pass"), _("Gratuits"),
-        _("À corriger"),
+        _("Billets payants"), _("Prix moyen"), _("Plein tarif"), _("Recette plein tarif"),
+        _("Abonnement ou pass"), _("Gratuits"), _("À corriger"),
     ]  # fmt: skip
     lines = [head]
     for row in rows:
@@ -121,7 +124,8 @@ def quarter_csv_rows(rows: list[Row]) -> list[list[str]]:
             [
                 p.event.title, p.starts_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"), p.venue.name,
                 str(p.capacity or p.venue.capacity or ""), str(row.tickets), _comma(row.revenue),
-                str(row.paying), _comma(row.average), str(row.full_price), str(row.subscription_pass),
+                str(row.paying), _comma(row.average), str(row.full_price), _comma(row.full_price_revenue),
+                str(row.subscription_pass),
                 str(row.free), " ".join(row.warnings),
             ]
         )  # fmt: skip

@@ -64,7 +64,7 @@ def test_the_figures_of_a_performance_and_what_to_fix(client, network):
     row = sibil.performance_row(performance)
     assert (row.tickets, row.full_price, row.subscription_pass, row.free) == (7, 2, 2, 2)
     assert row.revenue == Decimal("81.00")  # 2×20 + 12 + 14 + 15 (the pass's share); the 2 € fee is not in
-    assert (row.paying, row.average) == (5, Decimal("16.20"))
+    assert (row.paying, row.average, row.full_price_revenue) == (5, Decimal("16.20"), Decimal("40.00"))
     assert subscriber.pk  # the subscription took the subscriber tariff
 
     year, quarter = sibil.quarter_of(performance.starts_at)
@@ -82,4 +82,4 @@ def test_the_figures_of_a_performance_and_what_to_fix(client, network):
     assert performance.event.title in page and "sibil-to-fix" not in page
     sheet = client.get(url, {"trimestre": f"{year}-{quarter}", "format": "csv"}).content.decode("utf-8-sig")
     line = sheet.strip().splitlines()[1].split(";")
-    assert line[4:11] == ["7", "81,00", "5", "16,20", "2", "2", "2"]
+    assert line[4:12] == ["7", "81,00", "5", "16,20", "2", "40,00", "2", "2"]
