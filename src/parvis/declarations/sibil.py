@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from parvis.programming.models import Genre, Performance, PerformanceStatus
 from parvis.ticketing.models import TariffKind, Ticket, TicketState
 
+from .models import GenreDomain, SibilDeclaration
+
 PARIS = ZoneInfo("Europe/Paris")
 CENT = Decimal("0.01")
 
@@ -56,6 +58,7 @@ class Row:
     subscription_pass: int = 0
     free: int = 0
     warnings: list[str] = field(default_factory=list)
+    declaration: object = None  # its SibilDeclaration, once sent
 
     @property
     def average(self) -> Decimal:
@@ -91,16 +94,26 @@ def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
         .select_related("event", "venue")
         .order_by("starts_at", "pk")
     )
+    mapped = set(
+        GenreDomain.objects.filter(organizer=organizer, domain__active=True).values_list("genre", flat=True)
+    )
+    declared = {d.performance_id: d for d in SibilDeclaration.objects.filter(performance__in=performances)}
     rows = []
     for performance in performances:
         row = performance_row(performance)
-        row.warnings = _warnings(organizer, performance)
+        row.warnings = _warnings(organizer, performance, mapped)
+        row.declaration = declared.get(performance.pk)
         rows.append(row)
     return rows
 
 
-def _warnings(organizer, performance: Performance) -> list[str]:
+def _warnings(organizer, performance: Performance, mapped: set[str]) -> list[str]:
     found = []
+    if performance.event.genre not in mapped and performance.event.genre != Genre.OTHER:
+        found.append(
+            _("Domaine SIBIL à choisir pour le genre « %(genre)s ».")
+            % {"genre": performance.event.get_genre_display()}
+        )
     if len(organizer.siret or "") != 14:
         found.append(_("SIRET de la structure manquant ou incomplet (14 chiffres)."))
     if not (performance.capacity or performance.venue.capacity):

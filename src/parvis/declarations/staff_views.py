@@ -4,15 +4,23 @@ and CSV, and whether the chain is intact."""
 import csv
 import io
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import sibil, statements
+from parvis.core.params import int_or_none
+from parvis.network.permissions import Perm, has_organizer_perm
+from parvis.programming.models import Genre
+
+from . import sibil, sibil_send, statements
 from .inspector import access_log, organizer_for
-from .models import DailyStatement
+from .models import DailyStatement, GenreDomain, SibilAccount, SibilDomain
 from .pdf import statement_pdf
+from .sibil_client import SibilError
 
 
 @login_required
@@ -65,11 +73,18 @@ def _quarter_param(raw: str) -> tuple[int, int]:
 
 @login_required
 def sibil_quarter(request, organizer_slug: str):
-    """A quarter's performances with the figures SIBIL asks for and what is missing, or its spreadsheet."""
+    """A quarter's performances with the figures SIBIL asks for and what is missing, or its spreadsheet;
+    administrators set the SIBIL login, fetch SIBIL's domains, map genres to them and send the quarter."""
     organizer, logged = organizer_for(request, organizer_slug)
-    year, quarter = _quarter_param(request.GET.get("trimestre", ""))
+    year, quarter = _quarter_param(request.GET.get("trimestre", "") or request.POST.get("trimestre", ""))
     if logged:
         access_log(request, organizer, "sibil", quarter=f"{year}-{quarter}")
+    can_send = has_organizer_perm(request.user, organizer, Perm.ORGANIZER_SETTINGS)
+    if request.method == "POST":
+        if not can_send:
+            raise PermissionDenied
+        _sibil_action(request, organizer, year, quarter)
+        return redirect(f"{request.path}?trimestre={year}-{quarter}")
     rows = sibil.quarter_rows(organizer, year, quarter)
     if request.GET.get("format") == "csv":
         out = io.StringIO()
@@ -95,5 +110,55 @@ def sibil_quarter(request, organizer_slug: str):
             "to_fix": sum(1 for row in rows if row.warnings),
             "previous": f"{previous[0]}-{previous[1]}",
             "following": f"{following[0]}-{following[1]}",
+            "can_send": can_send,
+            "account": SibilAccount.objects.filter(organizer=organizer).first(),
+            "domains": SibilDomain.objects.filter(active=True),
+            "genres": _genres(organizer, rows),
         },
     )
+
+
+def _genres(organizer, rows) -> list[tuple]:
+    """The quarter's genres with the SIBIL domain each declares as (None: to choose)."""
+    mapped = dict(GenreDomain.objects.filter(organizer=organizer).values_list("genre", "domain_id"))
+    seen = {}
+    for row in rows:
+        event = row.performance.event
+        seen.setdefault(event.genre, (event.genre, event.get_genre_display(), mapped.get(event.genre)))
+    return list(seen.values())
+
+
+def _sibil_action(request, organizer, year: int, quarter: int) -> None:
+    action = request.POST.get("action", "")
+    try:
+        if action == "account":
+            username = request.POST.get("username", "").strip()[:200]
+            password = request.POST.get("password", "")[:200]
+            if not username or not password:
+                messages.error(request, _("Indiquez l'identifiant et le mot de passe SIBIL."))
+                return
+            SibilAccount.objects.update_or_create(
+                organizer=organizer, defaults={"username": username, "password": password}
+            )
+            messages.success(request, _("Identifiant SIBIL enregistré."))
+        elif action == "domains":
+            n = sibil_send.domains_refresh(sibil_send.client_for(organizer))
+            messages.success(request, _("%(n)s domaines reçus de SIBIL.") % {"n": n})
+        elif action == "map":
+            for genre in Genre.values:
+                domain = SibilDomain.objects.filter(
+                    pk=int_or_none(request.POST.get(f"genre-{genre}", ""))
+                ).first()
+                if domain is not None:
+                    GenreDomain.objects.update_or_create(
+                        organizer=organizer, genre=genre, defaults={"domain": domain}
+                    )
+            messages.success(request, _("Domaines enregistrés."))
+        elif action == "send":
+            done = sibil_send.quarter_send(organizer, year, quarter)
+            text = _("Envoyées : %(sent)s ; rejetées : %(rejected)s ; en attente : %(waiting)s.") % done
+            (messages.error if done["error"] else messages.success)(
+                request, f"{text} {done['error']}".strip()
+            )
+    except SibilError as exc:
+        messages.error(request, exc.message)

@@ -221,6 +221,9 @@ PARVIS_FEED_KEEP_DAYS = env.int("PARVIS_FEED_KEEP_DAYS", default=30)
 # Background work: the database backend by default, RQ (Redis) for scale. Correctness never depends on
 # a worker running: tasks only do work that can wait (e-mails, PDFs, statistics). With RQ the task is still
 # written in the database, in the business transaction, and `parvis task_relay` hands it to Redis.
+# SIBIL, the Ministry of Culture's ticketing information system (its API v2): where declarations go.
+SIBIL_URL = env.str("SIBIL_URL", default="")
+
 PARVIS_TASKS_BACKEND = env.str("PARVIS_TASKS_BACKEND", default="database")
 _TASK_BACKENDS = {
     "database": "parvis.core.background.DatabaseBackend",

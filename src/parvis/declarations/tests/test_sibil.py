@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from parvis.declarations import sibil
+from parvis.declarations.models import GenreDomain, SibilDomain
 from parvis.memberships.models import SubscriptionOffer
 from parvis.memberships.subscriptions import subscription_order_place
 from parvis.network.models import Role
@@ -71,8 +72,11 @@ def test_the_figures_of_a_performance_and_what_to_fix(client, network):
     rows = sibil.quarter_rows(organizer, year, quarter)
     assert [r.performance for r in rows] == [performance]
     assert any("SIRET" in w for w in rows[0].warnings)
+    assert any("Domaine SIBIL" in w for w in rows[0].warnings)
     organizer.siret = "12345678900011"
     organizer.save()
+    domain = SibilDomain.objects.create(id=7, label="Concert", fetched_at=performance.starts_at)
+    GenreDomain.objects.create(organizer=organizer, genre=performance.event.genre, domain=domain)
     Performance.objects.filter(pk=performance.pk).update(capacity=300)
     assert sibil.quarter_rows(organizer, year, quarter)[0].warnings == []
 

@@ -1,0 +1,154 @@
+"""Sending a quarter to SIBIL: one declaration per performance, found first by its external id (made once
+and kept) and updated if SIBIL has it, created otherwise — so a run cut short (SIBIL unavailable half-way,
+a timeout, a crash between SIBIL's answer and ours) is simply run again: nothing is declared twice and
+nothing is lost. A performance with something to fix, or whose genre has no SIBIL domain yet, waits."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parvis.programming.models import Genre
+
+from . import sibil
+from .models import GenreDomain, SibilAccount, SibilDeclaration, SibilDomain
+from .sibil_client import SibilClient, SibilError
+
+
+def declaration_for(performance) -> SibilDeclaration:
+    """The performance's declaration row and its external id, made once (16 characters at most)."""
+    found = SibilDeclaration.objects.filter(performance=performance).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return SibilDeclaration.objects.create(
+                performance=performance, ext_id=f"PRV{performance.pk:X}"[:16]
+            )
+    except IntegrityError:  # made by a concurrent run
+        return SibilDeclaration.objects.get(performance=performance)
+
+
+def client_for(organizer, **options) -> SibilClient:
+    account = SibilAccount.objects.filter(organizer=organizer).first()
+    if account is None:
+        raise SibilError("configuration", _("Indiquez d'abord l'identifiant SIBIL de la structure."))
+    return SibilClient(account.username, account.password, **options)
+
+
+def domains_refresh(client: SibilClient) -> int:
+    """SIBIL's list of domains, kept (its ids are SIBIL's; a domain gone from the list is inactive)."""
+    client.authenticate()
+    now = timezone.now()
+    seen = []
+    for item in client.domains():
+        if item.get("id") is None or not item.get("libelle"):
+            continue
+        SibilDomain.objects.update_or_create(
+            id=int(item["id"]),
+            defaults={
+                "label": str(item["libelle"])[:200],
+                "active": item.get("actif", True) is not False,
+                "fetched_at": now,
+            },
+        )
+        seen.append(int(item["id"]))
+    SibilDomain.objects.exclude(id__in=seen).update(active=False)
+    return len(seen)
+
+
+def _money(value: Decimal) -> float:
+    """An amount as SIBIL's JSON number (exact for euros and cents: two decimals under a billion)."""
+    return float(value.quantize(sibil.CENT))
+
+
+def dto_for(row: sibil.Row, declaration: SibilDeclaration, domain_id: int) -> dict:
+    performance = row.performance
+    venue, organizer = performance.venue, performance.organizer
+    full_average = (
+        (row.full_price_revenue / row.full_price).quantize(sibil.CENT) if row.full_price else Decimal(0)
+    )
+    return {
+        "idExtBilletterie": declaration.ext_id,
+        "dateHeureRepresentationUnique": performance.starts_at.astimezone(sibil.PARIS).isoformat(
+            timespec="seconds"
+        ),
+        "nbRepresentations": 1,
+        "domaineRepresentationId": domain_id,
+        "spectacleChamps": {"critere1": performance.event.title[:255]},
+        "lieuChamps": {
+            "nom": venue.name,
+            "adresse": venue.street or venue.name,
+            "codePostal": venue.postcode,
+            "ville": venue.town,
+            "siret": organizer.siret,
+            "typeLieu": "AUTRE",
+        },  # fmt: skip
+        "nomJuridiqueOrganismeDeclarant": organizer.legal_name or organizer.name,
+        "jauge": performance.capacity or venue.capacity,
+        "jeunePublic": performance.event.genre == Genre.YOUNG_AUDIENCE,
+        "gestionnaireMultiple": False,
+        "nbBilletsTotalBilletterie": row.tickets,
+        "recetteTotalBilletterie": _money(row.revenue),
+        "prixMoyenTotalBilletterie": _money(row.average),
+        "nbBilletsTarifPlein": row.full_price,
+        "recetteTarifPlein": _money(row.full_price_revenue),
+        "prixMoyenTarifPlein": _money(full_average),
+        "nbBilletsTarifAbonnementForfait": row.subscription_pass,
+        "nbBilletsExoneres": row.free,
+    }
+
+
+def quarter_send(organizer, year: int, quarter: int, *, client: SibilClient | None = None) -> dict:
+    """Send the quarter's ready performances. Returns what happened: sent, rejected, waiting, and the
+    error that stopped the run (SIBIL unavailable, credentials), if any."""
+    summary = {"sent": 0, "rejected": 0, "waiting": 0, "error": ""}
+    domains = dict(
+        GenreDomain.objects.filter(organizer=organizer, domain__active=True).values_list("genre", "domain_id")
+    )
+    try:
+        client = client or client_for(organizer)
+        client.authenticate()
+    except SibilError as exc:
+        summary["error"] = exc.message
+        return summary
+    for row in sibil.quarter_rows(organizer, year, quarter):
+        domain_id = domains.get(row.performance.event.genre)
+        if row.warnings or domain_id is None:
+            summary["waiting"] += 1
+            continue
+        declaration = declaration_for(row.performance)
+        try:
+            outcome = _send_one(client, row, declaration, domain_id)
+        except SibilError as exc:  # unavailable or credentials: stop here, the rest waits for the next run
+            SibilDeclaration.objects.filter(pk=declaration.pk).update(error=exc.message)
+            summary["error"] = exc.message
+            return summary
+        summary[outcome] += 1
+    return summary
+
+
+def _send_one(client: SibilClient, row: sibil.Row, declaration: SibilDeclaration, domain_id: int) -> str:
+    dto = dto_for(row, declaration, domain_id)
+    known = declaration.sibil_id or (client.declaration_find(declaration.ext_id) or {}).get("id")
+    if known:
+        dto["id"] = known
+    try:
+        answer = client.declaration_save(dto)
+    except SibilError as exc:
+        if exc.kind != "rejected":
+            raise
+        SibilDeclaration.objects.filter(pk=declaration.pk).update(
+            status=SibilDeclaration.Status.REJECTED, error=exc.message, sent=dto, sent_at=timezone.now()
+        )
+        return "rejected"
+    status = str(answer.get("statutDeclaration") or "")
+    SibilDeclaration.objects.filter(pk=declaration.pk).update(
+        sibil_id=answer.get("id") or known,
+        status=status if status in SibilDeclaration.Status.values else "",
+        error=str(answer.get("codeErreur") or ""),
+        sent=dto,
+        sent_at=timezone.now(),
+    )
+    return "rejected" if status == SibilDeclaration.Status.REJECTED else "sent"
