@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parvis.core.params import int_or_none
+from parvis.core.params import int_or_none, is_digits
 from parvis.network.permissions import Perm, has_organizer_perm
 from parvis.programming.models import Genre
 
@@ -65,7 +65,7 @@ def statement_file(request, organizer_slug: str, number: int, kind: str):
 def _quarter_param(raw: str) -> tuple[int, int]:
     """ "2026-4" → (2026, 4); anything else: the quarter before the current one (the one to declare)."""
     year, _sep, quarter = (raw or "").partition("-")
-    if year.isdigit() and quarter in ("1", "2", "3", "4") and 2000 <= int(year) <= 2100:
+    if is_digits(year, max_len=4) and quarter in ("1", "2", "3", "4") and 2000 <= int(year) <= 2100:
         return int(year), int(quarter)
     year, quarter = sibil.quarter_of(timezone.now())
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
