@@ -47,15 +47,6 @@ def _ticket_moved(organizer, seated, raw) -> Ticket | None:
     )
 
 
-def _selection(raw: str, selectable: set[int], limit: int) -> list[int]:
-    chosen: list[int] = []
-    for part in raw.split(","):
-        pk = int_or_none(part)
-        if pk is not None and pk in selectable and pk not in chosen:
-            chosen.append(pk)
-    return chosen[:limit]
-
-
 @login_required
 def counter_seats(request, organizer_slug: str, performance_pk: int):
     organizer = organizer_for(request, organizer_slug)
@@ -77,7 +68,7 @@ def counter_seats(request, organizer_slug: str, performance_pk: int):
         category = layout.places[moved.seat_claim.seat_id].category if hasattr(moved, "seat_claim") else None
         free = {pk for pk in free if layout.places[pk].category == category}
         kept = {}
-    chosen = _selection(request.GET.get("places", ""), free | set(kept), 1 if moved else MAX_SEATS)
+    chosen = drawing.selection(request.GET.get("places", ""), free | set(kept), 1 if moved else MAX_SEATS)
     path = f"{request.path}?billet={moved.pk}" if moved else request.path
     seats = list(
         Seat.objects.filter(plan=seated.plan).select_related("category").order_by("zone", "row_index", "x")

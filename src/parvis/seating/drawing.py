@@ -6,6 +6,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from parvis.core.params import int_or_none
+
 RADIUS = 11  # a seat in the plan's units (the generator spaces seats 30 apart)
 
 
@@ -116,3 +118,14 @@ def categories_with_prices(plan, prices: dict, layout, free: set[int]) -> list[d
         for c in plan.categories.all()
         if prices.get(c.pk)
     ]
+
+
+def selection(raw: str, selectable: set[int], limit: int) -> list[int]:
+    """The seats chosen in an address (`?places=12,13`): the selectable ones, each once, in order, at most
+    `limit` (anything else in it is ignored)."""
+    chosen: list[int] = []
+    for part in raw.split(","):
+        pk = int_or_none(part)
+        if pk is not None and pk in selectable and pk not in chosen:
+            chosen.append(pk)
+    return chosen[:limit]

@@ -35,15 +35,6 @@ def _seated(performance_id: int) -> SeatedPerformance:
     return seated
 
 
-def _selection(raw: str, free: set[int]) -> list[int]:
-    chosen = []
-    for part in raw.split(","):
-        pk = int_or_none(part)
-        if pk is not None and pk in free and pk not in chosen:
-            chosen.append(pk)
-    return chosen[:MAX_SEATS]
-
-
 def seat_map(request, performance_id: int):
     seated = _seated(performance_id)
     layout = layout_of(seated.plan, performance_id)
@@ -55,7 +46,9 @@ def seat_map(request, performance_id: int):
         if done is not None:
             return done
         free = free_seats(layout, performance_id)
-    chosen = _selection(request.POST.get("places", "") or request.GET.get("places", ""), free)
+    chosen = drawing.selection(
+        request.POST.get("places", "") or request.GET.get("places", ""), free, MAX_SEATS
+    )
     seats = list(
         Seat.objects.filter(plan=seated.plan).select_related("category").order_by("zone", "row_index", "x")
     )
