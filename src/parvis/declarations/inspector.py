@@ -5,6 +5,7 @@ log: who looked, when, for what."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
@@ -16,7 +17,7 @@ from parvis.core.models import AuditLogEntry
 from parvis.core.params import is_digits
 from parvis.network.models import Organizer
 from parvis.network.permissions import Perm, organizer_perms
-from parvis.ticketing.models import Ticket
+from parvis.ticketing.models import Payment, Ticket
 
 MAX_FOUND = 50
 
@@ -48,8 +49,10 @@ def access_log(request, organizer, what: str, **details) -> None:
 def tickets_found(organizer, q: str) -> list[Ticket]:
     """Tickets of the organizer by number (every performance's ticket of that number) or order code."""
     q = q.strip()
-    tickets = Ticket.objects.filter(organizer=organizer).select_related(
-        "order", "performance__event", "performance__venue", "tariff"
+    tickets = (
+        Ticket.objects.filter(organizer=organizer)
+        .select_related("order", "performance__event", "performance__venue", "tariff")
+        .prefetch_related(Prefetch("order__payments", queryset=Payment.objects.order_by("pk")))
     )
     if is_digits(q, max_len=9):
         found = tickets.filter(number=int(q))
@@ -74,7 +77,7 @@ def tickets_found(organizer, q: str) -> list[Ticket]:
         ticket.reprints = reprints.get(ticket.pk, [])
         ticket.scan_list = scans.get(ticket.pk, [])
         ticket.history = history.get(ticket.order_id, [])
-        ticket.payment_list = list(ticket.order.payments.order_by("pk"))
+        ticket.payment_list = list(ticket.order.payments.all())  # read with the tickets, in order
     return found
 
 
