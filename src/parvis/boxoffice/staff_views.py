@@ -1,6 +1,6 @@
 """The counter screen and its till session: sell, find an order, refund, reprint, move cash, close, Z."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.core.params import int_or_none, is_digits
+from parvis.core.params import decimal_or_none, int_or_none, is_digits
 from parvis.crm import selectors as crm_selectors
 from parvis.crm.models import Contact
 from parvis.memberships.models import MembershipLevel
@@ -70,11 +70,7 @@ def error_text(exc) -> str:
 
 
 def amount_param(value: str) -> Decimal | None:
-    try:
-        amount = Decimal((value or "").replace(",", ".").replace("€", "").strip())
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
+    return decimal_or_none(value or "")
 
 
 def _expected(value: str, donation: Decimal) -> Decimal | None:

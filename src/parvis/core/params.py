@@ -1,6 +1,7 @@
 """Values read from a request's parameters."""
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -50,3 +51,15 @@ def date_or_none(value) -> datetime.date | None:
         return datetime.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def decimal_or_none(value) -> Decimal | None:
+    """An amount typed in a form, French or English ("1 200,50", "12.5 €"), or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    text = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None

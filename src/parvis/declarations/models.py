@@ -3,6 +3,7 @@ arrêté du 8 mars 1993) of a performance: numbered per organizer, dated, its fi
 the previous one by a hash like the till journal, never changed afterwards (a correction is a new
 statement that supersedes the old)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -103,3 +104,73 @@ class SibilDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ext_id} ({self.status or '-'})"
+
+
+class TaxBody(models.TextChoices):
+    """Who collects the taxe sur les spectacles (CIBS L452-14 and following) for a show, by the genre lists
+    of décret 2004-117 art. 1: the Centre national de la musique (variétés) or the Association pour le
+    soutien du théâtre privé (art dramatique, lyrique, chorégraphique). Circus is on neither list and
+    classical concerts are taxed by neither: never guessed, staff decide."""
+
+    UNDECIDED = "", _("À décider")
+    CNM = "cnm", _("CNM (variétés, jazz, musiques actuelles)")
+    ASTP = "astp", _("ASTP (théâtre, danse, art lyrique)")
+    NONE = "none", _("Aucun (hors champ de la taxe)")
+
+
+class EventTax(models.Model):
+    """The tax body of an event, as staff confirmed it (an event without a row: only proposed)."""
+
+    event = models.OneToOneField("programming.Event", on_delete=models.CASCADE, related_name="show_tax")
+    body = models.CharField(_("organisme"), max_length=4, choices=TaxBody.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.body or '?'}"
+
+
+class OrganizerTax(models.Model):
+    """What the ASTP exemption depends on: a public body or a subsidised company is exempt for its own
+    performances, unless one is given under a contract with a private, unsubsidised producer."""
+
+    organizer = models.OneToOneField("network.Organizer", on_delete=models.CASCADE, related_name="show_tax")
+    subsidised = models.BooleanField(_("structure publique ou compagnie subventionnée"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.organizer_id}: {'subsidised' if self.subsidised else '-'}"
+
+
+class PerformanceTax(models.Model):
+    """What a performance's tax needs beyond its tickets: the contract with a private producer (no ASTP
+    exemption), the cession contract's amount excluding VAT (the base of a free performance, taxed by the
+    seller) and the organizer's share in a co-production (100 % unless split)."""
+
+    performance = models.OneToOneField(
+        "programming.Performance", on_delete=models.CASCADE, related_name="show_tax"
+    )
+    private_contract = models.BooleanField(
+        _("donnée sous contrat avec un producteur privé non subventionné"), default=False
+    )
+    cession_amount = models.DecimalField(
+        _("montant HT du contrat de cession"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    share = models.DecimalField(
+        _("part de la taxe (coproduction), en %"), max_digits=5, decimal_places=2, default=100
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(share__gt=0, share__lte=100), name="performance_tax_share_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cession_amount__gte=0) | models.Q(cession_amount__isnull=True),
+                name="performance_tax_cession_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.performance_id}: {self.share} %"

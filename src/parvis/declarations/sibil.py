@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from parvis.programming.models import Genre, Performance, PerformanceStatus
-from parvis.ticketing.models import TariffKind, Ticket, TicketState
 
 from .models import GenreDomain, SibilDeclaration
+from .revenue import Sold, valid_sold
 
 PARIS = ZoneInfo("Europe/Paris")
 CENT = Decimal("0.01")
@@ -65,42 +65,43 @@ class Row:
         return (self.revenue / self.paying).quantize(CENT) if self.paying else Decimal(0)
 
 
-def performance_row(performance: Performance) -> Row:
+def performance_row(performance: Performance, sold: list[Sold] | None = None) -> Row:
     row = Row(performance)
-    tickets = Ticket.objects.filter(performance=performance, state=TicketState.VALID).select_related(
-        "tariff", "order", "pass_entry__holding"
-    )
-    for ticket in tickets:
-        holding = getattr(getattr(ticket, "pass_entry", None), "holding", None)
-        share = (holding.price / holding.entries).quantize(CENT) if holding and holding.entries else None
-        amount = share if share is not None else ticket.price
+    if sold is None:
+        sold = valid_sold([performance.pk]).get(performance.pk, [])
+    for one in sold:
         row.tickets += 1
-        row.revenue += amount
-        row.paying += amount > 0
-        if ticket.tariff.kind == TariffKind.FULL and share is None:
+        row.revenue += one.amount
+        row.paying += one.amount > 0
+        if one.full_price:
             row.full_price += 1
-            row.full_price_revenue += ticket.price
-        row.subscription_pass += share is not None or bool(ticket.order.subscription_id)
-        row.free += ticket.price == 0 and share is None
+            row.full_price_revenue += one.price
+        row.subscription_pass += one.is_pass or one.subscription
+        row.free += one.price == 0 and not one.is_pass
     return row
 
 
-def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
-    """The organizer's performances of the quarter (not cancelled) with their figures and warnings."""
+def quarter_performances(organizer, year: int, quarter: int):
     start, end = quarter_bounds(year, quarter)
-    performances = (
+    return (
         Performance.objects.filter(organizer=organizer, starts_at__gte=start, starts_at__lt=end)
         .exclude(status=PerformanceStatus.CANCELLED)
         .select_related("event", "venue")
         .order_by("starts_at", "pk")
     )
+
+
+def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
+    """The organizer's performances of the quarter (not cancelled) with their figures and warnings."""
+    performances = list(quarter_performances(organizer, year, quarter))
     mapped = set(
         GenreDomain.objects.filter(organizer=organizer, domain__active=True).values_list("genre", flat=True)
     )
     declared = {d.performance_id: d for d in SibilDeclaration.objects.filter(performance__in=performances)}
+    sold = valid_sold([p.pk for p in performances])
     rows = []
     for performance in performances:
-        row = performance_row(performance)
+        row = performance_row(performance, sold.get(performance.pk, []))
         row.warnings = _warnings(organizer, performance, mapped)
         row.declaration = declared.get(performance.pk)
         rows.append(row)

@@ -30,6 +30,7 @@ from parvis.programming.models import Performance
 from parvis.ticketing.models import Ticket, TicketState
 
 from .models import DailyStatement
+from .revenue import pass_share
 
 DUE_AFTER = datetime.timedelta(hours=6)
 CENT = Decimal("0.01")
@@ -49,7 +50,7 @@ def figures(performance) -> tuple[list[dict], dict]:
     lines: dict[tuple, dict] = {}
     for ticket in tickets:
         holding = getattr(getattr(ticket, "pass_entry", None), "holding", None)
-        share = (holding.price / holding.entries).quantize(CENT) if holding and holding.entries else None
+        share = pass_share(holding.price, holding.entries) if holding else None
         key = (ticket.tariff.name, ticket.price, share is not None)
         line = lines.setdefault(
             key,

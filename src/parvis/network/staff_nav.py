@@ -27,6 +27,7 @@ ORGANIZER_SECTIONS = (
     ("vouchers", _("Bons cadeaux"), "staff:vouchers", Perm.SALES_VIEW, ("vouchers",)),
     ("statements", _("Bordereaux"), "staff:statements", Perm.SALES_VIEW, ("statement",)),
     ("sibil", _("SIBIL"), "staff:sibil_quarter", Perm.SALES_VIEW, ("sibil",)),
+    ("show_tax", _("Taxe spectacles"), "staff:show_tax", Perm.SALES_VIEW, ("show_tax",)),
     ("inspector", _("Contrôle fiscal"), "staff:inspector", Perm.INSPECT, ("inspector",)),
     ("promo", _("Codes promo"), "staff:promo_codes", Perm.ORGANIZER_SETTINGS, ("promo_",)),
     ("team", _("Équipe"), "staff:team", Perm.STAFF_MANAGE, ("team",)),
