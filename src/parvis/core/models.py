@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "show_tax.body": _("Organisme de la taxe sur les spectacles"),
     "show_tax.performance": _("Taxe sur les spectacles d'une représentation"),
     "show_tax.profile": _("Exonération ASTP de la structure"),
+    "accounting.chart": _("Plan de comptes de l'export comptable"),
     "ticket.exchange": _("Billet échangé"),
     "payment.failed": _("Paiement échoué"),
     "payment.attempt_failed": _("Tentative de paiement refusée"),

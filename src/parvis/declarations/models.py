@@ -174,3 +174,19 @@ class PerformanceTax(models.Model):
 
     def __str__(self) -> str:
         return f"{self.performance_id}: {self.share} %"
+
+
+class AccountMapping(models.Model):
+    """The organizer's own account for a kind of line or a means of payment in the accounting feed (its
+    chart of accounts), over Parvis's default."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    number = models.CharField(_("compte"), max_length=20)
+    label = models.CharField(_("libellé"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organizer", "key"], name="unique_account_mapping")]
+
+    def __str__(self) -> str:
+        return f"{self.organizer_id} {self.key} → {self.number}"

@@ -28,6 +28,7 @@ ORGANIZER_SECTIONS = (
     ("statements", _("Bordereaux"), "staff:statements", Perm.SALES_VIEW, ("statement",)),
     ("sibil", _("SIBIL"), "staff:sibil_quarter", Perm.SALES_VIEW, ("sibil",)),
     ("show_tax", _("Taxe spectacles"), "staff:show_tax", Perm.SALES_VIEW, ("show_tax",)),
+    ("accounting", _("TVA et comptabilité"), "staff:accounting", Perm.SALES_VIEW, ("accounting",)),
     ("inspector", _("Contrôle fiscal"), "staff:inspector", Perm.INSPECT, ("inspector",)),
     ("promo", _("Codes promo"), "staff:promo_codes", Perm.ORGANIZER_SETTINGS, ("promo_",)),
     ("team", _("Équipe"), "staff:team", Perm.STAFF_MANAGE, ("team",)),
