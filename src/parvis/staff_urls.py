@@ -7,7 +7,7 @@ from parvis.boxoffice import counter_seats, till_views
 from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
-from parvis.declarations import accounting_views, tax_views
+from parvis.declarations import accounting_views, rights_views, tax_views
 from parvis.declarations import inspector as inspector_views
 from parvis.declarations import staff_views as declarations_views
 from parvis.marketing import journey_views, reco_views
@@ -148,6 +148,7 @@ urlpatterns = [
     path("o/<slug:organizer_slug>/sibil/", declarations_views.sibil_quarter, name="sibil_quarter"),
     path("o/<slug:organizer_slug>/taxe-spectacles/", tax_views.show_tax_month, name="show_tax"),
     path("o/<slug:organizer_slug>/comptabilite/", accounting_views.accounting, name="accounting"),
+    path("o/<slug:organizer_slug>/droits-auteurs/", rights_views.rights_month, name="rights"),
     path(
         "o/<slug:organizer_slug>/bordereaux/<int:number>.<str:kind>",
         declarations_views.statement_file,

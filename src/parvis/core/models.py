@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "show_tax.performance": _("Taxe sur les spectacles d'une représentation"),
     "show_tax.profile": _("Exonération ASTP de la structure"),
     "accounting.chart": _("Plan de comptes de l'export comptable"),
+    "rights.takings": _("Recettes annexes d'une représentation (SACEM)"),
     "ticket.exchange": _("Billet échangé"),
     "payment.failed": _("Paiement échoué"),
     "payment.attempt_failed": _("Tentative de paiement refusée"),

@@ -190,3 +190,20 @@ class AccountMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organizer_id} {self.key} → {self.number}"
+
+
+class PerformanceRights(models.Model):
+    """What the authors' societies ask beyond the tickets, typed by staff: the bar's and the catering's
+    takings of the evening (VAT included, by rate) and the expenses of the performance (SACEM)."""
+
+    performance = models.OneToOneField(
+        "programming.Performance", on_delete=models.CASCADE, related_name="rights"
+    )
+    # {"bar": [[rate, amount]], "catering": [[rate, amount]]}: strings, exact decimals.
+    takings = models.JSONField(default=dict, blank=True)
+    expenses = models.DecimalField(
+        _("dépenses du spectacle (HT)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"{self.performance_id}"

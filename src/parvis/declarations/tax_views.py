@@ -25,7 +25,7 @@ from .inspector import access_log, organizer_for
 from .models import EventTax, OrganizerTax, PerformanceTax, TaxBody
 
 
-def _month_param(raw: str) -> tuple[int, int]:
+def month_param(raw: str) -> tuple[int, int]:
     """ "2026-11" → (2026, 11); anything else: the month before the current one."""
     year, _sep, month = (raw or "").partition("-")
     if is_digits(year, max_len=4) and is_digits(month, max_len=2) and 1 <= int(month) <= 12:
@@ -38,7 +38,7 @@ def _month_param(raw: str) -> tuple[int, int]:
 @login_required
 def show_tax_month(request, organizer_slug: str):
     organizer, logged = organizer_for(request, organizer_slug)
-    year, month = _month_param(request.GET.get("mois", "") or request.POST.get("mois", ""))
+    year, month = month_param(request.GET.get("mois", "") or request.POST.get("mois", ""))
     if logged:
         access_log(request, organizer, "show_tax", month=f"{year}-{month:02d}")
     can_edit = has_organizer_perm(request.user, organizer, Perm.ORGANIZER_SETTINGS)
@@ -139,8 +139,8 @@ def _performance(request, organizer) -> None:
     performance = Performance.objects.filter(
         organizer=organizer, pk=int_or_none(request.POST.get("performance", ""))
     ).first()
-    cession = _decimal(request.POST.get("cession_amount", ""))
-    share = _decimal(request.POST.get("share", ""))
+    cession = amount_field(request.POST.get("cession_amount", ""))
+    share = amount_field(request.POST.get("share", ""))
     share = Decimal(100) if share is None else share
     if performance is None or cession is False or share is False or not (0 < share <= 100):
         messages.error(
@@ -161,7 +161,7 @@ def _performance(request, organizer) -> None:
     messages.success(request, _("Représentation enregistrée."))
 
 
-def _decimal(raw: str):
+def amount_field(raw: str):
     """An amount ≥ 0 as typed, None when empty, False when it is not one."""
     if not raw.strip():
         return None

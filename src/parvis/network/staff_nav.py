@@ -29,6 +29,7 @@ ORGANIZER_SECTIONS = (
     ("sibil", _("SIBIL"), "staff:sibil_quarter", Perm.SALES_VIEW, ("sibil",)),
     ("show_tax", _("Taxe spectacles"), "staff:show_tax", Perm.SALES_VIEW, ("show_tax",)),
     ("accounting", _("TVA et comptabilité"), "staff:accounting", Perm.SALES_VIEW, ("accounting",)),
+    ("rights", _("SACEM, SACD"), "staff:rights", Perm.SALES_VIEW, ("rights",)),
     ("inspector", _("Contrôle fiscal"), "staff:inspector", Perm.INSPECT, ("inspector",)),
     ("promo", _("Codes promo"), "staff:promo_codes", Perm.ORGANIZER_SETTINGS, ("promo_",)),
     ("team", _("Équipe"), "staff:team", Perm.STAFF_MANAGE, ("team",)),
