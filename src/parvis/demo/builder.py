@@ -66,6 +66,7 @@ from .data import (
     SEED,
     THEATRE_SHOWS,
 )
+from .declarations import demo_declarations
 from .products import demo_memberships, demo_passes, demo_sales, demo_subscriptions, demo_vouchers
 from .recommendations import demo_recommendations
 from .seating import demo_seating
@@ -90,6 +91,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     _demo_network_profiles(jazz=jazz)
     demo_campaigns(theatre=theatre, jazz=jazz)
     demo_recommendations(theatre=theatre)
+    demo_declarations(theatre=theatre, jazz=jazz)
     demo_history(theatre=theatre)
     demo_seating(theatre=theatre)
     return accounts

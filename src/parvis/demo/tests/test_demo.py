@@ -53,8 +53,10 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     # 7 ticket orders, 2 festival passes and the 4 concerts booked with them, 2 museum memberships,
     # a theatre subscription, a concert sold by the association on behalf of a club, a gift voucher and the
     # evening paid with it; the 7 theatre regulars whose choices the recommendations learn from; and the 6
-    # orders of the evening sold on the seat plan.
-    assert Order.objects.filter(state="paid").exclude(email__endswith="@saison.example").count() == 32
+    # orders of the evening sold on the seat plan (the declarations' quarter is counted on its own).
+    quarter = models.Q(email__endswith="@trimestre.example") | models.Q(channel="box_office", email="")
+    paid = Order.objects.filter(state="paid").exclude(email__endswith="@saison.example").exclude(quarter)
+    assert paid.count() == 32
     # A season of suggestions at the theatre: its report compares those who got their own with the
     # holdout group.
     import datetime
@@ -87,7 +89,9 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
 
     assert Voucher.objects.get(source="online").balance == 22
     assert WaitingEntry.objects.filter(state="waiting").count() == 2
-    agent_order = Order.objects.get(organizer__slug="jazz-idf-association", extras__isnull=True, state="paid")
+    agent_order = Order.objects.exclude(quarter).get(
+        organizer__slug="jazz-idf-association", extras__isnull=True, state="paid"
+    )
     assert agent_order.tickets.exclude(organizer=agent_order.organizer).count() == 2
     from parvis.memberships.models import Subscription
 
@@ -222,3 +226,41 @@ def test_the_demo_theatre_sells_an_evening_on_its_seat_plan(client):
     assert "Places debout — Promenoir" in text
     build_demo()  # twice: nothing more
     assert SeatClaim.objects.filter(state=ClaimState.SOLD).count() == 15
+
+
+def test_the_demo_has_a_quarter_to_declare_and_a_till_that_opened_and_closed(client, capsys):
+    import datetime
+
+    from django.utils import timezone
+
+    from parvis.boxoffice import journal
+    from parvis.boxoffice.models import Closure, TillSession
+    from parvis.declarations import show_tax, sibil
+    from parvis.declarations.models import DailyStatement
+
+    call_command("demo")
+    assert "inspector@theatre-du-parvis.example" in capsys.readouterr().out
+    theatre = Organizer.objects.get(slug="theatre-du-parvis")
+    sessions = TillSession.objects.filter(organizer=theatre)
+    assert sessions.count() == 4 and not sessions.filter(closed_at=None).exists()
+    assert len({s.opened_at.date() for s in sessions}) == 4  # four days, not this morning
+    assert Closure.objects.filter(organizer_id=theatre.pk, kind="day").count() >= 4
+    for chain in {s.chain for s in sessions}:
+        assert journal.verify(theatre, chain, full=True).ok
+    year, quarter = sibil.quarter_of(timezone.now())
+    year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    rows = sibil.quarter_rows(theatre, year, quarter)
+    assert {r.performance.event.title for r in rows} >= {"Voltige", "Les Bonnes"}
+    assert all(r.tickets for r in rows if r.performance.event.title in ("Voltige", "Les Bonnes"))
+    club_rows = [
+        r
+        for o in Organizer.objects.filter(events__title="Trio Nocturne")
+        for r in sibil.quarter_rows(o, year, quarter)
+    ]
+    assert club_rows and any("SIRET" in w for w in club_rows[0].warnings)
+    start, end = sibil.quarter_bounds(year, quarter)
+    taxed = {r.performance.event.title: r for r in show_tax.rows(theatre, start, end)}
+    assert taxed["Voltige"].warnings and taxed["Les Bonnes"].due > 0
+    assert DailyStatement.objects.filter(organizer=theatre).count() >= 3
+    assert Organizer.objects.exclude(siret="").filter(venues__slug="club").count() >= 12
+    assert timezone.now() - sessions.order_by("-opened_at")[0].opened_at > datetime.timedelta(days=5)
