@@ -12,9 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parvis.core.audit import audit_record
 from parvis.core.params import int_or_none, is_digits
 from parvis.network.permissions import Perm, has_organizer_perm
-from parvis.programming.models import Genre
+from parvis.programming.models import Genre, Performance
 
 from . import sibil, sibil_send, statements
 from .inspector import access_log, organizer_for
@@ -114,6 +115,7 @@ def sibil_quarter(request, organizer_slug: str):
             "account": SibilAccount.objects.filter(organizer=organizer).first(),
             "domains": SibilDomain.objects.filter(active=True),
             "genres": _genres(organizer, rows),
+            "siret_missing": len(organizer.siret or "") != 14,
         },
     )
 
@@ -154,6 +156,10 @@ def _sibil_action(request, organizer, year: int, quarter: int) -> None:
                         organizer=organizer, genre=genre, defaults={"domain": domain}
                     )
             messages.success(request, _("Domaines enregistrés."))
+        elif action == "siret":
+            _siret(request, organizer)
+        elif action == "capacity":
+            _capacity(request, organizer)
         elif action == "send":
             done = sibil_send.quarter_send(organizer, year, quarter)
             text = _("Envoyées : %(sent)s ; rejetées : %(rejected)s ; en attente : %(waiting)s.") % done
@@ -162,3 +168,33 @@ def _sibil_action(request, organizer, year: int, quarter: int) -> None:
             )
     except SibilError as exc:
         messages.error(request, exc.message)
+
+
+def _siret(request, organizer) -> None:
+    siret = "".join(request.POST.get("siret", "").split())
+    if not is_digits(siret, max_len=14) or len(siret) != 14:
+        messages.error(request, _("Un SIRET a 14 chiffres : rien n'a été enregistré."))
+        return
+    before = organizer.siret
+    type(organizer).objects.filter(pk=organizer.pk).update(siret=siret)
+    audit_record(
+        actor=request.user, action="organizer.update", instance=organizer, organizer_id=organizer.pk,
+        before={"siret": before}, after={"siret": siret}, request=request,
+    )  # fmt: skip
+    messages.success(request, _("SIRET enregistré."))
+
+
+def _capacity(request, organizer) -> None:
+    performance = Performance.objects.filter(
+        organizer=organizer, pk=int_or_none(request.POST.get("performance", ""))
+    ).first()
+    capacity = int_or_none(request.POST.get("capacity", ""), max_len=6)
+    if performance is None or not capacity:
+        messages.error(request, _("Indiquez une jauge (un nombre de places)."))
+        return
+    Performance.objects.filter(pk=performance.pk).update(capacity=capacity)
+    audit_record(
+        actor=request.user, action="performance.update", instance=performance, organizer_id=organizer.pk,
+        before={"capacity": performance.capacity}, after={"capacity": capacity}, request=request,
+    )  # fmt: skip
+    messages.success(request, _("Jauge enregistrée."))

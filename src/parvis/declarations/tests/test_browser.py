@@ -1,0 +1,96 @@
+"""An administrator reviews last quarter's SIBIL declarations: fixes the missing SIRET in place, gives
+SIBIL's login, fetches its domains and maps the genres, sends to a local fake SIBIL and sees each status;
+then decides the tax body of a circus show on the taxe sur les spectacles page. axe-core finds no serious
+violation."""
+
+import datetime
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from parvis.declarations import sibil
+from parvis.network.models import Role
+from parvis.passes.tests.factories import club, concert
+from parvis.programming.models import Genre, Performance
+from parvis.testing import staff
+from parvis.ticketing.models import Tariff
+from parvis.ticketing.tests.factories import buy
+from parvis.web.tests.conftest import axe_violations
+
+from .fake_sibil import FakeSibil
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def fake():
+    server = FakeSibil()
+    yield server
+    server.stop()
+
+
+def _last_quarter(organizer):
+    """A jazz concert and a circus evening of the previous quarter, with tickets sold before."""
+    year, quarter = sibil.quarter_of(datetime.datetime.now(sibil.PARIS))
+    year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    start = sibil.quarter_bounds(year, quarter)[0] + datetime.timedelta(days=20, hours=20)
+    for n, (title, genre) in enumerate((("Nuit bleue", Genre.JAZZ), ("Voltige", Genre.CIRCUS))):
+        performance = concert(organizer, days=3, price="18.00", genre=genre, title=title)
+        buy(Tariff.objects.get(performance=performance), 3 - n)
+        Performance.objects.filter(pk=performance.pk).update(starts_at=start + datetime.timedelta(days=n))
+    return year, quarter
+
+
+def _login_admin(page, admin):
+    page.goto("/staff/login/")
+    page.get_by_label("E-mail ou identifiant").fill(admin.username)
+    page.get_by_label("Mot de passe").fill("correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/staff/2fa/setup/**")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Activer").click()
+    page.wait_for_url("**/staff/")
+
+
+def test_an_administrator_reviews_fixes_and_sends_the_quarter(page, network, fake, settings):
+    settings.SIBIL_URL = fake.url
+    organizer = club(network, "club-sibil")
+    year, quarter = _last_quarter(organizer)
+    _login_admin(page, staff(organizer, Role.ADMINISTRATOR, username="admin@club.example"))
+
+    page.goto(f"/staff/o/{organizer.slug}/sibil/?trimestre={year}-{quarter}")
+    expect(page.get_by_test_id("sibil-to-fix")).to_contain_text("2 représentations")
+    assert axe_violations(page) == []
+    page.get_by_label("SIRET (14 chiffres)").fill("123 456 789 00011")
+    page.get_by_role("button", name="Enregistrer le SIRET").click()
+    expect(page.get_by_text("SIRET enregistré.")).to_be_visible()
+    expect(page.get_by_text("SIRET de la structure manquant")).to_have_count(0)
+
+    page.get_by_label("Identifiant", exact=True).fill("declarant")
+    page.get_by_label("Mot de passe (jamais réaffiché)").fill("secret")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_role("button", name="Recevoir la liste des domaines de SIBIL").click()
+    expect(page.get_by_text("2 domaines reçus de SIBIL.")).to_be_visible()
+    page.get_by_label("Jazz").select_option(label="Concert de musiques actuelles")
+    page.get_by_label("Cirque").select_option(label="Théâtre")
+    page.get_by_role("button", name="Enregistrer les domaines").click()
+    expect(page.get_by_test_id("sibil-to-fix")).to_have_count(0)
+
+    page.get_by_test_id("sibil-send").click()
+    expect(page.get_by_text("Envoyées : 2 ; rejetées : 0 ; en attente : 0.")).to_be_visible()
+    expect(page.get_by_test_id("sibil-status")).to_have_text(["Enregistrée", "Enregistrée"])
+    assert sorted(d["nbBilletsTotalBilletterie"] for d in fake.declarations.values()) == [2, 3]
+
+    page.get_by_role("link", name="Taxe spectacles").first.click()
+    page.goto(
+        page.url.split("?")[0]
+        + f"?mois={(sibil.quarter_bounds(year, quarter)[0] + datetime.timedelta(days=25)):%Y-%m}"
+    )
+    expect(page.get_by_test_id("tax-warning").filter(has_text="cirque")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Voltige").select_option(label="Aucun (hors champ de la taxe)")
+    page.get_by_role("button", name="Confirmer").nth(1).click()
+    expect(page.get_by_text("« Voltige » : Aucun (hors champ de la taxe).")).to_be_visible()
+    expect(page.get_by_test_id("tax-warning").filter(has_text="cirque")).to_have_count(0)
