@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "show_tax.profile": _("Exonération ASTP de la structure"),
     "accounting.chart": _("Plan de comptes de l'export comptable"),
     "rights.takings": _("Recettes annexes d'une représentation (SACEM)"),
+    "vat.rates_applied": _("Taux de TVA des dates à venir alignés"),
+    "vat.settings": _("Règles de TVA d'un spectacle ou d'un lieu"),
     "ticket.exchange": _("Billet échangé"),
     "payment.failed": _("Paiement échoué"),
     "payment.attempt_failed": _("Tentative de paiement refusée"),

@@ -207,3 +207,63 @@ class PerformanceRights(models.Model):
 
     def __str__(self) -> str:
         return f"{self.performance_id}"
+
+
+class Territory(models.TextChoices):
+    METROPOLE = "metropole", _("France métropolitaine")
+    CORSE = "corse", _("Corse")
+    DOM = "dom", _("Guadeloupe, Martinique, La Réunion")
+    NO_VAT = "no_vat", _("Guyane, Mayotte (pas de TVA)")
+
+
+class VenueTax(models.Model):
+    """Where a venue is, for its VAT rates (CGI 297 for Corsica, 296 and 296 bis for the overseas
+    departments)."""
+
+    venue = models.OneToOneField("network.Venue", on_delete=models.CASCADE, related_name="tax")
+    territory = models.CharField(
+        _("territoire"), max_length=10, choices=Territory.choices, default=Territory.METROPOLE
+    )
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}: {self.territory}"
+
+
+class EventVat(models.Model):
+    """What an event's ticket VAT depends on beyond its genre (CGI 278-0 bis, 281 quater): a new creation
+    (or a classic newly staged) is at 2.1 % for its first 140 performances counted nationally, unless food
+    or drink is served during the show; a ticket that includes a drink is at the normal rate."""
+
+    event = models.OneToOneField("programming.Event", on_delete=models.CASCADE, related_name="vat")
+    new_creation = models.BooleanField(
+        _("création (ou œuvre classique nouvellement mise en scène)"), default=False
+    )
+    played_elsewhere = models.PositiveIntegerField(_("représentations déjà données ailleurs"), default=0)
+    drinks_served = models.BooleanField(
+        _("boissons ou restauration servies pendant le spectacle"), default=False
+    )
+    drink_included = models.BooleanField(_("le billet comprend une consommation"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.event_id}"
+
+
+class DeadlineReminder(models.Model):
+    """A reminder sent to an organizer's administrators before a declaration's deadline: once per
+    declaration, period and stage (days before)."""
+
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)  # "sibil"
+    period = models.CharField(max_length=10)  # "2026-4"
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organizer", "kind", "period", "days_before"], name="unique_deadline_reminder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organizer_id} {self.kind} {self.period} J-{self.days_before}"

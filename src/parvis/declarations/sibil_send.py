@@ -152,3 +152,32 @@ def _send_one(client: SibilClient, row: sibil.Row, declaration: SibilDeclaration
         sent_at=timezone.now(),
     )
     return "rejected" if status == SibilDeclaration.Status.REJECTED else "sent"
+
+
+def statuses_refresh(organizer, year: int, quarter: int, *, client: SibilClient | None = None) -> dict:
+    """Read back from SIBIL the status of the quarter's declarations sent (recorded, closed, rejected with
+    SIBIL's reason, cancelled). Returns how many were read and how many changed."""
+    start, end = sibil.quarter_bounds(year, quarter)
+    declarations = SibilDeclaration.objects.filter(
+        performance__organizer=organizer, performance__starts_at__gte=start, performance__starts_at__lt=end
+    ).exclude(sent={})
+    summary = {"read": 0, "changed": 0, "error": ""}
+    try:
+        client = client or client_for(organizer)
+        client.authenticate()
+        for declaration in declarations:
+            found = client.declaration_find(declaration.ext_id)
+            if found is None:
+                continue
+            summary["read"] += 1
+            status = str(found.get("statutDeclaration") or "")
+            status = status if status in SibilDeclaration.Status.values else declaration.status
+            reason = str(found.get("motifRejet") or found.get("codeErreur") or "")[:2000]
+            if (status, reason) != (declaration.status, declaration.error):
+                SibilDeclaration.objects.filter(pk=declaration.pk).update(
+                    status=status, error=reason, sibil_id=found.get("id") or declaration.sibil_id
+                )
+                summary["changed"] += 1
+    except SibilError as exc:
+        summary["error"] = exc.message
+    return summary

@@ -156,6 +156,12 @@ def _sibil_action(request, organizer, year: int, quarter: int) -> None:
                         organizer=organizer, genre=genre, defaults={"domain": domain}
                     )
             messages.success(request, _("Domaines enregistrés."))
+        elif action == "refresh":
+            done = sibil_send.statuses_refresh(organizer, year, quarter)
+            text = _("Statuts relus : %(read)s ; changés : %(changed)s.") % done
+            (messages.error if done["error"] else messages.success)(
+                request, f"{text} {done['error']}".strip()
+            )
         elif action == "siret":
             _siret(request, organizer)
         elif action == "capacity":

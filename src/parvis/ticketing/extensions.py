@@ -117,6 +117,17 @@ def benefits_provider() -> BenefitsProvider:
 # (a seated date's tariff that sells no seat category).
 performance_notes: Registry = Registry("notes on a date's sales page")
 
+# How a product adjusts the VAT rate of a date's tariff when it is made or aligned on its price list (a new
+# creation's first 140 performances at 2.1 %, a territory's own rates): functions of (performance, rate)
+# giving the rate, applied in order.
+tariff_vat_rates: Registry = Registry("VAT rate of a date's tariff")
+
+
+def vat_rate_for(performance, rate):
+    for adjust in tariff_vat_rates:
+        rate = adjust(performance, rate)
+    return rate
+
 
 class TicketPageExtension:
     """Adds to the tickets page of a date (template context). The performance carries `sells_seats`:

@@ -147,3 +147,29 @@ def test_the_administrator_sends_from_the_review_page_and_others_may_not(client,
     assert {d["domaineRepresentationId"] for d in fake.declarations.values()} == {12}
     page = client.get(url, {"trimestre": f"{year}-{q}"}).content.decode()
     assert page.count("Enregistrée") == 3 and "secret" not in page
+
+
+def test_statuses_are_read_back_with_sibils_reason(quarter, fake):
+    organizer, dates, when, _client = quarter
+    assert _send(organizer, when, fake)["sent"] == 3
+    declared = SibilDeclaration.objects.get(performance=dates[2])
+    stored = fake.declarations[declared.sibil_id]
+    stored.update(statutDeclaration="REJETE", motifRejet="Jauge incohérente avec le lieu")
+    fake.declarations[SibilDeclaration.objects.get(performance=dates[0]).sibil_id]["statutDeclaration"] = (
+        "CLOTURE"
+    )
+    client = SibilClient("declarant", "secret", base_url=fake.url, timeout=2)
+    assert sibil_send.statuses_refresh(organizer, *when, client=client) == {
+        "read": 3,
+        "changed": 2,
+        "error": "",
+    }
+    declared.refresh_from_db()
+    assert (declared.status, declared.error) == ("REJETE", "Jauge incohérente avec le lieu")
+    assert SibilDeclaration.objects.get(performance=dates[0]).status == "CLOTURE"
+    fake.unavailable_after = 0
+    fake.stop()
+    assert sibil_send.statuses_refresh(organizer, *when, client=client)[
+        "error"
+    ]  # SIBIL away: said, no change
+    assert SibilDeclaration.objects.get(performance=dates[0]).status == "CLOTURE"

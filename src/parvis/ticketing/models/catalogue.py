@@ -29,9 +29,12 @@ class TariffKind(models.TextChoices):
 
 VAT_RATES = [
     (Decimal("5.50"), _("5,5 % — spectacle vivant")),
-    (Decimal("2.10"), _("2,1 % — 140 premières représentations")),
+    (Decimal("2.10"), _("2,1 % — 140 premières représentations ; spectacle en Corse et outre-mer")),
     (Decimal("10.00"), _("10 % — expositions, musées")),
     (Decimal("20.00"), _("20 % — taux normal")),
+    (Decimal("8.50"), _("8,5 % — taux normal en Guadeloupe, Martinique, La Réunion")),
+    (Decimal("1.05"), _("1,05 % — 140 premières représentations outre-mer")),
+    (Decimal("0.90"), _("0,9 % — 140 premières représentations en Corse")),
     (Decimal("0.00"), _("0 % — hors champ")),
 ]
 

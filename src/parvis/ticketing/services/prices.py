@@ -17,6 +17,7 @@ from parvis.core.audit import audit_record, snapshot
 from parvis.programming.extensions import DatesFollower
 from parvis.programming.models import PerformanceStatus
 
+from ..extensions import vat_rate_for
 from ..models import LIST_FIELDS, EventPrice, Quota, SalesConfig, Tariff
 from .catalogue import _refresh_event_prices, on_date_label, performance_capacity
 
@@ -71,12 +72,15 @@ def _apply(entries: list[EventPrice], performances: list) -> int:
         for performance in performances:
             tariff = linked.get((performance.pk, entry.pk)) or existing.get((performance.pk, entry.name))
             if tariff is None:
-                new.append(Tariff(performance=performance, list_price=entry, **_values(entry)))
+                tariff = Tariff(performance=performance, list_price=entry, **_values(entry))
+                tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate)
+                new.append(tariff)
                 continue
             tariff.list_price = entry
             if not tariff.is_exception:
                 for name, value in _values(entry).items():
                     setattr(tariff, name, value)
+                tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate)
             changed.append(tariff)
     try:
         with transaction.atomic():
@@ -218,6 +222,7 @@ def date_copy_sales(source, copy) -> None:
             mine = Tariff(performance=copy, list_price_id=tariff.list_price_id)
         for name, value in values.items():
             setattr(mine, name, value)
+        mine.vat_rate = vat_rate_for(copy, mine.vat_rate)
         mine.is_exception = tariff.is_exception
         mine.sales_open_at = tariff.sales_open_at + shift if tariff.sales_open_at else None
         mine.sales_close_at = tariff.sales_close_at + shift if tariff.sales_close_at else None
