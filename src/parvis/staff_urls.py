@@ -7,7 +7,7 @@ from parvis.boxoffice import counter_seats, till_views
 from parvis.boxoffice import staff_views as boxoffice_views
 from parvis.checkin import staff_views as checkin_views
 from parvis.crm import staff_views as crm_views
-from parvis.declarations import accounting_views, rights_views, tax_views
+from parvis.declarations import accounting_views, rights_views, self_billing_views, tax_views
 from parvis.declarations import inspector as inspector_views
 from parvis.declarations import staff_views as declarations_views
 from parvis.marketing import journey_views, reco_views
@@ -450,6 +450,12 @@ urlpatterns = [
         passes_views.network_settlements,
         name="network_settlements",
     ),
+    path(
+        "r/<slug:network_slug>/autofactures/",
+        self_billing_views.network_self_billing,
+        name="network_self_billing",
+    ),
+    path("autofactures/<int:pk>.pdf", self_billing_views.self_billing_file, name="self_billing_file"),
     path("o/<slug:organizer_slug>/pass/", passes_views.passes, name="passes"),
     path("o/<slug:organizer_slug>/adhesions/", memberships_views.memberships, name="memberships"),
     path("r/<slug:network_slug>/", staff_views.network_curation, name="network_curation"),

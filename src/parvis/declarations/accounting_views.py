@@ -15,7 +15,7 @@ from parvis.core.audit import audit_record
 from parvis.core.params import date_or_none, int_or_none
 from parvis.network.permissions import Perm, has_organizer_perm
 
-from . import fec, vat, vat_rates
+from . import fec, self_billing, vat, vat_rates
 from .inspector import access_log, organizer_for
 from .models import AccountMapping, EventVat, Territory, VenueTax
 
@@ -62,6 +62,7 @@ def accounting(request, organizer_slug: str):
             "first": first,
             "last": last,
             "report": vat.report(organizer, *fec.period_bounds(first, last)),
+            "self_billed": self_billing.invoiced_by(organizer, first, last),
             "warnings": fec.warnings(organizer),
             "file_name": fec.file_name(organizer, last),
             "can_edit": can_edit,

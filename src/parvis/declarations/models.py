@@ -267,3 +267,33 @@ class DeadlineReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organizer_id} {self.kind} {self.period} J-{self.days_before}"
+
+
+class SelfBillingInvoice(models.Model):
+    """A member's monthly invoice to the network's seller for what the settlement gives it (its tickets
+    sold on its behalf, its pass entries and shares), made by the seller in the member's name
+    (autofacturation, CGI 289-I-2): numbered per member, never changed."""
+
+    network = models.ForeignKey("network.Network", on_delete=models.PROTECT, related_name="+")
+    seller = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="+")
+    organizer = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7)  # "2026-11"
+    number = models.CharField(_("n°"), max_length=40)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    # [[rate, excl, vat, incl]] and per kind {"ticket": …, "entry": …}: strings, exact decimals.
+    lines = models.JSONField(default=list)
+    kinds = models.JSONField(default=dict)
+    total_excl = models.DecimalField(max_digits=12, decimal_places=2)
+    total_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "seller", "organizer", "period"], name="unique_self_billing_period"
+            ),
+            models.UniqueConstraint(fields=["organizer", "number"], name="unique_self_billing_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -106,3 +106,60 @@ def _numbers(numbers: list[int]) -> str:
         parts.append(f"{start}-{previous}" if previous != start else str(start))
     text = ", ".join(parts)
     return text if len(text) <= 60 else text[:57] + "…"
+
+
+def self_billing_pdf(invoice) -> bytes:
+    """A self-billed invoice (autofacturation): the member as supplier, the network's seller as customer,
+    the amounts per VAT rate, the mentions the law asks."""
+    width, height = A4
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    title = _("Facture n° %(n)s — Autofacturation") % {"n": invoice.number}
+    page.setTitle(title)
+    y = height - 20 * mm
+    page.setFont("Helvetica-Bold", 14)
+    page.drawString(15 * mm, y, title)
+    page.setFont("Helvetica", 9)
+    for label, party in ((_("Fournisseur"), invoice.organizer), (_("Client"), invoice.seller)):
+        y -= 9 * mm
+        page.setFont("Helvetica-Bold", 9)
+        page.drawString(15 * mm, y, label)
+        page.setFont("Helvetica", 9)
+        details = [party.legal_name or party.name, f"SIRET {party.siret or '—'}"]
+        if party.vat_number:
+            details.append(_("TVA intracommunautaire %(n)s") % {"n": party.vat_number})
+        for text in details:
+            y -= 4.5 * mm
+            page.drawString(15 * mm, y, text[:110])
+    y -= 9 * mm
+    issued = formats.date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")
+    page.drawString(15 * mm, y, _("Période : %(p)s — établie le %(d)s") % {"p": invoice.period, "d": issued})
+    y -= 5 * mm
+    page.drawString(
+        15 * mm,
+        y,
+        _("Ventes de billets et de pass du réseau reversées au fournisseur (relevé des reversements).")[:120],
+    )
+    y -= 9 * mm
+    page.setFont("Helvetica-Bold", 9)
+    page.drawString(15 * mm, y, _("Taux de TVA"))
+    for text, x in ((_("HT"), 90), (_("TVA"), 130), (_("TTC"), 175)):
+        page.drawRightString(x * mm, y, text)
+    page.setFont("Helvetica", 9)
+    for rate, excl, vat, incl in invoice.lines:
+        y -= 5 * mm
+        page.drawString(15 * mm, y, f"{rate} %")
+        for value, x in ((excl, 90), (vat, 130), (incl, 175)):
+            page.drawRightString(x * mm, y, f"{value} €")
+    y -= 7 * mm
+    page.setFont("Helvetica-Bold", 9)
+    page.drawString(15 * mm, y, _("Total"))
+    for value, x in ((invoice.total_excl, 90), (invoice.total_vat, 130), (invoice.total, 175)):
+        page.drawRightString(x * mm, y, f"{value} €")
+    page.setFont("Helvetica", 8)
+    y -= 12 * mm
+    mention = _("Autofacturation : facture établie par le client au nom et pour le compte du fournisseur.")
+    page.drawString(15 * mm, y, f"{mention} (CGI, art. 289-I-2)")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()

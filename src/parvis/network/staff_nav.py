@@ -48,6 +48,8 @@ NETWORK_SECTIONS = (
      ("network_analytics_",)),
     ("settlements", _("Reversements"), "staff:network_settlements", Perm.NETWORK_SETTLEMENTS,
      ("network_settlements",)),
+    ("self_billing", _("Autofactures"), "staff:network_self_billing", Perm.NETWORK_SETTLEMENTS,
+     ("network_self_billing",)),
     ("campaigns", _("Campagnes"), "staff:network_campaign_list", Perm.NETWORK_CAMPAIGNS,
      ("network_campaign",)),
 )  # fmt: skip

@@ -1,0 +1,72 @@
+"""The network's self-billed invoices: per month, each member's invoice to the network's seller (made once
+the month is over, from the settlement), checked against the settlement to the cent; each as a PDF, for
+the network's staff and for the member's."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parvis.network.permissions import Perm, has_organizer_perm, network_perms, require_network_perm
+from parvis.passes.settlements import statement_build
+
+from . import self_billing
+from .models import SelfBillingInvoice
+from .pdf import self_billing_pdf
+from .tax_views import month_param
+
+
+@login_required
+def network_self_billing(request, network_slug: str):
+    network = require_network_perm(request.user, network_slug, Perm.NETWORK_SETTLEMENTS)
+    year, month = month_param(request.GET.get("mois", "") or request.POST.get("mois", ""))
+    if request.method == "POST":
+        made = self_billing.issue_month(network, year, month)
+        if self_billing.month_bounds(year, month)[1] > timezone.now():
+            messages.error(request, _("Le mois n'est pas terminé : les autofactures sont établies ensuite."))
+        else:
+            messages.success(request, _("%(n)s autofactures établies.") % {"n": len(made)})
+        return redirect(f"{request.path}?mois={year}-{month:02d}")
+    invoices = list(
+        SelfBillingInvoice.objects.filter(network=network, period=f"{year}-{month:02d}")
+        .select_related("organizer", "seller")
+        .order_by("organizer__name")
+    )
+    statement = statement_build(network=network, start=self_billing.month_bounds(year, month)[0],
+                                end=self_billing.month_bounds(year, month)[1])  # fmt: skip
+    members = {row.organizer_id: row for row in statement.rows}
+    checks = [(invoice, members.get(invoice.organizer_id)) for invoice in invoices]
+    first = datetime.date(year, month, 1)
+    return render(
+        request,
+        "declarations/self_billing.html",
+        {
+            "network": network,
+            "year": year,
+            "month": month,
+            "first": first,
+            "checks": checks,
+            "agree": all(row is not None and row.total == invoice.total for invoice, row in checks),
+            "previous": f"{(first - datetime.timedelta(days=1)):%Y-%m}",
+            "following": f"{(first + datetime.timedelta(days=31)):%Y-%m}",
+        },
+    )
+
+
+@login_required
+def self_billing_file(request, pk: int):
+    invoice = get_object_or_404(
+        SelfBillingInvoice.objects.select_related("network", "organizer", "seller"), pk=pk
+    )
+    allowed = Perm.NETWORK_SETTLEMENTS in network_perms(request.user, invoice.network) or has_organizer_perm(
+        request.user, invoice.organizer, Perm.SALES_VIEW
+    )
+    if not allowed:
+        raise Http404
+    response = HttpResponse(self_billing_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    return response
