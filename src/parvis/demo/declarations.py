@@ -3,7 +3,8 @@ opened and closed each day (sales in cash, by card and cheque, a refund, a gift 
 « Voltige » (circus: its tax body left to decide) and one of « Les Bonnes » (ASTP, confirmed) that took
 place; a jazz club without SIRET whose concert of that quarter is sold online (CNM); half the clubs with a
 SIRET; a counter day last month for this season's dates. Then, as the nightly tasks would: the daily
-revenue statements of the dates that took place, and the Z closures of the till's days.
+revenue statements of the dates that took place, the Z closures of the till's days, and the club's
+self-billed invoice to the network's association, which sold its concert in its own name.
 
 The past is made as it would have happened: the clock is set back while it is made (`_clock`), so the
 dates were on sale when sold and the till's journal is chained in the order of its days."""
@@ -22,7 +23,7 @@ from parvis.boxoffice import services as counter
 from parvis.boxoffice.models import CashDrawer, JournalHead, TillSession
 from parvis.boxoffice.product_sales import voucher_sell
 from parvis.boxoffice.till import CounterPayment
-from parvis.declarations import sibil, statements
+from parvis.declarations import self_billing, sibil, statements
 from parvis.declarations.models import EventTax, TaxBody
 from parvis.network.models import Organizer
 from parvis.programming.models import Event, Performance
@@ -72,6 +73,10 @@ def demo_declarations(*, theatre, jazz) -> None:
     EventTax.objects.get_or_create(event=concert.event, defaults={"body": TaxBody.CNM})
     for organizer in (theatre, club):
         statements.statements_due(organizer)
+    jazz.refresh_from_db()
+    if jazz.ticket_seller_id:  # the association sold the club's concert in its own name: its invoice
+        local = timezone.localtime(concert.starts_at)
+        self_billing.issue_month(jazz, local.year, local.month)
     for chain in JournalHead.objects.filter(organizer_id=theatre.pk).values_list("chain", flat=True):
         journal.closures_generate(theatre, chain)
 

@@ -262,5 +262,8 @@ def test_the_demo_has_a_quarter_to_declare_and_a_till_that_opened_and_closed(cli
     taxed = {r.performance.event.title: r for r in show_tax.rows(theatre, start, end)}
     assert taxed["Voltige"].warnings and taxed["Les Bonnes"].due > 0
     assert DailyStatement.objects.filter(organizer=theatre).count() >= 3
+    from parvis.declarations.models import SelfBillingInvoice
+
+    assert SelfBillingInvoice.objects.filter(organizer__events__title="Trio Nocturne").count() == 1
     assert Organizer.objects.exclude(siret="").filter(venues__slug="club").count() >= 12
     assert timezone.now() - sessions.order_by("-opened_at")[0].opened_at > datetime.timedelta(days=5)
