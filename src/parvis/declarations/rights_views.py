@@ -2,62 +2,44 @@
 month's, or one performance's), and the bar, catering and expenses staff type in."""
 
 import csv
-import datetime
 import io
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record
 from parvis.core.params import int_or_none
-from parvis.network.permissions import Perm, has_organizer_perm
 from parvis.programming.models import Performance
 
 from . import rights, show_tax
-from .inspector import access_log, organizer_for
 from .models import PerformanceRights
-from .tax_views import amount_field, month_param
+from .tax_views import amount_field, month_nav, month_page
 
 RATES = (Decimal("5.50"), Decimal("10.00"), Decimal("20.00"))
 
 
 @login_required
 def rights_month(request, organizer_slug: str):
-    organizer, logged = organizer_for(request, organizer_slug)
-    year, month = month_param(request.GET.get("mois", "") or request.POST.get("mois", ""))
-    if logged:
-        access_log(request, organizer, "rights", month=f"{year}-{month:02d}")
-    can_edit = has_organizer_perm(request.user, organizer, Perm.ORGANIZER_SETTINGS)
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        _takings(request, organizer)
-        return redirect(f"{request.path}?mois={year}-{month:02d}")
+    organizer, year, month, can_edit, answered = month_page(request, organizer_slug, "rights", _takings)
+    if answered:
+        return answered
     found = rights.rows(organizer, *show_tax.month_bounds(year, month))
     kind = request.GET.get("format", "")
     if kind in ("sacem", "sacd"):
         only = int_or_none(request.GET.get("representation", ""))
         chosen = [row for row in found if row.performance.pk == only] if only else _of(found, kind)
         return _file(organizer, chosen, kind, f"{year}-{month:02d}" + (f"-{only}" if only else ""))
-    first = datetime.date(year, month, 1)
-    previous = first - datetime.timedelta(days=1)
-    following = first + datetime.timedelta(days=31)
     return render(
         request,
         "declarations/rights.html",
         {
+            **month_nav(year, month),
             "organizer": organizer,
-            "year": year,
-            "month": month,
-            "first": first,
             "rows": found,
-            "previous": f"{previous.year}-{previous.month:02d}",
-            "following": f"{following.year}-{following.month:02d}",
             "can_edit": can_edit,
             "rates": RATES,
         },

@@ -2,8 +2,6 @@
 the month is over, from the settlement), checked against the settlement to the cent; each as a PDF, for
 the network's staff and for the member's."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -17,7 +15,7 @@ from parvis.passes.settlements import statement_build
 from . import self_billing
 from .models import SelfBillingInvoice
 from .pdf import self_billing_pdf
-from .tax_views import month_param
+from .tax_views import month_nav, month_param
 
 
 @login_required
@@ -40,19 +38,14 @@ def network_self_billing(request, network_slug: str):
                                 end=self_billing.month_bounds(year, month)[1])  # fmt: skip
     members = {row.organizer_id: row for row in statement.rows}
     checks = [(invoice, members.get(invoice.organizer_id)) for invoice in invoices]
-    first = datetime.date(year, month, 1)
     return render(
         request,
         "declarations/self_billing.html",
         {
+            **month_nav(year, month),
             "network": network,
-            "year": year,
-            "month": month,
-            "first": first,
             "checks": checks,
             "agree": all(row is not None and row.total == invoice.total for invoice, row in checks),
-            "previous": f"{(first - datetime.timedelta(days=1)):%Y-%m}",
-            "following": f"{(first + datetime.timedelta(days=31)):%Y-%m}",
         },
     )
 

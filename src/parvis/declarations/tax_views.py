@@ -35,38 +35,55 @@ def month_param(raw: str) -> tuple[int, int]:
     return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
 
 
-@login_required
-def show_tax_month(request, organizer_slug: str):
+def month_page(request, organizer_slug: str, page: str, act):
+    """The head of a monthly declarations page: the organizer (for its staff, or an inspector whose access
+    is logged), the month asked, whether the person may change settings; a POST goes to `act` (settings
+    only) and answers a redirect to the same month (the last item, else None)."""
     organizer, logged = organizer_for(request, organizer_slug)
     year, month = month_param(request.GET.get("mois", "") or request.POST.get("mois", ""))
     if logged:
-        access_log(request, organizer, "show_tax", month=f"{year}-{month:02d}")
+        access_log(request, organizer, page, month=f"{year}-{month:02d}")
     can_edit = has_organizer_perm(request.user, organizer, Perm.ORGANIZER_SETTINGS)
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        _action(request, organizer)
-        return redirect(f"{request.path}?mois={year}-{month:02d}")
+    if request.method != "POST":
+        return organizer, year, month, can_edit, None
+    if not can_edit:
+        raise PermissionDenied
+    act(request, organizer)
+    return organizer, year, month, can_edit, redirect(f"{request.path}?mois={year}-{month:02d}")
+
+
+def month_nav(year: int, month: int) -> dict:
+    """The month shown and the links to the months around it."""
+    first = datetime.date(year, month, 1)
+    previous = first - datetime.timedelta(days=1)
+    following = first + datetime.timedelta(days=31)
+    return {
+        "year": year,
+        "month": month,
+        "first": first,
+        "previous": f"{previous.year}-{previous.month:02d}",
+        "following": f"{following.year}-{following.month:02d}",
+    }
+
+
+@login_required
+def show_tax_month(request, organizer_slug: str):
+    organizer, year, month, can_edit, answered = month_page(request, organizer_slug, "show_tax", _action)
+    if answered:
+        return answered
     found = show_tax.rows(organizer, *show_tax.month_bounds(year, month))
     body = request.GET.get("format", "")
     if body in show_tax.TAXED:
         return _export(organizer, found, body, year, month)
-    first = datetime.date(year, month, 1)
-    previous = first - datetime.timedelta(days=1)
-    following = first + datetime.timedelta(days=31)
     profile = OrganizerTax.objects.filter(organizer=organizer).first()
     return render(
         request,
         "declarations/show_tax.html",
         {
+            **month_nav(year, month),
             "organizer": organizer,
-            "year": year,
-            "month": month,
-            "first": first,
             "rows": found,
             "to_fix": sum(1 for row in found if row.warnings),
-            "previous": f"{previous.year}-{previous.month:02d}",
-            "following": f"{following.year}-{following.month:02d}",
             "can_edit": can_edit,
             "subsidised": bool(profile and profile.subsidised),
             "events": _events(found),

@@ -5,7 +5,6 @@ violation."""
 
 import datetime
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -16,7 +15,7 @@ from parvis.programming.models import Genre, Performance
 from parvis.testing import staff
 from parvis.ticketing.models import Tariff
 from parvis.ticketing.tests.factories import buy
-from parvis.web.tests.conftest import axe_violations
+from parvis.web.tests.conftest import admin_login, axe_violations
 
 from .fake_sibil import FakeSibil
 
@@ -42,23 +41,11 @@ def _last_quarter(organizer):
     return year, quarter
 
 
-def _login_admin(page, admin):
-    page.goto("/staff/login/")
-    page.get_by_label("E-mail ou identifiant").fill(admin.username)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/staff/2fa/setup/**")
-    secret = page.get_by_test_id("totp-secret").inner_text()
-    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Activer").click()
-    page.wait_for_url("**/staff/")
-
-
 def test_an_administrator_reviews_fixes_and_sends_the_quarter(page, network, fake, settings):
     settings.SIBIL_URL = fake.url
     organizer = club(network, "club-sibil")
     year, quarter = _last_quarter(organizer)
-    _login_admin(page, staff(organizer, Role.ADMINISTRATOR, username="admin@club.example"))
+    admin_login(page, staff(organizer, Role.ADMINISTRATOR, username="admin@club.example"))
 
     page.goto(f"/staff/o/{organizer.slug}/sibil/?trimestre={year}-{quarter}")
     expect(page.get_by_test_id("sibil-to-fix")).to_contain_text("2 représentations")

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pyotp
+
 AXE_JS = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
 PHONE = {"width": 390, "height": 844}
 
@@ -38,4 +40,18 @@ def staff_login(page, user, password: str = "correct-horse-battery") -> None:  #
     page.get_by_label("E-mail ou identifiant").fill(user.username)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/staff/")
+
+
+def admin_login(page, user, password: str = "correct-horse-battery") -> None:  # noqa: S107 - UserFactory's
+    """Log in a staff member whose role needs two factors: the login page, then the enrolment of the
+    authenticator (its code computed from the secret the page shows)."""
+    page.goto("/staff/login/")
+    page.get_by_label("E-mail ou identifiant").fill(user.username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/staff/2fa/setup/**")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Activer").click()
     page.wait_for_url("**/staff/")

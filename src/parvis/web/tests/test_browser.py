@@ -3,7 +3,6 @@
 import datetime
 import re
 
-import pyotp
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -11,7 +10,7 @@ from playwright.sync_api import expect
 from parvis.network.models import Role
 from parvis.testing import EventFactory, PerformanceFactory, VenueFactory, join, staff
 
-from .conftest import axe_violations
+from .conftest import admin_login, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,17 +105,7 @@ def test_administrator_with_totp_creates_an_event_with_three_dates_and_publishes
     page, network, organizer, venue
 ):
     admin = staff(organizer, Role.ADMINISTRATOR, username="admin@club.example")
-    page.goto("/staff/login/")
-    page.get_by_label("E-mail ou identifiant").fill(admin.username)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-
-    # Administrators must enrol a second factor first.
-    page.wait_for_url("**/staff/2fa/setup/**")
-    secret = page.get_by_test_id("totp-secret").inner_text()
-    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Activer").click()
-    page.wait_for_url("**/staff/")
+    admin_login(page, admin)  # administrators must enrol a second factor first
 
     page.get_by_role("link", name="Programmation").first.click()
     page.get_by_role("link", name="Nouvel évènement").click()
