@@ -45,6 +45,10 @@ class SibilAccount(models.Model):
     username = models.CharField(_("identifiant SIBIL"), max_length=200)
     password = models.CharField(_("mot de passe SIBIL"), max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
+    # The last run of a quarter's sending (a background task): when asked, when done, what happened.
+    run_asked_at = models.DateTimeField(null=True, blank=True)
+    run_done_at = models.DateTimeField(null=True, blank=True)
+    run_summary = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.organizer_id}: {self.username}"

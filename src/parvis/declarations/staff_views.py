@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.core.audit import audit_record
+from parvis.core.background import enqueue_on_commit
 from parvis.core.params import int_or_none, is_digits
 from parvis.network.permissions import Perm, has_organizer_perm
 from parvis.programming.models import Genre, Performance
@@ -22,6 +23,7 @@ from .inspector import access_log, organizer_for
 from .models import DailyStatement, GenreDomain, SibilAccount, SibilDomain
 from .pdf import statement_pdf
 from .sibil_client import SibilError
+from .tasks import send_quarter
 
 
 @login_required
@@ -167,11 +169,14 @@ def _sibil_action(request, organizer, year: int, quarter: int) -> None:
         elif action == "capacity":
             _capacity(request, organizer)
         elif action == "send":
-            done = sibil_send.quarter_send(organizer, year, quarter)
-            text = _("Envoyées : %(sent)s ; rejetées : %(rejected)s ; en attente : %(waiting)s.") % done
-            (messages.error if done["error"] else messages.success)(
-                request, f"{text} {done['error']}".strip()
+            asked = SibilAccount.objects.filter(organizer=organizer).update(
+                run_asked_at=timezone.now(), run_done_at=None, run_summary={}
             )
+            if not asked:
+                messages.error(request, _("Indiquez d'abord l'identifiant SIBIL de la structure."))
+                return
+            enqueue_on_commit(send_quarter, organizer_id=organizer.pk, year=year, quarter=quarter)
+            messages.success(request, _("Envoi lancé : chaque statut s'affiche ici dès que SIBIL a répondu."))
     except SibilError as exc:
         messages.error(request, exc.message)
 

@@ -5,7 +5,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
@@ -14,8 +14,8 @@ from parvis.core import jobs
 from parvis.core.mail import deliver
 from parvis.network.models import Organizer
 
-from . import reminders, sibil
-from .models import DeadlineReminder
+from . import reminders, sibil, sibil_send
+from .models import DeadlineReminder, SibilAccount
 
 
 @task()
@@ -66,8 +66,27 @@ def send_deadline_reminders() -> int:
     return len(due)
 
 
+@task()
+def send_quarter(*, organizer_id: int, year: int, quarter: int) -> dict:
+    """Send a quarter to SIBIL in the background (a request would wait 50 ms to seconds per performance).
+    Safe to run twice: each performance is found by its external id, then updated or created."""
+    organizer = Organizer.objects.get(pk=organizer_id)
+    summary = sibil_send.quarter_send(organizer, year, quarter)
+    SibilAccount.objects.filter(organizer=organizer).update(
+        run_done_at=timezone.now(), run_summary={**summary, "quarter": f"{year}-{quarter}"}
+    )
+    return summary
+
+
+def _quarter_about(kwargs: dict) -> tuple[int | None, str]:
+    return kwargs.get("organizer_id"), _("SIBIL, trimestre %(period)s") % {
+        "period": f"{kwargs.get('year', '')}-{kwargs.get('quarter', '')}"
+    }
+
+
 def _about(kwargs: dict) -> tuple[int | None, str]:
     return kwargs.get("organizer_id"), _("SIBIL, trimestre %(period)s") % {"period": kwargs.get("period", "")}
 
 
 jobs.policy(send_deadline_reminder, label=gettext_lazy("Rappel d'échéance SIBIL"), about=_about)
+jobs.policy(send_quarter, label=gettext_lazy("Envoi d'un trimestre à SIBIL"), about=_quarter_about)

@@ -129,7 +129,9 @@ def test_a_performance_to_fix_or_without_domain_waits(quarter, fake):
     assert fake.declarations == {} and not SibilDeclaration.objects.exists()
 
 
-def test_the_administrator_sends_from_the_review_page_and_others_may_not(client, quarter, fake, settings):
+def test_the_administrator_sends_from_the_review_page_and_others_may_not(
+    client, quarter, fake, settings, django_capture_on_commit_callbacks
+):
     organizer, dates, (year, q), _client = quarter
     settings.SIBIL_URL = fake.url
     url = reverse("staff:sibil_quarter", args=[organizer.slug])
@@ -142,11 +144,14 @@ def test_the_administrator_sends_from_the_review_page_and_others_may_not(client,
     client.post(url, {"action": "domains", "trimestre": f"{year}-{q}"})
     client.post(url, {"action": "map", "genre-jazz": "12", "trimestre": f"{year}-{q}"})
     assert GenreDomain.objects.get(organizer=organizer, genre="jazz").domain_id == 12
-    answer = client.post(url, {"action": "send", "trimestre": f"{year}-{q}"}, follow=True)
-    assert "Envoyées : 3" in answer.content.decode() and len(fake.declarations) == 3
+    with django_capture_on_commit_callbacks(execute=True):  # the sending is a background task
+        answer = client.post(url, {"action": "send", "trimestre": f"{year}-{q}"}, follow=True)
+    assert "Envoi lancé" in answer.content.decode() and len(fake.declarations) == 3
+    assert SibilAccount.objects.get(organizer=organizer).run_summary["sent"] == 3
     assert {d["domaineRepresentationId"] for d in fake.declarations.values()} == {12}
     page = client.get(url, {"trimestre": f"{year}-{q}"}).content.decode()
     assert page.count("Enregistrée") == 3 and "secret" not in page
+    assert "envoyées 3 ; rejetées 0 ; en attente 0." in page
 
 
 def test_statuses_are_read_back_with_sibils_reason(quarter, fake):
