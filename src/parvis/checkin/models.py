@@ -19,6 +19,7 @@ REFUSAL_LABELS = {
     "too_early": _("Trop tôt : les portes ne sont pas ouvertes"),
     "expired": _("Billet expiré"),
     "wrong_slot": _("Pas pour ce créneau"),
+    "online": _("Billet en ligne : il donne accès à la diffusion, pas à la salle"),
     "invalid": _("Billet inconnu ou falsifié"),
     "malformed": _("Code illisible : ce n'est pas un billet"),
     "unknown_ticket": _("Billet inconnu"),

@@ -27,7 +27,7 @@ def offline_package(checkin_list: CheckinList) -> dict:
     performances = list(checkin_list.performances.values_list("pk", flat=True))
     tariffs = list(checkin_list.tariffs.values_list("pk", flat=True))
     tickets = (
-        Ticket.objects.filter(performance_id__in=performances)
+        Ticket.objects.filter(performance_id__in=performances, tariff__online=False)  # none at the door
         .select_related("order", "slot")
         .only(
             "performance_id",
@@ -191,7 +191,9 @@ def search_tickets(checkin_list: CheckinList, q: str, *, limit: int = 20) -> lis
 def attendance(checkin_list: CheckinList, *, bucket_minutes: int = 5) -> dict:
     """Checked in / sold, by gate and by time bucket, for the door manager."""
     performances = checkin_list.performances.all()
-    sold = Ticket.objects.filter(performance__in=performances, state=TicketState.VALID).count()
+    sold = Ticket.objects.filter(
+        performance__in=performances, state=TicketState.VALID, tariff__online=False
+    ).count()
     inside = Presence.objects.filter(checkin_list=checkin_list, inside=True).count()
     entered = Presence.objects.filter(checkin_list=checkin_list).count()
     accepted = Scan.objects.filter(checkin_list=checkin_list, accepted=True, kind=Scan.Kind.ENTRY)

@@ -67,7 +67,7 @@ def _ticket_sql(vendor: str) -> str:
     table = connection.ops.quote_name
     return (
         "SELECT t.id, t.number, t.state, t.attendee_name, t.performance_id, t.tariff_id, t.slot_id, "  # noqa: S608
-        "t.order_id, o.state, o.contact_id, p.starts_at, p.venue_id, r.name, r.seated, "
+        "t.order_id, o.state, o.contact_id, p.starts_at, p.venue_id, r.name, r.seated, r.online, "
         "s.name, s.slot_starts_at, s.slot_ends_at "
         f"FROM {table(Ticket._meta.db_table)} t "
         f"JOIN {table(Order._meta.db_table)} o ON o.id = t.order_id "
@@ -92,13 +92,14 @@ def _ticket_read(organizer_id: int, performance_id: int, number: int) -> Ticket 
     if row is None:
         return None
     (pk, number, state, name, performance_id, tariff_id, slot_id, order_id, order_state, contact_id,
-     starts_at, venue_id, tariff_name, seated, slot_name, slot_starts_at, slot_ends_at) = row  # fmt: skip
+     starts_at, venue_id, tariff_name, seated, online, slot_name, slot_starts_at,
+     slot_ends_at) = row  # fmt: skip
     ticket = _loaded(Ticket, id=pk, number=number, state=state, attendee_name=name)
     ticket.order = _loaded(Order, id=order_id, state=order_state, contact_id=contact_id)
     ticket.performance = _loaded(
         Performance, id=performance_id, starts_at=_aware(starts_at), venue_id=venue_id
     )
-    ticket.tariff = _loaded(Tariff, id=tariff_id, name=tariff_name, seated=bool(seated))
+    ticket.tariff = _loaded(Tariff, id=tariff_id, name=tariff_name, seated=bool(seated), online=bool(online))
     ticket.slot = slot_id and _loaded(
         Quota,
         id=slot_id,
@@ -136,6 +137,8 @@ def _check_ticket(checkin_list: CheckinList, ticket: Ticket, valid_until, at) ->
         return "unpaid"
     if ticket.performance_id not in checkin_list.performance_ids:
         return "wrong_performance"
+    if ticket.tariff.online:  # it opens the stream, not the door
+        return "online"
     if checkin_list.tariff_ids and ticket.tariff_id not in checkin_list.tariff_ids:
         return "wrong_tariff"
     opens = ticket.performance.starts_at - timedelta(minutes=checkin_list.opens_minutes_before)

@@ -197,6 +197,7 @@ class Interaction(models.Model):
         IMPORT = "import", _("Import")
         NOTE = "note", _("Note")
         MERGE = "merge", _("Fusion")
+        ONLINE = "online", _("Accès en ligne")
 
     organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="interactions")

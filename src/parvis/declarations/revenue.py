@@ -28,8 +28,11 @@ def pass_share(price: Decimal, entries: int) -> Decimal:
 
 
 def valid_sold(performance_ids) -> dict[int, list[Sold]]:
-    """The valid tickets of these performances, per performance."""
-    rows = Ticket.objects.filter(performance_id__in=performance_ids, state=TicketState.VALID).values_list(
+    """The valid tickets of these performances, per performance. Online tickets (a stream, a virtual visit)
+    are left out: SIBIL, the show tax and the authors' societies count the audience before the stage."""
+    rows = Ticket.objects.filter(
+        performance_id__in=performance_ids, state=TicketState.VALID, tariff__online=False
+    ).values_list(
         "performance_id", "price", "vat_rate", "tariff__kind", "order__subscription_id",
         "pass_entry__holding__price", "pass_entry__holding__entries", "pass_entry__holding__vat_rate",
     )  # fmt: skip

@@ -2,7 +2,10 @@
 297): a live show at the reduced rate; a new creation (or a classic newly staged) at the particular rate
 for its first 140 performances counted nationally (those played elsewhere, entered by staff, plus this
 organizer's own dates in order), unless food or drink is served during the show; a ticket that includes a
-drink at the normal rate. Exhibitions and other rates are left as staff set them.
+drink at the normal rate. An online tariff (a stream, a virtual visit) is a service supplied
+electronically, at the normal rate: the reduced rates name shows given before an audience, and the State
+refused to extend them to streams (answer to written question no. 34040, JO 16 February 2021).
+Exhibitions and other rates are left as staff set them.
 
 The rule adjusts a date's tariff when it is made or aligned on its price list (the ticketing's
 `tariff_vat_rates` extension point), and, when an event's or a venue's settings change, every coming date's
@@ -47,12 +50,18 @@ def creation_rank(performance, settings: EventVat) -> int:
 
 
 def expected(
-    performance, rate: Decimal, settings: EventVat | None, territory: str, rank: int | None = None
+    performance,
+    rate: Decimal,
+    settings: EventVat | None,
+    territory: str,
+    rank: int | None = None,
+    *,
+    online: bool = False,
 ) -> Decimal:
     if rate not in SHOW_RATES:
         return rate
     creation, live, normal = RATES[territory]
-    if settings is not None and settings.drink_included:
+    if online or (settings is not None and settings.drink_included):
         return normal
     if settings is not None and settings.new_creation and not settings.drinks_served:
         if (rank or creation_rank(performance, settings)) <= CREATION_LIMIT:
@@ -66,13 +75,14 @@ def _territory(venue_id: int) -> str:
     )
 
 
-def adjust(performance, rate):
-    """The extension point's rule: only where the event or the venue says something."""
+def adjust(performance, rate, online: bool = False):
+    """The extension point's rule: only where the tariff is online, or the event or the venue says
+    something."""
     settings = EventVat.objects.filter(event_id=performance.event_id).first()
     territory = _territory(performance.venue_id)
-    if settings is None and territory == Territory.METROPOLE:
+    if settings is None and territory == Territory.METROPOLE and not online:
         return rate
-    return expected(performance, Decimal(rate), settings, territory)
+    return expected(performance, Decimal(rate), settings, territory, online=online)
 
 
 @dataclass
@@ -106,9 +116,16 @@ def mismatches(organizer) -> list[Mismatch]:
         performance = by_performance[tariff.performance_id]
         territory = territories.get(performance.venue_id, Territory.METROPOLE)
         event_settings = settings.get(performance.event_id)
-        if event_settings is None and territory == Territory.METROPOLE:
+        if event_settings is None and territory == Territory.METROPOLE and not tariff.online:
             continue
-        right = expected(performance, tariff.vat_rate, event_settings, territory, ranks.get(performance.pk))
+        right = expected(
+            performance,
+            tariff.vat_rate,
+            event_settings,
+            territory,
+            ranks.get(performance.pk),
+            online=tariff.online,
+        )
         if right != tariff.vat_rate:
             tariff.performance = performance
             found.append(Mismatch(tariff, right))

@@ -8,6 +8,7 @@
   tariffs, free entries, priority booking, subscriber tariffs). Without one, no cart has benefits.
 - `ticket_page`: what else the tickets page of a date offers (a pass the buyer holds, …).
 - `ticket_relations`: what a printed ticket shows of a product (a pass's entry), read with the ticket.
+- `order_links`: what an order gives besides printed tickets (an online ticket's access link).
 
 Ticketing never imports the apps that register here: they sit above it.
 """
@@ -113,19 +114,29 @@ def benefits_provider() -> BenefitsProvider:
     return benefits.get("memberships") or BenefitsProvider()
 
 
+# What an order gives besides printed tickets, shown by its confirmation e-mail and its page: functions of
+# (order, base_url) giving (label, url, note) triples (an online ticket's personal access link). Called when
+# the e-mail is written or the page shown, never while a sale is made.
+order_links: Registry = Registry("links an order gives")
+
+
+def links_of(order, base_url: str) -> list[tuple[str, str, str]]:
+    return [link for links in order_links for link in links(order, base_url)]
+
+
 # What a product says to the staff on a date's sales page: functions of the performance giving sentences
 # (a seated date's tariff that sells no seat category).
 performance_notes: Registry = Registry("notes on a date's sales page")
 
 # How a product adjusts the VAT rate of a date's tariff when it is made or aligned on its price list (a new
-# creation's first 140 performances at 2.1 %, a territory's own rates): functions of (performance, rate)
-# giving the rate, applied in order.
+# creation's first 140 performances at 2.1 %, a territory's own rates, a stream at the normal rate):
+# functions of (performance, rate, online) giving the rate, applied in order.
 tariff_vat_rates: Registry = Registry("VAT rate of a date's tariff")
 
 
-def vat_rate_for(performance, rate):
+def vat_rate_for(performance, rate, *, online: bool = False):
     for adjust in tariff_vat_rates:
-        rate = adjust(performance, rate)
+        rate = adjust(performance, rate, online)
     return rate
 
 

@@ -20,6 +20,9 @@ from parvis.core.registry import Registry
 
 from .models import Channel, Hold, HoldState, Quota, Tariff, WaitingEntry
 
+# What is left of an online tariff that no contingent limits (its viewers are not counted in the room).
+ONLINE_UNLIMITED = 10_000
+
 
 class SoldOut(Exception):
     """Not enough places left in one of the quotas."""
@@ -33,8 +36,10 @@ def _applies(quota: Quota, tariff: Tariff, channel: str, slot_id: int | None = N
     if quota.is_slot:  # a timed-entry slot counts only for the buyers who chose it
         return quota.pk == slot_id
     if quota.is_total:
-        return True
+        return not tariff.online  # an online ticket takes no place in the room
     limited_to = quota.tariffs.all()  # prefetched
+    if tariff.online:  # only a contingent of its own (viewers) limits it
+        return tariff in limited_to
     return (not limited_to or tariff in limited_to) and quota.applies_to_channel(channel)
 
 
@@ -366,6 +371,9 @@ def _left_of(tariffs, channel: str, quotas, free, waiting) -> dict[int, int]:
             for q in quotas.values()
             if q.performance_id == tariff.performance_id and _applies(q, tariff, channel)
         ]
+        if tariff.online:  # the waiting list waits for places in the room; no contingent: no limit
+            result[tariff.pk] = max(0, min((free[q.pk] for q in applicable), default=ONLINE_UNLIMITED))
+            continue
         left = min((free[q.pk] for q in applicable), default=0) - waiting.get(tariff.performance_id, 0)
         result[tariff.pk] = max(0, left)
     return result

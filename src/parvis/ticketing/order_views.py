@@ -76,6 +76,7 @@ def order_view(request, code: str, secret: str):
         {
             "order": order,
             "tickets": _with_mentions(_tickets_of_order(order.pk)) if paid else [],
+            "links": extensions.links_of(order, "") if paid else [],
             "items": [] if paid else _items_of_order(order.pk),
             "vouchers": Voucher.objects.filter(order=order, source=Voucher.Source.ONLINE)
             if OrderExtra.Kind.VOUCHER in kinds

@@ -201,7 +201,11 @@ def _for_print(tickets):
 
 
 _valid_tickets = CompiledQuery(
-    Ticket, lambda order_id: _for_print(Ticket.objects.filter(order_id=order_id, state="valid"))
+    # An online ticket is not printed: its access is a personal link (the confirmation gives it).
+    Ticket,
+    lambda order_id: _for_print(
+        Ticket.objects.filter(order_id=order_id, state="valid", tariff__online=False)
+    ),
 )
 
 

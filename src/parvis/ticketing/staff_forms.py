@@ -19,6 +19,7 @@ class TariffForm(forms.ModelForm):
             "eligibility_en",
             "sold_online",
             "sold_at_box_office",
+            "online",
             "max_per_order",
             "sales_open_at",
             "sales_close_at",

@@ -168,6 +168,7 @@ def performance_sales(request, organizer_slug: str, performance_pk: int):
             "tariffs": tariffs,
             "notes": notes,
             "sold": sold,
+            "unlimited": inventory.ONLINE_UNLIMITED,
             "can_change": can_change,
             "can_cancel": can_cancel,
             "waiting": performance.waiting_entries.filter(state__in=["waiting", "offered"]).select_related(

@@ -101,6 +101,8 @@ def _send(order: Order) -> None:
             "items": _with_mentions(_items(order.pk), tickets),
             "order_url": settings.PARVIS_BASE_URL + order.get_absolute_url(),
             "base_url": settings.PARVIS_BASE_URL,
+            "tickets": tickets,
+            "links": extensions.links_of(order, settings.PARVIS_BASE_URL),
         }
         for part in made.values():  # what each product bought shows (its passes, its cards, …)
             context.update(part)

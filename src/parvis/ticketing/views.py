@@ -193,6 +193,7 @@ def performance_tickets(request, performance_id: int):
     rows = _tariff_rows(tariffs, left, benefits, performance)
     offers = {}  # what the products above ticketing add to the page (the passes this browser holds, …)
     performance.sells_seats = any(t.seated for t in tariffs)  # read by the extensions: no query of theirs
+    performance.sells_online = any(t.online for t in tariffs)
     for extension in extensions.ticket_page:
         offers.update(extension.context(request, performance))
     if offers.get("seat_map_url"):  # a date with numbered seats is bought on its seat map

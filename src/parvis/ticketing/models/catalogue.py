@@ -89,6 +89,15 @@ class PriceLine(models.Model):
     )
     eligibility_en = models.CharField(_("conditions (anglais)"), max_length=300, blank=True)
     sold_online = models.BooleanField(_("vendu en ligne"), default=True)
+    # Access at a distance (a stream, an on-demand visit, resources): no place in the room, no door check.
+    # Such a ticket draws only on the contingents that name its tariff, never on the room's jauge.
+    online = models.BooleanField(
+        _("accès en ligne"),
+        default=False,
+        help_text=_(
+            "Diffusion, visite virtuelle ou ressources : sans place en salle ni contrôle à l'entrée."
+        ),
+    )
     sold_at_box_office = models.BooleanField(_("vendu au guichet"), default=True)
     max_per_order = models.PositiveSmallIntegerField(_("au plus par commande"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
@@ -142,6 +151,7 @@ LIST_FIELDS = (
     "eligibility",
     "eligibility_en",
     "sold_online",
+    "online",
     "sold_at_box_office",
     "max_per_order",
     "position",

@@ -55,7 +55,7 @@ def tariff_create(
         tariff = Tariff(performance=performance, name=name, price=Decimal(price), kind=kind, **fields)
         if vat_rate is not None:
             tariff.vat_rate = Decimal(vat_rate)
-        tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate)
+        tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate, online=tariff.online)
         tariff.full_clean()
         tariff.save()
         _refresh_event_prices(performance.event)

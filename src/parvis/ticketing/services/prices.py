@@ -73,14 +73,14 @@ def _apply(entries: list[EventPrice], performances: list) -> int:
             tariff = linked.get((performance.pk, entry.pk)) or existing.get((performance.pk, entry.name))
             if tariff is None:
                 tariff = Tariff(performance=performance, list_price=entry, **_values(entry))
-                tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate)
+                tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate, online=tariff.online)
                 new.append(tariff)
                 continue
             tariff.list_price = entry
             if not tariff.is_exception:
                 for name, value in _values(entry).items():
                     setattr(tariff, name, value)
-                tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate)
+                tariff.vat_rate = vat_rate_for(performance, tariff.vat_rate, online=tariff.online)
             changed.append(tariff)
     try:
         with transaction.atomic():
@@ -222,7 +222,7 @@ def date_copy_sales(source, copy) -> None:
             mine = Tariff(performance=copy, list_price_id=tariff.list_price_id)
         for name, value in values.items():
             setattr(mine, name, value)
-        mine.vat_rate = vat_rate_for(copy, mine.vat_rate)
+        mine.vat_rate = vat_rate_for(copy, mine.vat_rate, online=mine.online)
         mine.is_exception = tariff.is_exception
         mine.sales_open_at = tariff.sales_open_at + shift if tariff.sales_open_at else None
         mine.sales_close_at = tariff.sales_close_at + shift if tariff.sales_close_at else None

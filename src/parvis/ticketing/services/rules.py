@@ -68,10 +68,12 @@ def check_on_sale(
     if opens and now < opens:
         raise SaleError("sales_not_open")
     closes = [tariff.sales_close_at]
-    if channel != Channel.BOX_OFFICE:
+    if tariff.online:  # a stream is joined late; an on-demand visit sells until its own closing date
+        closes.append(None if tariff.sales_close_at else _end_of(performance))
+    elif channel != Channel.BOX_OFFICE:
         closes.append(online_close_at(performance, now=now, config=config))
     else:
-        closes.append(performance.ends_at or performance.starts_at + datetime.timedelta(hours=4))
+        closes.append(_end_of(performance))
     close = min(filter(None, closes), default=None)
     if close and now >= close:
         raise SaleError("sales_closed", venue=performance.venue.name)
@@ -139,3 +141,7 @@ sale_tariffs = CompiledQuery(
         .filter(pk__in=tariff_ids)
     ),
 )
+
+
+def _end_of(performance) -> datetime.datetime:
+    return performance.ends_at or performance.starts_at + datetime.timedelta(hours=4)
