@@ -15,6 +15,7 @@ from parvis.marketing import staff_views as campaign_views
 from parvis.memberships import staff_views as memberships_views
 from parvis.network import audit_views, jobs_views
 from parvis.network import views as network_views
+from parvis.online import staff_views as online_views
 from parvis.opendata import views as opendata_views
 from parvis.passes import staff_views as passes_views
 from parvis.programming import staff_views
@@ -125,6 +126,11 @@ urlpatterns = [
         "o/<slug:organizer_slug>/dates/<int:performance_pk>/placement/",
         seating_views.performance_seating,
         name="seating_performance",
+    ),
+    path(
+        "o/<slug:organizer_slug>/dates/<int:performance_pk>/en-ligne/",
+        online_views.performance_online,
+        name="online_performance",
     ),
     path("o/<slug:organizer_slug>/plans-de-salle/", seating_views.plan_list, name="seat_plans"),
     path(

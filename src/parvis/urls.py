@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("parvis.passes.urls")),
     path("", include("parvis.memberships.urls")),
     path("", include("parvis.seating.urls")),
+    path("", include("parvis.online.urls")),
     path("", include("parvis.ticketing.urls")),
     path("", include("parvis.programming.urls")),
 ]

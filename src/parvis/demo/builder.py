@@ -67,6 +67,7 @@ from .data import (
     THEATRE_SHOWS,
 )
 from .declarations import demo_declarations
+from .online import demo_online
 from .products import demo_memberships, demo_passes, demo_sales, demo_subscriptions, demo_vouchers
 from .recommendations import demo_recommendations
 from .seating import demo_seating
@@ -85,6 +86,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     demo_sales(theatre=theatre, museum=museum, jazz=jazz, rng=rng)
     demo_passes(jazz=jazz, festival=festival)
     demo_memberships(museum=museum, expo=expo)
+    demo_online(museum=museum, theatre=theatre, today=today)
     demo_subscriptions(theatre=theatre)
     demo_vouchers(theatre=theatre)
     _demo_failed_job(theatre=theatre)

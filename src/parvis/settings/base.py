@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "parvis.programming",
     "parvis.ticketing",
     "parvis.seating",
+    "parvis.online",
     "parvis.checkin",
     "parvis.crm",
     "parvis.boxoffice",

@@ -53,10 +53,11 @@ def test_demo_builds_the_network_and_twice_duplicates_nothing(capsys):
     # 7 ticket orders, 2 festival passes and the 4 concerts booked with them, 2 museum memberships,
     # a theatre subscription, a concert sold by the association on behalf of a club, a gift voucher and the
     # evening paid with it; the 7 theatre regulars whose choices the recommendations learn from; and the 6
-    # orders of the evening sold on the seat plan (the declarations' quarter is counted on its own).
+    # orders of the evening sold on the seat plan, the 3 online orders (a virtual visit, two viewers of a
+    # stream; the declarations' quarter is counted on its own).
     quarter = models.Q(email__endswith="@trimestre.example") | models.Q(channel="box_office", email="")
     paid = Order.objects.filter(state="paid").exclude(email__endswith="@saison.example").exclude(quarter)
-    assert paid.count() == 32
+    assert paid.count() == 35
     # A season of suggestions at the theatre: its report compares those who got their own with the
     # holdout group.
     import datetime
@@ -121,8 +122,10 @@ def test_demo_invitation_goes_through_the_task_backend_to_the_mailbox(django_cap
     assert len(invitations) == 1 and "/staff/password/" in invitations[0].body
     # The demo's buyers received their tickets too.
     # (and their passes and member cards; the concerts booked with a pass in the demo are not e-mailed),
-    # the 6 buyers of seats on the plan too.
-    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 21
+    # the 6 buyers of seats on the plan and the 3 online buyers (their personal links) too.
+    assert sum(1 for m in mail.outbox if m.to[0].endswith("@public.example")) == 24
+    links = [m for m in mail.outbox if m.to == ["nora.benali@public.example"]]
+    assert len(links) == 1 and "/en-ligne/" in links[0].body and not links[0].attachments
 
 
 def test_the_demo_administrator_logs_in_with_the_code_demo_totp_prints(client, capsys, settings):
@@ -267,3 +270,21 @@ def test_the_demo_has_a_quarter_to_declare_and_a_till_that_opened_and_closed(cli
     assert SelfBillingInvoice.objects.filter(organizer__events__title="Trio Nocturne").count() == 1
     assert Organizer.objects.exclude(siret="").filter(venues__slug="club").count() >= 12
     assert timezone.now() - sessions.order_by("-opened_at")[0].opened_at > datetime.timedelta(days=5)
+
+
+def test_the_demo_sells_a_virtual_visit_and_a_live_stream(client):
+    from parvis.online import services as online
+    from parvis.online.models import OnlineContent
+    from parvis.ticketing.models import Order
+
+    build_demo()
+    visit = OnlineContent.objects.get(kind="on_demand")
+    order = Order.objects.get(email="nora.benali@public.example")
+    ((_label, url, _note),) = online.order_links(order, "")
+    page = client.get(url)
+    assert page.status_code == 200 and "Livret de visite" in page.content.decode()
+    assert visit.members and visit.resources.count() == 1
+    stream = OnlineContent.objects.get(kind="live")
+    assert stream.performance.tariffs.filter(online=True).count() == 1
+    build_demo()  # twice: nothing more
+    assert OnlineContent.objects.count() == 2
