@@ -297,3 +297,30 @@ def test_members_get_their_access_by_their_card(client, django_capture_on_commit
     path = LINK.search(message.body).group(0)
     assert Client().get(path[path.index("/en-ligne/") :]).status_code == 200
     assert OnlineAccess.objects.get().membership_id == card.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_browsers_opening_a_shared_link_at_once_only_two_get_in():
+    """Real threads on the real database (PostgreSQL in CI): the access's row lock admits one at a time."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    _performance, _room, web = _stream(max_devices=2)
+    _link_of(buy(web, 1))
+    access = OnlineAccess.objects.get()
+    barrier = threading.Barrier(8)
+
+    def open_once(i):
+        try:
+            barrier.wait(timeout=10)
+            found = checks.access_of_token(checks.token_of(access))
+            return checks.admit(found, f"device-{i}", timezone.now())
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        admitted = list(pool.map(open_once, range(8)))
+    assert admitted.count(True) == 2
+    assert Viewing.objects.filter(access=access).count() == 2
