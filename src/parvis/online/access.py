@@ -24,6 +24,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from parvis.core.compiled import CompiledQuery
 from parvis.core.params import is_digits
 from parvis.crm import services as crm
 from parvis.programming.models import PerformanceStatus
@@ -37,6 +38,10 @@ DEFAULT_DURATION = datetime.timedelta(hours=2)  # a date with neither end nor du
 DEVICE_COOKIE = "pv-online-{pk}"
 
 _signer = signing.Signer(salt="parvis.online.access")
+CONTENT_READ = (
+    "kind", "embed_url", "link_url", "preview_url", "instructions", "opens_minutes_before",
+    "closes_hours_after", "on_demand_days", "max_devices", "ticket_holders", "members",
+)  # fmt: skip
 
 
 class State:
@@ -46,6 +51,25 @@ class State:
     REVOKED = "revoked"
     CANCELLED = "cancelled"  # the ticket refunded or cancelled, the card or the date cancelled
     FULL = "full"  # open, but on as many devices as it may be at once
+
+
+# Each request reads the access with what judging it needs (its ticket's state, its card's validity, the
+# date and the content), the statement written once per process (`CompiledQuery`): written each time, it
+# cost more than the read itself.
+_access_read = CompiledQuery(
+    OnlineAccess,
+    lambda pk: OnlineAccess.objects.select_related("content__performance__event", "ticket", "membership")
+    .only(
+        "version", "revoked_at", "revoked_reason", "first_opened_at", "organizer_id", "contact_id", "name",
+        "email", "ticket__state", "membership__state", "membership__valid_from", "membership__valid_until",
+        *(f"content__{name}" for name in CONTENT_READ),
+        "content__performance__starts_at", "content__performance__ends_at", "content__performance__status",
+        "content__performance__organizer_id", "content__performance__event__title",
+        "content__performance__event__slug", "content__performance__event__organizer_id",
+        "content__performance__event__duration_minutes",
+    )  # fmt: skip
+    .filter(pk=pk),
+)
 
 
 def token_of(access: OnlineAccess) -> str:
@@ -65,14 +89,10 @@ def access_of_token(token: str) -> OnlineAccess | None:
     pk, _sep, version = value.partition("-")
     if not (is_digits(pk) and is_digits(version, max_len=5)):
         return None
-    access = (
-        OnlineAccess.objects.select_related("content__performance__event", "ticket", "membership")
-        .filter(pk=int(pk))
-        .first()
-    )
-    if access is None or access.version != int(version):
+    found = _access_read(int(pk))
+    if not found or found[0].version != int(version):
         return None
-    return access
+    return found[0]
 
 
 def performance_end(performance) -> datetime.datetime:
@@ -164,7 +184,9 @@ def device_valid(key: str | None) -> bool:
 
 
 def touch(access: OnlineAccess, device: str, now: datetime.datetime) -> bool:
-    """The heartbeat of a device watching: True if it was (and still is) one of the devices watching."""
+    """The heartbeat of a device watching: True if it was (and still is) one of the devices watching.
+    One UPDATE in autocommit (a transaction around it, to skip the disk flush, cost more round trips than
+    the flush: measured)."""
     return bool(
         Viewing.objects.filter(
             access_id=access.pk,
