@@ -10,6 +10,7 @@ from parvis.crm import staff_views as crm_views
 from parvis.declarations import accounting_views, rights_views, self_billing_views, tax_views
 from parvis.declarations import inspector as inspector_views
 from parvis.declarations import staff_views as declarations_views
+from parvis.groups import staff_views as groups_views
 from parvis.marketing import journey_views, reco_views
 from parvis.marketing import staff_views as campaign_views
 from parvis.memberships import staff_views as memberships_views
@@ -130,8 +131,15 @@ urlpatterns = [
     path(
         "o/<slug:organizer_slug>/dates/<int:performance_pk>/en-ligne/",
         online_views.performance_online,
-        name="online_performance",
+        name="performance_online",
     ),
+    path("o/<slug:organizer_slug>/groupes/", groups_views.queue, name="group_queue"),
+    path("o/<slug:organizer_slug>/groupes/offres/", groups_views.offer_list, name="group_offers"),
+    path(
+        "o/<slug:organizer_slug>/groupes/offres/<int:offer_pk>/", groups_views.offer_list, name="group_offer"
+    ),
+    path("o/<slug:organizer_slug>/groupes/semaine/", groups_views.week, name="group_week"),
+    path("o/<slug:organizer_slug>/groupes/<str:code>/", groups_views.booking_detail, name="group_booking"),
     path("o/<slug:organizer_slug>/plans-de-salle/", seating_views.plan_list, name="seat_plans"),
     path(
         "o/<slug:organizer_slug>/plans-de-salle/<int:plan_pk>/", seating_views.plan_detail, name="seat_plan"

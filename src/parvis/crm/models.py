@@ -198,6 +198,7 @@ class Interaction(models.Model):
         NOTE = "note", _("Note")
         MERGE = "merge", _("Fusion")
         ONLINE = "online", _("Accès en ligne")
+        GROUP = "group", _("Visite de groupe")
 
     organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="interactions")

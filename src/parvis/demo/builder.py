@@ -67,6 +67,7 @@ from .data import (
     THEATRE_SHOWS,
 )
 from .declarations import demo_declarations
+from .groups import demo_groups
 from .online import demo_online
 from .products import demo_memberships, demo_passes, demo_sales, demo_subscriptions, demo_vouchers
 from .recommendations import demo_recommendations
@@ -87,6 +88,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     demo_passes(jazz=jazz, festival=festival)
     demo_memberships(museum=museum, expo=expo)
     demo_online(museum=museum, theatre=theatre, today=today)
+    demo_groups(museum=museum, expo=expo)
     demo_subscriptions(theatre=theatre)
     demo_vouchers(theatre=theatre)
     _demo_failed_job(theatre=theatre)

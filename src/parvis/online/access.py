@@ -58,17 +58,33 @@ class State:
 # cost more than the read itself.
 _access_read = CompiledQuery(
     OnlineAccess,
-    lambda pk: OnlineAccess.objects.select_related("content__performance__event", "ticket", "membership")
-    .only(
-        "version", "revoked_at", "revoked_reason", "first_opened_at", "organizer_id", "contact_id", "name",
-        "email", "ticket__state", "membership__state", "membership__valid_from", "membership__valid_until",
-        *(f"content__{name}" for name in CONTENT_READ),
-        "content__performance__starts_at", "content__performance__ends_at", "content__performance__status",
-        "content__performance__organizer_id", "content__performance__event__title",
-        "content__performance__event__slug", "content__performance__event__organizer_id",
-        "content__performance__event__duration_minutes",
-    )  # fmt: skip
-    .filter(pk=pk),
+    lambda pk: (
+        OnlineAccess.objects.select_related("content__performance__event", "ticket", "membership")
+        .only(
+            "version",
+            "revoked_at",
+            "revoked_reason",
+            "first_opened_at",
+            "organizer_id",
+            "contact_id",
+            "name",
+            "email",
+            "ticket__state",
+            "membership__state",
+            "membership__valid_from",
+            "membership__valid_until",
+            *(f"content__{name}" for name in CONTENT_READ),
+            "content__performance__starts_at",
+            "content__performance__ends_at",
+            "content__performance__status",
+            "content__performance__organizer_id",
+            "content__performance__event__title",
+            "content__performance__event__slug",
+            "content__performance__event__organizer_id",
+            "content__performance__event__duration_minutes",
+        )  # fmt: skip
+        .filter(pk=pk)
+    ),
 )
 
 

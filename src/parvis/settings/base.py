@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "parvis.ticketing",
     "parvis.seating",
     "parvis.online",
+    "parvis.groups",
     "parvis.checkin",
     "parvis.crm",
     "parvis.boxoffice",

@@ -228,7 +228,9 @@ def _reclaiming(performance_id: int, take):
     return take()
 
 
-def take_places(*, tariff: Tariff, quantity: int, channel: str, quotas: list[Quota]) -> list[int]:
+def take_places(
+    *, tariff: Tariff, quantity: int, channel: str, quotas: list[Quota], slot_id: int | None = None
+) -> list[int]:
     """Take `quantity` places of `tariff` for good, without a hold (a sale paid in the same transaction);
     returns the quota ids the sold places count in, or raises SoldOut having taken nothing.
 
@@ -238,9 +240,19 @@ def take_places(*, tariff: Tariff, quantity: int, channel: str, quotas: list[Quo
     to the next one (the caller's rollback leaves those holds expired, and expired holds count as free)."""
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    applicable = applicable_quotas(tariff=tariff, channel=channel, quotas=quotas)
+    applicable = applicable_quotas(tariff=tariff, channel=channel, slot_id=slot_id, quotas=quotas)
     _reclaiming(tariff.performance_id, lambda: _take_all_or_nothing(applicable, quantity))
     return [q.pk for q in applicable]
+
+
+def give_back(*, performance_id: int, quota_ids: Iterable[int], quantity: int) -> None:
+    """Places taken by `take_places` come back (a group booking cancelled or smaller): the waiting list
+    hears of them in the same transaction."""
+    if quantity <= 0:
+        return
+    with transaction.atomic():
+        _give_back(quota_ids, quantity)
+        _freed([performance_id])
 
 
 def _take_all_or_nothing(quotas: list[Quota], quantity: int) -> None:

@@ -288,3 +288,17 @@ def test_the_demo_sells_a_virtual_visit_and_a_live_stream(client):
     assert stream.performance.tariffs.filter(online=True).count() == 1
     build_demo()  # twice: nothing more
     assert OnlineContent.objects.count() == 2
+
+
+def test_the_demo_museum_has_classes_asking_coming_and_come(client):
+    from parvis.groups.models import GroupBooking
+
+    build_demo()
+    states = sorted(GroupBooking.objects.values_list("state", flat=True))
+    assert states == ["confirmed", "requested", "visited"]
+    came = GroupBooking.objects.get(state="visited")
+    assert (came.final_pupils, came.places) == (22, 25) and came.guide.name == "Léa Martin"
+    page = client.get(GroupBooking.objects.get(state="confirmed").get_absolute_url())
+    assert page.status_code == 200 and "Dossier pédagogique" in page.content.decode()
+    build_demo()  # twice: nothing more
+    assert GroupBooking.objects.count() == 3
