@@ -51,17 +51,32 @@ def booking_pdf(booking: GroupBooking, kind: str) -> bytes:
 def _pdf(booking: GroupBooking, kind: str) -> bytes:
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
-    width, height = A4
-    organizer = booking.organizer
-    money = lambda value: format_money(Money(Decimal(value), "EUR"))  # noqa: E731
     is_invoice = kind == "invoice"
     code = booking.invoice_code if is_invoice else booking.quote_code
     issued = booking.invoiced_at if is_invoice else booking.quoted_at
     title = _("Facture") if is_invoice else _("Devis")
     page.setTitle(f"{title} {code}")
+    y = _parties(page, booking, f"{title} {code}", issued)
+    lines, total = lines_of(booking, kind)
+    y = _lines(page, booking, lines, total, y)
+    y = _deposit(page, booking, total, is_invoice, y)
+    _terms(page, booking, code, issued, is_invoice, y)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def _money(value) -> str:
+    return format_money(Money(Decimal(value), "EUR"))
+
+
+def _parties(page, booking: GroupBooking, heading: str, issued) -> float:
+    """The title, the seller and the client with its public-buyer references; the height reached."""
+    width, height = A4
+    organizer = booking.organizer
     y = height - 20 * mm
     page.setFont("Helvetica-Bold", 16)
-    page.drawString(20 * mm, y, f"{title} {code}")
+    page.drawString(20 * mm, y, heading)
     page.setFont("Helvetica", 10)
     page.drawRightString(width - 20 * mm, y, formats.date_format(timezone.localtime(issued), "j F Y"))
     y -= 12 * mm
@@ -97,21 +112,24 @@ def _pdf(booking: GroupBooking, kind: str) -> bytes:
         if text.strip():
             page.drawString(45 * mm, y, text[:80])
             y -= 5 * mm
-    y -= 6 * mm
+    return y - 6 * mm
+
+
+def _lines(page, booking: GroupBooking, lines, total: Decimal, y: float) -> float:
+    width, _height = A4
     page.setFont("Helvetica-Bold", 9)
     for x, label in ((20, _("Désignation")), (125, _("Qté")), (140, _("PU TTC")), (165, _("TVA")),
                      (178, _("Total TTC"))):  # fmt: skip
         page.drawString(x * mm, y, label)
     page.setFont("Helvetica", 9)
-    lines, total = lines_of(booking, kind)
     rate = booking.offer.vat_rate
     for description, quantity, unit, line_total in lines:
         y -= 6 * mm
         page.drawString(20 * mm, y, description[:62])
         page.drawString(125 * mm, y, str(quantity))
-        page.drawString(140 * mm, y, money(unit))
+        page.drawString(140 * mm, y, _money(unit))
         page.drawString(165 * mm, y, f"{rate} %")
-        page.drawString(178 * mm, y, money(line_total))
+        page.drawString(178 * mm, y, _money(line_total))
     excl, tax = vat_split(total, Decimal(rate))
     y -= 10 * mm
     page.setFont("Helvetica-Bold", 10)
@@ -121,24 +139,32 @@ def _pdf(booking: GroupBooking, kind: str) -> bytes:
         (_("Total TTC"), total),
     ):
         page.drawString(120 * mm, y, label)
-        page.drawRightString(width - 20 * mm, y, money(value))
+        page.drawRightString(width - 20 * mm, y, _money(value))
         y -= 6 * mm
+    return y
+
+
+def _deposit(page, booking: GroupBooking, total: Decimal, is_invoice: bool, y: float) -> float:
+    width, _height = A4
     deposit = booking.deposit_received
     page.setFont("Helvetica", 10)
     if not is_invoice and booking.offer.deposit_percent:
         asked = (total * booking.offer.deposit_percent / 100).quantize(Decimal("0.01"))
         page.drawString(20 * mm, y, _("Acompte demandé : %(n)s %% soit %(amount)s.")
-                        % {"n": booking.offer.deposit_percent, "amount": money(asked)})  # fmt: skip
+                        % {"n": booking.offer.deposit_percent, "amount": _money(asked)})  # fmt: skip
         y -= 6 * mm
     if is_invoice and deposit:
         page.drawString(120 * mm, y, _("Acompte reçu"))
-        page.drawRightString(width - 20 * mm, y, f"− {money(deposit)}")
+        page.drawRightString(width - 20 * mm, y, f"− {_money(deposit)}")
         y -= 6 * mm
         page.setFont("Helvetica-Bold", 10)
         page.drawString(120 * mm, y, _("Reste à payer"))
-        page.drawRightString(width - 20 * mm, y, money(total - deposit))
+        page.drawRightString(width - 20 * mm, y, _money(total - deposit))
         y -= 6 * mm
-    y -= 6 * mm
+    return y - 6 * mm
+
+
+def _terms(page, booking: GroupBooking, code: str, issued, is_invoice: bool, y: float) -> None:
     page.setFont("Helvetica", 9)
     if is_invoice:
         due = timezone.localtime(issued) + datetime.timedelta(days=PAYMENT_DAYS)
@@ -149,11 +175,8 @@ def _pdf(booking: GroupBooking, kind: str) -> bytes:
                   "payable par virement après la visite.")  # fmt: skip
     page.drawString(20 * mm, y, terms[:120])
     y -= 5 * mm
-    for text in organizer.bank_details.splitlines():
+    for text in booking.organizer.bank_details.splitlines():
         page.drawString(20 * mm, y, text[:100])
         y -= 5 * mm
     page.setFont("Helvetica", 8)
     page.drawString(20 * mm, 20 * mm, _("Réservation %(code)s") % {"code": booking.code})
-    page.showPage()
-    page.save()
-    return buffer.getvalue()

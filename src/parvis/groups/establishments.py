@@ -12,6 +12,8 @@ import io
 from django.db import transaction
 from django.db.models import Q
 
+from parvis.core.params import is_digits
+
 from .models import Establishment
 
 UAI_KEYS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # the check letter: the seven digits modulo 23
@@ -29,13 +31,13 @@ KINDS = {"ecole": "ecole", "école": "ecole", "collège": "college", "college": 
 
 def uai_valid(value: str) -> bool:
     value = value.strip().upper()
-    return len(value) == 8 and value[:7].isdigit() and value[7] == UAI_KEYS[int(value[:7]) % 23]
+    return len(value) == 8 and is_digits(value[:7]) and value[7] == UAI_KEYS[int(value[:7]) % 23]
 
 
 def siret_valid(value: str) -> bool:
     """Fourteen digits passing the Luhn check (La Poste's establishments excepted: they pass by sum)."""
     digits = value.replace(" ", "")
-    if len(digits) != 14 or not digits.isdigit():
+    if not is_digits(digits, max_len=14) or len(digits) != 14:
         return False
     total = 0
     for i, char in enumerate(reversed(digits)):

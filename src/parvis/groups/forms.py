@@ -79,12 +79,15 @@ class OfferForm(forms.ModelForm):
         fields = [
             "event", "name", "kind", "description", "audiences", "min_size", "max_size", "adults_free_per",
             "pricing", "price", "vat_rate", "on_request", "needs_guide", "deposit_percent", "teaching_pack",
-            "is_active",
+            "online_visit", "is_active",
         ]  # fmt: skip
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = organizer.events.order_by("title")
+        self.fields["online_visit"].queryset = organizer.performances.filter(
+            online_content__isnull=False
+        ).select_related("event")
 
     def clean(self):
         data = super().clean()

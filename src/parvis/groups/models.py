@@ -78,6 +78,15 @@ class GroupOffer(models.Model):
     needs_guide = models.BooleanField(_("avec un guide ou un médiateur"), default=True)
     deposit_percent = models.PositiveSmallIntegerField(_("acompte (%)"), default=0)
     teaching_pack = models.FileField(_("dossier pédagogique (PDF)"), upload_to="groups/%Y/", blank=True)
+    online_visit = models.ForeignKey(
+        "programming.Performance",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("visite en ligne préparatoire"),
+        help_text=_("Une date en ligne (visite virtuelle) : chaque groupe confirmé reçoit son lien."),
+    )
     is_active = models.BooleanField(_("proposée"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -199,6 +208,9 @@ class GroupBooking(models.Model):
     quota_ids = models.JSONField(default=list, blank=True)
     guide = models.ForeignKey(
         Guide, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
+    online_access = models.ForeignKey(
+        "online.OnlineAccess", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     message = models.CharField(_("message au groupe"), max_length=1000, blank=True)
     purchase_order = models.CharField(_("bon de commande"), max_length=60, blank=True)

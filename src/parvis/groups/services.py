@@ -14,6 +14,7 @@ from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 from parvis.crm import services as crm
 from parvis.crm.models import Affiliation, Consent, Organisation, Purpose
+from parvis.online import services as online
 from parvis.programming.models import Performance, PerformanceStatus
 from parvis.ticketing import inventory
 from parvis.ticketing.models import Channel, Quota, Tariff
@@ -191,6 +192,13 @@ def confirm(*, actor, booking: GroupBooking, performance: Performance, slot=None
         booking.places, booking.quota_ids = places, quota_ids
         booking.quote_number, booking.quoted_at = numbers.last_quote, timezone.now()
         booking.quote_total = amount(booking.offer, booking.pupils, booking.adults).total
+        if booking.offer.online_visit_id and booking.online_access_id is None:  # the preparatory visit
+            booking.online_access = online.grant_guest(
+                online.content_of(booking.offer.online_visit),
+                name=booking.establishment_name,
+                email=booking.leader_email,
+                contact_id=booking.contact_id,
+            )
         booking.save()
         audit_record(
             actor=actor, action="group.confirm", instance=booking, organizer_id=booking.organizer_id,
@@ -236,6 +244,8 @@ def cancel(*, actor, booking: GroupBooking, reason: str, request=None) -> None:
             inventory.give_back(
                 performance_id=booking.performance_id, quota_ids=booking.quota_ids, quantity=booking.places
             )
+        if booking.online_access_id:
+            online.access_revoke(actor=actor, access=booking.online_access, reason=_("Réservation annulée"))
         booking.state, booking.message, booking.places = BookingState.CANCELLED, reason[:1000], 0
         booking.save(update_fields=["state", "message", "places"])
         audit_record(

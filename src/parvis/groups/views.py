@@ -13,6 +13,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from parvis.network.models import Organizer
+from parvis.online.access import link_of
 
 from . import establishments, services
 from .documents import booking_pdf
@@ -132,6 +133,9 @@ def booking_view(request, code: str, secret: str):
             "preferred": booking.preferred.order_by("starts_at"),
             "qr": svg.getvalue().decode(),
             "due": services.amount(booking.offer, booking.pupils, booking.adults),
+            "online_link": link_of(booking.online_access)
+            if booking.online_access_id and booking.state in HOLDING
+            else "",
         },
     )
 

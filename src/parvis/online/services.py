@@ -136,6 +136,18 @@ def grant_member(content: OnlineContent, membership) -> OnlineAccess:
     return access
 
 
+def grant_guest(content: OnlineContent, *, name: str, email: str, contact_id=None) -> OnlineAccess:
+    """An access given by a product above (a school booking's preparatory visit): no ticket or card behind
+    it, so only its window and a revocation (by that product, or staff) end it."""
+    return OnlineAccess.objects.create(
+        content=content,
+        organizer_id=content.performance.organizer_id,
+        name=name[:200],
+        email=email,
+        contact_id=contact_id,
+    )
+
+
 CONTENT_FIELDS = (
     "kind",
     "embed_url",

@@ -300,3 +300,25 @@ def test_groups_and_public_buyers_racing_for_one_date_never_overfill_it():
     assert taken <= 40 and _used(performance) == taken
     held = sum(b.places for b in GroupBooking.objects.filter(state="confirmed"))
     assert held == 6 * sum(1 for kind, _n in outcomes if kind == "group")
+
+
+def test_a_confirmed_class_gets_the_preparatory_online_visit_and_loses_it_if_cancelled(client):
+    from parvis.online.models import OnlineContent
+
+    offer, (performance, _second) = _offer()
+    visit = on_sale_performance(organizer=offer.organizer, title="Visite virtuelle", days=-1)
+    OnlineContent.objects.create(
+        performance=visit, kind="on_demand", on_demand_days=30, link_url="https://v.example/"
+    )
+    offer.online_visit = visit
+    offer.save()
+    _ask(client, offer, performance)
+    booking = GroupBooking.objects.get()
+    assert b"group-online-visit" not in Client().get(booking.get_absolute_url()).content  # not before
+    services.confirm(actor=None, booking=booking, performance=performance)
+    page = Client().get(booking.get_absolute_url()).content.decode()
+    link = page.split('data-testid="group-online-visit"')[0].rsplit('href="', 1)[1].split('"')[0]
+    opened = Client().get(link)
+    assert opened.status_code == 200 and b"online-external" in opened.content
+    services.cancel(actor=None, booking=booking, reason="Sortie annulée")
+    assert Client().get(link).status_code == 403
