@@ -2,12 +2,19 @@
 
 A ticket counts for its price; a pass's entry is a 0 € ticket in the ticketing and counts for its share of
 the pass instead: the pass's price divided by its number of entries, at the pass's VAT rate. A
-subscription's tickets already carry their part of the subscription's price."""
+subscription's tickets already carry their part of the subscription's price.
+
+A group booking (a class at a school performance) holds places without tickets: each person of it counts
+as one ticket, those who came once counted at the door (else those announced); a paying person for the
+offer's price per person, or a share of the price per group; the free accompanying adults as free
+tickets."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from parvis.groups.models import HOLDING, GroupBooking
+from parvis.groups.pricing import amount
 from parvis.ticketing.models import TariffKind, Ticket, TicketState
 
 CENT = Decimal("0.01")
@@ -51,7 +58,33 @@ def valid_sold(performance_ids) -> dict[int, list[Sold]]:
                 subscription=subscription is not None,
             )
         )
+    _groups(performance_ids, found)
     return found
+
+
+def _groups(performance_ids, found: dict[int, list[Sold]]) -> None:
+    bookings = GroupBooking.objects.filter(
+        performance_id__in=performance_ids, state__in=HOLDING
+    ).select_related("offer")
+    for booking in bookings:
+        pupils, adults = (
+            (booking.final_pupils, booking.final_adults)
+            if booking.final_pupils is not None
+            else (booking.pupils, booking.adults)
+        )
+        due = amount(booking.offer, pupils, adults)
+        persons = pupils + adults
+        paying = persons - due.free_adults
+        if booking.offer.pricing == "per_group":  # the group's price shared, the remainder on the first
+            share = (due.total / paying).quantize(CENT) if paying else Decimal(0)
+            amounts = [due.total - share * (paying - 1), *[share] * (paying - 1)] if paying else []
+        else:
+            amounts = [due.unit] * paying
+        rate = booking.offer.vat_rate
+        found[booking.performance_id].extend(
+            Sold(amount=a, vat_rate=rate, price=a, is_pass=False, full_price=False, subscription=False)
+            for a in [*amounts, *[Decimal(0)] * due.free_adults]
+        )
 
 
 def excluding_vat(sold: list[Sold]) -> tuple[Decimal, dict[Decimal, Decimal]]:

@@ -322,3 +322,23 @@ def test_a_confirmed_class_gets_the_preparatory_online_visit_and_loses_it_if_can
     assert opened.status_code == 200 and b"online-external" in opened.content
     services.cancel(actor=None, booking=booking, reason="Sortie annulée")
     assert Client().get(link).status_code == 403
+
+
+def test_a_class_counts_in_the_declarations_as_its_people(client):
+    from parvis.declarations.revenue import excluding_vat, valid_sold
+
+    offer, (performance, _second) = _offer()
+    buy(performance.tariffs.get(), 2)  # 2 × 14 €
+    _ask(client, offer, performance, pupils=24, adults=3)
+    booking = GroupBooking.objects.get()
+    assert len(valid_sold([performance.pk])[performance.pk]) == 2  # a request holds nothing
+    services.confirm(actor=None, booking=booking, performance=performance)
+    sold = valid_sold([performance.pk])[performance.pk]
+    # 24 pupils at 6 € and 3 free adults (one per 8 pupils) beside the 2 tickets.
+    assert len(sold) == 29 and sum(s.amount for s in sold) == Decimal("172.00")
+    assert sum(1 for s in sold if s.amount == 0) == 3
+    services.arrival(actor=None, booking=booking, pupils=20, adults=2)
+    sold = valid_sold([performance.pk])[performance.pk]
+    assert len(sold) == 24 and sum(s.amount for s in sold) == Decimal("148.00")  # 28 + 20 × 6
+    base, by_rate = excluding_vat(sold)
+    assert by_rate[Decimal("5.50")] == Decimal("148.00")
