@@ -78,8 +78,8 @@ class OfferForm(forms.ModelForm):
         model = GroupOffer
         fields = [
             "event", "name", "kind", "description", "audiences", "min_size", "max_size", "adults_free_per",
-            "pricing", "price", "vat_rate", "on_request", "needs_guide", "deposit_percent", "teaching_pack",
-            "online_visit", "is_active",
+            "pricing", "price", "vat_rate", "on_request", "needs_guide", "needs_room", "deposit_percent",
+            "teaching_pack", "online_visit", "is_active",
         ]  # fmt: skip
 
     def __init__(self, *args, organizer, **kwargs):

@@ -76,6 +76,11 @@ class GroupOffer(models.Model):
         help_text=_("Sans dates proposées : le groupe indique ses disponibilités, l'équipe fixe la date."),
     )
     needs_guide = models.BooleanField(_("avec un guide ou un médiateur"), default=True)
+    needs_room = models.BooleanField(
+        _("avec une salle"),
+        default=False,
+        help_text=_("Un atelier : une salle du lieu, pour un groupe à la fois."),
+    )
     deposit_percent = models.PositiveSmallIntegerField(_("acompte (%)"), default=0)
     teaching_pack = models.FileField(_("dossier pédagogique (PDF)"), upload_to="groups/%Y/", blank=True)
     online_visit = models.ForeignKey(
@@ -208,6 +213,14 @@ class GroupBooking(models.Model):
     quota_ids = models.JSONField(default=list, blank=True)
     guide = models.ForeignKey(
         Guide, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
+    room = models.ForeignKey(
+        "network.Space",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("salle"),
     )
     online_access = models.ForeignKey(
         "online.OnlineAccess", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -152,25 +152,35 @@ def _places_take(
         ) from None
 
 
-def _guide_free(booking: GroupBooking, performance: Performance, guide) -> None:
-    if guide is None:
-        return
-    end = performance.ends_at or performance.starts_at + datetime.timedelta(hours=2)
-    taken = (
-        GroupBooking.objects.filter(guide=guide, state__in=HOLDING, performance__starts_at__lt=end)
-        .exclude(pk=booking.pk)
-        .select_related("performance")
-    )
-    for other in taken:
-        other_end = other.performance.ends_at or other.performance.starts_at + datetime.timedelta(hours=2)
-        if other_end > performance.starts_at:
-            raise GroupError(
-                _("%(guide)s accompagne déjà le groupe %(code)s à cette heure.")
-                % {"guide": guide.name, "code": other.code}
+def _end(performance) -> datetime.datetime:
+    return performance.ends_at or performance.starts_at + datetime.timedelta(hours=2)
+
+
+def _free(booking: GroupBooking, performance: Performance, *, guide=None, room=None) -> None:
+    """A guide is with one group at a time, and a room holds one group at a time."""
+    for field, value in (("guide", guide), ("room", room)):
+        if value is None:
+            continue
+        taken = (
+            GroupBooking.objects.filter(
+                **{field: value}, state__in=HOLDING, performance__starts_at__lt=_end(performance)
             )
+            .exclude(pk=booking.pk)
+            .select_related("performance")
+        )
+        for other in taken:
+            if _end(other.performance) > performance.starts_at:
+                text = (
+                    _("%(guide)s accompagne déjà le groupe %(code)s à cette heure.")
+                    if field == "guide"
+                    else _("La salle %(guide)s accueille déjà le groupe %(code)s à cette heure.")
+                )
+                raise GroupError(text % {"guide": value.name, "code": other.code})
 
 
-def confirm(*, actor, booking: GroupBooking, performance: Performance, slot=None, guide=None, request=None):
+def confirm(
+    *, actor, booking: GroupBooking, performance: Performance, slot=None, guide=None, room=None, request=None
+):
     """Confirm on this date: the places are taken now, the quote is numbered, the leader is told."""
     if booking.state not in (BookingState.REQUESTED, BookingState.PROPOSED):
         raise GroupError(_("Cette demande a déjà reçu une réponse."))
@@ -181,13 +191,17 @@ def confirm(*, actor, booking: GroupBooking, performance: Performance, slot=None
         locked = GroupBooking.objects.select_for_update().get(pk=booking.pk)
         if locked.state not in (BookingState.REQUESTED, BookingState.PROPOSED):
             raise GroupError(_("Cette demande a déjà reçu une réponse."))
-        _guide_free(booking, performance, guide)
+        if booking.offer.needs_room and room is None:
+            raise GroupError(_("Cette offre a besoin d'une salle : choisissez-la."))
+        if room is not None and room.venue_id != performance.venue_id:
+            raise GroupError(_("Cette salle n'est pas dans le lieu de la date."))
+        _free(booking, performance, guide=guide, room=room)
         quota_ids = _places_take(booking, performance, slot, places)
         numbers = _numbers(booking.organizer_id)
         numbers.last_quote += 1
         numbers.save(update_fields=["last_quote"])
-        booking.state, booking.performance, booking.slot, booking.guide = (
-            BookingState.CONFIRMED, performance, slot, guide,
+        booking.state, booking.performance, booking.slot, booking.guide, booking.room = (
+            BookingState.CONFIRMED, performance, slot, guide, room,
         )  # fmt: skip
         booking.places, booking.quota_ids = places, quota_ids
         booking.quote_number, booking.quoted_at = numbers.last_quote, timezone.now()
@@ -203,6 +217,7 @@ def confirm(*, actor, booking: GroupBooking, performance: Performance, slot=None
         audit_record(
             actor=actor, action="group.confirm", instance=booking, organizer_id=booking.organizer_id,
             after={"performance": performance.pk, "places": places, "guide": guide.pk if guide else None,
+                   "room": room.pk if room else None,
                    "quote": booking.quote_code},
             request=request,
         )  # fmt: skip

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from parvis.core.params import date_or_none, decimal_or_none, int_or_none
+from parvis.network.models import Space
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 from parvis.ticketing.models import Quota
 
@@ -85,6 +86,7 @@ def booking_detail(request, organizer_slug: str, code: str):
             ),
             "preferred": set(booking.preferred.values_list("pk", flat=True)),
             "guides": Guide.objects.filter(organizer=organizer),
+            "rooms": Space.objects.filter(venue__organizer=organizer).select_related("venue"),
             "due": services.amount(booking.offer, booking.pupils, booking.adults),
             "can_change": can_change,
             "fields": services.REFERENCE_FIELDS,
@@ -100,9 +102,11 @@ def _act(request, booking: GroupBooking, action: str) -> None:
         raise services.GroupError(_("Choisissez une date de l'offre."))
     if action == "confirm":
         slot = Quota.objects.filter(performance=performance, pk=int_or_none(post.get("slot"))).first()
+        room = Space.objects.filter(venue=performance.venue_id, pk=int_or_none(post.get("room"))).first()
         services.confirm(
-            actor=actor, booking=booking, performance=performance, slot=slot, guide=guide, request=request
-        )
+            actor=actor, booking=booking, performance=performance, slot=slot, guide=guide, room=room,
+            request=request,
+        )  # fmt: skip
         messages.success(request, _("Réservation confirmée : places prises, devis envoyé."))
     elif action == "propose":
         services.propose(

@@ -342,3 +342,28 @@ def test_a_class_counts_in_the_declarations_as_its_people(client):
     assert len(sold) == 24 and sum(s.amount for s in sold) == Decimal("148.00")  # 28 + 20 × 6
     base, by_rate = excluding_vat(sold)
     assert by_rate[Decimal("5.50")] == Decimal("148.00")
+
+
+def test_a_workshop_room_holds_one_group_at_a_time_and_slots_count(client):
+    from parvis.network.models import Space
+    from parvis.ticketing import services as catalogue
+
+    offer, (performance, _second) = _offer(capacity=100, needs_room=True)
+    room = Space.objects.create(venue=performance.venue, name="Atelier du rez-de-chaussée")
+    _ask(client, offer, performance)
+    _ask(client, offer, performance, leader_email="autre@ecole.example")
+    first, other = GroupBooking.objects.order_by("pk")
+    with pytest.raises(services.GroupError, match="salle"):
+        services.confirm(actor=None, booking=first, performance=performance)  # a workshop needs its room
+    services.confirm(actor=None, booking=first, performance=performance, room=room)
+    with pytest.raises(services.GroupError, match="Atelier du rez-de-chaussée"):
+        services.confirm(actor=None, booking=other, performance=performance, room=room)
+    # A timed-entry date: the group's places come from its slot too.
+    four_hours = _second.starts_at + datetime.timedelta(hours=4)
+    type(_second).objects.filter(pk=_second.pk).update(ends_at=four_hours)
+    _second.refresh_from_db()
+    (slot, *_rest) = catalogue.timed_slots_create(
+        actor=None, performance=_second, every_minutes=60, capacity=35
+    )
+    services.confirm(actor=None, booking=other, performance=_second, slot=slot, room=room)
+    assert Quota.objects.get(pk=slot.pk).used == 31 and _used(_second) == 31
