@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 from parvis.network.models import Organizer, Venue
 from parvis.programming.models import Event, EventStatus, Performance
@@ -91,3 +93,18 @@ def new_performance(
 
 def next_monday(today: datetime.date) -> datetime.date:
     return today + datetime.timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def one_page_pdf(title: str, lines: tuple[str, ...]) -> bytes:
+    """A demo document (a visit booklet, a teaching pack): a title and a few lines on one A4 page."""
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    page.setTitle(title)
+    page.setFont("Helvetica-Bold", 18)
+    page.drawString(60, 780, title)
+    page.setFont("Helvetica", 11)
+    for i, line in enumerate(lines):
+        page.drawString(60, 740 - 22 * i, line)
+    page.showPage()
+    page.save()
+    return out.getvalue()

@@ -3,17 +3,16 @@ schools (fictional, in the directory's shape), a request waiting for the team, a
 and one that came and is ready to invoice."""
 
 import datetime
-import io
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from parvis.groups import establishments, services
 from parvis.groups.models import Establishment, GroupBooking, GroupOffer, Guide
 from parvis.programming.models import Performance
+
+from .base import one_page_pdf
 
 # Fictional schools, with UAIs whose check letter is right (the real directory is imported with
 # `parvis groups_import_schools`).
@@ -102,20 +101,11 @@ def _past_visit(offer, school, guide) -> GroupBooking | None:
 
 
 def _pack() -> bytes:
-    out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=A4)
-    page.setTitle("Lumières du Nord — dossier pédagogique")
-    page.setFont("Helvetica-Bold", 18)
-    page.drawString(60, 780, "Lumières du Nord — dossier pédagogique")
-    page.setFont("Helvetica", 11)
-    for i, line in enumerate(
+    return one_page_pdf(
+        "Lumières du Nord — dossier pédagogique",
         (
             "Avant la visite : regarder une photographie de la mer en hiver, nommer ses couleurs.",
             "Pendant la visite : trois tableaux, une histoire, un atelier de dessin.",
             "Après la visite : dessiner la lumière de sa rue à la tombée du jour.",
-        )
-    ):
-        page.drawString(60, 740 - 22 * i, line)
-    page.showPage()
-    page.save()
-    return out.getvalue()
+        ),
+    )

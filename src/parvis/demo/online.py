@@ -3,20 +3,17 @@ visit booklet to download, open to the friends of the museum with their card), a
 streamed live (an online tariff beside the room's), three viewers' tickets already bought."""
 
 import datetime
-import io
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from parvis.online.models import ContentKind, OnlineContent, OnlineResource
 from parvis.programming.models import Genre, Performance
 from parvis.ticketing import services as sales
 from parvis.ticketing.models import Cart
 
-from .base import add_event, new_performance, paris_at
+from .base import add_event, new_performance, one_page_pdf, paris_at
 
 VISIT_DAYS = 120  # on sale that long
 
@@ -69,23 +66,14 @@ def _virtual_visit(museum, today) -> None:
 
 
 def _booklet() -> bytes:
-    out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=A4)
-    page.setTitle("Lumières du Nord — livret de visite")
-    page.setFont("Helvetica-Bold", 18)
-    page.drawString(60, 780, "Lumières du Nord — livret de visite")
-    page.setFont("Helvetica", 11)
-    for i, line in enumerate(
+    return one_page_pdf(
+        "Lumières du Nord — livret de visite",
         (
             "Salle 1 : la lumière d'hiver. Qu'est-ce qui éclaire la scène ?",
             "Salle 2 : les intérieurs. Où le peintre s'est-il placé ?",
             "Salle 3 : les nuits d'été. Quelle heure est-il dans le tableau ?",
-        )
-    ):
-        page.drawString(60, 740 - 22 * i, line)
-    page.showPage()
-    page.save()
-    return out.getvalue()
+        ),
+    )
 
 
 def _stream(theatre) -> None:
