@@ -194,6 +194,7 @@ def performance_tickets(request, performance_id: int):
     offers = {}  # what the products above ticketing add to the page (the passes this browser holds, …)
     performance.sells_seats = any(t.seated for t in tariffs)  # read by the extensions: no query of theirs
     performance.sells_online = any(t.online for t in tariffs)
+    room = [t for t in tariffs if not t.online]
     for extension in extensions.ticket_page:
         offers.update(extension.context(request, performance))
     if offers.get("seat_map_url"):  # a date with numbered seats is bought on its seat map
@@ -209,7 +210,9 @@ def performance_tickets(request, performance_id: int):
             "errors": errors,
             "on_sale": on_sale and bool(tariffs),
             "reason": reason,
-            "sold_out": tariffs and not any(left.values()),
+            # The room is full when every tariff with a place is; an online tariff still sells then.
+            "sold_out": bool(room) and not any(left.get(t.pk, 0) for t in room),
+            "online_left": any(left.get(t.pk, 0) for t in tariffs if t.online),
             "slots": slots,
             "benefits": benefits,
         },

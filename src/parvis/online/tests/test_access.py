@@ -30,7 +30,7 @@ from parvis.testing import login_staff, staff
 from parvis.ticketing import inventory
 from parvis.ticketing import services as sales
 from parvis.ticketing.errors import SaleError
-from parvis.ticketing.models import Quota, Ticket
+from parvis.ticketing.models import Hold, Quota, Ticket
 from parvis.ticketing.tests.factories import buy, on_sale_performance, tariff
 
 pytestmark = pytest.mark.django_db
@@ -324,3 +324,15 @@ def test_eight_browsers_opening_a_shared_link_at_once_only_two_get_in():
         admitted = list(pool.map(open_once, range(8)))
     assert admitted.count(True) == 2
     assert Viewing.objects.filter(access=access).count() == 2
+
+
+def test_a_room_sold_out_still_sells_its_stream_and_offers_the_waiting_list_for_the_room(client):
+    performance, room, web = _stream(minutes=60 * 24)
+    buy(room, 2)  # the room's 2 places
+    page = client.get(f"/billets/{performance.pk}/").content.decode()
+    assert "Complet." in page and "Liste d" in page
+    waitlist = page.split('id="wl-tariff"')[1].split("</select>")[0]
+    assert f'value="{room.pk}"' in waitlist and f'value="{web.pk}"' not in waitlist  # the room waits
+    assert f'name="q-{web.pk}" id="q-{web.pk}">' in page  # the stream is still on sale
+    client.post(f"/billets/{performance.pk}/", {f"q-{web.pk}": "1"})
+    assert Hold.objects.filter(tariff=web, quantity=1).exists()
