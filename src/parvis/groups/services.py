@@ -142,13 +142,12 @@ def _places_take(
             quotas=inventory.performance_quotas(performance.pk),
             slot_id=slot.pk if slot else None,
         )
-    except inventory.SoldOut:
-        free = inventory.availability(performance_ids=[performance.pk], channel=Channel.BOX_OFFICE)
-        left = max(free.values(), default=0)
+    except inventory.SoldOut as exc:  # the quota that fell short says how many it has left
+        short = Quota.objects.filter(pk=getattr(exc.quota, "pk", None)).first()
+        left = max(0, short.capacity - short.used) if short else 0
         raise GroupError(
-            _("Plus assez de places à cette date : %(n)s pour le groupe, et la vente en a pris d'autres.")
-            % {"n": quantity}
-            + (f" ({left})" if left else "")
+            _("Plus assez de places à cette date : le groupe en demande %(n)s, il en reste %(left)s.")
+            % {"n": quantity, "left": left}
         ) from None
 
 

@@ -24,8 +24,6 @@ from . import services
 from .forms import OfferForm
 from .models import HOLDING, BookingState, GroupBooking, GroupOffer, Guide
 
-WEEK_STATES = HOLDING
-
 
 @login_required
 def queue(request, organizer_slug: str):
@@ -196,7 +194,7 @@ def week(request, organizer_slug: str):
     bookings = list(
         GroupBooking.objects.filter(
             organizer=organizer,
-            state__in=WEEK_STATES,
+            state__in=HOLDING,
             performance__starts_at__gte=since,
             performance__starts_at__lt=since + datetime.timedelta(days=7),
         )

@@ -19,7 +19,7 @@ from parvis.programming.models import Performance
 from parvis.ticketing.models import Ticket, TicketState
 
 from . import access as checks
-from .models import ContentKind, OnlineAccess, OnlineContent, Viewing
+from .models import OnlineAccess, OnlineContent, Viewing
 from .tasks import send_access_link
 
 
@@ -265,7 +265,3 @@ def audience(content: OnlineContent, now: datetime.datetime | None = None) -> Au
         peak_at=peak_at,
         minutes=round(minutes),
     )
-
-
-def kind_label(content: OnlineContent) -> str:
-    return ContentKind(content.kind).label

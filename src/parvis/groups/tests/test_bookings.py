@@ -146,7 +146,7 @@ def test_a_group_never_takes_more_than_the_date_has(client):
         buy(performance.tariffs.get(), 10)
     _ask(client, offer, performance, pupils=12, adults=2)
     booking = GroupBooking.objects.get()
-    with pytest.raises(services.GroupError):
+    with pytest.raises(services.GroupError, match="en demande 14, il en reste 10"):
         services.confirm(actor=None, booking=booking, performance=performance)
     booking.refresh_from_db()
     assert booking.state == "requested" and booking.places == 0 and _used(performance) == 30
