@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("parvis.seating.urls")),
     path("", include("parvis.online.urls")),
     path("", include("parvis.groups.urls")),
+    path("", include("parvis.market.urls")),
     path("", include("parvis.ticketing.urls")),
     path("", include("parvis.programming.urls")),
 ]

@@ -80,6 +80,9 @@ class RedeemOut(Schema):
     conflict: bool
     ticket: TicketInfo | None
     member: MemberInfo | None = None
+    holder: dict | None = Field(
+        None, description="A badge's holder, as the door shows it: name, organisation, category, colour"
+    )
     first_scan: FirstScan | None
 
 
@@ -123,6 +126,7 @@ def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
         }
         if card
         else None,
+        "holder": verdict.extra.get("holder") or None,
         "nonce": payload.nonce,
         "result": "accepted" if verdict.accepted else "refused",
         "reason": verdict.reason,

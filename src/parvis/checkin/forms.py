@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from parvis.programming.models import Performance
 from parvis.ticketing.models import Tariff
 
+from . import extensions
 from .models import CheckinList, Gate
 
 
@@ -43,7 +44,17 @@ class TariffChoice(forms.ModelMultipleChoiceField):
 
 class CheckinListForm(forms.ModelForm):
     performances = PerformanceChoice(
-        label=_("Dates"), queryset=Performance.objects.none(), widget=forms.CheckboxSelectMultiple
+        label=_("Dates"),
+        queryset=Performance.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    areas = forms.MultipleChoiceField(
+        label=_("Badges admis"),
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Les badges du marché professionnel dont la catégorie ouvre cet espace ce jour-là."),
     )
     tariffs = TariffChoice(
         label=_("Tarifs admis"),
@@ -62,6 +73,7 @@ class CheckinListForm(forms.ModelForm):
             "slot_tolerance_minutes",
             "include_pending",
             "admit_members",
+            "areas",
         ]
 
     def __init__(self, *args, organizer, **kwargs):
@@ -81,11 +93,19 @@ class CheckinListForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["performances"] = list(self.instance.performances.values_list("pk", flat=True))
             self.initial["tariffs"] = list(self.instance.tariffs.values_list("pk", flat=True))
+        self.fields["areas"].choices = extensions.area_choices(organizer.pk)
+        if not self.fields["areas"].choices:
+            del self.fields["areas"]
+            self.Meta = type("Meta", (CheckinListForm.Meta,), {"fields": CheckinListForm.Meta.fields[:-1]})
         self.order_fields(["name", "performances", "tariffs"])
 
     def clean(self):
         data = super().clean()
         performances, tariffs = data.get("performances"), data.get("tariffs")
+        if not performances and not data.get("areas") and "performances" not in self.errors:
+            self.add_error(
+                "performances", _("Choisissez au moins une date (ou un espace ouvert aux badges).")
+            )
         if performances is not None and tariffs:
             outside = [t for t in tariffs if t.performance not in performances]
             if outside:

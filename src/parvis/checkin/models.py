@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from parvis.ticketing.signing import public_keys_of
 
+from . import extensions
+
 # Why a ticket is refused, as the door staff read it (codes of services.redeem and of the offline judge).
 REFUSAL_LABELS = {
     "already_used": _("Déjà utilisé"),
@@ -83,6 +85,9 @@ class CheckinList(models.Model):
         default=False,
         help_text=_("Une carte d'adhérent valable ici fait entrer ses titulaires sans billet."),
     )
+    # Areas this list opens to the codes of the products above (a market's days, its showcases), read by
+    # the registered code kinds (`checkin.extensions`).
+    areas = models.JSONField(_("badges admis"), default=list, blank=True)
     # The list each date gets with it (all its valid tickets); other lists cover several dates.
     default_for = models.OneToOneField(
         "programming.Performance",
@@ -131,6 +136,8 @@ class Scan(models.Model):
     membership = models.ForeignKey(
         "memberships.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="scans"
     )
+    # A code of a product above (a badge: "badge:<id>"), neither a ticket nor a member card.
+    code_ref = models.CharField(max_length=40, blank=True)
     nonce = models.CharField(max_length=64)
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.ENTRY)
     accepted = models.BooleanField()
@@ -160,7 +167,8 @@ class Scan(models.Model):
 
     @property
     def reason_label(self) -> str:
-        return str(REFUSAL_LABELS.get(self.reason, self.reason))
+        label = REFUSAL_LABELS.get(self.reason) or extensions.refusal_label(self.reason)
+        return str(label or self.reason)
 
 
 class Presence(models.Model):

@@ -15,6 +15,7 @@ from parvis.programming.models import Performance
 from parvis.ticketing import extensions, signing
 from parvis.ticketing.models import OrderState, Tariff, Ticket, TicketState
 
+from . import extensions as codes
 from .models import CheckinList, Presence, Scan
 
 
@@ -81,12 +82,14 @@ def offline_package(checkin_list: CheckinList) -> dict:
             "opens_minutes_before": checkin_list.opens_minutes_before,
             "slot_tolerance_minutes": checkin_list.slot_tolerance_minutes,
             "admit_members": checkin_list.admit_members,
+            "areas": checkin_list.areas,
         },
         "public_keys": {
             str(kid): base64.b64encode(key).decode()
             for kid, key in signing.public_keys_of(checkin_list.organizer).items()
         },
         **(_member_cards(checkin_list) if checkin_list.admit_members else {}),
+        "codes": {name: kind.offline(checkin_list) for name, kind in codes.code_kinds.items()},
         "tickets": rows,
         "generated_at": timezone.now().isoformat(),
     }

@@ -21,7 +21,7 @@ from parvis.programming.models import Performance
 from parvis.ticketing import signing
 from parvis.ticketing.models import Order, OrderState, Quota, Tariff, Ticket, TicketState
 
-from . import rules
+from . import extensions, rules
 from .models import REFUSAL_LABELS, CheckinList, Device, Gate, Presence, Scan
 
 REFUSALS = {
@@ -174,7 +174,13 @@ def redeem(
     """
     received = timezone.now()
     at = min(scanned_at or received, received)  # a device clock ahead of ours does not open doors early
-    if ticket_ref is None and signing.secret_version(secret) == signing.CARD_VERSION:
+    version = signing.secret_version(secret) if ticket_ref is None else signing.VERSION
+    if version not in (signing.VERSION, signing.CARD_VERSION) and extensions.kind_of_version(version):
+        return _redeem_code(
+            extensions.kind_of_version(version), device=device, checkin_list=checkin_list, nonce=nonce,
+            secret=secret, at=at, kind=kind, offline_verdict=offline_verdict, offline_reason=offline_reason,
+        )  # fmt: skip
+    if version == signing.CARD_VERSION:
         return _redeem_card(
             device=device, checkin_list=checkin_list, nonce=nonce, secret=secret, at=at, kind=kind,
             offline_verdict=offline_verdict, offline_reason=offline_reason,
@@ -261,6 +267,40 @@ def _redeem_card(
     except IntegrityError:  # a retry of a scan already recorded (same nonce): the first verdict stands
         return _verdict_of(Scan.objects.select_related("ticket").get(device=device, nonce=nonce))
     return _verdict_of(scan)
+
+
+def _redeem_code(
+    code_kind, *, device, checkin_list, nonce, secret, at, kind, offline_verdict, offline_reason
+):
+    """A code of a product above (a market badge), judged by its kind. Its holder may come and go: each
+    scan is judged on its own and recorded."""
+    verdict = code_kind.judge(checkin_list, secret, at=at, kind=kind)
+    reason = verdict.reason
+    if offline_verdict == "refused":
+        reason = (
+            offline_reason if offline_reason in DEVICE_REASONS | set(code_kind.labels) else "refused_offline"
+        )
+    try:
+        with transaction.atomic():
+            scan = Scan.objects.create(
+                checkin_list=checkin_list,
+                device=device,
+                gate=device.gate,
+                code_ref=verdict.ref,
+                nonce=nonce,
+                kind=kind,
+                accepted=not reason,
+                reason=reason,
+                scanned_at=at,
+                offline=offline_verdict is not None,
+                conflict=bool(reason) and offline_verdict == "accepted",
+            )
+    except IntegrityError:  # a retry of a scan already recorded (same nonce): the first verdict stands
+        scan = Scan.objects.get(device=device, nonce=nonce)
+        return Verdict(
+            accepted=scan.accepted, reason=scan.reason, scan=scan, extra={"holder": verdict.holder}
+        )
+    return Verdict(accepted=scan.accepted, reason=scan.reason, scan=scan, extra={"holder": verdict.holder})
 
 
 def _enter_or_exit(checkin_list: CheckinList, ticket: Ticket, scan: Scan, kind: str, offline: bool) -> str:

@@ -199,6 +199,7 @@ class Interaction(models.Model):
         MERGE = "merge", _("Fusion")
         ONLINE = "online", _("Accès en ligne")
         GROUP = "group", _("Visite de groupe")
+        MARKET = "market", _("Marché professionnel")
 
     organizer = models.ForeignKey("network.Organizer", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="interactions")
@@ -248,6 +249,8 @@ class Purpose(models.TextChoices):
     RECOMMENDATIONS = "recommendations", _("Recommandations personnalisées")
     EMAIL_TRACKING = "email_tracking", _("Mesure de mes clics dans les e-mails, à mon nom")
     SMS = "sms", _("SMS")
+    MARKET_DIRECTORY = "market_directory", _("Figurer dans l'annuaire d'un marché professionnel")
+    MARKET_LEADS = "market_leads", _("Coordonnées transmises aux exposants qui scannent mon badge")
 
 
 class Consent(models.Model):

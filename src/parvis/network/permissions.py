@@ -31,6 +31,7 @@ class Perm(StrEnum):
     CRM_CHANGE = "crm.change"
     CAMPAIGNS = "campaigns.send"  # write, test, schedule and follow e-mail campaigns
     INSPECT = "inspect"  # the tax inspector: tickets, statements and till journal, every access logged
+    MARKET_MANAGE = "market.manage"  # a professional market: accreditations, stands, sessions, meetings
     NETWORK_CURATE = "network.curate"
     NETWORK_AUDIENCE = "network.audience"
     NETWORK_SETTLEMENTS = "network.settlements"
@@ -44,7 +45,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         set(Perm)
         - {Perm.NETWORK_CURATE, Perm.NETWORK_AUDIENCE, Perm.NETWORK_SETTLEMENTS, Perm.NETWORK_CAMPAIGNS}
     ),
-    Role.PROGRAMMING: frozenset(_READ | {Perm.PROGRAMMING_CHANGE}),
+    Role.PROGRAMMING: frozenset(_READ | {Perm.PROGRAMMING_CHANGE, Perm.MARKET_MANAGE}),
     Role.BOX_OFFICE: frozenset(_READ | {Perm.BOXOFFICE_SELL, Perm.SALES_CHANGE, Perm.CRM_VIEW, Perm.CHECKIN}),
     Role.DOOR: frozenset({Perm.PROGRAMMING_VIEW, Perm.CHECKIN, Perm.CHECKIN_MANAGE}),
     Role.MARKETING: frozenset(_READ | {Perm.CRM_VIEW, Perm.CRM_CHANGE, Perm.CAMPAIGNS}),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "parvis.online",
     "parvis.groups",
     "parvis.checkin",
+    "parvis.market",
     "parvis.crm",
     "parvis.boxoffice",
     "parvis.passes",

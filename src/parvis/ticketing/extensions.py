@@ -9,6 +9,7 @@
 - `ticket_page`: what else the tickets page of a date offers (a pass the buyer holds, …).
 - `ticket_relations`: what a printed ticket shows of a product (a pass's entry), read with the ticket.
 - `order_links`: what an order gives besides printed tickets (an online ticket's access link).
+- `invoice_buyers`: a professional buyer's details on the invoice (company, SIRET, VAT number).
 
 Ticketing never imports the apps that register here: they sit above it.
 """
@@ -122,6 +123,19 @@ order_links: Registry = Registry("links an order gives")
 
 def links_of(order, base_url: str) -> list[tuple[str, str, str]]:
     return [link for links in order_links for link in links(order, base_url)]
+
+
+# Whom an invoice is made out to besides the buyer's name and e-mail: a company's name, address, SIRET,
+# VAT number and purchase order (a professional's accreditation, an exhibitor's stand): functions of the
+# order giving those keys, or {} when the order is not theirs.
+invoice_buyers: Registry = Registry("invoice buyer details")
+
+
+def invoice_buyer_of(order) -> dict:
+    details: dict = {}
+    for buyer in invoice_buyers:
+        details.update(buyer(order))
+    return details
 
 
 # What a product says to the staff on a date's sales page: functions of the performance giving sentences

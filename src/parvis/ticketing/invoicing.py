@@ -18,6 +18,7 @@ from reportlab.pdfgen import canvas
 
 from parvis.core.money import Money, format_money, vat_split
 
+from . import extensions
 from .models import Invoice, InvoiceSeries, Order, OrderState, TicketState
 
 CENT = Decimal("0.01")
@@ -97,6 +98,7 @@ def _issue(order: Order, kind: str, lines: list[dict]) -> Invoice:
                 "name": f"{order.first_name} {order.last_name}".strip(),
                 "email": order.email,
                 "postal_code": order.postal_code,
+                **extensions.invoice_buyer_of(order),
             },
             lines=lines,
             vat_breakdown=breakdown,
@@ -143,6 +145,20 @@ def credit_note_for(order: Order, tickets: list, *, fee_per_ticket: Decimal = De
     return _issue(order, Invoice.Kind.CREDIT_NOTE, lines)
 
 
+def _company_lines(buyer: dict) -> list[str]:
+    return [
+        text
+        for text in [
+            buyer.get("company", ""),
+            *buyer.get("address", "").splitlines(),
+            f"SIRET {buyer['siret']}" if buyer.get("siret") else "",
+            f"{_('TVA intracommunautaire')} {buyer['vat_number']}" if buyer.get("vat_number") else "",
+            f"{_('Bon de commande')} {buyer['purchase_order']}" if buyer.get("purchase_order") else "",
+        ]
+        if text
+    ]
+
+
 def invoice_pdf(invoice: Invoice, *, language: str = "fr") -> bytes:
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
@@ -173,6 +189,9 @@ def invoice_pdf(invoice: Invoice, *, language: str = "fr") -> bytes:
         page.drawString(20 * mm, y, _("Client"))
         page.setFont("Helvetica", 10)
         page.drawString(45 * mm, y, f"{invoice.buyer['name']} — {invoice.buyer['email']}")
+        for text in _company_lines(invoice.buyer):  # a professional buyer's details (B2B invoice)
+            y -= 5 * mm
+            page.drawString(45 * mm, y, text[:90])
         y -= 12 * mm
         page.setFont("Helvetica-Bold", 9)
         for x, label in [

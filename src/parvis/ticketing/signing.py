@@ -3,6 +3,7 @@
 Format (base64url, no padding, 108 characters): payload (17 bytes) + Ed25519 signature (64 bytes).
 Payload: version (1 byte) | key id (4) | performance id (4) | ticket number (4) | valid until, Unix time (4).
 A member card uses the same layout with version 2: key id | membership id | persons | valid until.
+A market badge uses it with version 3: key id | participant id | badge version | valid until.
 A ticket is identified by its performance and its number in the performance's uninterrupted series, so the
 secret can be computed before the ticket row exists (tickets are inserted in one statement).
 The door app needs only the organizer's public keys; a secret cannot be forged or altered without the
@@ -30,6 +31,7 @@ from .models import SigningKey
 
 VERSION = 1
 CARD_VERSION = 2
+BADGE_VERSION = 3
 _PAYLOAD = struct.Struct(">BIIII")
 _SIGNATURE_SIZE = 64
 MAX_SECRET_LENGTH = 200
@@ -140,8 +142,44 @@ def sign_card(*, key: SigningKey, membership_id: int, persons: int, valid_until:
     return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
 
 
+@dataclass(frozen=True)
+class BadgeClaims:
+    key_id: int
+    participant_id: int
+    badge_version: int
+    valid_until: datetime.datetime
+
+
+def sign_badge(*, key: SigningKey, participant_id: int, badge_version: int, valid_until) -> str:
+    payload = _PAYLOAD.pack(
+        BADGE_VERSION, key.pk, participant_id, badge_version, int(valid_until.timestamp())
+    )
+    signature = private_key_of(key).sign(payload)
+    return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
+
+
+def badge_participant_id(secret: str) -> int:
+    """The participant a badge names, before it is verified (to find the keys that verify it)."""
+    (version, _key_id, participant_id, _badge_version, _until), _payload, _signature = _unpack(secret)
+    if version != BADGE_VERSION:
+        raise InvalidSecret("malformed")
+    return participant_id
+
+
+def verify_badge(secret: str, public_keys: dict[int, bytes]) -> BadgeClaims:
+    """Check a market badge's secret; raise InvalidSecret otherwise."""
+    (version, key_id, participant_id, badge_version, valid_until), payload, signature = _unpack(secret)
+    if version != BADGE_VERSION:
+        raise InvalidSecret("malformed")
+    _verify(public_keys.get(key_id), payload, signature)
+    return BadgeClaims(
+        key_id, participant_id, badge_version, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
+    )
+
+
 def secret_version(secret: str) -> int:
-    """1 for a ticket, 2 for a member card, 0 for anything else (nothing is verified)."""
+    """1 for a ticket, 2 for a member card, 3 for a market badge, 0 for anything else (nothing is
+    verified)."""
     try:
         return _unpack(secret)[0][0]
     except InvalidSecret:

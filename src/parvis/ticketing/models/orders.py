@@ -306,6 +306,7 @@ class OrderExtra(models.Model):
         VOUCHER = "voucher", _("Bon cadeau")
         PASS = "pass", _("Pass")
         MEMBERSHIP = "membership", _("Adhésion")
+        MARKET = "market", _("Marché professionnel")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="extras")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -1,0 +1,56 @@
+"""What the door lets the products above it plug in (docs/adr/0005, 0015).
+
+- `code_kinds`: a QR code the door reads besides tickets and member cards (a market's badge), by the
+  version byte of its signed payload. The kind judges a scan on a list (its `areas`), says what the door
+  shows of the holder, and gives what a device needs to judge its codes offline.
+
+Check-in never imports the apps that register here: they sit above it.
+"""
+
+from dataclasses import dataclass, field
+
+from parvis.core.registry import Registry
+
+
+@dataclass
+class CodeVerdict:
+    reason: str  # "" when the code lets its holder in, else a refusal code of `labels`
+    ref: str = ""  # what the scan is about, kept on it: "badge:<id>"
+    holder: dict = field(default_factory=dict)  # what the door shows: name, organisation, category, colour
+
+
+class CodeKind:
+    """One kind of QR code. Register an instance under its version in `AppConfig.ready()`:
+    `code_kinds.register("3", Badges())`."""
+
+    #: refusal codes of this kind and how the door staff read them
+    labels: dict = {}
+
+    def areas(self, organizer_id: int) -> list[tuple[str, str]]:
+        """The areas a list of this organizer may open to these codes, as (code, label)."""
+        return []
+
+    def judge(self, checkin_list, secret: str, *, at, kind: str) -> CodeVerdict:
+        return CodeVerdict("malformed")
+
+    def offline(self, checkin_list) -> dict:
+        """What a device needs to judge these codes on this list without the network."""
+        return {}
+
+
+code_kinds: Registry[CodeKind] = Registry("codes the door reads")
+
+
+def kind_of_version(version: int) -> CodeKind | None:
+    return code_kinds.get(str(version))
+
+
+def area_choices(organizer_id: int) -> list[tuple[str, str]]:
+    return [choice for kind in code_kinds for choice in kind.areas(organizer_id)]
+
+
+def refusal_label(reason: str):
+    for kind in code_kinds:
+        if reason in kind.labels:
+            return kind.labels[reason]
+    return None

@@ -1,0 +1,62 @@
+"""The market plugged into the layers below (docs/adr/0005, 0015): the fee and stand orders' lines, the
+company on their invoices, the badges at the door."""
+
+from parvis.checkin import extensions as door
+from parvis.ticketing import extensions
+from parvis.ticketing.extensions import LineKind
+from parvis.ticketing.models import OrderExtra
+
+from . import accreditation, stands
+from .badges import Badges
+from .models import BadgePack, Participant, StandBooking
+
+
+class MarketLines(LineKind):
+    extra_kind = OrderExtra.Kind.MARKET
+
+    def order_paid(self, order, *, paid_at) -> None:
+        accreditation.issue_paid(order)
+        stands.paid(order, paid_at=paid_at)
+
+    def order_cancelled(self, order, *, actor=None) -> None:
+        accreditation.cancel_of_order(order, actor=actor)
+        stands.cancel_of_order(order, actor=actor)
+
+    def confirmation(self, order, *, base_url: str) -> dict:
+        pages = [
+            (str(p), base_url + p.get_absolute_url())
+            for p in Participant.objects.filter(order=order, state=Participant.State.ACCREDITED)
+        ]
+        return {"market_pages": pages}
+
+
+def invoice_buyer(order) -> dict:
+    """An accreditation, a pack or a stand is invoiced to the company (B2B invoice)."""
+    booking = StandBooking.objects.filter(order=order).select_related("exhibitor").first()
+    if booking is not None:
+        exhibitor = booking.exhibitor
+        return {
+            "company": exhibitor.name,
+            "address": exhibitor.billing_address,
+            "siret": exhibitor.siret,
+            "vat_number": exhibitor.vat_number,
+            "purchase_order": booking.purchase_order,
+        }
+    participant = Participant.objects.filter(order=order).first()
+    if participant is not None and participant.organisation_name:
+        return {
+            "company": participant.organisation_name,
+            "address": participant.billing_address,
+            "siret": participant.siret,
+            "vat_number": participant.vat_number,
+        }
+    pack = BadgePack.objects.filter(order=order).first()
+    if pack is not None:
+        return {"company": pack.organisation_name}
+    return {}
+
+
+def register() -> None:
+    extensions.line_kinds.register("market", MarketLines())
+    extensions.invoice_buyers.register("market", invoice_buyer)
+    door.code_kinds.register("3", Badges())
