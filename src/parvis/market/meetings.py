@@ -100,17 +100,14 @@ def request(
 def answer(*, meeting: Meeting, participant: Participant, accept: bool) -> Meeting:
     """The recipient's answer, while the request is pending and not expired."""
     now = timezone.now()
+    expire_due(meeting.market_id, now)  # kept even though the answer below is refused
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if meeting.recipient_id != participant.pk:
             raise MarketError(_("Seule la personne sollicitée peut répondre."))
-        if meeting.state == MState.PENDING and meeting.expires_at < now:
-            Meeting.objects.filter(pk=meeting.pk).update(state=MState.EXPIRED)
-            meeting.state = MState.EXPIRED
         if meeting.state != MState.PENDING:
             raise MarketError(
-                _("Cette demande n'attend plus de réponse (%(state)s).")
-                % {"state": meeting.get_state_display()}
+                _("Cette demande n'attend plus de réponse (%(state)s).") % {"state": meeting.get_state_display()}
             )
         if accept:
             _accept(meeting, now)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from parvis.crm.services import contact_resolve
 from parvis.market.models import Access, Category, Exhibitor, Market, Participant, Stand, Zone
 from parvis.testing import VenueFactory
 
@@ -45,6 +46,10 @@ def participant(market: Market, category: Category | None = None, n: int = 0, **
         "state": Participant.State.ACCREDITED,
     }
     values.update(fields)
+    values.setdefault(
+        "contact",
+        contact_resolve(organizer_id=market.organizer_id, email=values["email"], first_name=values["first_name"]),
+    )
     return Participant.objects.create(market=market, category=category, **values)
 
 
