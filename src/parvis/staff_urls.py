@@ -11,6 +11,7 @@ from parvis.declarations import accounting_views, rights_views, self_billing_vie
 from parvis.declarations import inspector as inspector_views
 from parvis.declarations import staff_views as declarations_views
 from parvis.groups import staff_views as groups_views
+from parvis.market import staff_views as market_views
 from parvis.marketing import journey_views, reco_views
 from parvis.marketing import staff_views as campaign_views
 from parvis.memberships import staff_views as memberships_views
@@ -134,6 +135,13 @@ urlpatterns = [
         name="performance_online",
     ),
     path("o/<slug:organizer_slug>/groupes/", groups_views.queue, name="group_queue"),
+    path("o/<slug:organizer_slug>/marche/", market_views.market_list, name="market_list"),
+    path("o/<slug:organizer_slug>/marche/<slug:market_slug>/", market_views.market_detail, name="market_detail"),
+    path(
+        "o/<slug:organizer_slug>/marche/<slug:market_slug>/candidatures/<str:code>/",
+        market_views.application,
+        name="market_application",
+    ),
     path("o/<slug:organizer_slug>/groupes/offres/", groups_views.offer_list, name="group_offers"),
     path(
         "o/<slug:organizer_slug>/groupes/offres/<int:offer_pk>/", groups_views.offer_list, name="group_offer"

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "order.cancel": _("Commande annulée"),
     "order.self_cancel": _("Annulée par l'acheteur"),
     "order.auto_refund": _("Remboursement automatique (paiement arrivé trop tard)"),
+    "market.create": _("Marché professionnel créé"),
     "market.apply": _("Demande d'accréditation"),
     "market.approve": _("Accréditation acceptée"),
     "market.refuse": _("Accréditation refusée"),

@@ -5,7 +5,6 @@ issued. A company may buy N badges at once and name the people later.
 Every staff decision is audited; the CRM gets the person, their organisation, and each step on the
 timeline (the market's memory for next year)."""
 
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _

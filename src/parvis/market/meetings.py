@@ -107,7 +107,8 @@ def answer(*, meeting: Meeting, participant: Participant, accept: bool) -> Meeti
             raise MarketError(_("Seule la personne sollicitée peut répondre."))
         if meeting.state != MState.PENDING:
             raise MarketError(
-                _("Cette demande n'attend plus de réponse (%(state)s).") % {"state": meeting.get_state_display()}
+                _("Cette demande n'attend plus de réponse (%(state)s).")
+                % {"state": meeting.get_state_display()}
             )
         if accept:
             _accept(meeting, now)

@@ -26,6 +26,7 @@ ORGANIZER_SECTIONS = (
     ("memberships", _("Adhésions"), "staff:memberships", Perm.SALES_VIEW, ("memberships",)),
     ("vouchers", _("Bons cadeaux"), "staff:vouchers", Perm.SALES_VIEW, ("vouchers",)),
     ("groups", _("Groupes et scolaires"), "staff:group_queue", Perm.SALES_VIEW, ("group_",)),
+    ("market", _("Marché professionnel"), "staff:market_list", Perm.PROGRAMMING_VIEW, ("market_",)),
     ("statements", _("Bordereaux"), "staff:statements", Perm.SALES_VIEW, ("statement",)),
     ("sibil", _("SIBIL"), "staff:sibil_quarter", Perm.SALES_VIEW, ("sibil",)),
     ("show_tax", _("Taxe spectacles"), "staff:show_tax", Perm.SALES_VIEW, ("show_tax",)),

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from parvis.crm.services import contact_resolve
+from parvis.market.accreditation import search_text_of
 from parvis.market.models import Access, Category, Exhibitor, Market, Participant, Stand, Zone
 from parvis.testing import VenueFactory
 
@@ -48,9 +49,14 @@ def participant(market: Market, category: Category | None = None, n: int = 0, **
     values.update(fields)
     values.setdefault(
         "contact",
-        contact_resolve(organizer_id=market.organizer_id, email=values["email"], first_name=values["first_name"]),
+        contact_resolve(
+            organizer_id=market.organizer_id, email=values["email"], first_name=values["first_name"]
+        ),
     )
-    return Participant.objects.create(market=market, category=category, **values)
+    row = Participant(market=market, category=category, **values)
+    row.search_text = search_text_of(row)
+    row.save()
+    return row
 
 
 def stand(market: Market, label: str = "A1", price: str = "800.00", **fields) -> Stand:

@@ -1,0 +1,231 @@
+"""The team's pages for a market: its markets, one market's board (applications to review, categories,
+sessions, meeting slots and tables, the batch placement of meetings, stands), and one application."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from parvis.core.audit import audit_record
+from parvis.core.background import enqueue_on_commit
+from parvis.core.models import AuditLogEntry
+from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
+
+from . import accreditation, meetings, selectors, sessions
+from .accreditation import MarketError
+from .forms import CategoryForm, ReviewForm, SessionForm
+from .jobs import schedule_market_task
+from .models import Market, Meeting, Participant, StandBooking
+
+State = Participant.State
+
+
+class MarketForm(forms.ModelForm):
+    class Meta:
+        model = Market
+        fields = ["name", "slug", "venue", "starts_on", "ends_on", "description", "applications_open",
+                  "meeting_minutes", "request_hours"]  # fmt: skip
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = organizer.venues.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", gettext_lazy("Le marché finit après avoir commencé."))
+        return data
+
+
+class SlotsForm(forms.Form):
+    day = forms.DateField(label=gettext_lazy("Jour"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=gettext_lazy("De"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=gettext_lazy("À"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class TablesForm(forms.Form):
+    area = forms.CharField(label=gettext_lazy("Espace"), max_length=100)
+    count = forms.IntegerField(label=gettext_lazy("Nombre de tables"), min_value=1, max_value=500)
+
+
+@login_required
+def market_list(request, organizer_slug: str):
+    organizer = require_organizer_perm(request.user, organizer_slug, Perm.PROGRAMMING_VIEW)
+    can_change = has_organizer_perm(request.user, organizer, Perm.MARKET_MANAGE)
+    form = MarketForm(request.POST or None, organizer=organizer)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        if form.is_valid():
+            market = form.save(commit=False)
+            market.organizer = organizer
+            market.save()
+            audit_record(
+                actor=request.user, action="market.create", instance=market, organizer=organizer, request=request,
+                after={"name": market.name},
+            )  # fmt: skip
+            return redirect("staff:market_detail", organizer.slug, market.slug)
+    markets = organizer.markets.annotate(
+        waiting=Count("participants", filter=Q(participants__state__in=[State.APPLIED, State.MORE_INFO]))
+    ).order_by("-starts_on")
+    return render(
+        request,
+        "market/staff/list.html",
+        {"organizer": organizer, "markets": markets, "form": form, "can_change": can_change},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _market(request, organizer_slug: str, market_slug: str, perm=Perm.PROGRAMMING_VIEW):
+    organizer = require_organizer_perm(request.user, organizer_slug, perm)
+    return organizer, get_object_or_404(
+        Market.objects.select_related("venue"), organizer=organizer, slug=market_slug
+    )
+
+
+@login_required
+def market_detail(request, organizer_slug: str, market_slug: str):
+    organizer, market = _market(request, organizer_slug, market_slug)
+    can_change = has_organizer_perm(request.user, organizer, Perm.MARKET_MANAGE)
+    forms_ = {
+        "category": CategoryForm(prefix="category"),
+        "session": SessionForm(market=market, prefix="session"),
+        "slots_form": SlotsForm(prefix="slots"),
+        "tables_form": TablesForm(prefix="tables"),
+    }
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        done = _act(request, market, forms_)
+        if done:
+            return redirect(request.path)
+    participants = market.participants.select_related("category")
+    meetings.expire_due(market.pk)
+    context = {
+        "organizer": organizer,
+        "market": market,
+        "can_change": can_change,
+        "queue": participants.filter(state__in=[State.APPLIED, State.MORE_INFO]).order_by("created_at"),
+        "by_category": market.categories.annotate(
+            accredited=Count("participants", filter=Q(participants__state=State.ACCREDITED)),
+            to_pay=Count("participants", filter=Q(participants__state=State.APPROVED)),
+        ),
+        "sessions": market.sessions.select_related("performance__event").order_by("performance__starts_at"),
+        "meeting_counts": dict(
+            market.meetings.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+        ),
+        "placed": market.meetings.filter(slot__isnull=False).count(),
+        "slots": market.meeting_slots.count(),
+        "tables": market.meeting_tables.count(),
+        "last_schedule": AuditLogEntry.objects.filter(
+            action="market.schedule", object_type="market.market", object_id=str(market.pk)
+        )
+        .order_by("-pk")
+        .first(),
+        "plan": selectors.floor_plan(market),
+        "bookings": StandBooking.objects.filter(stand__market=market)
+        .exclude(state=StandBooking.State.CANCELLED)
+        .select_related("stand", "exhibitor", "order"),
+        **forms_,
+    }
+    return render(request, "market/staff/detail.html", context)
+
+
+def _act(request, market: Market, forms_: dict) -> bool:
+    """One of the board's forms, posted; True when done (the page redirects)."""
+    action = request.POST.get("action", "")
+    if action == "category":
+        form = forms_["category"] = CategoryForm(request.POST, prefix="category")
+        if form.is_valid():
+            category = form.save(commit=False)
+            category.market = market
+            category.save()
+            messages.success(request, _("Catégorie ajoutée."))
+            return True
+    elif action == "session":
+        form = forms_["session"] = SessionForm(request.POST, market=market, prefix="session")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sessions.session_create(
+                    actor=request.user, market=market, title=data["title"], kind=data["kind"],
+                    starts_at=data["starts_at"], ends_at=data["ends_at"], capacity=data["capacity"],
+                    description=data["description"], categories=data["categories"], request=request,
+                )  # fmt: skip
+            except MarketError as exc:
+                form.add_error(None, exc.message)
+                return False
+            messages.success(request, _("Rencontre ajoutée au programme."))
+            return True
+    elif action == "slots":
+        form = forms_["slots_form"] = SlotsForm(request.POST, prefix="slots")
+        if form.is_valid():
+            made = meetings.slots_create(market=market, **form.cleaned_data)
+            messages.success(request, _("%(n)s créneaux de rendez-vous créés.") % {"n": made})
+            return True
+    elif action == "tables":
+        form = forms_["tables_form"] = TablesForm(request.POST, prefix="tables")
+        if form.is_valid():
+            meetings.tables_create(market=market, **form.cleaned_data)
+            messages.success(request, _("Tables ajoutées."))
+            return True
+    elif action == "schedule":
+        enqueue_on_commit(schedule_market_task, market_id=market.pk, actor_id=request.user.pk)
+        messages.success(
+            request, _("Placement des rendez-vous lancé : le résultat s'affiche ici dans une minute au plus.")
+        )
+        return True
+    return False
+
+
+@login_required
+def application(request, organizer_slug: str, market_slug: str, code: str):
+    organizer, market = _market(request, organizer_slug, market_slug)
+    participant = get_object_or_404(
+        market.participants.select_related("category", "order", "contact"), code=code
+    )
+    can_change = has_organizer_perm(request.user, organizer, Perm.MARKET_MANAGE)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        if request.POST.get("action") == "cancel":
+            accreditation.cancel(actor=request.user, participant=participant, request=request)
+            messages.success(request, _("Accréditation annulée : son badge n'ouvre plus les portes."))
+            return redirect(request.path)
+        if form.is_valid():
+            try:
+                accreditation.review(
+                    actor=request.user, participant=participant, decision=form.cleaned_data["decision"],
+                    message=form.cleaned_data["message"], request=request,
+                )  # fmt: skip
+            except MarketError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Réponse envoyée au candidat."))
+                return redirect("staff:market_detail", organizer.slug, market.slug)
+    return render(
+        request,
+        "market/staff/application.html",
+        {
+            "organizer": organizer,
+            "market": market,
+            "participant": participant,
+            "form": form,
+            "can_change": can_change,
+            "meetings": Meeting.objects.filter(Q(requester=participant) | Q(recipient=participant)).count(),
+            "today": datetime.date.today(),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,137 @@
+"""The market's pages as people use them: apply, the team reviews (per role, never another organizer's
+market), the participant's page by its signed link only, the directory showing only those who opted in,
+sessions and meetings from the participant's page, a stand booked from the floor plan, leads synced."""
+
+import datetime
+import json
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from parvis.market import badges, sessions
+from parvis.market.models import Meeting, Participant, Registration, StandBooking
+from parvis.network.models import Role
+from parvis.testing import OrganizerFactory, login_staff, staff
+
+from .factories import category, exhibitor, market, participant, stand
+
+pytestmark = pytest.mark.django_db
+
+
+def test_apply_then_the_team_reviews_and_another_organizer_cannot(client):
+    fair = market()
+    pro = category(fair, fee="50.00")
+    url = reverse("market:apply", args=[fair.organizer.slug, fair.slug, pro.pk])
+    bad = client.post(url, {"first_name": "Léa", "email": "pas-un-email"})
+    assert bad.status_code == 400 and not Participant.objects.exists()
+    page = client.post(
+        url,
+        {"first_name": "Léa", "last_name": "Roux", "email": "lea@label.example", "organisation_name": "Label Roux",
+         "role": "Directrice", "siret": "73282932000074", "billing_address": "1 quai, Lyon", "in_directory": "on"},
+    )  # fmt: skip
+    applicant = Participant.objects.get()
+    assert page.status_code == 302 and page["Location"] == applicant.get_absolute_url()
+    assert client.get(applicant.get_absolute_url()).status_code == 200
+    assert client.get(reverse("market:participant", args=[applicant.code, "faux"])).status_code == 404
+    review = reverse("staff:market_application", args=[fair.organizer.slug, fair.slug, applicant.code])
+    login_staff(client, staff(fair.organizer, Role.READ_ONLY))
+    assert client.get(review).status_code == 200
+    assert client.post(review, {"decision": "approve"}).status_code == 403
+    login_staff(client, staff(OrganizerFactory(), Role.ADMINISTRATOR))
+    assert client.get(review).status_code in (403, 404)
+    login_staff(client, staff(fair.organizer, Role.PROGRAMMING))
+    assert client.post(review, {"decision": "refuse"}).status_code == 400  # a refusal needs its reason
+    assert client.post(review, {"decision": "approve"}).status_code == 302
+    assert Participant.objects.get().state == "approved"
+    board = client.get(reverse("staff:market_detail", args=[fair.organizer.slug, fair.slug]))
+    assert board.status_code == 200 and "Label Roux" not in board.content.decode()  # no longer waiting
+
+
+def test_the_directory_shows_only_those_who_opted_in_and_their_email_only_if_they_said_so(client):
+    fair = market()
+    pro = category(fair)
+    participant(
+        fair, pro, 1, in_directory=True, interests="jeu vidéo", email="visible@a.example", show_email=True
+    )
+    participant(fair, pro, 2, in_directory=True, interests="jeu vidéo", email="cache@a.example")
+    participant(fair, pro, 3, in_directory=False, interests="jeu vidéo")
+    page = client.get(
+        reverse("market:directory", args=[fair.organizer.slug, fair.slug]), {"q": "jeu"}
+    ).content.decode()
+    assert "Nom1" in page and "Nom2" in page and "Nom3" not in page
+    assert "visible@a.example" in page and "cache@a.example" not in page
+
+
+def test_from_their_page_a_participant_registers_asks_a_meeting_and_the_other_accepts(client):
+    fair = market()
+    pro = category(fair)
+    ana = participant(fair, pro, 1)
+    ben = participant(fair, pro, 2, in_directory=True, last_name="Bernard")
+    start = timezone.now() + datetime.timedelta(days=30)
+    talk = sessions.session_create(
+        actor=None, market=fair, title="Atelier XR", kind="demonstration", starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1), capacity=1,
+    )  # fmt: skip
+    client.post(reverse("market:registration", args=[ana.code, ana.secret, talk.pk]), {"action": "register"})
+    assert Registration.objects.get(participant=ana).state == "registered"
+    found = client.get(ana.get_absolute_url(), {"q": "bernard"}).content.decode()
+    assert "Bernard" in found
+    client.post(
+        reverse("market:meeting_request", args=[ana.code, ana.secret]),
+        {"recipient": ben.pk, "topic": "Tournée"},
+    )
+    meeting = Meeting.objects.get()
+    assert meeting.requester == ana and meeting.state == "pending"
+    assert "Tournée" in client.get(ben.get_absolute_url()).content.decode()
+    client.post(
+        reverse("market:meeting_action", args=[ben.code, ben.secret, meeting.pk]), {"action": "accept"}
+    )
+    assert Meeting.objects.get().state == "accepted"
+    ics = client.get(reverse("market:agenda_ics", args=[ana.code, ana.secret])).content.decode()
+    assert "Atelier XR" in ics
+    assert (
+        client.get(reverse("market:badge", args=[ana.code, ana.secret]))["Content-Type"] == "application/pdf"
+    )
+
+
+def test_an_exhibitor_books_a_free_stand_on_the_plan_with_a_purchase_order(client):
+    fair = market()
+    category(fair, kind="exhibitor", access=["market"])
+    booth = stand(fair, "E5", price="1000.00")
+    url = reverse("market:exhibitors", args=[fair.organizer.slug, fair.slug])
+    assert "Stand E5, libre" in client.get(url).content.decode()
+    page = client.post(
+        url + f"?stand={booth.pk}",
+        {"stand": booth.pk, "name": "Atelier Pixel", "contact_email": "contact@pixel.example", "siret": "73282932000074",
+         "billing_address": "Marseille", "contact_first_name": "Sam", "contact_last_name": "Pixel",
+         "purchase_order": "BC-77"},
+    )  # fmt: skip
+    booking = StandBooking.objects.get()
+    assert page.status_code == 302 and booking.purchase_order == "BC-77" and booking.order.total == 1200
+    lead = booking.exhibitor.lead
+    assert lead is not None and lead.accredited and page["Location"] == lead.get_absolute_url()
+    assert "Stand E5 : Atelier Pixel" in client.get(url).content.decode()
+
+
+def test_lead_scans_sync_idempotently_and_export(client):
+    fair = market()
+    pro = category(fair)
+    studio = exhibitor(fair, 1)
+    scanner = participant(fair, pro, 1, exhibitor=studio)
+    visitor = participant(fair, pro, 2, share_with_exhibitors=True)
+    sync = reverse("market:leads_sync", args=[scanner.code, scanner.secret])
+    nonce = uuid.uuid4().hex
+    body = {"scans": [{"secret": badges.badge_secret(visitor), "nonce": nonce, "rating": 3,
+                       "scanned_at": timezone.now().isoformat()}, {"secret": "faux", "nonce": "n2"}]}  # fmt: skip
+    answer = client.post(sync, json.dumps(body), content_type="application/json").json()["results"]
+    assert answer[0]["ok"] and answer[0]["lead"]["name"] == visitor.name and not answer[1]["ok"]
+    again = client.post(sync, json.dumps(body), content_type="application/json").json()["results"]
+    assert again[0]["ok"] and studio.leads.count() == 1
+    csv = client.get(
+        reverse("market:leads", args=[scanner.code, scanner.secret]), {"format": "csv"}
+    ).content.decode()
+    assert visitor.email in csv
+    outsider = participant(fair, pro, 3)
+    assert client.get(reverse("market:leads", args=[outsider.code, outsider.secret])).status_code == 404
