@@ -1,8 +1,6 @@
 """The team's pages for a market: its markets, one market's board (applications to review, categories,
 sessions, meeting slots and tables, the batch placement of meetings, stands), and one application."""
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,8 +27,17 @@ State = Participant.State
 class MarketForm(forms.ModelForm):
     class Meta:
         model = Market
-        fields = ["name", "slug", "venue", "starts_on", "ends_on", "description", "applications_open",
-                  "meeting_minutes", "request_hours"]  # fmt: skip
+        fields = [
+            "name",
+            "slug",
+            "venue",
+            "starts_on",
+            "ends_on",
+            "description",
+            "applications_open",
+            "meeting_minutes",
+            "request_hours",
+        ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
@@ -72,9 +79,13 @@ def market_list(request, organizer_slug: str):
             market.organizer = organizer
             market.save()
             audit_record(
-                actor=request.user, action="market.create", instance=market, organizer=organizer, request=request,
+                actor=request.user,
+                action="market.create",
+                instance=market,
+                organizer=organizer,
+                request=request,
                 after={"name": market.name},
-            )  # fmt: skip
+            )
             return redirect("staff:market_detail", organizer.slug, market.slug)
     markets = organizer.markets.annotate(
         waiting=Count("participants", filter=Q(participants__state__in=[State.APPLIED, State.MORE_INFO]))
@@ -159,10 +170,17 @@ def _act(request, market: Market, forms_: dict) -> bool:
             data = form.cleaned_data
             try:
                 sessions.session_create(
-                    actor=request.user, market=market, title=data["title"], kind=data["kind"],
-                    starts_at=data["starts_at"], ends_at=data["ends_at"], capacity=data["capacity"],
-                    description=data["description"], categories=data["categories"], request=request,
-                )  # fmt: skip
+                    actor=request.user,
+                    market=market,
+                    title=data["title"],
+                    kind=data["kind"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    capacity=data["capacity"],
+                    description=data["description"],
+                    categories=data["categories"],
+                    request=request,
+                )
             except MarketError as exc:
                 form.add_error(None, exc.message)
                 return False
@@ -207,9 +225,12 @@ def application(request, organizer_slug: str, market_slug: str, code: str):
         if form.is_valid():
             try:
                 accreditation.review(
-                    actor=request.user, participant=participant, decision=form.cleaned_data["decision"],
-                    message=form.cleaned_data["message"], request=request,
-                )  # fmt: skip
+                    actor=request.user,
+                    participant=participant,
+                    decision=form.cleaned_data["decision"],
+                    message=form.cleaned_data["message"],
+                    request=request,
+                )
             except MarketError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -225,7 +246,6 @@ def application(request, organizer_slug: str, market_slug: str, code: str):
             "form": form,
             "can_change": can_change,
             "meetings": Meeting.objects.filter(Q(requester=participant) | Q(recipient=participant)).count(),
-            "today": datetime.date.today(),
         },
         status=400 if form.errors else 200,
     )

@@ -28,9 +28,17 @@ def test_apply_then_the_team_reviews_and_another_organizer_cannot(client):
     assert bad.status_code == 400 and not Participant.objects.exists()
     page = client.post(
         url,
-        {"first_name": "Léa", "last_name": "Roux", "email": "lea@label.example", "organisation_name": "Label Roux",
-         "role": "Directrice", "siret": "73282932000074", "billing_address": "1 quai, Lyon", "in_directory": "on"},
-    )  # fmt: skip
+        {
+            "first_name": "Léa",
+            "last_name": "Roux",
+            "email": "lea@label.example",
+            "organisation_name": "Label Roux",
+            "role": "Directrice",
+            "siret": "73282932000074",
+            "billing_address": "1 quai, Lyon",
+            "in_directory": "on",
+        },
+    )
     applicant = Participant.objects.get()
     assert page.status_code == 302 and page["Location"] == applicant.get_absolute_url()
     assert client.get(applicant.get_absolute_url()).status_code == 200
@@ -71,9 +79,14 @@ def test_from_their_page_a_participant_registers_asks_a_meeting_and_the_other_ac
     ben = participant(fair, pro, 2, in_directory=True, last_name="Bernard")
     start = timezone.now() + datetime.timedelta(days=30)
     talk = sessions.session_create(
-        actor=None, market=fair, title="Atelier XR", kind="demonstration", starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1), capacity=1,
-    )  # fmt: skip
+        actor=None,
+        market=fair,
+        title="Atelier XR",
+        kind="demonstration",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        capacity=1,
+    )
     client.post(reverse("market:registration", args=[ana.code, ana.secret, talk.pk]), {"action": "register"})
     assert Registration.objects.get(participant=ana).state == "registered"
     found = client.get(ana.get_absolute_url(), {"q": "bernard"}).content.decode()
@@ -104,10 +117,17 @@ def test_an_exhibitor_books_a_free_stand_on_the_plan_with_a_purchase_order(clien
     assert "Stand E5, libre" in client.get(url).content.decode()
     page = client.post(
         url + f"?stand={booth.pk}",
-        {"stand": booth.pk, "name": "Atelier Pixel", "contact_email": "contact@pixel.example", "siret": "73282932000074",
-         "billing_address": "Marseille", "contact_first_name": "Sam", "contact_last_name": "Pixel",
-         "purchase_order": "BC-77"},
-    )  # fmt: skip
+        {
+            "stand": booth.pk,
+            "name": "Atelier Pixel",
+            "contact_email": "contact@pixel.example",
+            "siret": "73282932000074",
+            "billing_address": "Marseille",
+            "contact_first_name": "Sam",
+            "contact_last_name": "Pixel",
+            "purchase_order": "BC-77",
+        },
+    )
     booking = StandBooking.objects.get()
     assert page.status_code == 302 and booking.purchase_order == "BC-77" and booking.order.total == 1200
     lead = booking.exhibitor.lead
@@ -123,8 +143,17 @@ def test_lead_scans_sync_idempotently_and_export(client):
     visitor = participant(fair, pro, 2, share_with_exhibitors=True)
     sync = reverse("market:leads_sync", args=[scanner.code, scanner.secret])
     nonce = uuid.uuid4().hex
-    body = {"scans": [{"secret": badges.badge_secret(visitor), "nonce": nonce, "rating": 3,
-                       "scanned_at": timezone.now().isoformat()}, {"secret": "faux", "nonce": "n2"}]}  # fmt: skip
+    body = {
+        "scans": [
+            {
+                "secret": badges.badge_secret(visitor),
+                "nonce": nonce,
+                "rating": 3,
+                "scanned_at": timezone.now().isoformat(),
+            },
+            {"secret": "faux", "nonce": "n2"},
+        ]
+    }
     answer = client.post(sync, json.dumps(body), content_type="application/json").json()["results"]
     assert answer[0]["ok"] and answer[0]["lead"]["name"] == visitor.name and not answer[1]["ok"]
     again = client.post(sync, json.dumps(body), content_type="application/json").json()["results"]
