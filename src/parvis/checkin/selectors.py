@@ -136,7 +136,8 @@ def _performance_info(performance_ids) -> dict[int, dict]:
 
 
 def lists_for_device(device) -> list[dict]:
-    """Lists of the device's organizer that cover a performance from yesterday on, soonest first."""
+    """Lists of the device's organizer that cover a performance from yesterday on, soonest first, then
+    those that open areas to badges (a market's days: no performance of their own)."""
     since = timezone.now() - datetime.timedelta(days=1)
     result = []
     lists = (
@@ -148,6 +149,10 @@ def lists_for_device(device) -> list[dict]:
     for checkin_list in lists:
         info = _performance_info(checkin_list.performances.values_list("pk", flat=True))
         result.append({"id": checkin_list.pk, "name": checkin_list.name, "performances": list(info.values())})
+    listed = {row["id"] for row in result}
+    for checkin_list in CheckinList.objects.filter(organizer=device.organizer).exclude(areas=[]).order_by("name"):
+        if checkin_list.pk not in listed:
+            result.append({"id": checkin_list.pk, "name": checkin_list.name, "performances": []})
     return result
 
 

@@ -14,12 +14,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from .extensions import code_kinds
 from .models import REFUSAL_LABELS
 
 
 def _strings() -> dict:
     return {
-        "reasons": {code: str(text) for code, text in REFUSAL_LABELS.items()},
+        "reasons": {
+            code: str(text)
+            for code, text in [*REFUSAL_LABELS.items(), *(i for k in code_kinds for i in k.labels.items())]
+        },
         "accepted": _("Entrée valide"),
         "exit_ok": _("Sortie enregistrée"),
         "refused": _("Refusé"),

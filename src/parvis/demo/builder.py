@@ -68,6 +68,7 @@ from .data import (
 )
 from .declarations import demo_declarations
 from .groups import demo_groups
+from .market import demo_market
 from .online import demo_online
 from .products import demo_memberships, demo_passes, demo_sales, demo_subscriptions, demo_vouchers
 from .recommendations import demo_recommendations
@@ -89,6 +90,7 @@ def build_demo(*, today: datetime.date | None = None) -> list[DemoAccount]:
     demo_memberships(museum=museum, expo=expo)
     demo_online(museum=museum, theatre=theatre, today=today)
     demo_groups(museum=museum, expo=expo)
+    demo_market(today=today, accounts=accounts)
     demo_subscriptions(theatre=theatre)
     demo_vouchers(theatre=theatre)
     _demo_failed_job(theatre=theatre)

@@ -431,6 +431,25 @@ def leads_view(request, code: str, secret: str):
     )
 
 
+def leads_scanner_view(request, code: str, secret: str):
+    participant = _participant(code, secret)
+    exhibitor = _exhibitor_of(participant)
+    strings = {
+        "pending": _("%(n)s contact(s) en attente d'envoi"),
+        "all_sent": _("Tous les contacts sont envoyés."),
+        "recorded": _("Contact enregistré."),
+        "recorded_offline": _("Contact enregistré sur ce téléphone : il part dès que le réseau revient."),
+        "not_a_badge": _("Ce code n'est pas un badge du marché."),
+        "camera_error": _("La caméra n'est pas disponible : saisissez le code du badge."),
+        "badge": _("Badge"),
+    }
+    return render(
+        request,
+        "market/leads_scanner.html",
+        {"participant": participant, "exhibitor": exhibitor, "market": participant.market, "strings": strings},
+    )
+
+
 @require_POST
 def leads_sync_view(request, code: str, secret: str):
     """Scans made by the leads scanner (online or queued offline), each idempotent by its nonce."""

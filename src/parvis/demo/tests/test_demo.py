@@ -302,3 +302,20 @@ def test_the_demo_museum_has_classes_asking_coming_and_come(client):
     assert page.status_code == 200 and "Dossier pédagogique" in page.content.decode()
     build_demo()  # twice: nothing more
     assert GroupBooking.objects.count() == 3
+
+
+def test_the_demo_market_has_its_people_stands_round_tables_and_placed_meetings(client):
+    from parvis.market.models import Exhibitor, Market, Meeting, Participant, Session
+
+    build_demo()
+    market = Market.objects.get(slug="marche-pro")
+    assert Participant.objects.filter(market=market, state="accredited").count() == 300
+    assert Participant.objects.filter(market=market, state__in=["applied", "more_info"]).count() == 10
+    assert Exhibitor.objects.filter(market=market).count() == 40 and Session.objects.filter(market=market).count() == 12
+    placed = Meeting.objects.filter(market=market, slot__isnull=False).count()
+    assert placed >= 290 and Meeting.objects.filter(market=market, state="pending").count() == 60
+    client.force_login(get_user_model().objects.get(username="marche@biennale-imaginaires.example"))
+    board = client.get(f"/staff/o/{market.organizer.slug}/marche/{market.slug}/")
+    assert board.status_code == 200 and "placés" in board.content.decode()
+    build_demo()  # twice: nothing more
+    assert Market.objects.count() == 1

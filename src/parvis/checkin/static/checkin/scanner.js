@@ -72,7 +72,8 @@ function base64urlBytes(text) {
 }
 
 /* Payload (17 bytes): version | key id | performance | number | valid until (Unix), then a 64-byte signature.
-   A member card (version 2): version | key id | membership | persons | valid until. */
+   A member card (version 2): version | key id | membership | persons | valid until.
+   A market badge (version 3): version | key id | participant | badge version | valid until. */
 export function decodeSecret(secret) {
   if (typeof secret !== "string" || !/^[A-Za-z0-9_-]{100,200}$/.test(secret)) return null;
   let raw;
@@ -85,6 +86,17 @@ export function decodeSecret(secret) {
       keyId: view.getUint32(1),
       membership: view.getUint32(5),
       persons: view.getUint32(9),
+      validUntil: view.getUint32(13) * 1000,
+      payload: raw.slice(0, 17),
+      signature: raw.slice(17),
+    };
+  }
+  if (view.getUint8(0) === 3) {
+    return {
+      badge: true,
+      keyId: view.getUint32(1),
+      participant: view.getUint32(5),
+      badgeVersion: view.getUint32(9),
       validUntil: view.getUint32(13) * 1000,
       payload: raw.slice(0, 17),
       signature: raw.slice(17),
@@ -133,6 +145,7 @@ export async function judgeLocally(input, at, mode = "entry") {
     claims = decodeSecret(input.secret);
     if (!claims) return { accepted: false, reason: "malformed" };
     if (claims.memberCard) return judgeCard(claims, at, mode);
+    if (claims.badge) return judgeBadge(claims, at);
     const key = state.list.public_keys[String(claims.keyId)];
     if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
     ({ performance, number, validUntil } = claims);
@@ -191,6 +204,26 @@ async function judgeCard(claims, at, mode) {
     return { accepted: false, reason: "member_used" };
   }
   return { accepted: true, reason: "", id, member: { level: "", name: "", persons: claims.persons } };
+}
+
+/* A market badge offline (the server's market.badges rules): signed by the organizer, still the badge's
+   current version, and of a category that the list's areas open, on one of the market's days. Badges come
+   and go: nothing is counted inside. */
+async function judgeBadge(claims, at) {
+  const codes = (state.list.codes || {})["3"] || {};
+  const key = state.list.public_keys[String(claims.keyId)];
+  if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
+  const row = (codes.badges || {})[String(claims.participant)];
+  if (!row) return { accepted: false, reason: "badge_area" };
+  const [version, category, name, organisation] = row;
+  if (version !== claims.badgeVersion) return { accepted: false, reason: "badge_revoked" };
+  if (at > claims.validUntil) return { accepted: false, reason: "expired" };
+  const market = Object.values(codes.markets || {}).find((m) => String(category) in m.categories);
+  if (!market) return { accepted: false, reason: "badge_area" };
+  const day = new Date(at).toLocaleDateString("sv-SE");  // YYYY-MM-DD in the phone's time zone
+  if (day < market.days[0] || day > market.days[1]) return { accepted: false, reason: "badge_day" };
+  const kind = market.categories[String(category)];
+  return { accepted: true, reason: "", id: `b:${claims.participant}`, holder: { name, organisation, category: kind.name } };
 }
 
 /* How many people of a card are inside: this phone's count since the list was downloaded, else the list's. */
@@ -252,6 +285,7 @@ async function scan(input) {
         reason: result.reason,
         ticket: result.ticket,
         member: result.member,
+        holder: result.holder,
         firstScan: result.first_scan,
         offline: false,
       });
@@ -265,7 +299,9 @@ async function scan(input) {
   body.offline_verdict = verdict.accepted ? "accepted" : "refused";
   body.offline_reason = verdict.reason;
   await queuePut(body);
-  if (verdict.accepted && verdict.id.startsWith("m:")) {  // a card: how many of its people are inside
+  if (verdict.accepted && verdict.id.startsWith("b:")) {
+    // a badge: nothing to count, its holder comes and goes
+  } else if (verdict.accepted && verdict.id.startsWith("m:")) {  // a card: how many of its people are inside
     state.local[verdict.id] = cardInside(verdict.id.slice(2)) + (state.mode === "entry" ? 1 : -1);
     await kvSet(`local:${state.list.list.id}`, state.local);
   } else if (verdict.accepted) {
@@ -377,7 +413,7 @@ function beep(ok) {
 }
 
 let closeTimer = null;
-function showVerdict({ accepted, reason, ticket, member, firstScan, offline }) {
+function showVerdict({ accepted, reason, ticket, member, holder, firstScan, offline }) {
   const box = $("verdict");
   box.className = `door-verdict ${accepted ? "ok" : "ko"}`;
   box.dataset.result = accepted ? "accepted" : "refused";
@@ -397,6 +433,7 @@ function showVerdict({ accepted, reason, ticket, member, firstScan, offline }) {
     for (const [label, text] of ticket.mentions || []) details.push(`${label} : ${text}`);
     if (ticket.recent) details.push(T.new_ticket);
   }
+  if (holder) details.push([holder.category, holder.name, holder.organisation].filter(Boolean).join(" — "));
   if (member && member.name) details.push(fmt(T.member, { level: member.level, name: member.name, persons: member.persons }));
   else if (member) details.push(fmt(T.member_card, { persons: member.persons }));
   $("verdict-detail").textContent = details.join(" · ");
