@@ -136,7 +136,9 @@ urlpatterns = [
     ),
     path("o/<slug:organizer_slug>/groupes/", groups_views.queue, name="group_queue"),
     path("o/<slug:organizer_slug>/marche/", market_views.market_list, name="market_list"),
-    path("o/<slug:organizer_slug>/marche/<slug:market_slug>/", market_views.market_detail, name="market_detail"),
+    path(
+        "o/<slug:organizer_slug>/marche/<slug:market_slug>/", market_views.market_detail, name="market_detail"
+    ),
     path(
         "o/<slug:organizer_slug>/marche/<slug:market_slug>/candidatures/<str:code>/",
         market_views.application,

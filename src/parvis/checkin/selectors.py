@@ -150,7 +150,9 @@ def lists_for_device(device) -> list[dict]:
         info = _performance_info(checkin_list.performances.values_list("pk", flat=True))
         result.append({"id": checkin_list.pk, "name": checkin_list.name, "performances": list(info.values())})
     listed = {row["id"] for row in result}
-    for checkin_list in CheckinList.objects.filter(organizer=device.organizer).exclude(areas=[]).order_by("name"):
+    for checkin_list in (
+        CheckinList.objects.filter(organizer=device.organizer).exclude(areas=[]).order_by("name")
+    ):
         if checkin_list.pk not in listed:
             result.append({"id": checkin_list.pk, "name": checkin_list.name, "performances": []})
     return result

@@ -4,15 +4,14 @@ The page itself carries no credentials: the device's token arrives once through 
 fragment (never sent to the server) and is kept on the phone; the app then talks to the door API.
 """
 
-import hashlib
-import json
-
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+
+from parvis.web import offline
 
 from .extensions import code_kinds
 from .models import REFUSAL_LABELS
@@ -103,17 +102,4 @@ def service_worker(request):
         static("vendor/noble-ed25519-3.2.0/index.js"),
         static("checkin/icon-192.png"),
     ]
-    return render(
-        request,
-        "checkin/sw.js",
-        {
-            "shell": json.dumps(shell),
-            "static_prefix": json.dumps(static("")),
-            # Hashed file names change with their content in production: so does the cache, and a new
-            # service worker replaces the old one and its files.
-            "cache_name": json.dumps(
-                "parvis-door-" + hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
-            ),
-        },
-        content_type="text/javascript",
-    )
+    return offline.service_worker(request, shell=shell, name="door")

@@ -32,6 +32,9 @@ from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 from scipy.sparse import coo_array
 
+# Neighbourhoods in a row without a better schedule after which the search stops before its deadline.
+STALE_AFTER = 60
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -201,12 +204,18 @@ def improve(problem: Problem, placed: dict[int, int], *, seconds: float, seed: i
     chance = random.Random(seed)  # noqa: S311 (which people to rework next, not a secret)
     days = sorted(set(problem.day_of))
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline - 0.2:
+    best, idle = (len(state.placed), -idle_gaps(problem, state.placed)), 0
+    # Stop at the deadline, or once many neighbourhoods in a row found nothing better (a small market is
+    # done in a second), or when nobody has a gap and every meeting is placed.
+    while time.monotonic() < deadline - 0.2 and idle < STALE_AFTER:
         day = chance.choice(days)
         seeds = _people_to_rework(problem, state, day, chance)
         if not seeds:
+            idle += 1
             continue
         _rework(problem, state, day, seeds, of_person, min(1.0, deadline - time.monotonic()))
+        now = (len(state.placed), -idle_gaps(problem, state.placed))
+        best, idle = (now, 0) if now > best else (best, idle + 1)
     return state.placed
 
 

@@ -40,6 +40,9 @@ urlpatterns = [
         name="registration",
     ),
     path("marche/p/<str:code>/<str:secret>/contacts/", views.leads_view, name="leads"),
-    path("marche/p/<str:code>/<str:secret>/contacts/scanner/", views.leads_scanner_view, name="leads_scanner"),
+    path(
+        "marche/p/<str:code>/<str:secret>/contacts/scanner/", views.leads_scanner_view, name="leads_scanner"
+    ),
+    path("marche/p/<str:code>/<str:secret>/contacts/sw.js", views.leads_worker_view, name="leads_worker"),
     path("marche/p/<str:code>/<str:secret>/contacts/sync", views.leads_sync_view, name="leads_sync"),
 ]

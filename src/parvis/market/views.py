@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.signing import Signer
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_datetime
@@ -20,6 +22,7 @@ from icalendar import Event as IcsEvent
 
 from parvis.core.params import int_or_none
 from parvis.ticketing.public import payment_target
+from parvis.web import offline
 
 from . import accreditation, leads, meetings, selectors, sessions, stands
 from .accreditation import MarketError
@@ -446,8 +449,27 @@ def leads_scanner_view(request, code: str, secret: str):
     return render(
         request,
         "market/leads_scanner.html",
-        {"participant": participant, "exhibitor": exhibitor, "market": participant.market, "strings": strings},
+        {
+            "participant": participant,
+            "exhibitor": exhibitor,
+            "market": participant.market,
+            "strings": strings,
+        },
     )
+
+
+def leads_worker_view(request, code: str, secret: str):
+    """Keeps the lead scanner and its files on the phone, so that it reopens without the network."""
+    participant = _participant(code, secret)
+    shell = [
+        reverse("market:leads_scanner", args=[participant.code, participant.secret]),
+        static("parvis/parvis.css"),
+        static("parvis/favicon.svg"),
+        static("vendor/htmx-2.0.11/htmx.min.js"),
+        static("market/leads.js"),
+        static("vendor/jsqr-1.4.0/jsQR.js"),
+    ]
+    return offline.service_worker(request, shell=shell, name=f"leads-{participant.code}")
 
 
 @require_POST

@@ -311,7 +311,10 @@ def test_the_demo_market_has_its_people_stands_round_tables_and_placed_meetings(
     market = Market.objects.get(slug="marche-pro")
     assert Participant.objects.filter(market=market, state="accredited").count() == 300
     assert Participant.objects.filter(market=market, state__in=["applied", "more_info"]).count() == 10
-    assert Exhibitor.objects.filter(market=market).count() == 40 and Session.objects.filter(market=market).count() == 12
+    assert (
+        Exhibitor.objects.filter(market=market).count() == 40
+        and Session.objects.filter(market=market).count() == 12
+    )
     placed = Meeting.objects.filter(market=market, slot__isnull=False).count()
     assert placed >= 290 and Meeting.objects.filter(market=market, state="pending").count() == 60
     client.force_login(get_user_model().objects.get(username="marche@biennale-imaginaires.example"))

@@ -146,3 +146,4 @@ window.addEventListener("online", sync);
 setInterval(sync, 10000);
 save(queue());
 sync();
+if ("serviceWorker" in navigator) navigator.serviceWorker.register(app.dataset.sw).catch(() => {});

@@ -1,6 +1,7 @@
-/* Parvis door scanner: the page and its files stay on the phone, so the scanner reopens offline.
-   The page is fetched from the network first (fresh translations and code), its files from the cache first.
-   API calls are never cached: the app keeps its own data (list, scans to synchronise) in IndexedDB. */
+/* A Parvis page that must reopen without the network (the door scanner, an exhibitor's lead scanner): the
+   page and its files stay on the phone. The page is fetched from the network first (fresh translations and
+   code), its files from the cache first. API calls are never cached: the app keeps its own data (a list,
+   scans to synchronise) on the phone. */
 "use strict";
 const CACHE = {{ cache_name|safe }};
 const SHELL = {{ shell|safe }};
