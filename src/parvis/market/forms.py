@@ -206,3 +206,33 @@ class SessionForm(forms.Form):
     def __init__(self, *args, market: Market, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = market.categories.all()
+
+
+class PackForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Catégorie"), queryset=Category.objects.none())
+    quantity = forms.IntegerField(label=_("Nombre de badges"), min_value=1, max_value=50)
+    organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
+    email = forms.EmailField(label=_("E-mail de la personne qui commande"))
+    provider = forms.ChoiceField(label=_("Paiement"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, market: Market, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = market.categories.filter(open_to_applications=True, fee__gt=0)
+        self.fields["provider"].choices = [(c, p.label) for c, p in providers_without_places(1).items()]
+
+
+class NameForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=100)
+    last_name = forms.CharField(label=_("Nom"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.CharField(label=_("Fonction"), max_length=200, required=False)
+
+
+class ExhibitorProfileForm(forms.ModelForm):
+    class Meta:
+        model = Exhibitor
+        fields = ["logo", "description", "categories", "products", "demo_times", "published"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "products": forms.Textarea(attrs={"rows": 3}),
+        }

@@ -1,6 +1,8 @@
 """The market plugged into the layers below (docs/adr/0005, 0015): the fee and stand orders' lines, the
 company on their invoices, the badges at the door."""
 
+from django.utils.translation import gettext as _
+
 from parvis.checkin import extensions as door
 from parvis.ticketing import extensions
 from parvis.ticketing.extensions import LineKind
@@ -21,13 +23,6 @@ class MarketLines(LineKind):
     def order_cancelled(self, order, *, actor=None) -> None:
         accreditation.cancel_of_order(order, actor=actor)
         stands.cancel_of_order(order, actor=actor)
-
-    def confirmation(self, order, *, base_url: str) -> dict:
-        pages = [
-            (str(p), base_url + p.get_absolute_url())
-            for p in Participant.objects.filter(order=order, state=Participant.State.ACCREDITED)
-        ]
-        return {"market_pages": pages}
 
 
 def invoice_buyer(order) -> dict:
@@ -56,7 +51,25 @@ def invoice_buyer(order) -> dict:
     return {}
 
 
+def order_links(order, base_url: str) -> list[tuple[str, str, str]]:
+    """The participant's page (badge, agenda) or the pack's naming page, in the e-mail and on the order."""
+    links = [
+        (_("Votre page participant et votre badge"), base_url + p.get_absolute_url(), "")
+        for p in Participant.objects.filter(order=order)
+    ]
+    links += [
+        (
+            _("Nommer les badges de votre équipe"),
+            base_url + pack.get_absolute_url(),
+            _("Chaque personne nommée reçoit son badge par e-mail."),
+        )
+        for pack in BadgePack.objects.filter(order=order)
+    ]
+    return links
+
+
 def register() -> None:
     extensions.line_kinds.register("market", MarketLines())
     extensions.invoice_buyers.register("market", invoice_buyer)
+    extensions.order_links.register("market", order_links)
     door.code_kinds.register("3", Badges())

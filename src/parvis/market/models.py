@@ -137,6 +137,14 @@ class BadgePack(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation_name} × {self.quantity}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("market:pack", args=[self.code, self.secret])
+
+    @property
+    def secret(self) -> str:
+        """What opens the pack's naming page (sent with the order only)."""
+        return Signer(salt="parvis.market.pack").sign(self.code).rpartition(":")[2]
+
 
 class Participant(models.Model):
     class State(models.TextChoices):
@@ -197,6 +205,8 @@ class Participant(models.Model):
         "ticketing.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="accreditations"
     )
     badge_version = models.PositiveIntegerField(default=1)
+    # The market day whose agenda was last sent as a reminder (the evening before), once per day.
+    reminded_for = models.DateField(null=True, blank=True)
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)

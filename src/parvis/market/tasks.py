@@ -1,9 +1,11 @@
 """Background work of the market: the participants' e-mails. Safe to run twice (the same message again)."""
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
@@ -11,6 +13,7 @@ from parvis.core.mail import deliver
 
 from .documents import badge_pdf
 from .models import Meeting, Participant, Registration
+from .selectors import agenda_of
 
 SUBJECTS = {
     "received": _("Demande d'accréditation reçue — %(market)s"),
@@ -116,6 +119,36 @@ def send_registration_mail(*, registration_id: int) -> None:
         deliver(
             EmailMessage(
                 _("Une place s'est libérée : vous êtes inscrit — %(title)s") % {"title": session},
+                body,
+                None,
+                [participant.email],
+            )
+        )
+
+
+@task()
+def send_agenda_reminder(*, participant_id: int, day: str) -> None:
+    """The day's agenda, the evening before; the mark is taken first, so a second run sends nothing."""
+    on = datetime.date.fromisoformat(day)
+    if not Participant.objects.filter(pk=participant_id).exclude(reminded_for=on).update(reminded_for=on):
+        return
+    participant = Participant.objects.select_related("market__organizer").get(pk=participant_id)
+    entries = [e for e in agenda_of(participant) if timezone.localtime(e["starts_at"]).date() == on]
+    if not entries:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(
+            "market/email/reminder.txt",
+            {
+                "participant": participant,
+                "entries": entries,
+                "day": on,
+                "url": settings.PARVIS_BASE_URL + participant.get_absolute_url(),
+            },
+        )
+        deliver(
+            EmailMessage(
+                _("Demain au %(market)s : votre agenda") % {"market": participant.market.name},
                 body,
                 None,
                 [participant.email],

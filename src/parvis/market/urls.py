@@ -23,6 +23,7 @@ urlpatterns = [
         views.session_view,
         name="session",
     ),
+    path("marche/lot/<str:code>/<str:secret>/", views.pack_view, name="pack"),
     path("marche/p/<str:code>/<str:secret>/", views.participant_view, name="participant"),
     path("marche/p/<str:code>/<str:secret>/payer/", views.pay_view, name="pay"),
     path("marche/p/<str:code>/<str:secret>/badge.pdf", views.badge_view, name="badge"),

@@ -27,8 +27,18 @@ from parvis.web import offline
 from . import accreditation, leads, meetings, selectors, sessions, stands
 from .accreditation import MarketError
 from .documents import agenda_pdf, badge_pdf
-from .forms import ApplyForm, CompleteForm, ExhibitorForm, MeetingRequestForm, PayForm, ProfileForm
-from .models import Exhibitor, Market, Meeting, Participant, Registration, Session, Stand
+from .forms import (
+    ApplyForm,
+    CompleteForm,
+    ExhibitorForm,
+    ExhibitorProfileForm,
+    MeetingRequestForm,
+    NameForm,
+    PackForm,
+    PayForm,
+    ProfileForm,
+)
+from .models import BadgePack, Exhibitor, Market, Meeting, Participant, Registration, Session, Stand
 
 State = Participant.State
 
@@ -41,6 +51,20 @@ def _market(organizer_slug: str, market_slug: str) -> Market:
 
 def market_home(request, organizer_slug: str, market_slug: str):
     market = _market(organizer_slug, market_slug)
+    pack = PackForm(request.POST or None, market=market)
+    if request.method == "POST" and pack.is_valid():
+        data = pack.cleaned_data
+        try:
+            made = accreditation.pack_order_place(
+                category=data["category"],
+                data=data,
+                quantity=data["quantity"],
+                provider_code=data["provider"],
+            )
+        except MarketError as exc:
+            pack.add_error(None, exc.message)
+        else:
+            return redirect(payment_target(request, made.order, data["provider"]))
     return render(
         request,
         "market/home.html",
@@ -51,7 +75,40 @@ def market_home(request, organizer_slug: str, market_slug: str):
                 "performance__starts_at"
             ),
             "you": selectors.participant_of_user(market, request.user),
+            "pack": pack if pack.fields["category"].queryset.exists() else None,
         },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def pack_view(request, code: str, secret: str):
+    """A company's pack of badges: the people named so far, and a form to name one more."""
+    pack = get_object_or_404(BadgePack.objects.select_related("market__organizer", "category"), code=code)
+    if not constant_time_compare(secret, pack.secret):
+        raise Http404
+    form = NameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            named = accreditation.pack_name(pack=pack, data=form.cleaned_data)
+        except MarketError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("%(name)s est accrédité : son badge part par e-mail.") % {"name": named.name}
+            )
+            return redirect(request.path)
+    badges = pack.badges.exclude(state=State.CANCELLED).order_by("pk")
+    return render(
+        request,
+        "market/pack.html",
+        {
+            "pack": pack,
+            "market": pack.market,
+            "badges": badges,
+            "form": form,
+            "left": pack.quantity - len(badges),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -154,6 +211,7 @@ def _book(market: Market, stand: Stand, form: ExhibitorForm):
         slug = f"{base}-{n}"
     exhibitor = form.save(commit=False)
     exhibitor.market, exhibitor.slug = market, slug
+    exhibitor.pavilion = stand.zone if stand.zone.kind == stand.zone.Kind.PAVILION else None
     exhibitor.save()
     booking = stands.book(
         stand=stand,
@@ -242,6 +300,7 @@ def participant_view(request, code: str, secret: str):
         "found": selectors.directory(market, query=query, limit=20) if query else [],
         "request_form": MeetingRequestForm(),
         "exhibitor": selectors.exhibitor_of(participant),
+        "now": timezone.now(),
     }
     return render(request, "market/participant.html", context)
 
@@ -369,6 +428,9 @@ def meeting_action_view(request, code: str, secret: str, meeting_pk: int):
             meetings.answer(meeting=meeting, participant=participant, accept=action == "accept")
         elif action == "cancel":
             meetings.cancel(meeting=meeting, participant=participant)
+        elif action == "no_show":  # the other did not come
+            other = meeting.recipient if meeting.requester_id == participant.pk else meeting.requester
+            meetings.no_show(actor=None, meeting=meeting, participant=other)
         else:
             raise MarketError(_("Action inconnue."))
         messages.success(request, _("C'est noté."))
@@ -423,6 +485,11 @@ def leads_view(request, code: str, secret: str):
         )
         response["Content-Disposition"] = f'attachment; filename="contacts-{exhibitor.slug}.xlsx"'
         return response
+    profile = ExhibitorProfileForm(request.POST or None, request.FILES or None, instance=exhibitor)
+    if request.method == "POST" and profile.is_valid():
+        profile.save()
+        messages.success(request, _("Fiche de l'exposant enregistrée."))
+        return redirect(request.path)
     rows = [
         leads.visible(lead)
         for lead in exhibitor.leads.select_related("participant__category").order_by("-scanned_at")
@@ -430,7 +497,14 @@ def leads_view(request, code: str, secret: str):
     return render(
         request,
         "market/leads.html",
-        {"participant": participant, "exhibitor": exhibitor, "rows": rows, "market": participant.market},
+        {
+            "participant": participant,
+            "exhibitor": exhibitor,
+            "rows": rows,
+            "market": participant.market,
+            "profile": profile,
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -164,3 +164,91 @@ def test_lead_scans_sync_idempotently_and_export(client):
     assert visitor.email in csv
     outsider = participant(fair, pro, 3)
     assert client.get(reverse("market:leads", args=[outsider.code, outsider.secret])).status_code == 404
+
+
+def test_a_company_orders_badges_pays_and_names_its_people_from_the_link_of_the_order(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from parvis.market.models import BadgePack
+    from parvis.ticketing.services import checkout
+
+    fair = market()
+    pro = category(fair, fee="40.00")
+    home = reverse("market:home", args=[fair.organizer.slug, fair.slug])
+    page = client.post(
+        home,
+        {
+            "category": pro.pk,
+            "quantity": 2,
+            "organisation_name": "Réseau Sud",
+            "email": "achats@sud.example",
+            "provider": "demo",
+        },
+    )
+    pack = BadgePack.objects.get()
+    assert page.status_code == 302 and pack.order.total == 80
+    naming = client.get(pack.get_absolute_url()).content.decode()
+    assert "pas encore payé" in naming
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout.payment_confirm(payment_id=pack.order.payments.get().pk)
+    assert any(pack.get_absolute_url() in m.body for m in mail.outbox)  # the order's e-mail links it
+    for n in range(2):
+        client.post(
+            pack.get_absolute_url(), {"first_name": f"N{n}", "last_name": "Sud", "email": f"{n}@sud.example"}
+        )
+    assert pack.badges.filter(state="accredited").count() == 2
+    full = client.post(
+        pack.get_absolute_url(), {"first_name": "X", "last_name": "Sud", "email": "x@sud.example"}
+    )
+    assert full.status_code == 400 and pack.badges.count() == 2
+    assert client.get(reverse("market:pack", args=[pack.code, "faux"])).status_code == 404
+
+
+def test_a_no_show_is_recorded_by_the_one_who_waited_and_reminders_go_once(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.core.management import call_command
+
+    from parvis.market import meetings
+
+    fair = market(days_ahead=1, length=1)
+    pro = category(fair)
+    ana, ben = participant(fair, pro, 1), participant(fair, pro, 2, auto_accept=True)
+    meetings.slots_create(market=fair, day=fair.starts_on, start=datetime.time(9), end=datetime.time(10))
+    meetings.tables_create(market=fair, area="Salon", count=1)
+    meeting = meetings.request(requester=ana, recipient=ben, topic="Coprod")
+    meetings.schedule_market(actor=None, market=fair, seconds=1, notify=False)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("market_reminders")
+        call_command("market_reminders")
+    reminders = [m for m in mail.outbox if "votre agenda" in m.subject]
+    assert sorted(m.to[0] for m in reminders) == sorted([ana.email, ben.email])
+    assert "Coprod" in reminders[0].body
+    Meeting.objects.filter(pk=meeting.pk).update(slot=fair.meeting_slots.first())
+    type(fair.meeting_slots.first()).objects.filter(pk=meeting.slot_id or 0).update(
+        starts_at=timezone.now() - datetime.timedelta(minutes=30),
+        ends_at=timezone.now() - datetime.timedelta(minutes=10),
+    )
+    client.post(
+        reverse("market:meeting_action", args=[ana.code, ana.secret, meeting.pk]), {"action": "no_show"}
+    )
+    assert Meeting.objects.get(pk=meeting.pk).no_show == ben
+
+
+def test_an_exhibitor_edits_its_public_profile_from_its_contacts_page(client):
+    fair = market()
+    pro = category(fair)
+    studio = exhibitor(fair, 1)
+    lead = participant(fair, pro, 1, exhibitor=studio)
+    url = reverse("market:leads", args=[lead.code, lead.secret])
+    client.post(
+        url, {"description": "Outils de captation volumétrique", "categories": "XR", "published": "on"}
+    )
+    assert (
+        "captation volumétrique"
+        in client.get(reverse("market:exhibitors", args=[fair.organizer.slug, fair.slug])).content.decode()
+    )
