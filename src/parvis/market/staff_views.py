@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,11 +15,11 @@ from parvis.core.background import enqueue_on_commit
 from parvis.core.models import AuditLogEntry
 from parvis.network.permissions import Perm, has_organizer_perm, require_organizer_perm
 
-from . import accreditation, meetings, selectors, sessions
+from . import accreditation, meetings, selectors, sessions, stands
 from .accreditation import MarketError
 from .forms import CategoryForm, ReviewForm, SessionForm
 from .jobs import schedule_market_task
-from .models import Market, Meeting, Participant, StandBooking
+from .models import Market, Meeting, Participant, Registration, StandBooking, StandOption
 
 State = Participant.State
 
@@ -64,6 +64,27 @@ class SlotsForm(forms.Form):
 class TablesForm(forms.Form):
     area = forms.CharField(label=gettext_lazy("Espace"), max_length=100)
     count = forms.IntegerField(label=gettext_lazy("Nombre de tables"), min_value=1, max_value=500)
+
+
+class StandsForm(forms.Form):
+    """A row of stands on the plan: same zone, size and price, numbered from a prefix."""
+
+    zone = forms.CharField(label=gettext_lazy("Zone ou pavillon"), max_length=100)
+    pavilion = forms.BooleanField(label=gettext_lazy("C'est un pavillon"), required=False)
+    prefix = forms.CharField(label=gettext_lazy("Préfixe des numéros"), max_length=10, initial="A")
+    count = forms.IntegerField(label=gettext_lazy("Nombre de stands"), min_value=1, max_value=100)
+    width = forms.IntegerField(label=gettext_lazy("Largeur (m)"), min_value=1, max_value=50, initial=3)
+    depth = forms.IntegerField(label=gettext_lazy("Profondeur (m)"), min_value=1, max_value=50, initial=3)
+    price = forms.DecimalField(label=gettext_lazy("Prix HT"), min_value=0, max_digits=9, decimal_places=2)
+    badges_included = forms.IntegerField(
+        label=gettext_lazy("Badges inclus"), min_value=0, max_value=50, initial=2
+    )
+
+
+class OptionForm(forms.ModelForm):
+    class Meta:
+        model = StandOption
+        fields = ["name", "kind", "price"]
 
 
 @login_required
@@ -114,6 +135,8 @@ def market_detail(request, organizer_slug: str, market_slug: str):
         "session": SessionForm(market=market, prefix="session"),
         "slots_form": SlotsForm(prefix="slots"),
         "tables_form": TablesForm(prefix="tables"),
+        "stands_form": StandsForm(prefix="stands"),
+        "option_form": OptionForm(prefix="option"),
     }
     if request.method == "POST":
         if not can_change:
@@ -132,7 +155,16 @@ def market_detail(request, organizer_slug: str, market_slug: str):
             accredited=Count("participants", filter=Q(participants__state=State.ACCREDITED)),
             to_pay=Count("participants", filter=Q(participants__state=State.APPROVED)),
         ),
-        "sessions": market.sessions.select_related("performance__event").order_by("performance__starts_at"),
+        "sessions": market.sessions.select_related("performance__event")
+        .prefetch_related(
+            Prefetch(
+                "registrations",
+                queryset=Registration.objects.exclude(state=Registration.State.CANCELLED)
+                .select_related("participant")
+                .order_by("state", "created_at", "pk"),
+            )
+        )
+        .order_by("performance__starts_at"),
         "meeting_counts": dict(
             market.meetings.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
         ),
@@ -140,7 +172,7 @@ def market_detail(request, organizer_slug: str, market_slug: str):
         "slots": market.meeting_slots.count(),
         "tables": market.meeting_tables.count(),
         "last_schedule": AuditLogEntry.objects.filter(
-            action="market.schedule", object_type="market.market", object_id=str(market.pk)
+            action="market.schedule", object_type=Market._meta.label_lower, object_id=str(market.pk)
         )
         .order_by("-pk")
         .first(),
@@ -197,6 +229,20 @@ def _act(request, market: Market, forms_: dict) -> bool:
         if form.is_valid():
             meetings.tables_create(market=market, **form.cleaned_data)
             messages.success(request, _("Tables ajoutées."))
+            return True
+    elif action == "stands":
+        form = forms_["stands_form"] = StandsForm(request.POST, prefix="stands")
+        if form.is_valid():
+            made = stands.row_create(market=market, **form.cleaned_data)
+            messages.success(request, _("%(n)s stands ajoutés au plan.") % {"n": made})
+            return True
+    elif action == "option":
+        form = forms_["option_form"] = OptionForm(request.POST, prefix="option")
+        if form.is_valid():
+            option = form.save(commit=False)
+            option.market = market
+            option.save()
+            messages.success(request, _("Option ajoutée."))
             return True
     elif action == "schedule":
         enqueue_on_commit(schedule_market_task, market_id=market.pk, actor_id=request.user.pk)

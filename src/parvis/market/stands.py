@@ -16,7 +16,7 @@ from parvis.ticketing.models import Order, OrderState
 from parvis.ticketing.services.buyer import Buyer
 
 from .accreditation import MarketError, order_place, search_text_of
-from .models import Category, Exhibitor, Participant, Stand, StandBooking, StandOption
+from .models import Category, Exhibitor, Participant, Stand, StandBooking, StandOption, Zone
 from .tasks import send_participant_mail
 
 CENT = Decimal("0.01")
@@ -173,3 +173,44 @@ def staff_badge_add(*, exhibitor: Exhibitor, data: dict) -> Participant:
         )
         enqueue_on_commit(send_participant_mail, participant_id=participant.pk, what="accredited")
     return participant
+
+
+def row_create(
+    *,
+    market,
+    zone: str,
+    pavilion: bool,
+    prefix: str,
+    count: int,
+    width: int,
+    depth: int,
+    price,
+    badges_included: int,
+) -> int:
+    """A row of stands below those already on the plan, numbered on from the prefix's last one."""
+    kind = Zone.Kind.PAVILION if pavilion else Zone.Kind.AREA
+    zone_row, _created = Zone.objects.get_or_create(market=market, name=zone.strip(), defaults={"kind": kind})
+    top = max((s.y + s.depth for s in market.stands.all()), default=0) + (1 if market.stands.exists() else 0)
+    taken = set(market.stands.values_list("label", flat=True))
+    rows, n = [], 0
+    while len(rows) < count:
+        n += 1
+        label = f"{prefix.strip()}{n}"
+        if label in taken:
+            continue
+        i = len(rows)
+        rows.append(
+            Stand(
+                market=market,
+                zone=zone_row,
+                label=label,
+                x=(i % 12) * (width + 1),
+                y=top + (i // 12) * (depth + 2),
+                width=width,
+                depth=depth,
+                price=price,
+                badges_included=badges_included,
+            )
+        )
+    Stand.objects.bulk_create(rows)
+    return len(rows)

@@ -252,3 +252,69 @@ def test_an_exhibitor_edits_its_public_profile_from_its_contacts_page(client):
         "captation volumétrique"
         in client.get(reverse("market:exhibitors", args=[fair.organizer.slug, fair.slug])).content.decode()
     )
+
+
+def test_the_team_builds_its_market_from_the_board(client):
+    from parvis.market.models import Category, MeetingSlot, MeetingTable, Session, Stand, StandOption
+
+    fair = market()
+    board = reverse("staff:market_detail", args=[fair.organizer.slug, fair.slug])
+    login_staff(client, staff(fair.organizer, Role.BOX_OFFICE))
+    assert (
+        client.post(board, {"action": "stands"}).status_code == 403
+    )  # sells tickets, does not run the market
+    login_staff(client, staff(fair.organizer, Role.PROGRAMMING))
+    client.post(
+        board,
+        {
+            "action": "category",
+            "category-name": "Presse",
+            "category-kind": "press",
+            "category-colour": "#b91c1c",
+            "category-fee": "0",
+            "category-vat_rate": "20.00",
+            "category-access": ["market", "sessions"],
+            "category-open_to_applications": "on",
+        },
+    )
+    assert Category.objects.get(market=fair).access == ["market", "sessions"]
+    client.post(
+        board,
+        {
+            "action": "stands",
+            "stands-zone": "Pavillon Québec",
+            "stands-pavilion": "on",
+            "stands-prefix": "Q",
+            "stands-count": "14",
+            "stands-width": "3",
+            "stands-depth": "2",
+            "stands-price": "450",
+            "stands-badges_included": "2",
+        },
+    )
+    labels = set(Stand.objects.filter(market=fair).values_list("label", flat=True))
+    assert len(labels) == 14 and "Q14" in labels
+    assert Stand.objects.get(label="Q13").y > Stand.objects.get(label="Q1").y  # a second row
+    client.post(
+        board, {"action": "option", "option-name": "Prise 16 A", "option-kind": "power", "option-price": "60"}
+    )
+    assert StandOption.objects.get(market=fair).kind == "power"
+    day = fair.starts_on.isoformat()
+    client.post(board, {"action": "slots", "slots-day": day, "slots-start": "09:00", "slots-end": "12:00"})
+    client.post(board, {"action": "tables", "tables-area": "Salon", "tables-count": "20"})
+    assert MeetingSlot.objects.filter(market=fair).count() == 9 and MeetingTable.objects.count() == 20
+    client.post(
+        board,
+        {
+            "action": "session",
+            "session-title": "Table ronde XR",
+            "session-kind": "round_table",
+            "session-starts_at": f"{day}T14:00",
+            "session-ends_at": f"{day}T15:00",
+            "session-capacity": "40",
+        },
+    )
+    session = Session.objects.get()
+    assert session.performance.event.title == "Table ronde XR" and session.capacity == 40
+    page = client.get(board).content.decode()
+    assert "Table ronde XR" in page and "14 stands libres" in page
