@@ -251,22 +251,29 @@ def _redeem_card(
                     reason = reason or ("" if inside > 0 else "not_inside")
                 elif inside >= membership.level.persons:
                     reason = "member_used"
-            scan = Scan.objects.create(
-                checkin_list=checkin_list,
-                device=device,
-                gate=device.gate,
-                membership=membership,
-                nonce=nonce,
-                kind=kind,
-                accepted=not reason,
-                reason=reason,
-                scanned_at=at,
-                offline=offline_verdict is not None,
-                conflict=bool(reason) and offline_verdict == "accepted",
+            scan = _scan_create(
+                checkin_list, device, nonce, kind, reason, at, offline_verdict, membership=membership
             )
     except IntegrityError:  # a retry of a scan already recorded (same nonce): the first verdict stands
         return _verdict_of(Scan.objects.select_related("ticket").get(device=device, nonce=nonce))
     return _verdict_of(scan)
+
+
+def _scan_create(checkin_list, device, nonce, kind, reason, at, offline_verdict, **subject) -> Scan:
+    """A scan of a member card or a product's code, as judged (`subject`: what it is about)."""
+    return Scan.objects.create(
+        checkin_list=checkin_list,
+        device=device,
+        gate=device.gate,
+        nonce=nonce,
+        kind=kind,
+        accepted=not reason,
+        reason=reason,
+        scanned_at=at,
+        offline=offline_verdict is not None,
+        conflict=bool(reason) and offline_verdict == "accepted",
+        **subject,
+    )
 
 
 def _redeem_code(
@@ -282,24 +289,11 @@ def _redeem_code(
         )
     try:
         with transaction.atomic():
-            scan = Scan.objects.create(
-                checkin_list=checkin_list,
-                device=device,
-                gate=device.gate,
-                code_ref=verdict.ref,
-                nonce=nonce,
-                kind=kind,
-                accepted=not reason,
-                reason=reason,
-                scanned_at=at,
-                offline=offline_verdict is not None,
-                conflict=bool(reason) and offline_verdict == "accepted",
+            scan = _scan_create(
+                checkin_list, device, nonce, kind, reason, at, offline_verdict, code_ref=verdict.ref
             )
     except IntegrityError:  # a retry of a scan already recorded (same nonce): the first verdict stands
         scan = Scan.objects.get(device=device, nonce=nonce)
-        return Verdict(
-            accepted=scan.accepted, reason=scan.reason, scan=scan, extra={"holder": verdict.holder}
-        )
     return Verdict(accepted=scan.accepted, reason=scan.reason, scan=scan, extra={"holder": verdict.holder})
 
 

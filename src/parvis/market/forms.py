@@ -3,28 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from parvis.ticketing.providers import providers_without_places
 
+from .accreditation import PROFILE_FIELDS
 from .models import Access, Category, Exhibitor, Market, Participant, Session, StandOption
 
-APPLY_FIELDS = [
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "organisation_name",
-    "role",
-    "siret",
-    "vat_number",
-    "billing_address",
-    "proof_url",
-    "photo",
-    "interests",
-    "offers",
-    "seeks",
-    "in_directory",
-    "show_email",
-    "share_with_exhibitors",
-    "accepts_meetings",
-]
+# What the application form asks: the profile, the photo, not yet the automatic acceptance of meetings.
+APPLY_FIELDS = [name for name in PROFILE_FIELDS if name != "auto_accept"] + ["photo"]
 
 
 class ApplyForm(forms.ModelForm):

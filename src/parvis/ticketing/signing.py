@@ -137,9 +137,7 @@ class CardClaims:
 
 
 def sign_card(*, key: SigningKey, membership_id: int, persons: int, valid_until: datetime.datetime) -> str:
-    payload = _PAYLOAD.pack(CARD_VERSION, key.pk, membership_id, persons, int(valid_until.timestamp()))
-    signature = private_key_of(key).sign(payload)
-    return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
+    return _sign(CARD_VERSION, key, membership_id, persons, valid_until)
 
 
 @dataclass(frozen=True)
@@ -151,30 +149,12 @@ class BadgeClaims:
 
 
 def sign_badge(*, key: SigningKey, participant_id: int, badge_version: int, valid_until) -> str:
-    payload = _PAYLOAD.pack(
-        BADGE_VERSION, key.pk, participant_id, badge_version, int(valid_until.timestamp())
-    )
-    signature = private_key_of(key).sign(payload)
-    return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
-
-
-def badge_participant_id(secret: str) -> int:
-    """The participant a badge names, before it is verified (to find the keys that verify it)."""
-    (version, _key_id, participant_id, _badge_version, _until), _payload, _signature = _unpack(secret)
-    if version != BADGE_VERSION:
-        raise InvalidSecret("malformed")
-    return participant_id
+    return _sign(BADGE_VERSION, key, participant_id, badge_version, valid_until)
 
 
 def verify_badge(secret: str, public_keys: dict[int, bytes]) -> BadgeClaims:
     """Check a market badge's secret; raise InvalidSecret otherwise."""
-    (version, key_id, participant_id, badge_version, valid_until), payload, signature = _unpack(secret)
-    if version != BADGE_VERSION:
-        raise InvalidSecret("malformed")
-    _verify(public_keys.get(key_id), payload, signature)
-    return BadgeClaims(
-        key_id, participant_id, badge_version, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
-    )
+    return BadgeClaims(*_verified(secret, public_keys, BADGE_VERSION))
 
 
 def secret_version(secret: str) -> int:
@@ -196,13 +176,23 @@ def card_membership_id(secret: str) -> int:
 
 def verify_card(secret: str, public_keys: dict[int, bytes]) -> CardClaims:
     """Check a member card's secret; raise InvalidSecret otherwise."""
-    (version, key_id, membership_id, persons, valid_until), payload, signature = _unpack(secret)
-    if version != CARD_VERSION:
+    return CardClaims(*_verified(secret, public_keys, CARD_VERSION))
+
+
+def _sign(version: int, key: SigningKey, first: int, second: int, valid_until: datetime.datetime) -> str:
+    payload = _PAYLOAD.pack(version, key.pk, first, second, int(valid_until.timestamp()))
+    signature = private_key_of(key).sign(payload)
+    return base64.urlsafe_b64encode(payload + signature).rstrip(b"=").decode("ascii")
+
+
+def _verified(secret: str, public_keys: dict[int, bytes], version: int) -> tuple:
+    """(key id, first field, second field, valid until) of a secret of this version, once its signature
+    is checked."""
+    (found, key_id, first, second, valid_until), payload, signature = _unpack(secret)
+    if found != version:
         raise InvalidSecret("malformed")
     _verify(public_keys.get(key_id), payload, signature)
-    return CardClaims(
-        key_id, membership_id, persons, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
-    )
+    return key_id, first, second, datetime.datetime.fromtimestamp(valid_until, datetime.UTC)
 
 
 def _verify(public: bytes | None, payload: bytes, signature: bytes) -> None:
