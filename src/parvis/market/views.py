@@ -298,6 +298,9 @@ def participant_view(request, code: str, secret: str):
         "sessions": _sessions_for(participant),
         "query": query,
         "found": selectors.directory(market, query=query, limit=20) if query else [],
+        "found_exhibitors": selectors.exhibitors_of(market, query=query).filter(lead__isnull=False)[:10]
+        if query
+        else [],
         "request_form": MeetingRequestForm(),
         "exhibitor": selectors.exhibitor_of(participant),
         "now": timezone.now(),
@@ -485,6 +488,19 @@ def leads_view(request, code: str, secret: str):
         )
         response["Content-Disposition"] = f'attachment; filename="contacts-{exhibitor.slug}.xlsx"'
         return response
+    if request.method == "POST" and request.POST.get("action") == "staff":
+        staff_form = NameForm(request.POST, prefix="staff")
+        if staff_form.is_valid():
+            try:
+                named = stands.staff_badge_add(exhibitor=exhibitor, data=staff_form.cleaned_data)
+                messages.success(
+                    request, _("%(name)s est accrédité : son badge part par e-mail.") % {"name": named.name}
+                )
+            except MarketError as exc:
+                messages.error(request, exc.message)
+        else:
+            messages.error(request, _("Vérifiez le formulaire."))
+        return redirect(request.path)
     profile = ExhibitorProfileForm(request.POST or None, request.FILES or None, instance=exhibitor)
     if request.method == "POST" and profile.is_valid():
         profile.save()
@@ -503,6 +519,9 @@ def leads_view(request, code: str, secret: str):
             "rows": rows,
             "market": participant.market,
             "profile": profile,
+            "staff_form": NameForm(prefix="staff"),
+            "team": exhibitor.staff.exclude(state=State.CANCELLED).order_by("pk"),
+            "quota": stands.badge_quota(exhibitor),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -318,3 +318,35 @@ def test_the_team_builds_its_market_from_the_board(client):
     assert session.performance.event.title == "Table ronde XR" and session.capacity == 40
     page = client.get(board).content.decode()
     assert "Table ronde XR" in page and "14 stands libres" in page
+
+
+def test_an_exhibitor_lead_names_its_team_within_the_quota_and_is_asked_for_meetings(client):
+    fair = market()
+    pro = category(fair)
+    category(fair, kind="exhibitor", access=["market"])
+    studio = exhibitor(fair, 1, name="Studio Volume")
+    lead = participant(fair, pro, 1, exhibitor=studio)
+    studio.lead = lead
+    studio.save()
+    from parvis.market import stands as stand_services
+
+    stand_services.book(stand=stand(fair, "F1", badges_included=2), exhibitor=studio, purchase_order="BC-9")
+    url = reverse("market:leads", args=[lead.code, lead.secret])
+    data = {
+        "action": "staff",
+        "staff-first_name": "Noé",
+        "staff-last_name": "Volume",
+        "staff-email": "noe@v.example",
+    }
+    client.post(url, data)
+    client.post(url, {**data, "staff-email": "autre@v.example"})
+    # The lead is one of the stand's two badges: one more is named, the third refused.
+    assert sorted(studio.staff.values_list("email", flat=True)) == sorted([lead.email, "noe@v.example"])
+    visitor = participant(fair, pro, 2)
+    found = client.get(visitor.get_absolute_url(), {"q": "volume"}).content.decode()
+    assert "Studio Volume" in found
+    client.post(
+        reverse("market:meeting_request", args=[visitor.code, visitor.secret]),
+        {"exhibitor": studio.pk, "topic": "Démonstration"},
+    )
+    assert Meeting.objects.get().recipient == lead
