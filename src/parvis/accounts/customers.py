@@ -23,6 +23,7 @@ from parvis.crm.models import Contact, Identifier, Purpose
 from parvis.crm.network_audience import linked_organizers_for_email
 from parvis.crm.privacy import self_service_token
 from parvis.crm.selectors import consents_of
+from parvis.market.models import Participant
 from parvis.memberships.models import Membership, Subscription
 from parvis.network.models import Network, NetworkMembership, NetworkStaff, OrganizerStaff
 from parvis.passes.models import PassHolding
@@ -167,6 +168,12 @@ def account_overview(user) -> dict:
             Subscription.objects.filter(email__in=addresses)
             .exclude(state=Subscription.State.PENDING)
             .select_related("offer")
+        ),
+        "accreditations": list(
+            Participant.objects.filter(email__in=addresses)
+            .exclude(state=Participant.State.CANCELLED)
+            .select_related("market", "category")
+            .order_by("-market__starts_on")
         ),
     }
 

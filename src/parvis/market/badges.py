@@ -68,29 +68,47 @@ class Badges(CodeKind):
         return verdict
 
     def offline(self, checkin_list) -> dict:
-        """The badges a device may let in here: each accredited participant's category and version (the
-        QR carries neither the category nor the cancellations), and what each market's areas admit."""
-        markets = {}
+        """The badges a device may let in here: each participant's category and version (the QR carries
+        neither the category nor the cancellations), what each market's areas admit, and those registered
+        for (or speaking at) the sessions of the list's dates."""
+        markets, admitted = {}, set()
         for market in Market.objects.filter(organizer_id=checkin_list.organizer_id):
             opened = _areas_of(checkin_list, market.pk)
-            if not opened:
+            sessions = list(
+                market.sessions.filter(performance_id__in=checkin_list.performance_ids).values_list(
+                    "pk", flat=True
+                )
+            )
+            if not opened and not sessions:
                 continue
             categories = [c for c in market.categories.all() if opened & set(c.access)]
             markets[str(market.pk)] = {
                 "days": [market.starts_on.isoformat(), market.ends_on.isoformat()],
                 "categories": {str(c.pk): {"name": c.name, "colour": c.colour} for c in categories},
+                "names": {str(c.pk): c.name for c in market.categories.all()},
+            }
+            admitted |= set(
+                Registration.objects.filter(
+                    session_id__in=sessions, state=Registration.State.REGISTERED
+                ).values_list("participant_id", flat=True)
+            )
+            admitted |= set(market.sessions.filter(pk__in=sessions).values_list("speakers", flat=True)) - {
+                None
             }
         if not markets:
             return {}
         badges = Participant.objects.filter(
             market_id__in=[int(pk) for pk in markets], state=Participant.State.ACCREDITED
-        ).values_list("pk", "badge_version", "category_id", "first_name", "last_name", "organisation_name")
+        ).values_list(
+            "pk", "badge_version", "category_id", "first_name", "last_name", "organisation_name", "market_id"
+        )
         return {
             "markets": markets,
             "badges": {
-                str(pk): [version, category, f"{first} {last}".strip(), organisation]
-                for pk, version, category, first, last, organisation in badges
+                str(pk): [version, category, f"{first} {last}".strip(), organisation, market]
+                for pk, version, category, first, last, organisation, market in badges
             },
+            "admitted": sorted(admitted),
         }
 
 

@@ -215,6 +215,11 @@ def test_a_session_door_lets_in_its_registered_and_its_speakers():
     assert _scan(checkin_list, device, badges.badge_secret(visitor)).accepted
     assert _scan(checkin_list, device, badges.badge_secret(speaker)).accepted
     assert _scan(checkin_list, device, badges.badge_secret(late)).reason == "badge_area"
+    # Offline, the phone knows who is registered or speaking: the same verdicts without the network.
+    from parvis.checkin.selectors import offline_package
+
+    package = offline_package(checkin_list)["codes"]["3"]
+    assert package["admitted"] == sorted([visitor.pk, speaker.pk])
 
 
 def test_the_offline_package_carries_the_badges_a_device_may_let_in():

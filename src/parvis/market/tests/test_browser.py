@@ -5,6 +5,7 @@ with the network down, the scans go when it is back, and the contacts are export
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from parvis.market import badges
@@ -179,3 +180,37 @@ def test_the_door_phone_admits_badges_online_and_offline_by_category(exhibitor_p
     page.context.set_offline(False)
     page.wait_for_selector("#door-pending[data-count='0']", timeout=15_000)
     assert Scan.objects.filter(code_ref=f"badge:{holder.pk}", accepted=True).count() == 2
+
+
+def test_a_round_table_door_offline_admits_its_registered_and_its_speakers_only(exhibitor_phone):
+    from parvis.checkin import services as door
+    from parvis.checkin.tests.test_scanner_browser import _enter
+    from parvis.market import sessions
+
+    fair = market(venue=VenueFactory(), days_ahead=0)
+    student = category(fair, kind="student", access=["sessions"])
+    registered, speaker, outsider = (participant(fair, student, n) for n in range(3))
+    start = timezone.now() + datetime.timedelta(minutes=30)
+    table = sessions.session_create(
+        actor=None,
+        market=fair,
+        title="Table ronde du matin",
+        kind="round_table",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        capacity=10,
+        speakers=[speaker],
+    )
+    sessions.register(session=table, participant=registered)
+    _device, token = door.device_create(organizer=fair.organizer, name="Téléphone salle")
+    secrets = [badges.badge_secret(p) for p in (registered, speaker, outsider)]
+    page = exhibitor_phone
+    page.goto(f"/porte/#appareil={token}")
+    page.get_by_role("button", name="Table ronde du matin").first.click()
+    page.wait_for_selector("#screen-scan:not([hidden])")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.context.set_offline(True)
+    assert _enter(page, secrets[0]) == ("accepted", "", True)
+    assert _enter(page, secrets[1]) == ("accepted", "", True)
+    assert _enter(page, secrets[2]) == ("refused", "badge_area", True)
+    page.context.set_offline(False)

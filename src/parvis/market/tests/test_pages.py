@@ -350,3 +350,14 @@ def test_an_exhibitor_lead_names_its_team_within_the_quota_and_is_asked_for_meet
         {"exhibitor": studio.pk, "topic": "Démonstration"},
     )
     assert Meeting.objects.get().recipient == lead
+
+
+def test_a_signed_in_customer_finds_their_accreditation_in_their_account(client):
+    from parvis.accounts import customers
+
+    fair = market()
+    me = participant(fair, category(fair), 1, email="ana@example.org")
+    token = customers.sign_in_link("ana@example.org").rsplit("/", 2)[-2]
+    assert client.post(f"/compte/lien/{token}/").status_code == 302
+    page = client.get("/compte/").content.decode()
+    assert fair.name in page and me.get_absolute_url() in page

@@ -215,15 +215,19 @@ async function judgeBadge(claims, at) {
   if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
   const row = (codes.badges || {})[String(claims.participant)];
   if (!row) return { accepted: false, reason: "badge_area" };
-  const [version, category, name, organisation] = row;
+  const [version, category, name, organisation, marketId] = row;
   if (version !== claims.badgeVersion) return { accepted: false, reason: "badge_revoked" };
   if (at > claims.validUntil) return { accepted: false, reason: "expired" };
-  const market = Object.values(codes.markets || {}).find((m) => String(category) in m.categories);
+  const market = (codes.markets || {})[String(marketId)];
   if (!market) return { accepted: false, reason: "badge_area" };
   const day = new Date(at).toLocaleDateString("sv-SE");  // YYYY-MM-DD in the phone's time zone
   if (day < market.days[0] || day > market.days[1]) return { accepted: false, reason: "badge_day" };
-  const kind = market.categories[String(category)];
-  return { accepted: true, reason: "", id: `b:${claims.participant}`, holder: { name, organisation, category: kind.name } };
+  // Its category opens an area of the list, or it is registered for (or speaks at) a session of the list.
+  if (!(String(category) in market.categories) && !(codes.admitted || []).includes(claims.participant)) {
+    return { accepted: false, reason: "badge_area" };
+  }
+  const holder = { name, organisation, category: market.names[String(category)] || "" };
+  return { accepted: true, reason: "", id: `b:${claims.participant}`, holder };
 }
 
 /* How many people of a card are inside: this phone's count since the list was downloaded, else the list's. */
