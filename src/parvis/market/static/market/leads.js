@@ -57,7 +57,8 @@ let syncing = false;
 
 async function sync() {
   const items = queue();
-  if (syncing || !items.length) return;
+  // The phone says it has no network: nothing is tried until the "online" event (no failing requests).
+  if (syncing || !items.length || navigator.onLine === false) return;
   syncing = true;
   try {
     const response = await fetch(app.dataset.sync, {
