@@ -153,21 +153,26 @@ def no_show(*, actor, meeting: Meeting, participant: Participant, request=None) 
     )
 
 
-def _busy_slots(market: Market, slots: list[MeetingSlot]) -> dict[int, set[int]]:
-    """Slots (by index) each participant cannot meet in: their unavailabilities, their sessions, talks."""
+def _busy_slots(market: Market, slots: list[MeetingSlot], people=None) -> dict[int, set[int]]:
+    """Slots (by index) each participant (or only these `people`) cannot meet in: their unavailabilities,
+    their sessions, their talks."""
     busy: dict[int, set[int]] = collections.defaultdict(set)
-    spans = []
-    for row in market.participants.filter(unavailabilities__isnull=False).values_list(
-        "pk", "unavailabilities__starts_at", "unavailabilities__ends_at"
-    ):
-        spans.append(row)
-    for row in Registration.objects.filter(
-        session__market=market, state=Registration.State.REGISTERED
-    ).values_list("participant_id", "session__performance__starts_at", "session__performance__ends_at"):
-        spans.append(row)
+    participants = market.participants.all() if people is None else market.participants.filter(pk__in=people)
+    registrations = Registration.objects.filter(session__market=market, state=Registration.State.REGISTERED)
+    if people is not None:
+        registrations = registrations.filter(participant_id__in=people)
+    spans = list(
+        participants.filter(unavailabilities__isnull=False).values_list(
+            "pk", "unavailabilities__starts_at", "unavailabilities__ends_at"
+        )
+    )
+    spans += registrations.values_list(
+        "participant_id", "session__performance__starts_at", "session__performance__ends_at"
+    )
     for session in market.sessions.select_related("performance").prefetch_related("speakers"):
         for speaker in session.speakers.all():
-            spans.append((speaker.pk, session.performance.starts_at, session.performance.ends_at))
+            if people is None or speaker.pk in people:
+                spans.append((speaker.pk, session.performance.starts_at, session.performance.ends_at))
     for person, starts, ends in spans:
         for index, slot in enumerate(slots):
             if slot.starts_at < ends and starts < slot.ends_at:
@@ -254,8 +259,8 @@ def place_live(meeting: Meeting) -> Meeting | None:
     slots = list(market.meeting_slots.filter(starts_at__gt=now).order_by("starts_at"))
     if not slots:
         return None
-    busy = _busy_slots(market, slots)
     people = (meeting.requester_id, meeting.recipient_id)
+    busy = _busy_slots(market, slots, people)  # only these two: one acceptance reads no one else
     taken = set(
         MeetingSeat.objects.filter(participant_id__in=people, slot__in=slots).values_list(
             "slot_id", flat=True

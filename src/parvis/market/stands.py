@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,11 +133,12 @@ def cancel(*, actor, booking: StandBooking, request=None) -> None:
 
 def badge_quota(exhibitor: Exhibitor) -> int:
     """Staff badges the exhibitor's active stands give: those included, and those bought as options."""
-    quota = 0
-    for booking in exhibitor.stand_bookings.filter(state__in=StandBooking.ACTIVE).select_related("stand"):
-        quota += booking.stand.badges_included
-        quota += booking.options.filter(kind=StandOption.Kind.BADGE).count()
-    return quota
+    active = exhibitor.stand_bookings.filter(state__in=StandBooking.ACTIVE)
+    included = active.aggregate(n=Sum("stand__badges_included"))["n"] or 0
+    bought = StandBooking.options.through.objects.filter(
+        standbooking__in=active, standoption__kind=StandOption.Kind.BADGE
+    ).count()
+    return included + bought
 
 
 def staff_badge_add(*, exhibitor: Exhibitor, data: dict) -> Participant:

@@ -133,24 +133,21 @@ def test_the_batch_places_accepted_meetings_without_conflict_around_sessions_and
 
 
 def test_during_the_market_an_accepted_meeting_takes_the_next_slot_both_have_free():
-    fair = market(days_ahead=0, length=1)
-    now = timezone.localtime(timezone.now(), fair.venue.tzinfo)
-    if now.hour >= 22:
-        pytest.skip("too late in the day for slots after now")
-    start = (now + datetime.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    fair = market(days_ahead=0, length=2)
     meetings.slots_create(
-        market=fair, day=start.date(), start=start.time(), end=(start + datetime.timedelta(minutes=60)).time()
-    )
-    meetings.tables_create(market=fair, area="Salon", count=1)
+        market=fair, day=fair.ends_on, start=datetime.time(9), end=datetime.time(10)
+    )  # tomorrow morning: after now, whatever the hour of the test
+    meetings.tables_create(market=fair, area="Salon", count=2)
     pro = category(fair)
-    a, b, c = (participant(fair, pro, n, auto_accept=True) for n in range(3))
+    a, b, c, d, e = (participant(fair, pro, n, auto_accept=True) for n in range(5))
+    slots = list(fair.meeting_slots.order_by("starts_at"))
+    Unavailability.objects.create(participant=d, starts_at=slots[0].starts_at, ends_at=slots[0].ends_at)
     first = meetings.request(requester=a, recipient=b, topic="1")
     second = meetings.request(requester=c, recipient=b, topic="2")
-    slots = list(fair.meeting_slots.order_by("starts_at"))
+    third = meetings.request(requester=d, recipient=e, topic="3")
     assert Meeting.objects.get(pk=first.pk).slot == slots[0]
-    assert (
-        Meeting.objects.get(pk=second.pk).slot == slots[1]
-    )  # b is taken at the first, and there is one table
+    assert Meeting.objects.get(pk=second.pk).slot == slots[1]  # b is taken at the first
+    assert Meeting.objects.get(pk=third.pk).slot == slots[1]  # a table was free at the first, d was not
 
 
 def test_the_scheduler_beats_its_baseline_and_respects_every_rule_on_a_crowded_market():
