@@ -38,7 +38,7 @@ def _virtual_visit(museum, today) -> None:
         "classe. Accès pendant sept jours ; livret de visite à télécharger.",
     )
     venue = museum.venues.first()
-    start = paris_at(today, 9)
+    start = paris_at(today - datetime.timedelta(days=1), 9)  # open at any hour of the demo's first day
     performance = new_performance(event, venue, start, 60)
     performance.status = "published"
     performance.save()
