@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, field_validator
 
 from parvis.core.api_errors import errors
 
@@ -46,6 +46,16 @@ class RedeemIn(Schema):
         None, description="What the device decided offline; only on synchronisation"
     )
     offline_reason: str = Field("", max_length=30)
+    counts: dict[str, int] | None = Field(
+        None, description="A group's code: how many came in, by the fields its kind names (pupils, adults)"
+    )
+
+    @field_validator("counts")
+    @classmethod
+    def _counts(cls, counts):
+        if counts is not None and (len(counts) > 10 or any(not 0 <= n <= 10_000 for n in counts.values())):
+            raise ValueError("counts: at most 10 fields, each from 0 to 10,000")
+        return counts
 
 
 class TicketInfo(Schema):
@@ -81,8 +91,11 @@ class RedeemOut(Schema):
     ticket: TicketInfo | None
     member: MemberInfo | None = None
     holder: dict | None = Field(
-        None, description="A badge's holder, as the door shows it: name, organisation, category, colour"
+        None,
+        description="A badge's or a group's holder, as the door shows it: name, organisation, category, "
+        "colour; for a group, `headcount` (expected) and `counted` (what the door recorded)",
     )
+    note: str = Field("", description="What the door should read besides the verdict (a count not recorded)")
     first_scan: FirstScan | None
 
 
@@ -112,6 +125,7 @@ def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
         kind=payload.type,
         offline_verdict=payload.offline_verdict,
         offline_reason=payload.offline_reason,
+        counts=payload.counts,
     )
     ticket = verdict.ticket
     card = verdict.scan.membership if verdict.scan and verdict.scan.membership_id else None
@@ -127,6 +141,7 @@ def _redeem_one(device, checkin_list: CheckinList, payload: RedeemIn) -> dict:
         if card
         else None,
         "holder": verdict.extra.get("holder") or None,
+        "note": str(verdict.extra.get("note") or ""),
         "nonce": payload.nonce,
         "result": "accepted" if verdict.accepted else "refused",
         "reason": verdict.reason,

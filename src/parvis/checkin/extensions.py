@@ -1,8 +1,10 @@
 """What the door lets the products above it plug in (docs/adr/0005, 0015).
 
-- `code_kinds`: a QR code the door reads besides tickets and member cards (a market's badge), by the
-  version byte of its signed payload. The kind judges a scan on a list (its `areas`), says what the door
-  shows of the holder, and gives what a device needs to judge its codes offline.
+- `code_kinds`: a QR code the door reads besides tickets and member cards (a market's badge, a group's
+  code), by the version byte of its signed payload. The kind judges a scan on a list (its `areas`), says
+  what the door shows of the holder, and gives what a device needs to judge its codes offline. A code that
+  lets a whole group in names its `headcount` fields: the door asks how many came, and the scan carries
+  the counts to the kind.
 
 Check-in never imports the apps that register here: they sit above it.
 """
@@ -25,6 +27,8 @@ class CodeKind:
 
     #: refusal codes of this kind and how the door staff read them
     labels: dict = {}
+    #: a group's code: what the door asks the staff to count when it lets the group in, as (name, label)
+    headcount: tuple = ()
 
     def areas(self, organizer_id: int) -> list[tuple[str, str]]:
         """The areas a list of this organizer may open to these codes, as (code, label)."""
@@ -32,6 +36,11 @@ class CodeKind:
 
     def judge(self, checkin_list, secret: str, *, at, kind: str) -> CodeVerdict:
         return CodeVerdict("malformed")
+
+    def count(self, verdict: CodeVerdict, counts: dict[str, int], *, at) -> str:
+        """Record how many came in on an accepted scan, in the scan's transaction (an expected failure is
+        caught in a savepoint of its own, not raised). Returns what the door shows: "" when all is well."""
+        return ""
 
     def offline(self, checkin_list) -> dict:
         """What a device needs to judge these codes on this list without the network."""

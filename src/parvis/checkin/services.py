@@ -164,6 +164,7 @@ def redeem(
     kind: str = Scan.Kind.ENTRY,
     offline_verdict: str | None = None,
     offline_reason: str = "",
+    counts: dict[str, int] | None = None,
 ) -> Verdict:
     """Judge one scan. The same (device, nonce) always gets the same verdict, and is recorded once.
 
@@ -179,6 +180,7 @@ def redeem(
         return _redeem_code(
             extensions.kind_of_version(version), device=device, checkin_list=checkin_list, nonce=nonce,
             secret=secret, at=at, kind=kind, offline_verdict=offline_verdict, offline_reason=offline_reason,
+            counts=counts,
         )  # fmt: skip
     if version == signing.CARD_VERSION:
         return _redeem_card(
@@ -277,24 +279,30 @@ def _scan_create(checkin_list, device, nonce, kind, reason, at, offline_verdict,
 
 
 def _redeem_code(
-    code_kind, *, device, checkin_list, nonce, secret, at, kind, offline_verdict, offline_reason
+    code_kind, *, device, checkin_list, nonce, secret, at, kind, offline_verdict, offline_reason, counts=None
 ):
-    """A code of a product above (a market badge), judged by its kind. Its holder may come and go: each
-    scan is judged on its own and recorded."""
+    """A code of a product above (a market badge, a group), judged by its kind. Its holder may come and
+    go: each scan is judged on its own and recorded. A group's counts are recorded with the scan that lets
+    it in, once: a retry of the same scan counts nothing again."""
     verdict = code_kind.judge(checkin_list, secret, at=at, kind=kind)
     reason = verdict.reason
     if offline_verdict == "refused":
         reason = (
             offline_reason if offline_reason in DEVICE_REASONS | set(code_kind.labels) else "refused_offline"
         )
+    note = ""
     try:
         with transaction.atomic():
             scan = _scan_create(
                 checkin_list, device, nonce, kind, reason, at, offline_verdict, code_ref=verdict.ref
             )
+            if scan.accepted and counts and code_kind.headcount and kind == Scan.Kind.ENTRY:
+                note = code_kind.count(verdict, counts, at=at)
     except IntegrityError:  # a retry of a scan already recorded (same nonce): the first verdict stands
         scan = Scan.objects.get(device=device, nonce=nonce)
-    return Verdict(accepted=scan.accepted, reason=scan.reason, scan=scan, extra={"holder": verdict.holder})
+    return Verdict(
+        accepted=scan.accepted, reason=scan.reason, scan=scan, extra={"holder": verdict.holder, "note": note}
+    )
 
 
 def _enter_or_exit(checkin_list: CheckinList, ticket: Ticket, scan: Scan, kind: str, offline: bool) -> str:

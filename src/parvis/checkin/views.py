@@ -54,6 +54,14 @@ def _strings() -> dict:
         "mode_exit": _("Sorties"),
         "member": _("Adhérent %(level)s : %(name)s (%(persons)s pers.)"),
         "member_card": _("Carte d'adhérent (%(persons)s pers.)"),
+        "headcount": {
+            version: [(name, str(label)) for name, label in kind.headcount]
+            for version, kind in code_kinds.items()
+            if kind.headcount
+        },
+        "group_expected": _("Réservé : %(pupils)s élèves, %(adults)s accompagnateurs"),
+        "group_counted": _("Compté : %(pupils)s élèves, %(adults)s accompagnateurs"),
+        "group_new": _("Groupe réservé après le téléchargement de la liste"),
     }
 
 

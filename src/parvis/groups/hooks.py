@@ -1,9 +1,12 @@
-"""What groups add to the pages below them (called once, from `GroupsConfig.ready()`)."""
+"""What groups add to the apps below them (called once, from `GroupsConfig.ready()`): the group offers on an
+organizer's page, and the group's code at the door."""
 
 from django.urls import reverse
 
+from parvis.checkin.extensions import code_kinds
 from parvis.programming.extensions import OffersOnSale, offers
 
+from .door import GroupCodes
 from .models import GroupOffer
 
 
@@ -16,3 +19,4 @@ class GroupOffersOnSale(OffersOnSale):
 
 def register() -> None:
     offers.register("groups", GroupOffersOnSale())
+    code_kinds.register("4", GroupCodes())

@@ -8,14 +8,13 @@ import segno
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from parvis.network.models import Organizer
 from parvis.online.access import link_of
 
-from . import establishments, services
+from . import door, establishments, services
 from .documents import booking_pdf
 from .forms import RequestForm
 from .models import HOLDING, BookingState, Establishment, GroupBooking, GroupOffer
@@ -116,20 +115,19 @@ def booking_view(request, code: str, secret: str):
         else:
             messages.success(request, _("Date acceptée : votre réservation est confirmée."))
         return redirect(booking.get_absolute_url())
-    door = request.build_absolute_uri(
-        reverse("staff:group_booking", args=[booking.organizer.slug, booking.code])
-    )
+    holding = booking.state in HOLDING and booking.performance_id is not None
     svg = io.BytesIO()
-    segno.make(door, error="m").save(
-        svg, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=booking.code
-    )
+    if holding:  # the door's scanner reads it and asks how many came (`door.GroupCodes`)
+        segno.make(door.group_secret(booking), error="m").save(
+            svg, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=booking.code
+        )
     return render(
         request,
         "groups/booking.html",
         {
             "booking": booking,
             "offer": booking.offer,
-            "holding": booking.state in HOLDING,
+            "holding": holding,
             "preferred": booking.preferred.order_by("starts_at"),
             "qr": svg.getvalue().decode(),
             "due": services.amount(booking.offer, booking.pupils, booking.adults),

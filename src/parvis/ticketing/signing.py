@@ -4,6 +4,7 @@ Format (base64url, no padding, 108 characters): payload (17 bytes) + Ed25519 sig
 Payload: version (1 byte) | key id (4) | performance id (4) | ticket number (4) | valid until, Unix time (4).
 A member card uses the same layout with version 2: key id | membership id | persons | valid until.
 A market badge uses it with version 3: key id | participant id | badge version | valid until.
+A group's code (a class's visit) uses it with version 4: key id | booking id | performance id | valid until.
 A ticket is identified by its performance and its number in the performance's uninterrupted series, so the
 secret can be computed before the ticket row exists (tickets are inserted in one statement).
 The door app needs only the organizer's public keys; a secret cannot be forged or altered without the
@@ -32,6 +33,7 @@ from .models import SigningKey
 VERSION = 1
 CARD_VERSION = 2
 BADGE_VERSION = 3
+GROUP_VERSION = 4
 _PAYLOAD = struct.Struct(">BIIII")
 _SIGNATURE_SIZE = 64
 MAX_SECRET_LENGTH = 200
@@ -157,9 +159,26 @@ def verify_badge(secret: str, public_keys: dict[int, bytes]) -> BadgeClaims:
     return BadgeClaims(*_verified(secret, public_keys, BADGE_VERSION))
 
 
+@dataclass(frozen=True)
+class GroupClaims:
+    key_id: int
+    booking_id: int
+    performance_id: int  # the date the code was made for: a booking moved to another date needs a new one
+    valid_until: datetime.datetime
+
+
+def sign_group(*, key: SigningKey, booking_id: int, performance_id: int, valid_until) -> str:
+    return _sign(GROUP_VERSION, key, booking_id, performance_id, valid_until)
+
+
+def verify_group(secret: str, public_keys: dict[int, bytes]) -> GroupClaims:
+    """Check a group's code; raise InvalidSecret otherwise."""
+    return GroupClaims(*_verified(secret, public_keys, GROUP_VERSION))
+
+
 def secret_version(secret: str) -> int:
-    """1 for a ticket, 2 for a member card, 3 for a market badge, 0 for anything else (nothing is
-    verified)."""
+    """1 for a ticket, 2 for a member card, 3 for a market badge, 4 for a group, 0 for anything else
+    (nothing is verified)."""
     try:
         return _unpack(secret)[0][0]
     except InvalidSecret:

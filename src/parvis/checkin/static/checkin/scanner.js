@@ -73,7 +73,8 @@ function base64urlBytes(text) {
 
 /* Payload (17 bytes): version | key id | performance | number | valid until (Unix), then a 64-byte signature.
    A member card (version 2): version | key id | membership | persons | valid until.
-   A market badge (version 3): version | key id | participant | badge version | valid until. */
+   A market badge (version 3): version | key id | participant | badge version | valid until.
+   A group's code (version 4): version | key id | booking | performance | valid until. */
 export function decodeSecret(secret) {
   if (typeof secret !== "string" || !/^[A-Za-z0-9_-]{100,200}$/.test(secret)) return null;
   let raw;
@@ -97,6 +98,17 @@ export function decodeSecret(secret) {
       keyId: view.getUint32(1),
       participant: view.getUint32(5),
       badgeVersion: view.getUint32(9),
+      validUntil: view.getUint32(13) * 1000,
+      payload: raw.slice(0, 17),
+      signature: raw.slice(17),
+    };
+  }
+  if (view.getUint8(0) === 4) {
+    return {
+      group: true,
+      keyId: view.getUint32(1),
+      booking: view.getUint32(5),
+      performance: view.getUint32(9),
       validUntil: view.getUint32(13) * 1000,
       payload: raw.slice(0, 17),
       signature: raw.slice(17),
@@ -146,6 +158,7 @@ export async function judgeLocally(input, at, mode = "entry") {
     if (!claims) return { accepted: false, reason: "malformed" };
     if (claims.memberCard) return judgeCard(claims, at, mode);
     if (claims.badge) return judgeBadge(claims, at);
+    if (claims.group) return judgeGroup(claims, at, input.counts);
     const key = state.list.public_keys[String(claims.keyId)];
     if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
     ({ performance, number, validUntil } = claims);
@@ -230,6 +243,69 @@ async function judgeBadge(claims, at) {
   return { accepted: true, reason: "", id: `b:${claims.participant}`, holder };
 }
 
+/* A group's code offline (the server's groups.door rules): signed by the organizer, a confirmed booking of
+   one of the list's dates, from the list's opening to the end of that day. A group booked after the list
+   was downloaded is let in on its signature, as a new ticket is; the server settles it when it syncs. */
+async function judgeGroup(claims, at, counts) {
+  const key = state.list.public_keys[String(claims.keyId)];
+  if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
+  const rules = state.list.list;
+  const row = groupRow(claims.booking);
+  const id = `g:${claims.booking}`;
+  if (row && !row[0]) return { accepted: false, reason: "group_not_confirmed" };
+  if ((row && row[1] !== claims.performance) || !rules.performances.includes(claims.performance)) {
+    return { accepted: false, reason: "group_other_date" };
+  }
+  const info = rules.performance_info[String(claims.performance)];
+  if (at < Date.parse(info.starts_at) - rules.opens_minutes_before * 60000) return { accepted: false, reason: "too_early" };
+  if (at > claims.validUntil) return { accepted: false, reason: "expired" };
+  const [, , name, organisation, category, pupils, adults] = row || ["", 0, "", "", T.group_new, null, null];
+  const counted = state.local[id] || (row && row[0] === "counted" ? {} : null) || (counts ? { ...counts } : null);
+  const holder = { name, organisation, category, headcount: { pupils, adults }, counted };
+  return { accepted: true, reason: "", id, holder };
+}
+
+function groupRow(booking) {
+  return (((state.list.codes || {})["4"] || {}).groups || {})[String(booking)] || null;
+}
+
+/* A group coming in: the door types how many came (prefilled with the booking's numbers) before the scan
+   is sent, so the count travels with it, online or queued offline. Resolves to the counts, or null. */
+function askCount(claims) {
+  const row = groupRow(claims.booking);
+  const fields = T.headcount["4"] || [];
+  const form = $("count-form");
+  $("count-group").textContent = row ? [row[2], row[4]].filter(Boolean).join(" — ") : T.group_new;
+  $("count-expected").textContent = row ? fmt(T.group_expected, { pupils: row[5], adults: row[6] }) : "";
+  const inputs = fields.map(([name, label], index) => {
+    const wrap = document.createElement("p");
+    const input = Object.assign(document.createElement("input"), {
+      id: `count-${name}`, name, type: "number", min: "0", max: "10000", inputMode: "numeric", required: true,
+      value: row ? String(row[5 + index] ?? 0) : "0",
+    });
+    const text = Object.assign(document.createElement("label"), { htmlFor: input.id, textContent: label });
+    wrap.append(text, input);
+    return wrap;
+  });
+  $("count-fields").replaceChildren(...inputs);
+  $("count").hidden = false;
+  $(`count-${fields[0][0]}`).focus();
+  return new Promise((resolve) => {
+    const done = (counts) => {
+      $("count").hidden = true;
+      form.onsubmit = null;
+      $("count-cancel").onclick = null;
+      lastCode = null;
+      resolve(counts);
+    };
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      done(Object.fromEntries(fields.map(([name]) => [name, Math.max(0, Number(form.elements[name].value) || 0)])));
+    };
+    $("count-cancel").onclick = () => done(null);
+  });
+}
+
 /* How many people of a card are inside: this phone's count since the list was downloaded, else the list's. */
 function cardInside(membership) {
   const id = `m:${membership}`;
@@ -268,6 +344,15 @@ function newNonce() {
 /* ---------- scanning ---------- */
 
 async function scan(input) {
+  const claims = input.secret ? decodeSecret(input.secret) : null;
+  if (claims && claims.group && state.mode === "entry" && !input.counts) {
+    const row = groupRow(claims.booking);
+    if (!(row && row[0] === "counted") && !state.local[`g:${claims.booking}`]) {
+      const counts = await askCount(claims);
+      if (!counts) return;
+      input = { ...input, counts };
+    }
+  }
   const at = Date.now();
   const body = {
     list: state.list.list.id,
@@ -275,6 +360,7 @@ async function scan(input) {
     scanned_at: new Date(at).toISOString(),
     type: state.mode,
     ...(input.secret ? { secret: input.secret } : { ticket: input.ticket }),
+    ...(input.counts ? { counts: input.counts } : {}),
   };
   if (state.online) {
     try {
@@ -290,6 +376,7 @@ async function scan(input) {
         ticket: result.ticket,
         member: result.member,
         holder: result.holder,
+        note: result.note,
         firstScan: result.first_scan,
         offline: false,
       });
@@ -305,6 +392,9 @@ async function scan(input) {
   await queuePut(body);
   if (verdict.accepted && verdict.id.startsWith("b:")) {
     // a badge: nothing to count, its holder comes and goes
+  } else if (verdict.accepted && verdict.id.startsWith("g:")) {  // a group: counted once, on this phone too
+    if (input.counts) state.local[verdict.id] = input.counts;
+    await kvSet(`local:${state.list.list.id}`, state.local);
   } else if (verdict.accepted && verdict.id.startsWith("m:")) {  // a card: how many of its people are inside
     state.local[verdict.id] = cardInside(verdict.id.slice(2)) + (state.mode === "entry" ? 1 : -1);
     await kvSet(`local:${state.list.list.id}`, state.local);
@@ -417,7 +507,7 @@ function beep(ok) {
 }
 
 let closeTimer = null;
-function showVerdict({ accepted, reason, ticket, member, holder, firstScan, offline }) {
+function showVerdict({ accepted, reason, ticket, member, holder, note, firstScan, offline }) {
   const box = $("verdict");
   box.className = `door-verdict ${accepted ? "ok" : "ko"}`;
   box.dataset.result = accepted ? "accepted" : "refused";
@@ -428,7 +518,7 @@ function showVerdict({ accepted, reason, ticket, member, holder, firstScan, offl
     const time = hhmm(new Date(firstScan.at));
     why += " — " + (firstScan.gate ? fmt(T.first_scan_gate, { time, gate: firstScan.gate }) : fmt(T.first_scan, { time }));
   }
-  $("verdict-reason").textContent = why;
+  $("verdict-reason").textContent = [why, note].filter(Boolean).join(" ");
   const details = [];
   if (ticket) {
     if (ticket.tariff) details.push(ticket.tariff);
@@ -438,6 +528,7 @@ function showVerdict({ accepted, reason, ticket, member, holder, firstScan, offl
     if (ticket.recent) details.push(T.new_ticket);
   }
   if (holder) details.push([holder.category, holder.name, holder.organisation].filter(Boolean).join(" — "));
+  if (holder && holder.counted && holder.counted.pupils !== undefined) details.push(fmt(T.group_counted, holder.counted));
   if (member && member.name) details.push(fmt(T.member, { level: member.level, name: member.name, persons: member.persons }));
   else if (member) details.push(fmt(T.member_card, { persons: member.persons }));
   $("verdict-detail").textContent = details.join(" · ");
@@ -446,7 +537,7 @@ function showVerdict({ accepted, reason, ticket, member, holder, firstScan, offl
   box.focus();
   beep(accepted);
   clearTimeout(closeTimer);
-  closeTimer = setTimeout(closeVerdict, accepted ? 1500 : 4000);
+  closeTimer = setTimeout(closeVerdict, accepted && !note ? 1500 : 4000);
 }
 
 function closeVerdict() {
