@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "group.refuse": _("Demande de groupe refusée"),
     "group.cancel": _("Réservation de groupe annulée"),
     "group.arrival": _("Arrivée du groupe"),
+    "group.no_show": _("Groupe noté absent"),
     "group.invoice": _("Facture de groupe"),
     "group.paid": _("Facture de groupe payée"),
     "group.references": _("Références du groupe"),

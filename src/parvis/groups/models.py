@@ -163,6 +163,7 @@ class BookingState(models.TextChoices):
     VISITED = "visited", _("Venue")
     INVOICED = "invoiced", _("Facturée")
     PAID = "paid", _("Payée")
+    NO_SHOW = "no_show", _("Pas venue")
 
 
 # The states in which a booking holds places in its date's quotas.

@@ -268,10 +268,59 @@ def cancel(*, actor, booking: GroupBooking, reason: str, request=None) -> None:
         )  # fmt: skip
 
 
+def no_show(*, actor, booking: GroupBooking, reason: str = "", request=None) -> None:
+    """The group never came: from its date's start on, staff (or the nightly `groups_no_shows`) close the
+    booking. Its places are given back, nothing is invoiced, the leader is told (and may answer that they did
+    come: staff then record the arrival, which takes the places again), the CRM keeps the absence."""
+    if booking.state != BookingState.CONFIRMED:
+        raise GroupError(_("Seule une réservation confirmée, pas encore venue, peut être notée absente."))
+    if booking.performance.starts_at > timezone.now():
+        raise GroupError(
+            _("La visite n'a pas encore commencé : annulez la réservation si le groupe ne vient pas.")
+        )
+    with transaction.atomic():
+        inventory.give_back(
+            performance_id=booking.performance_id, quota_ids=booking.quota_ids, quantity=booking.places
+        )
+        booking.state, booking.places, booking.message = BookingState.NO_SHOW, 0, reason[:1000]
+        booking.save(update_fields=["state", "places", "message"])
+        crm.interaction_record(
+            contact_id=booking.contact_id,
+            organizer_id=booking.organizer_id,
+            kind=crm.Interaction.Kind.GROUP,
+            summary=_("%(establishment)s : groupe attendu, pas venu — %(offer)s")
+            % {"establishment": booking.establishment_name, "offer": booking.offer.name},
+            ref=f"group:{booking.code}",
+            venue_id=booking.performance.venue_id,
+            performance_id=booking.performance_id,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action="group.no_show", instance=booking, organizer_id=booking.organizer_id,
+            after={"reason": reason[:200]}, request=request,
+        )  # fmt: skip
+        enqueue_on_commit(send_booking_mail, booking_id=booking.pk, what="no_show")
+
+
+def no_shows_close(*, now=None, after=datetime.timedelta(days=2)) -> int:
+    """Confirmed bookings whose date started more than `after` ago and that nobody counted: absent."""
+    closed = 0
+    due = GroupBooking.objects.filter(
+        state=BookingState.CONFIRMED, performance__starts_at__lt=(now or timezone.now()) - after
+    ).select_related("offer", "performance")
+    for booking in due:
+        try:
+            no_show(actor=None, booking=booking, reason=_("Aucune arrivée enregistrée."))
+        except GroupError:
+            continue
+        closed += 1
+    return closed
+
+
 def arrival(*, actor, booking: GroupBooking, pupils: int, adults: int, request=None) -> None:
     """How many came, counted at the door: the places follow (fewer come back to the sale; more are taken
-    if the date has them), the invoice will be made from this count, the visit reaches the CRM."""
-    if booking.state != BookingState.CONFIRMED:
+    if the date has them), the invoice will be made from this count, the visit reaches the CRM. A group
+    noted absent by mistake can still be counted: its places are taken again."""
+    if booking.state not in (BookingState.CONFIRMED, BookingState.NO_SHOW):
         raise GroupError(_("Seule une réservation confirmée reçoit son groupe."))
     if pupils < 0 or adults < 0 or pupils + adults == 0:
         raise GroupError(_("Indiquez combien d'élèves et d'accompagnateurs sont venus."))

@@ -39,7 +39,12 @@ def queue(request, organizer_slug: str):
             "waiting": bookings.filter(state__in=[BookingState.REQUESTED, BookingState.PROPOSED]).order_by(
                 "created_at"
             ),
-            "coming": bookings.filter(state=BookingState.CONFIRMED).order_by("performance__starts_at")[:100],
+            "coming": bookings.filter(
+                state=BookingState.CONFIRMED, performance__starts_at__gte=timezone.now()
+            ).order_by("performance__starts_at")[:100],
+            "uncounted": bookings.filter(
+                state=BookingState.CONFIRMED, performance__starts_at__lt=timezone.now()
+            ).order_by("performance__starts_at")[:100],
             "to_invoice": bookings.filter(state__in=[BookingState.VISITED, BookingState.INVOICED]).order_by(
                 "performance__starts_at"
             ),
@@ -87,6 +92,7 @@ def booking_detail(request, organizer_slug: str, code: str):
             "rooms": Space.objects.filter(venue__organizer=organizer).select_related("venue"),
             "due": services.amount(booking.offer, booking.pupils, booking.adults),
             "can_change": can_change,
+            "started": booking.performance_id and booking.performance.starts_at <= timezone.now(),
             "fields": services.REFERENCE_FIELDS,
         },
     )
@@ -123,6 +129,11 @@ def _act(request, booking: GroupBooking, action: str) -> None:
             raise services.GroupError(_("Indiquez combien d'élèves et d'accompagnateurs sont venus."))
         services.arrival(actor=actor, booking=booking, pupils=pupils, adults=adults, request=request)
         messages.success(request, _("Arrivée enregistrée."))
+    elif action == "no_show":
+        services.no_show(actor=actor, booking=booking, reason=post.get("message", ""), request=request)
+        messages.success(
+            request, _("Groupe noté absent : ses places sont rendues, le responsable est prévenu.")
+        )
     elif action == "invoice":
         services.invoice(actor=actor, booking=booking, request=request)
         messages.success(request, _("Facture émise et envoyée."))

@@ -20,6 +20,7 @@ SUBJECTS = {
     ),
     "proposed": lambda b: _("Une autre date vous est proposée — %(offer)s") % {"offer": b.offer.name},
     "refused": lambda b: _("Votre demande de réservation — %(offer)s") % {"offer": b.offer.name},
+    "no_show": lambda b: _("Nous ne vous avons pas vus — %(offer)s") % {"offer": b.offer.name},
     "invoiced": lambda b: (
         _("Facture %(invoice)s — %(offer)s") % {"invoice": b.invoice_code, "offer": b.offer.name}
     ),

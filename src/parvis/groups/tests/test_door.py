@@ -1,7 +1,7 @@
 """A class at the door: the leader's page shows one signed code; the door's scanner reads it on the lists of
 the group's date, the staff type how many came, and that count is the booking's arrival (the places and
 the invoice follow it), once, online or synchronised later; a cancelled booking, another date, a forged
-code and a count the date cannot hold are refused or reported."""
+code and a count the date cannot hold are refused or reported. A class that never came is noted absent."""
 
 import datetime
 import io
@@ -10,14 +10,19 @@ import uuid
 
 import pytest
 import segno
-from django.test import Client
+from django.core.management import call_command
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from parvis.checkin import services as checkin
 from parvis.checkin.models import CheckinList, Scan
 from parvis.core.models import AuditLogEntry
+from parvis.core.tests.smtp import Sink
+from parvis.crm.models import Interaction
 from parvis.groups import door, services
 from parvis.groups.models import GroupBooking
+from parvis.network.models import Role
+from parvis.testing import login_staff, staff
 from parvis.ticketing import signing
 
 from .test_bookings import _ask, _offer, _used
@@ -130,3 +135,55 @@ def test_refusals_and_a_count_the_date_cannot_hold(client):
     services.cancel(actor=None, booking=booking, reason="Car en panne")
     assert _redeem(client, token, checkin_list, secret).json()["reason"] == "group_not_confirmed"
     assert Scan.objects.filter(accepted=False, code_ref=f"group:{booking.pk}").count() == 3
+
+
+def test_a_class_that_never_came_is_noted_absent_by_staff_or_the_nightly_pass(
+    client, django_capture_on_commit_callbacks
+):
+    offer, (performance, second) = _offer(capacity=80)
+    for email, date in (("ines.garnier@ecole.example", performance), ("paul.roux@ecole.example", second)):
+        _ask(client, offer, date, pupils=28, adults=3, leader_email=email)
+    early, late = GroupBooking.objects.order_by("pk")
+    services.confirm(actor=None, booking=early, performance=performance)
+    services.confirm(actor=None, booking=late, performance=second)
+    with pytest.raises(services.GroupError, match="pas encore commencé"):
+        services.no_show(actor=None, booking=early)
+    team = Client()
+    login_staff(team, staff(offer.organizer, Role.BOX_OFFICE))
+    url = f"/staff/o/{offer.organizer.slug}/groupes/{early.code}/"
+    assert "pas venu" not in team.get(url).content.decode()  # not before the visit
+
+    now = timezone.now()
+    type(performance).objects.filter(pk=performance.pk).update(starts_at=now - datetime.timedelta(days=3))
+    type(second).objects.filter(pk=second.pk).update(starts_at=now - datetime.timedelta(hours=1))
+    queue = team.get(f"/staff/o/{offer.organizer.slug}/groupes/").content.decode()
+    assert "Visites commencées sans arrivée enregistrée" in queue and late.code in queue
+    with Sink() as sink, override_settings(**sink.email_settings()):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("groups_no_shows", stdout=io.StringIO())
+        early.refresh_from_db(), late.refresh_from_db()
+        # Three days after its date, nobody counted it: absent, its places back, nothing invoiced.
+        assert early.state == "no_show" and early.places == 0 and _used(early.performance) == 0
+        assert early.invoice_number is None
+        assert late.state == "confirmed"  # an hour ago: staff may still count it
+        (told,) = sink.messages
+        assert told["To"] == "ines.garnier@ecole.example" and "pas vus" in sink.subjects()[0]
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = team.post(f"/staff/o/{offer.organizer.slug}/groupes/{late.code}/", {"action": "no_show"})
+        assert answer.status_code == 302
+        late.refresh_from_db()
+        assert late.state == "no_show" and _used(late.performance) == 0 and len(sink.messages) == 2
+    absent = Interaction.objects.get(contact=early.contact, kind=Interaction.Kind.GROUP)
+    assert "pas venu" in absent.summary
+    assert AuditLogEntry.objects.filter(action="group.no_show").count() == 2
+
+    # The door no longer lets the closed booking in...
+    checkin_list = CheckinList.objects.create(organizer=offer.organizer, name="Accueil")
+    checkin_list.performances.add(second)
+    _device, token = checkin.device_create(organizer=offer.organizer, name="Accueil")
+    refused = _redeem(client, token, checkin_list, door.group_secret(late)).json()
+    assert refused["reason"] == "group_not_confirmed"
+    # ... but the leader writes that the class did come: staff record the arrival, the places are taken again.
+    team.post(url, {"action": "arrival", "pupils": 25, "adults": 3})
+    early.refresh_from_db()
+    assert early.state == "visited" and early.places == 28 and _used(early.performance) == 28
