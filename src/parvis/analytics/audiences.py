@@ -9,6 +9,7 @@ months), from the `AudienceMonth` rollup and the CRM's profiles.
   commune to abroad, by postcode (exact bands, where the person's postcode is known); **age** bands.
 - **Members**: the period's people holding a membership valid in it, or an active subscription.
 - **Consents**: the period's people who agree now to each purpose (`ConsentState`): who can be written to.
+- **Groups** and **online viewers**, who hold no named ticket for a seat (`beyond`).
 
 A person is a contact of one organizer: on a network's board, someone who went to two members counts once at
 each (the circulation board tells how many are shared). On a network's board, any figure about fewer than
@@ -27,7 +28,7 @@ from parvis.crm.network_audience import MIN_COUNT
 from parvis.memberships.models import Membership, Subscription
 
 from . import audience_queries as q
-from . import charts, maps
+from . import beyond, charts, maps
 from .boards import Chart, Filters, bar_chart, cell_text, percent
 from .models import AudienceMonth, ConsentState
 from .people import season_of
@@ -95,6 +96,8 @@ def board(organizer_ids: list[int], f: Filters, *, network: bool = False) -> dic
         _ages(found.fields["birth_year"], hide),
         _members(inside, start, end, total, hide),
         _consents(found.contacts, organizer_ids, total, hide),
+        beyond.groups_chart(organizer_ids, f, hide),
+        beyond.online_chart(organizer_ids, f, hide),
     ]
     figures = [
         (_("Personnes"), cell_text(hide(total)), "people"),

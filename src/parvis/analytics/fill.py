@@ -1,6 +1,10 @@
 """The fill dashboard: how full each date is, and by venue, hall, genre, weekday and hour; the dates at
 risk first: those to come whose fill is at least 5 points behind what comparable dates had (their median)
-as many days before."""
+as many days before.
+
+A date's room holds its tickets and its groups (a class takes places from the date's quotas without
+tickets: `groups`); online tickets take no place in the room and are counted apart (`online`). A group
+that came counts its people among those who came in."""
 
 import datetime
 import statistics
@@ -13,8 +17,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from parvis.groups.models import HOLDING, BookingState, GroupBooking
 from parvis.programming.models import Genre, Performance, PerformanceStatus
-from parvis.ticketing.models import Quota
+from parvis.ticketing.models import Quota, Tariff
 
 from . import charts
 from .boards import Chart, Filters, cell_text, percent
@@ -36,13 +41,19 @@ class Line:
     venue: str
     hall: str
     capacity: int | None
-    sold: int = 0
+    sold: int = 0  # tickets for the room (online ones apart)
     scanned: int = 0
+    groups: int = 0  # places held by groups
+    online: int = 0  # online tickets: no place in the room
     expected: float | None = None  # the fill comparable dates had as many days before (percent)
 
     @property
     def fill(self) -> float | None:
-        return percent(self.sold, self.capacity)
+        return percent(self.taken, self.capacity)
+
+    @property
+    def taken(self) -> int:
+        return self.sold + self.groups
 
     @property
     def at_risk(self) -> bool:
@@ -82,9 +93,12 @@ def _lines(organizer_ids: list[int], f: Filters) -> list[Line]:
             "performance_id", "sold", "scanned"
         )
     }
+    online = _online_tickets(ids)
+    groups, came = _groups_of(ids)
     lines = []
     for pk, starts_at, event_id, title, genre, venue, hall, capacity in rows:
         sold, scanned = figures.get(pk, (0, 0))
+        sold, scanned = sold - online.get(pk, 0), scanned + came.get(pk, 0)
         lines.append(
             Line(
                 pk,
@@ -97,9 +111,38 @@ def _lines(organizer_ids: list[int], f: Filters) -> list[Line]:
                 capacities.get(pk, capacity),
                 sold,
                 scanned,
+                groups.get(pk, 0),
+                online.get(pk, 0),
             )
         )
     return lines
+
+
+def _online_tickets(ids: list[int]) -> dict[int, int]:
+    """Each date's online tickets held (sold less given back); no query on the SalesDay rows when none of
+    these dates sells online, which is most of them."""
+    online = list(Tariff.objects.filter(performance_id__in=ids, online=True).values_list("pk", flat=True))
+    if not online:
+        return {}
+    return {
+        pk: held
+        for pk, held in SalesDay.objects.filter(tariff_id__in=online)
+        .values("performance_id")
+        .annotate(held=Sum("sold") - Sum("returned"))
+        .values_list("performance_id", "held")
+    }
+
+
+def _groups_of(ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Each date's places held by groups, and the people of the groups that came."""
+    held, came = {}, {}
+    for pk, state, places in GroupBooking.objects.filter(
+        performance_id__in=ids, state__in=HOLDING
+    ).values_list("performance_id", "state", "places"):
+        held[pk] = held.get(pk, 0) + places
+        if state != BookingState.CONFIRMED:  # counted at the door
+            came[pk] = came.get(pk, 0) + places
+    return held, came
 
 
 def capacities_of(ids: list[int]) -> dict[int, int]:
@@ -193,7 +236,7 @@ def board(organizer_ids: list[int], f: Filters) -> dict:
 
 def _dates_chart(lines: list[Line], risky: int) -> Chart:
     with_capacity = [line for line in lines if line.capacity]
-    mean = percent(sum(line.sold for line in with_capacity), sum(line.capacity for line in with_capacity))
+    mean = percent(sum(line.taken for line in with_capacity), sum(line.capacity for line in with_capacity))
     summary = ngettext("%(n)s date", "%(n)s dates", len(lines)) % {"n": len(lines)}
     if mean is not None:
         summary += ", " + _("remplies à %(p)s %% en moyenne") % {"p": cell_text(mean)}
@@ -214,6 +257,8 @@ def _dates_chart(lines: list[Line], risky: int) -> Chart:
             line.expected,
             line.scanned,
             _("à risque") if line.at_risk and line.starts_at > timezone.now() else "",
+            line.groups,  # last: an export's earlier columns keep their places
+            line.online,
         ]
         for line in lines
     ]
@@ -233,6 +278,8 @@ def _dates_chart(lines: list[Line], risky: int) -> Chart:
             _("Rythme comparable (%)"),
             _("Entrés"),
             _("Alerte"),
+            _("Places de groupes"),
+            _("Billets en ligne (sans place)"),
         ],
         rows=rows,
         svg=charts.bars(
@@ -254,7 +301,7 @@ def _group(key: str, title: str, column: str, lines: list[Line], of, names: dict
     for line in lines:
         if line.capacity:
             value = of(line)
-            sold[value] += line.sold
+            sold[value] += line.taken
             capacity[value] += line.capacity
             dates[value] += 1
     order = sorted(capacity) if key in ("by_weekday", "by_hour") else sorted(capacity, key=lambda v: str(v))
@@ -270,7 +317,7 @@ def _group(key: str, title: str, column: str, lines: list[Line], of, names: dict
         key=key,
         title=title,
         summary=summary,
-        columns=[column, _("Dates"), _("Jauge"), _("Billets"), _("Remplissage (%)")],
+        columns=[column, _("Dates"), _("Jauge"), _("Billets et groupes"), _("Remplissage (%)")],
         rows=rows,
         svg=charts.bars(
             [r[0] for r in rows], [r[4] or 0 for r in rows], labelled_by=f"summary-{key}", unit=" %"
