@@ -1,6 +1,6 @@
-"""The demo's groups and schools: the museum's guided tour for classes (a teaching pack, two guides), three
-schools (fictional, in the directory's shape), a request waiting for the team, a class confirmed next week,
-and one that came and is ready to invoice."""
+"""The demo's groups and schools: the museum's guided tour for classes (a teaching pack, two guides), the
+lycées of the Éducation nationale's directory and three schools (fictional, in the directory's shape), a
+request waiting for the team, a class confirmed next week, and one that came and is ready to invoice."""
 
 import datetime
 from decimal import Decimal
@@ -14,8 +14,8 @@ from parvis.programming.models import Performance
 
 from .base import one_page_pdf
 
-# Fictional schools, with UAIs whose check letter is right (the real directory is imported with
-# `parvis groups_import_schools`).
+# Fictional schools, with UAIs whose check letter is right, beside the lycées Parvis ships (the whole
+# directory is imported with `parvis groups_import_schools fichier.csv`).
 SCHOOLS = (
     ("0759901", "École élémentaire de démonstration Lumière", "ecole", "75004", "Paris"),
     ("0759902", "Collège de démonstration Niépce", "college", "75011", "Paris"),
@@ -26,6 +26,7 @@ SCHOOLS = (
 def demo_groups(*, museum, expo) -> None:
     if GroupOffer.objects.filter(organizer=museum).exists():
         return
+    establishments.import_vendored()
     for digits, name, kind, postcode, town in SCHOOLS:
         Establishment.objects.get_or_create(
             uai=digits + establishments.UAI_KEYS[int(digits) % 23],

@@ -4,18 +4,27 @@ by SIRET.
 
 The directory's CSV (data.education.gouv.fr, dataset `fr-en-annuaire-education`, labels as headers, `;`
 separated) is read by the header names below, whatever their case and order; rows without a valid UAI
-are skipped and counted."""
+are skipped and counted. A school is public only when the file says so (an extract without the status
+column asserts nothing: the teacher ticks "établissement public" on the form).
+
+Parvis ships an extract of that directory, its lycées (`data/lycees.csv.gz`, `data/README.md` says where
+it comes from): `parvis groups_import_schools` without a file imports it, and so does the demo. Écoles and
+collèges come with the whole file, downloaded from data.education.gouv.fr."""
 
 import csv
+import gzip
 import io
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
 
 from parvis.core.params import is_digits
+from parvis.core.text import fold
 
 from .models import Establishment
 
+VENDORED = Path(__file__).parent / "data" / "lycees.csv.gz"
 UAI_KEYS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # the check letter: the seven digits modulo 23
 COLUMNS = {
     "uai": ("identifiant_de_l_etablissement", "uai"),
@@ -55,7 +64,7 @@ def find(query: str, *, limit: int = 10) -> list[Establishment]:
         return list(Establishment.objects.filter(uai=query.upper())[:1])
     found = Establishment.objects.exclude(uai=None)
     for word in query.split()[:4]:
-        found = found.filter(Q(name__icontains=word) | Q(town__icontains=word) | Q(postcode__startswith=word))
+        found = found.filter(Q(search__contains=fold(word)) | Q(postcode__startswith=word))
     return list(found.order_by("name")[:limit])
 
 
@@ -90,9 +99,10 @@ def import_directory(text: str) -> tuple[int, int]:
                 uai=uai,
                 name=cell("name")[:200],
                 kind=KINDS.get(cell("type").lower(), "other_school"),
-                public=cell("status").lower() != "privé",
+                public=cell("status").lower() == "public",
                 postcode=cell("postcode")[:10],
                 town=cell("town")[:100],
+                search=Establishment.folded(cell("name")[:200], cell("town")[:100]),
             )
         )
         kept += 1
@@ -102,6 +112,11 @@ def import_directory(text: str) -> tuple[int, int]:
                 rows[start : start + 2000],
                 update_conflicts=True,
                 unique_fields=["uai"],
-                update_fields=["name", "kind", "public", "postcode", "town"],
+                update_fields=["name", "kind", "public", "postcode", "town", "search"],
             )
     return kept, skipped
+
+
+def import_vendored() -> tuple[int, int]:
+    """The lycées of the directory that Parvis ships."""
+    return import_directory(gzip.decompress(VENDORED.read_bytes()).decode("utf-8"))

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.text import fold
 from parvis.ticketing.models import VAT_RATES
 
 
@@ -138,12 +139,25 @@ class Establishment(models.Model):
     public = models.BooleanField(_("public"), default=True)
     postcode = models.CharField(_("code postal"), max_length=10, blank=True)
     town = models.CharField(_("commune"), max_length=100, blank=True)
+    # Name and town folded (lower case, no accents): SQLite compares only ASCII letters without case, so
+    # "lycée" would not find "LYCÉE" in the name itself.
+    search = models.CharField(max_length=310, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["postcode"], name="establishment_postcode")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.town})" if self.town else self.name
+
+    def save(self, *args, **kwargs):
+        self.search = self.folded(self.name, self.town)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search"}
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def folded(name: str, town: str) -> str:
+        return fold(f"{name} {town}")[:310]
 
 
 def _code() -> str:

@@ -367,3 +367,14 @@ def test_a_workshop_room_holds_one_group_at_a_time_and_slots_count(client):
     )
     services.confirm(actor=None, booking=other, performance=_second, slot=slot, room=room)
     assert Quota.objects.get(pk=slot.pk).used == 31 and _used(_second) == 31
+
+
+def test_the_lycees_shipped_with_parvis_are_found_by_uai_and_name():
+    kept, skipped = establishments.import_vendored()
+    assert kept > 5000 and skipped == 0  # every UAI of the extract has its right check letter
+    (school,) = establishments.find("0801206b")
+    assert (school.name, school.postcode, school.kind) == ("LYCÉE SAINT-PIERRE", "80103", "lycee")
+    assert not school.public  # the extract does not say: nothing is asserted
+    assert "0010006B" in [s.uai for s in establishments.find("lycee saint-exupery 01206")]  # any accents
+    assert establishments.import_vendored() == (kept, 0)  # again: updated, not doubled
+    assert Establishment.objects.count() == kept
