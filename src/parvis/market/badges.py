@@ -70,7 +70,8 @@ class Badges(CodeKind):
     def offline(self, checkin_list) -> dict:
         """The badges a device may let in here: each participant's category and version (the QR carries
         neither the category nor the cancellations), what each market's areas admit, and those registered
-        for (or speaking at) the sessions of the list's dates."""
+        for (or speaking at) the sessions of the list's dates. Cancelled badges are listed apart, so that a
+        phone offline gives the same reason as the server (cancelled, not "not here")."""
         markets, admitted = {}, set()
         for market in Market.objects.filter(organizer_id=checkin_list.organizer_id):
             opened = _areas_of(checkin_list, market.pk)
@@ -102,8 +103,12 @@ class Badges(CodeKind):
         ).values_list(
             "pk", "badge_version", "category_id", "first_name", "last_name", "organisation_name", "market_id"
         )
+        revoked = Participant.objects.filter(
+            market_id__in=[int(pk) for pk in markets], state=Participant.State.CANCELLED
+        ).values_list("pk", flat=True)
         return {
             "markets": markets,
+            "revoked": sorted(revoked),
             "badges": {
                 str(pk): [version, category, f"{first} {last}".strip(), organisation, market]
                 for pk, version, category, first, last, organisation, market in badges

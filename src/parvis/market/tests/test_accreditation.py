@@ -227,11 +227,14 @@ def test_the_offline_package_carries_the_badges_a_device_may_let_in():
     pro = category(fair, access=[Access.MARKET])
     holder = participant(fair, pro, 1)
     participant(fair, pro, 2, state="refused")
+    gone = participant(fair, pro, 3)
+    accreditation.cancel(actor=None, participant=gone)
     checkin_list, _device = _door(fair, badges.area_code(fair.pk, Access.MARKET))
     from parvis.checkin.selectors import offline_package
 
     package = offline_package(checkin_list)["codes"]["3"]
     assert list(package["badges"]) == [str(holder.pk)]
+    assert package["revoked"] == [gone.pk]  # refused offline as cancelled, like online
     assert package["markets"][str(fair.pk)]["categories"] == {
         str(pro.pk): {"name": pro.name, "colour": pro.colour}
     }

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from parvis.market import badges
+from parvis.market import accreditation, badges
 from parvis.market.models import Lead, Meeting, Participant
 from parvis.network.models import Role
 from parvis.testing import VenueFactory, staff
@@ -162,6 +162,9 @@ def test_the_door_phone_admits_badges_online_and_offline_by_category(exhibitor_p
     pro = category(fair, access=["market"])
     student = category(fair, kind="student", access=["sessions"])
     holder, learner = participant(fair, pro, 1), participant(fair, student, 2)
+    gone = participant(fair, pro, 3)
+    cancelled = badges.badge_secret(gone)  # printed, then the accreditation is cancelled
+    accreditation.cancel(actor=None, participant=gone)
     CheckinList.objects.create(
         organizer=fair.organizer, name="Entrée du marché", areas=[f"market:{fair.pk}:market"]
     )
@@ -177,6 +180,7 @@ def test_the_door_phone_admits_badges_online_and_offline_by_category(exhibitor_p
     page.context.set_offline(True)
     assert _enter(page, good) == ("accepted", "", True)
     assert _enter(page, other) == ("refused", "badge_area", True)
+    assert _enter(page, cancelled) == ("refused", "badge_revoked", True)
     page.context.set_offline(False)
     page.wait_for_selector("#door-pending[data-count='0']", timeout=15_000)
     assert Scan.objects.filter(code_ref=f"badge:{holder.pk}", accepted=True).count() == 2

@@ -227,7 +227,9 @@ async function judgeBadge(claims, at) {
   const key = state.list.public_keys[String(claims.keyId)];
   if (!key || !(await verifySignature(key, claims))) return { accepted: false, reason: "invalid" };
   const row = (codes.badges || {})[String(claims.participant)];
-  if (!row) return { accepted: false, reason: "badge_area" };
+  if (!row) {
+    return { accepted: false, reason: (codes.revoked || []).includes(claims.participant) ? "badge_revoked" : "badge_area" };
+  }
   const [version, category, name, organisation, marketId] = row;
   if (version !== claims.badgeVersion) return { accepted: false, reason: "badge_revoked" };
   if (at > claims.validUntil) return { accepted: false, reason: "expired" };
