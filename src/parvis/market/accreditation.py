@@ -73,17 +73,20 @@ def _check_proof(category: Category, data: dict) -> None:
         missing.append(_("l'organisation"))
     if category.asks_role and not data.get("role", "").strip():
         missing.append(_("la fonction"))
-    if category.asks_proof and not data.get("proof_url", "").strip():
+    if category.asks_proof and not data.get("proof_url", "").strip() and not data.get("proof_file"):
         missing.append(_("un justificatif"))
     if missing:
         raise MarketError(_("Cette catégorie demande %(what)s.") % {"what": ", ".join(missing)})
 
 
-def apply(*, market: Market, category: Category, data: dict, user=None, photo=None) -> Participant:
-    """An application; the applicant reaches the CRM and receives an acknowledgement."""
+def apply(
+    *, market: Market, category: Category, data: dict, user=None, photo=None, proof_file=None
+) -> Participant:
+    """An application; the applicant reaches the CRM and receives an acknowledgement. A proof document is
+    kept in the private storage, for the reviewers only."""
     if not market.applications_open or not category.open_to_applications or category.market_id != market.pk:
         raise MarketError(_("Les accréditations de cette catégorie sont fermées."))
-    _check_proof(category, data)
+    _check_proof(category, {**data, "proof_file": proof_file})
     email = data["email"].strip().lower()
     if (
         market.participants.filter(email__iexact=email)
@@ -96,6 +99,8 @@ def apply(*, market: Market, category: Category, data: dict, user=None, photo=No
         participant = Participant(market=market, category=category, user=user, **{**values, "email": email})
         if photo is not None:
             participant.photo = photo
+        if proof_file:
+            participant.proof_file = proof_file
         participant.search_text = search_text_of(participant)
         participant.save()
         _crm(participant)
@@ -222,11 +227,13 @@ def complete(*, participant: Participant, data: dict) -> Participant:
     """The applicant answers a request for more: the application goes back to the queue."""
     if participant.state != State.MORE_INFO:
         raise MarketError(_("Votre demande n'attend pas de complément."))
-    _check_proof(participant.category, {**_values(participant), **data})
+    _check_proof(participant.category, {**_values(participant), "proof_file": participant.proof_file, **data})
     with transaction.atomic():
         for name in PROFILE_FIELDS:
             if name in data and name != "email":
                 setattr(participant, name, data[name])
+        if data.get("proof_file"):
+            participant.proof_file = data["proof_file"]
         participant.state = State.APPLIED
         participant.search_text = search_text_of(participant)
         participant.save()

@@ -7,7 +7,7 @@ from .accreditation import PROFILE_FIELDS
 from .models import Access, Category, Exhibitor, Market, Participant, Session, StandOption
 
 # What the application form asks: the profile, the photo, not yet the automatic acceptance of meetings.
-APPLY_FIELDS = [name for name in PROFILE_FIELDS if name != "auto_accept"] + ["photo"]
+APPLY_FIELDS = [name for name in PROFILE_FIELDS if name != "auto_accept"] + ["proof_file", "photo"]
 
 
 class ApplyForm(forms.ModelForm):
@@ -24,11 +24,13 @@ class ApplyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organisation_name"].required = category.asks_organisation
         self.fields["role"].required = category.asks_role
-        self.fields["proof_url"].required = category.asks_proof
+        self.asks_proof = category.asks_proof
         if category.asks_proof:
             self.fields["proof_url"].help_text = _(
-                "Un lien vers votre carte de presse, votre site ou un document."
+                "Un lien vers votre carte de presse, votre site ou un document ; ou le document lui-même."
             )
+        else:
+            del self.fields["proof_file"]
         if not category.asks_photo:
             del self.fields["photo"]
         else:
@@ -37,6 +39,12 @@ class ApplyForm(forms.ModelForm):
         if category.fee == 0:
             for name in ("siret", "vat_number", "billing_address"):
                 del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if self.asks_proof and not data.get("proof_url") and not data.get("proof_file"):
+            self.add_error("proof_url", _("Donnez un lien ou joignez un document."))
+        return data
 
 
 class ProfileForm(forms.ModelForm):
@@ -58,7 +66,7 @@ class ProfileForm(forms.ModelForm):
 class CompleteForm(forms.ModelForm):
     class Meta:
         model = Participant
-        fields = ["organisation_name", "role", "proof_url"]
+        fields = ["organisation_name", "role", "proof_url", "proof_file"]
 
 
 class PayForm(forms.Form):

@@ -27,6 +27,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core import files
+
 CODE_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
 
 
@@ -94,7 +96,7 @@ class Category(models.Model):
     access = models.JSONField(_("donne accès à"), default=list)
     asks_organisation = models.BooleanField(_("organisation demandée"), default=True)
     asks_role = models.BooleanField(_("fonction demandée"), default=True)
-    asks_proof = models.BooleanField(_("justificatif demandé (lien)"), default=False)
+    asks_proof = models.BooleanField(_("justificatif demandé (lien ou document)"), default=False)
     asks_photo = models.BooleanField(_("photo demandée"), default=False)
     open_to_applications = models.BooleanField(_("ouverte aux candidatures"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -146,6 +148,10 @@ class BadgePack(models.Model):
         return Signer(salt="parvis.market.pack").sign(self.code).rpartition(":")[2]
 
 
+def proof_path(instance, filename: str) -> str:
+    return files.random_path("market/proofs", filename)
+
+
 class Participant(models.Model):
     class State(models.TextChoices):
         APPLIED = "applied", _("Candidature reçue")
@@ -188,6 +194,15 @@ class Participant(models.Model):
     vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
     billing_address = models.TextField(_("adresse de facturation"), max_length=500, blank=True)
     proof_url = models.URLField(_("justificatif (lien)"), blank=True)
+    proof_file = models.FileField(
+        _("justificatif (document)"),
+        upload_to=proof_path,
+        storage=files.private_storage,
+        max_length=200,
+        blank=True,
+        validators=[files.validate_document],
+        help_text=_("PDF, JPEG ou PNG, 5 Mo au plus : seule l'équipe du marché le lit."),
+    )
     photo = models.ImageField(_("photo"), upload_to="market/photos/%Y/", blank=True)
     interests = models.CharField(_("centres d'intérêt"), max_length=300, blank=True)
     offers = models.TextField(_("ce que je propose"), max_length=1000, blank=True)

@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parvis.core import files
 from parvis.core.audit import audit_record
 from parvis.core.background import enqueue_on_commit
 from parvis.core.models import AuditLogEntry
@@ -124,6 +126,16 @@ def _market(request, organizer_slug: str, market_slug: str, perm=Perm.PROGRAMMIN
     return organizer, get_object_or_404(
         Market.objects.select_related("venue"), organizer=organizer, slug=market_slug
     )
+
+
+@login_required
+def application_proof(request, organizer_slug: str, market_slug: str, code: str):
+    """The document an applicant sent as proof: only for those who review applications, as a download."""
+    _organizer, market = _market(request, organizer_slug, market_slug, perm=Perm.MARKET_MANAGE)
+    participant = get_object_or_404(market.participants, code=code)
+    if not participant.proof_file:
+        raise Http404
+    return files.download(participant.proof_file)
 
 
 @login_required

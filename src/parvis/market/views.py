@@ -125,13 +125,14 @@ def apply_view(request, organizer_slug: str, market_slug: str, category_pk: int)
     form = ApplyForm(request.POST or None, request.FILES or None, category=category, initial=initial)
     problem = ""
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("photo", "proof_file")}
         try:
             participant = accreditation.apply(
                 market=market,
                 category=category,
                 data=data,
                 photo=form.cleaned_data.get("photo"),
+                proof_file=form.cleaned_data.get("proof_file"),
                 user=request.user if request.user.is_authenticated else None,
             )
         except MarketError as exc:
@@ -277,7 +278,9 @@ def participant_view(request, code: str, secret: str):
     market = participant.market
     meetings.expire_due(market.pk)
     profile = ProfileForm(request.POST or None, instance=participant, prefix="profile")
-    complete = CompleteForm(request.POST or None, instance=participant, prefix="complete")
+    complete = CompleteForm(
+        request.POST or None, request.FILES or None, instance=participant, prefix="complete"
+    )
     if request.method == "POST":
         return _participant_post(request, participant, profile, complete)
     query = request.GET.get("q", "")[:100]

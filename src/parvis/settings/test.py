@@ -6,13 +6,15 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("PARVIS_TASKS_BACKEND", "immediate")
 
 from .base import *  # noqa: E402, F403
-from .base import DATABASES, PASSWORD_HASHERS, VAR_DIR  # noqa: E402
+from .base import DATABASES, PASSWORD_HASHERS, STORAGES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: S303
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PARVIS_DEV_OUTBOX = True
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = "/tmp/parvis-test-media"  # noqa: S108
+PRIVATE_TEST_ROOT = "/tmp/parvis-test-private"  # noqa: S108
+STORAGES = {**STORAGES, "private": {**STORAGES["private"], "OPTIONS": {"location": PRIVATE_TEST_ROOT}}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that the concurrency tests' threads share one database (as in production).
     DATABASES["default"]["TEST"] = {

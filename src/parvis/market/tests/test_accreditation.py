@@ -245,3 +245,48 @@ def test_the_badge_pdf_shows_the_category_colour_band_and_what_it_opens():
     pro = category(fair, access=[Access.MARKET, Access.SHOWCASES])
     text = _pdf_text(documents.badge_pdf(participant(fair, pro, 4)))
     assert "Showcases" in text and "Nom4" in text
+
+
+def test_a_proof_document_is_kept_private_and_read_only_by_the_reviewers(client):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from parvis.testing import login_staff
+
+    fair = market()
+    press = category(fair, kind="press", asks_proof=True)
+    url = f"/o/{fair.organizer.slug}/marche/{fair.slug}/accreditation/{press.pk}/"
+    fields = {k: v for k, v in APPLICATION.items() if not isinstance(v, bool)} | {"in_directory": "on"}
+    card = b"%PDF-1.4\n% press card of Ines Moreau\n"
+    # Neither a link nor a document: asked again, nothing kept.
+    assert "Donnez un lien ou joignez un document" in client.post(url, fields).content.decode()
+    # A text file named .pdf is refused by what it is, not by its name.
+    fake = SimpleUploadedFile("carte.pdf", b"not a pdf at all", content_type="application/pdf")
+    refused = client.post(url, {**fields, "proof_file": fake})
+    assert refused.status_code == 400 and "Seuls les documents PDF" in refused.content.decode()
+    assert not Participant.objects.exists()
+    upload = SimpleUploadedFile("carte de presse.pdf", card, content_type="application/pdf")
+    sent = client.post(url, {**fields, "proof_file": upload})
+    applicant = Participant.objects.get()
+    assert sent.status_code == 302 and applicant.proof_url == ""
+    stored = Path(applicant.proof_file.path)
+    assert stored.read_bytes() == card and stored.is_relative_to(settings.PRIVATE_TEST_ROOT)
+    assert not stored.is_relative_to(settings.MEDIA_ROOT)  # never under the public media
+
+    proof = f"/staff/o/{fair.organizer.slug}/marche/{fair.slug}/candidatures/{applicant.code}/justificatif/"
+    reviewer, reader = Client(), Client()
+    login_staff(reviewer, staff(fair.organizer, Role.PROGRAMMING))
+    login_staff(reader, staff(fair.organizer, Role.READ_ONLY))
+    page = reviewer.get(proof.removesuffix("justificatif/")).content.decode()
+    assert 'data-testid="proof-file"' in page
+    got = reviewer.get(proof)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == card
+    assert got["Content-Type"] == "application/pdf" and got["X-Content-Type-Options"] == "nosniff"
+    assert got["Content-Disposition"].startswith("attachment")
+    assert reader.get(proof).status_code == 403  # reads the market, not its applicants' documents
+    assert Client().get(proof).status_code == 302  # to the sign-in page
+    other = market(slug="autre")
+    assert reviewer.get(proof.replace(f"/{fair.slug}/", f"/{other.slug}/")).status_code in (403, 404)
