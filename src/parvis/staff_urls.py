@@ -11,6 +11,7 @@ from parvis.declarations import accounting_views, rights_views, self_billing_vie
 from parvis.declarations import inspector as inspector_views
 from parvis.declarations import staff_views as declarations_views
 from parvis.groups import staff_views as groups_views
+from parvis.market import staff_meetings as market_meetings
 from parvis.market import staff_views as market_views
 from parvis.marketing import journey_views, reco_views
 from parvis.marketing import staff_views as campaign_views
@@ -143,6 +144,11 @@ urlpatterns = [
         "o/<slug:organizer_slug>/marche/<slug:market_slug>/candidatures/<str:code>/",
         market_views.application,
         name="market_application",
+    ),
+    path(
+        "o/<slug:organizer_slug>/marche/<slug:market_slug>/rendez-vous/",
+        market_meetings.meetings_day,
+        name="market_meetings",
     ),
     path(
         "o/<slug:organizer_slug>/marche/<slug:market_slug>/candidatures/<str:code>/justificatif/",

@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "market.session": _("Rencontre du marché créée"),
     "market.session_capacity": _("Jauge d'une rencontre changée"),
     "market.schedule": _("Rendez-vous placés"),
+    "market.no_show_clear": _("Absence à un rendez-vous retirée"),
     "market.no_show": _("Absence à un rendez-vous"),
     "group.request": _("Demande de réservation de groupe"),
     "group.confirm": _("Réservation de groupe confirmée"),

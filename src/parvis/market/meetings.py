@@ -153,6 +153,18 @@ def no_show(*, actor, meeting: Meeting, participant: Participant, request=None) 
     )
 
 
+def no_show_clear(*, actor, meeting: Meeting, request=None) -> None:
+    """A no-show recorded by mistake (both came after all)."""
+    if Meeting.objects.filter(pk=meeting.pk, no_show__isnull=False).update(no_show=None):
+        audit_record(
+            actor=actor,
+            action="market.no_show_clear",
+            instance=meeting,
+            organizer_id=meeting.market.organizer_id,
+            request=request,
+        )
+
+
 def _busy_slots(market: Market, slots: list[MeetingSlot], people=None) -> dict[int, set[int]]:
     """Slots (by index) each participant (or only these `people`) cannot meet in: their unavailabilities,
     their sessions, their talks."""

@@ -202,3 +202,54 @@ def test_an_exhibitor_scans_badges_and_sees_details_only_with_consent():
     sheet = openpyxl.load_workbook(io.BytesIO(leads.export_xlsx(studio))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Badge" and len(rows) == 3
+
+
+def test_the_team_sees_each_days_meetings_records_and_clears_no_shows_and_exports_the_plan(client):
+    import csv as csv_module
+
+    from django.test import Client
+
+    from parvis.network.models import Role
+    from parvis.testing import login_staff, staff
+
+    fair = market(days_ahead=1, length=2)
+    meetings.slots_create(market=fair, day=fair.starts_on, start=datetime.time(9), end=datetime.time(10))
+    meetings.tables_create(market=fair, area="Salon", count=2)
+    pro = category(fair)
+    a, b, c = (participant(fair, pro, n, auto_accept=True) for n in range(3))
+    first = meetings.request(requester=a, recipient=b, topic="Coproduction")
+    second = meetings.request(requester=c, recipient=b, topic="Tournée")
+    meetings.schedule_market(actor=None, market=fair, seconds=1, notify=False)
+    assert Meeting.objects.filter(slot__isnull=False).count() == 2
+    url = f"/staff/o/{fair.organizer.slug}/marche/{fair.slug}/rendez-vous/"
+    team, reader = Client(), Client()
+    login_staff(team, staff(fair.organizer, Role.PROGRAMMING))
+    login_staff(reader, staff(fair.organizer, Role.READ_ONLY))
+    page = team.get(url + f"?jour={fair.starts_on}").content.decode()
+    assert "2 rendez-vous placés ce jour, 0 avec une absence" in page and a.name in page
+
+    # At the tables, b never came to either meeting; the team notes it, then corrects one.
+    for meeting in (first, second):
+        answer = team.post(url, {"jour": fair.starts_on, "meeting": meeting.pk, "action": "recipient"})
+        assert answer.status_code == 302 and answer["Location"].endswith(f"?jour={fair.starts_on}")
+    assert set(Meeting.objects.values_list("no_show", flat=True)) == {b.pk}
+    page = team.get(url + f"?jour={fair.starts_on}").content.decode()
+    assert "2 avec une absence" in page and 'data-testid="meetings-repeated"' in page
+    assert reader.post(url, {"meeting": first.pk, "action": "present"}).status_code == 403
+    assert reader.get(url).status_code == 200  # reading is allowed
+    team.post(url, {"jour": fair.starts_on, "meeting": first.pk, "action": "present"})
+    assert Meeting.objects.get(pk=first.pk).no_show_id is None
+    assert AuditLogEntry.objects.filter(action="market.no_show_clear").count() == 1
+    # The plan of the day for the tables' hosts.
+    export = team.get(url + f"?jour={fair.starts_on}&format=csv")
+    rows = list(csv_module.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Heure" and len(rows) == 3
+    assert [r[-1] for r in rows[1:]].count(b.name) == 1  # the absence left on the second meeting
+    # A meeting of another market is not this page's to mark.
+    other = market(slug="autre")
+    stranger = meetings.request(
+        requester=participant(other, category(other), 7, auto_accept=True),
+        recipient=participant(other, category(other), 8, auto_accept=True),
+        topic="Ailleurs",
+    )
+    assert team.post(url, {"meeting": stranger.pk, "action": "requester"}).status_code == 404
