@@ -276,7 +276,10 @@ class DeadlineReminder(models.Model):
 class SelfBillingInvoice(models.Model):
     """A member's monthly invoice to the network's seller for what the settlement gives it (its tickets
     sold on its behalf, its pass entries and shares), made by the seller in the member's name
-    (autofacturation, CGI 289-I-2): numbered per member, never changed."""
+    (autofacturation, CGI 289-I-2): numbered per member, never changed. When the month's settlement changes
+    afterwards (a ticket of that month refunded later), a correcting document follows, in the same series:
+    a credit note (avoir) for less, a corrective invoice for more, referring to the month's invoice
+    (`corrects`)."""
 
     network = models.ForeignKey("network.Network", on_delete=models.PROTECT, related_name="+")
     seller = models.ForeignKey("network.Organizer", on_delete=models.PROTECT, related_name="+")
@@ -290,14 +293,23 @@ class SelfBillingInvoice(models.Model):
     total_excl = models.DecimalField(max_digits=12, decimal_places=2)
     total_vat = models.DecimalField(max_digits=12, decimal_places=2)
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "seller", "organizer", "period"], name="unique_self_billing_period"
+                fields=["network", "seller", "organizer", "period"],
+                condition=models.Q(corrects__isnull=True),
+                name="unique_self_billing_period",
             ),
             models.UniqueConstraint(fields=["organizer", "number"], name="unique_self_billing_number"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.corrects_id is not None and self.total < 0

@@ -114,7 +114,12 @@ def self_billing_pdf(invoice) -> bytes:
     width, height = A4
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    title = _("Facture n° %(n)s — Autofacturation") % {"n": invoice.number}
+    if invoice.is_credit_note:
+        title = _("Avoir n° %(n)s — Autofacturation") % {"n": invoice.number}
+    elif invoice.corrects_id:
+        title = _("Facture rectificative n° %(n)s — Autofacturation") % {"n": invoice.number}
+    else:
+        title = _("Facture n° %(n)s — Autofacturation") % {"n": invoice.number}
     page.setTitle(title)
     y = height - 20 * mm
     page.setFont("Helvetica-Bold", 14)
@@ -134,6 +139,14 @@ def self_billing_pdf(invoice) -> bytes:
     y -= 9 * mm
     issued = formats.date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")
     page.drawString(15 * mm, y, _("Période : %(p)s — établie le %(d)s") % {"p": invoice.period, "d": issued})
+    if invoice.corrects_id:
+        y -= 5 * mm
+        page.drawString(
+            15 * mm,
+            y,
+            _("Se rapporte à la facture n° %(n)s : le relevé des reversements de la période a changé depuis.")
+            % {"n": invoice.corrects.number},
+        )
     y -= 5 * mm
     page.drawString(
         15 * mm,

@@ -3,7 +3,13 @@
 seller. Those invoices are made by the seller in each member's name (autofacturation, CGI 289-I-2), once a
 month is over, from the settlement's own lines, so they agree with it to the cent: per member and seller,
 the lines the settlement gives the member (tickets sold on its behalf less the commission, pass entries,
-equal and unused shares), summed per VAT rate and split once per rate."""
+equal and unused shares), summed per VAT rate and split once per rate.
+
+An invoice is never changed. When a month's settlement moves after its invoice was made (a ticket of that
+month refunded later, an entry recorded late), `correct_month` issues the difference per VAT rate as a
+document of its own in the member's series: a credit note (avoir) when the member is owed less, a
+corrective invoice when more, each referring to the month's invoice. The month's documents then add up to
+the settlement again, to the cent."""
 
 import datetime
 from collections import defaultdict
@@ -85,9 +91,49 @@ def issue_month(network, year: int, month: int, *, now=None) -> list[SelfBilling
     return made
 
 
-def _create(network, seller, organizer_id, period, lines, kinds) -> SelfBillingInvoice:
+def correct_month(network, year: int, month: int) -> list[SelfBillingInvoice]:
+    """For each month's invoice whose settlement has moved since: the difference per VAT rate, as a credit
+    note or a corrective invoice. Idempotent: once made, the month's documents agree with the settlement."""
+    period = f"{year}-{month:02d}"
+    found = SelfBillingInvoice.objects.filter(network=network, period=period, corrects__isnull=True)
+    originals = {(invoice.seller_id, invoice.organizer_id): invoice for invoice in found}
+    if not originals:
+        return []
+    now = drafts(network, year, month)
+    made = []
+    for key, original in sorted(originals.items()):
+        with transaction.atomic():
+            Organizer.objects.select_for_update().filter(pk=original.organizer_id).first()
+            issued: dict[Decimal, Decimal] = defaultdict(Decimal)
+            kinds: dict[str, Decimal] = defaultdict(Decimal)
+            for document in [original, *original.corrections.all()]:
+                for rate, _excl, _vat, incl in document.lines:
+                    issued[Decimal(rate)] += Decimal(incl)
+                for kind, amount in document.kinds.items():
+                    kinds[kind] += Decimal(amount)
+            current = now.get(key, {"rates": {}, "kinds": {}})
+            difference = {
+                rate: current["rates"].get(rate, Decimal(0)) - issued.get(rate, Decimal(0))
+                for rate in {*issued, *current["rates"]}
+            }
+            difference = {rate: amount for rate, amount in difference.items() if amount}
+            if not difference:
+                continue
+            moved = {
+                kind: current["kinds"].get(kind, Decimal(0)) - kinds.get(kind, Decimal(0))
+                for kind in {*kinds, *current["kinds"]}
+            }
+            made.append(
+                _create(network, original.seller_id, original.organizer_id, period, _lines(difference),
+                        {k: v for k, v in moved.items() if v}, corrects=original)
+            )  # fmt: skip
+    return made
+
+
+def _create(network, seller, organizer_id, period, lines, kinds, corrects=None) -> SelfBillingInvoice:
     sequence = SelfBillingInvoice.objects.filter(organizer_id=organizer_id).count() + 1
     return SelfBillingInvoice.objects.create(
+        corrects=corrects,
         network=network,
         seller_id=seller,
         organizer_id=organizer_id,

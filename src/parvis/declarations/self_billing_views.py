@@ -2,6 +2,9 @@
 the month is over, from the settlement), checked against the settlement to the cent; each as a PDF, for
 the network's staff and for the member's."""
 
+from collections import defaultdict
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -27,16 +30,24 @@ def network_self_billing(request, network_slug: str):
         if self_billing.month_bounds(year, month)[1] > timezone.now():
             messages.error(request, _("Le mois n'est pas terminé : les autofactures sont établies ensuite."))
         else:
-            messages.success(request, _("%(n)s autofactures établies.") % {"n": len(made)})
+            corrected = self_billing.correct_month(network, year, month)
+            messages.success(
+                request,
+                _("%(n)s autofactures établies, %(c)s avoirs ou factures rectificatives.")
+                % {"n": len(made), "c": len(corrected)},
+            )
         return redirect(f"{request.path}?mois={year}-{month:02d}")
     invoices = list(
         SelfBillingInvoice.objects.filter(network=network, period=f"{year}-{month:02d}")
-        .select_related("organizer", "seller")
-        .order_by("organizer__name")
+        .select_related("organizer", "seller", "corrects")
+        .order_by("organizer__name", "pk")
     )
     statement = statement_build(network=network, start=self_billing.month_bounds(year, month)[0],
                                 end=self_billing.month_bounds(year, month)[1])  # fmt: skip
     members = {row.organizer_id: row for row in statement.rows}
+    billed: dict[int, Decimal] = defaultdict(Decimal)  # the member's documents of the month, summed
+    for invoice in invoices:
+        billed[invoice.organizer_id] += invoice.total
     checks = [(invoice, members.get(invoice.organizer_id)) for invoice in invoices]
     return render(
         request,
@@ -45,7 +56,10 @@ def network_self_billing(request, network_slug: str):
             **month_nav(year, month),
             "network": network,
             "checks": checks,
-            "agree": all(row is not None and row.total == invoice.total for invoice, row in checks),
+            "agree": all(
+                members.get(organizer) is not None and members[organizer].total == total
+                for organizer, total in billed.items()
+            ),
         },
     )
 

@@ -89,3 +89,48 @@ def test_the_clubs_monthly_invoice_to_the_network_agrees_with_the_settlement(cli
     assert client.get(reverse("staff:self_billing_file", args=[invoice.pk])).status_code == 404
     assert client.get(reverse("staff:network_self_billing", args=[network.slug])).status_code in (403, 404)
     assert SelfBillingInvoice.objects.count() == 1
+
+
+def test_a_ticket_refunded_after_the_invoice_brings_a_credit_note_and_the_month_agrees_again(client, network):
+    from parvis.ticketing.models import Ticket
+
+    association = club(network, "asso-av")
+    network.ticket_seller = association
+    network.ticket_commission_percent = Decimal("8")
+    network.save()
+    member = club(network, "club-av")
+    NetworkMembership.objects.filter(network=network, organizer=member).update(sold_by_network=True)
+    gig = concert(member, price="19.90")
+    cart = Cart.objects.create()
+    services.cart_add(cart=cart, tariff_id=gig.tariffs.get().pk, quantity=3)
+    [order] = services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo")
+    services.payment_confirm(payment_id=order.payments.get().pk)
+    Performance.objects.filter(pk=gig.pk).update(
+        starts_at=datetime.datetime(2026, 10, 14, 20, 30, tzinfo=datetime.UTC)
+    )
+    [invoice] = self_billing.issue_month(network, 2026, 10)
+    assert invoice.total == Decimal("54.93")  # 3 × 18.31
+    assert self_billing.correct_month(network, 2026, 10) == []  # nothing moved
+
+    # In November, the box office refunds one ticket of that October evening: the settlement moves.
+    services.tickets_refund(tickets=[Ticket.objects.filter(order=order).first()])
+    coordinator = UserFactory(username="coord-av@example.org")
+    NetworkStaff.objects.create(network=network, user=coordinator, role=NetworkRole.COORDINATOR)
+    login_staff(client, coordinator)
+    url = reverse("staff:network_self_billing", args=[network.slug])
+    assert 'data-testid="self-billing-differ"' in client.get(url, {"mois": "2026-10"}).content.decode()
+    client.post(url, {"mois": "2026-10"})
+    credit = SelfBillingInvoice.objects.get(corrects=invoice)
+    assert credit.is_credit_note and credit.number == f"AF-{member.pk}-00002"
+    assert (credit.total, credit.total_excl + credit.total_vat) == (Decimal("-18.31"), Decimal("-18.31"))
+    assert self_billing.correct_month(network, 2026, 10) == []  # once
+    page = client.get(url, {"mois": "2026-10"}).content.decode()
+    assert 'data-testid="self-billing-agree"' in page and credit.number in page
+    pdf = client.get(reverse("staff:self_billing_file", args=[credit.pk]))
+    text = pypdfium2.PdfDocument(pdf.content)[0].get_textpage().get_text_range()
+    assert "Avoir" in text and invoice.number in text and "-18.31" in text
+    # The member's VAT page lists both documents of October.
+    login_staff(client, staff(member, Role.READ_ONLY, username="club-av@example.org"))
+    october = {"du": "2026-10-01", "au": "2026-10-31"}
+    page = client.get(reverse("staff:accounting", args=[member.slug]), october).content.decode()
+    assert invoice.number in page and credit.number in page
