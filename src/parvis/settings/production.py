@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("DEBUG", "false")
 
 from .base import *  # noqa: E402, F403
-from .base import MIDDLEWARE, PARVIS_TASKS_BACKEND, env, postgresql_tuned  # noqa: E402
+from .base import MIDDLEWARE, PARVIS_TASKS_BACKEND, STORAGES, env, postgresql_tuned  # noqa: E402
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY")
@@ -39,8 +39,8 @@ if "demo" in PARVIS_PAYMENT_PROVIDERS:
 if PARVIS_TASKS_BACKEND == "immediate":
     raise ImproperlyConfigured("PARVIS_TASKS_BACKEND=immediate is for tests; use database or rq")
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+STORAGES = {  # the private storage of base is kept
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
