@@ -319,9 +319,13 @@ def no_shows_close(*, now=None, after=datetime.timedelta(days=2)) -> int:
 def arrival(*, actor, booking: GroupBooking, pupils: int, adults: int, request=None) -> None:
     """How many came, counted at the door: the places follow (fewer come back to the sale; more are taken
     if the date has them), the invoice will be made from this count, the visit reaches the CRM. A group
-    noted absent by mistake can still be counted: its places are taken again."""
-    if booking.state not in (BookingState.CONFIRMED, BookingState.NO_SHOW):
-        raise GroupError(_("Seule une réservation confirmée reçoit son groupe."))
+    noted absent by mistake can still be counted: its places are taken again. A count typed wrong (at the
+    door's phone) is corrected the same way until the invoice is made."""
+    if booking.state not in (BookingState.CONFIRMED, BookingState.NO_SHOW, BookingState.VISITED):
+        raise GroupError(
+            _("Seule une réservation confirmée reçoit son groupe ; une facture faite fixe l'effectif.")
+        )
+    correcting = booking.state == BookingState.VISITED
     if pupils < 0 or adults < 0 or pupils + adults == 0:
         raise GroupError(_("Indiquez combien d'élèves et d'accompagnateurs sont venus."))
     came = pupils + adults
@@ -334,10 +338,20 @@ def arrival(*, actor, booking: GroupBooking, pupils: int, adults: int, request=N
             )
         elif came > booking.places:
             _places_take(booking, booking.performance, booking.slot, came - booking.places)
-        before = {"pupils": booking.pupils, "adults": booking.adults}
+        before = (
+            {"pupils": booking.final_pupils, "adults": booking.final_adults}
+            if correcting
+            else {"pupils": booking.pupils, "adults": booking.adults}
+        )
         booking.final_pupils, booking.final_adults, booking.places = pupils, adults, came
-        booking.state, booking.arrived_at = BookingState.VISITED, timezone.now()
+        booking.state, booking.arrived_at = BookingState.VISITED, booking.arrived_at or timezone.now()
         booking.save(update_fields=["final_pupils", "final_adults", "places", "state", "arrived_at"])
+        audit_record(
+            actor=actor, action="group.arrival", instance=booking, organizer_id=booking.organizer_id,
+            before=before, after={"pupils": pupils, "adults": adults}, request=request,
+        )  # fmt: skip
+        if correcting:  # the visit is in the CRM already
+            return
         crm.interaction_record(
             contact_id=booking.contact_id,
             organizer_id=booking.organizer_id,
@@ -348,10 +362,6 @@ def arrival(*, actor, booking: GroupBooking, pupils: int, adults: int, request=N
             ref=f"group:{booking.code}",
             venue_id=booking.performance.venue_id,
             performance_id=booking.performance_id,
-        )  # fmt: skip
-        audit_record(
-            actor=actor, action="group.arrival", instance=booking, organizer_id=booking.organizer_id,
-            before=before, after={"pupils": pupils, "adults": adults}, request=request,
         )  # fmt: skip
 
 

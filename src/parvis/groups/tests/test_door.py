@@ -94,6 +94,21 @@ def test_the_leaders_code_lets_the_class_in_and_the_count_is_its_arrival_once(cl
     arrivals = AuditLogEntry.objects.filter(action="group.arrival", object_id=str(booking.pk))
     assert arrivals.count() == 1
 
+    # The phone was given 24 pupils for 22: the team corrects it before the invoice, places follow.
+    team = Client()
+    login_staff(team, staff(booking.organizer, Role.BOX_OFFICE))
+    url = f"/staff/o/{booking.organizer.slug}/groupes/{booking.code}/"
+    assert "Corriger l'effectif venu" in team.get(url).content.decode()
+    team.post(url, {"action": "arrival", "pupils": 22, "adults": 3})
+    booking.refresh_from_db()
+    assert (booking.final_pupils, booking.places, _used(booking.performance)) == (22, 25, 25)
+    assert arrivals.count() == 2 and arrivals.latest("pk").before == {"pupils": 24, "adults": 3}
+    assert Interaction.objects.filter(contact=booking.contact, kind=Interaction.Kind.GROUP).count() == 1
+    team.post(url, {"action": "invoice"})
+    team.post(url, {"action": "arrival", "pupils": 30, "adults": 3})  # invoiced: the count is fixed
+    booking.refresh_from_db()
+    assert booking.state == "invoiced" and booking.final_pupils == 22
+
 
 def test_a_count_recorded_offline_is_the_arrival_when_the_phone_syncs(client):
     booking, _second, checkin_list, token = _confirmed(client)
