@@ -12,6 +12,7 @@ Check-in never imports the apps that register here: they sit above it.
 from dataclasses import dataclass, field
 
 from parvis.core.registry import Registry
+from parvis.ticketing import signing
 
 
 @dataclass
@@ -45,6 +46,15 @@ class CodeKind:
     def offline(self, checkin_list) -> dict:
         """What a device needs to judge these codes on this list without the network."""
         return {}
+
+
+def verified(verify, checkin_list, secret: str):
+    """(claims, None) of a code signed by a key the list trusts, else (None, the verdict that refuses it).
+    `verify` is the kind's own check of its payload version (`signing.verify_badge`, …)."""
+    try:
+        return verify(secret, checkin_list.public_keys), None
+    except signing.InvalidSecret as exc:
+        return None, CodeVerdict("malformed" if exc.reason == "malformed" else "invalid")
 
 
 code_kinds: Registry[CodeKind] = Registry("codes the door reads")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from parvis.checkin.extensions import CodeKind, CodeVerdict
+from parvis.checkin.extensions import CodeKind, CodeVerdict, verified
 from parvis.ticketing import signing
 
 from . import services
@@ -56,10 +56,9 @@ class GroupCodes(CodeKind):
     headcount = (("pupils", _("Élèves ou participants")), ("adults", _("Accompagnateurs")))
 
     def judge(self, checkin_list, secret: str, *, at, kind: str) -> CodeVerdict:
-        try:
-            claims = signing.verify_group(secret, checkin_list.public_keys)
-        except signing.InvalidSecret as exc:
-            return CodeVerdict("malformed" if exc.reason == "malformed" else "invalid")
+        claims, refused = verified(signing.verify_group, checkin_list, secret)
+        if refused:
+            return refused
         booking = (
             GroupBooking.objects.select_related("offer", "performance")
             .filter(pk=claims.booking_id, organizer_id=checkin_list.organizer_id)

@@ -9,7 +9,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parvis.checkin.extensions import CodeKind, CodeVerdict
+from parvis.checkin.extensions import CodeKind, CodeVerdict, verified
 from parvis.ticketing import signing
 
 from .models import Access, Market, Participant, Registration
@@ -52,10 +52,9 @@ class Badges(CodeKind):
         ]
 
     def judge(self, checkin_list, secret: str, *, at, kind: str) -> CodeVerdict:
-        try:
-            claims = signing.verify_badge(secret, checkin_list.public_keys)
-        except signing.InvalidSecret as exc:
-            return CodeVerdict("malformed" if exc.reason == "malformed" else "invalid")
+        claims, refused = verified(signing.verify_badge, checkin_list, secret)
+        if refused:
+            return refused
         participant = (
             Participant.objects.select_related("category", "market__venue")
             .filter(pk=claims.participant_id, market__organizer_id=checkin_list.organizer_id)

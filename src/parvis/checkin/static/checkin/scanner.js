@@ -75,50 +75,27 @@ function base64urlBytes(text) {
    A member card (version 2): version | key id | membership | persons | valid until.
    A market badge (version 3): version | key id | participant | badge version | valid until.
    A group's code (version 4): version | key id | booking | performance | valid until. */
+const LAYOUTS = {  // version: [what it is, first field, second field]
+  1: ["", "performance", "number"],
+  2: ["memberCard", "membership", "persons"],
+  3: ["badge", "participant", "badgeVersion"],
+  4: ["group", "booking", "performance"],
+};
+
 export function decodeSecret(secret) {
   if (typeof secret !== "string" || !/^[A-Za-z0-9_-]{100,200}$/.test(secret)) return null;
   let raw;
   try { raw = base64urlBytes(secret); } catch { return null; }
   if (raw.length !== 81) return null;
   const view = new DataView(raw.buffer);
-  if (view.getUint8(0) === 2) {
-    return {
-      memberCard: true,
-      keyId: view.getUint32(1),
-      membership: view.getUint32(5),
-      persons: view.getUint32(9),
-      validUntil: view.getUint32(13) * 1000,
-      payload: raw.slice(0, 17),
-      signature: raw.slice(17),
-    };
-  }
-  if (view.getUint8(0) === 3) {
-    return {
-      badge: true,
-      keyId: view.getUint32(1),
-      participant: view.getUint32(5),
-      badgeVersion: view.getUint32(9),
-      validUntil: view.getUint32(13) * 1000,
-      payload: raw.slice(0, 17),
-      signature: raw.slice(17),
-    };
-  }
-  if (view.getUint8(0) === 4) {
-    return {
-      group: true,
-      keyId: view.getUint32(1),
-      booking: view.getUint32(5),
-      performance: view.getUint32(9),
-      validUntil: view.getUint32(13) * 1000,
-      payload: raw.slice(0, 17),
-      signature: raw.slice(17),
-    };
-  }
-  if (view.getUint8(0) !== 1) return null;
+  const layout = LAYOUTS[view.getUint8(0)];
+  if (!layout) return null;
+  const [kind, first, second] = layout;
   return {
+    ...(kind ? { [kind]: true } : {}),
     keyId: view.getUint32(1),
-    performance: view.getUint32(5),
-    number: view.getUint32(9),
+    [first]: view.getUint32(5),
+    [second]: view.getUint32(9),
     validUntil: view.getUint32(13) * 1000,
     payload: raw.slice(0, 17),
     signature: raw.slice(17),
