@@ -83,9 +83,8 @@ class GroupCodes(CodeKind):
 
     def count(self, verdict: CodeVerdict, counts: dict[str, int], *, at) -> str:
         booking_id = int(verdict.ref.removeprefix("group:"))
-        booking = (
-            GroupBooking.objects.select_for_update().select_related("offer", "performance").get(pk=booking_id)
-        )
+        locked = GroupBooking.objects.select_for_update(of=("self",))  # a booking's date may be empty
+        booking = locked.select_related("offer", "performance").get(pk=booking_id)
         if booking.state in COUNTED:  # a second door, or the group coming back in: counted once
             verdict.holder = _holder(booking)
             return ""
