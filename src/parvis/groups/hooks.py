@@ -4,10 +4,12 @@ organizer's page, and the group's code at the door."""
 from django.urls import reverse
 
 from parvis.checkin.extensions import code_kinds
+from parvis.crm.extensions import personal_data
 from parvis.programming.extensions import OffersOnSale, offers
 
 from .door import GroupCodes
 from .models import GroupOffer
+from .personal_data import GroupLeaders
 
 
 class GroupOffersOnSale(OffersOnSale):
@@ -20,3 +22,4 @@ class GroupOffersOnSale(OffersOnSale):
 def register() -> None:
     offers.register("groups", GroupOffersOnSale())
     code_kinds.register("4", GroupCodes())
+    personal_data.register("groups", GroupLeaders())

@@ -4,6 +4,7 @@ company on their invoices, the badges at the door."""
 from django.utils.translation import gettext as _
 
 from parvis.checkin import extensions as door
+from parvis.crm.extensions import personal_data
 from parvis.ticketing import extensions
 from parvis.ticketing.extensions import LineKind
 from parvis.ticketing.models import OrderExtra
@@ -11,6 +12,7 @@ from parvis.ticketing.models import OrderExtra
 from . import accreditation, stands
 from .badges import Badges
 from .models import BadgePack, Participant, StandBooking
+from .personal_data import MarketParticipants
 
 
 class MarketLines(LineKind):
@@ -73,3 +75,4 @@ def register() -> None:
     extensions.invoice_buyers.register("market", invoice_buyer)
     extensions.order_links.register("market", order_links)
     door.code_kinds.register("3", Badges())
+    personal_data.register("market", MarketParticipants())

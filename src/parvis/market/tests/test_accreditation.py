@@ -290,3 +290,39 @@ def test_a_proof_document_is_kept_private_and_read_only_by_the_reviewers(client)
     assert Client().get(proof).status_code == 302  # to the sign-in page
     other = market(slug="autre")
     assert reviewer.get(proof.replace(f"/{fair.slug}/", f"/{other.slug}/")).status_code in (403, 404)
+
+
+def test_an_erasure_reaches_the_accreditation_its_files_and_a_group_leaders_booking(client):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from parvis.crm.privacy import contact_erase, personal_data
+    from parvis.groups.models import GroupBooking
+    from parvis.groups.tests.test_bookings import _ask, _offer
+
+    fair = market()
+    press = category(fair, kind="press", asks_proof=True)
+    proof = SimpleUploadedFile("carte.pdf", b"%PDF-1.4 carte", content_type="application/pdf")
+    applicant = accreditation.apply(
+        market=fair, category=press, data={**APPLICATION, "phone": "0600000000"}, proof_file=proof
+    )
+    stored = Path(applicant.proof_file.path)
+    exported = personal_data(applicant.contact)
+    assert exported["market_accreditations"][0]["email"] == "ines.moreau@studio.example"
+    assert stored.exists()
+    contact_erase(contact=applicant.contact)
+    applicant.refresh_from_db()
+    assert (applicant.first_name, applicant.email, applicant.phone, applicant.organisation_name) == (
+        "[effacé]", "", "", "Studio Lumen"  # the company is not the person
+    )  # fmt: skip
+    assert not applicant.proof_file and not stored.exists() and not applicant.in_directory
+
+    offer, (performance, _second) = _offer()
+    _ask(client, offer, performance, leader_phone="0611111111")
+    booking = GroupBooking.objects.get()
+    assert personal_data(booking.contact)["group_bookings"][0]["phone"] == "0611111111"
+    contact_erase(contact=booking.contact)
+    booking.refresh_from_db()
+    assert (booking.leader_name, booking.leader_email, booking.leader_phone) == ("[effacé]", "", "")
+    assert booking.establishment_name == "École élémentaire des Tilleuls"  # the school is no person
