@@ -11,7 +11,7 @@ from parvis.network.models import Role
 from parvis.testing import staff
 from parvis.ticketing import services as sales
 from parvis.ticketing.tests.factories import buy, tariff
-from parvis.web.tests.conftest import PHONE, axe_violations, staff_login
+from parvis.web.tests.conftest import PHONE, axe_violations, go_offline, staff_login
 
 from .test_redeem import _setup, _soon
 
@@ -76,7 +76,7 @@ def test_scanner_online_then_offline_then_synchronised(door):
     page.evaluate("navigator.serviceWorker.ready")
     # The network drops. Meanwhile the box office refunds a ticket the phone still has as valid.
     sales.tickets_refund(tickets=[fifth])
-    context.set_offline(True)
+    go_offline(page)
     assert _enter(page, third.secret) == ("accepted", "", True)
     assert _enter(page, third.secret)[:2] == ("refused", "already_used")
     assert _enter(page, first.secret)[:2] == ("refused", "already_used")  # learnt online
@@ -105,7 +105,7 @@ def test_scanner_online_then_offline_then_synchronised(door):
     assert not Presence.objects.filter(ticket=fourth).exists()
 
     # The list came back with the sync: offline again, the revoked ticket is now refused on the phone.
-    context.set_offline(True)
+    go_offline(page)
     assert _enter(page, fifth.secret)[:2] == ("refused", "refunded")
     assert _enter(page, fourth.secret) == ("accepted", "", True)
     context.set_offline(False)
@@ -212,7 +212,7 @@ def test_member_cards_at_a_door_online_and_offline(door):
     page.wait_for_selector("#screen-scan:not([hidden])")
     assert _enter(page, card_secret(duo)) == ("accepted", "", False)
     page.evaluate("navigator.serviceWorker.ready")
-    context.set_offline(True)
+    go_offline(page)
     assert _enter(page, card_secret(duo)) == ("accepted", "", True)  # the second person of the duo
     assert _enter(page, card_secret(duo))[:2] == ("refused", "member_used")
     assert _enter(page, card_secret(gone))[:2] == ("refused", "member_expired")  # cancelled: the list says so

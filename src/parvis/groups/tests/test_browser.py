@@ -16,7 +16,7 @@ from parvis.groups.models import GroupBooking, GroupOffer
 from parvis.network.models import Role
 from parvis.testing import staff
 from parvis.ticketing.tests.factories import on_sale_performance, tariff
-from parvis.web.tests.conftest import PHONE, admin_login, axe_violations
+from parvis.web.tests.conftest import PHONE, admin_login, axe_violations, go_offline
 
 from .test_bookings import DIRECTORY, _ask, _offer, _uai
 
@@ -115,7 +115,7 @@ def test_the_door_counts_a_class_online_and_another_offline(browser, live_server
     assert first.state == "visited" and (first.final_pupils, first.places) == (25, 28)
 
     page.evaluate("navigator.serviceWorker.ready")
-    context.set_offline(True)
+    go_offline(page)
     page.fill("#manual", codes[1])
     page.press("#manual", "Enter")
     dialog.get_by_role("button", name="Faire entrer le groupe").click()  # as booked

@@ -12,7 +12,7 @@ from parvis.market import accreditation, badges
 from parvis.market.models import Lead, Meeting, Participant
 from parvis.network.models import Role
 from parvis.testing import VenueFactory, staff
-from parvis.web.tests.conftest import axe_violations, staff_login
+from parvis.web.tests.conftest import axe_violations, go_offline, staff_login
 
 from .factories import category, exhibitor, market, participant
 
@@ -131,7 +131,7 @@ def test_an_exhibitor_scans_badges_offline_then_exports_its_contacts(exhibitor_p
     assert axe_violations(page) == []
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()  # now under the service worker, which keeps the page for the offline reload below
-    page.context.set_offline(True)
+    go_offline(page)
     for person in (visitor, shy):
         page.get_by_label("Code du badge (si la caméra ne lit pas)").fill(badges.badge_secret(person))
         page.get_by_role("button", name="Enregistrer le contact").click()
@@ -177,7 +177,7 @@ def test_the_door_phone_admits_badges_online_and_offline_by_category(exhibitor_p
     assert _enter(page, good) == ("accepted", "", False)
     assert _enter(page, other)[:2] == ("refused", "badge_area")
     page.evaluate("navigator.serviceWorker.ready")
-    page.context.set_offline(True)
+    go_offline(page)
     assert _enter(page, good) == ("accepted", "", True)
     assert _enter(page, other) == ("refused", "badge_area", True)
     assert _enter(page, cancelled) == ("refused", "badge_revoked", True)
@@ -213,7 +213,7 @@ def test_a_round_table_door_offline_admits_its_registered_and_its_speakers_only(
     page.get_by_role("button", name="Table ronde du matin").first.click()
     page.wait_for_selector("#screen-scan:not([hidden])")
     page.evaluate("navigator.serviceWorker.ready")
-    page.context.set_offline(True)
+    go_offline(page)
     assert _enter(page, secrets[0]) == ("accepted", "", True)
     assert _enter(page, secrets[1]) == ("accepted", "", True)
     assert _enter(page, secrets[2]) == ("refused", "badge_area", True)

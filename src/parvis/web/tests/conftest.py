@@ -26,6 +26,13 @@ def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
     ]
 
 
+def go_offline(page) -> None:
+    """Cut the phone's network and wait until the page knows it: Chromium tells the page a moment after the
+    emulation starts, and a scan made in between is sent at once (CI, once: a lead reached the server)."""
+    page.context.set_offline(True)
+    page.wait_for_function("() => navigator.onLine === false")
+
+
 def htmx_settled(page) -> None:
     """Wait until no htmx request, swap or settle is under way (new content is wired only once settled)."""
     # A function, not an expression: an expression would be compiled in the page, which its CSP forbids.
