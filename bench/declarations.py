@@ -42,6 +42,9 @@ from parvis.declarations.models import (  # noqa: E402
     SibilAccount,
     SibilDeclaration,
     SibilDomain,
+    SibilPlaceType,
+    SibilShow,
+    SibilVenue,
 )
 from parvis.declarations.tests.fake_sibil import FakeSibil  # noqa: E402
 from parvis.network.models import Organizer, OrganizerStaff, Role, Venue  # noqa: E402
@@ -64,7 +67,9 @@ def _organizer(slug: str) -> tuple[Organizer, Venue, Event]:
         slug=slug, defaults={"name": f"Bench {slug}", "siret": "12345678900011"}
     )
     venue, _ = Venue.objects.get_or_create(
-        organizer=organizer, slug="salle", defaults={"name": "Salle", "town": "Paris", "capacity": 2500}
+        organizer=organizer,
+        slug="salle",
+        defaults={"name": "Salle", "town": "Paris", "postcode": "75011", "capacity": 2500},
     )
     event, _ = Event.objects.get_or_create(
         organizer=organizer,
@@ -155,6 +160,12 @@ def build_quarter() -> tuple[Organizer, int, int]:
         id=7, defaults={"label": "Concert de musiques actuelles", "fetched_at": timezone.now()}
     )
     GenreDomain.objects.create(organizer=organizer, genre="music", domain=domain)
+    hall, _ = SibilPlaceType.objects.get_or_create(
+        code="SALLE_CONCERT_AUDITORIUM_OPERA_ZENITH",
+        defaults={"label": "Salle de concert", "fetched_at": timezone.now()},
+    )
+    SibilVenue.objects.create(venue=venue, place_type=hall)
+    SibilShow.objects.create(event=event, criteria={"critere2": "Orchestre du banc d'essai"})
     sql("ANALYZE")
     return organizer, year, quarter
 
@@ -165,6 +176,8 @@ def _drop(organizer) -> None:
         "DELETE FROM declarations_sibildeclaration WHERE performance_id IN (SELECT id FROM programming_performance WHERE organizer_id = %(o)s)",
         "DELETE FROM declarations_dailystatement WHERE organizer_id = %(o)s",
         "DELETE FROM declarations_genredomain WHERE organizer_id = %(o)s",
+        "DELETE FROM declarations_sibilvenue WHERE venue_id IN (SELECT id FROM network_venue WHERE organizer_id = %(o)s)",
+        "DELETE FROM declarations_sibilshow WHERE event_id IN (SELECT id FROM programming_event WHERE organizer_id = %(o)s)",
         "DELETE FROM declarations_sibilaccount WHERE organizer_id = %(o)s",
         "DELETE FROM ticketing_ticket WHERE organizer_id = %(o)s",
         "DELETE FROM ticketing_orderitem WHERE order_id IN (SELECT id FROM ticketing_order WHERE organizer_id = %(o)s)",

@@ -63,11 +63,66 @@ class SibilDomain(models.Model):
     active = models.BooleanField(default=True)
     fetched_at = models.DateTimeField()
 
+    # The show's criteria this domain asks for (`GET /spectacles/configChamps`), as SIBIL words them:
+    # [{"field": "critere2", "short": "Metteur en scène", "long": "…", "rule": "OBLIGATOIRE"}].
+    criteria = models.JSONField(default=list, blank=True)
+
     class Meta:
         ordering = ["label"]
 
     def __str__(self) -> str:
         return self.label
+
+    def criteria_asked(self) -> list[dict]:
+        """The criteria beyond the first (the show's title, which Parvis fills) this domain asks for."""
+        return [c for c in self.criteria if c.get("field") in SHOW_CRITERIA and c.get("short")]
+
+
+SHOW_CRITERIA = ("critere2", "critere3", "critere4")
+
+
+def criterion_required(criterion: dict) -> bool:
+    """SIBIL states each criterion's rule in words (`regleChamp`); one that says it is mandatory blocks the
+    sending until it is filled, the others are sent when given."""
+    return "oblig" in str(criterion.get("rule", "")).lower()
+
+
+class SibilPlaceType(models.Model):
+    """A venue type as SIBIL lists it (`GET /lieux/types`: a code and its words), fetched and kept."""
+
+    code = models.CharField(max_length=60, primary_key=True)
+    label = models.CharField(_("type de lieu"), max_length=200)
+    active = models.BooleanField(default=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SibilVenue(models.Model):
+    """What SIBIL needs to know of a venue beyond its address: its type in SIBIL's list, chosen once."""
+
+    venue = models.OneToOneField("network.Venue", on_delete=models.CASCADE, related_name="sibil")
+    place_type = models.ForeignKey(
+        SibilPlaceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type de lieu")
+    )
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} → {self.place_type_id}"
+
+
+class SibilShow(models.Model):
+    """The show's criteria its SIBIL domain asks for beyond its title (e.g. the director, the company),
+    written once per event by staff: {"critere2": "…", "critere3": "…"}."""
+
+    event = models.OneToOneField("programming.Event", on_delete=models.CASCADE, related_name="sibil")
+    criteria = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.criteria}"
 
 
 class GenreDomain(models.Model):

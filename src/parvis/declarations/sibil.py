@@ -11,18 +11,22 @@ Rules, as the review page states them:
 - paying tickets: those with a revenue above 0; average price = revenue ÷ paying tickets;
 - full price: tickets of a full-price tariff, and their revenue; subscription/pass: subscription tickets
   and pass entries (a count only: SIBIL has no field for their revenue, which is in the total); free: valid
-  tickets at 0 € that are not pass entries."""
+  tickets at 0 € that are not pass entries;
+- the show, the venue and the festival as SIBIL's lists say: the domain's criteria (`configChamps`), the
+  venue's type (`lieux/types`), and the festival the date is part of (a network's festival holding the
+  event on that day), placed in the town where most of its dates are."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from parvis.programming.models import Genre, Performance, PerformanceStatus
+from parvis.programming.models import Festival, Genre, Performance, PerformanceStatus
 
-from .models import GenreDomain, SibilDeclaration
+from .models import GenreDomain, SibilDeclaration, SibilShow, SibilVenue, criterion_required
 from .revenue import Sold, valid_sold
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -59,6 +63,10 @@ class Row:
     free: int = 0
     warnings: list[str] = field(default_factory=list)
     declaration: object = None  # its SibilDeclaration, once sent
+    domain: object = None  # the SibilDomain its genre declares as
+    place_type: str = ""  # its venue's type in SIBIL's list
+    criteria: dict = field(default_factory=dict)  # the show's criteria beyond its title
+    festival: dict | None = None  # {"nom", "codePostal", "ville"} when the date is part of a festival
 
     @property
     def average(self) -> Decimal:
@@ -94,33 +102,103 @@ def quarter_performances(organizer, year: int, quarter: int):
 def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
     """The organizer's performances of the quarter (not cancelled) with their figures and warnings."""
     performances = list(quarter_performances(organizer, year, quarter))
-    mapped = set(
-        GenreDomain.objects.filter(organizer=organizer, domain__active=True).values_list("genre", flat=True)
+    domains = {
+        m.genre: m.domain
+        for m in GenreDomain.objects.filter(organizer=organizer, domain__active=True).select_related("domain")
+    }
+    places = dict(
+        SibilVenue.objects.filter(
+            venue__in={p.venue_id for p in performances}, place_type__active=True
+        ).values_list("venue_id", "place_type_id")
     )
+    shows = dict(
+        SibilShow.objects.filter(event__in={p.event_id for p in performances}).values_list(
+            "event", "criteria"
+        )
+    )
+    festivals = _festivals(performances)
     declared = {d.performance_id: d for d in SibilDeclaration.objects.filter(performance__in=performances)}
     sold = valid_sold([p.pk for p in performances])
     rows = []
     for performance in performances:
         row = performance_row(performance, sold.get(performance.pk, []))
-        row.warnings = _warnings(organizer, performance, mapped)
+        row.domain = domains.get(performance.event.genre)
+        row.place_type = places.get(performance.venue_id, "")
+        row.criteria = shows.get(performance.event_id) or {}
+        row.festival = festivals.get(performance.pk)
+        row.warnings = _warnings(organizer, row)
         row.declaration = declared.get(performance.pk)
         rows.append(row)
     return rows
 
 
-def _warnings(organizer, performance: Performance, mapped: set[str]) -> list[str]:
+def _festivals(performances: list[Performance]) -> dict[int, dict]:
+    """For each date that is part of a festival (the festival holds its event, the day is within it), the
+    festival as SIBIL takes it: its name, and the town where most of its dates are."""
+    by_event: dict[int, list[Festival]] = {}
+    held = Festival.events.through.objects.filter(event_id__in={p.event_id for p in performances})
+    for link in held.select_related("festival"):
+        by_event.setdefault(link.event_id, []).append(link.festival)
+    if not by_event:
+        return {}
+    places: dict[int, dict] = {}
+    found = {}
+    for performance in performances:
+        day = performance.starts_at.astimezone(PARIS).date()
+        festival = next(
+            (f for f in by_event.get(performance.event_id, []) if f.starts_on <= day <= f.ends_on), None
+        )
+        if festival is None:
+            continue
+        if festival.pk not in places:
+            places[festival.pk] = _festival_place(festival)
+        found[performance.pk] = {"nom": festival.name[:255], **places[festival.pk]}
+    return found
+
+
+def _festival_place(festival: Festival) -> dict:
+    start = datetime.datetime.combine(festival.starts_on, datetime.time.min, tzinfo=PARIS)
+    end = datetime.datetime.combine(festival.ends_on, datetime.time.max, tzinfo=PARIS)
+    town = (
+        Performance.objects.filter(event__festivals=festival, starts_at__gte=start, starts_at__lte=end)
+        .exclude(venue__postcode="")
+        .values("venue__postcode", "venue__town")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "venue__postcode")
+        .first()
+    )
+    return {"codePostal": town["venue__postcode"], "ville": town["venue__town"]} if town else {}
+
+
+def _warnings(organizer, row: Row) -> list[str]:
+    performance = row.performance
+    event, venue = performance.event, performance.venue
     found = []
-    if performance.event.genre not in mapped and performance.event.genre != Genre.OTHER:
+    if row.domain is None and event.genre != Genre.OTHER:
         found.append(
-            _("Domaine SIBIL à choisir pour le genre « %(genre)s ».")
-            % {"genre": performance.event.get_genre_display()}
+            _("Domaine SIBIL à choisir pour le genre « %(genre)s ».") % {"genre": event.get_genre_display()}
         )
     if len(organizer.siret or "") != 14:
         found.append(_("SIRET de la structure manquant ou incomplet (14 chiffres)."))
-    if not (performance.capacity or performance.venue.capacity):
+    if not (performance.capacity or venue.capacity):
         found.append(_("Jauge inconnue : indiquez celle de la date ou du lieu."))
-    if performance.event.genre == Genre.OTHER:
+    if event.genre == Genre.OTHER:
         found.append(_("Genre « Autre » : choisissez le genre de l'évènement, pour le domaine SIBIL."))
+    if not row.place_type:
+        found.append(_("Type de lieu SIBIL à choisir pour « %(venue)s ».") % {"venue": venue.name})
+    if not venue.postcode:
+        found.append(_("Code postal du lieu « %(venue)s » manquant.") % {"venue": venue.name})
+    for criterion in row.domain.criteria_asked() if row.domain else ():
+        if criterion_required(criterion) and not str(row.criteria.get(criterion["field"], "")).strip():
+            found.append(
+                _("« %(criterion)s » à indiquer pour « %(title)s » (demandé par SIBIL pour ce domaine).")
+                % {"criterion": criterion["short"], "title": event.title}
+            )
+    if row.festival is not None and not row.festival.get("codePostal"):
+        found.append(
+            _("Festival « %(name)s » : aucun de ses lieux n'a de code postal.")
+            % {"name": row.festival["nom"]}
+        )
     return found
 
 

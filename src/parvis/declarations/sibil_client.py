@@ -69,6 +69,17 @@ class SibilClient:
         _status, payload = self._call("GET", "/api/v2/domaine-representations")
         return payload if isinstance(payload, list) else []
 
+    def field_configs(self) -> list[dict]:
+        """Per domain, the show's criteria SIBIL asks for: [{"idDomaineRepresentation": 1, "domaineConfig":
+        {"critere1": {"libelleCourt", "libelleLong", "regleChamp"}, …}}]."""
+        _status, payload = self._call("GET", "/api/v2/spectacles/configChamps")
+        return payload if isinstance(payload, list) else []
+
+    def place_types(self) -> list[dict]:
+        """SIBIL's venue types: [{"code": "THEATRE", "value": "Théâtre"}, …]."""
+        _status, payload = self._call("GET", "/api/v2/lieux/types")
+        return payload if isinstance(payload, list) else []
+
     def declaration_find(self, ext_id: str) -> dict | None:
         _status, payload = self._call(
             "GET", "/api/v2/declarations", query={"idExtBilletterie.equals": ext_id}
@@ -96,7 +107,8 @@ def _json(raw: bytes):
 
 def _message(payload) -> str:
     if isinstance(payload, dict):
-        for key in ("detail", "message", "title", "codeErreur", "typeError"):
+        # SIBIL's refusals put the words in "title" and a key in "message" ("error.errorsDataSib").
+        for key in ("detail", "title", "message", "codeErreur", "typeError"):
             if payload.get(key):
                 return str(payload[key])[:500]
     return ""

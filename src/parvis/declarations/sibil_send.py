@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from parvis.programming.models import Genre
 
 from . import sibil
-from .models import GenreDomain, SibilAccount, SibilDeclaration, SibilDomain
+from .models import SHOW_CRITERIA, SibilAccount, SibilDeclaration, SibilDomain, SibilPlaceType
 from .sibil_client import SibilClient, SibilError
 
 
@@ -37,10 +37,16 @@ def client_for(organizer, **options) -> SibilClient:
     return SibilClient(account.username, account.password, **options)
 
 
-def domains_refresh(client: SibilClient) -> int:
-    """SIBIL's list of domains, kept (its ids are SIBIL's; a domain gone from the list is inactive)."""
+def lists_refresh(client: SibilClient) -> dict:
+    """SIBIL's lists, kept: its domains (their ids are SIBIL's; a domain gone from the list is inactive)
+    with the show's criteria each asks for, and its venue types. Returns how many of each were read."""
     client.authenticate()
     now = timezone.now()
+    configs = {}
+    for item in client.field_configs():
+        config = item.get("domaineConfig") if isinstance(item, dict) else None
+        if item.get("idDomaineRepresentation") is not None and isinstance(config, dict):
+            configs[int(item["idDomaineRepresentation"])] = _criteria(config)
     seen = []
     for item in client.domains():
         if item.get("id") is None or not item.get("libelle"):
@@ -51,11 +57,38 @@ def domains_refresh(client: SibilClient) -> int:
                 "label": str(item["libelle"])[:200],
                 "active": item.get("actif", True) is not False,
                 "fetched_at": now,
+                "criteria": configs.get(int(item["id"]), []),
             },
         )
         seen.append(int(item["id"]))
     SibilDomain.objects.exclude(id__in=seen).update(active=False)
-    return len(seen)
+    types = []
+    for item in client.place_types():
+        code = str(item.get("code") or "")[:60] if isinstance(item, dict) else ""
+        if code and item.get("value"):
+            SibilPlaceType.objects.update_or_create(
+                code=code, defaults={"label": str(item["value"])[:200], "active": True, "fetched_at": now}
+            )
+            types.append(code)
+    if types:  # an empty answer is not a list emptied
+        SibilPlaceType.objects.exclude(code__in=types).update(active=False)
+    return {"domains": len(seen), "place_types": len(types)}
+
+
+def _criteria(config: dict) -> list[dict]:
+    found = []
+    for name in ("critere1", *SHOW_CRITERIA):
+        criterion = config.get(name)
+        if isinstance(criterion, dict) and criterion.get("libelleCourt"):
+            found.append(
+                {
+                    "field": name,
+                    "short": str(criterion["libelleCourt"])[:100],
+                    "long": str(criterion.get("libelleLong") or "")[:500],
+                    "rule": str(criterion.get("regleChamp") or "")[:200],
+                }
+            )
+    return found
 
 
 def _money(value: Decimal) -> float:
@@ -69,21 +102,29 @@ def dto_for(row: sibil.Row, declaration: SibilDeclaration, domain_id: int) -> di
     full_average = (
         (row.full_price_revenue / row.full_price).quantize(sibil.CENT) if row.full_price else Decimal(0)
     )
-    return {
+    dto = {
         "idExtBilletterie": declaration.ext_id,
         "dateHeureRepresentationUnique": performance.starts_at.astimezone(sibil.PARIS).isoformat(
             timespec="seconds"
         ),
         "nbRepresentations": 1,
         "domaineRepresentationId": domain_id,
-        "spectacleChamps": {"critere1": performance.event.title[:255]},
+        "spectacleChamps": {
+            "domaineSpectacleId": domain_id,
+            "critere1": performance.event.title[:255],
+            **{
+                name: str(row.criteria[name]).strip()[:255]
+                for name in SHOW_CRITERIA
+                if str(row.criteria.get(name) or "").strip()
+            },
+        },
         "lieuChamps": {
             "nom": venue.name,
             "adresse": venue.street or venue.name,
             "codePostal": venue.postcode,
             "ville": venue.town,
             "siret": organizer.siret,
-            "typeLieu": "AUTRE",
+            "typeLieu": row.place_type,
         },  # fmt: skip
         "nomJuridiqueOrganismeDeclarant": organizer.legal_name or organizer.name,
         "jauge": performance.capacity or venue.capacity,
@@ -98,15 +139,15 @@ def dto_for(row: sibil.Row, declaration: SibilDeclaration, domain_id: int) -> di
         "nbBilletsTarifAbonnementForfait": row.subscription_pass,
         "nbBilletsExoneres": row.free,
     }
+    if row.festival:
+        dto["festivalChamps"] = row.festival
+    return dto
 
 
 def quarter_send(organizer, year: int, quarter: int, *, client: SibilClient | None = None) -> dict:
     """Send the quarter's ready performances. Returns what happened: sent, rejected, waiting, and the
     error that stopped the run (SIBIL unavailable, credentials), if any."""
     summary = {"sent": 0, "rejected": 0, "waiting": 0, "error": ""}
-    domains = dict(
-        GenreDomain.objects.filter(organizer=organizer, domain__active=True).values_list("genre", "domain_id")
-    )
     try:
         client = client or client_for(organizer)
         client.authenticate()
@@ -114,7 +155,7 @@ def quarter_send(organizer, year: int, quarter: int, *, client: SibilClient | No
         summary["error"] = exc.message
         return summary
     for row in sibil.quarter_rows(organizer, year, quarter):
-        domain_id = domains.get(row.performance.event.genre)
+        domain_id = row.domain.pk if row.domain is not None else None
         if row.warnings or domain_id is None:
             summary["waiting"] += 1
             continue

@@ -20,7 +20,17 @@ from parvis.programming.models import Genre, Performance
 
 from . import sibil, sibil_send, statements
 from .inspector import access_log, organizer_for
-from .models import DailyStatement, GenreDomain, SibilAccount, SibilDomain
+from .models import (
+    SHOW_CRITERIA,
+    DailyStatement,
+    GenreDomain,
+    SibilAccount,
+    SibilDomain,
+    SibilPlaceType,
+    SibilShow,
+    SibilVenue,
+    criterion_required,
+)
 from .pdf import statement_pdf
 from .sibil_client import SibilError
 from .tasks import send_quarter
@@ -117,6 +127,9 @@ def sibil_quarter(request, organizer_slug: str):
             "account": SibilAccount.objects.filter(organizer=organizer).first(),
             "domains": SibilDomain.objects.filter(active=True),
             "genres": _genres(organizer, rows),
+            "place_types": SibilPlaceType.objects.filter(active=True),
+            "venues": _venues(rows),
+            "shows": _shows(rows),
             "siret_missing": len(organizer.siret or "") != 14,
         },
     )
@@ -130,6 +143,59 @@ def _genres(organizer, rows) -> list[tuple]:
         event = row.performance.event
         seen.setdefault(event.genre, (event.genre, event.get_genre_display(), mapped.get(event.genre)))
     return list(seen.values())
+
+
+def _venues(rows) -> list[tuple]:
+    """The quarter's venues with the SIBIL type each is declared as ("": to choose)."""
+    seen = {}
+    for row in rows:
+        venue = row.performance.venue
+        seen.setdefault(venue.pk, (venue, row.place_type))
+    return list(seen.values())
+
+
+def _shows(rows) -> list[dict]:
+    """The quarter's events whose SIBIL domain asks for criteria beyond the title, with what is written."""
+    seen = {}
+    for row in rows:
+        event = row.performance.event
+        if row.domain is None or event.pk in seen or not row.domain.criteria_asked():
+            continue
+        seen[event.pk] = {
+            "event": event,
+            "domain": row.domain,
+            "criteria": [
+                {**c, "value": row.criteria.get(c["field"], ""), "required": criterion_required(c)}
+                for c in row.domain.criteria_asked()
+            ],
+        }
+    return list(seen.values())
+
+
+def _places(request, organizer, year: int, quarter: int) -> None:
+    types = {t.pk: t for t in SibilPlaceType.objects.filter(active=True)}
+    for venue, _current in _venues(sibil.quarter_rows(organizer, year, quarter)):
+        chosen = types.get(request.POST.get(f"venue-{venue.pk}", ""))
+        if chosen is not None:
+            SibilVenue.objects.update_or_create(venue=venue, defaults={"place_type": chosen})
+    messages.success(request, _("Types de lieu enregistrés."))
+
+
+def _criteria(request, organizer, year: int, quarter: int) -> None:
+    shows = {str(s["event"].pk): s for s in _shows(sibil.quarter_rows(organizer, year, quarter))}
+    show = shows.get(request.POST.get("event", ""))
+    if show is None:
+        messages.error(request, _("Cet évènement n'est pas à déclarer ce trimestre."))
+        return
+    criteria = {
+        c["field"]: request.POST.get(c["field"], "").strip()[:255]
+        for c in show["criteria"]
+        if c["field"] in SHOW_CRITERIA
+    }
+    SibilShow.objects.update_or_create(
+        event=show["event"], defaults={"criteria": {k: v for k, v in criteria.items() if v}}
+    )
+    messages.success(request, _("Critères enregistrés pour « %(title)s ».") % {"title": show["event"].title})
 
 
 def _sibil_action(request, organizer, year: int, quarter: int) -> None:
@@ -146,8 +212,10 @@ def _sibil_action(request, organizer, year: int, quarter: int) -> None:
             )
             messages.success(request, _("Identifiant SIBIL enregistré."))
         elif action == "domains":
-            n = sibil_send.domains_refresh(sibil_send.client_for(organizer))
-            messages.success(request, _("%(n)s domaines reçus de SIBIL.") % {"n": n})
+            got = sibil_send.lists_refresh(sibil_send.client_for(organizer))
+            messages.success(
+                request, _("Reçus de SIBIL : %(domains)s domaines, %(place_types)s types de lieu.") % got
+            )
         elif action == "map":
             for genre in Genre.values:
                 domain = SibilDomain.objects.filter(
@@ -164,6 +232,10 @@ def _sibil_action(request, organizer, year: int, quarter: int) -> None:
             (messages.error if done["error"] else messages.success)(
                 request, f"{text} {done['error']}".strip()
             )
+        elif action == "places":
+            _places(request, organizer, year, quarter)
+        elif action == "criteria":
+            _criteria(request, organizer, year, quarter)
         elif action == "siret":
             _siret(request, organizer)
         elif action == "capacity":

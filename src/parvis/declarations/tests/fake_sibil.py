@@ -1,6 +1,9 @@
 """A local SIBIL for the tests: the API v2 paths Parvis uses, with its habits (a refused login answered
 `{"id_token": "", "typeError": "NOT AUTHENTICATED"}`, with 401 or 200), and faults on demand: unavailable
-after N saves, an answer lost after a save, a slow answer, a field refused."""
+after N saves, an answer lost after a save, a slow answer, a field refused. Its lists (domains, the show's
+criteria per domain, venue types) have the shapes of SIBIL v2's published client types, and a declaration
+without a venue type of the list or without a mandatory criterion is refused as SIBIL refuses (the words
+in "title", a key in "message")."""
 
 import itertools
 import json
@@ -16,6 +19,32 @@ class FakeSibil:
         self.declarations: dict[int, dict] = {}
         self.domains = [{"id": 7, "libelle": "Concert de musiques actuelles", "actif": True},
                         {"id": 12, "libelle": "Théâtre", "actif": True}]  # fmt: skip
+        title = {"libelleCourt": "Titre", "libelleLong": "Titre du spectacle", "regleChamp": "OBLIGATOIRE"}
+        headliner = {
+            "libelleCourt": "Artiste principal",
+            "libelleLong": "Artiste ou groupe en tête d'affiche",
+            "regleChamp": "OBLIGATOIRE",
+        }
+        opening = {"libelleCourt": "Première partie", "libelleLong": "", "regleChamp": "FACULTATIF"}
+        director = {"libelleCourt": "Metteur en scène", "regleChamp": "FACULTATIF"}
+        self.configs = [
+            {
+                "idDomaineRepresentation": 7,
+                "domaineConfig": {
+                    "domaineId": "7",
+                    "critere1": title,
+                    "critere2": headliner,
+                    "critere3": opening,
+                },
+            },
+            {"idDomaineRepresentation": 12, "domaineConfig": {"critere1": title, "critere2": director}},
+        ]
+        self.place_types = [
+            {"code": "THEATRE", "value": "Théâtre"},
+            {"code": "SALLE_CONCERT_AUDITORIUM_OPERA_ZENITH", "value": "Salle de concert, auditorium, opéra"},
+            {"code": "CASINO_DISCOTHEQUE_HOTEL_CAFE_RESTAURANT", "value": "Casino, discothèque, café"},
+            {"code": "AUTRE", "value": "Autre"},
+        ]
         self.refused_login_status = 401
         self.unavailable_after: int | None = None  # saves accepted before 503s
         self.lose_answer_of_save: int | None = None  # the n-th save is stored, its answer a 503
@@ -75,6 +104,10 @@ class FakeSibil:
             return request._send(401, {"typeError": "NOT AUTHENTICATED"})
         if url.path == "/api/v2/domaine-representations":
             return request._send(200, self.domains)
+        if url.path == "/api/v2/spectacles/configChamps":
+            return request._send(200, self.configs)
+        if url.path == "/api/v2/lieux/types":
+            return request._send(200, self.place_types)
         if url.path == "/api/v2/declarations" and method == "GET":
             ext = parse_qs(url.query).get("idExtBilletterie.equals", [""])[0]
             found = [d for d in self.declarations.values() if d["idExtBilletterie"] == ext]
@@ -91,9 +124,9 @@ class FakeSibil:
             self.saves += 1
             if len(dto.get("idExtBilletterie", "")) > 16:
                 return request._send(400, {"detail": "idExtBilletterie trop long"})
-            refused = self.reject(dto)
+            refused = self.reject(dto) or self._invalid(dto)
             if refused:
-                return request._send(400, {"detail": refused})
+                return request._send(400, {"title": refused, "message": "error.errorsDataSib", "status": 400})
             if method == "POST":
                 if any(d["idExtBilletterie"] == dto["idExtBilletterie"] for d in self.declarations.values()):
                     return request._send(400, {"detail": "idExtBilletterie déjà déclaré"})
@@ -105,3 +138,25 @@ class FakeSibil:
             if self.lose_answer_of_save == self.saves:
                 return request._send(503, {"detail": "Gateway lost the answer"})
         return request._send(200, dto)
+
+    def _invalid(self, dto: dict) -> str:
+        """What SIBIL's own checks refuse: a venue type out of its list, a mandatory criterion missing for
+        the domain, a festival without its town."""
+        if dto.get("lieuChamps", {}).get("typeLieu") not in {t["code"] for t in self.place_types}:
+            return "Le type de lieu est invalide"
+        domain = dto.get("domaineRepresentationId")
+        config = next(
+            (c["domaineConfig"] for c in self.configs if c["idDomaineRepresentation"] == domain), {}
+        )
+        show = dto.get("spectacleChamps", {})
+        for name, criterion in config.items():
+            if (
+                name.startswith("critere")
+                and criterion.get("regleChamp") == "OBLIGATOIRE"
+                and not show.get(name)
+            ):
+                return f"Le champ {criterion['libelleCourt']} est obligatoire"
+        festival = dto.get("festivalChamps")
+        if festival is not None and not all(festival.get(k) for k in ("nom", "codePostal", "ville")):
+            return "Le festival est incomplet"
+        return ""

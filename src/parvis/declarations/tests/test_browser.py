@@ -58,11 +58,22 @@ def test_an_administrator_reviews_fixes_and_sends_the_quarter(page, network, fak
     page.get_by_label("Identifiant", exact=True).fill("declarant")
     page.get_by_label("Mot de passe (jamais réaffiché)").fill("secret")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
-    page.get_by_role("button", name="Recevoir la liste des domaines de SIBIL").click()
-    expect(page.get_by_text("2 domaines reçus de SIBIL.")).to_be_visible()
+    page.get_by_role(
+        "button", name="Recevoir les listes de SIBIL (domaines, critères, types de lieu)"
+    ).click()
+    expect(page.get_by_text("Reçus de SIBIL : 2 domaines, 4 types de lieu.")).to_be_visible()
     page.get_by_label("Jazz").select_option(label="Concert de musiques actuelles")
     page.get_by_label("Cirque").select_option(label="Théâtre")
     page.get_by_role("button", name="Enregistrer les domaines").click()
+    expect(page.get_by_test_id("sibil-to-fix")).to_contain_text("2 représentations")  # the venue's type
+    page.get_by_label("Salle club-sibil").select_option(label="Théâtre")
+    page.get_by_role("button", name="Enregistrer les types de lieu").click()
+    expect(page.get_by_test_id("sibil-to-fix")).to_contain_text("1 représentation ")  # the jazz's headliner
+    assert axe_violations(page) == []
+    jazz = page.get_by_test_id("sibil-criteria").filter(has_text="Nuit bleue")
+    jazz.get_by_label("Artiste principal (obligatoire)").fill("Quartette Bleu")
+    jazz.get_by_role("button", name="Enregistrer ces critères").click()
+    expect(page.get_by_text("Critères enregistrés pour « Nuit bleue ».")).to_be_visible()
     expect(page.get_by_test_id("sibil-to-fix")).to_have_count(0)
 
     page.get_by_test_id("sibil-send").click()
@@ -71,6 +82,7 @@ def test_an_administrator_reviews_fixes_and_sends_the_quarter(page, network, fak
     expect(page.get_by_test_id("sibil-run")).to_contain_text("envoyées 2 ; rejetées 0 ; en attente 0.")
     expect(page.get_by_test_id("sibil-status")).to_have_text(["Enregistrée", "Enregistrée"])
     assert sorted(d["nbBilletsTotalBilletterie"] for d in fake.declarations.values()) == [2, 3]
+    assert {d["lieuChamps"]["typeLieu"] for d in fake.declarations.values()} == {"THEATRE"}
 
     page.get_by_role("link", name="Taxe spectacles").first.click()
     page.goto(

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from parvis.declarations import sibil
-from parvis.declarations.models import GenreDomain, SibilDomain
+from parvis.declarations.models import GenreDomain, SibilDomain, SibilPlaceType, SibilVenue
 from parvis.memberships.models import SubscriptionOffer
 from parvis.memberships.subscriptions import subscription_order_place
 from parvis.network.models import Role
@@ -78,6 +78,11 @@ def test_the_figures_of_a_performance_and_what_to_fix(client, network):
     domain = SibilDomain.objects.create(id=7, label="Concert", fetched_at=performance.starts_at)
     GenreDomain.objects.create(organizer=organizer, genre=performance.event.genre, domain=domain)
     Performance.objects.filter(pk=performance.pk).update(capacity=300)
+    assert sibil.quarter_rows(organizer, year, quarter)[0].warnings == [
+        f"Type de lieu SIBIL à choisir pour « {performance.venue.name} »."
+    ]
+    theatre = SibilPlaceType.objects.create(code="THEATRE", label="Théâtre", fetched_at=performance.starts_at)
+    SibilVenue.objects.create(venue=performance.venue, place_type=theatre)
     assert sibil.quarter_rows(organizer, year, quarter)[0].warnings == []
 
     login_staff(client, staff(organizer, Role.ADMINISTRATOR, username="admin@example.org"))

@@ -8,7 +8,15 @@ import pytest
 from django.urls import reverse
 
 from parvis.declarations import sibil, sibil_send
-from parvis.declarations.models import GenreDomain, SibilAccount, SibilDeclaration, SibilDomain
+from parvis.declarations.models import (
+    GenreDomain,
+    SibilAccount,
+    SibilDeclaration,
+    SibilDomain,
+    SibilPlaceType,
+    SibilShow,
+    SibilVenue,
+)
 from parvis.declarations.sibil_client import SibilClient
 from parvis.network.models import Role
 from parvis.passes.tests.factories import club, concert
@@ -46,8 +54,11 @@ def quarter(network, fake):
     year, q = sibil.quarter_of(dates[0].starts_at)
     assert all(sibil.quarter_of(p.starts_at) == (year, q) for p in dates)  # the fixture's dates share one
     client = SibilClient("declarant", "secret", base_url=fake.url, timeout=2)
-    sibil_send.domains_refresh(client)
+    assert sibil_send.lists_refresh(client) == {"domains": 2, "place_types": 4}
     GenreDomain.objects.create(organizer=organizer, genre="jazz", domain=SibilDomain.objects.get(id=7))
+    SibilVenue.objects.create(venue=dates[0].venue, place_type_id="SALLE_CONCERT_AUDITORIUM_OPERA_ZENITH")
+    for n, performance in enumerate(dates):
+        SibilShow.objects.create(event=performance.event, criteria={"critere2": f"Quartet {n}"})
     return organizer, dates, (year, q), client
 
 
@@ -72,6 +83,13 @@ def test_a_quarter_is_declared_once_with_its_figures(quarter, fake):
     again = _send(organizer, when, fake)  # a second run updates the same declarations
     assert again["sent"] == 3 and len(fake.declarations) == 3
     assert SibilDeclaration.objects.get(performance=dates[0]).ext_id == first.ext_id  # never changed
+    assert sent[0]["lieuChamps"]["typeLieu"] == "SALLE_CONCERT_AUDITORIUM_OPERA_ZENITH"
+    assert sent[0]["spectacleChamps"] == {
+        "domaineSpectacleId": 7,
+        "critere1": "Concert 0",
+        "critere2": "Quartet 0",
+    }
+    assert "festivalChamps" not in sent[0]
 
 
 def test_refused_credentials_send_nothing_whatever_the_status(quarter, fake):
@@ -144,6 +162,8 @@ def test_the_administrator_sends_from_the_review_page_and_others_may_not(
     client.post(url, {"action": "domains", "trimestre": f"{year}-{q}"})
     client.post(url, {"action": "map", "genre-jazz": "12", "trimestre": f"{year}-{q}"})
     assert GenreDomain.objects.get(organizer=organizer, genre="jazz").domain_id == 12
+    page = client.get(url, {"trimestre": f"{year}-{q}"}).content.decode()
+    assert "Metteur en scène" in page and "Artiste principal" not in page  # the theatre domain's criteria
     with django_capture_on_commit_callbacks(execute=True):  # the sending is a background task
         answer = client.post(url, {"action": "send", "trimestre": f"{year}-{q}"}, follow=True)
     assert "Envoi lancé" in answer.content.decode() and len(fake.declarations) == 3
@@ -178,3 +198,95 @@ def test_statuses_are_read_back_with_sibils_reason(quarter, fake):
         "error"
     ]  # SIBIL away: said, no change
     assert SibilDeclaration.objects.get(performance=dates[0]).status == "CLOTURE"
+
+
+def test_sibils_lists_are_kept_with_each_domains_criteria_and_the_venue_types(quarter, fake):
+    _organizer, _dates, _when, client = quarter
+    concert_domain = SibilDomain.objects.get(id=7)
+    assert [c["short"] for c in concert_domain.criteria_asked()] == ["Artiste principal", "Première partie"]
+    assert [c["rule"] for c in concert_domain.criteria_asked()] == ["OBLIGATOIRE", "FACULTATIF"]
+    assert SibilPlaceType.objects.get(code="THEATRE").label == "Théâtre"
+    fake.domains.pop()  # SIBIL's administrators withdraw a domain; an empty list of types changes nothing
+    fake.place_types = []
+    assert sibil_send.lists_refresh(client) == {"domains": 1, "place_types": 0}
+    assert not SibilDomain.objects.get(id=12).active
+    assert SibilPlaceType.objects.filter(active=True).count() == 4
+
+
+def test_a_date_waits_for_its_venue_type_and_mandatory_criteria_then_goes_with_its_festival(
+    quarter, fake, network
+):
+    from parvis.programming.models import Festival
+
+    organizer, dates, when, _client = quarter
+    SibilVenue.objects.all().delete()
+    SibilShow.objects.filter(event=dates[1].event).update(
+        criteria={"critere3": "Trio"}
+    )  # not the mandatory one
+    rows = sibil.quarter_rows(organizer, *when)
+    assert all(any("Type de lieu SIBIL" in w for w in r.warnings) for r in rows)
+    assert any("« Artiste principal » à indiquer pour « Concert 1 »" in w for w in rows[1].warnings)
+    assert _send(organizer, when, fake)["waiting"] == 3 and fake.declarations == {}
+
+    SibilVenue.objects.create(venue=dates[0].venue, place_type_id="CASINO_DISCOTHEQUE_HOTEL_CAFE_RESTAURANT")
+    day = dates[2].starts_at.astimezone(sibil.PARIS).date()
+    festival = Festival.objects.create(
+        network=network, slug="jazz-mai", name="Jazz en mai", starts_on=day, ends_on=day
+    )
+    festival.events.add(dates[2].event, dates[1].event)  # the 2nd date is the day before: not in the festival
+    summary = _send(organizer, when, fake)
+    assert (summary["sent"], summary["waiting"]) == (2, 1)
+    sent = {d["spectacleChamps"]["critere1"]: d for d in fake.declarations.values()}
+    assert sent["Concert 2"]["festivalChamps"] == {
+        "nom": "Jazz en mai",
+        "codePostal": "75011",
+        "ville": "Paris",
+    }
+    assert "festivalChamps" not in sent["Concert 0"]
+    assert sent["Concert 0"]["lieuChamps"]["typeLieu"] == "CASINO_DISCOTHEQUE_HOTEL_CAFE_RESTAURANT"
+
+
+def test_sibil_refuses_in_its_own_words(quarter, fake):
+    organizer, dates, when, _client = quarter
+    SibilShow.objects.filter(event=dates[0].event).update(criteria={"critere2": " "})
+    SibilDomain.objects.filter(id=7).update(criteria=[])  # Parvis's copy of the list is out of date
+    summary = _send(organizer, when, fake)
+    assert (summary["sent"], summary["rejected"]) == (2, 1)
+    refused = SibilDeclaration.objects.get(performance=dates[0])
+    assert refused.status == "REJETE" and refused.error == "Le champ Artiste principal est obligatoire"
+
+
+def test_staff_choose_venue_types_and_write_criteria_on_the_review_page(client, quarter, fake):
+    organizer, dates, (year, q), _client = quarter
+    SibilVenue.objects.all().delete()
+    SibilShow.objects.all().delete()
+    url = reverse("staff:sibil_quarter", args=[organizer.slug])
+    viewer = staff(organizer, Role.BOX_OFFICE, username="guichet@example.org")
+    login_staff(client, viewer)
+    page = client.get(url, {"trimestre": f"{year}-{q}"}).content.decode()
+    assert "Type de lieu SIBIL à choisir" in page and 'name="venue-' not in page  # reads, does not edit
+    assert client.post(url, {"action": "places", "trimestre": f"{year}-{q}"}).status_code == 403
+    login_staff(client, staff(organizer, Role.ADMINISTRATOR, username="admin@example.org"))
+    page = client.get(url, {"trimestre": f"{year}-{q}"}).content.decode()
+    assert (
+        "Artiste ou groupe en tête d&#x27;affiche" in page and page.count('data-testid="sibil-criteria"') == 3
+    )
+    venue = dates[0].venue
+    client.post(url, {"action": "places", f"venue-{venue.pk}": "NOT_A_TYPE", "trimestre": f"{year}-{q}"})
+    assert not SibilVenue.objects.exists()  # a code out of SIBIL's list is not kept
+    client.post(url, {"action": "places", f"venue-{venue.pk}": "THEATRE", "trimestre": f"{year}-{q}"})
+    assert SibilVenue.objects.get(venue=venue).place_type_id == "THEATRE"
+    for performance in dates:
+        client.post(
+            url,
+            {"action": "criteria", "event": performance.event_id, "critere2": " Nina ", "critere4": "x",
+             "trimestre": f"{year}-{q}"},
+        )  # fmt: skip
+    assert SibilShow.objects.get(event=dates[0].event).criteria == {
+        "critere2": "Nina"
+    }  # the domain asks no 4th
+    answer = client.post(
+        url, {"action": "criteria", "event": 999999, "trimestre": f"{year}-{q}"}, follow=True
+    )
+    assert "pas à déclarer ce trimestre" in answer.content.decode()
+    assert all(r.warnings == [] for r in sibil.quarter_rows(organizer, year, q))
