@@ -89,8 +89,9 @@ def _dates(organizer, venue, event, count: int, first: datetime.datetime, step_h
     ids = list(Performance.objects.filter(organizer=organizer).order_by("pk").values_list("pk", flat=True))
     sql(
         """INSERT INTO ticketing_tariff (performance_id, name, name_en, kind, price, currency, vat_rate,
-            eligibility, eligibility_en, sold_online, sold_at_box_office, position, is_active, seated, is_exception)
-        SELECT p, t.name, '', t.kind, t.price, 'EUR', 5.5, '', '', true, true, t.pos, true, false, false
+            eligibility, eligibility_en, sold_online, sold_at_box_office, position, is_active, seated, is_exception,
+            online)
+        SELECT p, t.name, '', t.kind, t.price, 'EUR', 5.5, '', '', true, true, t.pos, true, false, false, false
         FROM unnest(%(ids)s::int[]) p,
              (VALUES ('Plein', 'full', 20.00, 0), ('Réduit', 'reduced', 12.00, 1)) AS t(name, kind, price, pos)""",
         {"ids": ids},
