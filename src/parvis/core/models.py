@@ -81,6 +81,7 @@ ACTION_LABELS = {
     "rights.takings": _("Recettes annexes d'une représentation (SACEM)"),
     "vat.rates_applied": _("Taux de TVA des dates à venir alignés"),
     "vat.settings": _("Règles de TVA d'un spectacle ou d'un lieu"),
+    "self_billing.payment": _("Paiement d'une autofacture au membre"),
     "ticket.exchange": _("Billet échangé"),
     "payment.failed": _("Paiement échoué"),
     "payment.attempt_failed": _("Tentative de paiement refusée"),

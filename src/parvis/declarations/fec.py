@@ -3,7 +3,9 @@ fichier des écritures comptables (FEC, LPF A47 A-1, BOFiP BOI-CF-IOR-60-40-20),
 software: not the legal FEC itself, which covers the whole financial year and every journal.
 
 One entry per payment or refund, in the journal of its means of payment: the money's account on one side,
-the revenue excluding VAT, the VAT per rate, the gift vouchers' debt and the donations on the other.
+the revenue excluding VAT, the VAT per rate, the gift vouchers' debt and the donations on the other. A
+network member's self-billed invoices to the network's seller: the document in the sales journal on its
+day, each of the seller's payments in the bank journal (`self_billing_paid`).
 Format, as the DGFiP's checker (Test-Compta-Demat) reads it:
 - the 18 fields in their order, separated by a tab, a first line of their names, UTF-8;
 - dates AAAAMMJJ; amounts with a comma and no thousands separator; each line a debit or a credit;
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from parvis.core.params import is_digits
 
+from . import self_billing_paid
 from .models import AccountMapping
 from .money import TICKET, Movement, Part, movements
 
@@ -49,6 +52,9 @@ DEFAULT_ACCOUNTS = {
     "pay:voucher": ("419100", gettext_lazy("Bons cadeaux (avances reçues)")),
     "pay:channel": ("467000", gettext_lazy("Canaux de vente partenaires")),
     "pay:other": ("471000", gettext_lazy("Compte d'attente")),
+    "self_billed": ("706400", gettext_lazy("Billetterie vendue par le réseau (autofacturation)")),
+    "network": ("411900", gettext_lazy("Réseau, vendeur en son nom")),
+    "vat_pending": ("445800", gettext_lazy("TVA collectée en attente d'encaissement")),
 }
 JOURNALS = {
     "cash": ("CA", gettext_lazy("Caisse")),
@@ -60,6 +66,7 @@ JOURNALS = {
     "channel": ("CP", gettext_lazy("Canaux partenaires")),
 }
 OTHER_JOURNAL = ("OD", gettext_lazy("Opérations diverses"))
+SALES_JOURNAL = ("VT", gettext_lazy("Ventes"))
 
 
 @dataclass
@@ -138,27 +145,80 @@ def file_name(organizer, last: datetime.date) -> str:
     return f"{siren(organizer) or '000000000'}FEC{last:%Y%m%d}.txt"
 
 
+@dataclass
+class Entry:
+    day: datetime.date
+    journal: tuple[str, str]
+    piece: str
+    piece_day: datetime.date
+    text: str
+    lines: list[Line]
+
+
 def feed_rows(organizer, first: datetime.date, last: datetime.date) -> list[list[str]]:
     """The feed's lines for the days first to last (local time), its header first."""
     accounts = chart(organizer)
-    numbers: dict[str, int] = defaultdict(int)
-    rows = [list(FIELDS)]
+    entries = []
     for movement in movements(organizer, *period_bounds(first, last)):
-        code, journal = JOURNALS.get(movement.method, OTHER_JOURNAL)
-        numbers[code] += 1
-        day = timezone.localtime(movement.at).strftime("%Y%m%d")
         text = (_("Remboursement %(code)s") if movement.refund else _("Encaissement %(code)s")) % {
             "code": movement.order_code
         }
-        for line in entry_lines(movement, accounts):
+        entries.append(
+            Entry(timezone.localtime(movement.at).date(), JOURNALS.get(movement.method, OTHER_JOURNAL),
+                  movement.order_code, movement.order_date, text, entry_lines(movement, accounts))
+        )  # fmt: skip
+    entries += _self_billed(organizer, first, last, accounts)
+    entries.sort(key=lambda entry: entry.day)  # stable: each source keeps its order within a day
+    numbers: dict[str, int] = defaultdict(int)
+    rows = [list(FIELDS)]
+    for entry in entries:
+        code, journal = entry.journal
+        numbers[code] += 1
+        day = entry.day.strftime("%Y%m%d")
+        for line in entry.lines:
             rows.append(
                 [
                     code, str(journal), str(numbers[code]), day, line.account, line.label, "", "",
-                    movement.order_code, movement.order_date.strftime("%Y%m%d"), text[:200],
+                    entry.piece, entry.piece_day.strftime("%Y%m%d"), entry.text[:200],
                     _amount(line.debit), _amount(line.credit), "", "", day, "", "",
                 ]
             )  # fmt: skip
     return rows
+
+
+def _self_billed(organizer, first, last, accounts) -> list[Entry]:
+    """The member's self-billed documents issued in the period, and the seller's payments of them."""
+    network, revenue, pending = accounts["network"], accounts["self_billed"], accounts["vat_pending"]
+    entries = []
+    for invoice in self_billing_paid.issued(organizer, first, last):
+        lines = [_line(*network, -invoice.total), _line(*revenue, invoice.total_excl)]
+        lines += [
+            _line(pending[0], f"{pending[1]} {_rate(Decimal(rate))} %", Decimal(vat))
+            for rate, _excl, vat, _incl in invoice.lines
+        ]
+        day = timezone.localtime(invoice.issued_at).date()
+        text = _("Autofacture %(n)s (%(seller)s)") % {"n": invoice.number, "seller": invoice.seller.name}
+        entries.append(Entry(day, SALES_JOURNAL, invoice.number, day, text, _nonzero(lines)))
+    bank = _money_account(accounts, "transfer")
+    for share in self_billing_paid.collected(organizer, first, last):
+        payment, invoice = share.payment, share.invoice
+        lines = [_line(*bank, -payment.amount), _line(*network, payment.amount)]
+        for rate, (_excl, vat) in sorted(share.rates.items()):
+            collected = accounts.get(f"vat:{rate}") or (
+                accounts["vat"][0],
+                f"{accounts['vat'][1]} {_rate(rate)} %",
+            )
+            lines += [_line(pending[0], f"{pending[1]} {_rate(rate)} %", -vat), _line(*collected, vat)]
+        text = _("Règlement de l'autofacture %(n)s") % {"n": invoice.number}
+        issued_on = timezone.localtime(invoice.issued_at).date()
+        entries.append(
+            Entry(payment.paid_on, JOURNALS["transfer"], invoice.number, issued_on, text, _nonzero(lines))
+        )
+    return entries
+
+
+def _nonzero(lines: list[Line]) -> list[Line]:
+    return [line for line in lines if line.debit or line.credit]
 
 
 def feed_text(rows: list[list[str]]) -> str:

@@ -368,3 +368,26 @@ class SelfBillingInvoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.corrects_id is not None and self.total < 0
+
+
+class SelfBillingPayment(models.Model):
+    """The network's seller paying a member's self-billed invoice (or taking back a credit note, a negative
+    amount): the member's VAT on it falls due on that day (encaissement, CGI 269-2-c). Several payments may
+    settle one document; together never more than its total."""
+
+    invoice = models.ForeignKey(SelfBillingInvoice, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(_("payé le"))
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="self_billing_payment_not_0")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.amount} ({self.paid_on})"

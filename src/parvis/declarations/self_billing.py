@@ -154,4 +154,9 @@ def invoiced_by(organizer, first: datetime.date, last: datetime.date) -> list[Se
     while day <= last:
         periods.add(f"{day.year}-{day.month:02d}")
         day = (day + datetime.timedelta(days=32)).replace(day=1)
-    return list(SelfBillingInvoice.objects.filter(organizer=organizer, period__in=periods).order_by("period"))
+    return list(
+        SelfBillingInvoice.objects.filter(organizer=organizer, period__in=periods)
+        .select_related("seller", "corrects")
+        .prefetch_related("payments")
+        .order_by("period", "pk")
+    )

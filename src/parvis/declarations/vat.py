@@ -1,14 +1,19 @@
 """The VAT an organizer owes as seller of record, month by month, on encaissement (CGI 269-2-c): from the
 payments and refunds of the month, whatever the performances' dates. A gift voucher bears no VAT when
-sold (a debt to its holder) and its order's VAT is due when it is spent; donations are outside VAT."""
+sold (a debt to its holder) and its order's VAT is due when it is spent; donations are outside VAT. A
+member of a network that sells in its own name also owes the VAT of its self-billed invoices to the
+network's seller, on the days the seller paid them (`self_billing_paid`)."""
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.utils import timezone
 
 from parvis.ticketing.models import OrderExtra
 
+from . import self_billing_paid
 from .money import NO_VAT, movements
 
 
@@ -27,10 +32,11 @@ class VatReport:
     donations: Decimal
     taken: Decimal
     given_back: Decimal
+    self_billed: list[RateLine] = field(default_factory=list)  # paid by the network's seller
 
     @property
     def vat(self) -> Decimal:
-        return sum((line.vat for line in self.lines), Decimal(0))
+        return sum((line.vat for line in [*self.lines, *self.self_billed]), Decimal(0))
 
 
 def report(organizer, start: datetime.datetime, end: datetime.datetime) -> VatReport:
@@ -51,7 +57,17 @@ def report(organizer, start: datetime.datetime, end: datetime.datetime) -> VatRe
             line.gross += part.gross
             line.excl += excl
             line.vat += vat
+    zone = timezone.get_default_timezone()
+    first, last = start.astimezone(zone).date(), (end.astimezone(zone) - datetime.timedelta(days=1)).date()
+    billed: dict[Decimal, RateLine] = {}
+    for share in self_billing_paid.collected(organizer, first, last):
+        for rate, (excl, vat) in share.rates.items():
+            line = billed.setdefault(rate, RateLine(rate))
+            line.excl += excl
+            line.vat += vat
+            line.gross += excl + vat
     return VatReport(
+        self_billed=[billed[rate] for rate in sorted(billed)],
         lines=[by_rate[rate] for rate in sorted(by_rate)],
         vouchers_sold=outside[OrderExtra.Kind.VOUCHER],
         donations=outside[OrderExtra.Kind.DONATION],
