@@ -14,7 +14,8 @@ Rules, as the review page states them:
   tickets at 0 € that are not pass entries;
 - the show, the venue and the festival as SIBIL's lists say: the domain's criteria (`configChamps`), the
   venue's type (`lieux/types`), and the festival the date is part of (a network's festival holding the
-  event on that day), placed in the town where most of its dates are."""
+  event on that day), placed in the town where most of its dates are;
+- several managers (`gestionnaireMultiple`): a co-produced date, whose show tax the organizer shares."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -26,7 +27,14 @@ from django.utils.translation import gettext as _
 
 from parvis.programming.models import Festival, Genre, Performance, PerformanceStatus
 
-from .models import GenreDomain, SibilDeclaration, SibilShow, SibilVenue, criterion_required
+from .models import (
+    GenreDomain,
+    PerformanceTax,
+    SibilDeclaration,
+    SibilShow,
+    SibilVenue,
+    criterion_required,
+)
 from .revenue import Sold, valid_sold
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,6 +75,7 @@ class Row:
     place_type: str = ""  # its venue's type in SIBIL's list
     criteria: dict = field(default_factory=dict)  # the show's criteria beyond its title
     festival: dict | None = None  # {"nom", "codePostal", "ville"} when the date is part of a festival
+    shared: bool = False  # co-produced (the organizer's share of it below 100 %): several managers declare
 
     @property
     def average(self) -> Decimal:
@@ -117,6 +126,11 @@ def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
         )
     )
     festivals = _festivals(performances)
+    shared = set(
+        PerformanceTax.objects.filter(performance__in=performances, share__lt=100).values_list(
+            "performance_id", flat=True
+        )
+    )
     declared = {d.performance_id: d for d in SibilDeclaration.objects.filter(performance__in=performances)}
     sold = valid_sold([p.pk for p in performances])
     rows = []
@@ -126,6 +140,7 @@ def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
         row.place_type = places.get(performance.venue_id, "")
         row.criteria = shows.get(performance.event_id) or {}
         row.festival = festivals.get(performance.pk)
+        row.shared = performance.pk in shared
         row.warnings = _warnings(organizer, row)
         row.declaration = declared.get(performance.pk)
         rows.append(row)

@@ -129,7 +129,7 @@ def dto_for(row: sibil.Row, declaration: SibilDeclaration, domain_id: int) -> di
         "nomJuridiqueOrganismeDeclarant": organizer.legal_name or organizer.name,
         "jauge": performance.capacity or venue.capacity,
         "jeunePublic": performance.event.genre == Genre.YOUNG_AUDIENCE,
-        "gestionnaireMultiple": False,
+        "gestionnaireMultiple": row.shared,
         "nbBilletsTotalBilletterie": row.tickets,
         "recetteTotalBilletterie": _money(row.revenue),
         "prixMoyenTotalBilletterie": _money(row.average),

@@ -89,7 +89,12 @@ def test_a_quarter_is_declared_once_with_its_figures(quarter, fake):
         "critere1": "Concert 0",
         "critere2": "Quartet 0",
     }
-    assert "festivalChamps" not in sent[0]
+    assert "festivalChamps" not in sent[0] and not sent[0]["gestionnaireMultiple"]
+    from parvis.declarations.models import PerformanceTax
+
+    PerformanceTax.objects.create(performance=dates[0], share=50)  # a co-production: two managers declare
+    _send(organizer, when, fake)
+    assert fake.declarations[first.sibil_id]["gestionnaireMultiple"] is True
 
 
 def test_refused_credentials_send_nothing_whatever_the_status(quarter, fake):
