@@ -4,7 +4,8 @@ opened and closed each day (sales in cash, by card and cheque, a refund, a gift 
 place; a jazz club without SIRET whose concert of that quarter is sold online (CNM); half the clubs with a
 SIRET; a counter day last month for this season's dates. Then, as the nightly tasks would: the daily
 revenue statements of the dates that took place, the Z closures of the till's days, and the club's
-self-billed invoice to the network's association, which sold its concert in its own name.
+self-billed invoice to the network's association, which sold its concert in its own name, the credit note
+for a ticket refunded afterwards, and the association's payment of both.
 
 The past is made as it would have happened: the clock is set back while it is made (`_clock`), so the
 dates were on sale when sold and the till's journal is chained in the order of its days."""
@@ -23,12 +24,12 @@ from parvis.boxoffice import services as counter
 from parvis.boxoffice.models import CashDrawer, JournalHead, TillSession
 from parvis.boxoffice.product_sales import voucher_sell
 from parvis.boxoffice.till import CounterPayment
-from parvis.declarations import self_billing, sibil, statements
+from parvis.declarations import self_billing, self_billing_paid, sibil, statements
 from parvis.declarations.models import EventTax, TaxBody
 from parvis.network.models import Organizer
 from parvis.programming.models import Event, Performance
 from parvis.ticketing import services as sales
-from parvis.ticketing.models import Cart, Tariff
+from parvis.ticketing.models import Cart, Tariff, Ticket
 
 from .base import new_performance, paris_at
 from .products import THEATRE_TARIFFS, _tariffs_for
@@ -75,8 +76,7 @@ def demo_declarations(*, theatre, jazz) -> None:
         statements.statements_due(organizer)
     jazz.refresh_from_db()
     if jazz.ticket_seller_id:  # the association sold the club's concert in its own name: its invoice
-        local = timezone.localtime(concert.starts_at)
-        self_billing.issue_month(jazz, local.year, local.month)
+        _self_billed(jazz, concert)
     for chain in JournalHead.objects.filter(organizer_id=theatre.pk).values_list("chain", flat=True):
         journal.closures_generate(theatre, chain)
 
@@ -140,3 +140,14 @@ def _counter_day(seller, drawer, performances: list[Performance], n: int) -> Non
     if n == 2:
         voucher_sell(session=session, actor=seller, value=Decimal("40"), method="card_terminal")
     counter.session_close(session=session, actor=seller, counted_cash=counter.expected_cash(session))
+
+
+def _self_billed(jazz, concert: Performance) -> None:
+    local = timezone.localtime(concert.starts_at)
+    documents = self_billing.issue_month(jazz, local.year, local.month)
+    refused = Ticket.objects.filter(performance=concert, state="valid").order_by("pk").first()
+    if refused is not None:  # refunded after the invoice: the settlement moves, a credit note follows
+        sales.tickets_refund(tickets=[refused], reason="Souffrant, remboursé après la date")
+        documents += self_billing.correct_month(jazz, local.year, local.month)
+    for document in documents:  # the association pays the club (and deducts the credit note) today
+        self_billing_paid.payment_record(invoice=document, paid_on=timezone.localdate())

@@ -267,7 +267,9 @@ def test_the_demo_has_a_quarter_to_declare_and_a_till_that_opened_and_closed(cli
     assert DailyStatement.objects.filter(organizer=theatre).count() >= 3
     from parvis.declarations.models import SelfBillingInvoice
 
-    assert SelfBillingInvoice.objects.filter(organizer__events__title="Trio Nocturne").count() == 1
+    documents = SelfBillingInvoice.objects.filter(organizer__events__title="Trio Nocturne")
+    assert documents.count() == 2 and documents.filter(total__lt=0).count() == 1  # the invoice, a credit note
+    assert all(document.payments.exists() for document in documents)  # both settled
     assert Organizer.objects.exclude(siret="").filter(venues__slug="club").count() >= 12
     assert timezone.now() - sessions.order_by("-opened_at")[0].opened_at > datetime.timedelta(days=5)
 
