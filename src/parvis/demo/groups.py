@@ -1,6 +1,7 @@
 """The demo's groups and schools: the museum's guided tour for classes (a teaching pack, two guides), the
 lycées of the Éducation nationale's directory and three schools (fictional, in the directory's shape), a
-request waiting for the team, a class confirmed next week, and one that came and is ready to invoice."""
+request waiting for the team, a class confirmed next week, one that came and is ready to invoice, and one
+that never came (noted absent by the nightly pass)."""
 
 import datetime
 from decimal import Decimal
@@ -61,6 +62,9 @@ def demo_groups(*, museum, expo) -> None:
     past = _past_visit(offer, schools[2], lea)
     if past is not None:
         services.arrival(actor=None, booking=past, pupils=22, adults=3)
+    # A class confirmed for three days ago that nobody counted: the nightly pass notes it absent.
+    _past_visit(offer, schools[0], lea, days_ago=3, leader=("Marc Petit", "marc.petit@ecole.example"))
+    services.no_shows_close()
 
 
 def _request(offer, school, dates, level, pupils, adults, email) -> GroupBooking:
@@ -81,10 +85,12 @@ def _request(offer, school, dates, level, pupils, adults, email) -> GroupBooking
     )
 
 
-def _past_visit(offer, school, guide) -> GroupBooking | None:
-    """A class that came this morning: confirmed on a date made for it, its arrival to record."""
+def _past_visit(
+    offer, school, guide, *, days_ago: int = 0, leader=("Claire Fontaine", "claire.fontaine@ecole.example")
+) -> GroupBooking | None:
+    """A class that came this morning (or `days_ago`): confirmed on a date made for it."""
     now = timezone.localtime()
-    starts = now.replace(hour=9, minute=30, second=0, microsecond=0)
+    starts = now.replace(hour=9, minute=30, second=0, microsecond=0) - datetime.timedelta(days=days_ago)
     if starts > now:
         starts -= datetime.timedelta(days=1)
     model = Performance.objects.filter(event=offer.event).first()
@@ -95,7 +101,7 @@ def _past_visit(offer, school, guide) -> GroupBooking | None:
     booking = GroupBooking.objects.create(
         organizer=offer.organizer, offer=offer, audience="school", establishment=school,
         establishment_name=school.name, public_body=True, level="CM1", pupils=24, adults=3,
-        leader_name="Claire Fontaine", leader_email="claire.fontaine@ecole.example",
+        leader_name=leader[0], leader_email=leader[1],
     )  # fmt: skip
     services.confirm(actor=None, booking=booking, performance=performance, guide=guide)
     return booking

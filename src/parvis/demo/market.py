@@ -9,6 +9,7 @@ import random
 import uuid
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from parvis.market import badges, leads, meetings, sessions
@@ -27,7 +28,7 @@ from parvis.market.models import (
 )
 from parvis.network.models import Organizer, OrganizerStaff, Role
 
-from .base import DemoAccount, add_user
+from .base import DemoAccount, add_user, one_page_pdf
 
 FIRST = [
     "Inès",
@@ -216,6 +217,13 @@ def _participants(market: Market, cats: dict, rng: random.Random) -> list[Partic
         row.search_text = search_text_of(row)
         rows.append(row)
     Participant.objects.bulk_create(rows)
+    pending_press = market.participants.filter(state="applied", category__kind="press").order_by("pk").first()
+    if pending_press is not None:  # a press card sent with the application, for the team to read
+        card = one_page_pdf(
+            "Carte de presse (démonstration)",
+            (f"{pending_press.first_name} {pending_press.last_name}", pending_press.organisation_name),
+        )
+        pending_press.proof_file.save("carte-de-presse.pdf", ContentFile(card), save=True)
     return list(market.participants.filter(state=Participant.State.ACCREDITED).order_by("pk"))
 
 

@@ -297,13 +297,13 @@ def test_the_demo_museum_has_classes_asking_coming_and_come(client):
 
     build_demo()
     states = sorted(GroupBooking.objects.values_list("state", flat=True))
-    assert states == ["confirmed", "requested", "visited"]
+    assert states == ["confirmed", "no_show", "requested", "visited"]
     came = GroupBooking.objects.get(state="visited")
     assert (came.final_pupils, came.places) == (22, 25) and came.guide.name == "Léa Martin"
     page = client.get(GroupBooking.objects.get(state="confirmed").get_absolute_url())
     assert page.status_code == 200 and "Dossier pédagogique" in page.content.decode()
     build_demo()  # twice: nothing more
-    assert GroupBooking.objects.count() == 3
+    assert GroupBooking.objects.count() == 4
 
 
 def test_the_demo_market_has_its_people_stands_round_tables_and_placed_meetings(client):
@@ -313,6 +313,7 @@ def test_the_demo_market_has_its_people_stands_round_tables_and_placed_meetings(
     market = Market.objects.get(slug="marche-pro")
     assert Participant.objects.filter(market=market, state="accredited").count() == 300
     assert Participant.objects.filter(market=market, state__in=["applied", "more_info"]).count() == 10
+    assert Participant.objects.filter(market=market, state="applied").exclude(proof_file="").count() == 1
     assert (
         Exhibitor.objects.filter(market=market).count() == 40
         and Session.objects.filter(market=market).count() == 12
