@@ -82,3 +82,29 @@ def test_the_network_hides_a_lone_class():
     }
     # 12 pupils is enough people to show; one visit and two adults are not.
     assert charts["groups"].rows == [["Établissements scolaires", None, 12, None, 0]]
+
+
+def test_a_dates_pace_is_compared_with_the_room_tickets_of_earlier_dates_not_their_online_ones():
+    from parvis.analytics.models import SalesDay
+    from parvis.ticketing.tests.factories import on_sale_performance
+
+    earlier = on_sale_performance(capacity=60, days=5)
+    coming = type(earlier).objects.create(
+        event=earlier.event, organizer=earlier.organizer, venue=earlier.venue, capacity=60,
+        starts_at=timezone.now() + datetime.timedelta(days=10), status="published",
+    )  # fmt: skip
+    OnlineContent.objects.create(performance=earlier, kind=ContentKind.LIVE, max_devices=2)
+    buy(tariff(earlier, name="Salle", price="12.00"), 10)
+    watching = tariff(earlier, name="En ligne", price="6.00", online=True)
+    for _order in range(3):
+        buy(watching, 10)
+    type(earlier).objects.filter(pk=earlier.pk).update(starts_at=timezone.now() - datetime.timedelta(days=3))
+    rollups.rebuild()
+    SalesDay.objects.filter(performance=earlier).update(
+        day=timezone.localdate() - datetime.timedelta(days=20)
+    )
+    today = timezone.localdate()
+    f = Filters(start=today, end=today + datetime.timedelta(days=30))
+    (line,) = [line for line in fill.board([earlier.organizer_id], f)["lines"] if line.pk == coming.pk]
+    # Ten days before, the earlier date had 10 of its 60 seats sold; its 30 online tickets took none.
+    assert line.expected == 16.7 and line.fill == 0 and line.at_risk
