@@ -155,6 +155,11 @@ urlpatterns = [
         market_views.application_proof,
         name="market_application_proof",
     ),
+    path(
+        "o/<slug:organizer_slug>/marche/<slug:market_slug>/candidatures/<str:code>/photo/",
+        market_views.application_photo,
+        name="market_application_photo",
+    ),
     path("o/<slug:organizer_slug>/groupes/offres/", groups_views.offer_list, name="group_offers"),
     path(
         "o/<slug:organizer_slug>/groupes/offres/<int:offer_pk>/", groups_views.offer_list, name="group_offer"

@@ -1,12 +1,12 @@
 """Files people send that only staff may read: kept in the private storage (never under MEDIA_URL), checked
-for what they are by their first bytes (not their name), and served by views that check permissions,
-always as a download."""
+for what they are by their first bytes (not their name), and served by views that check permissions:
+as a download, or a picture inline for the staff page that shows it."""
 
 import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
@@ -53,4 +53,18 @@ def download(field_file) -> FileResponse:
         content_type=document_kind(opened) or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def image(field_file) -> FileResponse:
+    """A private picture (a badge photo) shown in a staff page: inline, only as the image its first bytes
+    say it is, never cached by a shared cache."""
+    opened = field_file.open("rb")
+    kind = document_kind(opened)
+    if not kind.startswith("image/"):
+        opened.close()
+        raise Http404
+    response = FileResponse(opened, content_type=kind)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

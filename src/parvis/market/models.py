@@ -152,6 +152,10 @@ def proof_path(instance, filename: str) -> str:
     return files.random_path("market/proofs", filename)
 
 
+def photo_path(instance, filename: str) -> str:
+    return files.random_path("market/photos", filename)
+
+
 class Participant(models.Model):
     class State(models.TextChoices):
         APPLIED = "applied", _("Candidature reçue")
@@ -203,7 +207,11 @@ class Participant(models.Model):
         validators=[files.validate_document],
         help_text=_("PDF, JPEG ou PNG, 5 Mo au plus : seule l'équipe du marché le lit."),
     )
-    photo = models.ImageField(_("photo"), upload_to="market/photos/%Y/", blank=True)
+    # A person's face: kept in the private storage like the proof, shown to the team through a view that
+    # checks their role, and printed on the badge.
+    photo = models.ImageField(
+        _("photo"), upload_to=photo_path, storage=files.private_storage, max_length=200, blank=True
+    )
     interests = models.CharField(_("centres d'intérêt"), max_length=300, blank=True)
     offers = models.TextField(_("ce que je propose"), max_length=1000, blank=True)
     seeks = models.TextField(_("ce que je cherche"), max_length=1000, blank=True)

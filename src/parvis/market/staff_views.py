@@ -139,6 +139,16 @@ def application_proof(request, organizer_slug: str, market_slug: str, code: str)
 
 
 @login_required
+def application_photo(request, organizer_slug: str, market_slug: str, code: str):
+    """The applicant's photo, for the team that reads the application and prints the badge."""
+    _organizer, market = _market(request, organizer_slug, market_slug)
+    participant = get_object_or_404(market.participants, code=code)
+    if not participant.photo:
+        raise Http404
+    return files.image(participant.photo)
+
+
+@login_required
 def market_detail(request, organizer_slug: str, market_slug: str):
     organizer, market = _market(request, organizer_slug, market_slug)
     can_change = has_organizer_perm(request.user, organizer, Perm.MARKET_MANAGE)

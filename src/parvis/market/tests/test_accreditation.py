@@ -292,6 +292,54 @@ def test_a_proof_document_is_kept_private_and_read_only_by_the_reviewers(client)
     assert reviewer.get(proof.replace(f"/{fair.slug}/", f"/{other.slug}/")).status_code in (403, 404)
 
 
+def test_a_badge_photo_is_private_shown_to_the_team_and_printed_on_the_badge():
+    import io
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from PIL import Image
+
+    from parvis.testing import login_staff
+
+    fair = market()
+    artist = category(fair, kind="artist", asks_photo=True)
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), (200, 30, 30)).save(buffer, "PNG")
+    face = buffer.getvalue()
+    applicant = accreditation.apply(
+        market=fair, category=artist, data=APPLICATION,
+        photo=SimpleUploadedFile("ines-moreau.png", face, content_type="image/png"),
+    )  # fmt: skip
+    stored = Path(applicant.photo.path)
+    assert stored.read_bytes() == face and stored.is_relative_to(settings.PRIVATE_TEST_ROOT)
+    assert not stored.is_relative_to(settings.MEDIA_ROOT) and stored.parent.name != "2026"  # a random folder
+
+    base = f"/staff/o/{fair.organizer.slug}/marche/{fair.slug}/candidatures/{applicant.code}/"
+    reader = Client()
+    login_staff(reader, staff(fair.organizer, Role.READ_ONLY))
+    page = reader.get(base).content.decode()
+    assert f'src="{base}photo/"' in page and "/media/" not in page
+    got = reader.get(base + "photo/")
+    assert got.status_code == 200 and b"".join(got.streaming_content) == face
+    assert got["Content-Type"] == "image/png" and got["Cache-Control"] == "private, no-store"
+    assert Client().get(base + "photo/").status_code == 302  # to the sign-in page
+    stranger = Client()
+    login_staff(
+        stranger, staff(market(slug="ailleurs").organizer, Role.ADMINISTRATOR, username="x@y.example")
+    )
+    assert stranger.get(base + "photo/").status_code in (403, 404)
+
+    applicant.state = Participant.State.ACCREDITED
+    pdf = pypdfium2.PdfDocument(documents.badge_pdf(applicant))
+    images = [o for o in pdf[0].get_objects() if o.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]
+    assert len(images) == 1  # the photo (the QR code is drawn, not an image)
+    applicant.photo = ""
+    pdf = pypdfium2.PdfDocument(documents.badge_pdf(applicant))
+    assert not [o for o in pdf[0].get_objects() if o.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]
+
+
 def test_an_erasure_reaches_the_accreditation_its_files_and_a_group_leaders_booking(client):
     from pathlib import Path
 
