@@ -164,3 +164,17 @@ class RouteContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} → {self.profile_id}"
+
+
+class KeptBoard(models.Model):
+    """A board's figures for one owner, period, filters and language, as computed at `computed_at`
+    (`analytics.kept`): served at once, computed again in the background once they are old."""
+
+    key = models.CharField(max_length=300, unique=True)
+    data = models.BinaryField()
+    computed_at = models.DateTimeField()
+    read_at = models.DateTimeField()
+    refresh_asked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.computed_at:%Y-%m-%d %H:%M})"

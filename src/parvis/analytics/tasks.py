@@ -4,14 +4,15 @@ import datetime
 import time
 
 from django.conf import settings
-from django.utils import timezone
+from django.http import QueryDict
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from parvis.core import changes, jobs
 from parvis.core.background import enqueue_on_commit
 
-from . import rollups
+from . import boards, kept, menus, rollups
 
 
 @task()
@@ -39,7 +40,21 @@ class RollupFollower(changes.Follower):
             enqueue_on_commit(analytics_settle.using(run_after=when))
 
 
+@task()
+def board_refresh(*, name: str, owner_kind: str, owner_id: int, query: str, language: str) -> None:
+    """Compute a kept board again (its kept figures grew old while someone read them), and forget the boards
+    no one read for two days."""
+    owner, organizer_ids, network = menus.scope(owner_kind, owner_id)
+    _title, _build, back, ahead, _period = (menus.NETWORK_BOARDS if network else menus.BOARDS)[name]
+    with translation.override(language):
+        rollups.settle()
+        f = boards.filters_read(QueryDict(query), organizer_ids, back=back, ahead=ahead)
+        kept.store(menus.key_of(name, owner, f), menus.builder(name, owner, organizer_ids, network, f))
+    kept.forget()
+
+
 jobs.policy(analytics_settle, tries=3, label=gettext_lazy("Mise à jour des tableaux de bord"))
+jobs.policy(board_refresh, tries=2, label=gettext_lazy("Nouveau calcul d'un tableau de bord"))
 
 
 def follow_changes() -> None:

@@ -1,76 +1,21 @@
 """The dashboards' pages: an organizer's (anyone who may see its sales, the read-only role included) and a
 network's (its coordinators: the figures of its members summed, no person in them)."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from parvis.core.background import enqueue_on_commit
 from parvis.network.models import NetworkMembership
 from parvis.network.permissions import Perm, require_network_perm, require_organizer_perm
 
-from . import audiences, boards, circulation, exports, fill, outreach, rollups, sales
+from . import boards, exports, kept, menus, rollups
+from .menus import BOARDS, NETWORK_BOARDS
 from .models import DigestSubscription
-
-
-def _audiences(organizer_ids, f, owner, network):
-    return audiences.board(organizer_ids, f, network=network)
-
-
-BOARDS = {
-    # name: (title, builder, days back and ahead of today by default, what the period counts)
-    "sales": (
-        gettext_lazy("Ventes"),
-        lambda ids, f, *_: sales.board(ids, f),
-        55,
-        0,
-        gettext_lazy("jours de vente"),
-    ),
-    "fill": (
-        gettext_lazy("Remplissage"),
-        lambda ids, f, *_: fill.board(ids, f),
-        30,
-        90,
-        gettext_lazy("dates des représentations"),
-    ),
-    "audiences": (gettext_lazy("Publics"), _audiences, 364, 90, gettext_lazy("mois des représentations")),
-    "marketing": (gettext_lazy("Marketing"), outreach.board, 90, 0, gettext_lazy("jours d'envoi")),
-}
-# A network's boards: the same, and how its audiences move between its members.
-NETWORK_BOARDS = {
-    **BOARDS,
-    "circulation": (
-        gettext_lazy("Circulation des publics"),
-        lambda _ids, f, owner, _n: circulation.board(owner, f),
-        0,
-        0,
-        "",
-    ),
-}
-
-
-# Boards whose figures are kept a few minutes (`PARVIS_ANALYTICS_KEEP_S`): the people of a period and how
-# they move between venues change slowly, and a network's are read from a million people. The page says
-# when they were computed, and offers to compute them again at once.
-KEPT = {"audiences", "circulation"}
-
-
-def _kept(name: str, owner, f: boards.Filters, build, fresh) -> dict:
-    key = f"analytics:{name}:{type(owner).__name__}:{owner.pk}:{f.query()}:{translation.get_language()}"
-    kept = None if fresh else cache.get(key)
-    if kept is None:
-        before = len(f.notes)
-        kept = {"data": build(), "notes": None, "at": timezone.now()}
-        kept["notes"] = f.notes[before:]
-        cache.set(key, kept, settings.PARVIS_ANALYTICS_KEEP_S)
-    else:
-        f.notes.extend(kept["notes"])
-    return {**kept["data"], "computed_at": kept["at"]}
+from .tasks import board_refresh
 
 
 def _show(
@@ -88,10 +33,19 @@ def _show(
     title, build, back, ahead, period_of = menu[name]
     rollups.settle()  # the figures include the last sale, whether or not a worker has run
     f = boards.filters_read(request.GET, organizer_ids, back=back, ahead=ahead)
-    if name in KEPT:
-        data = _kept(
-            name, owner, f, lambda: build(organizer_ids, f, owner, network), request.GET.get("frais")
-        )
+    if name in menus.KEPT:
+        query, language = f.query(), translation.get_language()
+        got = kept.read(
+            menus.key_of(name, owner, f),
+            menus.builder(name, owner, organizer_ids, network, f),
+            fresh=bool(request.GET.get("frais")),
+            refresh=lambda: enqueue_on_commit(
+                board_refresh, name=name, owner_kind=menus.kind_of(owner), owner_id=owner.pk, query=query,
+                language=language,
+            ),
+        )  # fmt: skip
+        f.notes.extend(got["notes"])
+        data = {**got["data"], "computed_at": got["at"], "refreshing": got["refreshing"]}
     else:
         data = build(organizer_ids, f, owner, network)
     filename = slug
