@@ -44,13 +44,19 @@ class RollupFollower(changes.Follower):
 def board_refresh(*, name: str, owner_kind: str, owner_id: int, query: str, language: str) -> None:
     """Compute a kept board again (its kept figures grew old while someone read them), and forget the boards
     no one read for two days."""
+    board_store(name=name, owner_kind=owner_kind, owner_id=owner_id, query=query, language=language)
+    kept.forget()
+
+
+def board_store(*, name: str, owner_kind: str, owner_id: int, query: str, language: str) -> None:
+    """Compute a kept board for this owner, filters (a query string; empty: the default period) and
+    language, and keep it."""
     owner, organizer_ids, network = menus.scope(owner_kind, owner_id)
     _title, _build, back, ahead, _period = (menus.NETWORK_BOARDS if network else menus.BOARDS)[name]
     with translation.override(language):
         rollups.settle()
         f = boards.filters_read(QueryDict(query), organizer_ids, back=back, ahead=ahead)
         kept.store(menus.key_of(name, owner, f), menus.builder(name, owner, organizer_ids, network, f))
-    kept.forget()
 
 
 jobs.policy(analytics_settle, tries=3, label=gettext_lazy("Mise à jour des tableaux de bord"))

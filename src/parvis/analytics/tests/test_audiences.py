@@ -203,3 +203,23 @@ def test_the_figures_are_kept_served_at_once_and_computed_again_in_the_backgroun
     client.cookies["django_language"] = "en"
     english = client.get(url).content.decode()  # another language: its own figures, in its words
     assert "People per month, new and returning" in english and "Personnes par mois" not in english
+
+
+def test_the_networks_kept_boards_are_computed_ahead_for_their_first_reader(
+    client, network, organizer, season, settings
+):
+    from django.core.management import call_command
+
+    from parvis.analytics.models import KeptBoard
+
+    settings.PARVIS_ANALYTICS_KEEP_S = 300
+    NetworkMembership.objects.get_or_create(network=network, organizer=organizer)
+    call_command("analytics", "warm", verbosity=0)
+    assert KeptBoard.objects.count() == 4  # audiences and circulation, in French and in English
+    coordinator = UserFactory(username="coord-warm@example.org")
+    NetworkStaff.objects.create(network=network, user=coordinator, role=NetworkRole.COORDINATOR)
+    login_staff(client, coordinator)
+    computed = set(KeptBoard.objects.values_list("computed_at", flat=True))
+    html = client.get(reverse("staff:network_analytics_audiences", args=[network.slug])).content.decode()
+    assert 'data-testid="computed-at"' in html and 'data-testid="refreshing"' not in html
+    assert set(KeptBoard.objects.values_list("computed_at", flat=True)) == computed  # read, not computed
