@@ -14,4 +14,7 @@ def schedule_market_task(*, market_id: int, actor_id: int | None, seconds: float
     if market is None:
         return
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    meetings.schedule_market(actor=actor, market=market, seconds=seconds)
+    try:
+        meetings.schedule_market(actor=actor, market=market, seconds=seconds)
+    finally:  # done, or failed (tried again by the worker's policy, or asked again by the team)
+        Market.objects.filter(pk=market.pk).update(schedule_asked_at=None)

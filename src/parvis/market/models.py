@@ -55,6 +55,8 @@ class Market(models.Model):
         _("délai de réponse à une demande de rendez-vous (heures)"), default=72
     )
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    # The meetings' batch placement asked of the worker and not finished yet (None: none under way).
+    schedule_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("marché professionnel")

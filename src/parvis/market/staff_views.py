@@ -1,6 +1,8 @@
 """The team's pages for a market: its markets, one market's board (applications to review, categories,
 sessions, meeting slots and tables, the batch placement of meetings, stands), and one application."""
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -267,6 +270,19 @@ def _act(request, market: Market, forms_: dict) -> bool:
             messages.success(request, _("Option ajoutée."))
             return True
     elif action == "schedule":
+        if not market.meeting_slots.exists() or not market.meeting_tables.exists():
+            messages.error(request, _("Créez d'abord les créneaux et les tables des rendez-vous."))
+            return True
+        now = timezone.now()
+        # Asked once at a time: a second click while the worker places them changes nothing (a placement
+        # asked more than ten minutes ago and never finished may be asked again).
+        asked = Market.objects.filter(
+            Q(schedule_asked_at__isnull=True) | Q(schedule_asked_at__lt=now - datetime.timedelta(minutes=10)),
+            pk=market.pk,
+        ).update(schedule_asked_at=now)
+        if not asked:
+            messages.info(request, _("Le placement des rendez-vous est déjà en cours."))
+            return True
         enqueue_on_commit(schedule_market_task, market_id=market.pk, actor_id=request.user.pk)
         messages.success(
             request, _("Placement des rendez-vous lancé : le résultat s'affiche ici dans une minute au plus.")

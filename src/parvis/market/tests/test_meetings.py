@@ -253,3 +253,36 @@ def test_the_team_sees_each_days_meetings_records_and_clears_no_shows_and_export
         topic="Ailleurs",
     )
     assert team.post(url, {"meeting": stranger.pk, "action": "requester"}).status_code == 404
+
+
+def test_the_batch_placement_says_it_is_under_way_and_is_asked_once(
+    client, django_capture_on_commit_callbacks
+):
+    from parvis.market.models import Market
+    from parvis.network.models import Role
+    from parvis.testing import login_staff, staff
+
+    fair = market()
+    login_staff(client, staff(fair.organizer, Role.PROGRAMMING))
+    url = f"/staff/o/{fair.organizer.slug}/marche/{fair.slug}/"
+    page = client.post(url, {"action": "schedule"}, follow=True).content.decode()
+    assert (
+        "Créez d&#x27;abord les créneaux" in page and Market.objects.get(pk=fair.pk).schedule_asked_at is None
+    )
+    _slots(fair, fair.starts_on, 3)
+    meetings.tables_create(market=fair, area="Salon", count=2)
+    pro = category(fair)
+    ana, ben = participant(fair, pro, 1), participant(fair, pro, 2, auto_accept=True)
+    meetings.request(requester=ana, recipient=ben, topic="Tournée")
+    login_staff(client, staff(fair.organizer, Role.PROGRAMMING))
+    url = f"/staff/o/{fair.organizer.slug}/marche/{fair.slug}/"
+    with django_capture_on_commit_callbacks(execute=False) as asked:
+        page = client.post(url, {"action": "schedule"}, follow=True).content.decode()
+        again = client.post(url, {"action": "schedule"}, follow=True).content.decode()
+    assert len(asked) == 1 and Market.objects.get(pk=fair.pk).schedule_asked_at is not None
+    assert 'data-testid="schedule-running"' in page and 'hx-trigger="every 5s"' in page
+    assert 'data-testid="schedule" disabled' in page and "déjà en cours" in again
+    asked[0]()  # the worker places them
+    page = client.get(url).content.decode()
+    assert Market.objects.get(pk=fair.pk).schedule_asked_at is None
+    assert 'data-testid="last-schedule"' in page and "schedule-running" not in page and "every 5s" not in page
