@@ -30,12 +30,27 @@ def seat_title(seat, free: set[int], chosen: set[int], kept: dict[int, str] | No
     return " — ".join(words)
 
 
+# The staff's heat view of the seats' quality: five bands of 20 points, a sequential palette that reads the
+# same for colour-blind eyes (viridis), its words in the legend and in each seat's title.
+HEAT = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+
+
+def heat_band(quality: int) -> int:
+    return min(len(HEAT) - 1, max(0, quality) // 20)
+
+
+def heat_legend() -> list[tuple[str, str]]:
+    return [(colour, f"{20 * n}–{99 if n < len(HEAT) - 1 else 100}") for n, colour in enumerate(HEAT)]
+
+
 def seat_map_svg(
-    plan, seats, free: set[int], chosen: set[int], path: str, kept: dict[int, str] | None = None
-):
+    plan, seats, free: set[int], chosen: set[int], path: str, kept: dict[int, str] | None = None,
+    heat: bool = False,
+):  # fmt: skip
     """The map: written with string joins (a 2,000-seat hall is 2,000 elements; a template loop would
     be the page's slowest part), every text escaped. `kept`: the seats the venue keeps, with why, for the
-    box office, which may sell them (each a link, drawn with a square)."""
+    box office, which may sell them (each a link, drawn with a square). `heat`: each seat coloured by its
+    quality (`seat.quality`, set by the caller) instead of its category."""
     kept = kept or {}
     min_x = min((s.x for s in seats), default=0) - 30
     min_y = min(min((s.y for s in seats), default=0), plan.stage_y) - 40
@@ -53,9 +68,14 @@ def seat_map_svg(
         f"{escape(_('Scène'))}</text>",
     ]
     for seat in seats:
-        title = escape(seat_title(seat, free, chosen, kept))
+        words = seat_title(seat, free, chosen, kept)
+        fill = seat.category.colour
+        if heat:
+            words += " — " + _("qualité %(q)s") % {"q": seat.quality}
+            fill = HEAT[heat_band(seat.quality)]
+        title = escape(words)
         x, y = seat.x, seat.y
-        circle = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="{escape(seat.category.colour)}"/>'
+        circle = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="{escape(fill)}"/>'
         if seat.pk in chosen:
             others = ",".join(str(pk) for pk in chosen_list if pk != seat.pk)
             parts.append(

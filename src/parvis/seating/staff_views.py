@@ -213,6 +213,7 @@ def performance_seating(request, organizer_slug: str, performance_pk: int):
             SeatClaim.objects.filter(performance=performance, state=ClaimState.KEPT).select_related("seat")
         )
         kept = {claim.seat_id: claim.get_kept_display() for claim in kept_claims}
+        heat = request.GET.get("qualite") == "1"  # the seats coloured by their quality
         # Seats selected on the map (`?places=`) are ticked in the list: kept, released or given a quality.
         raw = request.GET.get("places", "").split(",")
         selected = {pk for pk in (int_or_none(p) for p in raw) if pk in free or pk in kept}
@@ -222,7 +223,17 @@ def performance_seating(request, organizer_slug: str, performance_pk: int):
                     {"category": c, "tariffs": [(t, (c.pk, t.pk) in mapped) for t in context["tariffs"]]}
                     for c in seated.plan.categories.all()
                 ],
-                "svg": drawing.seat_map_svg(seated.plan, seats, free, selected, request.path, kept=kept),
+                "svg": drawing.seat_map_svg(
+                    seated.plan,
+                    seats,
+                    free,
+                    selected,
+                    request.path + ("?qualite=1" if heat else ""),
+                    kept=kept,
+                    heat=heat,
+                ),  # fmt: skip
+                "heat": heat,
+                "heat_legend": drawing.heat_legend() if heat else [],
                 "rows": drawing.rows_for_list(seats, free, selected, kept=kept),
                 "selected": [s for s in seats if s.pk in selected],
                 "kept": kept_claims,

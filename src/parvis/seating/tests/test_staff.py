@@ -151,3 +151,22 @@ def test_painted_quality_steers_the_best_seats_and_goes_back_to_the_default(clie
     assert AuditLogEntry.objects.filter(action="seating.quality").count() == 3
     assert client.post(url, {"action": "quality", "score": "120", "place": back_row}).status_code == 302
     assert AuditLogEntry.objects.filter(action="seating.quality").count() == 3  # refused
+
+
+def test_the_heat_view_colours_each_seat_by_its_quality_with_its_words(client, seated):
+    from parvis.seating import drawing
+
+    performance, plan, _full = seated
+    login_staff(client, staff(performance.organizer, Role.PROGRAMMING))
+    url = reverse("staff:seating_performance", args=[performance.organizer.slug, performance.pk])
+    client.post(url, {"action": "quality", "score": "100", "place": seat_ids(plan, "D", 4)})
+    client.post(url, {"action": "quality", "score": "5", "place": seat_ids(plan, "A", 1)})
+    plain = client.get(url).content.decode()
+    assert 'data-testid="heat-on"' in plain and drawing.HEAT[4] not in plain
+    page = client.get(url, {"qualite": "1"}).content.decode()
+    assert 'data-testid="heat-legend"' in page and "qualité 80–100" in page
+    best = page[page.index(f'data-seat="{seat_ids(plan, "D", 4)[0]}"') :][:400]
+    worst = page[page.index(f'data-seat="{seat_ids(plan, "A", 1)[0]}"') :][:400]
+    assert f'fill="{drawing.HEAT[4]}"' in best and "qualité 100" in best  # in colour and in words
+    assert f'fill="{drawing.HEAT[0]}"' in worst and "qualité 5" in worst
+    assert "?qualite=1&amp;places=" in page  # a tap keeps the heat view
