@@ -134,6 +134,23 @@ def test_every_page_has_a_content_security_policy_without_third_parties(client):
     assert "default-src 'self'" in policy and "http" not in policy
 
 
+def test_no_page_template_sets_an_inline_style_the_policy_would_refuse():
+    """`style-src 'self'` refuses inline `style` attributes and elements: a page that sets one is silently
+    drawn without it (a category's colour lost). E-mails (no policy) may; pages use classes, or an SVG fill
+    (`colour_dot`)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in root.glob("*/templates/**/*.html")
+        if "email" not in path.parts
+        for match in re.finditer(r"<style\b|\sstyle=", path.read_text(encoding="utf-8"))
+    ]
+    assert len(list(root.glob("*/templates/**/*.html"))) > 100 and found == []
+
+
 def test_gunicorn_starts_two_workers_per_core_unless_told(monkeypatch):
     import multiprocessing
     import runpy
