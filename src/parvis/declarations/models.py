@@ -109,6 +109,7 @@ class SibilVenue(models.Model):
     place_type = models.ForeignKey(
         SibilPlaceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type de lieu")
     )
+    sibil_id = models.BigIntegerField(null=True, blank=True)  # the venue in SIBIL's list, once it has it
 
     def __str__(self) -> str:
         return f"{self.venue_id} → {self.place_type_id}"
@@ -120,9 +121,20 @@ class SibilShow(models.Model):
 
     event = models.OneToOneField("programming.Event", on_delete=models.CASCADE, related_name="sibil")
     criteria = models.JSONField(default=dict, blank=True)
+    sibil_id = models.BigIntegerField(null=True, blank=True)  # the show in SIBIL's list, once it has it
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.criteria}"
+
+
+class SibilFestival(models.Model):
+    """A network's festival as SIBIL knows it, once a declaration has made it known."""
+
+    festival = models.OneToOneField("programming.Festival", on_delete=models.CASCADE, related_name="sibil")
+    sibil_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.festival_id} → {self.sibil_id}"
 
 
 class GenreDomain(models.Model):

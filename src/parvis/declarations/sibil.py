@@ -31,6 +31,7 @@ from .models import (
     GenreDomain,
     PerformanceTax,
     SibilDeclaration,
+    SibilFestival,
     SibilShow,
     SibilVenue,
     criterion_required,
@@ -75,6 +76,9 @@ class Row:
     place_type: str = ""  # its venue's type in SIBIL's list
     criteria: dict = field(default_factory=dict)  # the show's criteria beyond its title
     festival: dict | None = None  # {"nom", "codePostal", "ville"} when the date is part of a festival
+    festival_pk: int | None = None
+    # SIBIL's own ids of the venue, the show and the festival, once a declaration has made them known
+    known: dict = field(default_factory=dict)  # {"lieuId": …, "spectacleId": …, "festivalId": …}
     shared: bool = False  # co-produced (the organizer's share of it below 100 %): several managers declare
 
     @property
@@ -115,17 +119,24 @@ def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
         m.genre: m.domain
         for m in GenreDomain.objects.filter(organizer=organizer, domain__active=True).select_related("domain")
     }
-    places = dict(
-        SibilVenue.objects.filter(
+    places = {
+        venue: (place_type, sibil_id)
+        for venue, place_type, sibil_id in SibilVenue.objects.filter(
             venue__in={p.venue_id for p in performances}, place_type__active=True
-        ).values_list("venue_id", "place_type_id")
-    )
-    shows = dict(
-        SibilShow.objects.filter(event__in={p.event_id for p in performances}).values_list(
-            "event", "criteria"
+        ).values_list("venue_id", "place_type_id", "sibil_id")
+    }
+    shows = {
+        event: (criteria, sibil_id)
+        for event, criteria, sibil_id in SibilShow.objects.filter(
+            event__in={p.event_id for p in performances}
+        ).values_list("event", "criteria", "sibil_id")
+    }
+    festivals = _festivals(performances)
+    festival_ids = dict(
+        SibilFestival.objects.filter(festival__in={f for f, _d in festivals.values()}).values_list(
+            "festival_id", "sibil_id"
         )
     )
-    festivals = _festivals(performances)
     shared = set(
         PerformanceTax.objects.filter(performance__in=performances, share__lt=100).values_list(
             "performance_id", flat=True
@@ -137,9 +148,14 @@ def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
     for performance in performances:
         row = performance_row(performance, sold.get(performance.pk, []))
         row.domain = domains.get(performance.event.genre)
-        row.place_type = places.get(performance.venue_id, "")
-        row.criteria = shows.get(performance.event_id) or {}
-        row.festival = festivals.get(performance.pk)
+        row.place_type, place_id = places.get(performance.venue_id, ("", None))
+        criteria, show_id = shows.get(performance.event_id, ({}, None))
+        row.criteria = criteria or {}
+        row.festival_pk, row.festival = festivals.get(performance.pk, (None, None))
+        found_ids = (place_id, show_id, festival_ids.get(row.festival_pk))
+        row.known = {
+            k: v for k, v in zip(("lieuId", "spectacleId", "festivalId"), found_ids, strict=True) if v
+        }
         row.shared = performance.pk in shared
         row.warnings = _warnings(organizer, row)
         row.declaration = declared.get(performance.pk)
@@ -147,7 +163,7 @@ def quarter_rows(organizer, year: int, quarter: int) -> list[Row]:
     return rows
 
 
-def _festivals(performances: list[Performance]) -> dict[int, dict]:
+def _festivals(performances: list[Performance]) -> dict[int, tuple[int, dict]]:
     """For each date that is part of a festival (the festival holds its event, the day is within it), the
     festival as SIBIL takes it: its name, and the town where most of its dates are."""
     by_event: dict[int, list[Festival]] = {}
@@ -167,7 +183,7 @@ def _festivals(performances: list[Performance]) -> dict[int, dict]:
             continue
         if festival.pk not in places:
             places[festival.pk] = _festival_place(festival)
-        found[performance.pk] = {"nom": festival.name[:255], **places[festival.pk]}
+        found[performance.pk] = (festival.pk, {"nom": festival.name[:255], **places[festival.pk]})
     return found
 
 

@@ -12,7 +12,16 @@ from django.utils.translation import gettext as _
 from parvis.programming.models import Genre
 
 from . import sibil
-from .models import SHOW_CRITERIA, SibilAccount, SibilDeclaration, SibilDomain, SibilPlaceType
+from .models import (
+    SHOW_CRITERIA,
+    SibilAccount,
+    SibilDeclaration,
+    SibilDomain,
+    SibilFestival,
+    SibilPlaceType,
+    SibilShow,
+    SibilVenue,
+)
 from .sibil_client import SibilClient, SibilError
 
 
@@ -141,6 +150,7 @@ def dto_for(row: sibil.Row, declaration: SibilDeclaration, domain_id: int) -> di
     }
     if row.festival:
         dto["festivalChamps"] = row.festival
+    dto.update(row.known)  # the venue, show and festival SIBIL already has: named by its own ids
     return dto
 
 
@@ -154,6 +164,7 @@ def quarter_send(organizer, year: int, quarter: int, *, client: SibilClient | No
     except SibilError as exc:
         summary["error"] = exc.message
         return summary
+    learnt: dict[tuple[str, int], int] = {}  # SIBIL's ids learnt during this run (`_remember`)
     for row in sibil.quarter_rows(organizer, year, quarter):
         domain_id = row.domain.pk if row.domain is not None else None
         if row.warnings or domain_id is None:
@@ -161,7 +172,7 @@ def quarter_send(organizer, year: int, quarter: int, *, client: SibilClient | No
             continue
         declaration = declaration_for(row.performance)
         try:
-            outcome = _send_one(client, row, declaration, domain_id)
+            outcome = _send_one(client, row, declaration, domain_id, learnt)
         except SibilError as exc:  # unavailable or credentials: stop here, the rest waits for the next run
             SibilDeclaration.objects.filter(pk=declaration.pk).update(error=exc.message)
             summary["error"] = exc.message
@@ -170,7 +181,12 @@ def quarter_send(organizer, year: int, quarter: int, *, client: SibilClient | No
     return summary
 
 
-def _send_one(client: SibilClient, row: sibil.Row, declaration: SibilDeclaration, domain_id: int) -> str:
+def _send_one(
+    client: SibilClient, row: sibil.Row, declaration: SibilDeclaration, domain_id: int, learnt: dict
+) -> str:
+    for key, owner in _owners(row):
+        if (key, owner) in learnt:
+            row.known[key] = learnt[(key, owner)]
     dto = dto_for(row, declaration, domain_id)
     known = declaration.sibil_id or (client.declaration_find(declaration.ext_id) or {}).get("id")
     if known:
@@ -185,6 +201,7 @@ def _send_one(client: SibilClient, row: sibil.Row, declaration: SibilDeclaration
         )
         return "rejected"
     status = str(answer.get("statutDeclaration") or "")
+    _remember(row, answer, learnt)
     SibilDeclaration.objects.filter(pk=declaration.pk).update(
         sibil_id=answer.get("id") or known,
         status=status if status in SibilDeclaration.Status.values else "",
@@ -193,6 +210,28 @@ def _send_one(client: SibilClient, row: sibil.Row, declaration: SibilDeclaration
         sent_at=timezone.now(),
     )
     return "rejected" if status == SibilDeclaration.Status.REJECTED else "sent"
+
+
+def _owners(row: sibil.Row) -> list[tuple[str, int]]:
+    """What each of SIBIL's ids names in Parvis: the venue, the event, the festival."""
+    performance = row.performance
+    found = [("lieuId", performance.venue_id), ("spectacleId", performance.event_id)]
+    return found + ([("festivalId", row.festival_pk)] if row.festival_pk else [])
+
+
+def _remember(row: sibil.Row, answer: dict, learnt: dict) -> None:
+    """The ids SIBIL gave the venue, the show and the festival: the next declarations name them by these
+    (looked up, not proposed again to SIBIL's lists)."""
+    for key, owner in _owners(row):
+        if not answer.get(key) or learnt.get((key, owner)) == int(answer[key]):
+            continue
+        learnt[(key, owner)] = sibil_id = int(answer[key])
+        if key == "lieuId":
+            SibilVenue.objects.filter(venue_id=owner).update(sibil_id=sibil_id)
+        elif key == "spectacleId":
+            SibilShow.objects.update_or_create(event_id=owner, defaults={"sibil_id": sibil_id})
+        else:
+            SibilFestival.objects.update_or_create(festival_id=owner, defaults={"sibil_id": sibil_id})
 
 
 def statuses_refresh(organizer, year: int, quarter: int, *, client: SibilClient | None = None) -> dict:

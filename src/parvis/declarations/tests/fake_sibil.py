@@ -45,6 +45,11 @@ class FakeSibil:
             {"code": "CASINO_DISCOTHEQUE_HOTEL_CAFE_RESTAURANT", "value": "Casino, discothèque, café"},
             {"code": "AUTRE", "value": "Autre"},
         ]
+        # SIBIL's lists of venues, shows and festivals: an entry is made from the fields a declaration gives
+        # (`lieuChamps`…) unless it names one by its id (`lieuId`…).
+        self.lieux: dict[int, dict] = {}
+        self.spectacles: dict[int, dict] = {}
+        self.festivals: dict[int, dict] = {}
         self.refused_login_status = 401
         self.unavailable_after: int | None = None  # saves accepted before 503s
         self.lose_answer_of_save: int | None = None  # the n-th save is stored, its answer a 503
@@ -133,6 +138,7 @@ class FakeSibil:
                 dto["id"] = next(self._ids)
             elif dto.get("id") not in self.declarations:
                 return request._send(404, {"detail": "déclaration inconnue"})
+            self._referential(dto)
             dto["statutDeclaration"] = "ENREGISTRE"
             self.declarations[dto["id"]] = dto
             if self.lose_answer_of_save == self.saves:
@@ -160,3 +166,15 @@ class FakeSibil:
         if festival is not None and not all(festival.get(k) for k in ("nom", "codePostal", "ville")):
             return "Le festival est incomplet"
         return ""
+
+    def _referential(self, dto: dict) -> None:
+        for id_key, fields_key, kept in (
+            ("lieuId", "lieuChamps", self.lieux),
+            ("spectacleId", "spectacleChamps", self.spectacles),
+            ("festivalId", "festivalChamps", self.festivals),
+        ):
+            if dto.get(id_key) in kept:
+                continue
+            if dto.get(fields_key):
+                dto[id_key] = next(self._ids)
+                kept[dto[id_key]] = dto[fields_key]

@@ -82,6 +82,8 @@ def test_a_quarter_is_declared_once_with_its_figures(quarter, fake):
     assert sent[0]["dateHeureRepresentationUnique"] == paris  # in Paris time, with its offset
     again = _send(organizer, when, fake)  # a second run updates the same declarations
     assert again["sent"] == 3 and len(fake.declarations) == 3
+    assert len(fake.lieux) == 1 and len(fake.spectacles) == 3  # looked up by their ids, not proposed again
+    assert SibilVenue.objects.get().sibil_id in fake.lieux
     assert SibilDeclaration.objects.get(performance=dates[0]).ext_id == first.ext_id  # never changed
     assert sent[0]["lieuChamps"]["typeLieu"] == "SALLE_CONCERT_AUDITORIUM_OPERA_ZENITH"
     assert sent[0]["spectacleChamps"] == {
@@ -249,6 +251,9 @@ def test_a_date_waits_for_its_venue_type_and_mandatory_criteria_then_goes_with_i
     }
     assert "festivalChamps" not in sent["Concert 0"]
     assert sent["Concert 0"]["lieuChamps"]["typeLieu"] == "CASINO_DISCOTHEQUE_HOTEL_CAFE_RESTAURANT"
+    # The venue SIBIL learnt with the first declaration is named by its id in the next: one venue in its list.
+    assert len(fake.lieux) == 1 and sent["Concert 2"]["lieuId"] == sent["Concert 0"]["lieuId"]
+    assert len(fake.spectacles) == 2 and len(fake.festivals) == 1
 
 
 def test_sibil_refuses_in_its_own_words(quarter, fake):
