@@ -11,23 +11,40 @@ from parvis.core.params import int_or_none
 RADIUS = 11  # a seat in the plan's units (the generator spaces seats 30 apart)
 
 
-def _state_words(seat, free: set[int], chosen: set[int], kept: dict[int, str] | None = None) -> str:
-    if seat.pk in chosen:
-        return _("choisie")
-    if seat.pk in free:
-        return _("libre")
-    if kept and seat.pk in kept:
-        return _("gardée (%(why)s)") % {"why": kept[seat.pk]}
-    return _("prise")
+class Words:
+    """The words of a map, translated once per page: a 2,000-seat hall asks for them ten thousand times."""
+
+    def __init__(self):
+        self.label = str(_("%(where)srang %(row)s, place %(number)s"))  # as `Seat.label`
+        self.chosen, self.free, self.taken = _("choisie"), _("libre"), _("prise")
+        self.kept = _("gardée (%(why)s)")
+        self.wheelchair, self.restricted = _("emplacement fauteuil roulant"), _("visibilité réduite")
+        self.place, self.wheelchair_short = _("place"), _("fauteuil roulant")
+
+    def seat_label(self, seat) -> str:
+        where = f"{seat.zone}, " if seat.zone else ""
+        return self.label % {"where": where, "row": seat.row, "number": seat.number}
+
+    def state(self, seat, free: set[int], chosen: set[int], kept: dict[int, str] | None = None) -> str:
+        if seat.pk in chosen:
+            return self.chosen
+        if seat.pk in free:
+            return self.free
+        if kept and seat.pk in kept:
+            return self.kept % {"why": kept[seat.pk]}
+        return self.taken
 
 
-def seat_title(seat, free: set[int], chosen: set[int], kept: dict[int, str] | None = None) -> str:
-    words = [seat.label, seat.category.name, _state_words(seat, free, chosen, kept)]
+def seat_title(
+    seat, free: set[int], chosen: set[int], kept: dict[int, str] | None = None, words: Words | None = None
+) -> str:
+    words = words or Words()
+    found = [words.seat_label(seat), seat.category.name, words.state(seat, free, chosen, kept)]
     if seat.wheelchair:
-        words.append(_("emplacement fauteuil roulant"))
+        found.append(words.wheelchair)
     if seat.restricted:
-        words.append(_("visibilité réduite") + (f" ({seat.note})" if seat.note else ""))
-    return " — ".join(words)
+        found.append(words.restricted + (f" ({seat.note})" if seat.note else ""))
+    return " — ".join(found)
 
 
 # The staff's heat view of the seats' quality: five bands of 20 points, a sequential palette that reads the
@@ -52,6 +69,7 @@ def seat_map_svg(
     box office, which may sell them (each a link, drawn with a square). `heat`: each seat coloured by its
     quality (`seat.quality`, set by the caller) instead of its category."""
     kept = kept or {}
+    words_ = Words()
     min_x = min((s.x for s in seats), default=0) - 30
     min_y = min(min((s.y for s in seats), default=0), plan.stage_y) - 40
     width = max((s.x for s in seats), default=0) - min_x + 30
@@ -68,7 +86,7 @@ def seat_map_svg(
         f"{escape(_('Scène'))}</text>",
     ]
     for seat in seats:
-        words = seat_title(seat, free, chosen, kept)
+        words = seat_title(seat, free, chosen, kept, words_)
         fill = seat.category.colour
         if heat:
             words += " — " + _("qualité %(q)s") % {"q": seat.quality}
@@ -107,6 +125,7 @@ def seat_map_svg(
 def rows_for_list(seats, free: set[int], chosen: set[int], kept: dict[int, str] | None = None) -> list[dict]:
     """The seats by zone and row, for the list: each with its state in words (`kept`: as the map's)."""
     kept = kept or {}
+    words_ = Words()
     rows: list[dict] = []
     for seat in seats:
         key = (seat.zone, seat.row)
@@ -121,10 +140,29 @@ def rows_for_list(seats, free: set[int], chosen: set[int], kept: dict[int, str] 
             if seat.pk in kept
             else "taken"
         )
-        words = _state_words(seat, free, chosen, kept)
+        words = words_.state(seat, free, chosen, kept)
         rows[-1]["seats"].append({"seat": seat, "state": state, "words": words})
         rows[-1]["free"] += state != "taken"
     return rows
+
+
+def seat_checks(rows: list[dict]) -> None:
+    """Each row's boxes for the public list (`row["checks"]`), written with joins like the map: one per
+    seat, its number, state, category and flags in words; a taken seat disabled, a chosen one ticked."""
+    words = Words()
+    for row in rows:
+        parts = []
+        for item in row["seats"]:
+            seat, state = item["seat"], item["state"]
+            attrs = " disabled" if state == "taken" else " checked" if state == "chosen" else ""
+            text = f"{words.place} {seat.number} — {item['words']}, {seat.category.name}"
+            text += f", {words.wheelchair_short}" if seat.wheelchair else ""
+            text += f", {words.restricted}" if seat.restricted else ""
+            parts.append(
+                f'<label class="check seat-check"><input type="checkbox" name="place" '
+                f'value="{seat.pk}"{attrs}> {escape(text)}</label>\n'
+            )
+        row["checks"] = mark_safe("".join(parts))  # noqa: S308 (the text escaped, the number an integer)
 
 
 def categories_with_prices(plan, prices: dict, layout, free: set[int]) -> list[dict]:

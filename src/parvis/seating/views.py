@@ -53,13 +53,15 @@ def seat_map(request, performance_id: int):
         Seat.objects.filter(plan=seated.plan).select_related("category").order_by("zone", "row_index", "x")
     )
     standing = _standing(seated, prices)
+    rows = drawing.rows_for_list(seats, free, set(chosen))
+    drawing.seat_checks(rows)
     context = {
         "standing": standing,
         "seated": seated,
         "performance": seated.performance,
         "event": seated.performance.event,
         "svg": drawing.seat_map_svg(seated.plan, seats, free, set(chosen), request.path),
-        "rows": drawing.rows_for_list(seats, free, set(chosen)),
+        "rows": rows,
         "chosen": [s for s in seats if s.pk in set(chosen)],
         "chosen_ids": ",".join(str(pk) for pk in chosen),
         "categories": [
