@@ -5,6 +5,7 @@ seat is crossed out, a chosen one ringed and ticked, and each has its words in i
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parvis.core.params import int_or_none
 
@@ -60,20 +61,105 @@ def heat_legend() -> list[tuple[str, str]]:
     return [(colour, f"{20 * n}–{99 if n < len(HEAT) - 1 else 100}") for n, colour in enumerate(HEAT)]
 
 
+def standing_boxes(plan, seats, count: int) -> list[tuple[float, float, float, float]]:
+    """Where a plan's standing areas are drawn (it gives them no place of their own): side by side in the
+    band between the stage and the nearest row when there is room, else past the farthest row."""
+    if not count:
+        return []
+    xs = [s.x for s in seats] or [plan.stage_x]
+    ys = [s.y for s in seats] or [plan.stage_y + 120]
+    left = min(min(xs) - RADIUS, plan.stage_x - 120)
+    right = max(max(xs) + RADIUS, plan.stage_x + 120, left + 170 * count)
+    if plan.stage_y <= min(ys):  # the stage above the seats, as the generator draws it
+        room = (plan.stage_y + 24, min(ys) - RADIUS - 10)
+        fallback = (max(ys) + RADIUS + 20, max(ys) + RADIUS + 80)
+    else:
+        room = (max(ys) + RADIUS + 10, plan.stage_y - 24)
+        fallback = (min(ys) - RADIUS - 80, min(ys) - RADIUS - 20)
+    top, bottom = room if room[1] - room[0] >= 50 else fallback
+    bottom = min(bottom, top + 120)
+    width = (right - left - 10 * (count - 1)) / count
+    return [(left + n * (width + 10), top, width, bottom - top) for n in range(count)]
+
+
+def _standing_svg(boxes, standing: list[dict]) -> list[str]:
+    """Each standing area, a dashed box in its category's colour with its name; its title says what it is
+    and how many places are left; on sale, a link to its form."""
+    parts = []
+    for (x, y, w, h), area in zip(boxes, standing, strict=True):
+        colour = escape(area["colour"])
+        body = (
+            f"<title>{escape(area['title'])}</title>"
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" rx="8" fill="{colour}" '
+            f'fill-opacity="0.25" stroke="{colour}" stroke-width="3" stroke-dasharray="8 5"/>'
+            f'<text class="standing-label" x="{x + w / 2:.0f}" y="{y + h / 2 + 6:.0f}" text-anchor="middle">'
+            f"{escape(area['name'])}</text>"
+        )
+        named = f'class="standing" data-area="{escape(area["name"])}"'
+        if area.get("href"):
+            parts.append(f'<a href="{escape(area["href"])}" {named}>{body}</a>')
+        else:
+            parts.append(f"<g {named}>{body}</g>")
+    return parts
+
+
+def standing_for_map(areas, left: dict[int, int]) -> list[dict]:
+    """The standing areas as the map draws them: `left`, the places left by category on sale (a category
+    absent: not on sale at this date); one on sale with places left links to its form (`#standing-<id>`)."""
+    found = []
+    for area in areas:
+        where = _("%(name)s — places debout (%(category)s)") % {
+            "name": area.name,
+            "category": area.category.name,
+        }
+        n = left.get(area.category_id)
+        if n is None:
+            state = _("pas en vente à cette date")
+        elif n:
+            state = ngettext("%(n)s place libre", "%(n)s places libres", n) % {"n": n}
+        else:
+            state = _("complet")
+        found.append(
+            {
+                "name": area.name,
+                "colour": area.category.colour,
+                "title": _("%(where)s : %(state)s") % {"where": where, "state": state},
+                "href": f"#standing-{area.category_id}" if n else "",
+            }
+        )
+    return found
+
+
+def standing_for_plan(areas) -> list[dict]:
+    """The standing areas as the staff's maps draw them: each with its capacity, no link."""
+    return [
+        {
+            "name": area.name,
+            "colour": area.category.colour,
+            "title": _("%(name)s — places debout (%(category)s) : %(n)s places")
+            % {"name": area.name, "category": area.category.name, "n": area.capacity},
+        }
+        for area in areas
+    ]
+
+
 def seat_map_svg(
     plan, seats, free: set[int], chosen: set[int], path: str, kept: dict[int, str] | None = None,
-    heat: bool = False,
+    heat: bool = False, standing: list[dict] | None = None,
 ):  # fmt: skip
     """The map: written with string joins (a 2,000-seat hall is 2,000 elements; a template loop would
     be the page's slowest part), every text escaped. `kept`: the seats the venue keeps, with why, for the
     box office, which may sell them (each a link, drawn with a square). `heat`: each seat coloured by its
-    quality (`seat.quality`, set by the caller) instead of its category."""
+    quality (`seat.quality`, set by the caller) instead of its category. `standing`: the plan's standing
+    areas ({"name", "colour", "title", "href"}), drawn as boxes."""
     kept = kept or {}
+    standing = standing or []
     words_ = Words()
-    min_x = min((s.x for s in seats), default=0) - 30
-    min_y = min(min((s.y for s in seats), default=0), plan.stage_y) - 40
-    width = max((s.x for s in seats), default=0) - min_x + 30
-    height = max((s.y for s in seats), default=0) - min_y + 30
+    boxes = standing_boxes(plan, seats, len(standing))
+    min_x = min([*(s.x for s in seats), *(b[0] for b in boxes)], default=0) - 30
+    min_y = min([*(s.y for s in seats), *(b[1] for b in boxes), plan.stage_y]) - 40
+    width = max([*(s.x for s in seats), *(b[0] + b[2] for b in boxes)], default=0) - min_x + 30
+    height = max([*(s.y for s in seats), *(b[1] + b[3] for b in boxes)], default=0) - min_y + 30
     chosen_list = sorted(chosen)
     href = escape(path)
     sep = "&amp;" if "?" in path else "?"
@@ -84,6 +170,7 @@ def seat_map_svg(
         f'<rect class="stage" x="{sx - 120:.0f}" y="{sy - 14:.0f}" width="240" height="28" rx="4"/>'
         f'<text class="stage-label" x="{sx:.0f}" y="{sy + 5:.0f}" text-anchor="middle">'
         f"{escape(_('Scène'))}</text>",
+        *_standing_svg(boxes, standing),
     ]
     for seat in seats:
         words = seat_title(seat, free, chosen, kept, words_)

@@ -143,7 +143,16 @@ def plan_detail(request, organizer_slug: str, plan_pk: int):
             "plan": plan,
             "can_change": can_change,
             "problems": problems,
-            "svg": drawing.seat_map_svg(plan, seats, ids - selected, selected, request.path),
+            "svg": drawing.seat_map_svg(
+                plan,
+                seats,
+                ids - selected,
+                selected,
+                request.path,
+                standing=drawing.standing_for_plan(
+                    plan.standing_areas.select_related("category").order_by("pk")
+                ),
+            ),  # fmt: skip
             "rows": drawing.rows_for_list(seats, ids - selected, selected),
             "chosen": [s for s in seats if s.pk in selected],
             "chosen_ids": ",".join(str(pk) for pk in chosen),
@@ -229,6 +238,9 @@ def performance_seating(request, organizer_slug: str, performance_pk: int):
                     free,
                     selected,
                     request.path + ("?qualite=1" if heat else ""),
+                    standing=drawing.standing_for_plan(
+                        seated.plan.standing_areas.select_related("category").order_by("pk")
+                    ),
                     kept=kept,
                     heat=heat,
                 ),  # fmt: skip

@@ -60,7 +60,17 @@ def seat_map(request, performance_id: int):
         "seated": seated,
         "performance": seated.performance,
         "event": seated.performance.event,
-        "svg": drawing.seat_map_svg(seated.plan, seats, free, set(chosen), request.path),
+        "svg": drawing.seat_map_svg(
+            seated.plan,
+            seats,
+            free,
+            set(chosen),
+            request.path,
+            standing=drawing.standing_for_map(
+                StandingArea.objects.filter(plan_id=seated.plan_id).select_related("category").order_by("pk"),
+                {row["category"].pk: row["left"] for row in standing},
+            ),
+        ),  # fmt: skip
         "rows": rows,
         "chosen": [s for s in seats if s.pk in set(chosen)],
         "chosen_ids": ",".join(str(pk) for pk in chosen),

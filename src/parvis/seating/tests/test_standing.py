@@ -88,3 +88,38 @@ def test_an_unlinked_tariff_is_noted_on_the_sales_page_and_a_standing_one_is_not
     assert "performance-note" not in client.get(url).content.decode()
     Tariff.objects.create(performance=performance, name="Invitation", price=0, currency="EUR")
     assert "« Invitation »" in client.get(url).content.decode()
+
+
+def test_a_standing_area_is_drawn_on_the_map_with_its_places_left_and_links_to_its_form(client, pit):
+    import re
+
+    performance, plan, _full, standing = pit
+    url = reverse("seating:choose", args=[performance.pk])
+    page = client.get(url).content.decode()
+    area = re.search(r'<a href="#standing-(\d+)" class="standing" data-area="Fosse">(.*?)</a>', page)
+    assert area and int(area.group(1)) == plan.categories.get(name="Debout").pk
+    assert f'id="standing-{area.group(1)}"' in page  # the form it leads to
+    assert "<title>Fosse — places debout (Debout) : 5 places libres</title>" in area.group(2)
+    box = re.search(r'<rect x="(-?\d+)" y="(-?\d+)" width="(\d+)" height="(\d+)"', area.group(2))
+    viewbox = [float(v) for v in re.search(r'class="seat-map" viewBox="([^"]+)"', page).group(1).split()]
+    x, y, w, h = (float(v) for v in box.groups())
+    assert (
+        viewbox[0] <= x
+        and x + w <= viewbox[0] + viewbox[2]
+        and viewbox[1] <= y <= y + h <= viewbox[1] + viewbox[3]
+    )
+    seats = [
+        (float(a), float(b)) for a, b in re.findall(r'<circle cx="([\d.-]+)" cy="([\d.-]+)" r="11"', page)
+    ]
+    assert len(seats) == 40 and not any(
+        x - 11 < cx < x + w + 11 and y - 11 < cy < y + h + 11 for cx, cy in seats
+    )
+    client.post(url, {"standing": "1", "tarif": standing.pk, "quantity": "5"})
+    page = client.get(url).content.decode()  # full: drawn, said, not a link
+    assert 'href="#standing-' not in page and "Fosse — places debout (Debout) : complet" in page
+
+    login_staff(client, staff(performance.organizer, Role.PROGRAMMING))
+    staff_page = client.get(
+        reverse("staff:seating_performance", args=[performance.organizer.slug, performance.pk])
+    )
+    assert "Fosse — places debout (Debout) : 5 places" in staff_page.content.decode()
