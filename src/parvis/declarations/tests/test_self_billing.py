@@ -91,14 +91,14 @@ def test_the_clubs_monthly_invoice_to_the_network_agrees_with_the_settlement(cli
     assert SelfBillingInvoice.objects.count() == 1
 
 
-def test_a_ticket_refunded_after_the_invoice_brings_a_credit_note_and_the_month_agrees_again(client, network):
-    from parvis.ticketing.models import Ticket
-
-    association = club(network, "asso-av")
+def sold_in_october(network, prefix: str):
+    """A club whose October concert the association sold in its own name (3 tickets at 19.90, 8 % kept by
+    the association): the club, the order, and the club's October invoice (3 × 18.31)."""
+    association = club(network, f"asso-{prefix}")
     network.ticket_seller = association
     network.ticket_commission_percent = Decimal("8")
     network.save()
-    member = club(network, "club-av")
+    member = club(network, f"club-{prefix}")
     NetworkMembership.objects.filter(network=network, organizer=member).update(sold_by_network=True)
     gig = concert(member, price="19.90")
     cart = Cart.objects.create()
@@ -109,6 +109,13 @@ def test_a_ticket_refunded_after_the_invoice_brings_a_credit_note_and_the_month_
         starts_at=datetime.datetime(2026, 10, 14, 20, 30, tzinfo=datetime.UTC)
     )
     [invoice] = self_billing.issue_month(network, 2026, 10)
+    return member, order, invoice
+
+
+def test_a_ticket_refunded_after_the_invoice_brings_a_credit_note_and_the_month_agrees_again(client, network):
+    from parvis.ticketing.models import Ticket
+
+    member, order, invoice = sold_in_october(network, "av")
     assert invoice.total == Decimal("54.93")  # 3 × 18.31
     assert self_billing.correct_month(network, 2026, 10) == []  # nothing moved
 

@@ -13,15 +13,13 @@ from django.urls import reverse
 from parvis.core.models import AuditLogEntry
 from parvis.declarations import fec, self_billing, self_billing_paid, vat
 from parvis.declarations.models import SelfBillingInvoice, SelfBillingPayment
-from parvis.network.models import NetworkMembership, NetworkRole, NetworkStaff, Role
-from parvis.passes.tests.factories import club, concert
-from parvis.programming.models import Performance
+from parvis.network.models import NetworkRole, NetworkStaff, Role
 from parvis.testing import UserFactory, login_staff, staff
 from parvis.ticketing import services
-from parvis.ticketing.models import Cart, Ticket
-from parvis.ticketing.tests.factories import buyer
+from parvis.ticketing.models import Ticket
 
 from .fec_check import balance, check
+from .test_self_billing import sold_in_october
 
 pytestmark = pytest.mark.django_db
 ISSUED = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
@@ -31,23 +29,9 @@ ISSUED = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
 def documents(network):
     """A club's October invoice to the association (3 tickets: 54.93 at 5.5 %), then a credit note for a
     ticket refunded later (−18.31), both issued on 2 November."""
-    association = club(network, "asso-pay")
-    network.ticket_seller = association
-    network.ticket_commission_percent = Decimal("8")
-    network.save()
-    member = club(network, "club-pay")
+    member, order, invoice = sold_in_october(network, "pay")
     member.siret = "22222222200022"
     member.save()
-    NetworkMembership.objects.filter(network=network, organizer=member).update(sold_by_network=True)
-    gig = concert(member, price="19.90")
-    cart = Cart.objects.create()
-    services.cart_add(cart=cart, tariff_id=gig.tariffs.get().pk, quantity=3)
-    [order] = services.checkout_place_orders(cart=cart, buyer=buyer(), provider_code="demo")
-    services.payment_confirm(payment_id=order.payments.get().pk)
-    Performance.objects.filter(pk=gig.pk).update(
-        starts_at=datetime.datetime(2026, 10, 14, 20, 30, tzinfo=datetime.UTC)
-    )
-    [invoice] = self_billing.issue_month(network, 2026, 10)
     services.tickets_refund(tickets=[Ticket.objects.filter(order=order).first()])
     [credit] = self_billing.correct_month(network, 2026, 10)
     SelfBillingInvoice.objects.update(issued_at=ISSUED)
