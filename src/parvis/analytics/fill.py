@@ -11,6 +11,7 @@ import statistics
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import accumulate
 
 from django.db.models import Sum
 from django.utils import formats, timezone
@@ -162,6 +163,30 @@ def capacities_of(ids: list[int]) -> dict[int, int]:
     )
 
 
+def _cumulative(organizer_ids: list[int], ids: list[int]) -> dict[int, tuple[list, list]]:
+    """Each comparable date's places taken, day by day, as the dates to come count theirs: its room
+    tickets (online ones apart), and its groups' places from the day each was confirmed (its quote)."""
+    moved: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for pk, day, s, r in (
+        SalesDay.objects.filter(performance_id__in=ids)
+        .exclude(tariff_id__in=_online_tariffs(organizer_ids, ids))
+        .values("performance_id", "day")
+        .annotate(s=Sum("sold"), r=Sum("returned"))
+        .values_list("performance_id", "day", "s", "r")
+    ):
+        moved[pk][day] += s - r
+    if GroupBooking.objects.filter(organizer_id__in=organizer_ids, state__in=HOLDING).exists():
+        for pk, at, places in GroupBooking.objects.filter(
+            performance_id__in=ids, state__in=HOLDING, quoted_at__isnull=False
+        ).values_list("performance_id", "quoted_at", "places"):
+            moved[pk][timezone.localtime(at).date()] += places
+    cumulative: dict[int, tuple[list, list]] = {}
+    for pk, by_day in moved.items():
+        days = sorted(by_day)
+        cumulative[pk] = (days, list(accumulate(by_day[day] for day in days)))
+    return cumulative
+
+
 def _expected(organizer_ids: list[int], lines: list[Line]) -> None:
     """For each date to come, the median fill of comparable earlier dates as many days before theirs: the
     same event's, else the same genre's at the same organizer over the last two years."""
@@ -188,19 +213,7 @@ def _expected(organizer_ids: list[int], lines: list[Line]) -> None:
         wanted[line.pk] = chosen
     ids = sorted({row[0] for chosen in wanted.values() for row in chosen})
     capacities = capacities_of(ids)
-    cumulative: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
-    # The comparable dates' room tickets, as the dates to come count theirs (online ones apart).
-    for pk, day, s, r in (
-        SalesDay.objects.filter(performance_id__in=ids)
-        .exclude(tariff_id__in=_online_tariffs(organizer_ids, ids))
-        .values("performance_id", "day")
-        .annotate(s=Sum("sold"), r=Sum("returned"))
-        .order_by("performance_id", "day")
-        .values_list("performance_id", "day", "s", "r")
-    ):
-        days, totals = cumulative[pk]
-        days.append(day)
-        totals.append((totals[-1] if totals else 0) + s - r)
+    cumulative = _cumulative(organizer_ids, ids)
     today = timezone.localdate()
     for line in coming:
         before = (timezone.localtime(line.starts_at).date() - today).days

@@ -108,3 +108,26 @@ def test_a_dates_pace_is_compared_with_the_room_tickets_of_earlier_dates_not_the
     (line,) = [line for line in fill.board([earlier.organizer_id], f)["lines"] if line.pk == coming.pk]
     # Ten days before, the earlier date had 10 of its 60 seats sold; its 30 online tickets took none.
     assert line.expected == 16.7 and line.fill == 0 and line.at_risk
+
+
+def test_a_dates_pace_counts_the_groups_of_earlier_dates_from_the_day_they_were_confirmed():
+    from parvis.analytics.models import SalesDay
+
+    offer, (earlier, coming) = _offer(capacity=60)
+    buy(tariff(earlier, name="Salle", price="12.00"), 10)
+    _ask(Client(), offer, earlier, pupils=12, adults=2)
+    groups.confirm(actor=None, booking=GroupBooking.objects.get(), performance=earlier)
+    today = timezone.localdate()
+    type(earlier).objects.filter(pk=earlier.pk).update(starts_at=timezone.now() - datetime.timedelta(days=3))
+    type(coming).objects.filter(pk=coming.pk).update(starts_at=timezone.now() + datetime.timedelta(days=10))
+    rollups.rebuild()
+    SalesDay.objects.filter(performance=earlier).update(day=today - datetime.timedelta(days=20))
+    confirmed = timezone.now() - datetime.timedelta(days=18)
+    GroupBooking.objects.update(quoted_at=confirmed)
+    f = Filters(start=today, end=today + datetime.timedelta(days=30))
+    (line,) = [line for line in fill.board([offer.organizer_id], f)["lines"] if line.pk == coming.pk]
+    # Ten days before, the earlier date had 10 tickets and the class's 14 places: 24 of 60.
+    assert line.expected == 40.0
+    GroupBooking.objects.update(quoted_at=timezone.now() - datetime.timedelta(days=5))  # confirmed later
+    (line,) = [line for line in fill.board([offer.organizer_id], f)["lines"] if line.pk == coming.pk]
+    assert line.expected == 16.7
