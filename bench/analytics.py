@@ -43,8 +43,11 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from onsale import build as build_date  # noqa: E402
 
-from parvis.analytics import rollups  # noqa: E402
-from parvis.analytics.models import AudienceMonth  # noqa: E402
+from parvis.analytics import (
+    rollups,  # noqa: E402
+    views,  # noqa: E402
+)
+from parvis.analytics.models import AudienceMonth, KeptBoard  # noqa: E402
 from parvis.checkin import services as door  # noqa: E402
 from parvis.checkin.models import Device  # noqa: E402
 from parvis.core import changes  # noqa: E402
@@ -287,9 +290,6 @@ def dashboards(network: Network, organizer: Organizer) -> None:
 
 def _stale(client: Client, network: Network) -> float:
     """The network's audiences board read when its kept figures are old (median of 5): served at once."""
-    from parvis.analytics import views
-    from parvis.analytics.models import KeptBoard
-
     url = f"/staff/r/{network.slug}/tableaux/publics/"
     client.get(url)
     asked, saved = [], views.enqueue_on_commit

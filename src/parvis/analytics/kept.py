@@ -19,6 +19,7 @@ from django.utils import timezone
 from .models import KeptBoard
 
 FORGET_AFTER = datetime.timedelta(days=2)
+READ_MARK_EVERY = datetime.timedelta(hours=1)
 
 
 def read(key: str, build, *, fresh: bool, refresh) -> dict:
@@ -31,7 +32,8 @@ def read(key: str, build, *, fresh: bool, refresh) -> dict:
     if row is None:
         return {**store(key, build), "refreshing": False}
     now = timezone.now()
-    KeptBoard.objects.filter(pk=row.pk).update(read_at=now)
+    if row.read_at < now - READ_MARK_EVERY:  # enough to know what is still read; not a write per read
+        KeptBoard.objects.filter(pk=row.pk).update(read_at=now)
     kept = pickle.loads(row.data)  # noqa: S301 - written by `store` only, never by a reader
     refreshing = row.computed_at < now - datetime.timedelta(seconds=keep)
     if refreshing:

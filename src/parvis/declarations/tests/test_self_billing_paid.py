@@ -59,6 +59,8 @@ def test_the_network_records_its_payments_and_the_members_vat_falls_due_with_the
     assert "Paiement de -18,31 € enregistré" in _pay(client, network, credit, "2026-11-20")  # taken back
     assert "il reste 34,93 €" in _pay(client, network, invoice, "2026-12-01", "40")  # beyond what is left
     assert "il reste 34,93 €" in _pay(client, network, invoice, "2026-12-01", "-5")  # the wrong sign
+    assert "il reste 34,93 €" in _pay(client, network, invoice, "2026-12-01", "vingt")  # not a number
+    assert "il reste 34,93 €" in _pay(client, network, invoice, "2026-12-01", "NaN")
     assert "ne peut précéder" in _pay(client, network, invoice, "2026-11-01")
     assert "à venir" in _pay(client, network, invoice, "2099-01-01")
     assert "Paiement de 34,93 €" in _pay(client, network, invoice, "2026-12-01")  # all that is left
